@@ -1,0 +1,89 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "skein",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "skein", targets: ["SkeinCLI"]),
+        .library(name: "SkeinCore", targets: ["SkeinCore"]),
+        .library(name: "SkeinSandbox", targets: ["SkeinSandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+    ],
+    targets: [
+        .target(
+            name: "SkeinCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SkeinConfig",
+            dependencies: ["SkeinCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SkeinSandbox",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SkeinCLI",
+            dependencies: [
+                "SkeinCore",
+                "SkeinConfig",
+                "SkeinSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SkeinTestSupport",
+            dependencies: [
+                "SkeinSandbox",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SkeinTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinCoreTests",
+            dependencies: ["SkeinCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinSandboxTests",
+            dependencies: [
+                "SkeinSandbox", "SkeinTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinCLITests",
+            dependencies: ["SkeinCLI", "SkeinCore", "SkeinConfig"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,64 @@
+// Go's string functions that goose's parser relies on, with Go's exact rules, so that Skein splits
+// files exactly as goose does.
+
+enum GoText {
+    /// Go's `unicode.IsSpace` (the Unicode White_Space property, which includes U+0085 and U+00A0).
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isWhitespace
+    }
+
+    /// Go's `strings.TrimSpace`.
+    static func trimSpace(_ text: Substring) -> Substring {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return text[text.endIndex...] }
+        let last = scalars.lastIndex(where: { !isSpace($0) })!
+        return Substring(scalars[first...last])
+    }
+
+    static func trimSpace(_ text: String) -> String { String(trimSpace(text[...])) }
+
+    /// Whether the line has anything but white space.
+    static func hasContent(_ text: Substring) -> Bool {
+        text.unicodeScalars.contains { !isSpace($0) }
+    }
+
+    /// Go's `bufio.ScanWords` over one line: runs of non-space scalars.
+    static func words(_ text: Substring) -> [Substring] {
+        var result: [Substring] = []
+        let scalars = text.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            while index < scalars.endIndex, isSpace(scalars[index]) { index = scalars.index(after: index) }
+            guard index < scalars.endIndex else { break }
+            let start = index
+            while index < scalars.endIndex, !isSpace(scalars[index]) { index = scalars.index(after: index) }
+            result.append(Substring(scalars[start..<index]))
+        }
+        return result
+    }
+
+    /// Go's `bufio.ScanLines`: lines end at `\n`, one `\r` before it is dropped, a last line without
+    /// `\n` counts, and nothing follows a final `\n`.
+    static func lines(_ text: String) -> [Substring] {
+        var result: [Substring] = []
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var index = utf8.startIndex
+        func append(_ end: String.Index) {
+            var lineEnd = end
+            if lineEnd > start, utf8[utf8.index(before: lineEnd)] == UInt8(ascii: "\r") {
+                lineEnd = utf8.index(before: lineEnd)
+            }
+            result.append(text[start..<lineEnd])
+        }
+        while index < utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "\n") {
+                append(index)
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        if start < utf8.endIndex { append(utf8.endIndex) }
+        return result
+    }
+}

@@ -1,0 +1,386 @@
+/// The statements goose v3.17.0 produces for one direction of a migration file.
+public struct GooseSection: Sendable, Hashable, Codable {
+    public var statements: [Statement]
+    public var transactionMode: TransactionMode
+
+    public init(statements: [Statement], transactionMode: TransactionMode) {
+        self.statements = statements
+        self.transactionMode = transactionMode
+    }
+}
+
+/// Why goose (and so Skein) cannot read one direction of a migration file.
+public struct GooseParseError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case missingUpAnnotation = "missing-up-annotation"
+        case duplicateUpAnnotation = "duplicate-up-annotation"
+        case misplacedDownAnnotation = "misplaced-down-annotation"
+        case misplacedStatementBegin = "misplaced-statement-begin"
+        case statementEndWithoutBegin = "statement-end-without-begin"
+        case statementBeforeUp = "statement-before-up"
+        case missingStatementEnd = "missing-statement-end"
+        case missingSemicolon = "missing-semicolon"
+        case environmentSubstitution = "envsub-failed"
+        case lineTooLong = "line-too-long"
+        case invalidEncoding = "invalid-encoding"
+        case byteOrderMark = "byte-order-mark"
+    }
+
+    public var kind: Kind
+    /// The 1-based line the problem is on (for an unfinished statement, the line it starts on).
+    public var line: Int?
+    /// The direction being parsed when goose gave up.
+    public var direction: Direction
+    /// What went wrong, in Skein's words.
+    public var message: String
+    /// What to do about it.
+    public var help: String
+    /// The error text goose v3.17.0 itself prints for this case (for reference and `inspect`).
+    public var gooseMessage: String
+
+    public init(
+        kind: Kind, line: Int?, direction: Direction, message: String, help: String, gooseMessage: String
+    ) {
+        self.kind = kind
+        self.line = line
+        self.direction = direction
+        self.message = message
+        self.help = help
+        self.gooseMessage = gooseMessage
+    }
+
+    public var description: String {
+        var text = ""
+        if let line { text += "line \(line): " }
+        text += message
+        return text + " (\(help))"
+    }
+}
+
+/// goose v3.17.0's SQL migration parser, reproduced exactly (its state machine, statement-end rule,
+/// comment handling and whitespace trimming), plus goose v3.18's opt-in `-- +goose ENVSUB ON/OFF`.
+///
+/// The parser is pure: it takes the file's text and returns the statements goose would send for one
+/// direction, each with the line it starts on.
+public struct GooseParser: Sendable {
+    /// How `-- +goose ENVSUB ON` is treated.
+    public enum EnvironmentSubstitution: Sendable, Hashable {
+        /// goose v3.18 semantics: after `ENVSUB ON`, `${VAR}`, `$VAR`, `${VAR:-default}`… are replaced
+        /// from this environment until `ENVSUB OFF`.
+        case enabled([String: String])
+        /// The annotations are recognized but nothing is substituted (for checksums and previews).
+        case recognizedOnly
+        /// goose v3.17.0 exactly: `ENVSUB` lines are ordinary comments.
+        case ignored
+    }
+
+    public var environmentSubstitution: EnvironmentSubstitution
+
+    public init(environmentSubstitution: EnvironmentSubstitution = .recognizedOnly) {
+        self.environmentSubstitution = environmentSubstitution
+    }
+
+    /// goose's buffer limit: a longer line makes goose fail with "token too long".
+    static let maximumLineLength = 4 * 1024 * 1024
+
+    private enum State: Int {
+        case start = 0
+        case up = 1
+        case statementBeginUp = 2
+        case statementEndUp = 3
+        case down = 4
+        case statementBeginDown = 5
+        case statementEndDown = 6
+
+        var isUpSide: Bool { self == .up || self == .statementBeginUp || self == .statementEndUp }
+        var isDownSide: Bool { self == .down || self == .statementBeginDown || self == .statementEndDown }
+    }
+
+    private static let sqlMigrationsURL = "see https://github.com/pressly/goose#sql-migrations"
+
+    /// Splits `text` into the statements goose v3.17.0 sends for `direction`.
+    public func parse(_ text: String, direction: Direction) -> Result<GooseSection, GooseParseError> {
+        var state = State.start
+        var useTx = true
+        var substituting = false
+        var statements: [Statement] = []
+        var buffer = ""
+        var bufferContentLine: Int?
+        var blockStartLine: Int?
+
+        func fail(_ kind: GooseParseError.Kind, line: Int?, _ message: String, help: String, goose: String)
+            -> Result<GooseSection, GooseParseError>
+        {
+            .failure(
+                GooseParseError(
+                    kind: kind, line: line, direction: direction, message: message, help: help, gooseMessage: goose))
+        }
+
+        func missingSemicolon(state: State, remaining: String, line: Int?) -> Result<GooseSection, GooseParseError> {
+            fail(
+                .missingSemicolon, line: line,
+                "the \(direction) statement starting here does not end with a semicolon at the end of a line, so goose never sends it",
+                help: "end the statement with `;` at the end of its last line",
+                goose:
+                    "failed to parse migration: state \(state.rawValue), direction: \(direction): unexpected unfinished SQL query: \(GoQuote.quote(remaining)): missing semicolon?"
+            )
+        }
+
+        func store() {
+            statements.append(Statement(sql: GoText.trimSpace(buffer), line: bufferContentLine ?? 0))
+            buffer = ""
+            bufferContentLine = nil
+        }
+
+        func reset() {
+            buffer = ""
+            bufferContentLine = nil
+        }
+
+        for (offset, rawLine) in GoText.lines(text).enumerated() {
+            let lineNumber = offset + 1
+            var line = rawLine
+            if line.utf8.count >= Self.maximumLineLength {
+                return fail(
+                    .lineTooLong, line: lineNumber, "the line is longer than goose's 4 MiB limit",
+                    help: "split the line; goose fails on it with \"token too long\"",
+                    goose: "failed to scan migration: bufio.Scanner: token too long")
+            }
+            if state == .start && GoText.trimSpace(line).isEmpty { continue }
+
+            if line.utf8.starts(with: "--".utf8) {
+                let command = GoText.trimSpace(Substring(line.unicodeScalars.dropFirst(2)))
+                switch command {
+                case "+goose Up":
+                    guard state == .start else {
+                        return fail(
+                            .duplicateUpAnnotation, line: lineNumber, "a second `-- +goose Up` annotation",
+                            help: "a file has one `-- +goose Up` section followed by one `-- +goose Down` section",
+                            goose:
+                                "duplicate '-- +goose Up' annotations; stateMachine=\(state.rawValue), \(Self.sqlMigrationsURL)"
+                        )
+                    }
+                    state = .up
+                    continue
+                case "+goose Down":
+                    switch state {
+                    case .up, .statementEndUp:
+                        let remaining = GoText.trimSpace(buffer)
+                        if !remaining.isEmpty {
+                            return missingSemicolon(state: state, remaining: remaining, line: bufferContentLine)
+                        }
+                        state = .down
+                    default:
+                        let (message, help): (String, String) =
+                            switch state {
+                            case .start:
+                                (
+                                    "`-- +goose Down` comes before `-- +goose Up`",
+                                    "put the `-- +goose Up` section first, then `-- +goose Down`"
+                                )
+                            case .statementBeginUp, .statementBeginDown:
+                                (
+                                    "`-- +goose Down` inside a StatementBegin block",
+                                    "close the block started on line \(blockStartLine ?? 0) with `-- +goose StatementEnd` first"
+                                )
+                            default:
+                                ("a second `-- +goose Down` annotation", "a file has one `-- +goose Down` section")
+                            }
+                        return fail(
+                            .misplacedDownAnnotation, line: lineNumber, message, help: help,
+                            goose:
+                                "must start with '-- +goose Up' annotation, stateMachine=\(state.rawValue), \(Self.sqlMigrationsURL)"
+                        )
+                    }
+                    continue
+                case "+goose StatementBegin":
+                    switch state {
+                    case .up, .statementEndUp: state = .statementBeginUp
+                    case .down, .statementEndDown: state = .statementBeginDown
+                    default:
+                        let message =
+                            state == .start
+                            ? "`-- +goose StatementBegin` before `-- +goose Up`"
+                            : "`-- +goose StatementBegin` inside another StatementBegin block"
+                        return fail(
+                            .misplacedStatementBegin, line: lineNumber, message,
+                            help: state == .start
+                                ? "add `-- +goose Up` above it"
+                                : "close the block started on line \(blockStartLine ?? 0) with `-- +goose StatementEnd`",
+                            goose:
+                                "'-- +goose StatementBegin' must be defined after '-- +goose Up' or '-- +goose Down' annotation, stateMachine=\(state.rawValue), \(Self.sqlMigrationsURL)"
+                        )
+                    }
+                    blockStartLine = lineNumber
+                    continue
+                case "+goose StatementEnd":
+                    switch state {
+                    case .statementBeginUp: state = .statementEndUp
+                    case .statementBeginDown: state = .statementEndDown
+                    default:
+                        return fail(
+                            .statementEndWithoutBegin, line: lineNumber,
+                            "`-- +goose StatementEnd` without a `-- +goose StatementBegin`",
+                            help: "add `-- +goose StatementBegin` before the statement, or remove this line",
+                            goose:
+                                "'-- +goose StatementEnd' must be defined after '-- +goose StatementBegin', \(Self.sqlMigrationsURL)"
+                        )
+                    }
+                // goose does not `continue` here: the line goes on through the steps below.
+                case "+goose NO TRANSACTION":
+                    useTx = false
+                    continue
+                case "+goose ENVSUB ON" where environmentSubstitution != .ignored:
+                    substituting = true
+                    continue
+                case "+goose ENVSUB OFF" where environmentSubstitution != .ignored:
+                    substituting = false
+                    continue
+                default:
+                    break
+                }
+            }
+
+            // Comments and empty lines before a statement are dropped; once a statement has begun,
+            // everything up to its end is kept.
+            if buffer.isEmpty {
+                if GoText.trimSpace(line).utf8.starts(with: "--".utf8) || line.isEmpty { continue }
+            }
+
+            switch state {
+            case .statementEndUp, .statementEndDown:
+                break  // the StatementEnd annotation itself is not part of the statement
+            default:
+                if substituting, case .enabled(let environment) = environmentSubstitution {
+                    switch EnvironmentInterpolation.expand(String(line), environment: environment) {
+                    case .success(let expanded): line = expanded[...]
+                    case .failure(let error):
+                        return fail(
+                            .environmentSubstitution, line: lineNumber,
+                            "environment substitution failed: \(error.message)",
+                            help:
+                                "set the variable, give a default with ${NAME:-default}, write a literal $ as $$, or turn substitution off with `-- +goose ENVSUB OFF`",
+                            goose: "variable substitution failed: \(error.message):\n\(line)")
+                    }
+                }
+                buffer += line
+                buffer += "\n"
+                if bufferContentLine == nil, GoText.hasContent(line) { bufferContentLine = lineNumber }
+            }
+
+            if state.isUpSide, direction == .down {
+                reset()
+                continue
+            }
+            if state.isDownSide, direction == .up {
+                reset()
+                continue
+            }
+            if state == .start {
+                return fail(
+                    .statementBeforeUp, line: lineNumber, "SQL before the `-- +goose Up` annotation",
+                    help: "start the file with `-- +goose Up` (comments may come before it)",
+                    goose:
+                        "failed to parse migration: unexpected state 0 on line \(GoQuote.quote(String(line))), \(Self.sqlMigrationsURL)"
+                )
+            }
+
+            switch state {
+            case .up, .down:
+                if Self.endsWithSemicolon(line) { store() }
+            case .statementEndUp:
+                store()
+                state = .up
+            case .statementEndDown:
+                store()
+                state = .down
+            default:
+                break
+            }
+        }
+
+        switch state {
+        case .start:
+            return fail(
+                .missingUpAnnotation, line: nil, "the file has no `-- +goose Up` annotation",
+                help: "add `-- +goose Up` above the first statement and `-- +goose Down` above the rollback",
+                goose:
+                    "failed to parse migration: must start with '-- +goose Up' annotation, \(Self.sqlMigrationsURL)")
+        case .statementBeginUp, .statementBeginDown:
+            return fail(
+                .missingStatementEnd, line: blockStartLine,
+                "the `-- +goose StatementBegin` block starting here is never closed",
+                help: "add `-- +goose StatementEnd` after the block's last line",
+                goose: "failed to parse migration: missing '-- +goose StatementEnd' annotation")
+        default:
+            break
+        }
+        let remaining = GoText.trimSpace(buffer)
+        if !remaining.isEmpty {
+            return missingSemicolon(state: state, remaining: remaining, line: bufferContentLine)
+        }
+        return .success(GooseSection(statements: statements, transactionMode: useTx ? .transaction : .none))
+    }
+
+    /// goose's rule for the end of a statement: the last word before any word starting with `--`
+    /// ends with `;`.
+    public static func endsWithSemicolon<S: StringProtocol>(_ line: S) -> Bool {
+        var previous: Substring = ""
+        for word in GoText.words(Substring(line)) {
+            if word.utf8.starts(with: "--".utf8) { break }
+            previous = word
+        }
+        return previous.utf8.last == UInt8(ascii: ";")
+    }
+}
+
+/// Go's `%q` formatting, for reproducing goose's messages.
+enum GoQuote {
+    static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\t": result += "\\t"
+            case "\r": result += "\\r"
+            case "\u{07}": result += "\\a"
+            case "\u{08}": result += "\\b"
+            case "\u{0C}": result += "\\f"
+            case "\u{0B}": result += "\\v"
+            default:
+                if (0x20...0x7E).contains(scalar.value) {
+                    result.unicodeScalars.append(scalar)
+                } else if scalar.value < 0x20 || scalar.value == 0x7F {
+                    result += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
+                } else if scalar.properties.generalCategory == .format || !scalar.properties.isPrintableForGo {
+                    let hex = String(scalar.value, radix: 16)
+                    result += scalar.value > 0xFFFF ? "\\U" + hex.leftPadded(to: 8) : "\\u" + hex.leftPadded(to: 4)
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+}
+
+extension Unicode.Scalar.Properties {
+    fileprivate var isPrintableForGo: Bool {
+        switch generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator:
+            return false
+        case .spaceSeparator:
+            return false
+        default:
+            return true
+        }
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,155 @@
+/// One migration file, parsed eagerly in both directions when it is read.
+public struct Migration: Sendable, Hashable {
+    /// The path as given (used in every message).
+    public var path: String
+    public var name: MigrationName
+    /// The Up statements goose would send, or why goose cannot parse the Up direction. `nil` for `.go`
+    /// migrations.
+    public var up: Result<GooseSection, GooseParseError>?
+    /// The Down statements goose would send, or why goose cannot parse the Down direction.
+    public var down: Result<GooseSection, GooseParseError>?
+    /// Skein's checksums of the file (see ``MigrationChecksum``).
+    public var checksum: MigrationChecksum
+
+    public var version: Int64 { name.version }
+    public var fileName: String { name.fileName }
+    public var kind: MigrationKind { name.kind }
+
+    /// The parse result for one direction.
+    public func section(_ direction: Direction) -> Result<GooseSection, GooseParseError>? {
+        direction == .up ? up : down
+    }
+
+    /// The transaction mode, when either direction parses (goose reads `NO TRANSACTION` anywhere in
+    /// the file, so both directions agree).
+    public var transactionMode: TransactionMode? {
+        if case .success(let section) = up { return section.transactionMode }
+        if case .success(let section) = down { return section.transactionMode }
+        return nil
+    }
+
+    /// Whether the Down is the policy's manual-recovery stub (``ManualRecoveryStub``).
+    public var hasManualRecoveryDown: Bool {
+        if case .success(let section) = down { return ManualRecoveryStub.isStub(section) }
+        return false
+    }
+
+    /// Parses a file. `name` must be the file's parsed name.
+    /// - Parameters:
+    ///   - parser: how to split; its environment substitution applies to the statements.
+    public init(file: SourceFile, name: MigrationName, parser: GooseParser = GooseParser()) {
+        self.path = file.path
+        self.name = name
+        switch file.decodedText() {
+        case .failure(let error):
+            var downError = error
+            downError.direction = .down
+            self.up = name.kind == .sql ? .failure(error) : nil
+            self.down = name.kind == .sql ? .failure(downError) : nil
+            self.checksum = MigrationChecksum(
+                file: MigrationChecksum.fileChecksum(of: String(decoding: file.contents, as: UTF8.self)), up: nil,
+                down: nil)
+        case .success(let text):
+            let raw = GooseParser(environmentSubstitution: parser.environmentSubstitution == .ignored ? .ignored : .recognizedOnly)
+            func checksum(_ direction: Direction) -> String? {
+                guard case .success(let section) = raw.parse(text, direction: direction) else { return nil }
+                return MigrationChecksum.sectionChecksum(of: section)
+            }
+            if name.kind == .sql {
+                self.up = parser.parse(text, direction: .up)
+                self.down = parser.parse(text, direction: .down)
+                self.checksum = MigrationChecksum(
+                    file: MigrationChecksum.fileChecksum(of: text), up: checksum(.up), down: checksum(.down))
+            } else {
+                self.up = nil
+                self.down = nil
+                self.checksum = MigrationChecksum(file: MigrationChecksum.fileChecksum(of: text), up: nil, down: nil)
+            }
+        }
+    }
+
+    /// A migration made from parts (tests, tools).
+    public init(
+        path: String, name: MigrationName, up: Result<GooseSection, GooseParseError>?,
+        down: Result<GooseSection, GooseParseError>?, checksum: MigrationChecksum
+    ) {
+        self.path = path
+        self.name = name
+        self.up = up
+        self.down = down
+        self.checksum = checksum
+    }
+}
+
+/// Every migration of a source, parsed, with the findings about the set as a whole.
+public struct MigrationCatalog: Sendable {
+    /// The migrations in version order (files with equal versions stay side by side, by name).
+    public var migrations: [Migration]
+    /// Files goose would not accept as migrations and other findings about the set.
+    public var diagnostics: [Diagnostic]
+
+    public init(migrations: [Migration], diagnostics: [Diagnostic]) {
+        self.migrations = migrations
+        self.diagnostics = diagnostics
+    }
+
+    /// Reads every file of a source with goose's rules: a `.sql` file whose name has no version is an
+    /// error (goose refuses the whole directory); a `.go` file without a version, and `_test.go` files,
+    /// are skipped, as goose skips them.
+    public init(files: [SourceFile], parser: GooseParser = GooseParser()) {
+        var migrations: [Migration] = []
+        var diagnostics: [Diagnostic] = []
+        for file in files.sorted(by: { $0.path < $1.path }) {
+            switch MigrationName.parse(file.fileName) {
+            case .success(let name):
+                if name.kind == .go, file.fileName.hasSuffix("_test.go") { continue }
+                migrations.append(Migration(file: file, name: name, parser: parser))
+            case .failure(let problem):
+                guard file.fileName.hasSuffix(".sql") else { continue }
+                diagnostics.append(
+                    Diagnostic(
+                        severity: .error, code: "invalid-migration-name",
+                        message: "\"\(file.fileName)\" is not a migration name goose accepts: \(problem)",
+                        help: "name it <version>_<description>.sql, e.g. 20240115143022_add_user_authentication.sql, or move it out of the migrations directory (goose refuses to run the directory while it is there)",
+                        location: SourceLocation(file: file.path)))
+            }
+        }
+        migrations.sort { ($0.version, $0.fileName) < ($1.version, $1.fileName) }
+        self.migrations = migrations
+        self.diagnostics = diagnostics + Self.duplicateVersions(in: migrations)
+    }
+
+    /// Reads a source.
+    public init(source: any MigrationSource, parser: GooseParser = GooseParser()) throws(MigrationSourceError) {
+        self.init(files: try source.sourceFiles(), parser: parser)
+    }
+
+    /// One error per file that shares its version with an earlier one (goose panics on these).
+    public static func duplicateVersions(in migrations: [Migration]) -> [Diagnostic] {
+        var firstByVersion: [Int64: Migration] = [:]
+        var findings: [Diagnostic] = []
+        for migration in migrations.sorted(by: { ($0.version, $0.fileName) < ($1.version, $1.fileName) }) {
+            if let first = firstByVersion[migration.version] {
+                findings.append(
+                    Diagnostic(
+                        severity: .error, code: "duplicate-version",
+                        message: "version \(migration.version) is used by both \(first.fileName) and \(migration.fileName)",
+                        help: "give one of them a new version (skein create makes a fresh timestamp); goose stops with a panic on duplicate versions",
+                        location: SourceLocation(file: migration.path)))
+            } else {
+                firstByVersion[migration.version] = migration
+            }
+        }
+        return findings
+    }
+}
+
+extension Diagnostic {
+    /// A parse failure as a diagnostic located at its file and line.
+    public init(parseError error: GooseParseError, path: String) {
+        self.init(
+            severity: .error, code: "goose-\(error.kind.rawValue)",
+            message: "\(error.direction == .up ? "Up" : "Down"): \(error.message)", help: error.help,
+            location: SourceLocation(file: path, line: error.line))
+    }
+}

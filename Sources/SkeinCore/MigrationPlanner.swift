@@ -1,0 +1,393 @@
+public import Foundation
+
+/// One row of goose's version table (`goose_db_version`).
+public struct VersionRecord: Sendable, Hashable, Codable {
+    /// The row's serial `id` (goose orders by it: the highest id is the most recent).
+    public var id: Int64
+    /// `version_id`.
+    public var version: Int64
+    /// `is_applied` (goose v3 deletes rows on down; `false` rows come from goose v2).
+    public var isApplied: Bool
+    /// `tstamp`, if read.
+    public var appliedAt: Date?
+
+    public init(id: Int64, version: Int64, isApplied: Bool = true, appliedAt: Date? = nil) {
+        self.id = id
+        self.version = version
+        self.isApplied = isApplied
+        self.appliedAt = appliedAt
+    }
+}
+
+/// A goose command that changes the database.
+public enum MigrationCommand: Sendable, Hashable, CustomStringConvertible {
+    case up
+    case upByOne
+    case upTo(Int64)
+    case down
+    case downTo(Int64)
+    case redo
+    case reset
+
+    public var description: String {
+        switch self {
+        case .up: "up"
+        case .upByOne: "up-by-one"
+        case .upTo(let version): "up-to \(version)"
+        case .down: "down"
+        case .downTo(let version): "down-to \(version)"
+        case .redo: "redo"
+        case .reset: "reset"
+        }
+    }
+}
+
+/// What to do with unapplied migrations below the database's highest version (goose's
+/// `-allow-missing`).
+public enum MissingMigrationPolicy: Sendable, Hashable {
+    /// Refuse to run (goose's default).
+    case refuse
+    /// Apply them first, in version order (goose's `-allow-missing`).
+    case apply
+}
+
+/// Whether the version table is used (goose's `-no-versioning` turns it off).
+public enum VersioningMode: Sendable, Hashable {
+    case versioned
+    /// Files are run in file order and nothing is recorded.
+    case unversioned
+}
+
+/// One migration to run in one direction.
+public struct MigrationStep: Sendable, Hashable {
+    public var migration: Migration
+    public var direction: Direction
+    /// Whether the step inserts (up) or deletes (down) the version row.
+    public var recordsVersion: Bool
+
+    public init(migration: Migration, direction: Direction, recordsVersion: Bool) {
+        self.migration = migration
+        self.direction = direction
+        self.recordsVersion = recordsVersion
+    }
+}
+
+/// The ordered steps of a command and every problem found, all at once.
+public struct MigrationPlan: Sendable, Hashable {
+    public var command: MigrationCommand
+    public var steps: [MigrationStep]
+    public var problems: [Diagnostic]
+    /// goose's "current version" before the run: the version of the most recently applied row
+    /// (`nil` when the table has no applied row at all); in unversioned mode, the last file's version.
+    public var currentVersion: Int64?
+    /// The current version once every step has run (for goose's closing line).
+    public var versionAfter: Int64?
+
+    public var hasErrors: Bool { problems.hasErrors }
+}
+
+/// The pure planner: available migrations + applied rows + command → steps and problems, with goose
+/// v3.17.0's CLI semantics (see docs/goose-compatibility.md).
+public struct MigrationPlanner: Sendable {
+    public var missingMigrations: MissingMigrationPolicy
+    public var versioning: VersioningMode
+
+    public init(missingMigrations: MissingMigrationPolicy = .refuse, versioning: VersioningMode = .versioned) {
+        self.missingMigrations = missingMigrations
+        self.versioning = versioning
+    }
+
+    /// goose's current version: walking rows from the highest id, the first version whose latest row
+    /// is applied. `nil` when there is none (goose: "no next version found").
+    public static func currentVersion(of records: [VersionRecord]) -> Int64? {
+        var settled: Set<Int64> = []
+        for record in records.sorted(by: { $0.id > $1.id }) where !settled.contains(record.version) {
+            if record.isApplied { return record.version }
+            settled.insert(record.version)
+        }
+        return nil
+    }
+
+    /// The versions whose latest row says applied (goose's reset reads it this way).
+    public static func appliedVersions(of records: [VersionRecord]) -> Set<Int64> {
+        var latest: [Int64: Bool] = [:]
+        for record in records.sorted(by: { $0.id > $1.id }) where latest[record.version] == nil {
+            latest[record.version] = record.isApplied
+        }
+        return Set(latest.filter { $0.value }.keys)
+    }
+
+    /// Plans `command`.
+    /// - Parameters:
+    ///   - migrations: every available migration (any order; duplicates are reported).
+    ///   - records: every row of the version table (ignored in unversioned mode).
+    public func plan(_ command: MigrationCommand, migrations: [Migration], records: [VersionRecord]) -> MigrationPlan {
+        let sorted = migrations.sorted { ($0.version, $0.fileName) < ($1.version, $1.fileName) }
+        var builder = PlanBuilder(command: command, migrations: sorted, records: records)
+        builder.problems += MigrationCatalog.duplicateVersions(in: sorted)
+        switch versioning {
+        case .versioned: builder.planVersioned(missingMigrations: missingMigrations)
+        case .unversioned: builder.planUnversioned()
+        }
+        builder.checkSteps()
+        return MigrationPlan(
+            command: command, steps: builder.steps, problems: builder.problems,
+            currentVersion: builder.currentVersion, versionAfter: builder.versionAfter)
+    }
+}
+
+private struct PlanBuilder {
+    let command: MigrationCommand
+    let migrations: [Migration]
+    var records: [VersionRecord]
+    var steps: [MigrationStep] = []
+    var problems: [Diagnostic] = []
+    var currentVersion: Int64?
+    var versionAfter: Int64?
+
+    init(command: MigrationCommand, migrations: [Migration], records: [VersionRecord]) {
+        self.command = command
+        self.migrations = migrations
+        self.records = records
+    }
+
+    func file(for version: Int64) -> Migration? { migrations.first { $0.version == version } }
+
+    mutating func problem(
+        _ severity: Severity, _ code: String, _ message: String, help: String? = nil, path: String? = nil
+    ) {
+        problems.append(
+            Diagnostic(
+                severity: severity, code: code, message: message, help: help,
+                location: path.map { SourceLocation(file: $0) }))
+    }
+
+    mutating func noMigrationFiles() {
+        problem(
+            .error, "no-migration-files", "no migration files found",
+            help: "check --dir (goose's -dir); create one with skein create NAME")
+    }
+
+    // MARK: Versioned (goose's version table)
+
+    mutating func planVersioned(missingMigrations: MissingMigrationPolicy) {
+        currentVersion = MigrationPlanner.currentVersion(of: records)
+        reportAppliedWithoutFile()
+        switch command {
+        case .up: planUp(through: Int64.max, onlyOne: false, missingMigrations: missingMigrations)
+        case .upByOne: planUp(through: Int64.max, onlyOne: true, missingMigrations: missingMigrations)
+        case .upTo(let target): planUp(through: target, onlyOne: false, missingMigrations: missingMigrations)
+        case .down: planDown(then: false)
+        case .redo: planDown(then: true)
+        case .downTo(let target): planDownTo(target)
+        case .reset: planReset()
+        }
+    }
+
+    /// Applied versions without a file: a warning, unless the command has to roll one back (then the
+    /// rollback's own error says so).
+    mutating func reportAppliedWithoutFile() {
+        let applied = MigrationPlanner.appliedVersions(of: records).filter { $0 != 0 }.sorted()
+        for version in applied where file(for: version) == nil {
+            problem(
+                .warning, "missing-file",
+                "version \(version) is applied in the database but no migration file has that version",
+                help: "restore the file from version control; it cannot be rolled back without it")
+        }
+    }
+
+    mutating func planUp(through target: Int64, onlyOne: Bool, missingMigrations: MissingMigrationPolicy) {
+        let found = migrations.filter { $0.version > 0 && $0.version <= target }
+        guard !found.isEmpty else {
+            noMigrationFiles()
+            return
+        }
+        let recorded = Set(records.map(\.version))
+        let highest = records.map(\.version).max() ?? 0
+        let missing = found.filter { !recorded.contains($0.version) && $0.version < highest }
+        if !missing.isEmpty, missingMigrations == .refuse {
+            for migration in missing {
+                problem(
+                    .error, "missing-migration",
+                    "version \(migration.version) is not applied, but the database is already at version \(highest)",
+                    help: "apply it out of order with --allow-missing (goose: -allow-missing), or rename it to a version above \(highest)",
+                    path: migration.path)
+            }
+            return
+        }
+        var toApply = missingMigrations == .apply ? missing : []
+        var seen = Set(toApply.map(\.version))
+        for migration in found
+        where !recorded.contains(migration.version) && migration.version > highest && !seen.contains(migration.version) {
+            toApply.append(migration)
+            seen.insert(migration.version)
+        }
+        if onlyOne { toApply = Array(toApply.prefix(1)) }
+        steps = toApply.map { MigrationStep(migration: $0, direction: .up, recordsVersion: true) }
+        if onlyOne, steps.isEmpty {
+            problem(
+                .error, "no-next-version",
+                "no migrations to run. current version: \(currentVersion ?? 0); up-by-one has nothing to apply",
+                help: "goose exits 1 here (\"no next version found\"); nothing is wrong with the database")
+        }
+        versionAfter = steps.last?.migration.version ?? currentVersion ?? 0
+    }
+
+    mutating func planDown(then reapply: Bool) {
+        guard !migrations.isEmpty else {
+            noMigrationFiles()
+            return
+        }
+        guard let current = currentVersion else {
+            problem(
+                .error, "no-current-version", "the version table has no applied row (goose: no next version found)",
+                help: "check the version table; goose keeps a row for version 0 that this database lacks")
+            return
+        }
+        guard current != 0 else {
+            problem(
+                .error, "no-current-version", "no migration is applied (current version 0): nothing to roll back",
+                help: "run up first; goose reports this as \"migration 0: no current version found\"")
+            return
+        }
+        guard let migration = file(for: current) else {
+            problem(
+                .error, "missing-file",
+                "the current version \(current) has no migration file, so it cannot be rolled back",
+                help: "restore the file from version control")
+            return
+        }
+        steps = [MigrationStep(migration: migration, direction: .down, recordsVersion: true)]
+        if reapply {
+            steps.append(MigrationStep(migration: migration, direction: .up, recordsVersion: true))
+            versionAfter = current
+        } else {
+            records.removeAll { $0.version == current }
+            versionAfter = MigrationPlanner.currentVersion(of: records)
+        }
+    }
+
+    mutating func planDownTo(_ target: Int64) {
+        guard !migrations.isEmpty else {
+            noMigrationFiles()
+            return
+        }
+        while true {
+            guard let current = MigrationPlanner.currentVersion(of: records) else {
+                problem(
+                    .error, "no-current-version", "the version table has no applied row (goose: no next version found)",
+                    help: "check the version table")
+                return
+            }
+            if current == 0 || current <= target {
+                versionAfter = current
+                return
+            }
+            guard let migration = file(for: current) else {
+                problem(
+                    .error, "missing-file",
+                    "version \(current) must be rolled back to reach \(target), but it has no migration file",
+                    help: "restore the file from version control")
+                return
+            }
+            if migration.version <= target {
+                versionAfter = current
+                return
+            }
+            steps.append(MigrationStep(migration: migration, direction: .down, recordsVersion: true))
+            records.removeAll { $0.version == current }
+        }
+    }
+
+    mutating func planReset() {
+        guard !migrations.isEmpty else {
+            noMigrationFiles()
+            return
+        }
+        let applied = MigrationPlanner.appliedVersions(of: records)
+        var seen: Set<Int64> = []
+        for migration in migrations.reversed() where applied.contains(migration.version) {
+            guard seen.insert(migration.version).inserted else { continue }
+            steps.append(MigrationStep(migration: migration, direction: .down, recordsVersion: true))
+        }
+        records.removeAll { record in steps.contains { $0.migration.version == record.version } }
+        versionAfter = MigrationPlanner.currentVersion(of: records)
+    }
+
+    // MARK: Unversioned (goose's -no-versioning)
+
+    mutating func planUnversioned() {
+        guard let last = migrations.last else {
+            noMigrationFiles()
+            return
+        }
+        currentVersion = last.version
+        switch command {
+        case .up, .upByOne, .upTo:
+            var target: Int64 =
+                switch command {
+                case .upTo(let version): version
+                default: Int64.max
+                }
+            let found = migrations.filter { $0.version > 0 && $0.version <= target }
+            guard let first = found.first else {
+                currentVersion = nil
+                noMigrationFiles()
+                return
+            }
+            // goose: "for up-by-one this means keep re-applying the first migration over and over".
+            if command == .upByOne { target = first.version }
+            steps = found.filter { $0.version <= target }.map {
+                MigrationStep(migration: $0, direction: .up, recordsVersion: false)
+            }
+            versionAfter = steps.last?.migration.version ?? 0
+        case .down:
+            unversionedDown(to: last.version - 1)
+        case .downTo(let target):
+            unversionedDown(to: target)
+        case .reset:
+            unversionedDown(to: 0)
+        case .redo:
+            steps = [
+                MigrationStep(migration: last, direction: .down, recordsVersion: false),
+                MigrationStep(migration: last, direction: .up, recordsVersion: false),
+            ]
+            versionAfter = last.version
+        }
+    }
+
+    mutating func unversionedDown(to target: Int64) {
+        versionAfter = 0
+        for migration in migrations.reversed() {
+            if target >= migration.version {
+                versionAfter = migration.version
+                break
+            }
+            steps.append(MigrationStep(migration: migration, direction: .down, recordsVersion: false))
+        }
+    }
+
+    // MARK: Every step must be runnable
+
+    /// Skein parses every file before running any (goose parses each as it reaches it): a step whose
+    /// direction does not parse is an error up front, and Go migrations are named.
+    mutating func checkSteps() {
+        var reported: Set<String> = []
+        for step in steps {
+            let key = "\(step.migration.path)|\(step.direction)"
+            guard reported.insert(key).inserted else { continue }
+            switch step.migration.kind {
+            case .go:
+                problem(
+                    .warning, "go-migration",
+                    "\(step.migration.fileName) is a goose Go migration; Skein cannot run Go code",
+                    help: "run this step with a goose binary built with the migration, or rewrite it in SQL; the run stops before it",
+                    path: step.migration.path)
+            case .sql:
+                if case .failure(let error) = step.migration.section(step.direction) {
+                    problems.append(Diagnostic(parseError: error, path: step.migration.path))
+                }
+            }
+        }
+    }
+}
