@@ -1,0 +1,64 @@
+import Foundation
+import SkeinCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The one place the CLI writes: results to stdout, notes, warnings and errors to stderr. In goose mode
+/// messages go to stderr with goose's log prefix (`2006/01/02 15:04:05 `, local time), as goose's
+/// `log.Printf` does.
+enum Console {
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
+    /// goose's `log.Printf`: every line prefixed with the local date and time.
+    static func gooseLog(_ text: String) {
+        err(gooseLogPrefix() + text)
+    }
+
+    static func gooseLogPrefix(_ date: Date = Date()) -> String {
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int = 2) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))/\(pad(parts.tm_mon + 1))/\(pad(parts.tm_mday)) "
+            + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)) "
+    }
+
+    /// Diagnostics, compiler style, to stderr.
+    static func report(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics { err(diagnostic.description) }
+    }
+
+    /// One JSON value on one line of stdout (keys sorted, so output is stable).
+    static func json<Value: Encodable>(_ value: Value) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        out(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// How a command prints: Skein's style, or goose v3.17's (stderr with log prefix).
+enum OutputStyle {
+    case skein
+    case goose
+
+    init(goose: Bool) { self = goose ? .goose : .skein }
+}
+
+/// `--format text|json`.
+enum OutputFormat: String, CaseIterable, Sendable {
+    case text
+    case json
+}

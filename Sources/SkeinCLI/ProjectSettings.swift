@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import SkeinConfig
+import SkeinCore
+
+/// Options every migrations command shares.
+struct MigrationsOptions: ParsableArguments {
+    @Option(name: .long, help: "Directory with the migration files (env GOOSE_MIGRATION_DIR; skein.yaml migrations-dir; default: migrations).")
+    var dir: String?
+
+    @Option(name: .long, help: "Project configuration file (default: ./skein.yaml when present).")
+    var config: String?
+
+    @Flag(name: .long, help: .hidden)
+    var goose = false
+
+    @Flag(name: [.short, .long], help: "Print more detail.")
+    var verbose = false
+}
+
+/// The resolved settings of one run: flags > environment > skein.yaml > defaults.
+struct ProjectSettings {
+    var directory: String
+    var policy: PolicyEnforcement
+    var style: OutputStyle
+    var configuration: ProjectConfiguration
+
+    static func resolve(_ options: MigrationsOptions, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> ProjectSettings
+    {
+        let configuration = try loadConfiguration(path: options.config)
+        let style = OutputStyle(goose: options.goose)
+        let directory =
+            options.dir ?? environment["GOOSE_MIGRATION_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? configuration.migrationsDirectory ?? "migrations"
+        // goose mode: policy violations are warnings unless skein.yaml says `policy: enforce`.
+        let policy = configuration.policy ?? (style == .goose ? .warn : .enforce)
+        return ProjectSettings(directory: directory, policy: policy, style: style, configuration: configuration)
+    }
+
+    static func loadConfiguration(path: String?) throws -> ProjectConfiguration {
+        let candidate = path ?? "skein.yaml"
+        guard FileManager.default.fileExists(atPath: candidate) else {
+            if let path { throw CommandFailure("configuration file \(path) does not exist; check --config") }
+            return ProjectConfiguration()
+        }
+        guard let data = FileManager.default.contents(atPath: candidate),
+            let text = String(data: data, encoding: .utf8)
+        else {
+            throw CommandFailure("cannot read \(candidate) as UTF-8 text; check its permissions and encoding")
+        }
+        do {
+            return try ProjectConfiguration.parse(text, path: candidate)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
+}
+
+/// A failure the command has already explained in its message; the CLI prints it and exits 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+extension ParsableCommand {
+    /// Runs `body`, printing a ``CommandFailure`` (or any other error) once, in the run's style, and
+    /// exiting 1.
+    func reportingFailures(style: OutputStyle, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            switch style {
+            case .goose: Console.gooseLog("goose run: \(error)")
+            case .skein: Console.err("error: \(error)")
+            }
+            throw ExitCode(1)
+        }
+    }
+}

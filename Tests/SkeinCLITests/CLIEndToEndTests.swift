@@ -1,0 +1,222 @@
+import Foundation
+import Testing
+
+/// Runs the built `skein` binary, as a user would.
+struct SkeinBinary {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var path: String {
+        if let override = ProcessInfo.processInfo.environment["SKEIN_BINARY"] { return override }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [beside, beside.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("skein")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url.path }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/skein").path
+    }
+
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        var env = ProcessInfo.processInfo.environment
+        for key in ["GOOSE_MIGRATION_DIR", "GOOSE_DRIVER", "GOOSE_DBSTRING"] { env[key] = nil }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+@Suite("skein binary: create, inspect, validate")
+struct CLIEndToEndTests {
+    func scratch() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("skein-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test("create writes a timestamped file with Up and Down and prints its path")
+    func create() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try SkeinBinary.run(["create", "add_user_roles", "--dir", "migrations"], in: root)
+        #expect(result.status == 0, "\(result.stderr)")
+        let path = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(path.range(of: #"^migrations/\d{14}_add_user_roles\.sql$"#, options: .regularExpression) != nil, "\(path)")
+        let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+        #expect(text.hasPrefix("-- +goose Up\n"))
+        #expect(text.contains("-- +goose Down\n"))
+        #expect(text.contains("IF NOT EXISTS") && text.contains("IF EXISTS"))
+        // The new file validates.
+        let validation = try SkeinBinary.run(["validate", "--dir", "migrations"], in: root)
+        #expect(validation.status == 0, "\(validation.stdout)")
+    }
+
+    @Test("create refuses a name the policy forbids and names the corrected one; nothing is written")
+    func createRefuses() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        for name in ["AddUserTable", "add user table", "add-user-table", "Add_Users"] {
+            let result = try SkeinBinary.run(["create", name, "--dir", "m"], in: root)
+            #expect(result.status == 1, "\(name)")
+            #expect(result.stderr.contains("add_user") || result.stderr.contains("add_users"), "\(result.stderr)")
+        }
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("m").path)) ?? []
+        #expect(written.isEmpty)
+        let nonASCII = try SkeinBinary.run(["create", "ajouter_café", "--dir", "m"], in: root)
+        #expect(nonASCII.status == 1)
+    }
+
+    @Test("create warns about long names and missing verbs, and writes --destructive's header")
+    func createWarnings() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try SkeinBinary.run(["create", "users_table", "--destructive", "--dir", "m"], in: root)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("action verb"))
+        let path = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+        #expect(text.hasPrefix("-- DESTRUCTIVE:"))
+        #expect(text.contains("-- Backup created:") && text.contains("-- Recovery procedure:"))
+        #expect(text.contains("SELECT 'MANUAL_RECOVERY_REQUIRED' as status;"))
+    }
+
+    @Test("goose's create line works with goose replaced by skein")
+    func gooseCreate() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try SkeinBinary.run(["-dir", "migrations", "create", "add_user_roles", "sql"], in: root)
+        #expect(result.status == 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.range(of: #"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Created new file: migrations/\d{14}_add_user_roles\.sql"#, options: .regularExpression) != nil, "\(result.stderr)")
+        let goType = try SkeinBinary.run(["-dir", "migrations", "create", "add_thing"], in: root)
+        #expect(goType.status == 1)
+        #expect(goType.stderr.contains("SQL migrations only"))
+    }
+
+    @Test("usage errors exit 2 in both grammars")
+    func usageExitCodes() throws {
+        #expect(try SkeinBinary.run(["create"]).status == 2)
+        #expect(try SkeinBinary.run(["validate", "--nope"]).status == 2)
+        #expect(try SkeinBinary.run(["-nope", "up"]).status == 2)
+        #expect(try SkeinBinary.run(["-dir"]).status == 2)
+        #expect(try SkeinBinary.run(["-dir", "m"]).status == 1)
+        let version = try SkeinBinary.run(["--version"])
+        #expect(version.status == 0 && version.stdout.contains("skein"))
+    }
+
+    @Test("inspect --format json prints one object per file with goose's statements and lines")
+    func inspectJSON() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let good = root.appendingPathComponent("00001_a.sql")
+        try "-- +goose Up\nCREATE TABLE a (id int);\n\n-- +goose Down\nDROP TABLE a;\n".write(to: good, atomically: true, encoding: .utf8)
+        let bad = root.appendingPathComponent("notes.sql")
+        try "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n".write(to: bad, atomically: true, encoding: .utf8)
+        let result = try SkeinBinary.run(["inspect", "--format", "json", good.path, bad.path])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let first = try #require(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["file"] as? String == good.path)
+        #expect(first["version"] as? Int == 1)
+        #expect(first["useTx"] as? Bool == true)
+        let up = try #require(first["up"] as? [[String: Any]])
+        #expect(up.first?["sql"] as? String == "CREATE TABLE a (id int);")
+        #expect(up.first?["line"] as? Int == 2)
+        #expect((first["checksum"] as? String)?.count == 64)
+        #expect(first["upError"] is NSNull)
+        let second = try #require(JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(second["version"] is NSNull)
+        #expect((second["upError"] as? String)?.contains("line 2") == true)
+        #expect(second["up"] is NSNull)
+    }
+
+    @Test("validate reports every problem at once with file:line and exits 1")
+    func validateAllAtOnce() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let files: [String: [UInt8]] = [
+            "20240101120000_create_a.sql": Array("-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n".utf8),
+            "20240101120000_create_b.sql": Array("-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n".utf8),
+            "20240102120000_add user.sql": Array("-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n".utf8),
+            "20240103120000_create_c.sql": Array("-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n".utf8),
+            "20240104120000_only_down.sql": Array("-- +goose Down\nDROP TABLE x;\n".utf8),
+            "20240105120000_create_empty.sql": [],
+            "20240106120000_create_latin1.sql": Array("-- +goose Up\nSELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8),
+            "20240107120000_create_bom.sql": [0xEF, 0xBB, 0xBF] + Array("-- +goose Up\nSELECT 1;\n".utf8),
+            "20240108120000_create_d.sql": Array("-- +goose Up\nSELECT 1\n-- +goose Down\nSELECT 2;\n".utf8),
+        ]
+        for (name, bytes) in files {
+            try Data(bytes).write(to: root.appendingPathComponent(name))
+        }
+        let result = try SkeinBinary.run(["validate", "--dir", root.path])
+        #expect(result.status == 1)
+        let out = result.stdout
+        #expect(out.contains("duplicate-version"))
+        #expect(out.contains("20240102120000_add user.sql: error[migration-name-snake-case]"))
+        #expect(out.contains("20240103120000_create_c.sql:2: error[goose-missing-statement-end]"))
+        #expect(out.contains("20240104120000_only_down.sql:1: error[goose-misplaced-down-annotation]"))
+        #expect(out.contains("20240105120000_create_empty.sql: error[goose-missing-up-annotation]"))
+        #expect(out.contains("20240106120000_create_latin1.sql:2: error[goose-invalid-encoding]"))
+        #expect(out.contains("20240107120000_create_bom.sql:1: error[goose-byte-order-mark]"))
+        #expect(out.contains("20240108120000_create_d.sql:2: error[goose-missing-semicolon]"))
+        #expect(out.contains("help:"))
+
+        let json = try SkeinBinary.run(["validate", "--dir", root.path, "--format", "json"])
+        let object = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["schemaVersion"] as? Int == 1)
+        #expect((object["findings"] as? [Any])?.count ?? 0 >= 9)
+    }
+
+    @Test("validate of a missing directory names it")
+    func validateMissingDirectory() throws {
+        let result = try SkeinBinary.run(["validate", "--dir", "/nonexistent/skein-migrations"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("/nonexistent/skein-migrations"))
+    }
+
+    @Test("goose mode: naming rules are warnings, goose's sequential names pass; policy: enforce makes them errors")
+    func gooseModePolicy() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("m")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n".write(
+            to: dir.appendingPathComponent("00001_init.sql"), atomically: true, encoding: .utf8)
+        #expect(try SkeinBinary.run(["-dir", "m", "validate"], in: root).status == 0)
+        #expect(try SkeinBinary.run(["validate", "--dir", "m"], in: root).status == 1)
+        try "policy: enforce\n".write(to: root.appendingPathComponent("skein.yaml"), atomically: true, encoding: .utf8)
+        #expect(try SkeinBinary.run(["-dir", "m", "validate"], in: root).status == 1)
+        try "policy: enforce\nmigratons-dir: x\n".write(to: root.appendingPathComponent("skein.yaml"), atomically: true, encoding: .utf8)
+        let bad = try SkeinBinary.run(["validate", "--dir", "m"], in: root)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("skein.yaml:2") && bad.stderr.contains("migratons-dir"))
+    }
+
+    @Test("the example AgentFlow migrations validate cleanly")
+    func examples() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let result = try SkeinBinary.run(["validate", "--dir", "examples/agentflow/migrations"], in: root)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("0 errors, 0 warnings"))
+    }
+}
