@@ -2,9 +2,9 @@ import Foundation
 import SkeinCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The one place the CLI writes: results to stdout, notes, warnings and errors to stderr. In goose mode

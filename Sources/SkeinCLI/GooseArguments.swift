@@ -81,7 +81,8 @@ enum GooseArguments {
         if options.version { return .gooseVersion }
         if options.help { return .gooseUsage(exitCode: 0, error: nil) }
         guard let first = positionals.first else { return .gooseUsage(exitCode: 1, error: nil) }
-        if options.directory == ".", let fromEnvironment = environment["GOOSE_MIGRATION_DIR"], !fromEnvironment.isEmpty {
+        if options.directory == ".", let fromEnvironment = environment["GOOSE_MIGRATION_DIR"], !fromEnvironment.isEmpty
+        {
             options.directory = fromEnvironment
         }
         if fileCommands.contains(first) {
@@ -240,7 +241,8 @@ enum GoDuration {
         var total = 0.0
         while !scalars.isEmpty {
             let number = scalars.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-            guard !number.isEmpty, number != ".", let value = Double(number.hasPrefix(".") ? "0" + number : number) else {
+            guard !number.isEmpty, number != ".", let value = Double(number.hasPrefix(".") ? "0" + number : number)
+            else {
                 return nil
             }
             scalars = scalars.dropFirst(number.count)

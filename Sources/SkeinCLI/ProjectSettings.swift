@@ -5,7 +5,11 @@ import SkeinCore
 
 /// Options every migrations command shares.
 struct MigrationsOptions: ParsableArguments {
-    @Option(name: .long, help: "Directory with the migration files (env GOOSE_MIGRATION_DIR; skein.yaml migrations-dir; default: migrations).")
+    @Option(
+        name: .long,
+        help:
+            "Directory with the migration files (env GOOSE_MIGRATION_DIR; skein.yaml migrations-dir; default: migrations)."
+    )
     var dir: String?
 
     @Option(name: .long, help: "Project configuration file (default: ./skein.yaml when present).")
@@ -25,7 +29,9 @@ struct ProjectSettings {
     var style: OutputStyle
     var configuration: ProjectConfiguration
 
-    static func resolve(_ options: MigrationsOptions, environment: [String: String] = ProcessInfo.processInfo.environment)
+    static func resolve(
+        _ options: MigrationsOptions, environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         throws -> ProjectSettings
     {
         let configuration = try loadConfiguration(path: options.config)

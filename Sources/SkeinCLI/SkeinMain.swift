@@ -32,7 +32,8 @@ enum SkeinMain {
             let known = Set(Skein.configuration.subcommands.map { $0._commandName })
             if let command = translated.first, !known.contains(command) {
                 Console.gooseLog(
-                    "goose run: \"\(command)\" is not available in this version of Skein (see docs/goose-compatibility.md)")
+                    "goose run: \"\(command)\" is not available in this version of Skein (see docs/goose-compatibility.md)"
+                )
                 exit(1)
             }
             skeinArguments = translated

@@ -129,7 +129,8 @@ public enum EnvironmentInterpolation {
             case "?":
                 item = .required(identifier, try parseExpression(stop: ["}"]))
             case let other:
-                throw Failure(message: "expected an operator (:- - : ?) after ${\(identifier), got \(Self.describe(other))")
+                throw Failure(
+                    message: "expected an operator (:- - : ?) after ${\(identifier), got \(Self.describe(other))")
             }
             guard next() == "}" else {
                 throw Failure(message: "${\(identifier)… is not closed with }")

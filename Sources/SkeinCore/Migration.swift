@@ -50,7 +50,8 @@ public struct Migration: Sendable, Hashable {
                 file: MigrationChecksum.fileChecksum(of: String(decoding: file.contents, as: UTF8.self)), up: nil,
                 down: nil)
         case .success(let text):
-            let raw = GooseParser(environmentSubstitution: parser.environmentSubstitution == .ignored ? .ignored : .recognizedOnly)
+            let raw = GooseParser(
+                environmentSubstitution: parser.environmentSubstitution == .ignored ? .ignored : .recognizedOnly)
             func checksum(_ direction: Direction) -> String? {
                 guard case .success(let section) = raw.parse(text, direction: direction) else { return nil }
                 return MigrationChecksum.sectionChecksum(of: section)
@@ -110,7 +111,8 @@ public struct MigrationCatalog: Sendable {
                     Diagnostic(
                         severity: .error, code: "invalid-migration-name",
                         message: "\"\(file.fileName)\" is not a migration name goose accepts: \(problem)",
-                        help: "name it <version>_<description>.sql, e.g. 20240115143022_add_user_authentication.sql, or move it out of the migrations directory (goose refuses to run the directory while it is there)",
+                        help:
+                            "name it <version>_<description>.sql, e.g. 20240115143022_add_user_authentication.sql, or move it out of the migrations directory (goose refuses to run the directory while it is there)",
                         location: SourceLocation(file: file.path)))
             }
         }
@@ -133,8 +135,10 @@ public struct MigrationCatalog: Sendable {
                 findings.append(
                     Diagnostic(
                         severity: .error, code: "duplicate-version",
-                        message: "version \(migration.version) is used by both \(first.fileName) and \(migration.fileName)",
-                        help: "give one of them a new version (skein create makes a fresh timestamp); goose stops with a panic on duplicate versions",
+                        message:
+                            "version \(migration.version) is used by both \(first.fileName) and \(migration.fileName)",
+                        help:
+                            "give one of them a new version (skein create makes a fresh timestamp); goose stops with a panic on duplicate versions",
                         location: SourceLocation(file: migration.path)))
             } else {
                 firstByVersion[migration.version] = migration

@@ -199,14 +199,17 @@ public enum MigrationNamePolicy {
             findings.append(
                 Diagnostic(
                     severity: .error, code: Rule.format.rawValue,
-                    message: "\"\(base)\" has version \"\(digits)\"; the policy requires a 14-digit timestamp YYYYMMDDHHMMSS",
-                    help: "rename it to <UTC timestamp>_\(snakeCased(description).isEmpty ? "description" : snakeCased(description)).sql, e.g. \(example) (skein create NAME writes one)",
+                    message:
+                        "\"\(base)\" has version \"\(digits)\"; the policy requires a 14-digit timestamp YYYYMMDDHHMMSS",
+                    help:
+                        "rename it to <UTC timestamp>_\(snakeCased(description).isEmpty ? "description" : snakeCased(description)).sql, e.g. \(example) (skein create NAME writes one)",
                     location: location))
         } else if timestamp(fromDigits: digits) == nil {
             findings.append(
                 Diagnostic(
                     severity: .error, code: Rule.timestamp.rawValue,
-                    message: "\"\(digits)\" in \"\(base)\" is not a real date and time (YYYY MM 01-12 DD HH 00-23 MM 00-59 SS 00-59)",
+                    message:
+                        "\"\(digits)\" in \"\(base)\" is not a real date and time (YYYY MM 01-12 DD HH 00-23 MM 00-59 SS 00-59)",
                     help: "use the UTC date and time the migration was written", location: location))
         }
         if description.isEmpty {
@@ -220,8 +223,10 @@ public enum MigrationNamePolicy {
             findings.append(
                 Diagnostic(
                     severity: .error, code: Rule.snakeCase.rawValue,
-                    message: "description \"\(description)\" is not lowercase snake_case (no spaces, capitals, hyphens or other characters)",
-                    help: fixed.isEmpty ? "use lowercase words joined by underscores" : "rename it to \(digits)_\(fixed).sql",
+                    message:
+                        "description \"\(description)\" is not lowercase snake_case (no spaces, capitals, hyphens or other characters)",
+                    help: fixed.isEmpty
+                        ? "use lowercase words joined by underscores" : "rename it to \(digits)_\(fixed).sql",
                     location: location))
         }
         findings += descriptionWarnings(description, location: location)
@@ -237,7 +242,8 @@ public enum MigrationNamePolicy {
             findings.append(
                 Diagnostic(
                     severity: .warning, code: Rule.length.rawValue,
-                    message: "description \"\(description)\" is \(description.count) characters; the policy asks for under \(maximumDescriptionLength)",
+                    message:
+                        "description \"\(description)\" is \(description.count) characters; the policy asks for under \(maximumDescriptionLength)",
                     help: "shorten it; details belong in a comment inside the file", location: location))
         }
         let firstWord = snakeCased(description).split(separator: "_").first.map(String.init) ?? ""
@@ -246,7 +252,8 @@ public enum MigrationNamePolicy {
                 Diagnostic(
                     severity: .warning, code: Rule.verb.rawValue,
                     message: "description \"\(description)\" does not start with an action verb",
-                    help: "start with one of: \(actionVerbs.prefix(12).joined(separator: ", ")), …  (e.g. create_users_table)",
+                    help:
+                        "start with one of: \(actionVerbs.prefix(12).joined(separator: ", ")), …  (e.g. create_users_table)",
                     location: location))
         }
         return findings

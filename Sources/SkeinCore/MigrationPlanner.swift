@@ -210,7 +210,8 @@ private struct PlanBuilder {
                 problem(
                     .error, "missing-migration",
                     "version \(migration.version) is not applied, but the database is already at version \(highest)",
-                    help: "apply it out of order with --allow-missing (goose: -allow-missing), or rename it to a version above \(highest)",
+                    help:
+                        "apply it out of order with --allow-missing (goose: -allow-missing), or rename it to a version above \(highest)",
                     path: migration.path)
             }
             return
@@ -218,7 +219,8 @@ private struct PlanBuilder {
         var toApply = missingMigrations == .apply ? missing : []
         var seen = Set(toApply.map(\.version))
         for migration in found
-        where !recorded.contains(migration.version) && migration.version > highest && !seen.contains(migration.version) {
+        where !recorded.contains(migration.version) && migration.version > highest && !seen.contains(migration.version)
+        {
             toApply.append(migration)
             seen.insert(migration.version)
         }
@@ -381,7 +383,8 @@ private struct PlanBuilder {
                 problem(
                     .warning, "go-migration",
                     "\(step.migration.fileName) is a goose Go migration; Skein cannot run Go code",
-                    help: "run this step with a goose binary built with the migration, or rewrite it in SQL; the run stops before it",
+                    help:
+                        "run this step with a goose binary built with the migration, or rewrite it in SQL; the run stops before it",
                     path: step.migration.path)
             case .sql:
                 if case .failure(let error) = step.migration.section(step.direction) {

@@ -48,7 +48,8 @@ public enum MigrationTemplate {
     }
 
     /// The UTC timestamp version for a moment, as `YYYYMMDDHHMMSS` (goose's `20060102150405`).
-    public static func timestampVersion(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> String {
+    public static func timestampVersion(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> String
+    {
         func pad(_ value: Int, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -69,8 +70,9 @@ public enum MigrationTemplate {
     public static func isTimestampVersion(_ version: Int64) -> Bool {
         let digits = String(version)
         guard let stamp = MigrationNamePolicy.timestamp(fromDigits: digits[...]) else { return false }
-        return stamp.year >= 1970 && !(stamp.year == 1970 && stamp.month == 1 && stamp.day == 1 && stamp.hour == 0
-            && stamp.minute == 0 && stamp.second == 0)
+        return stamp.year >= 1970
+            && !(stamp.year == 1970 && stamp.month == 1 && stamp.day == 1 && stamp.hour == 0
+                && stamp.minute == 0 && stamp.second == 0)
     }
 
     /// goose v3.17.0's `snakeCase` for `create` names: runs of letters and digits, lowercased, joined by

@@ -27,7 +27,8 @@ public struct SourceFile: Sendable, Hashable {
             return .failure(
                 GooseParseError(
                     kind: .byteOrderMark, line: 1, direction: .up,
-                    message: "the file starts with a UTF-8 byte-order mark, which hides the first `-- +goose Up` from goose",
+                    message:
+                        "the file starts with a UTF-8 byte-order mark, which hides the first `-- +goose Up` from goose",
                     help: "save the file as UTF-8 without BOM",
                     gooseMessage: "failed to parse migration: unexpected state 0 on line \"\\ufeff…\""))
         }
@@ -48,7 +49,8 @@ public struct SourceFile: Sendable, Hashable {
             return .failure(
                 GooseParseError(
                     kind: .invalidEncoding, line: line, direction: .up,
-                    message: "the file is not valid UTF-8 (first bad byte on this line); it may be binary or in another encoding",
+                    message:
+                        "the file is not valid UTF-8 (first bad byte on this line); it may be binary or in another encoding",
                     help: "convert it to UTF-8, e.g. iconv -f LATIN1 -t UTF-8",
                     gooseMessage: "(goose sends the bytes as they are; PostgreSQL rejects invalid UTF-8)"))
         }
@@ -105,17 +107,21 @@ public struct DirectorySource: MigrationSource {
         guard manager.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw MigrationSourceError(
                 path: directory,
-                reason: "the directory does not exist; create it (skein create NAME makes the first migration) or pass --dir")
+                reason:
+                    "the directory does not exist; create it (skein create NAME makes the first migration) or pass --dir"
+            )
         }
         guard isDirectory.boolValue else {
-            throw MigrationSourceError(path: directory, reason: "this is a file, not a directory; pass the directory with --dir")
+            throw MigrationSourceError(
+                path: directory, reason: "this is a file, not a directory; pass the directory with --dir")
         }
         let names: [String]
         do {
             names = try manager.contentsOfDirectory(atPath: directory)
         } catch {
             throw MigrationSourceError(
-                path: directory, reason: "the directory cannot be listed (\(Self.reason(error))); check its permissions")
+                path: directory, reason: "the directory cannot be listed (\(Self.reason(error))); check its permissions"
+            )
         }
         var files: [SourceFile] = []
         for name in names.sorted() where name.hasSuffix(".sql") || name.hasSuffix(".go") {

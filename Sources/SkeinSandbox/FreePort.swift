@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finding a free TCP port on 127.0.0.1.
@@ -23,15 +23,15 @@ enum FreePort {
 
     private static func bind(port: Int) throws(SandboxError) -> Int {
         #if canImport(Darwin)
-        let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
         #else
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #endif
         guard descriptor >= 0 else { throw SandboxError(code: .noFreePort, reason: errnoText()) }
         defer { close(descriptor) }
         var address = sockaddr_in()
         #if canImport(Darwin)
-        address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
+            address.sin_len = UInt8(MemoryLayout<sockaddr_in>.size)
         #endif
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -52,11 +52,11 @@ enum FreePort {
 }
 
 #if canImport(Glibc)
-private let systemBind = Glibc.bind
+    private let systemBind = Glibc.bind
 #elseif canImport(Musl)
-private let systemBind = Musl.bind
+    private let systemBind = Musl.bind
 #elseif canImport(Darwin)
-private let systemBind = Darwin.bind
+    private let systemBind = Darwin.bind
 #endif
 
 func errnoText() -> String {

@@ -1,6 +1,5 @@
-public import Logging
-
 import Foundation
+public import Logging
 
 /// A PostgreSQL server installation: the directory with `initdb`, `pg_ctl` and `postgres`, and its version.
 ///
@@ -79,13 +78,16 @@ public struct PostgresInstallation: Sendable, Hashable, Codable {
                 let installation = try await PostgresInstallation(binDirectory: directory, logger: logger)
                 logger.debug(
                     "found PostgreSQL",
-                    metadata: ["sandbox.bindir": "\(installation.binDirectory)", "sandbox.version": "\(installation.version)"]
+                    metadata: [
+                        "sandbox.bindir": "\(installation.binDirectory)", "sandbox.version": "\(installation.version)",
+                    ]
                 )
                 return installation
             } catch let error as CancellationError {
                 throw error
             } catch {
-                logger.debug("skipping unusable PostgreSQL", metadata: ["sandbox.bindir": "\(directory)", "error": "\(error)"])
+                logger.debug(
+                    "skipping unusable PostgreSQL", metadata: ["sandbox.bindir": "\(directory)", "error": "\(error)"])
             }
         }
         throw SandboxError(code: .installationNotFound, program: "initdb", searched: candidates)

@@ -2,9 +2,9 @@ import Logging
 import Subprocess
 
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// The outcome of one finished program run.

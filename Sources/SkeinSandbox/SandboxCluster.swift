@@ -1,13 +1,12 @@
+import Foundation
 public import Logging
 
-import Foundation
-
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A local PostgreSQL cluster in its own directory, listening on 127.0.0.1 and on a unix socket.
@@ -115,7 +114,8 @@ public struct SandboxCluster: Sendable, Hashable {
         logger: Logger
     ) async throws -> SandboxCluster {
         let account = try options.serverUser.resolve()
-        let clusterDirectory = try directory.map { try makeDirectory($0) } ?? makeTemporaryDirectory(in: options.parentDirectory)
+        let clusterDirectory =
+            try directory.map { try makeDirectory($0) } ?? makeTemporaryDirectory(in: options.parentDirectory)
         let initialPort: Int
         switch options.port {
         case .automatic: initialPort = 0
@@ -142,7 +142,9 @@ public struct SandboxCluster: Sendable, Hashable {
             try cluster.handOver(cluster.directory)
             logger.info(
                 "creating PostgreSQL cluster",
-                metadata: ["sandbox.directory": "\(cluster.directory)", "sandbox.version": "\(options.installation.version)"]
+                metadata: [
+                    "sandbox.directory": "\(cluster.directory)", "sandbox.version": "\(options.installation.version)",
+                ]
             )
             let result = try await cluster.runner.run(
                 "initdb",
@@ -188,7 +190,8 @@ public struct SandboxCluster: Sendable, Hashable {
             }
             try writePortConfiguration()
             let logOffset = Self.fileSize(logFile)
-            logger.info("starting PostgreSQL", metadata: ["sandbox.directory": "\(directory)", "sandbox.port": "\(port)"])
+            logger.info(
+                "starting PostgreSQL", metadata: ["sandbox.directory": "\(directory)", "sandbox.port": "\(port)"])
             let result = try await runner.run(
                 "pg_ctl",
                 ["start", "-w", "-t", "\(timeoutSeconds)", "-s", "-D", dataDirectory, "-l", logFile],
@@ -253,7 +256,8 @@ public struct SandboxCluster: Sendable, Hashable {
     /// - Throws: ``SandboxError/Code/commandFailed`` when `pg_ctl` cannot be run.
     public func status(logger: Logger) async throws -> Status {
         guard FileManager.default.fileExists(atPath: dataDirectory) else { return .stopped }
-        let result = try await runner.run("pg_ctl", ["status", "-D", dataDirectory], workingDirectory: directory, logger: logger)
+        let result = try await runner.run(
+            "pg_ctl", ["status", "-D", dataDirectory], workingDirectory: directory, logger: logger)
         if result.isSuccess {
             return .running(pid: postmasterPID ?? 0)
         }
@@ -292,7 +296,9 @@ public struct SandboxCluster: Sendable, Hashable {
         if let pid = postmasterPID, pid > 0, kill(pid_t(pid), SIGQUIT) == 0 {
             let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
             let pidFile = dataDirectory + "/postmaster.pid"
-            while kill(pid_t(pid), 0) == 0, FileManager.default.fileExists(atPath: pidFile), ContinuousClock.now < deadline {
+            while kill(pid_t(pid), 0) == 0, FileManager.default.fileExists(atPath: pidFile),
+                ContinuousClock.now < deadline
+            {
                 usleep(10_000)
             }
         }
@@ -306,7 +312,9 @@ public struct SandboxCluster: Sendable, Hashable {
 
     /// The postmaster's process ID from `postmaster.pid`, if the file exists.
     public var postmasterPID: Int? {
-        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else { return nil }
+        guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8) else {
+            return nil
+        }
         return text.split(separator: "\n").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
@@ -362,7 +370,8 @@ public struct SandboxCluster: Sendable, Hashable {
     func handOver(_ path: String) throws {
         guard let account = serverAccount else { return }
         if chown(path, uid_t(account.userID), gid_t(account.groupID)) != 0 {
-            throw SandboxError(code: .fileSystem, path: path, reason: "cannot give it to user \(account.name): \(errnoText())")
+            throw SandboxError(
+                code: .fileSystem, path: path, reason: "cannot give it to user \(account.name): \(errnoText())")
         }
     }
 
@@ -374,7 +383,8 @@ public struct SandboxCluster: Sendable, Hashable {
         var template = Array((PostgresInstallation.normalized(parent) + "/skein-XXXXXX").utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard let created else {
-            throw SandboxError(code: .fileSystem, path: parent, reason: "cannot create a directory in it: \(errnoText())")
+            throw SandboxError(
+                code: .fileSystem, path: parent, reason: "cannot create a directory in it: \(errnoText())")
         }
         return String(cString: created)
     }

@@ -121,7 +121,11 @@ public struct SandboxError: Error, Sendable, Hashable, CustomStringConvertible {
             if let reason { text += ": \(reason)" }
             text += "."
             if let logFile { text += " See the server log \(logFile)" }
-            if let logTail, !logTail.isEmpty { text += ", which ends with:\n\(Self.indent(logTail))" } else { text += "." }
+            if let logTail, !logTail.isEmpty {
+                text += ", which ends with:\n\(Self.indent(logTail))"
+            } else {
+                text += "."
+            }
         case .noFreePort:
             text = "Found no free TCP port on 127.0.0.1"
             if let reason { text += ": \(reason)" }

@@ -47,7 +47,8 @@ public struct SandboxState: Sendable, Hashable {
                 code: .invalidState,
                 path: path,
                 name: file.name,
-                reason: "it has format \(file.format), but this skein reads format \(Self.currentFormat) at most; use a newer skein"
+                reason:
+                    "it has format \(file.format), but this skein reads format \(Self.currentFormat) at most; use a newer skein"
             )
         }
         let portSelection: SandboxOptions.Port = file.fixedPort ? .fixed(file.port) : .automatic

@@ -21,7 +21,9 @@ struct SkeinBinary {
         return root.appendingPathComponent(".build/debug/skein").path
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
+        -> Result
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -59,7 +61,8 @@ struct CLIEndToEndTests {
         let result = try SkeinBinary.run(["create", "add_user_roles", "--dir", "migrations"], in: root)
         #expect(result.status == 0, "\(result.stderr)")
         let path = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(path.range(of: #"^migrations/\d{14}_add_user_roles\.sql$"#, options: .regularExpression) != nil, "\(path)")
+        #expect(
+            path.range(of: #"^migrations/\d{14}_add_user_roles\.sql$"#, options: .regularExpression) != nil, "\(path)")
         let text = try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
         #expect(text.hasPrefix("-- +goose Up\n"))
         #expect(text.contains("-- +goose Down\n"))
@@ -78,7 +81,8 @@ struct CLIEndToEndTests {
             #expect(result.status == 1, "\(name)")
             #expect(result.stderr.contains("add_user") || result.stderr.contains("add_users"), "\(result.stderr)")
         }
-        let written = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("m").path)) ?? []
+        let written =
+            (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("m").path)) ?? []
         #expect(written.isEmpty)
         let nonASCII = try SkeinBinary.run(["create", "ajouter_café", "--dir", "m"], in: root)
         #expect(nonASCII.status == 1)
@@ -105,7 +109,10 @@ struct CLIEndToEndTests {
         let result = try SkeinBinary.run(["-dir", "migrations", "create", "add_user_roles", "sql"], in: root)
         #expect(result.status == 0)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderr.range(of: #"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Created new file: migrations/\d{14}_add_user_roles\.sql"#, options: .regularExpression) != nil, "\(result.stderr)")
+        #expect(
+            result.stderr.range(
+                of: #"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d Created new file: migrations/\d{14}_add_user_roles\.sql"#,
+                options: .regularExpression) != nil, "\(result.stderr)")
         let goType = try SkeinBinary.run(["-dir", "migrations", "create", "add_thing"], in: root)
         #expect(goType.status == 1)
         #expect(goType.stderr.contains("SQL migrations only"))
@@ -127,7 +134,8 @@ struct CLIEndToEndTests {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         let good = root.appendingPathComponent("00001_a.sql")
-        try "-- +goose Up\nCREATE TABLE a (id int);\n\n-- +goose Down\nDROP TABLE a;\n".write(to: good, atomically: true, encoding: .utf8)
+        try "-- +goose Up\nCREATE TABLE a (id int);\n\n-- +goose Down\nDROP TABLE a;\n".write(
+            to: good, atomically: true, encoding: .utf8)
         let bad = root.appendingPathComponent("notes.sql")
         try "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n".write(to: bad, atomically: true, encoding: .utf8)
         let result = try SkeinBinary.run(["inspect", "--format", "json", good.path, bad.path])
@@ -154,8 +162,10 @@ struct CLIEndToEndTests {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
         let files: [String: [UInt8]] = [
-            "20240101120000_create_a.sql": Array("-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n".utf8),
-            "20240101120000_create_b.sql": Array("-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n".utf8),
+            "20240101120000_create_a.sql": Array(
+                "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n".utf8),
+            "20240101120000_create_b.sql": Array(
+                "-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n".utf8),
             "20240102120000_add user.sql": Array("-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n".utf8),
             "20240103120000_create_c.sql": Array("-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n".utf8),
             "20240104120000_only_down.sql": Array("-- +goose Down\nDROP TABLE x;\n".utf8),
@@ -205,7 +215,8 @@ struct CLIEndToEndTests {
         #expect(try SkeinBinary.run(["validate", "--dir", "m"], in: root).status == 1)
         try "policy: enforce\n".write(to: root.appendingPathComponent("skein.yaml"), atomically: true, encoding: .utf8)
         #expect(try SkeinBinary.run(["-dir", "m", "validate"], in: root).status == 1)
-        try "policy: enforce\nmigratons-dir: x\n".write(to: root.appendingPathComponent("skein.yaml"), atomically: true, encoding: .utf8)
+        try "policy: enforce\nmigratons-dir: x\n".write(
+            to: root.appendingPathComponent("skein.yaml"), atomically: true, encoding: .utf8)
         let bad = try SkeinBinary.run(["validate", "--dir", "m"], in: root)
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("skein.yaml:2") && bad.stderr.contains("migratons-dir"))

@@ -12,8 +12,12 @@ struct ChecksumTests {
 
     @Test("the file checksum is SHA-256 of the text with CRLF turned into LF")
     func fileChecksum() {
-        #expect(MigrationChecksum.fileChecksum(of: "") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(MigrationChecksum.fileChecksum(of: "abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            MigrationChecksum.fileChecksum(of: "") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        )
+        #expect(
+            MigrationChecksum.fileChecksum(of: "abc")
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(
             MigrationChecksum.fileChecksum(of: text.replacingOccurrences(of: "\n", with: "\r\n"))
                 == MigrationChecksum.fileChecksum(of: text))
@@ -26,7 +30,8 @@ struct ChecksumTests {
         let commented = try migration("-- note\n" + text).checksum
         #expect(commented.file != base.file)
         #expect(commented.up == base.up && commented.down == base.down)
-        let newDown = try migration(text.replacingOccurrences(of: "DROP TABLE a;", with: "DROP TABLE IF EXISTS a;")).checksum
+        let newDown = try migration(text.replacingOccurrences(of: "DROP TABLE a;", with: "DROP TABLE IF EXISTS a;"))
+            .checksum
         #expect(newDown.up == base.up && newDown.down != base.down)
         let noTx = try migration("-- +goose NO TRANSACTION\n" + text).checksum
         #expect(noTx.up != base.up)
@@ -42,8 +47,12 @@ struct ChecksumTests {
     func envsubIndependent() throws {
         let source = "-- +goose Up\n-- +goose ENVSUB ON\nSELECT '${X}';\n-- +goose Down\nSELECT 1;\n"
         let name = try MigrationName.parse("1_x.sql").get()
-        let a = Migration(file: SourceFile(path: "1_x.sql", text: source), name: name, parser: GooseParser(environmentSubstitution: .enabled(["X": "a"])))
-        let b = Migration(file: SourceFile(path: "1_x.sql", text: source), name: name, parser: GooseParser(environmentSubstitution: .enabled(["X": "b"])))
+        let a = Migration(
+            file: SourceFile(path: "1_x.sql", text: source), name: name,
+            parser: GooseParser(environmentSubstitution: .enabled(["X": "a"])))
+        let b = Migration(
+            file: SourceFile(path: "1_x.sql", text: source), name: name,
+            parser: GooseParser(environmentSubstitution: .enabled(["X": "b"])))
         #expect(a.checksum == b.checksum)
         #expect(try a.up?.get().statements.first?.sql == "SELECT 'a';")
     }
@@ -51,18 +60,22 @@ struct ChecksumTests {
 
 @Suite("manual-recovery Down stub")
 struct ManualRecoveryStubTests {
-    @Test("recognizes the policy's stub and its spellings", arguments: [
-        "SELECT 'MANUAL_RECOVERY_REQUIRED' as status;", "select 'MANUAL_RECOVERY_REQUIRED';",
-        "SELECT  'MANUAL_RECOVERY_REQUIRED'  AS  \"status\" ;", "SELECT 'MANUAL_RECOVERY_REQUIRED' status",
-    ])
+    @Test(
+        "recognizes the policy's stub and its spellings",
+        arguments: [
+            "SELECT 'MANUAL_RECOVERY_REQUIRED' as status;", "select 'MANUAL_RECOVERY_REQUIRED';",
+            "SELECT  'MANUAL_RECOVERY_REQUIRED'  AS  \"status\" ;", "SELECT 'MANUAL_RECOVERY_REQUIRED' status",
+        ])
     func stub(sql: String) {
         #expect(ManualRecoveryStub.isStub(sql))
     }
 
-    @Test("real statements are not the stub", arguments: [
-        "SELECT 'manual_recovery_required';", "SELECT 'MANUAL_RECOVERY_REQUIRED', 1;",
-        "CREATE TABLE x (id int);", "SELECT 'MANUAL_RECOVERY_REQUIRED' as status; DROP TABLE x;",
-    ])
+    @Test(
+        "real statements are not the stub",
+        arguments: [
+            "SELECT 'manual_recovery_required';", "SELECT 'MANUAL_RECOVERY_REQUIRED', 1;",
+            "CREATE TABLE x (id int);", "SELECT 'MANUAL_RECOVERY_REQUIRED' as status; DROP TABLE x;",
+        ])
     func notStub(sql: String) {
         #expect(!ManualRecoveryStub.isStub(sql))
     }
@@ -85,7 +98,8 @@ struct ManualRecoveryStubTests {
         #expect(!ManualRecoveryStub.isStub(GooseSection(statements: [], transactionMode: .transaction)))
         let mixed = GooseSection(
             statements: [
-                Statement(sql: "SELECT 'MANUAL_RECOVERY_REQUIRED';", line: 1), Statement(sql: "CREATE TABLE t ();", line: 2),
+                Statement(sql: "SELECT 'MANUAL_RECOVERY_REQUIRED';", line: 1),
+                Statement(sql: "CREATE TABLE t ();", line: 2),
             ], transactionMode: .transaction)
         #expect(!ManualRecoveryStub.isStub(mixed))
     }

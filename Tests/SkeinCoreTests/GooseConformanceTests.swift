@@ -45,7 +45,8 @@ struct GooseConformanceTests {
                 let expectedStatements = (direction == .up ? observed.up : observed.down) ?? []
                 switch parser.parse(text, direction: direction) {
                 case .success(let section):
-                    #expect(expectedError == nil, "\(observed.file) \(direction): goose rejects it: \(expectedError ?? "")")
+                    #expect(
+                        expectedError == nil, "\(observed.file) \(direction): goose rejects it: \(expectedError ?? "")")
                     #expect(
                         section.statements.map(\.sql) == expectedStatements,
                         "\(observed.file) \(direction): statements differ")
@@ -56,7 +57,8 @@ struct GooseConformanceTests {
                         #expect(statement.line >= 1, "\(observed.file): statement without a line")
                     }
                 case .failure(let error):
-                    #expect(expectedError != nil, "\(observed.file) \(direction): goose accepts it, Skein says \(error)")
+                    #expect(
+                        expectedError != nil, "\(observed.file) \(direction): goose accepts it, Skein says \(error)")
                     if let expectedError {
                         #expect(error.gooseMessage == expectedError, "\(observed.file) \(direction): goose's message")
                     }
@@ -124,7 +126,9 @@ struct GooseConformanceTests {
                 #expect((try? up.get()) == nil || (try? down.get()) == nil, "\(expectation.file) must fail")
                 continue
             }
-            if let count = expectation.up { #expect((try? up.get())?.statements.count == count, "\(expectation.file) up") }
+            if let count = expectation.up {
+                #expect((try? up.get())?.statements.count == count, "\(expectation.file) up")
+            }
             if let count = expectation.down {
                 #expect((try? down.get())?.statements.count == count, "\(expectation.file) down")
             }

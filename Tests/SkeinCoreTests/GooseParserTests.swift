@@ -109,7 +109,8 @@ struct GooseParserTests {
 
     @Test("NO TRANSACTION anywhere turns the transaction off for both directions")
     func noTransaction() throws {
-        let text = "-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- +goose Down\n-- +goose NO TRANSACTION\nDROP INDEX i;\n"
+        let text =
+            "-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (a);\n-- +goose Down\n-- +goose NO TRANSACTION\nDROP INDEX i;\n"
         #expect(try parser.parse(text, direction: .up).get().transactionMode == .none)
         #expect(try parser.parse(text, direction: .down).get().transactionMode == .none)
     }

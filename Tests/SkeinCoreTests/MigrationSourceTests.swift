@@ -20,7 +20,8 @@ struct MigrationSourceTests {
         try "package m".write(to: root.appendingPathComponent("00003_b_test.go"), atomically: true, encoding: .utf8)
         try "package m".write(to: root.appendingPathComponent("helpers.go"), atomically: true, encoding: .utf8)
         try "notes".write(to: root.appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("nested"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("nested"), withIntermediateDirectories: true)
         try valid.write(to: root.appendingPathComponent("nested/00004_c.sql"), atomically: true, encoding: .utf8)
 
         let source = DirectorySource(directory: root.path)
@@ -60,7 +61,9 @@ struct MigrationSourceTests {
 
     @Test("an in-memory source keeps the given paths")
     func inMemory() throws {
-        let source = InMemorySource(texts: ["00002_b.sql": "-- +goose Up\nSELECT 2;\n", "00001_a.sql": "-- +goose Up\nSELECT 1;\n"])
+        let source = InMemorySource(texts: [
+            "00002_b.sql": "-- +goose Up\nSELECT 2;\n", "00001_a.sql": "-- +goose Up\nSELECT 1;\n",
+        ])
         let catalog = try MigrationCatalog(source: source)
         #expect(catalog.migrations.map(\.path) == ["migrations/00001_a.sql", "migrations/00002_b.sql"])
     }
@@ -72,21 +75,26 @@ struct MigrationSourceTests {
             "abc.sql": "", "x_y.sql": "",
         ])
         let catalog = try MigrationCatalog(source: source)
-        #expect(catalog.diagnostics.map(\.code).sorted() == ["duplicate-version", "invalid-migration-name", "invalid-migration-name"])
+        #expect(
+            catalog.diagnostics.map(\.code).sorted() == [
+                "duplicate-version", "invalid-migration-name", "invalid-migration-name",
+            ])
         #expect(catalog.diagnostics.allSatisfy { $0.location != nil })
     }
 
     @Test("non-UTF-8 bytes and a BOM fail both directions with the line and a fix")
     func encoding() throws {
         let name = try MigrationName.parse("00001_a.sql").get()
-        let latin1 = SourceFile(path: "00001_a.sql", contents: Array("-- +goose Up\nSELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8))
+        let latin1 = SourceFile(
+            path: "00001_a.sql", contents: Array("-- +goose Up\nSELECT 'caf".utf8) + [0xE9] + Array("';\n".utf8))
         let migration = Migration(file: latin1, name: name)
         guard case .failure(let error) = migration.up else {
             Issue.record("must fail")
             return
         }
         #expect(error.kind == .invalidEncoding && error.line == 2)
-        let bom = SourceFile(path: "00001_a.sql", contents: [0xEF, 0xBB, 0xBF] + Array("-- +goose Up\nSELECT 1;\n".utf8))
+        let bom = SourceFile(
+            path: "00001_a.sql", contents: [0xEF, 0xBB, 0xBF] + Array("-- +goose Up\nSELECT 1;\n".utf8))
         guard case .failure(let bomError) = Migration(file: bom, name: name).down else {
             Issue.record("must fail")
             return

@@ -17,18 +17,24 @@ struct EphemeralClusterTests {
             #expect(cluster.url == "postgres://postgres@127.0.0.1:\(cluster.port)/postgres?sslmode=disable")
             #expect(Fixtures.exists(cluster.socketPath))
             #expect(cluster.socketPath.utf8.count < 100)
-            #expect(try await cluster.status(logger: Fixtures.logger) == .running(pid: try #require(cluster.postmasterPID)))
+            #expect(
+                try await cluster.status(logger: Fixtures.logger) == .running(pid: try #require(cluster.postmasterPID)))
 
             // Over the unix socket.
             let client = PostgresClient(
-                configuration: .init(unixSocketPath: cluster.socketPath, username: cluster.superuser, password: nil, database: cluster.database),
+                configuration: .init(
+                    unixSocketPath: cluster.socketPath, username: cluster.superuser, password: nil,
+                    database: cluster.database),
                 backgroundLogger: Fixtures.logger
             )
-            let (version, fsync) = try await TestDatabase.withClientRunning(client) { () async throws -> (String, String) in
+            let (version, fsync) = try await TestDatabase.withClientRunning(client) {
+                () async throws -> (String, String) in
                 var version = ""
-                for try await (text,) in try await client.query("SELECT version()").decode(String.self) { version = text }
+                for try await (text, ) in try await client.query("SELECT version()").decode(String.self) {
+                    version = text
+                }
                 var fsync = ""
-                for try await (value,) in try await client.query("SHOW fsync").decode(String.self) { fsync = value }
+                for try await (value, ) in try await client.query("SHOW fsync").decode(String.self) { fsync = value }
                 return (version, fsync)
             }
 
@@ -37,7 +43,9 @@ struct EphemeralClusterTests {
             let tcpClient = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: Fixtures.logger)
             let sum = try await TestDatabase.withClientRunning(tcpClient) { () async throws -> Int in
                 var sum = 0
-                for try await (value,) in try await tcpClient.query("SELECT \(40) + 2").decode(Int.self) { sum = value }
+                for try await (value, ) in try await tcpClient.query("SELECT \(40) + 2").decode(Int.self) {
+                    sum = value
+                }
                 return sum
             }
             return Observed(directory: cluster.directory, version: version, sum: sum, fsync: fsync)

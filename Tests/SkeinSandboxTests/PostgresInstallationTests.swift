@@ -38,7 +38,8 @@ struct PostgresInstallationTests {
         let root = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         for version in ["9.6", "13", "16", "notaversion"] {
-            try makeFakeInstallation(in: "\(root)/lib/\(version)/bin", version: version == "9.6" ? "9.6.24" : "\(version).1")
+            try makeFakeInstallation(
+                in: "\(root)/lib/\(version)/bin", version: version == "9.6" ? "9.6.24" : "\(version).1")
         }
         try makeFakeInstallation(in: "\(root)/path-bin", version: "14.3")
         let locations = PostgresInstallation.SearchLocations(versionedRoots: [
@@ -50,7 +51,10 @@ struct PostgresInstallationTests {
             searchLocations: locations,
             logger: Fixtures.logger
         )
-        #expect(candidates == ["\(root)/empty", "\(root)/path-bin", "\(root)/lib/16/bin", "\(root)/lib/13/bin", "\(root)/lib/9.6/bin"])
+        #expect(
+            candidates == [
+                "\(root)/empty", "\(root)/path-bin", "\(root)/lib/16/bin", "\(root)/lib/13/bin", "\(root)/lib/9.6/bin",
+            ])
 
         let fromPath = try await PostgresInstallation.locate(
             environment: ["PATH": "\(root)/empty:\(root)/path-bin"],
@@ -73,7 +77,8 @@ struct PostgresInstallationTests {
         let root = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let error = await #expect(throws: SandboxError.self) {
-            try await PostgresInstallation.locate(environment: ["PATH": root], searchLocations: .none, logger: Fixtures.logger)
+            try await PostgresInstallation.locate(
+                environment: ["PATH": root], searchLocations: .none, logger: Fixtures.logger)
         }
         #expect(error?.code == .installationNotFound)
         #expect(error?.searched == [root])
@@ -88,7 +93,8 @@ struct PostgresInstallationTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for program in ["initdb", "pg_ctl"] {
             let path = directory + "/" + program
-            try "#!/bin/sh\necho '\(program) (PostgreSQL) \(version)'\n".write(toFile: path, atomically: true, encoding: .utf8)
+            try "#!/bin/sh\necho '\(program) (PostgreSQL) \(version)'\n".write(
+                toFile: path, atomically: true, encoding: .utf8)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
         }
     }

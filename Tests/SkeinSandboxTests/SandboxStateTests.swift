@@ -9,7 +9,8 @@ struct SandboxStateTests {
         port: 54012,
         portSelection: .automatic,
         superuser: "postgres",
-        installation: PostgresInstallation(binDirectory: "/usr/lib/postgresql/16/bin", version: "16.4", majorVersion: 16),
+        installation: PostgresInstallation(
+            binDirectory: "/usr/lib/postgresql/16/bin", version: "16.4", majorVersion: 16),
         serverAccount: SystemAccount(name: "postgres", userID: 101, groupID: 104),
         timeoutSeconds: 60
     )
@@ -58,8 +59,10 @@ struct SandboxStateTests {
         arguments: [
             ("not json", "it is not valid JSON"),
             (#"{"format": 1, "name": "x"}"#, "the field 'port' is missing"),
-            (#"{"format": 2, "name": "x", "port": 1, "fixedPort": false, "superuser": "p", "directory": "/d", "pid": 0, "postgresVersion": "9", "postgresMajorVersion": 9, "binDirectory": "/b", "timeoutSeconds": 1}"#,
-             "it has format 2"),
+            (
+                #"{"format": 2, "name": "x", "port": 1, "fixedPort": false, "superuser": "p", "directory": "/d", "pid": 0, "postgresVersion": "9", "postgresMajorVersion": 9, "binDirectory": "/b", "timeoutSeconds": 1}"#,
+                "it has format 2"
+            ),
         ]
     )
     func rejectsBrokenFile(text: String, reason: String) {

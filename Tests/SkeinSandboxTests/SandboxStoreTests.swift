@@ -41,7 +41,7 @@ struct SandboxStoreTests {
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: Fixtures.logger)
         let answer = try await TestDatabase.withClientRunning(client) {
             var answer = 0
-            for try await (value,) in try await client.query("SELECT 7 * 6").decode(Int.self) { answer = value }
+            for try await (value, ) in try await client.query("SELECT 7 * 6").decode(Int.self) { answer = value }
             return answer
         }
         #expect(answer == 42)
@@ -53,7 +53,9 @@ struct SandboxStoreTests {
         #expect(try await store.stop(name: name, logger: Fixtures.logger) == nil)
     }
 
-    @Test("rejects names that are not simple identifiers", arguments: ["", "../etc", "a b", String(repeating: "x", count: 41)])
+    @Test(
+        "rejects names that are not simple identifiers",
+        arguments: ["", "../etc", "a b", String(repeating: "x", count: 41)])
     func rejectsBadNames(name: String) {
         let error = #expect(throws: SandboxError.self) { try SandboxStore.validate(name: name) }
         #expect(error?.code == .invalidName)
@@ -68,6 +70,8 @@ struct SandboxStoreTests {
     @Test("keeps each user's sandboxes in a directory of their own")
     func standardRoot() {
         #expect(SandboxStore.standard(temporaryDirectory: "/tmp/", userID: 1000).root == "/tmp/skein-sandbox-1000")
-        #expect(SandboxStore.standard(temporaryDirectory: "/tmp", userID: 0).stateFile(for: "default") == "/tmp/skein-sandbox-0/default/state.json")
+        #expect(
+            SandboxStore.standard(temporaryDirectory: "/tmp", userID: 0).stateFile(for: "default")
+                == "/tmp/skein-sandbox-0/default/state.json")
     }
 }

@@ -16,7 +16,8 @@ struct TestDatabaseTests {
                 try await first.client.query("INSERT INTO only_in_first VALUES (1), (2)")
 
                 var current = ""
-                for try await (name,) in try await second.client.query("SELECT current_database()").decode(String.self) {
+                for try await (name, ) in try await second.client.query("SELECT current_database()").decode(String.self)
+                {
                     current = name
                 }
                 #expect(current == second.name)
@@ -49,7 +50,9 @@ struct TestDatabaseTests {
         #expect(url.password == "s@cret")
         #expect(url.database == "orders")
         #expect(url.tlsMode == .require)
-        #expect(url.replacingDatabase(with: "skein_test_1").text == "postgresql://app:s%40cret@db.example:6543/skein_test_1?sslmode=require")
+        #expect(
+            url.replacingDatabase(with: "skein_test_1").text
+                == "postgresql://app:s%40cret@db.example:6543/skein_test_1?sslmode=require")
 
         let socket = try DatabaseURL(parsing: "postgres:///app?host=/var/run/postgresql&user=me")
         #expect(socket.host == "/var/run/postgresql")
@@ -64,6 +67,6 @@ struct TestDatabaseTests {
 private func count(tablesNamed name: String, in client: PostgresClient) async throws -> Int {
     var result = -1
     let rows = try await client.query("SELECT count(*)::int FROM pg_tables WHERE tablename = \(name)")
-    for try await (value,) in rows.decode(Int.self) { result = value }
+    for try await (value, ) in rows.decode(Int.self) { result = value }
     return result
 }

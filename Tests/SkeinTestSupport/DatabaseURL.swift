@@ -40,7 +40,9 @@ public struct DatabaseURL: Sendable, Hashable {
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        let host = (components.percentEncodedHost.flatMap { $0.removingPercentEncoding }).flatMap { $0.isEmpty ? nil : $0 }
+        let host = (components.percentEncodedHost.flatMap { $0.removingPercentEncoding }).flatMap {
+            $0.isEmpty ? nil : $0
+        }
         self.host = query["host"] ?? host ?? "localhost"
         self.port = query["port"].flatMap(Int.init) ?? components.port ?? 5432
         self.user = query["user"] ?? components.user ?? "postgres"

@@ -59,7 +59,8 @@ struct CreateCommand: ParsableCommand {
                 settings)
         }
         guard !description.isEmpty else {
-            throw CommandFailure("the name \"\(name)\" has no letters or digits; describe the change, e.g. add_user_roles")
+            throw CommandFailure(
+                "the name \"\(name)\" has no letters or digits; describe the change, e.g. add_user_roles")
         }
         for warning in MigrationNamePolicy.descriptionWarnings(description, location: nil) {
             warn("\(warning.message) (\(warning.help ?? ""))", settings)
@@ -71,10 +72,12 @@ struct CreateCommand: ParsableCommand {
             do {
                 try manager.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
             } catch {
-                throw CommandFailure("cannot create the migrations directory \(settings.directory): \(error.localizedDescription)")
+                throw CommandFailure(
+                    "cannot create the migrations directory \(settings.directory): \(error.localizedDescription)")
             }
         } else if !isDirectory.boolValue {
-            throw CommandFailure("\(settings.directory) is a file, not a directory; pass the migrations directory with --dir")
+            throw CommandFailure(
+                "\(settings.directory) is a file, not a directory; pass the migrations directory with --dir")
         }
 
         let existing: MigrationCatalog
@@ -86,7 +89,9 @@ struct CreateCommand: ParsableCommand {
         let version: String
         if sequential {
             if settings.policy == .enforce {
-                throw CommandFailure("the policy requires timestamp versions (YYYYMMDDHHMMSS); -s (sequential) is refused under `policy: enforce`")
+                throw CommandFailure(
+                    "the policy requires timestamp versions (YYYYMMDDHHMMSS); -s (sequential) is refused under `policy: enforce`"
+                )
             }
             warn("sequential versions break the naming policy (YYYYMMDDHHMMSS_description.sql)", settings)
             version = MigrationTemplate.nextSequentialVersion(after: existing.migrations.map(\.version))
@@ -99,12 +104,15 @@ struct CreateCommand: ParsableCommand {
                 year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!,
                 second: parts.second!)
         }
-        if let clash = existing.migrations.first(where: { String($0.version) == version || $0.version == Int64(version) }) {
+        if let clash = existing.migrations.first(where: {
+            String($0.version) == version || $0.version == Int64(version)
+        }) {
             throw CommandFailure(
                 "version \(version) is already used by \(clash.path); wait a second and run create again")
         }
         let fileName = "\(version)_\(description).sql"
-        let path = settings.directory.hasSuffix("/") ? settings.directory + fileName : settings.directory + "/" + fileName
+        let path =
+            settings.directory.hasSuffix("/") ? settings.directory + fileName : settings.directory + "/" + fileName
         let text = MigrationTemplate.text(destructive ? .destructive : .standard, name: description)
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: [.withoutOverwriting])

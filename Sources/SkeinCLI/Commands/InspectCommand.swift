@@ -70,7 +70,12 @@ struct InspectCommand: ParsableCommand {
             let source = SourceFile(path: path, contents: Array(data))
             let parsedName = try? MigrationName.parse(source.fileName).get()
             let name = parsedName ?? MigrationName(fileName: source.fileName, version: 0, description: "", kind: .sql)
-            let migration = Migration(file: source, name: name.kind == .go ? MigrationName(fileName: name.fileName, version: name.version, description: name.description, kind: .sql) : name, parser: parser)
+            let migration = Migration(
+                file: source,
+                name: name.kind == .go
+                    ? MigrationName(
+                        fileName: name.fileName, version: name.version, description: name.description, kind: .sql)
+                    : name, parser: parser)
             let entry = Self.entry(migration, path: path, named: parsedName != nil)
             if entry.upError != nil || entry.downError != nil { failed = true }
             switch format {

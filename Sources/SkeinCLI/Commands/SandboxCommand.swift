@@ -56,7 +56,8 @@ extension SandboxCommand {
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start the sandbox (creating it first) and print its URL.",
-            discussion: "Does nothing but print the URL when the sandbox is already running. Exit status: 0 started or running, 1 failed, 2 bad flag."
+            discussion:
+                "Does nothing but print the URL when the sandbox is already running. Exit status: 0 started or running, 1 failed, 2 bad flag."
         )
 
         @OptionGroup var selection: Selection
@@ -81,7 +82,9 @@ extension SandboxCommand {
             let state = outcome.state
             switch outcome {
             case .created:
-                SandboxOutput.note("Started sandbox '\(name)' (PostgreSQL \(state.cluster.installation.version)) in \(state.cluster.directory).")
+                SandboxOutput.note(
+                    "Started sandbox '\(name)' (PostgreSQL \(state.cluster.installation.version)) in \(state.cluster.directory)."
+                )
             case .restarted:
                 SandboxOutput.note("Restarted sandbox '\(name)' (PostgreSQL \(state.cluster.installation.version)).")
             case .alreadyRunning:
@@ -147,7 +150,8 @@ extension SandboxCommand {
                 )
                 throw ExitCode(1)
             case .absent:
-                SandboxOutput.print("Sandbox '\(name)' is not running. Start it with `skein sandbox start\(nameFlag(name))`.")
+                SandboxOutput.print(
+                    "Sandbox '\(name)' is not running. Start it with `skein sandbox start\(nameFlag(name))`.")
                 throw ExitCode(1)
             }
         }
@@ -156,7 +160,8 @@ extension SandboxCommand {
     struct Env: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print shell exports for the running sandbox: eval \"$(skein sandbox env)\".",
-            discussion: "Prints DATABASE_URL, PGHOST, PGPORT, PGUSER and PGDATABASE. Exit status: 0 printed, 1 not running, 2 bad flag."
+            discussion:
+                "Prints DATABASE_URL, PGHOST, PGPORT, PGUSER and PGDATABASE. Exit status: 0 printed, 1 not running, 2 bad flag."
         )
 
         @OptionGroup var selection: Selection

@@ -7,7 +7,8 @@ import SkeinCore
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check every migration file without a database: both directions parse, names follow the policy, versions are unique.",
+        abstract:
+            "Check every migration file without a database: both directions parse, names follow the policy, versions are unique.",
         discussion: """
             Prints every finding as file:line: severity[code]: message, with a help line. Exit 1 when any
             finding is an error. In goose mode (and with `policy: warn`) naming rules are warnings.

@@ -1,0 +1,19 @@
+# The policy's targets. Skein replaces goose: `make migrate-create NAME=add_user_roles`.
+# Override SKEIN to use an installed binary (SKEIN=skein), MIGRATIONS_DIR for another directory.
+SKEIN ?= $(shell [ -x .build/release/skein ] && echo .build/release/skein || echo swift run --quiet skein)
+MIGRATIONS_DIR ?= migrations
+
+.PHONY: migrate-create build test quickstart
+
+migrate-create:
+	@if [ -z "$(NAME)" ]; then echo "usage: make migrate-create NAME=add_user_roles" >&2; exit 2; fi
+	$(SKEIN) create $(NAME) sql --dir $(MIGRATIONS_DIR)
+
+build:
+	swift build -c release --product skein
+
+test:
+	scripts/test.sh
+
+quickstart:
+	scripts/quickstart.sh

