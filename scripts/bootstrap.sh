@@ -43,6 +43,12 @@ if ! command -v task >/dev/null 2>&1; then
     fi
 fi
 
+if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
+    echo "bootstrap: installing jsonschema and PyYAML (PyPI) for the JSON schema checks" >&2
+    python3 -m pip install -q jsonschema pyyaml >/dev/null 2>&1 \
+        || echo "bootstrap: jsonschema could not be installed; scripts/check-json-schemas.py will not run" >&2
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "bootstrap: Swift 6.1 or later is required (https://www.swift.org/install); 'swift' is not on PATH" >&2
     exit 1

@@ -231,3 +231,25 @@ struct CLIEndToEndTests {
         #expect(result.stdout.contains("0 errors, 0 warnings"))
     }
 }
+
+@Suite("skein binary: sandbox", .serialized)
+struct CLISandboxTests {
+    @Test("sandbox start prints a URL, env exports it, status reports it, stop removes it")
+    func lifecycle() throws {
+        let name = "clitest-\(UInt32.random(in: 0...UInt32.max))"
+        defer { _ = try? SkeinBinary.run(["sandbox", "stop", "--name", name]) }
+        let start = try SkeinBinary.run(["sandbox", "start", "--name", name])
+        #expect(start.status == 0, "\(start.stderr)")
+        let url = start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(url.hasPrefix("postgres://postgres@127.0.0.1:"), "\(url)")
+        let again = try SkeinBinary.run(["sandbox", "start", "--name", name])
+        #expect(again.status == 0 && again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == url)
+        let env = try SkeinBinary.run(["sandbox", "env", "--name", name])
+        #expect(env.stdout.contains("export DATABASE_URL='\(url)'"))
+        #expect(env.stdout.contains("export PGPORT="))
+        #expect(try SkeinBinary.run(["sandbox", "status", "--name", name]).status == 0)
+        #expect(try SkeinBinary.run(["sandbox", "stop", "--name", name]).status == 0)
+        #expect(try SkeinBinary.run(["sandbox", "status", "--name", name]).status == 1)
+        #expect(try SkeinBinary.run(["sandbox", "start", "--name", "bad name!"]).status == 2)
+    }
+}

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Checks skein's JSON output and skein.yaml against the JSON Schemas in docs/schemas/.
+
+- `skein inspect --format json` on every file of examples/agentflow/migrations and on deliberately
+  broken files: every line must match docs/schemas/inspect.schema.json.
+- `skein validate --format json` on examples/agentflow/migrations and on a directory with bad files
+  (duplicate version, missing semicolon, bad name): must match docs/schemas/validate.schema.json.
+- A sample skein.yaml must match docs/schemas/skein.schema.json, and configurations skein rejects
+  (unknown key, bad policy) must be rejected by the schema too.
+- Each schema must reject a few deliberately wrong documents, so a schema that accepts anything fails.
+
+Usage: scripts/check-json-schemas.py   (SKEIN_BINARY overrides .build/debug/skein)
+Needs the `jsonschema` and `PyYAML` packages. Exits 1 on the first mismatch.
+"""
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+try:
+    import jsonschema
+    import yaml
+except ImportError as error:
+    sys.exit(f"check-json-schemas: {error}; install it with `pip install jsonschema pyyaml`")
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = ROOT / "docs" / "schemas"
+EXAMPLES = Path("examples") / "agentflow" / "migrations"
+BINARY = Path(os.environ.get("SKEIN_BINARY") or ROOT / ".build" / "debug" / "skein")
+if not BINARY.is_absolute() and os.sep in str(BINARY):
+    BINARY = (ROOT / BINARY).resolve()
+
+checks = 0
+
+
+def fail(message):
+    print(f"check-json-schemas: FAIL: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def passed():
+    global checks
+    checks += 1
+
+
+def load_validator(name):
+    path = SCHEMAS / name
+    try:
+        schema = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        fail(f"{path.relative_to(ROOT)}: cannot be read as JSON: {error}")
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as error:
+        fail(f"{path.relative_to(ROOT)} is not a valid draft 2020-12 schema: {error.message}")
+    passed()
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def expect_valid(validator, instance, what):
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    if errors:
+        details = "\n".join(
+            f"  at /{'/'.join(str(p) for p in e.absolute_path)}: {e.message}" for e in errors[:10]
+        )
+        fail(f"{what} does not match {validator.schema.get('title')}:\n{details}\n  document: {json.dumps(instance)[:2000]}")
+    passed()
+
+
+def expect_invalid(validator, instance, what):
+    if validator.is_valid(instance):
+        fail(f"{validator.schema.get('title')} accepts {what}, which it must reject: {json.dumps(instance)[:500]}")
+    passed()
+
+
+def run(args, expect_status, what):
+    env = {k: v for k, v in os.environ.items() if k != "GOOSE_MIGRATION_DIR"}
+    try:
+        result = subprocess.run([str(BINARY), *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    except OSError as error:
+        fail(f"cannot run {BINARY}: {error} (build it with `swift build` or set SKEIN_BINARY)")
+    if result.returncode != expect_status:
+        fail(
+            f"{what}: `skein {' '.join(args)}` exited {result.returncode}, expected {expect_status}\n"
+            f"  stdout: {result.stdout[:1000]}\n  stderr: {result.stderr[:1000]}"
+        )
+    passed()
+    return result
+
+
+def parse_json(text, what):
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        fail(f"{what} is not JSON ({error}): {text[:500]!r}")
+
+
+# ---------------------------------------------------------------- inspect
+
+def check_inspect(validator, tmp):
+    example_files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / EXAMPLES).iterdir() if p.is_file())
+    if not example_files:
+        fail(f"{EXAMPLES} has no files")
+    broken = {
+        # A goose name, but Up's statement has no semicolon: up is null, upError set, checksums.up absent.
+        "20240101000000_create_broken.sql": "-- +goose Up\nCREATE TABLE broken (id int)\n-- +goose Down\nDROP TABLE broken;\n",
+        # Not a goose migration name and no annotations: version/description/useTx null.
+        "notes.sql": "hello, this is not a migration\n",
+        # A StatementBegin that never ends: both directions fail.
+        "20240101000001_create_unclosed.sql": "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n",
+        # CRLF line endings and NO TRANSACTION: parses, useTx false.
+        "20240101000002_create_crlf.sql": "-- +goose NO TRANSACTION\r\n-- +goose Up\r\nCREATE INDEX CONCURRENTLY i ON t (c);\r\n-- +goose Down\r\nDROP INDEX i;\r\n",
+    }
+    broken_paths = []
+    for name, text in broken.items():
+        path = tmp / "inspect" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode())
+        broken_paths.append(str(path))
+
+    lines = []
+    good = run(["inspect", "--format", "json", *example_files], 0, "inspect on the examples")
+    lines += [(line, "examples") for line in good.stdout.splitlines()]
+    if len(good.stdout.splitlines()) != len(example_files):
+        fail(f"inspect printed {len(good.stdout.splitlines())} lines for {len(example_files)} example files")
+    passed()
+    bad = run(["inspect", "--format", "json", *broken_paths], 1, "inspect on broken files")
+    lines += [(line, "broken files") for line in bad.stdout.splitlines()]
+    if len(bad.stdout.splitlines()) != len(broken_paths):
+        fail(f"inspect printed {len(bad.stdout.splitlines())} lines for {len(broken_paths)} broken files")
+    passed()
+
+    documents = []
+    for line, origin in lines:
+        document = parse_json(line, f"an inspect line ({origin})")
+        expect_valid(validator, document, f"inspect output for {document.get('file')}")
+        documents.append(document)
+
+    # The broken files really exercise the null branches.
+    by_name = {Path(d["file"]).name: d for d in documents}
+    semicolon = by_name["20240101000000_create_broken.sql"]
+    if semicolon["up"] is not None or not semicolon["upError"] or semicolon["checksums"].get("up") is not None:
+        fail(f"expected null up / upError for the missing semicolon: {semicolon}")
+    if by_name["notes.sql"]["version"] is not None or by_name["notes.sql"]["description"] is not None:
+        fail(f"expected null version/description for notes.sql: {by_name['notes.sql']}")
+    if by_name["20240101000002_create_crlf.sql"]["useTx"] is not False:
+        fail(f"expected useTx false for NO TRANSACTION: {by_name['20240101000002_create_crlf.sql']}")
+    passed()
+
+    # The schema is not vacuous: each mutation of a real line must be rejected.
+    sample = documents[0]
+    mutations = {
+        "a missing key": lambda d: d.pop("useTx"),
+        "an unknown top-level key": lambda d: d.update(extra=1),
+        "version 0": lambda d: d.update(version=0),
+        "a string version": lambda d: d.update(version="20240101120000"),
+        "an uppercase checksum": lambda d: d.update(checksum=d["checksum"].upper()),
+        "a short checksum": lambda d: d.update(checksum="abc123"),
+        "checksums without file": lambda d: d["checksums"].pop("file"),
+        "a null checksums.file": lambda d: d["checksums"].update(file=None),
+        "a statement at line 0": lambda d: d.update(up=[{"line": 0, "sql": "SELECT 1;"}]),
+        "a statement without sql": lambda d: d.update(up=[{"line": 1}]),
+        "a string useTx": lambda d: d.update(useTx="true"),
+    }
+    for what, mutate in mutations.items():
+        document = copy.deepcopy(sample)
+        mutate(document)
+        expect_invalid(validator, document, what)
+
+
+# ---------------------------------------------------------------- validate
+
+def check_validate(validator, tmp):
+    good = run(["validate", "--format", "json", "--dir", str(EXAMPLES)], 0, "validate on the examples")
+    report = parse_json(good.stdout, "validate output for the examples")
+    expect_valid(validator, report, "validate output for the examples")
+    if report["errors"] != 0 or report["migrations"] == 0:
+        fail(f"expected a clean report with migrations for {EXAMPLES}: {report}")
+    passed()
+
+    bad_dir = tmp / "validate"
+    bad_dir.mkdir()
+    files = {
+        "20240101000000_create_a.sql": "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n",
+        "20240101000000_create_b.sql": "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n",  # duplicate version
+        "20240102000000_create_c.sql": "-- +goose Up\nCREATE TABLE c (id int)\n-- +goose Down\nDROP TABLE c;\n",  # no semicolon
+        "notes.sql": "not a migration\n",  # bad name
+        "1_x.sql": "-- +goose Up\nSELECT 1;\n",  # goose name, against the policy
+    }
+    for name, text in files.items():
+        (bad_dir / name).write_text(text)
+
+    for extra in ([], ["--goose"]):
+        bad = run(["validate", "--format", "json", "--dir", str(bad_dir), *extra], 1, f"validate {' '.join(extra)} on bad files")
+        report = parse_json(bad.stdout, "validate output for bad files")
+        expect_valid(validator, report, f"validate {' '.join(extra)} output for bad files")
+        codes = {f["code"] for f in report["findings"]}
+        for code in ("duplicate-version", "goose-missing-semicolon", "invalid-migration-name"):
+            if code not in codes:
+                fail(f"expected a {code} finding for {bad_dir}, got {sorted(codes)}")
+        if report["errors"] != sum(f["severity"] == "error" for f in report["findings"]):
+            fail(f"errors {report['errors']} does not count the error findings: {report}")
+        if report["warnings"] != sum(f["severity"] == "warning" for f in report["findings"]):
+            fail(f"warnings {report['warnings']} does not count the warning findings: {report}")
+        passed()
+
+    finding = copy.deepcopy(report["findings"][0])
+    base = {"schemaVersion": 1, "directory": ".", "migrations": 1, "errors": 1, "warnings": 0, "findings": [finding]}
+    mutations = {
+        "schemaVersion 2": lambda d: d.update(schemaVersion=2),
+        "a missing findings key": lambda d: d.pop("findings"),
+        "an unknown top-level key": lambda d: d.update(extra=True),
+        "a negative error count": lambda d: d.update(errors=-1),
+        "severity fatal": lambda d: d["findings"][0].update(severity="fatal"),
+        "a camelCase code": lambda d: d["findings"][0].update(code="duplicateVersion"),
+        "a code with a trailing dash": lambda d: d["findings"][0].update(code="duplicate-"),
+        "line 0": lambda d: d["findings"][0].update(line=0),
+        "column 0": lambda d: d["findings"][0].update(column=0),
+        "a finding without help": lambda d: d["findings"][0].pop("help"),
+        "an unknown finding key": lambda d: d["findings"][0].update(hint="x"),
+    }
+    expect_valid(validator, base, "a hand-made validate report")
+    for what, mutate in mutations.items():
+        document = copy.deepcopy(base)
+        mutate(document)
+        expect_invalid(validator, document, what)
+
+
+# ---------------------------------------------------------------- skein.yaml
+
+def check_config(validator, tmp):
+    def config(text, name):
+        path = tmp / name
+        path.write_text(text)
+        return path, yaml.safe_load(text)
+
+    sample_text = (
+        "# skein.yaml\n"
+        "migrations-dir: examples/agentflow/migrations\n"
+        "version-table: goose_db_version\n"
+        "policy: warn\n"
+    )
+    path, sample = config(sample_text, "skein.yaml")
+    expect_valid(validator, sample, "the sample skein.yaml")
+    # Skein itself accepts the same file.
+    run(["validate", "--format", "json", "--config", str(path)], 0, "validate with the sample skein.yaml")
+
+    for text, name in (("policy: enforce\n", "policy-only.yaml"), ("{}\n", "empty.yaml")):
+        _, document = config(text, name)
+        expect_valid(validator, document, f"skein.yaml `{text.strip()}`")
+
+    rejected = {
+        "unknown-key.yaml": "migrations-dir: migrations\nmigration-dir: typo\n",
+        "bad-policy.yaml": "policy: strict\n",
+        "list-dir.yaml": "migrations-dir:\n  - a\n  - b\n",
+    }
+    for name, text in rejected.items():
+        path, document = config(text, name)
+        expect_invalid(validator, document, f"the skein.yaml in {name}")
+        # Skein rejects it too, so schema and binary agree.
+        result = run(["validate", "--config", str(path), "--dir", str(EXAMPLES)], 1, f"validate with {name}")
+        if name == "unknown-key.yaml" and "unknown key" not in result.stderr:
+            fail(f"expected skein to report the unknown key, got: {result.stderr}")
+    expect_invalid(validator, ["migrations-dir", "migrations"], "a list instead of a mapping")
+
+
+def main():
+    if not (BINARY.exists() and os.access(BINARY, os.X_OK)):
+        fail(f"{BINARY} is not an executable; build it with `swift build` or set SKEIN_BINARY")
+    inspect = load_validator("inspect.schema.json")
+    validate = load_validator("validate.schema.json")
+    config = load_validator("skein.schema.json")
+    with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
+        tmp = Path(directory)
+        check_inspect(inspect, tmp)
+        check_validate(validate, tmp)
+        check_config(config, tmp)
+    print(f"json schemas: {checks} checks passed")
+
+
+if __name__ == "__main__":
+    main()
