@@ -1,6 +1,12 @@
 import Logging
 import Subprocess
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 #if canImport(System)
     import System
 #else
@@ -52,11 +58,22 @@ struct ProgramRunner: Sendable {
         logger: Logger
     ) async throws -> ProgramOutput {
         let path = binDirectory + "/" + program
-        var options = PlatformOptions()
+        // Dropping privileges goes through util-linux's `setpriv`, not Subprocess's `userID`/`groupID`: those
+        // call setgroups/setuid between fork and exec, where glibc's set*id broadcast to the parent's other
+        // threads can deadlock the child (seen here with `pg_ctl status` in a release build).
+        var executable = path
+        var fullArguments = arguments
         if let account {
-            options.userID = account.userID
-            options.groupID = account.groupID
-            options.supplementaryGroups = [account.groupID]
+            guard let setpriv = Self.setprivPath() else {
+                throw SandboxError(
+                    code: .commandFailed, program: program, path: path,
+                    reason:
+                        "running PostgreSQL as \(account.name) needs setpriv (util-linux); install util-linux, or run Skein as an unprivileged user"
+                )
+            }
+            executable = setpriv
+            fullArguments =
+                ["--reuid=\(account.userID)", "--regid=\(account.groupID)", "--clear-groups", "--", path] + arguments
         }
         let environment: Environment = .custom([
             "PATH": "\(binDirectory):/usr/bin:/bin",
@@ -75,11 +92,10 @@ struct ProgramRunner: Sendable {
             // callers check for cancellation afterwards.
             let result = try await Task {
                 try await Subprocess.run(
-                    .path(FilePath(path)),
-                    arguments: Arguments(arguments),
+                    .path(FilePath(executable)),
+                    arguments: Arguments(fullArguments),
                     environment: environment,
                     workingDirectory: FilePath(workingDirectory),
-                    platformOptions: options,
                     output: .string(limit: 4 << 20),
                     error: .combinedWithOutput
                 )
@@ -91,5 +107,10 @@ struct ProgramRunner: Sendable {
             try Task.checkCancellation()
             throw SandboxError(code: .commandFailed, program: program, path: path, reason: "\(error)")
         }
+    }
+
+    /// util-linux's `setpriv`, where Debian and most Linux distributions install it.
+    static func setprivPath() -> String? {
+        ["/usr/bin/setpriv", "/bin/setpriv", "/usr/sbin/setpriv"].first { access($0, X_OK) == 0 }
     }
 }
