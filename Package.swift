@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "skein", targets: ["SkeinCLI"]),
         .library(name: "SkeinCore", targets: ["SkeinCore"]),
         .library(name: "SkeinSandbox", targets: ["SkeinSandbox"]),
+        .library(name: "SkeinPostgres", targets: ["SkeinPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,6 +30,11 @@ let package = Package(
         .target(
             name: "SkeinCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SkeinPostgres",
+            dependencies: ["SkeinCore"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -69,6 +75,11 @@ let package = Package(
         .testTarget(
             name: "SkeinCoreTests",
             dependencies: ["SkeinCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinPostgresTests",
+            dependencies: ["SkeinPostgres"],
             swiftSettings: strictSettings
         ),
         .testTarget(
