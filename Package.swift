@@ -51,10 +51,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "SkeinInvocation",
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "SkeinCLI",
             dependencies: [
                 "SkeinCore",
+                "SkeinInvocation",
                 "SkeinConfig",
                 "SkeinSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -93,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SkeinCLITests",
-            dependencies: ["SkeinCLI", "SkeinCore", "SkeinConfig"],
+            dependencies: ["SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig"],
             swiftSettings: strictSettings
         ),
     ]

@@ -6,6 +6,8 @@
 set -euo pipefail
 
 need_apt=()
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 have_initdb() {
     command -v initdb >/dev/null 2>&1 && return 0
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null 2>&1
@@ -17,8 +19,6 @@ command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
-        SUDO=""
-        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
         echo "bootstrap: installing ${need_apt[*]} (apt)" >&2
         $SUDO apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
@@ -44,12 +44,13 @@ if ! command -v task >/dev/null 2>&1; then
 fi
 
 if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
-    echo "bootstrap: installing jsonschema and PyYAML (PyPI) for the JSON schema checks" >&2
+    echo "bootstrap: installing jsonschema and PyYAML for the JSON schema checks" >&2
     python3 -m pip install -q jsonschema pyyaml >/dev/null 2>&1 \
+        || { command -v apt-get >/dev/null 2>&1 && ${SUDO:-} apt-get install -y -qq python3-jsonschema python3-yaml >/dev/null; } \
         || echo "bootstrap: jsonschema could not be installed; scripts/check-json-schemas.py will not run" >&2
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
-    echo "bootstrap: Swift 6.1 or later is required (https://www.swift.org/install); 'swift' is not on PATH" >&2
+    echo "bootstrap: Swift 6.2 or later is required (https://www.swift.org/install); 'swift' is not on PATH" >&2
     exit 1
 fi

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SkeinInvocation
 
 /// The root command: Skein's grammar. goose's grammar is translated in front of it (``GooseArguments``).
 struct Skein: AsyncParsableCommand {

@@ -40,7 +40,12 @@ enum GoText {
     /// Go's `bufio.ScanLines`: lines end at `\n`, one `\r` before it is dropped, a last line without
     /// `\n` counts, and nothing follows a final `\n`.
     static func lines(_ text: String) -> [Substring] {
-        var result: [Substring] = []
+        linesWithRawLength(text).map(\.line)
+    }
+
+    /// The lines, each with its length in bytes before the `\r` was dropped (goose's 4 MiB limit counts it).
+    static func linesWithRawLength(_ text: String) -> [(line: Substring, rawLength: Int)] {
+        var result: [(line: Substring, rawLength: Int)] = []
         let utf8 = text.utf8
         var start = utf8.startIndex
         var index = utf8.startIndex
@@ -49,7 +54,7 @@ enum GoText {
             if lineEnd > start, utf8[utf8.index(before: lineEnd)] == UInt8(ascii: "\r") {
                 lineEnd = utf8.index(before: lineEnd)
             }
-            result.append(text[start..<lineEnd])
+            result.append((text[start..<lineEnd], utf8.distance(from: start, to: end)))
         }
         while index < utf8.endIndex {
             if utf8[index] == UInt8(ascii: "\n") {

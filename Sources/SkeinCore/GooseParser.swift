@@ -127,7 +127,8 @@ public struct GooseParser: Sendable {
         }
 
         func store() {
-            statements.append(Statement(sql: GoText.trimSpace(buffer), line: bufferContentLine ?? 0))
+            // An empty StatementBegin/End block stores an empty statement: it "starts" at its block.
+            statements.append(Statement(sql: GoText.trimSpace(buffer), line: bufferContentLine ?? blockStartLine ?? 1))
             buffer = ""
             bufferContentLine = nil
         }
@@ -137,10 +138,12 @@ public struct GooseParser: Sendable {
             bufferContentLine = nil
         }
 
-        for (offset, rawLine) in GoText.lines(text).enumerated() {
+        var lastLineNumber = 0
+        for (offset, (rawLine, rawLength)) in GoText.linesWithRawLength(text).enumerated() {
             let lineNumber = offset + 1
+            lastLineNumber = lineNumber
             var line = rawLine
-            if line.utf8.count >= Self.maximumLineLength {
+            if rawLength >= Self.maximumLineLength {
                 return fail(
                     .lineTooLong, line: lineNumber, "the line is longer than goose's 4 MiB limit",
                     help: "split the line; goose fails on it with \"token too long\"",
@@ -302,7 +305,10 @@ public struct GooseParser: Sendable {
         switch state {
         case .start:
             return fail(
-                .missingUpAnnotation, line: nil, "the file has no `-- +goose Up` annotation",
+                .missingUpAnnotation, line: 1,
+                lastLineNumber == 0
+                    ? "the file is empty: it has no `-- +goose Up` annotation"
+                    : "the file has no `-- +goose Up` annotation",
                 help: "add `-- +goose Up` above the first statement and `-- +goose Down` above the rollback",
                 goose:
                     "failed to parse migration: must start with '-- +goose Up' annotation, \(Self.sqlMigrationsURL)")

@@ -47,8 +47,7 @@ public struct Migration: Sendable, Hashable {
             self.up = name.kind == .sql ? .failure(error) : nil
             self.down = name.kind == .sql ? .failure(downError) : nil
             self.checksum = MigrationChecksum(
-                file: MigrationChecksum.fileChecksum(of: String(decoding: file.contents, as: UTF8.self)), up: nil,
-                down: nil)
+                file: MigrationChecksum.fileChecksum(ofBytes: file.contents), up: nil, down: nil)
         case .success(let text):
             let raw = GooseParser(
                 environmentSubstitution: parser.environmentSubstitution == .ignored ? .ignored : .recognizedOnly)

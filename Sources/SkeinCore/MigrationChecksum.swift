@@ -23,7 +23,23 @@ public struct MigrationChecksum: Sendable, Hashable, Codable {
 
     /// The file checksum of `text`.
     public static func fileChecksum(of text: String) -> String {
-        hex(SHA256.hash(data: Array(normalizedLineEndings(text).utf8)))
+        fileChecksum(ofBytes: Array(text.utf8))
+    }
+
+    /// The file checksum of raw bytes (also for files that are not valid UTF-8).
+    public static func fileChecksum(ofBytes bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\r"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\n") {
+                index += 1
+                continue
+            }
+            output.append(bytes[index])
+            index += 1
+        }
+        return hex(SHA256.hash(data: output))
     }
 
     /// The checksum of one parsed direction.

@@ -58,17 +58,32 @@ public enum VersioningMode: Sendable, Hashable {
     case unversioned
 }
 
+/// Whether a step writes the version table.
+public enum VersionRecording: Sendable, Hashable {
+    /// Up inserts the version row, Down deletes it (goose's default).
+    case record
+    /// Nothing is written (goose's `-no-versioning`).
+    case skip
+}
+
+/// What the database's version table looks like before a run.
+public enum VersionHistory: Sendable, Hashable {
+    /// The table does not exist yet (goose creates it with a row for version 0).
+    case absent
+    /// Every row of the table, in any order.
+    case rows([VersionRecord])
+}
+
 /// One migration to run in one direction.
 public struct MigrationStep: Sendable, Hashable {
     public var migration: Migration
     public var direction: Direction
-    /// Whether the step inserts (up) or deletes (down) the version row.
-    public var recordsVersion: Bool
+    public var recording: VersionRecording
 
-    public init(migration: Migration, direction: Direction, recordsVersion: Bool) {
+    public init(migration: Migration, direction: Direction, recording: VersionRecording) {
         self.migration = migration
         self.direction = direction
-        self.recordsVersion = recordsVersion
+        self.recording = recording
     }
 }
 
@@ -117,14 +132,40 @@ public struct MigrationPlanner: Sendable {
         return Set(latest.filter { $0.value }.keys)
     }
 
+    /// Plans `command` against an existing version table.
+    public func plan(_ command: MigrationCommand, migrations: [Migration], records: [VersionRecord]) -> MigrationPlan {
+        plan(command, migrations: migrations, history: .rows(records))
+    }
+
     /// Plans `command`.
     /// - Parameters:
-    ///   - migrations: every available migration (any order; duplicates are reported).
-    ///   - records: every row of the version table (ignored in unversioned mode).
-    public func plan(_ command: MigrationCommand, migrations: [Migration], records: [VersionRecord]) -> MigrationPlan {
+    ///   - migrations: every available migration (any order; duplicate versions among the files the command
+    ///     reads are reported, as goose panics on them).
+    ///   - history: the version table (ignored in unversioned mode).
+    /// - Note: a `.go` migration among the steps is a `go-migration` warning: the executor runs the steps
+    ///   before it, then stops with an error naming it (goose fails there too).
+    public func plan(_ command: MigrationCommand, migrations: [Migration], history: VersionHistory) -> MigrationPlan {
         let sorted = migrations.sorted { ($0.version, $0.fileName) < ($1.version, $1.fileName) }
+        let records: [VersionRecord]
+        switch history {
+        case .absent: records = [VersionRecord(id: 1, version: 0)]
+        case .rows(let rows): records = rows
+        }
         var builder = PlanBuilder(command: command, migrations: sorted, records: records)
-        builder.problems += MigrationCatalog.duplicateVersions(in: sorted)
+        // goose collects (and panics on duplicates among) the files up to the target for up-to, all files otherwise.
+        let collected: [Migration] =
+            switch command {
+            case .upTo(let target): sorted.filter { $0.version <= target }
+            default: sorted
+            }
+        builder.problems += MigrationCatalog.duplicateVersions(in: collected)
+        if case .absent = history, command == .reset, versioning == .versioned {
+            builder.problem(
+                .error, "no-version-table", "the version table does not exist, so there is nothing to reset",
+                help: "goose fails here too (\"failed to get status of migrations\"); run up first")
+            return MigrationPlan(
+                command: command, steps: [], problems: builder.problems, currentVersion: nil, versionAfter: nil)
+        }
         switch versioning {
         case .versioned: builder.planVersioned(missingMigrations: missingMigrations)
         case .unversioned: builder.planUnversioned()
@@ -202,6 +243,12 @@ private struct PlanBuilder {
             noMigrationFiles()
             return
         }
+        guard currentVersion != nil else {
+            problem(
+                .error, "no-current-version", "the version table has no applied row (goose: no next version found)",
+                help: "goose keeps a row for version 0; check the table's rows before migrating")
+            return
+        }
         let recorded = Set(records.map(\.version))
         let highest = records.map(\.version).max() ?? 0
         let missing = found.filter { !recorded.contains($0.version) && $0.version < highest }
@@ -225,7 +272,7 @@ private struct PlanBuilder {
             seen.insert(migration.version)
         }
         if onlyOne { toApply = Array(toApply.prefix(1)) }
-        steps = toApply.map { MigrationStep(migration: $0, direction: .up, recordsVersion: true) }
+        steps = toApply.map { MigrationStep(migration: $0, direction: .up, recording: .record) }
         if onlyOne, steps.isEmpty {
             problem(
                 .error, "no-next-version",
@@ -259,9 +306,9 @@ private struct PlanBuilder {
                 help: "restore the file from version control")
             return
         }
-        steps = [MigrationStep(migration: migration, direction: .down, recordsVersion: true)]
+        steps = [MigrationStep(migration: migration, direction: .down, recording: .record)]
         if reapply {
-            steps.append(MigrationStep(migration: migration, direction: .up, recordsVersion: true))
+            steps.append(MigrationStep(migration: migration, direction: .up, recording: .record))
             versionAfter = current
         } else {
             records.removeAll { $0.version == current }
@@ -281,7 +328,7 @@ private struct PlanBuilder {
                     help: "check the version table")
                 return
             }
-            if current == 0 || current <= target {
+            if current == 0 {
                 versionAfter = current
                 return
             }
@@ -296,7 +343,7 @@ private struct PlanBuilder {
                 versionAfter = current
                 return
             }
-            steps.append(MigrationStep(migration: migration, direction: .down, recordsVersion: true))
+            steps.append(MigrationStep(migration: migration, direction: .down, recording: .record))
             records.removeAll { $0.version == current }
         }
     }
@@ -310,7 +357,7 @@ private struct PlanBuilder {
         var seen: Set<Int64> = []
         for migration in migrations.reversed() where applied.contains(migration.version) {
             guard seen.insert(migration.version).inserted else { continue }
-            steps.append(MigrationStep(migration: migration, direction: .down, recordsVersion: true))
+            steps.append(MigrationStep(migration: migration, direction: .down, recording: .record))
         }
         records.removeAll { record in steps.contains { $0.migration.version == record.version } }
         versionAfter = MigrationPlanner.currentVersion(of: records)
@@ -340,7 +387,7 @@ private struct PlanBuilder {
             // goose: "for up-by-one this means keep re-applying the first migration over and over".
             if command == .upByOne { target = first.version }
             steps = found.filter { $0.version <= target }.map {
-                MigrationStep(migration: $0, direction: .up, recordsVersion: false)
+                MigrationStep(migration: $0, direction: .up, recording: .skip)
             }
             versionAfter = steps.last?.migration.version ?? 0
         case .down:
@@ -351,8 +398,8 @@ private struct PlanBuilder {
             unversionedDown(to: 0)
         case .redo:
             steps = [
-                MigrationStep(migration: last, direction: .down, recordsVersion: false),
-                MigrationStep(migration: last, direction: .up, recordsVersion: false),
+                MigrationStep(migration: last, direction: .down, recording: .skip),
+                MigrationStep(migration: last, direction: .up, recording: .skip),
             ]
             versionAfter = last.version
         }
@@ -365,7 +412,7 @@ private struct PlanBuilder {
                 versionAfter = migration.version
                 break
             }
-            steps.append(MigrationStep(migration: migration, direction: .down, recordsVersion: false))
+            steps.append(MigrationStep(migration: migration, direction: .down, recording: .skip))
         }
     }
 

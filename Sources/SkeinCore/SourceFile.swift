@@ -33,22 +33,9 @@ public struct SourceFile: Sendable, Hashable {
                     gooseMessage: "failed to parse migration: unexpected state 0 on line \"\\ufeff…\""))
         }
         guard let text = String(validating: contents, as: UTF8.self) else {
-            var line = 1
-            var validPrefix = contents.count
-            // Find the first invalid byte to name its line.
-            var index = 0
-            while index < contents.count {
-                let prefix = Array(contents[0...index])
-                if String(validating: prefix, as: UTF8.self) == nil, !Self.isIncompleteSequence(prefix) {
-                    validPrefix = index
-                    break
-                }
-                index += 1
-            }
-            line += contents[0..<min(validPrefix, contents.count)].filter { $0 == 0x0A }.count
             return .failure(
                 GooseParseError(
-                    kind: .invalidEncoding, line: line, direction: .up,
+                    kind: .invalidEncoding, line: Self.lineOfFirstInvalidByte(contents), direction: .up,
                     message:
                         "the file is not valid UTF-8 (first bad byte on this line); it may be binary or in another encoding",
                     help: "convert it to UTF-8, e.g. iconv -f LATIN1 -t UTF-8",
@@ -57,18 +44,18 @@ public struct SourceFile: Sendable, Hashable {
         return .success(text)
     }
 
-    private static func isIncompleteSequence(_ bytes: [UInt8]) -> Bool {
-        // A prefix ending inside a multi-byte sequence is not (yet) invalid.
-        var index = bytes.count - 1
-        var continuation = 0
-        while index >= 0, bytes[index] & 0xC0 == 0x80, continuation < 3 {
-            continuation += 1
-            index -= 1
+    /// The 1-based line of the first byte that is not valid UTF-8, in one pass.
+    static func lineOfFirstInvalidByte(_ bytes: [UInt8]) -> Int {
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        var line = 1
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): if scalar == "\n" { line += 1 }
+            case .emptyInput: return line
+            case .error: return line
+            }
         }
-        guard index >= 0 else { return false }
-        let lead = bytes[index]
-        let expected = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0
-        return expected > continuation && String(validating: Array(bytes[..<index]), as: UTF8.self) != nil
     }
 }
 

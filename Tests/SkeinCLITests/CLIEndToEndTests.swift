@@ -184,7 +184,7 @@ struct CLIEndToEndTests {
         #expect(out.contains("20240102120000_add user.sql: error[migration-name-snake-case]"))
         #expect(out.contains("20240103120000_create_c.sql:2: error[goose-missing-statement-end]"))
         #expect(out.contains("20240104120000_only_down.sql:1: error[goose-misplaced-down-annotation]"))
-        #expect(out.contains("20240105120000_create_empty.sql: error[goose-missing-up-annotation]"))
+        #expect(out.contains("20240105120000_create_empty.sql:1: error[goose-missing-up-annotation]"))
         #expect(out.contains("20240106120000_create_latin1.sql:2: error[goose-invalid-encoding]"))
         #expect(out.contains("20240107120000_create_bom.sql:1: error[goose-byte-order-mark]"))
         #expect(out.contains("20240108120000_create_d.sql:2: error[goose-missing-semicolon]"))

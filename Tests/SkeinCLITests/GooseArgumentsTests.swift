@@ -1,6 +1,5 @@
+import SkeinInvocation
 import Testing
-
-@testable import SkeinCLI
 
 @Suite("goose argv translator")
 struct GooseArgumentsTests {

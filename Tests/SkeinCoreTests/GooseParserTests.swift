@@ -90,7 +90,7 @@ struct GooseParserTests {
     @Test("an empty file, only a Down, SQL before Up: each fails with a line and a fix")
     func badStructure() {
         let cases: [(String, GooseParseError.Kind, Int?)] = [
-            ("", .missingUpAnnotation, nil),
+            ("", .missingUpAnnotation, 1),
             ("-- +goose Down\nDROP TABLE a;\n", .misplacedDownAnnotation, 1),
             ("CREATE TABLE a (id int);\n-- +goose Up\n", .statementBeforeUp, 1),
             ("-- +goose Up\n-- +goose Up\n", .duplicateUpAnnotation, 2),
@@ -167,5 +167,47 @@ struct EnvironmentInterpolationTests {
     @Test("errors", arguments: ["$1", "${NAME", "${1}", "${MISSING?must be set}", "${NAME:x}"])
     func fails(input: String) {
         #expect((try? EnvironmentInterpolation.expand(input, environment: environment).get()) == nil)
+    }
+}
+
+@Suite("goose parser limits")
+struct GooseParserLimitTests {
+    @Test("goose's 4 MiB line limit counts the carriage return")
+    func lineLimit() {
+        let limit = 4 * 1024 * 1024
+        func text(_ length: Int) -> String {
+            "-- +goose Up\n-- " + String(repeating: "a", count: length - 3) + "\r\nSELECT 1;\n"
+        }
+        let tooLong = GooseParser().parse(text(limit - 1), direction: .up)
+        guard case .failure(let error) = tooLong else {
+            Issue.record("a line of 4 MiB with its CR must fail")
+            return
+        }
+        #expect(error.kind == .lineTooLong && error.line == 2)
+        #expect((try? GooseParser().parse(text(limit - 2), direction: .up).get()) != nil)
+    }
+
+    @Test("an empty block's empty statement gets the block's line")
+    func emptyBlockLine() throws {
+        let text = "-- +goose Up\n-- +goose StatementBegin\n-- +goose StatementEnd\nSELECT 1\n, 2;\n"
+        let statements = try GooseParser().parse(text, direction: .up).get().statements
+        #expect(statements.first?.line == 2)
+    }
+
+    @Test("the first bad UTF-8 byte is found in one pass, with its line")
+    func largeNonUTF8() throws {
+        let body = Array(String(repeating: "SELECT 1;\n", count: 50_000).utf8)
+        let file = SourceFile(path: "x.sql", contents: Array("-- +goose Up\n".utf8) + body + [0xE9, 0x0A])
+        guard case .failure(let error) = file.decodedText() else {
+            Issue.record("must fail")
+            return
+        }
+        #expect(error.line == 50_002)
+        let otherBytes = SourceFile(path: "x.sql", contents: [0x41, 0xE9])
+        let different = SourceFile(path: "x.sql", contents: [0x41, 0xE8])
+        let name = MigrationName(fileName: "1_x.sql", version: 1, description: "x", kind: .sql)
+        #expect(
+            Migration(file: otherBytes, name: name).checksum.file
+                != Migration(file: different, name: name).checksum.file)
     }
 }

@@ -133,7 +133,7 @@ struct MigrationPlannerTests {
         #expect(plan.problems.filter { $0.severity == .error }.map(\.code) == item.problems)
         #expect(plan.currentVersion == item.current)
         if item.problems.isEmpty { #expect(plan.versionAfter == item.after) }
-        #expect(plan.steps.allSatisfy { $0.recordsVersion == (item.versioning == .versioned) })
+        #expect(plan.steps.allSatisfy { ($0.recording == .record) == (item.versioning == .versioned) })
     }
 
     @Test("every problem at once: duplicates, missing files, unparsable steps")
@@ -158,6 +158,35 @@ struct MigrationPlannerTests {
         #expect(plan.steps.count == 2)
         #expect(plan.problems.map(\.code) == ["go-migration"])
         #expect(plan.problems.first?.severity == .warning)
+    }
+
+    @Test("a missing version table is a fresh database, except for reset")
+    func absentTable() {
+        let files = [Self.migration(1), Self.migration(2)]
+        let up = MigrationPlanner().plan(.up, migrations: files, history: .absent)
+        #expect(up.steps.count == 2 && !up.hasErrors && up.currentVersion == 0)
+        let downTo = MigrationPlanner().plan(.downTo(0), migrations: files, history: .absent)
+        #expect(downTo.steps.isEmpty && !downTo.hasErrors)
+        let reset = MigrationPlanner().plan(.reset, migrations: files, history: .absent)
+        #expect(reset.problems.map(\.code) == ["no-version-table"])
+    }
+
+    @Test("a table without any applied row: goose's 'no next version found' for up")
+    func noAppliedRow() {
+        let files = [Self.migration(1)]
+        for records in [[], [VersionRecord(id: 1, version: 0, isApplied: false)]] {
+            let plan = MigrationPlanner().plan(.up, migrations: files, records: records)
+            #expect(plan.problems.map(\.code) == ["no-current-version"])
+        }
+    }
+
+    @Test("duplicates above an up-to target do not matter (goose collects only up to it)")
+    func duplicatesOutsideRange() {
+        let files = [Self.migration(1), Self.migration(2), Self.migration(2)]
+        #expect(!MigrationPlanner().plan(.upTo(1), migrations: files, records: Self.rows([])).hasErrors)
+        #expect(
+            MigrationPlanner().plan(.up, migrations: files, records: Self.rows([])).problems.map(\.code).contains(
+                "duplicate-version"))
     }
 
     @Test("goose v2 rows with is_applied = false")

@@ -69,14 +69,20 @@ struct InspectCommand: ParsableCommand {
             }
             let source = SourceFile(path: path, contents: Array(data))
             let parsedName = try? MigrationName.parse(source.fileName).get()
-            let name = parsedName ?? MigrationName(fileName: source.fileName, version: 0, description: "", kind: .sql)
-            let migration = Migration(
-                file: source,
-                name: name.kind == .go
-                    ? MigrationName(
-                        fileName: name.fileName, version: name.version, description: name.description, kind: .sql)
-                    : name, parser: parser)
-            let entry = Self.entry(migration, path: path, named: parsedName != nil)
+            let entry: FileJSON
+            if let parsedName, parsedName.kind == .go {
+                // A goose Go migration: listed, never parsed as SQL.
+                let checksum = MigrationChecksum.fileChecksum(ofBytes: source.contents)
+                entry = FileJSON(
+                    file: path, version: parsedName.version, description: parsedName.description,
+                    checksum: checksum, checksums: MigrationChecksum(file: checksum, up: nil, down: nil), useTx: nil,
+                    up: nil, down: nil, upError: nil, downError: nil)
+            } else {
+                let name =
+                    parsedName ?? MigrationName(fileName: source.fileName, version: 0, description: "", kind: .sql)
+                entry = Self.entry(
+                    Migration(file: source, name: name, parser: parser), path: path, named: parsedName != nil)
+            }
             if entry.upError != nil || entry.downError != nil { failed = true }
             switch format {
             case .json: try Console.json(entry)
@@ -106,6 +112,11 @@ struct InspectCommand: ParsableCommand {
         var lines = [entry.file]
         var facts: [String] = []
         facts.append(entry.version.map { "version \($0)" } ?? "not a goose migration name")
+        if entry.file.hasSuffix(".go") {
+            lines.append(
+                "  " + facts.joined(separator: " · ") + " · goose Go migration: Skein lists it but cannot run it")
+            return lines.joined(separator: "\n")
+        }
         if let useTx = entry.useTx { facts.append(useTx ? "in a transaction" : "NO TRANSACTION") }
         if let checksum = entry.checksum { facts.append("sha256 \(checksum.prefix(12))…") }
         lines.append("  " + facts.joined(separator: " · "))

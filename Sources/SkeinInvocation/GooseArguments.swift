@@ -3,9 +3,9 @@
 /// (`skein COMMAND --dir …`), and turns a goose invocation into the equivalent Skein arguments (plus the
 /// hidden `--goose` flag, which makes the command behave and print as goose v3.17 does). Pure: takes the
 /// arguments and the environment, returns a decision.
-enum GooseArguments {
+package enum GooseArguments {
     /// What to do with the command line.
-    enum Translation: Equatable {
+    package enum Translation: Equatable {
         /// Skein's own grammar: hand the arguments to ArgumentParser unchanged.
         case skein([String])
         /// A goose invocation, translated into Skein arguments (which include `--goose`).
@@ -39,7 +39,7 @@ enum GooseArguments {
         "up", "up-by-one", "up-to", "down", "down-to", "redo", "reset", "status", "version", "create", "fix",
     ]
 
-    struct Options: Equatable {
+    package struct Options: Equatable {
         var directory = "."
         var table = "goose_db_version"
         var verbose = false
@@ -57,9 +57,15 @@ enum GooseArguments {
 
     /// Whether the command line is written in goose's grammar: it starts with one of goose's flags
     /// (`-dir`, `-table`, …; `--help`/`--version` stay Skein's) or with a goose driver name.
-    static func isGooseGrammar(_ arguments: [String]) -> Bool {
+    package static func isGooseGrammar(_ arguments: [String], environment: [String: String] = [:]) -> Bool {
         guard let first = arguments.first else { return false }
-        if first.hasPrefix("-") {
+        // goose's `[OPTIONS] COMMAND` form relies on GOOSE_DRIVER; with it set, a goose command is goose's.
+        if let driver = environment["GOOSE_DRIVER"], !driver.isEmpty,
+            fileCommands.contains(first) || databaseCommands.contains(first)
+        {
+            return true
+        }
+        if first.utf8.first == UInt8(ascii: "-") {
             if first == "--help" || first == "--version" { return false }
             let name = first.drop { $0 == "-" }.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
             return flags[name] != nil || name == "help"
@@ -67,8 +73,8 @@ enum GooseArguments {
         return drivers.contains(first)
     }
 
-    static func translate(_ arguments: [String], environment: [String: String]) -> Translation {
-        guard isGooseGrammar(arguments) else { return .skein(arguments) }
+    package static func translate(_ arguments: [String], environment: [String: String]) -> Translation {
+        guard isGooseGrammar(arguments, environment: environment) else { return .skein(arguments) }
         var options = Options()
         var positionals: [String] = []
         switch parseFlags(arguments, into: &options) {
@@ -116,7 +122,7 @@ enum GooseArguments {
                     "goose run: create must be of form: goose [OPTIONS] DRIVER DBSTRING create NAME [go|sql]")
             }
             // goose's default type is go; Skein writes SQL only (the create command says so).
-            arguments += [name, rest.count >= 2 ? rest[1] : "go"]
+            arguments += [name, rest.count == 2 ? rest[1] : "go"]  // goose reads the type only from exactly two arguments
             if options.sequential { arguments.append("--sequential") }
         case "up-to", "down-to":
             guard let version = rest.first else {
@@ -153,7 +159,7 @@ enum GooseArguments {
         var index = 0
         while index < arguments.count {
             let argument = arguments[index]
-            guard argument.count >= 2, argument.hasPrefix("-") else { break }
+            guard argument.utf8.count >= 2, argument.utf8.first == UInt8(ascii: "-") else { break }
             var body = argument.dropFirst()
             if body.hasPrefix("-") {
                 body = body.dropFirst()
@@ -225,8 +231,8 @@ enum GooseArguments {
 }
 
 /// Go's `time.ParseDuration` (`300ms`, `-1.5h`, `2h45m`): the value in seconds.
-enum GoDuration {
-    static func parse(_ text: String) -> Double? {
+package enum GoDuration {
+    package static func parse(_ text: String) -> Double? {
         var scalars = Substring(text)
         var sign = 1.0
         if let first = scalars.first, first == "-" || first == "+" {
@@ -251,6 +257,8 @@ enum GoDuration {
             scalars = scalars.dropFirst(unit.0.count)
             total += value * unit.1
         }
+        // Go durations are int64 nanoseconds: about 2,562,047 hours at most.
+        guard total * 1e9 < Double(Int64.max) else { return nil }
         return sign * total
     }
 }
