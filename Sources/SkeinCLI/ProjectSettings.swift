@@ -47,26 +47,44 @@ struct ProjectSettings {
     static func loadConfiguration(path: String?) throws -> ProjectConfiguration {
         let candidate = path ?? "skein.yaml"
         guard FileManager.default.fileExists(atPath: candidate) else {
-            if let path { throw CommandFailure("configuration file \(path) does not exist; check --config") }
+            if let path { throw CLIError(.configuration, "configuration file \(path) does not exist; check --config") }
             return ProjectConfiguration()
         }
         guard let data = FileManager.default.contents(atPath: candidate),
             let text = String(data: data, encoding: .utf8)
         else {
-            throw CommandFailure("cannot read \(candidate) as UTF-8 text; check its permissions and encoding")
+            throw CLIError(.configuration, "cannot read \(candidate) as UTF-8 text; check its permissions and encoding")
         }
         do {
             return try ProjectConfiguration.parse(text, path: candidate)
         } catch {
-            throw CommandFailure(error.description)
+            throw CLIError(.configuration, error.description)
         }
     }
 }
 
-/// A failure the command has already explained in its message; the CLI prints it and exits 1.
-struct CommandFailure: Error, CustomStringConvertible {
+/// Why a command could not finish, with the message that says what to do; the CLI prints it once and
+/// exits 1.
+struct CLIError: Error, CustomStringConvertible {
+    enum Code {
+        /// `skein.yaml` or `--config` is unusable.
+        case configuration
+        /// The migrations directory cannot be read.
+        case migrations
+        /// The policy refuses what was asked.
+        case refused
+        /// A file or directory cannot be written.
+        case fileSystem
+    }
+
+    var code: Code
     var message: String
-    init(_ message: String) { self.message = message }
+
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
     var description: String { message }
 }
 

@@ -39,85 +39,57 @@ struct CreateCommand: ParsableCommand {
 
     private func create(_ settings: ProjectSettings) throws {
         guard type == "sql" else {
-            throw CommandFailure(
+            throw CLIError(
+                .refused,
                 "Skein writes SQL migrations only (got type \"\(type)\"); run `create \(name) sql`, or use goose itself for Go migrations"
             )
         }
-        let description: String
-        let corrected = MigrationNamePolicy.snakeCased(name)
-        if MigrationNamePolicy.isSnakeCase(name) {
-            description = name
-        } else if settings.policy == .enforce {
-            throw CommandFailure(
-                "the name \"\(name)\" breaks the naming policy (lowercase snake_case, no spaces, capitals, hyphens or non-ASCII letters)"
-                    + (corrected.isEmpty ? "" : "; use \(corrected)"))
-        } else {
-            // goose mode without `policy: enforce`: name the file as goose would, and say what the policy wants.
-            description = MigrationTemplate.gooseSnakeCase(name)
-            warn(
-                "the name \"\(name)\" breaks the naming policy\(corrected.isEmpty ? "" : "; the policy's spelling is \(corrected)")",
-                settings)
-        }
-        guard !description.isEmpty else {
-            throw CommandFailure(
-                "the name \"\(name)\" has no letters or digits; describe the change, e.g. add_user_roles")
-        }
-        for warning in MigrationNamePolicy.descriptionWarnings(description, location: nil) {
-            warn("\(warning.message) (\(warning.help ?? ""))", settings)
-        }
-
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if !manager.fileExists(atPath: settings.directory, isDirectory: &isDirectory) {
             do {
                 try manager.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
             } catch {
-                throw CommandFailure(
+                throw CLIError(
+                    .fileSystem,
                     "cannot create the migrations directory \(settings.directory): \(error.localizedDescription)")
             }
         } else if !isDirectory.boolValue {
-            throw CommandFailure(
+            throw CLIError(
+                .fileSystem,
                 "\(settings.directory) is a file, not a directory; pass the migrations directory with --dir")
         }
-
         let existing: MigrationCatalog
         do {
             existing = try MigrationCatalog(source: DirectorySource(directory: settings.directory))
         } catch {
-            throw CommandFailure("\(error)")
+            throw CLIError(.migrations, "\(error)")
         }
-        let version: String
-        if sequential {
-            if settings.policy == .enforce {
-                throw CommandFailure(
-                    "the policy requires timestamp versions (YYYYMMDDHHMMSS); -s (sequential) is refused under `policy: enforce`"
-                )
-            }
-            warn("sequential versions break the naming policy (YYYYMMDDHHMMSS_description.sql)", settings)
-            version = MigrationTemplate.nextSequentialVersion(after: existing.migrations.map(\.version))
-        } else {
-            let now = Calendar(identifier: .gregorian)
-            var utc = now
-            utc.timeZone = TimeZone(identifier: "UTC")!
-            let parts = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date())
-            version = MigrationTemplate.timestampVersion(
-                year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!,
-                second: parts.second!)
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let now = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date())
+        let timestamp = MigrationTemplate.timestampVersion(
+            year: now.year!, month: now.month!, day: now.day!, hour: now.hour!, minute: now.minute!, second: now.second!
+        )
+        let planned = MigrationCreation.plan(
+            name: name, style: destructive ? .destructive : .standard,
+            numbering: sequential ? .sequential : .timestamp(timestamp), policy: settings.policy,
+            existing: existing.migrations)
+        let migration: MigrationCreation.NewMigration
+        switch planned {
+        case .success(let value): migration = value
+        case .failure(let refusal): throw CLIError(.refused, refusal.message)
         }
-        if let clash = existing.migrations.first(where: {
-            String($0.version) == version || $0.version == Int64(version)
-        }) {
-            throw CommandFailure(
-                "version \(version) is already used by \(clash.path); wait a second and run create again")
+        for warning in migration.warnings {
+            warn(warning.message + (warning.help.map { " (\($0))" } ?? ""), settings)
         }
-        let fileName = "\(version)_\(description).sql"
         let path =
-            settings.directory.hasSuffix("/") ? settings.directory + fileName : settings.directory + "/" + fileName
-        let text = MigrationTemplate.text(destructive ? .destructive : .standard, name: description)
+            settings.directory.hasSuffix("/")
+            ? settings.directory + migration.fileName : settings.directory + "/" + migration.fileName
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: [.withoutOverwriting])
+            try Data(migration.text.utf8).write(to: URL(fileURLWithPath: path), options: [.withoutOverwriting])
         } catch {
-            throw CommandFailure("cannot write \(path) (nothing was written): \(error.localizedDescription)")
+            throw CLIError(.fileSystem, "cannot write \(path) (nothing was written): \(error.localizedDescription)")
         }
         switch settings.style {
         case .goose: Console.gooseLog("Created new file: \(path)")

@@ -61,7 +61,7 @@ struct ValidateCommand: ParsableCommand {
             do {
                 catalog = try MigrationCatalog(source: DirectorySource(directory: settings.directory))
             } catch {
-                throw CommandFailure("\(error)")
+                throw CLIError(.migrations, "\(error)")
             }
             count = catalog.migrations.count
             findings = MigrationValidation.validate(catalog, policy: settings.policy)

@@ -1,0 +1,59 @@
+import SkeinCore
+import Testing
+
+@Suite("create's decisions")
+struct MigrationCreationTests {
+    func plan(
+        _ name: String, numbering: MigrationCreation.Numbering = .timestamp("20240115143022"),
+        policy: PolicyEnforcement = .enforce, existing: [Int64] = []
+    ) -> Result<MigrationCreation.NewMigration, MigrationCreation.Refusal> {
+        let migrations = existing.map { version in
+            Migration(
+                path: "m/\(version)_x.sql",
+                name: MigrationName(fileName: "\(version)_x.sql", version: version, description: "x", kind: .sql),
+                up: nil, down: nil, checksum: MigrationChecksum(file: "", up: nil, down: nil))
+        }
+        return MigrationCreation.plan(
+            name: name, style: .standard, numbering: numbering, policy: policy, existing: migrations)
+    }
+
+    @Test("a policy name gets the timestamp and the template")
+    func standard() throws {
+        let new = try plan("add_user_roles").get()
+        #expect(new.fileName == "20240115143022_add_user_roles.sql")
+        #expect(new.text.hasPrefix("-- +goose Up\n") && new.warnings.isEmpty)
+    }
+
+    @Test(
+        "forbidden names are refused with the corrected one under enforce",
+        arguments: [
+            ("AddUserTable", "add_user_table"), ("add user table", "add_user_table"),
+            ("add-user-table", "add_user_table"),
+        ])
+    func refused(name: String, corrected: String) {
+        guard case .failure(let refusal) = plan(name) else {
+            Issue.record("must refuse")
+            return
+        }
+        #expect(refusal.message.contains(corrected))
+    }
+
+    @Test("warn (goose mode) names the file as goose would and warns")
+    func gooseNaming() throws {
+        let new = try plan("AddUserTable", policy: .warn).get()
+        #expect(new.fileName == "20240115143022_addusertable.sql")
+        #expect(new.warnings.map(\.code).contains("migration-name-snake-case"))
+    }
+
+    @Test("sequential numbering follows goose's -s, only under warn")
+    func sequential() throws {
+        let new = try plan("add_x", numbering: .sequential, policy: .warn, existing: [1, 2, 20_240_101_120_000]).get()
+        #expect(new.fileName == "00003_add_x.sql")
+        #expect((try? plan("add_x", numbering: .sequential).get()) == nil)
+    }
+
+    @Test("an existing version is refused")
+    func clash() {
+        #expect((try? plan("add_x", existing: [20_240_115_143_022]).get()) == nil)
+    }
+}
