@@ -32,6 +32,15 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .systemLibrary(
+            name: "CPgQuery",
+            providers: [.apt(["libpg-query-dev"]), .brew(["libpg_query"])]
+        ),
+        .target(
+            name: "SkeinSQL",
+            dependencies: ["CPgQuery"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SkeinPostgres",
             dependencies: ["SkeinCore"],
@@ -80,6 +89,11 @@ let package = Package(
         .testTarget(
             name: "SkeinCoreTests",
             dependencies: ["SkeinCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinSQLTests",
+            dependencies: ["SkeinSQL", "SkeinCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(

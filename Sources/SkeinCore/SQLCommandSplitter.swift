@@ -1,0 +1,178 @@
+/// One SQL command inside a goose statement.
+public struct SQLCommand: Sendable, Hashable {
+    /// The command's text, without its terminating `;` and surrounding white space.
+    public var sql: String
+    /// The 0-based line within the goose statement on which the command starts.
+    public var lineOffset: Int
+
+    public init(sql: String, lineOffset: Int) {
+        self.sql = sql
+        self.lineOffset = lineOffset
+    }
+}
+
+/// Splits a goose statement (which may hold several commands: a `StatementBegin/End` block, or
+/// `SELECT 1; SELECT 2;` on one line) into the commands PostgreSQL would see, for drivers that send one
+/// command per call (PostgresNIO). A pure-Swift lexer with PostgreSQL's rules (`standard_conforming_strings`
+/// on): `'…'` with `''`, `E'…'` with backslash escapes, `U&'…'`, `"…"` identifiers, `$tag$…$tag$` bodies,
+/// `--` comments, nested `/* */` comments, and psql's rule for SQL-standard function bodies: inside
+/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN [ATOMIC]` / `CASE` … `END` nest and their semicolons do
+/// not end the command. Commands holding only white space and comments are dropped.
+public enum SQLCommandSplitter {
+    public static func split(_ sql: String) -> [SQLCommand] {
+        var lexer = Lexer(Array(sql.unicodeScalars))
+        return lexer.commands()
+    }
+
+    private struct Lexer {
+        let scalars: [Unicode.Scalar]
+        var index = 0
+        var line = 0
+
+        init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
+
+        func peek(_ offset: Int = 0) -> Unicode.Scalar? {
+            index + offset < scalars.count ? scalars[index + offset] : nil
+        }
+
+        mutating func advance() {
+            if scalars[index] == "\n" { line += 1 }
+            index += 1
+        }
+
+        static func isIdentifierStart(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "_" || scalar.properties.isAlphabetic || scalar.value >= 0x80
+        }
+
+        static func isIdentifierPart(_ scalar: Unicode.Scalar) -> Bool {
+            isIdentifierStart(scalar) || ("0"..."9").contains(scalar) || scalar == "$"
+        }
+
+        mutating func commands() -> [SQLCommand] {
+            var result: [SQLCommand] = []
+            var hasContent = false
+            var contentStart = 0
+            var contentLine = 0
+            // psql's rule for function bodies.
+            var words: [String] = []
+            var bodyDepth = 0
+
+            func finish(_ end: Int, into result: inout [SQLCommand]) {
+                if hasContent {
+                    let text = String(String.UnicodeScalarView(scalars[contentStart..<end]))
+                    result.append(SQLCommand(sql: GoText.trimSpace(text), lineOffset: contentLine))
+                }
+            }
+
+            while let scalar = peek() {
+                if !hasContent, scalar != ";", !GoText.isSpace(scalar), !(scalar == "-" && peek(1) == "-"),
+                    !(scalar == "/" && peek(1) == "*")
+                {
+                    hasContent = true
+                    contentStart = index
+                    contentLine = line
+                }
+                switch scalar {
+                case "-" where peek(1) == "-":
+                    while let next = peek(), next != "\n" { advance() }
+                case "/" where peek(1) == "*":
+                    skipBlockComment()
+                case "'":
+                    let escapes =
+                        index > 0 && (scalars[index - 1] == "E" || scalars[index - 1] == "e")
+                        && (index < 2 || !Self.isIdentifierPart(scalars[index - 2]))
+                    skipQuoted("'", backslashEscapes: escapes)
+                case "\"":
+                    skipQuoted("\"", backslashEscapes: false)
+                case "$" where !(index > 0 && Self.isIdentifierPart(scalars[index - 1])):
+                    if !skipDollarQuoted() { advance() }
+                case ";" where bodyDepth == 0:
+                    finish(index, into: &result)
+                    advance()
+                    hasContent = false
+                    words = []
+                case _ where Self.isIdentifierStart(scalar):
+                    let wordStart = index
+                    while let next = peek(), Self.isIdentifierPart(next) { advance() }
+                    let word = String(String.UnicodeScalarView(scalars[wordStart..<index])).lowercased()
+                    if words.count < 4 { words.append(word) }
+                    if isRoutineDefinition(words) {
+                        switch word {
+                        case "begin", "case": bodyDepth += 1
+                        case "end": bodyDepth = max(0, bodyDepth - 1)
+                        default: break
+                        }
+                    }
+                default:
+                    advance()
+                }
+            }
+            finish(scalars.count, into: &result)
+            return result
+        }
+
+        func isRoutineDefinition(_ words: [String]) -> Bool {
+            guard words.first == "create" else { return false }
+            let rest = words.dropFirst().drop { $0 == "or" || $0 == "replace" }
+            return rest.first == "function" || rest.first == "procedure"
+        }
+
+        mutating func skipBlockComment() {
+            var depth = 0
+            while let scalar = peek() {
+                if scalar == "/" && peek(1) == "*" {
+                    depth += 1
+                    advance()
+                    advance()
+                } else if scalar == "*" && peek(1) == "/" {
+                    depth -= 1
+                    advance()
+                    advance()
+                    if depth == 0 { return }
+                } else {
+                    advance()
+                }
+            }
+        }
+
+        mutating func skipQuoted(_ quote: Unicode.Scalar, backslashEscapes: Bool) {
+            advance()  // opening quote
+            while let scalar = peek() {
+                if backslashEscapes, scalar == "\\" {
+                    advance()
+                    if peek() != nil { advance() }
+                    continue
+                }
+                advance()
+                if scalar == quote {
+                    if peek() == quote {
+                        advance()
+                        continue
+                    }
+                    return
+                }
+            }
+        }
+
+        /// `$tag$ … $tag$`; returns false when the `$` does not open a dollar quote (e.g. `$1`).
+        mutating func skipDollarQuoted() -> Bool {
+            var end = index + 1
+            if end < scalars.count, Self.isIdentifierStart(scalars[end]) {
+                while end < scalars.count, Self.isIdentifierPart(scalars[end]), scalars[end] != "$" { end += 1 }
+            }
+            guard end < scalars.count, scalars[end] == "$" else { return false }
+            let tag = Array(scalars[index...end])
+            while index <= end { advance() }
+            while index < scalars.count {
+                if scalars[index] == "$", index + tag.count <= scalars.count,
+                    Array(scalars[index..<index + tag.count]) == tag
+                {
+                    for _ in 0..<tag.count { advance() }
+                    return true
+                }
+                advance()
+            }
+            return true
+        }
+    }
+}
