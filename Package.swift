@@ -43,7 +43,11 @@ let package = Package(
         ),
         .target(
             name: "SkeinPostgres",
-            dependencies: ["SkeinCore"],
+            dependencies: [
+                "SkeinCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -98,7 +102,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SkeinPostgresTests",
-            dependencies: ["SkeinPostgres"],
+            dependencies: [
+                "SkeinPostgres", "SkeinCore", "SkeinTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

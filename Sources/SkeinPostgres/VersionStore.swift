@@ -1,0 +1,75 @@
+import Foundation
+public import Logging
+public import PostgresNIO
+public import SkeinCore
+
+/// goose's version table on one connection: goose v3.17.0's exact DDL, rows and queries, with the table
+/// name quoted (see ``VersionTableName``).
+public struct VersionStore: Sendable {
+    public var table: VersionTableName
+
+    public init(table: VersionTableName = .gooseDefault) {
+        self.table = table
+    }
+
+    /// goose's `CreateTable` for PostgreSQL, with the name quoted.
+    var createTableSQL: String {
+        """
+        CREATE TABLE \(table.quoted) (
+        		id serial NOT NULL,
+        		version_id bigint NOT NULL,
+        		is_applied boolean NOT NULL,
+        		tstamp timestamp NULL default now(),
+        		PRIMARY KEY(id)
+        	)
+        """
+    }
+
+    var insertSQL: String { "INSERT INTO \(table.quoted) (version_id, is_applied) VALUES ($1, $2)" }
+    var deleteSQL: String { "DELETE FROM \(table.quoted) WHERE version_id=$1" }
+    var listSQL: String { "SELECT id::int8, version_id, is_applied, tstamp FROM \(table.quoted) ORDER BY id DESC" }
+
+    /// Whether the table exists.
+    public func exists(on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let name = table.quoted
+        let rows = try await connection.query("SELECT to_regclass(\(name))::text", logger: logger)
+        for try await (value) in rows.decode(String?.self) { return value != nil }
+        return false
+    }
+
+    /// The table's rows, or `.absent`.
+    public func history(on connection: PostgresConnection, logger: Logger) async throws -> VersionHistory {
+        guard try await exists(on: connection, logger: logger) else { return .absent }
+        var records: [VersionRecord] = []
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: listSQL), logger: logger)
+        for try await (id, version, isApplied, stamp) in rows.decode((Int64, Int64, Bool, Date?).self) {
+            records.append(VersionRecord(id: id, version: version, isApplied: isApplied, appliedAt: stamp))
+        }
+        return .rows(records)
+    }
+
+    /// Creates the table with goose's version-0 row, in one transaction, when it is missing.
+    public func ensure(on connection: PostgresConnection, logger: Logger) async throws {
+        guard try await !exists(on: connection, logger: logger) else { return }
+        _ = try await connection.query("BEGIN", logger: logger).collect()
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: createTableSQL), logger: logger).collect()
+            try await record(.up, version: 0, on: connection, logger: logger)
+            _ = try await connection.query("COMMIT", logger: logger).collect()
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+            throw error
+        }
+    }
+
+    /// goose's InsertVersion (up) or DeleteVersion (down).
+    public func record(_ direction: Direction, version: Int64, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        var bindings = PostgresBindings()
+        bindings.append(version)
+        if direction == .up { bindings.append(true) }
+        let sql = direction == .up ? insertSQL : deleteSQL
+        _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
+    }
+}
