@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -46,6 +48,8 @@ let package = Package(
             dependencies: [
                 "SkeinCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -75,6 +79,8 @@ let package = Package(
                 "SkeinInvocation",
                 "SkeinConfig",
                 "SkeinSandbox",
+                "SkeinPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -120,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SkeinCLITests",
-            dependencies: ["SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig"],
+            dependencies: ["SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig", "SkeinTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

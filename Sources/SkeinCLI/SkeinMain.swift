@@ -16,7 +16,12 @@ struct Skein: AsyncParsableCommand {
             Exit codes: 0 ok (also "nothing to do"), 1 failure or findings, 2 bad usage.
             """,
         version: "skein \(version) (goose v3.17.0 compatible)",
-        subcommands: [CreateCommand.self, InspectCommand.self, ValidateCommand.self, SandboxCommand.self]
+        subcommands: [
+            UpCommand.self, UpByOneCommand.self, UpToCommand.self, DownCommand.self, DownToCommand.self,
+            RedoCommand.self,
+            ResetCommand.self, StatusCommand.self, VersionCommand.self, CreateCommand.self, InspectCommand.self,
+            ValidateCommand.self, SandboxCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,319 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import SkeinConfig
+import SkeinCore
+import SkeinPostgres
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Options of the commands that talk to a database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help:
+            "libpq connection string (URL or key=value). Default: GOOSE_DBSTRING, then DATABASE_URL, then PG* variables."
+    )
+    var databaseURL: String?
+
+    @Option(name: .long, help: "goose's version table (default goose_db_version; schema.table allowed).")
+    var table: String?
+
+    @Flag(name: .long, help: "Apply unapplied versions below the current one (goose's -allow-missing).")
+    var allowMissing = false
+
+    @Flag(name: .long, help: "Run files in order without the version table (goose's -no-versioning).")
+    var noVersioning = false
+
+    @Flag(name: .long, help: "Do not take the advisory lock.")
+    var noLock = false
+
+    @Option(name: .long, help: "Maximum time for the whole run, Go duration syntax (goose's -timeout), e.g. 1h13m.")
+    var timeout: String?
+
+    @OptionGroup var migrations: MigrationsOptions
+}
+
+/// One goose database command, run the way goose v3.17 runs it.
+struct DatabaseRun {
+    var options: DatabaseOptions
+
+    var style: OutputStyle { OutputStyle(goose: options.migrations.goose) }
+
+    func say(_ text: String) {
+        switch style {
+        case .goose: Console.gooseLog(text)
+        case .skein: Console.out(text)
+        }
+    }
+
+    func fail(_ text: String) -> ExitCode {
+        switch style {
+        case .goose: Console.gooseLog("goose run: \(text)")
+        case .skein: Console.err("error: \(text)")
+        }
+        return ExitCode(1)
+    }
+
+    /// Resolves settings, reads the migrations, connects, and hands both to `body`.
+    func withDatabase(
+        _ body: (PostgresConnection, [Migration], Migrator, Logger) async throws -> Void
+    ) async throws {
+        let logger = Logger(label: "skein", factory: { _ in SwiftLogNoOpLogHandler() })
+        let settings: ProjectSettings
+        let connectionSettings: ConnectionSettings
+        var configuration = Migrator.Configuration()
+        let catalog: MigrationCatalog
+        do {
+            settings = try ProjectSettings.resolve(options.migrations)
+            let environment = ProcessInfo.processInfo.environment
+            let text =
+                options.databaseURL ?? environment["GOOSE_DBSTRING"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? environment["DATABASE_URL"] ?? ""
+            connectionSettings = try ConnectionSettings.resolve(
+                try ConnectionString.parse(text), environment: environment, operatingSystemUser: Self.userName(),
+                homeDirectory: environment["HOME"], passwordFile: Self.readPrivateFile)
+            configuration.versionTable = try VersionTableName.parse(
+                options.table ?? settings.configuration.versionTable ?? "goose_db_version")
+            if options.noLock { configuration.lockID = nil }
+            configuration.missingMigrations = options.allowMissing ? .apply : .refuse
+            configuration.versioning = options.noVersioning ? .unversioned : .versioned
+            catalog = try MigrationCatalog(
+                source: DirectorySource(directory: settings.directory),
+                parser: GooseParser(environmentSubstitution: .enabled(environment)))
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            throw fail("\(error)")
+        }
+        if catalog.diagnostics.hasErrors {
+            Console.report(catalog.diagnostics)
+            throw fail("the migrations directory has errors (above); nothing was run")
+        }
+        let connection: PostgresConnection
+        do {
+            connection = try await Connector(settings: connectionSettings).connect(logger: logger)
+        } catch {
+            throw fail("\(error)")
+        }
+        do {
+            try await body(connection, catalog.migrations, Migrator(configuration: configuration), logger)
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            if let exit = error as? ExitCode { throw exit }
+            throw fail("\(error)")
+        }
+    }
+
+    /// Runs a changing command and prints goose's lines.
+    func migrate(_ command: MigrationCommand) async throws {
+        try await withDatabase { connection, migrations, migrator, logger in
+            let outcome: Migrator.Outcome
+            do {
+                outcome = try await migrator.run(command, migrations: migrations, on: connection, logger: logger)
+            } catch let rejected as Migrator.PlanRejected {
+                let onlyNoNext = rejected.problems.filter { $0.severity == .error }.allSatisfy {
+                    $0.code == "no-next-version"
+                }
+                if onlyNoNext,
+                    let current = try? await migrator.plan(
+                        command, migrations: migrations, on: connection, logger: logger
+                    ).currentVersion
+                {
+                    say("goose: no migrations to run. current version: \(current)")
+                    throw fail("no next version found")
+                }
+                Console.report(rejected.problems)
+                throw fail("nothing was run: fix the problems above")
+            }
+            for (step, duration) in outcome.report.completed {
+                let section = try? step.migration.section(step.direction)?.get()
+                let empty = section?.statements.isEmpty ?? false
+                say("\(empty ? "EMPTY" : "OK  ") \(step.migration.fileName) (\(GoDurationFormat.string(duration)))")
+            }
+            let plan = outcome.plan
+            if migrator.configuration.versioning == .unversioned {
+                switch command {
+                case .up, .upByOne, .upTo: say("goose: up to current file version: \(plan.versionAfter ?? 0)")
+                case .down, .downTo, .reset: say("goose: down to current file version: \(plan.versionAfter ?? 0)")
+                case .redo: break
+                }
+                return
+            }
+            switch command {
+            case .up, .upTo:
+                say(
+                    plan.steps.isEmpty
+                        ? "goose: no migrations to run. current version: \(plan.currentVersion ?? 0)"
+                        : "goose: successfully migrated database to version: \(plan.versionAfter ?? 0)")
+            case .downTo:
+                say("goose: no migrations to run. current version: \(plan.versionAfter ?? 0)")
+            default:
+                break
+            }
+        }
+    }
+
+    static func userName() -> String {
+        #if canImport(Glibc)
+            if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        #endif
+        return ProcessInfo.processInfo.environment["USER"] ?? "postgres"
+    }
+
+    /// libpq reads a password file only when nobody else can read it.
+    static func readPrivateFile(_ path: String) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0,
+            let data = FileManager.default.contents(atPath: path)
+        else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+}
+
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "up", abstract: "Migrate to the most recent version.")
+    @OptionGroup var options: DatabaseOptions
+    func run() async throws { try await DatabaseRun(options: options).migrate(.up) }
+}
+
+struct UpByOneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "up-by-one", abstract: "Migrate up by one version.")
+    @OptionGroup var options: DatabaseOptions
+    func run() async throws { try await DatabaseRun(options: options).migrate(.upByOne) }
+}
+
+struct UpToCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up-to", abstract: "Migrate up to VERSION (a cut-off).")
+    @Argument var version: Int64
+    @OptionGroup var options: DatabaseOptions
+    func run() async throws { try await DatabaseRun(options: options).migrate(.upTo(version)) }
+}
+
+struct DownCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "down", abstract: "Roll back the current version.")
+    @OptionGroup var options: DatabaseOptions
+    func run() async throws { try await DatabaseRun(options: options).migrate(.down) }
+}
+
+struct DownToCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "down-to", abstract: "Roll back down to VERSION.")
+    @Argument var version: Int64
+    @OptionGroup var options: DatabaseOptions
+    func run() async throws { try await DatabaseRun(options: options).migrate(.downTo(version)) }
+}
+
+struct RedoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redo", abstract: "Roll back the current version and apply it again.")
+    @OptionGroup var options: DatabaseOptions
+    func run() async throws { try await DatabaseRun(options: options).migrate(.redo) }
+}
+
+struct ResetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reset", abstract: "Roll back every applied migration.")
+    @OptionGroup var options: DatabaseOptions
+    func run() async throws { try await DatabaseRun(options: options).migrate(.reset) }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show each migration's status, as goose does.")
+    @OptionGroup var options: DatabaseOptions
+
+    func run() async throws {
+        let runner = DatabaseRun(options: options)
+        try await runner.withDatabase { connection, migrations, migrator, logger in
+            runner.say("    Applied At                  Migration")
+            runner.say("    =======================================")
+            if migrator.configuration.versioning == .unversioned {
+                for migration in migrations {
+                    runner.say(
+                        "    \("no versioning".padding(toLength: 24, withPad: " ", startingAt: 0)) -- \(migration.fileName)"
+                    )
+                }
+                return
+            }
+            let store = VersionStore(table: migrator.configuration.versionTable)
+            try await store.ensure(on: connection, logger: logger)
+            guard case .rows(let rows) = try await store.history(on: connection, logger: logger) else { return }
+            for migration in migrations {
+                // goose: the row with the latest tstamp for the version.
+                let latest = rows.filter { $0.version == migration.version }
+                    .max { ($0.appliedAt ?? .distantPast, $0.id) < ($1.appliedAt ?? .distantPast, $1.id) }
+                let appliedAt =
+                    latest.flatMap { $0.isApplied ? $0.appliedAt : nil }.map(GoDurationFormat.ansic) ?? "Pending"
+                runner.say(
+                    "    \(appliedAt.padding(toLength: max(24, appliedAt.count), withPad: " ", startingAt: 0)) -- \(migration.fileName)"
+                )
+            }
+        }
+    }
+}
+
+struct VersionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "version", abstract: "Print the database's current version.")
+    @OptionGroup var options: DatabaseOptions
+
+    func run() async throws {
+        let runner = DatabaseRun(options: options)
+        try await runner.withDatabase { connection, migrations, migrator, logger in
+            if migrator.configuration.versioning == .unversioned {
+                runner.say("goose: file version \(migrations.last?.version ?? 0)")
+                return
+            }
+            let store = VersionStore(table: migrator.configuration.versionTable)
+            try await store.ensure(on: connection, logger: logger)
+            guard case .rows(let rows) = try await store.history(on: connection, logger: logger),
+                let current = MigrationPlanner.currentVersion(of: rows)
+            else { throw runner.fail("no next version found") }
+            runner.say("goose: version \(current)")
+        }
+    }
+}
+
+/// Go's formatting of durations and timestamps, for goose's output lines.
+enum GoDurationFormat {
+    /// goose's `truncateDuration` then Go's `Duration.String()`: `843.21µs`, `12.34ms`, `1.5s`, `1m2.35s`.
+    static func string(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+        func trimmed(_ value: Double, _ unit: String) -> String {
+            var text = String(format: "%.2f", value)
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+            return text + unit
+        }
+        if nanoseconds >= 1e9 {
+            let rounded = (nanoseconds / 1e7).rounded() / 100
+            if rounded < 60 { return trimmed(rounded, "s") }
+            let minutes = Int(rounded / 60)
+            let rest = rounded - Double(minutes * 60)
+            if minutes < 60 { return "\(minutes)m" + trimmed(rest, "s") }
+            return "\(minutes / 60)h\(minutes % 60)m" + trimmed(rest, "s")
+        }
+        if nanoseconds >= 1e6 { return trimmed((nanoseconds / 1e4).rounded() / 100, "ms") }
+        if nanoseconds >= 1e3 { return trimmed((nanoseconds / 10).rounded() / 100, "µs") }
+        return "\(Int(nanoseconds))ns"
+    }
+
+    /// Go's `time.ANSIC`: `Mon Jan _2 15:04:05 2006` (UTC).
+    static func ansic(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE MMM d HH:mm:ss yyyy"
+        let text = formatter.string(from: date)
+        // Go pads the day with a space.
+        var parts = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 5, parts[2].count == 1 { parts[2] = " " + parts[2] }
+        return parts.joined(separator: " ")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+public import Logging
+import NIOCore
+import NIOSSL
+public import PostgresNIO
+
+/// Why no connection could be made; names the server and what to check, never the password.
+public struct ConnectionError: Error, Sendable, CustomStringConvertible {
+    public var attempts: [(endpoint: String, reason: String)]
+    public var help: String
+
+    public var description: String {
+        let tried = attempts.map { "\($0.endpoint): \($0.reason)" }.joined(separator: "; ")
+        return "Cannot connect to PostgreSQL (\(tried)). \(help)"
+    }
+}
+
+/// Opens the one held connection with libpq's semantics on PostgresNIO: endpoints tried in order,
+/// `target_session_attrs=read-write` checked with `transaction_read_only`, `sslmode` mapped onto NIOSSL.
+public struct Connector: Sendable {
+    public var settings: ConnectionSettings
+
+    public init(settings: ConnectionSettings) {
+        self.settings = settings
+    }
+
+    /// Connects to the first endpoint that accepts (and is writable when asked).
+    public func connect(logger: Logger) async throws -> PostgresConnection {
+        var attempts: [(endpoint: String, reason: String)] = []
+        for (index, endpoint) in settings.endpoints.enumerated() {
+            for tls in try tlsAttempts(for: endpoint) {
+                do {
+                    var configuration: PostgresConnection.Configuration
+                    switch endpoint.host {
+                    case .unixSocket:
+                        configuration = .init(
+                            unixSocketPath: endpoint.socketPath!, username: settings.user, password: settings.password,
+                            database: settings.database)
+                    case .tcp(let host):
+                        configuration = .init(
+                            host: host, port: endpoint.port, username: settings.user, password: settings.password,
+                            database: settings.database, tls: tls)
+                        if settings.sslMode == .verifyFull { configuration.options.tlsServerName = host }
+                    }
+                    if let timeout = settings.connectTimeout {
+                        configuration.options.connectTimeout = .seconds(Int64(timeout))
+                    }
+                    configuration.options.additionalStartupParameters = [("application_name", settings.applicationName)]
+                    if let options = settings.options {
+                        configuration.options.additionalStartupParameters.append(("options", options))
+                    }
+                    let connection = try await PostgresConnection.connect(
+                        configuration: configuration, id: index, logger: logger)
+                    if settings.targetSessionAttributes == .readWrite {
+                        let rows = try await connection.query("SHOW transaction_read_only", logger: logger)
+                        var readOnly = false
+                        for try await value in rows.decode(String.self) { readOnly = value == "on" }
+                        if readOnly {
+                            try? await connection.close()
+                            attempts.append(
+                                (endpoint.description, "the server is read-only (target_session_attrs=read-write)"))
+                            break
+                        }
+                    }
+                    return connection
+                } catch {
+                    attempts.append((endpoint.description, Self.reason(error)))
+                }
+            }
+        }
+        throw ConnectionError(
+            attempts: attempts,
+            help:
+                "Check --database-url (or GOOSE_DBSTRING, DATABASE_URL, PG* variables) and that the server is running.")
+    }
+
+    /// libpq's `sslmode`, as the TLS settings to try in order.
+    func tlsAttempts(for endpoint: ConnectionSettings.Endpoint) throws -> [PostgresConnection.Configuration.TLS] {
+        if case .unixSocket = endpoint.host { return [.disable] }
+        func context(_ verification: CertificateVerification) throws -> NIOSSLContext {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = verification
+            if let root = settings.sslRootCertificate, verification != .none {
+                tls.trustRoots = .file(root)
+            }
+            if let certificate = settings.sslCertificate, let key = settings.sslKey {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+            return try NIOSSLContext(configuration: tls)
+        }
+        switch settings.sslMode {
+        case .disable: return [.disable]
+        case .allow: return [.disable, .require(try context(.none))]
+        case .prefer: return [.prefer(try context(.none))]
+        case .require:
+            // libpq: with a root certificate given, require verifies the chain like verify-ca.
+            return [.require(try context(settings.sslRootCertificate == nil ? .none : .noHostnameVerification))]
+        case .verifyCA: return [.require(try context(.noHostnameVerification))]
+        case .verifyFull: return [.require(try context(.fullVerification))]
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] {
+                return message + (psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
+            }
+            if psql.code == .sslUnsupported { return "the server does not support TLS (sslmode requires it)" }
+            if let underlying = psql.underlying { return "\(underlying)" }
+            return "\(psql.code)"
+        }
+        return "\(error)"
+    }
+}
