@@ -3,7 +3,17 @@
 SKEIN ?= $(shell [ -x .build/release/skein ] && echo .build/release/skein || echo swift run --quiet skein)
 MIGRATIONS_DIR ?= migrations
 
-.PHONY: migrate-create build test quickstart
+.PHONY: migrate-up migrate-down migrate-status migrate-create build test quickstart
+
+# The database comes from DATABASE_URL (or GOOSE_DBSTRING, or PG* variables).
+migrate-up:
+	$(SKEIN) up --dir $(MIGRATIONS_DIR)
+
+migrate-down:
+	$(SKEIN) down --dir $(MIGRATIONS_DIR)
+
+migrate-status:
+	$(SKEIN) status --dir $(MIGRATIONS_DIR)
 
 migrate-create:
 	@if [ -z "$(NAME)" ]; then echo "usage: make migrate-create NAME=add_user_roles" >&2; exit 2; fi

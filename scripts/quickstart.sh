@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The quick start: builds Skein and runs it on the example AgentFlow migrations, then shows the
-# throwaway PostgreSQL Skein manages (started and removed again).
+# The quick start: builds Skein, checks the example AgentFlow migrations, and runs them up, down and up
+# against a throwaway local PostgreSQL that Skein starts and removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -15,8 +15,16 @@ echo "== skein inspect $DIR/20240918150000_add_role_to_users.sql"
 $SKEIN inspect "$DIR/20240918150000_add_role_to_users.sql"
 echo
 echo "== skein sandbox start --name quickstart (a throwaway PostgreSQL)"
-$SKEIN sandbox start --name quickstart
+URL=$($SKEIN sandbox start --name quickstart)
 trap '$SKEIN sandbox stop --name quickstart >/dev/null' EXIT
-$SKEIN sandbox status --name quickstart
+echo "$URL"
 echo
-echo "Next: the runner (skein up) applies these migrations; see README.md."
+echo "== skein -dir $DIR postgres \$URL up      (goose's own command line)"
+$SKEIN -dir "$DIR" postgres "$URL" up
+echo
+echo "== skein status / down / up               (Skein's command line)"
+$SKEIN status --dir "$DIR" --database-url "$URL"
+$SKEIN down --dir "$DIR" --database-url "$URL"
+$SKEIN up --dir "$DIR" --database-url "$URL"
+echo
+echo "The sandbox is removed on exit; keep one with: skein sandbox start && eval \"\$(skein sandbox env)\""
