@@ -51,6 +51,15 @@ public enum MissingMigrationPolicy: Sendable, Hashable {
     case apply
 }
 
+/// What to do with a Down that is the policy's manual-recovery stub (``ManualRecoveryStub``): running it
+/// prints OK and deletes the version row while restoring nothing.
+public enum ManualRecoveryPolicy: Sendable, Hashable {
+    /// Refuse to roll back across it (Skein's default).
+    case refuse
+    /// Run it anyway (`--allow-manual-recovery`).
+    case allow
+}
+
 /// Whether the version table is used (goose's `-no-versioning` turns it off).
 public enum VersioningMode: Sendable, Hashable {
     case versioned
@@ -106,10 +115,15 @@ public struct MigrationPlan: Sendable, Hashable {
 public struct MigrationPlanner: Sendable {
     public var missingMigrations: MissingMigrationPolicy
     public var versioning: VersioningMode
+    public var manualRecovery: ManualRecoveryPolicy
 
-    public init(missingMigrations: MissingMigrationPolicy = .refuse, versioning: VersioningMode = .versioned) {
+    public init(
+        missingMigrations: MissingMigrationPolicy = .refuse, versioning: VersioningMode = .versioned,
+        manualRecovery: ManualRecoveryPolicy = .refuse
+    ) {
         self.missingMigrations = missingMigrations
         self.versioning = versioning
+        self.manualRecovery = manualRecovery
     }
 
     /// goose's current version: walking rows from the highest id, the first version whose latest row
@@ -170,7 +184,7 @@ public struct MigrationPlanner: Sendable {
         case .versioned: builder.planVersioned(missingMigrations: missingMigrations)
         case .unversioned: builder.planUnversioned()
         }
-        builder.checkSteps()
+        builder.checkSteps(manualRecovery: manualRecovery)
         return MigrationPlan(
             command: command, steps: builder.steps, problems: builder.problems,
             currentVersion: builder.currentVersion, versionAfter: builder.versionAfter)
@@ -420,9 +434,17 @@ private struct PlanBuilder {
 
     /// Skein parses every file before running any (goose parses each as it reaches it): a step whose
     /// direction does not parse is an error up front, and Go migrations are named.
-    mutating func checkSteps() {
+    mutating func checkSteps(manualRecovery: ManualRecoveryPolicy) {
         var reported: Set<String> = []
         for step in steps {
+            if step.direction == .down, manualRecovery == .refuse, step.migration.hasManualRecoveryDown {
+                problem(
+                    .error, "manual-recovery-down",
+                    "\(step.migration.fileName) cannot be rolled back automatically: its Down is the policy's manual-recovery stub, which would delete the version row and restore nothing",
+                    help:
+                        "restore the data by its recovery procedure, then run again with --allow-manual-recovery to remove the version row",
+                    path: step.migration.path)
+            }
             let key = "\(step.migration.path)|\(step.direction)"
             guard reported.insert(key).inserted else { continue }
             switch step.migration.kind {

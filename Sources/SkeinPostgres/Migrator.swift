@@ -15,6 +15,7 @@ public struct Migrator: Sendable {
         public var lockTimeout: Duration = .seconds(300)
         public var missingMigrations: MissingMigrationPolicy = .refuse
         public var versioning: VersioningMode = .versioned
+        public var manualRecovery: ManualRecoveryPolicy = .refuse
 
         public init() {}
     }

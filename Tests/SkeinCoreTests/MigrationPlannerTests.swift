@@ -189,6 +189,23 @@ struct MigrationPlannerTests {
                 "duplicate-version"))
     }
 
+    @Test("rolling back across a manual-recovery Down is refused unless allowed")
+    func manualRecovery() throws {
+        let text =
+            "-- DESTRUCTIVE: drops t\n-- +goose Up\nDROP TABLE IF EXISTS t;\n-- +goose Down\nSELECT 'MANUAL_RECOVERY_REQUIRED' as status;\n"
+        let name = try MigrationName.parse("2_drop_t.sql").get()
+        let stub = Migration(file: SourceFile(path: "m/2_drop_t.sql", text: text), name: name)
+        let files = [Self.migration(1), stub]
+        for command in [MigrationCommand.down, .redo, .downTo(0), .reset] {
+            let refused = MigrationPlanner().plan(command, migrations: files, records: Self.rows([1, 2]))
+            #expect(refused.problems.map(\.code).contains("manual-recovery-down"), "\(command)")
+            let allowed = MigrationPlanner(manualRecovery: .allow).plan(
+                command, migrations: files, records: Self.rows([1, 2]))
+            #expect(!allowed.hasErrors, "\(command)")
+        }
+        #expect(!MigrationPlanner().plan(.up, migrations: files, records: Self.rows([1])).hasErrors)
+    }
+
     @Test("goose v2 rows with is_applied = false")
     func legacyRows() {
         let records = [

@@ -31,6 +31,9 @@ struct DatabaseOptions: ParsableArguments {
     @Flag(name: .long, help: "Do not take the advisory lock.")
     var noLock = false
 
+    @Flag(name: .long, help: "Roll back across a Down that is the policy's manual-recovery stub (it restores nothing).")
+    var allowManualRecovery = false
+
     @Option(name: .long, help: "Maximum time for the whole run, Go duration syntax (goose's -timeout), e.g. 1h13m.")
     var timeout: String?
 
@@ -81,6 +84,7 @@ struct DatabaseRun {
             if options.noLock { configuration.lockID = nil }
             configuration.missingMigrations = options.allowMissing ? .apply : .refuse
             configuration.versioning = options.noVersioning ? .unversioned : .versioned
+            configuration.manualRecovery = options.allowManualRecovery ? .allow : .refuse
             catalog = try MigrationCatalog(
                 source: DirectorySource(directory: settings.directory),
                 parser: GooseParser(environmentSubstitution: .enabled(environment)))
