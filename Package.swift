@@ -126,7 +126,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SkeinCLITests",
-            dependencies: ["SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig", "SkeinTestSupport"],
+            dependencies: [
+                "SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig", "SkeinTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

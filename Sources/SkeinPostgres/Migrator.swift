@@ -80,6 +80,19 @@ public struct Migrator: Sendable {
         .plan(command, migrations: migrations, history: history)
     }
 
+    /// Plans without changing anything, not even creating the version table (for `--dry-run`).
+    public func preview(
+        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
+    ) async throws -> MigrationPlan {
+        let store = VersionStore(table: configuration.versionTable)
+        let history: VersionHistory =
+            configuration.versioning == .versioned ? try await store.history(on: connection, logger: logger) : .rows([])
+        return MigrationPlanner(
+            missingMigrations: configuration.missingMigrations, versioning: configuration.versioning,
+            manualRecovery: configuration.manualRecovery
+        ).plan(command, migrations: migrations, history: history)
+    }
+
     private func runLocked(
         _ command: MigrationCommand, migrations: [Migration], store: VersionStore, on connection: PostgresConnection,
         logger: Logger

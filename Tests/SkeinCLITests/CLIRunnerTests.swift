@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import PostgresNIO
 import SkeinTestSupport
 import Testing
 
@@ -33,6 +35,29 @@ struct CLIRunnerTests {
         #expect(version.stdout.contains("goose: version 20240715133000"))
         let pending = try SkeinBinary.run(["status", "--dir", dir, "--database-url", url])
         #expect(pending.stdout.contains("Pending                  -- 20240918150000_add_role_to_users.sql"))
+    }
+
+    @Test("--dry-run prints the plan and the SQL and changes nothing, not even the version table")
+    func dryRun() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let url = database.text
+        let dir = Self.root.appendingPathComponent("examples/agentflow/migrations").path
+        let preview = try SkeinBinary.run(["up", "--dry-run", "--dir", dir, "--database-url", url])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        #expect(preview.stdout.contains("-- apply \(dir)/20240101120000_initial_schema.sql"))
+        #expect(preview.stdout.contains("CREATE EXTENSION IF NOT EXISTS pgcrypto;"))
+        #expect(preview.stdout.contains("current version 0"))
+        let connection = try await PostgresConnection.connect(
+            configuration: try database.connectionConfiguration(), id: 1, logger: Logger(label: "test"))
+        let rows = try await connection.query(
+            "SELECT to_regclass('goose_db_version')::text", logger: Logger(label: "test"))
+        var table: String?? = .none
+        for try await value in rows.decode(String?.self) { table = .some(value) }
+        try await connection.close()
+        #expect(table == .some(nil), "the dry run must not create the version table")
+        // A real run applies everything.
+        let up = try SkeinBinary.run(["up", "--dir", dir, "--database-url", url])
+        #expect(up.stdout.contains("OK   20240101120000_initial_schema.sql"))
     }
 
     @Test("a failing migration: exit 1, file:line, SQLSTATE, what was applied; no password in the output")

@@ -34,6 +34,9 @@ struct DatabaseOptions: ParsableArguments {
     @Flag(name: .long, help: "Roll back across a Down that is the policy's manual-recovery stub (it restores nothing).")
     var allowManualRecovery = false
 
+    @Flag(name: .long, help: "Print the plan and the SQL that would run; change nothing (not even the version table).")
+    var dryRun = false
+
     @Option(name: .long, help: "Maximum time for the whole run, Go duration syntax (goose's -timeout), e.g. 1h13m.")
     var timeout: String?
 
@@ -116,6 +119,22 @@ struct DatabaseRun {
     /// Runs a changing command and prints goose's lines.
     func migrate(_ command: MigrationCommand) async throws {
         try await withDatabase { connection, migrations, migrator, logger in
+            if options.dryRun {
+                let plan = try await migrator.preview(command, migrations: migrations, on: connection, logger: logger)
+                Console.report(plan.problems)
+                if plan.hasErrors { throw fail("the plan has errors (above); nothing would run") }
+                say(
+                    "dry run of \(command): \(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s"), current version \(plan.currentVersion ?? 0); nothing was changed"
+                )
+                for step in plan.steps {
+                    say("-- \(step.direction == .up ? "apply" : "roll back") \(step.migration.path)")
+                    if case .success(let section)? = step.migration.section(step.direction) {
+                        if !section.transactionMode.isTransactional { say("-- (NO TRANSACTION)") }
+                        for statement in section.statements { say("-- line \(statement.line)\n\(statement.sql)") }
+                    }
+                }
+                return
+            }
             let outcome: Migrator.Outcome
             do {
                 outcome = try await migrator.run(command, migrations: migrations, on: connection, logger: logger)
