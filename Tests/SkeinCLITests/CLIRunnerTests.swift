@@ -60,6 +60,17 @@ struct CLIRunnerTests {
         #expect(up.stdout.contains("OK   20240101120000_initial_schema.sql"))
     }
 
+    @Test("env prints the resolved settings and never the password, in both grammars")
+    func env() throws {
+        let skein = try SkeinBinary.run(["env", "--database-url", "postgresql://app:s3cret@db:6000/agentflow"])
+        #expect(skein.status == 0)
+        #expect(skein.stdout.contains("hosts: db:6000") && skein.stdout.contains("password: ********"))
+        #expect(!skein.stdout.contains("s3cret"))
+        let goose = try SkeinBinary.run(["-v", "env"], environment: ["GOOSE_DBSTRING": "postgres://a:s3cret@h/d"])
+        #expect(goose.status == 0 && goose.stdout.contains("GOOSE_MIGRATION_DIR=\".\""))
+        #expect(!goose.stdout.contains("s3cret"))
+    }
+
     @Test("a failing migration: exit 1, file:line, SQLSTATE, what was applied; no password in the output")
     func failure() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
