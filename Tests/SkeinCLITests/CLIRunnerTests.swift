@@ -60,6 +60,29 @@ struct CLIRunnerTests {
         #expect(up.stdout.contains("OK   20240101120000_initial_schema.sql"))
     }
 
+    @Test("status --format json: applied, pending and missing-file rows, RFC 3339 times")
+    func statusJSON() async throws {
+        let url = try await TestDatabase.makeFreshDatabase().text
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skein-status-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for version in 1...3 {
+            try "-- +goose Up\nSELECT \(version);\n-- +goose Down\nSELECT \(version);\n".write(
+                to: dir.appendingPathComponent("0000\(version)_v\(version).sql"), atomically: true, encoding: .utf8)
+        }
+        #expect(try SkeinBinary.run(["up-to", "2", "--dir", dir.path, "--database-url", url]).status == 0)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("00001_v1.sql"))
+        let result = try SkeinBinary.run(["status", "--format", "json", "--dir", dir.path, "--database-url", url])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["schemaVersion"] as? Int == 1)
+        let rows = try #require(object["migrations"] as? [[String: Any]])
+        #expect(rows.map { $0["state"] as? String } == ["missing-file", "applied", "pending"])
+        #expect(rows[0]["file"] is NSNull)
+        #expect((rows[1]["appliedAt"] as? String)?.hasSuffix("Z") == true)
+        #expect(rows[2]["appliedAt"] is NSNull)
+    }
+
     @Test("env prints the resolved settings and never the password, in both grammars")
     func env() throws {
         let skein = try SkeinBinary.run(["env", "--database-url", "postgresql://app:s3cret@db:6000/agentflow"])

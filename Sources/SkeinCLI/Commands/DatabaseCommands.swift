@@ -247,36 +247,100 @@ struct ResetCommand: AsyncParsableCommand {
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show each migration's status, as goose does.")
+        commandName: "status", abstract: "Show each migration's status, as goose does (or --format json).")
     @OptionGroup var options: DatabaseOptions
+
+    @Option(name: .long, help: "text (goose's table) or json.")
+    var format: OutputFormat = .text
+
+    struct Row: Encodable {
+        var version: Int64
+        var file: String?
+        var state: String
+        var flags: [String]
+        var appliedAt: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(version, forKey: .version)
+            try container.encode(file, forKey: .file)
+            try container.encode(state, forKey: .state)
+            try container.encode(flags, forKey: .flags)
+            try container.encode(appliedAt, forKey: .appliedAt)
+        }
+
+        enum CodingKeys: String, CodingKey { case version, file, state, flags, appliedAt }
+    }
+
+    struct Report: Encodable {
+        var schemaVersion = 1
+        var migrations: [Row]
+    }
 
     func run() async throws {
         let runner = DatabaseRun(options: options)
         try await runner.withDatabase { connection, migrations, migrator, logger in
-            runner.say("    Applied At                  Migration")
-            runner.say("    =======================================")
-            if migrator.configuration.versioning == .unversioned {
-                for migration in migrations {
-                    runner.say(
-                        "    \("no versioning".padding(toLength: 24, withPad: " ", startingAt: 0)) -- \(migration.fileName)"
-                    )
-                }
+            var rows: [VersionRecord] = []
+            if migrator.configuration.versioning == .versioned {
+                let store = VersionStore(table: migrator.configuration.versionTable)
+                try await store.ensure(on: connection, logger: logger)
+                if case .rows(let read) = try await store.history(on: connection, logger: logger) { rows = read }
+            }
+            if format == .json {
+                try Console.json(
+                    Report(
+                        migrations: Self.rows(migrations, records: rows, versioning: migrator.configuration.versioning))
+                )
                 return
             }
-            let store = VersionStore(table: migrator.configuration.versionTable)
-            try await store.ensure(on: connection, logger: logger)
-            guard case .rows(let rows) = try await store.history(on: connection, logger: logger) else { return }
+            runner.say("    Applied At                  Migration")
+            runner.say("    =======================================")
             for migration in migrations {
-                // goose: the row with the latest tstamp for the version.
-                let latest = rows.filter { $0.version == migration.version }
-                    .max { ($0.appliedAt ?? .distantPast, $0.id) < ($1.appliedAt ?? .distantPast, $1.id) }
-                let appliedAt =
-                    latest.flatMap { $0.isApplied ? $0.appliedAt : nil }.map(GoDurationFormat.ansic) ?? "Pending"
+                let appliedAt: String
+                if migrator.configuration.versioning == .unversioned {
+                    appliedAt = "no versioning"
+                } else {
+                    appliedAt =
+                        Self.latest(migration.version, in: rows).flatMap { $0.isApplied ? $0.appliedAt : nil }
+                        .map(GoDurationFormat.ansic) ?? "Pending"
+                }
                 runner.say(
                     "    \(appliedAt.padding(toLength: max(24, appliedAt.count), withPad: " ", startingAt: 0)) -- \(migration.fileName)"
                 )
             }
         }
+    }
+
+    /// goose's GetMigration: the row with the latest tstamp for the version.
+    static func latest(_ version: Int64, in rows: [VersionRecord]) -> VersionRecord? {
+        rows.filter { $0.version == version }
+            .max { ($0.appliedAt ?? .distantPast, $0.id) < ($1.appliedAt ?? .distantPast, $1.id) }
+    }
+
+    static func rows(_ migrations: [Migration], records: [VersionRecord], versioning: VersioningMode) -> [Row] {
+        let formatter = ISO8601DateFormatter()
+        var result: [Row] = migrations.map { migration in
+            if migration.kind == .go {
+                return Row(
+                    version: migration.version, file: migration.path, state: "go-migration", flags: [], appliedAt: nil)
+            }
+            let latest = latest(migration.version, in: records)
+            let applied = latest?.isApplied == true
+            return Row(
+                version: migration.version, file: migration.path, state: applied ? "applied" : "pending", flags: [],
+                appliedAt: applied ? latest?.appliedAt.map { formatter.string(from: $0) } : nil)
+        }
+        if versioning == .versioned {
+            let known = Set(migrations.map(\.version))
+            for version in MigrationPlanner.appliedVersions(of: records).subtracting(known).subtracting([0]).sorted() {
+                let latest = latest(version, in: records)
+                result.append(
+                    Row(
+                        version: version, file: nil, state: "missing-file", flags: [],
+                        appliedAt: latest?.appliedAt.map { formatter.string(from: $0) }))
+            }
+        }
+        return result.sorted { $0.version < $1.version }
     }
 }
 
