@@ -331,12 +331,37 @@ public struct GooseParser: Sendable {
     /// goose's rule for the end of a statement: the last word before any word starting with `--`
     /// ends with `;`.
     public static func endsWithSemicolon<S: StringProtocol>(_ line: S) -> Bool {
-        var previous: Substring = ""
-        for word in GoText.words(Substring(line)) {
-            if word.utf8.starts(with: "--".utf8) { break }
-            previous = word
+        // One pass over the scalars, without collecting the words.
+        var previousEndsWithSemicolon = false
+        var inWord = false
+        var wordStartsWithDashes = false
+        var wordLength = 0
+        var lastScalar: Unicode.Scalar = " "
+        var firstScalar: Unicode.Scalar = " "
+        for scalar in line.unicodeScalars {
+            if GoText.isSpace(scalar) {
+                if inWord {
+                    if wordStartsWithDashes { return previousEndsWithSemicolon }
+                    previousEndsWithSemicolon = lastScalar == ";"
+                    inWord = false
+                }
+                continue
+            }
+            if !inWord {
+                inWord = true
+                wordLength = 0
+                firstScalar = scalar
+                wordStartsWithDashes = false
+            }
+            wordLength += 1
+            if wordLength == 2 { wordStartsWithDashes = firstScalar == "-" && scalar == "-" }
+            lastScalar = scalar
         }
-        return previous.utf8.last == UInt8(ascii: ";")
+        if inWord {
+            if wordStartsWithDashes { return previousEndsWithSemicolon }
+            return lastScalar == ";"
+        }
+        return previousEndsWithSemicolon
     }
 }
 

@@ -49,17 +49,24 @@ public struct Migration: Sendable, Hashable {
             self.checksum = MigrationChecksum(
                 file: MigrationChecksum.fileChecksum(ofBytes: file.contents), up: nil, down: nil)
         case .success(let text):
-            let raw = GooseParser(
-                environmentSubstitution: parser.environmentSubstitution == .ignored ? .ignored : .recognizedOnly)
-            func checksum(_ direction: Direction) -> String? {
-                guard case .success(let section) = raw.parse(text, direction: direction) else { return nil }
-                return MigrationChecksum.sectionChecksum(of: section)
-            }
             if name.kind == .sql {
-                self.up = parser.parse(text, direction: .up)
-                self.down = parser.parse(text, direction: .down)
+                let up = parser.parse(text, direction: .up)
+                let down = parser.parse(text, direction: .down)
+                // Checksums are over the text without substitution; only files with ENVSUB need a second parse.
+                let raw = GooseParser(
+                    environmentSubstitution: parser.environmentSubstitution == .ignored ? .ignored : .recognizedOnly)
+                let needsRawParse =
+                    raw.environmentSubstitution != parser.environmentSubstitution
+                    && text.utf8.firstRange(of: "ENVSUB".utf8) != nil
+                func checksum(_ direction: Direction, _ parsed: Result<GooseSection, GooseParseError>) -> String? {
+                    guard case .success(let section) = needsRawParse ? raw.parse(text, direction: direction) : parsed
+                    else { return nil }
+                    return MigrationChecksum.sectionChecksum(of: section)
+                }
+                self.up = up
+                self.down = down
                 self.checksum = MigrationChecksum(
-                    file: MigrationChecksum.fileChecksum(of: text), up: checksum(.up), down: checksum(.down))
+                    file: MigrationChecksum.fileChecksum(of: text), up: checksum(.up, up), down: checksum(.down, down))
             } else {
                 self.up = nil
                 self.down = nil
