@@ -37,6 +37,31 @@ struct CLIRunnerTests {
         #expect(pending.stdout.contains("Pending                  -- 20240918150000_add_role_to_users.sql"))
     }
 
+    @Test("8 concurrent skein up processes: each version applied exactly once, every process exits 0")
+    func concurrentRunners() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = Self.root.appendingPathComponent("examples/agentflow/migrations").path
+        let results = try await withThrowingTaskGroup(of: SkeinBinary.Result.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try SkeinBinary.run(["up", "--dir", dir, "--database-url", database.text]) }
+            }
+            var collected: [SkeinBinary.Result] = []
+            for try await result in group { collected.append(result) }
+            return collected
+        }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        #expect(results.filter { $0.stdout.contains("successfully migrated") }.count == 1)
+        let connection = try await PostgresConnection.connect(
+            configuration: try database.connectionConfiguration(), id: 1, logger: Logger(label: "test"))
+        let rows = try await connection.query(
+            "SELECT count(*)::int8, count(DISTINCT version_id)::int8 FROM goose_db_version",
+            logger: Logger(label: "test"))
+        for try await (total, distinct) in rows.decode((Int64, Int64).self) {
+            #expect(total == distinct && total == 10)
+        }
+        try await connection.close()
+    }
+
     @Test("--dry-run prints the plan and the SQL and changes nothing, not even the version table")
     func dryRun() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
