@@ -62,6 +62,36 @@ struct CLIRunnerTests {
         try await connection.close()
     }
 
+    @Test("goose's -timeout cancels the running statement on the server and rolls its migration back")
+    func timeout() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skein-timeout-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "-- +goose Up\nCREATE TABLE slow (id int);\nSELECT pg_sleep(60);\n-- +goose Down\nDROP TABLE slow;\n".write(
+            to: dir.appendingPathComponent("00001_slow.sql"), atomically: true, encoding: .utf8)
+        let started = Date()
+        let result = try SkeinBinary.run(["-dir", dir.path, "-timeout", "1s", "postgres", database.text, "up"])
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("deadline exceeded"), "\(result.stderr)")
+        let connection = try await PostgresConnection.connect(
+            configuration: try database.connectionConfiguration(), id: 1, logger: Logger(label: "test"))
+        var sleeping: Int64 = -1
+        for try await count in try await connection.query(
+            "SELECT count(*)::int8 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'",
+            logger: Logger(label: "test")
+        ).decode(Int64.self) { sleeping = count }
+        var table: String?? = .none
+        for try await value in try await connection.query(
+            "SELECT to_regclass('slow')::text", logger: Logger(label: "test")
+        )
+        .decode(String?.self) { table = .some(value) }
+        try await connection.close()
+        #expect(sleeping == 0, "nothing keeps running on the server")
+        #expect(table == .some(nil), "the migration was rolled back")
+    }
+
     @Test("--dry-run prints the plan and the SQL and changes nothing, not even the version table")
     func dryRun() async throws {
         let database = try await TestDatabase.makeFreshDatabase()

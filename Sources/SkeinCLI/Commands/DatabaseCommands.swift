@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import SkeinConfig
 import SkeinCore
+import SkeinInvocation
 import SkeinPostgres
 
 #if canImport(Glibc)
@@ -66,7 +67,7 @@ struct DatabaseRun {
 
     /// Resolves settings, reads the migrations, connects, and hands both to `body`.
     func withDatabase(
-        _ body: (PostgresConnection, [Migration], Migrator, Logger) async throws -> Void
+        _ body: @escaping @Sendable (PostgresConnection, [Migration], Migrator, Logger) async throws -> Void
     ) async throws {
         let logger = Logger(label: "skein", factory: { _ in SwiftLogNoOpLogHandler() })
         let settings: ProjectSettings
@@ -100,19 +101,96 @@ struct DatabaseRun {
             Console.report(catalog.diagnostics)
             throw fail("the migrations directory has errors (above); nothing was run")
         }
+        var timeout: Duration?
+        if let text = options.timeout {
+            guard let seconds = GoDuration.parse(text), seconds >= 0 else {
+                throw fail("invalid --timeout \(text): use Go's duration syntax, e.g. 90s or 1h13m")
+            }
+            if seconds > 0 { timeout = .milliseconds(Int64(seconds * 1000)) }
+        }
+        let connector = Connector(settings: connectionSettings)
         let connection: PostgresConnection
+        let canceller: BackendCanceller
         do {
-            connection = try await Connector(settings: connectionSettings).connect(logger: logger)
+            connection = try await connector.connect(logger: logger)
+            canceller = try await BackendCanceller(connector: connector, connection: connection, logger: logger)
         } catch {
             throw fail("\(error)")
         }
+        let migrator = Migrator(configuration: configuration)
+        let migrations = catalog.migrations
         do {
-            try await body(connection, catalog.migrations, Migrator(configuration: configuration), logger)
+            // goose's -timeout and Ctrl-C: cancel the running statement on the server, then stop.
+            try await Self.run(within: timeout, canceller: canceller, logger: logger) {
+                try await body(connection, migrations, migrator, logger)
+            }
             try? await connection.close()
+        } catch let timedOut as TimedOut {
+            try? await connection.close()
+            throw fail("\(timedOut)")
         } catch {
             try? await connection.close()
             if let exit = error as? ExitCode { throw exit }
+            if error is CancellationError || error is SignalCancellation.Interrupted {
+                throw fail(
+                    "interrupted: the running statement was cancelled on the server; see the lines above for what was applied"
+                )
+            }
             throw fail("\(error)")
+        }
+    }
+
+    /// Runs a command so that Ctrl-C / SIGTERM cancel it (and its statement on the server); exits 130 / 143.
+    static func interruptible(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        do {
+            try await SignalCancellation.run(body)
+        } catch let interrupted as SignalCancellation.Interrupted {
+            throw ExitCode(interrupted.exitCode)
+        }
+    }
+
+    struct TimedOut: Error, CustomStringConvertible {
+        var limit: Duration
+        var description: String {
+            "context deadline exceeded: the run took longer than --timeout (\(limit)); the running statement was cancelled on the server and its migration rolled back"
+        }
+    }
+
+    /// Runs `body`; when `limit` passes or the task is cancelled (Ctrl-C), cancels the backend's statement.
+    static func run(
+        within limit: Duration?, canceller: BackendCanceller, logger: Logger,
+        _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await withTaskCancellationHandler {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await body()
+                    return true
+                }
+                if let limit {
+                    group.addTask {
+                        try await Task.sleep(for: limit)
+                        return false
+                    }
+                }
+                var timedOut = false
+                do {
+                    for try await finished in group {
+                        if finished {
+                            group.cancelAll()
+                            break
+                        }
+                        timedOut = true
+                        await canceller.cancel(logger: logger)
+                    }
+                } catch {
+                    if timedOut, let limit { throw TimedOut(limit: limit) }
+                    throw error
+                }
+                if timedOut, let limit { throw TimedOut(limit: limit) }
+            }
+        } onCancel: {
+            Task { await canceller.cancel(logger: logger) }
         }
     }
 
@@ -201,13 +279,19 @@ struct DatabaseRun {
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "up", abstract: "Migrate to the most recent version.")
     @OptionGroup var options: DatabaseOptions
-    func run() async throws { try await DatabaseRun(options: options).migrate(.up) }
+    func run() async throws {
+        let options = options
+        try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.up) }
+    }
 }
 
 struct UpByOneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "up-by-one", abstract: "Migrate up by one version.")
     @OptionGroup var options: DatabaseOptions
-    func run() async throws { try await DatabaseRun(options: options).migrate(.upByOne) }
+    func run() async throws {
+        let options = options
+        try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.upByOne) }
+    }
 }
 
 struct UpToCommand: AsyncParsableCommand {
@@ -215,34 +299,49 @@ struct UpToCommand: AsyncParsableCommand {
         commandName: "up-to", abstract: "Migrate up to VERSION (a cut-off).")
     @Argument var version: Int64
     @OptionGroup var options: DatabaseOptions
-    func run() async throws { try await DatabaseRun(options: options).migrate(.upTo(version)) }
+    func run() async throws {
+        let options = options
+        try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.upTo(version)) }
+    }
 }
 
 struct DownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "down", abstract: "Roll back the current version.")
     @OptionGroup var options: DatabaseOptions
-    func run() async throws { try await DatabaseRun(options: options).migrate(.down) }
+    func run() async throws {
+        let options = options
+        try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.down) }
+    }
 }
 
 struct DownToCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "down-to", abstract: "Roll back down to VERSION.")
     @Argument var version: Int64
     @OptionGroup var options: DatabaseOptions
-    func run() async throws { try await DatabaseRun(options: options).migrate(.downTo(version)) }
+    func run() async throws {
+        let options = options
+        try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.downTo(version)) }
+    }
 }
 
 struct RedoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redo", abstract: "Roll back the current version and apply it again.")
     @OptionGroup var options: DatabaseOptions
-    func run() async throws { try await DatabaseRun(options: options).migrate(.redo) }
+    func run() async throws {
+        let options = options
+        try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.redo) }
+    }
 }
 
 struct ResetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reset", abstract: "Roll back every applied migration.")
     @OptionGroup var options: DatabaseOptions
-    func run() async throws { try await DatabaseRun(options: options).migrate(.reset) }
+    func run() async throws {
+        let options = options
+        try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.reset) }
+    }
 }
 
 struct StatusCommand: AsyncParsableCommand {
