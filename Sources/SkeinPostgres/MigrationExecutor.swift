@@ -28,6 +28,10 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let detail { text += "\n  detail: \(detail)" }
         if let hint { text += "\n  hint: \(hint)" }
+        if failed.migration.kind == .go {
+            return text
+                + "\nSkein stopped before it; nothing after it ran. Run it with a goose binary built with it, or rewrite it in SQL."
+        }
         let mode = failed.migration.transactionMode ?? .transaction
         text +=
             mode.isTransactional

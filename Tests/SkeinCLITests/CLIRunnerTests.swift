@@ -92,6 +92,29 @@ struct CLIRunnerTests {
         #expect(table == .some(nil), "the migration was rolled back")
     }
 
+    @Test("a goose Go migration: up applies the SQL ones before it, then stops naming it (exit 1)")
+    func goMigration() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skein-go-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n".write(
+            to: dir.appendingPathComponent("00001_a.sql"), atomically: true, encoding: .utf8)
+        try "package migrations\n".write(
+            to: dir.appendingPathComponent("00002_b.go"), atomically: true, encoding: .utf8)
+        try "-- +goose Up\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\n".write(
+            to: dir.appendingPathComponent("00003_c.sql"), atomically: true, encoding: .utf8)
+        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("00002_b.go is a goose Go migration"), "\(result.stderr)")
+        #expect(result.stderr.contains("Applied 00001_a.sql"))
+        let status = try SkeinBinary.run([
+            "status", "--format", "json", "--dir", dir.path, "--database-url", database.text,
+        ])
+        #expect(status.stdout.contains("\"state\":\"go-migration\""))
+        #expect(status.stdout.contains("\"file\":\"\(dir.path)/00003_c.sql\",\"flags\":[],\"state\":\"pending\""))
+    }
+
     @Test("--dry-run prints the plan and the SQL and changes nothing, not even the version table")
     func dryRun() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
