@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a new migration is written by `skein create`.
 public enum MigrationTemplate {
     /// Which template to write.
@@ -110,5 +112,34 @@ extension Unicode.GeneralCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: true
         default: false
         }
+    }
+}
+
+/// goose's `fix`: timestamped versions renumbered to sequential ones after the highest sequential version,
+/// in version order (`20240101120000_a.sql` → `00004_a.sql`).
+public enum MigrationRenumbering {
+    public struct Rename: Sendable, Hashable {
+        public var from: String
+        public var to: String
+    }
+
+    /// The renames goose v3.17.0's `fix` makes: in each path, the first occurrence of the version's digits is
+    /// replaced by the new `%05d` version (goose's `strings.Replace(path, version, new, 1)`).
+    public static func plan(_ migrations: [Migration]) -> [Rename] {
+        let sorted = migrations.sorted { $0.version < $1.version }
+        let sequential = sorted.filter { !MigrationTemplate.isTimestampVersion($0.version) }
+        var next = (sequential.last?.version ?? 0) + 1
+        var renames: [Rename] = []
+        for migration in sorted where MigrationTemplate.isTimestampVersion(migration.version) {
+            let digits = String(migration.version)
+            let padded = String(next)
+            let replacement = String(repeating: "0", count: max(0, 5 - padded.count)) + padded
+            if let range = migration.path.range(of: digits) {
+                renames.append(
+                    Rename(from: migration.path, to: migration.path.replacingCharacters(in: range, with: replacement)))
+            }
+            next += 1
+        }
+        return renames
     }
 }

@@ -118,6 +118,22 @@ struct CLIEndToEndTests {
         #expect(goType.stderr.contains("SQL migrations only"))
     }
 
+    @Test("goose's fix renumbers timestamped files; Skein mode refuses it under the policy")
+    func fix() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        for name in ["00001_a.sql", "20240101120000_b.sql"] {
+            try "-- +goose Up\nSELECT 1;\n".write(
+                to: root.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        let refused = try SkeinBinary.run(["fix", "--dir", root.path])
+        #expect(refused.status == 1 && refused.stderr.contains("policy"))
+        let fixed = try SkeinBinary.run(["-dir", root.path, "fix"])
+        #expect(fixed.status == 0)
+        #expect(fixed.stderr.contains("RENAMED 20240101120000_b.sql => 00002_b.sql"))
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: root.path)) == ["00001_a.sql", "00002_b.sql"])
+    }
+
     @Test("usage errors exit 2 in both grammars")
     func usageExitCodes() throws {
         #expect(try SkeinBinary.run(["create"]).status == 2)

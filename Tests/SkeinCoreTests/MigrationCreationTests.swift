@@ -57,3 +57,23 @@ struct MigrationCreationTests {
         #expect((try? plan("add_x", existing: [20_240_115_143_022]).get()) == nil)
     }
 }
+
+@Suite("goose's fix")
+struct MigrationRenumberingTests {
+    func migration(_ path: String) throws -> Migration {
+        let name = try MigrationName.parse(path).get()
+        return Migration(
+            path: path, name: name, up: nil, down: nil, checksum: MigrationChecksum(file: "", up: nil, down: nil))
+    }
+
+    @Test("timestamped versions follow the highest sequential one, in version order")
+    func renumbers() throws {
+        let renames = MigrationRenumbering.plan([
+            try migration("m/20240201120000_b.sql"), try migration("m/00002_x.sql"),
+            try migration("m/20240101120000_a.sql"),
+            try migration("m/00001_w.sql"),
+        ])
+        #expect(renames.map(\.to) == ["m/00003_a.sql", "m/00004_b.sql"])
+        #expect(MigrationRenumbering.plan([try migration("m/20240101120000_a.sql")]).map(\.to) == ["m/00001_a.sql"])
+    }
+}
