@@ -77,9 +77,7 @@ struct DatabaseRun {
         do {
             settings = try ProjectSettings.resolve(options.migrations)
             let environment = ProcessInfo.processInfo.environment
-            let text =
-                options.databaseURL ?? environment["GOOSE_DBSTRING"].flatMap { $0.isEmpty ? nil : $0 }
-                ?? environment["DATABASE_URL"] ?? ""
+            let text = Self.connectionString(explicit: options.databaseURL, environment: environment)
             connectionSettings = try ConnectionSettings.resolve(
                 try ConnectionString.parse(text), environment: environment, operatingSystemUser: Self.userName(),
                 homeDirectory: environment["HOME"], passwordFile: Self.readPrivateFile)
@@ -257,6 +255,12 @@ struct DatabaseRun {
                 break
             }
         }
+    }
+
+    /// The connection string to use: the flag, then GOOSE_DBSTRING, then DATABASE_URL; empty means libpq's
+    /// PG* variables and defaults.
+    static func connectionString(explicit: String?, environment: [String: String]) -> String {
+        explicit ?? environment["GOOSE_DBSTRING"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["DATABASE_URL"] ?? ""
     }
 
     static func userName() -> String {

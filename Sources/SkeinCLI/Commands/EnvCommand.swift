@@ -34,10 +34,7 @@ struct EnvCommand: ParsableCommand {
             }
             return
         }
-        let text =
-            databaseURL ?? environment["GOOSE_DBSTRING"].flatMap { $0.isEmpty ? nil : $0 } ?? environment[
-                "DATABASE_URL"]
-            ?? ""
+        let text = DatabaseRun.connectionString(explicit: databaseURL, environment: environment)
         do {
             let settings = try ConnectionSettings.resolve(
                 try ConnectionString.parse(text), environment: environment, operatingSystemUser: DatabaseRun.userName(),
