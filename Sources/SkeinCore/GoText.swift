@@ -22,28 +22,9 @@ enum GoText {
         text.unicodeScalars.contains { !isSpace($0) }
     }
 
-    /// Go's `bufio.ScanWords` over one line: runs of non-space scalars.
-    static func words(_ text: Substring) -> [Substring] {
-        var result: [Substring] = []
-        let scalars = text.unicodeScalars
-        var index = scalars.startIndex
-        while index < scalars.endIndex {
-            while index < scalars.endIndex, isSpace(scalars[index]) { index = scalars.index(after: index) }
-            guard index < scalars.endIndex else { break }
-            let start = index
-            while index < scalars.endIndex, !isSpace(scalars[index]) { index = scalars.index(after: index) }
-            result.append(Substring(scalars[start..<index]))
-        }
-        return result
-    }
-
     /// Go's `bufio.ScanLines`: lines end at `\n`, one `\r` before it is dropped, a last line without
     /// `\n` counts, and nothing follows a final `\n`.
-    static func lines(_ text: String) -> [Substring] {
-        linesWithRawLength(text).map(\.line)
-    }
-
-    /// The lines, each with its length in bytes before the `\r` was dropped (goose's 4 MiB limit counts it).
+    /// Each line comes with its length in bytes before the `\r` was dropped (goose's 4 MiB limit counts it).
     static func linesWithRawLength(_ text: String) -> [(line: Substring, rawLength: Int)] {
         var result: [(line: Substring, rawLength: Int)] = []
         let utf8 = text.utf8

@@ -44,7 +44,8 @@ public struct Migrator: Sendable {
 
     /// The plan was rejected; every problem is listed.
     public struct PlanRejected: Error, Sendable, CustomStringConvertible {
-        public var problems: [Diagnostic]
+        public var plan: MigrationPlan
+        public var problems: [Diagnostic] { plan.problems }
         public var description: String { problems.map(\.description).joined(separator: "\n") }
     }
 
@@ -71,9 +72,9 @@ public struct Migrator: Sendable {
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
     ) async throws -> MigrationPlan {
         let store = VersionStore(table: configuration.versionTable)
-        if configuration.versioning == .versioned { try await store.ensure(on: connection, logger: logger) }
         let history: VersionHistory =
-            configuration.versioning == .versioned ? try await store.history(on: connection, logger: logger) : .rows([])
+            configuration.versioning == .versioned
+            ? .rows(try await store.ensuredRecords(on: connection, logger: logger)) : .rows([])
         return MigrationPlanner(
             missingMigrations: configuration.missingMigrations, versioning: configuration.versioning
         )
@@ -98,7 +99,7 @@ public struct Migrator: Sendable {
         logger: Logger
     ) async throws -> Outcome {
         let plan = try await plan(command, migrations: migrations, on: connection, logger: logger)
-        guard !plan.hasErrors else { throw PlanRejected(problems: plan.problems) }
+        guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
         let report = try await MigrationExecutor(store: store).execute(plan.steps, on: connection, logger: logger)
         return Outcome(plan: plan, report: report)
     }

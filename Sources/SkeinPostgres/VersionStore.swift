@@ -37,20 +37,30 @@ public struct VersionStore: Sendable {
         return false
     }
 
+    /// The table's rows, creating the table with goose's version-0 row first when it is missing (what goose's
+    /// `EnsureDBVersion` does): one existence check, then the rows.
+    public func ensuredRecords(on connection: PostgresConnection, logger: Logger) async throws -> [VersionRecord] {
+        if try await !exists(on: connection, logger: logger) { try await create(on: connection, logger: logger) }
+        return try await records(on: connection, logger: logger)
+    }
+
     /// The table's rows, or `.absent`.
     public func history(on connection: PostgresConnection, logger: Logger) async throws -> VersionHistory {
         guard try await exists(on: connection, logger: logger) else { return .absent }
+        return .rows(try await records(on: connection, logger: logger))
+    }
+
+    private func records(on connection: PostgresConnection, logger: Logger) async throws -> [VersionRecord] {
         var records: [VersionRecord] = []
         let rows = try await connection.query(PostgresQuery(unsafeSQL: listSQL), logger: logger)
         for try await (id, version, isApplied, stamp) in rows.decode((Int64, Int64, Bool, Date?).self) {
             records.append(VersionRecord(id: id, version: version, isApplied: isApplied, appliedAt: stamp))
         }
-        return .rows(records)
+        return records
     }
 
-    /// Creates the table with goose's version-0 row, in one transaction, when it is missing.
-    public func ensure(on connection: PostgresConnection, logger: Logger) async throws {
-        guard try await !exists(on: connection, logger: logger) else { return }
+    /// Creates the table with goose's version-0 row, in one transaction.
+    private func create(on connection: PostgresConnection, logger: Logger) async throws {
         _ = try await connection.query("BEGIN", logger: logger).collect()
         do {
             _ = try await connection.query(PostgresQuery(unsafeSQL: createTableSQL), logger: logger).collect()

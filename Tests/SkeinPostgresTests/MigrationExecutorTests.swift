@@ -19,9 +19,9 @@ struct MigrationExecutorTests {
     func plan(_ command: MigrationCommand, _ migrations: [Migration], on connection: PostgresConnection) async throws
         -> MigrationPlan
     {
-        try await store.ensure(on: connection, logger: logger)
-        return MigrationPlanner().plan(
-            command, migrations: migrations, history: try await store.history(on: connection, logger: logger))
+        MigrationPlanner().plan(
+            command, migrations: migrations,
+            history: .rows(try await store.ensuredRecords(on: connection, logger: logger)))
     }
 
     func versions(on connection: PostgresConnection) async throws -> [Int64] {

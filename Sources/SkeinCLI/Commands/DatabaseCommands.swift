@@ -218,12 +218,8 @@ struct DatabaseRun {
                 let onlyNoNext = rejected.problems.filter { $0.severity == .error }.allSatisfy {
                     $0.code == "no-next-version"
                 }
-                if onlyNoNext,
-                    let current = try? await migrator.plan(
-                        command, migrations: migrations, on: connection, logger: logger
-                    ).currentVersion
-                {
-                    say("goose: no migrations to run. current version: \(current)")
+                if onlyNoNext {
+                    say("goose: no migrations to run. current version: \(rejected.plan.currentVersion ?? 0)")
                     throw fail("no next version found")
                 }
                 Console.report(rejected.problems)
@@ -385,9 +381,8 @@ struct StatusCommand: AsyncParsableCommand {
         try await runner.withDatabase { connection, migrations, migrator, logger in
             var rows: [VersionRecord] = []
             if migrator.configuration.versioning == .versioned {
-                let store = VersionStore(table: migrator.configuration.versionTable)
-                try await store.ensure(on: connection, logger: logger)
-                if case .rows(let read) = try await store.history(on: connection, logger: logger) { rows = read }
+                rows = try await VersionStore(table: migrator.configuration.versionTable)
+                    .ensuredRecords(on: connection, logger: logger)
             }
             if format == .json {
                 try Console.json(
@@ -398,14 +393,16 @@ struct StatusCommand: AsyncParsableCommand {
             }
             runner.say("    Applied At                  Migration")
             runner.say("    =======================================")
+            let latest = Self.latestByVersion(rows)
+            let ansic = GoDurationFormat.ANSIC()
             for migration in migrations {
                 let appliedAt: String
                 if migrator.configuration.versioning == .unversioned {
                     appliedAt = "no versioning"
                 } else {
                     appliedAt =
-                        Self.latest(migration.version, in: rows).flatMap { $0.isApplied ? $0.appliedAt : nil }
-                        .map(GoDurationFormat.ansic) ?? "Pending"
+                        latest[migration.version].flatMap { $0.isApplied ? $0.appliedAt : nil }.map(ansic.string)
+                        ?? "Pending"
                 }
                 runner.say(
                     "    \(appliedAt.padding(toLength: max(24, appliedAt.count), withPad: " ", startingAt: 0)) -- \(migration.fileName)"
@@ -414,20 +411,30 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    /// goose's GetMigration: the row with the latest tstamp for the version.
-    static func latest(_ version: Int64, in rows: [VersionRecord]) -> VersionRecord? {
-        rows.filter { $0.version == version }
-            .max { ($0.appliedAt ?? .distantPast, $0.id) < ($1.appliedAt ?? .distantPast, $1.id) }
+    /// goose's GetMigration for every version at once: the row with the latest tstamp (one pass, so status
+    /// stays linear in the number of rows).
+    static func latestByVersion(_ rows: [VersionRecord]) -> [Int64: VersionRecord] {
+        var latest: [Int64: VersionRecord] = [:]
+        for row in rows {
+            if let current = latest[row.version],
+                (current.appliedAt ?? .distantPast, current.id) >= (row.appliedAt ?? .distantPast, row.id)
+            {
+                continue
+            }
+            latest[row.version] = row
+        }
+        return latest
     }
 
     static func rows(_ migrations: [Migration], records: [VersionRecord], versioning: VersioningMode) -> [Row] {
         let formatter = ISO8601DateFormatter()
+        let latestRows = latestByVersion(records)
         var result: [Row] = migrations.map { migration in
             if migration.kind == .go {
                 return Row(
                     version: migration.version, file: migration.path, state: "go-migration", flags: [], appliedAt: nil)
             }
-            let latest = latest(migration.version, in: records)
+            let latest = latestRows[migration.version]
             let applied = latest?.isApplied == true
             return Row(
                 version: migration.version, file: migration.path, state: applied ? "applied" : "pending", flags: [],
@@ -436,7 +443,7 @@ struct StatusCommand: AsyncParsableCommand {
         if versioning == .versioned {
             let known = Set(migrations.map(\.version))
             for version in MigrationPlanner.appliedVersions(of: records).subtracting(known).subtracting([0]).sorted() {
-                let latest = latest(version, in: records)
+                let latest = latestRows[version]
                 result.append(
                     Row(
                         version: version, file: nil, state: "missing-file", flags: [],
@@ -459,11 +466,11 @@ struct VersionCommand: AsyncParsableCommand {
                 runner.say("goose: file version \(migrations.last?.version ?? 0)")
                 return
             }
-            let store = VersionStore(table: migrator.configuration.versionTable)
-            try await store.ensure(on: connection, logger: logger)
-            guard case .rows(let rows) = try await store.history(on: connection, logger: logger),
-                let current = MigrationPlanner.currentVersion(of: rows)
-            else { throw runner.fail("no next version found") }
+            let rows = try await VersionStore(table: migrator.configuration.versionTable)
+                .ensuredRecords(on: connection, logger: logger)
+            guard let current = MigrationPlanner.currentVersion(of: rows) else {
+                throw runner.fail("no next version found")
+            }
             runner.say("goose: version \(current)")
         }
     }
@@ -494,13 +501,21 @@ enum GoDurationFormat {
         return "\(Int(nanoseconds))ns"
     }
 
-    /// Go's `time.ANSIC`: `Mon Jan _2 15:04:05 2006` (UTC).
-    static func ansic(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE MMM d HH:mm:ss yyyy"
-        let text = formatter.string(from: date)
+    /// Go's `time.ANSIC`: `Mon Jan _2 15:04:05 2006` (UTC); one formatter for a whole status table.
+    struct ANSIC {
+        private let formatter: DateFormatter
+
+        init() {
+            formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "EEE MMM d HH:mm:ss yyyy"
+        }
+
+        func string(_ date: Date) -> String { GoDurationFormat.padDay(formatter.string(from: date)) }
+    }
+
+    static func padDay(_ text: String) -> String {
         // Go pads the day with a space.
         var parts = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         if parts.count == 5, parts[2].count == 1 { parts[2] = " " + parts[2] }

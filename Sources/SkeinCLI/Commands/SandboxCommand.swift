@@ -206,17 +206,11 @@ func shellQuoted(_ value: String) -> String {
 
 /// Where sandbox commands write: results to stdout, notes and errors to stderr.
 enum SandboxOutput {
-    static func print(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
-    }
+    static func print(_ text: String) { Console.out(text) }
 
-    static func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
+    static func note(_ text: String) { Console.err(text) }
 
-    static func error(_ text: String) {
-        FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
-    }
+    static func error(_ text: String) { Console.err("error: " + text) }
 
     /// Runs `body`; on failure writes the error to stderr and exits with 1 (130/143 after Ctrl-C/SIGTERM).
     static func reportingErrors<Result>(_ body: () async throws -> Result) async throws -> Result {
