@@ -19,7 +19,8 @@ struct Skein: AsyncParsableCommand {
         subcommands: [
             UpCommand.self, UpByOneCommand.self, UpToCommand.self, DownCommand.self, DownToCommand.self,
             RedoCommand.self,
-            ResetCommand.self, StatusCommand.self, VersionCommand.self, EnvCommand.self, FixCommand.self,
+            ResetCommand.self, StatusCommand.self, RepairCommand.self, VersionCommand.self, EnvCommand.self,
+            FixCommand.self,
             CreateCommand.self,
             InspectCommand.self,
             ValidateCommand.self, SandboxCommand.self,

@@ -15,6 +15,10 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var detail: String?
     public var hint: String?
+    /// For a `NO TRANSACTION` file: how many of its statements completed before the failure.
+    public var statementsCompleted: Int?
+    /// For a `NO TRANSACTION` file: whether Skein recorded it as dirty (``DirtyMigration``).
+    public var leftDirty = false
 
     public var description: String {
         var text = ""
@@ -28,27 +32,192 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let detail { text += "\n  detail: \(detail)" }
         if let hint { text += "\n  hint: \(hint)" }
+        if sqlState == "55P03" {
+            text +=
+                "\n  help: the lock_timeout expired while the statement waited for a lock held by other sessions; retry when the table is quiet, or raise --lock-timeout"
+        } else if sqlState == "57014" {
+            text += "\n  help: the statement was cancelled (statement_timeout, -timeout or Ctrl-C)"
+        }
         if failed.migration.kind == .go {
             return text
                 + "\nSkein stopped before it; nothing after it ran. Run it with a goose binary built with it, or rewrite it in SQL."
         }
         let mode = failed.migration.transactionMode ?? .transaction
-        text +=
-            mode.isTransactional
-            ? "\nEverything of \(failed.migration.fileName) was rolled back; nothing after it ran."
-            : "\n\(failed.migration.fileName) runs without a transaction: statements before line \(line ?? 0) stay applied; nothing after it ran."
+        if mode.isTransactional {
+            text += "\nEverything of \(failed.migration.fileName) was rolled back; nothing after it ran."
+        } else {
+            let count = statementsCompleted ?? 0
+            let total = (try? failed.migration.section(failed.direction)?.get())?.statements.count ?? 0
+            text +=
+                "\n\(failed.migration.fileName) runs without a transaction: \(count) of its \(total) statements completed and stay"
+                + (count == 0 ? "" : " (up to the one before line \(line ?? 0))") + "; nothing after it ran."
+            if leftDirty {
+                text +=
+                    "\nIt is recorded as dirty: later runs refuse until you finish or undo those statements by hand and run `skein repair \(failed.migration.version) --applied` or `--rolled-back`."
+            }
+        }
         return text
     }
+}
+
+/// What the runner reports while it works (the CLI prints it; an app may log it).
+public enum MigrationEvent: Sendable {
+    /// A step finished.
+    case finished(MigrationStep, duration: Duration)
+    /// A statement has waited `waited` so far; `blockers` are the sessions it waits for (empty when it is
+    /// just slow).
+    case waiting(MigrationStep, line: Int, waited: Duration, blockers: [BlockingSession])
+}
+
+/// A session another session waits for (`pg_blocking_pids`).
+public struct BlockingSession: Sendable, Hashable, CustomStringConvertible {
+    public var pid: Int32
+    public var user: String
+    public var application: String
+    public var state: String
+    /// How long its transaction (or query) has been running.
+    public var age: Duration
+    public var query: String
+
+    public var description: String {
+        "pid \(pid) (user \(user)\(application.isEmpty ? "" : ", \(application)"), \(state), for \(Int(age.components.seconds)) s): \(query)"
+    }
+}
+
+/// How statements run: PostgreSQL's timeouts and the lock-wait watch.
+public struct StatementSettings: Sendable {
+    /// PostgreSQL's `lock_timeout` for migration statements; `nil` keeps the server's.
+    public var lockTimeout: Duration?
+    /// PostgreSQL's `statement_timeout` for migration statements; `nil` keeps the server's.
+    public var statementTimeout: Duration?
+    /// Report a statement that has been running this long, with who blocks it; `nil` turns the watch off.
+    public var warnAfter: Duration?
+
+    public init(lockTimeout: Duration? = nil, statementTimeout: Duration? = nil, warnAfter: Duration? = .seconds(10)) {
+        self.lockTimeout = lockTimeout
+        self.statementTimeout = statementTimeout
+        self.warnAfter = warnAfter
+    }
+
+    /// `set_config` for both timeouts in one statement, or `nil` when neither is set.
+    func setConfigSQL(isLocal: Bool) -> String? {
+        var parts: [String] = []
+        if let lockTimeout {
+            parts.append("set_config('lock_timeout', '\(Self.milliseconds(lockTimeout))ms', \(isLocal))")
+        }
+        if let statementTimeout {
+            parts.append("set_config('statement_timeout', '\(Self.milliseconds(statementTimeout))ms', \(isLocal))")
+        }
+        return parts.isEmpty ? nil : "SELECT " + parts.joined(separator: ", ")
+    }
+
+    /// `RESET` for each timeout that was set for the session.
+    var resetSQL: [String] {
+        (lockTimeout == nil ? [] : ["RESET lock_timeout"])
+            + (statementTimeout == nil ? [] : ["RESET statement_timeout"])
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// A second connection, borrowed briefly: to see who blocks a statement and to cancel it.
+public struct SideChannel: Sendable {
+    let borrow: @Sendable (Logger, @Sendable (PostgresConnection) async throws -> Void) async throws -> Void
+
+    /// A new connection from `connector` for each use, closed afterwards.
+    public static func connector(_ connector: Connector) -> SideChannel {
+        SideChannel { logger, body in
+            let connection = try await connector.connect(logger: logger)
+            do {
+                try await body(connection)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try await connection.close()
+        }
+    }
+
+    /// A connection of `client`'s pool.
+    public static func client(_ client: PostgresClient) -> SideChannel {
+        SideChannel { logger, body in
+            try await client.withConnection { try await body($0) }
+        }
+    }
+
+    /// The sessions `pid` waits for.
+    func blockers(of pid: Int32, logger: Logger) async throws -> [BlockingSession] {
+        let collected = BlockerBox()
+        try await borrow(logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT b.pid, coalesce(b.usename::text, ''), coalesce(b.application_name, ''), coalesce(b.state, ''),
+                       coalesce(extract(epoch FROM now() - coalesce(b.xact_start, b.query_start)), 0)::float8,
+                       left(coalesce(b.query, ''), 200)
+                FROM pg_stat_activity b WHERE b.pid = ANY(pg_blocking_pids(\(pid))) ORDER BY b.pid
+                """, logger: logger)
+            for try await (pid, user, application, state, age, query) in rows.decode(
+                (Int32, String, String, String, Double, String).self)
+            {
+                collected.append(
+                    BlockingSession(
+                        pid: pid, user: user, application: application, state: state,
+                        age: .milliseconds(Int64(age * 1000)), query: query))
+            }
+        }
+        return collected.values
+    }
+
+    /// Cancels whatever `pid` runs (PostgresNIO sends no cancel request); whether PostgreSQL accepted it.
+    @discardableResult
+    func cancel(_ pid: Int32, logger: Logger) async -> Bool {
+        let accepted = BlockerBox()
+        try? await borrow(logger) { connection in
+            for try await value in try await connection.query("SELECT pg_cancel_backend(\(pid))", logger: logger)
+                .decode(Bool.self) where value
+            {
+                accepted.append(BlockingSession(pid: pid, user: "", application: "", state: "", age: .zero, query: ""))
+            }
+        }
+        return !accepted.values.isEmpty
+    }
+}
+
+private final class BlockerBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [BlockingSession] = []
+    func append(_ value: BlockingSession) { lock.withLock { stored.append(value) } }
+    var values: [BlockingSession] { lock.withLock { stored } }
 }
 
 /// Runs a plan's steps on one held connection, goose's way: each migration's statements and its version row
 /// in one transaction (or statement by statement for `NO TRANSACTION`), a goose statement holding several
 /// commands sent command by command (``SQLCommandSplitter``) inside a transaction so it stays atomic.
+///
+/// With Skein's tables (``SkeinTables``), the version row and the checksum row are one statement, and a
+/// `NO TRANSACTION` file records which statement runs before each one, so an interrupted run leaves a dirty
+/// state that later runs refuse until `repair`.
 public struct MigrationExecutor: Sendable {
     public var store: VersionStore
+    /// Skein's tables, or `nil` for goose's version table alone.
+    public var tables: SkeinTables?
+    public var settings: StatementSettings
+    /// Used to watch lock waits (``StatementSettings/warnAfter``); `nil` turns the watch off.
+    public var sideChannel: SideChannel?
+    public var observer: (@Sendable (MigrationEvent) -> Void)?
 
-    public init(store: VersionStore = VersionStore()) {
+    public init(
+        store: VersionStore = VersionStore(), tables: SkeinTables? = nil, settings: StatementSettings = .init(),
+        sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil
+    ) {
         self.store = store
+        self.tables = tables
+        self.settings = settings
+        self.sideChannel = sideChannel
+        self.observer = observer
     }
 
     /// What ran.
@@ -61,6 +230,7 @@ public struct MigrationExecutor: Sendable {
         -> Report
     {
         var completed: [(step: MigrationStep, duration: Duration)] = []
+        let pid = sideChannel == nil || settings.warnAfter == nil ? nil : try await Self.backendPID(connection, logger)
         for step in steps {
             guard step.migration.kind == .sql, case .success(let section) = step.migration.section(step.direction)
             else {
@@ -72,19 +242,32 @@ public struct MigrationExecutor: Sendable {
             }
             let clock = ContinuousClock()
             let started = clock.now
+            let run = StepRun(executor: self, step: step, connection: connection, backendPID: pid, logger: logger)
             do {
-                try await run(step, section: section, on: connection, logger: logger)
-            } catch let failure as StatementFailure {
+                if section.transactionMode.isTransactional {
+                    try await run.transactional(section)
+                } else {
+                    try await run.statementByStatement(section)
+                }
+            } catch let failure as StepFailure {
                 throw MigrationFailure(
-                    completed: completed.map(\.step), failed: step, line: failure.line, sqlState: failure.sqlState,
-                    message: failure.message, detail: failure.detail, hint: failure.hint)
+                    completed: completed.map(\.step), failed: step, line: failure.statement.line,
+                    sqlState: failure.statement.sqlState, message: failure.statement.message,
+                    detail: failure.statement.detail, hint: failure.statement.hint,
+                    statementsCompleted: failure.statementsCompleted, leftDirty: failure.leftDirty)
             }
-            completed.append((step, clock.now - started))
+            let duration = clock.now - started
+            completed.append((step, duration))
+            observer?(.finished(step, duration: duration))
             logger.info(
                 "migrated",
                 metadata: ["migration.version": "\(step.migration.version)", "direction": "\(step.direction)"])
         }
         return Report(completed: completed)
+    }
+
+    static func backendPID(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int32 {
+        try await connection.query("SELECT pg_backend_pid()", logger: logger).decodeFirst(Int32.self) ?? 0
     }
 
     struct StatementFailure: Error {
@@ -93,53 +276,18 @@ public struct MigrationExecutor: Sendable {
         var message: String
         var detail: String?
         var hint: String?
+        /// Whether the server answered (the statement failed there) rather than the connection failing.
+        var isServerError: Bool { sqlState != nil }
     }
 
-    private func run(_ step: MigrationStep, section: GooseSection, on connection: PostgresConnection, logger: Logger)
-        async throws
-    {
-        let transactional = section.transactionMode.isTransactional
-        if transactional { try await send("BEGIN", line: nil, on: connection, logger: logger) }
-        do {
-            for statement in section.statements {
-                let commands = SQLCommandSplitter.split(statement.sql)
-                let wrap = !transactional && commands.count > 1
-                if wrap { try await send("BEGIN", line: statement.line, on: connection, logger: logger) }
-                do {
-                    for command in commands {
-                        try await send(
-                            command.sql, line: statement.line + command.lineOffset, on: connection, logger: logger)
-                    }
-                    if wrap { try await send("COMMIT", line: statement.line, on: connection, logger: logger) }
-                } catch {
-                    if wrap { _ = try? await connection.query("ROLLBACK", logger: logger).collect() }
-                    throw error
-                }
-            }
-            if step.recording == .record {
-                do {
-                    try await store.record(
-                        step.direction, version: step.migration.version, on: connection, logger: logger)
-                } catch {
-                    throw Self.failure(error, line: nil)
-                }
-            }
-            if transactional { try await send("COMMIT", line: nil, on: connection, logger: logger) }
-        } catch {
-            if transactional { _ = try? await connection.query("ROLLBACK", logger: logger).collect() }
-            throw error
-        }
-    }
-
-    private func send(_ sql: String, line: Int?, on connection: PostgresConnection, logger: Logger) async throws {
-        do {
-            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
-        } catch {
-            throw Self.failure(error, line: line)
-        }
+    struct StepFailure: Error {
+        var statement: StatementFailure
+        var statementsCompleted: Int?
+        var leftDirty = false
     }
 
     static func failure(_ error: any Error, line: Int?) -> StatementFailure {
+        if let failure = error as? StatementFailure { return failure }
         if let psql = error as? PSQLError, let info = psql.serverInfo {
             return StatementFailure(
                 line: line, sqlState: info[.sqlState], message: info[.message] ?? "the server reported an error",
@@ -147,8 +295,188 @@ public struct MigrationExecutor: Sendable {
         }
         if let psql = error as? PSQLError {
             return StatementFailure(
-                line: line, sqlState: nil, message: "the connection failed (\(psql.code))", detail: nil, hint: nil)
+                line: line, sqlState: nil,
+                message: "the connection failed (\(psql.code))\(psql.underlying.map { ": \($0)" } ?? "")",
+                detail: nil, hint: nil)
         }
         return StatementFailure(line: line, sqlState: nil, message: "\(error)", detail: nil, hint: nil)
+    }
+}
+
+/// One step being run.
+private struct StepRun {
+    var executor: MigrationExecutor
+    var step: MigrationStep
+    var connection: PostgresConnection
+    var backendPID: Int32?
+    var logger: Logger
+
+    var tables: SkeinTables? { step.recording == .record ? executor.tables : nil }
+
+    func transactional(_ section: GooseSection) async throws {
+        do {
+            try await send("BEGIN", line: nil)
+            if let sql = executor.settings.setConfigSQL(isLocal: true) { try await send(sql, line: nil) }
+            for statement in section.statements {
+                try await sendStatement(statement, wrap: false)
+            }
+            try await record(finishing: false)
+            try await send("COMMIT", line: nil)
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+            throw MigrationExecutor.StepFailure(statement: MigrationExecutor.failure(error, line: nil))
+        }
+    }
+
+    func statementByStatement(_ section: GooseSection) async throws {
+        if let sql = executor.settings.setConfigSQL(isLocal: false) {
+            do { try await send(sql, line: nil) } catch {
+                throw MigrationExecutor.StepFailure(
+                    statement: MigrationExecutor.failure(error, line: nil), statementsCompleted: 0)
+            }
+        }
+        let count = section.statements.count
+        for (offset, statement) in section.statements.enumerated() {
+            do {
+                if let tables { try await markProgress(tables, index: offset + 1, of: count, line: statement.line) }
+                try await sendStatement(statement, wrap: true)
+            } catch {
+                let failure = MigrationExecutor.failure(error, line: statement.line)
+                var dirty = false
+                if let tables {
+                    // A statement that failed on the server left nothing; if it was the first, nothing ran at all.
+                    if failure.isServerError && offset == 0 {
+                        try? await execute(tables.clearProgressSQL, version: true)
+                    } else {
+                        dirty = true
+                        if failure.isServerError { try? await markFailed(tables, failure) }
+                    }
+                }
+                await resetSession()
+                throw MigrationExecutor.StepFailure(
+                    statement: failure, statementsCompleted: offset, leftDirty: dirty)
+            }
+        }
+        await resetSession()
+        do {
+            try await record(finishing: true)
+        } catch {
+            throw MigrationExecutor.StepFailure(
+                statement: MigrationExecutor.failure(error, line: nil), statementsCompleted: count,
+                leftDirty: tables != nil)
+        }
+    }
+
+    /// Undoes the session timeouts a `NO TRANSACTION` file set.
+    func resetSession() async {
+        for sql in executor.settings.resetSQL {
+            _ = try? await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+        }
+    }
+
+    /// The version rows: goose's alone, or with Skein's checksum row (and, ending a `NO TRANSACTION` file,
+    /// the progress row cleared) in the same statement.
+    func record(finishing: Bool) async throws {
+        guard step.recording == .record else { return }
+        guard let tables else {
+            try await executor.store.record(
+                step.direction, version: step.migration.version, on: connection, logger: logger)
+            return
+        }
+        let sql = tables.recordSQL(step.direction, versionStore: executor.store, clearingProgress: finishing)
+        _ = try await connection.query(
+            PostgresQuery(unsafeSQL: sql, binds: tables.recordBindings(step)), logger: logger
+        )
+        .collect()
+    }
+
+    func markProgress(_ tables: SkeinTables, index: Int, of count: Int, line: Int) async throws {
+        var binds = PostgresBindings()
+        binds.append(step.migration.version)
+        binds.append(step.migration.fileName)
+        binds.append(step.direction == .up ? "up" : "down")
+        binds.append(index)
+        binds.append(count)
+        binds.append(line)
+        _ = try await connection.query(PostgresQuery(unsafeSQL: tables.markProgressSQL, binds: binds), logger: logger)
+            .collect()
+    }
+
+    func markFailed(_ tables: SkeinTables, _ failure: MigrationExecutor.StatementFailure) async throws {
+        var binds = PostgresBindings()
+        binds.append(step.migration.version)
+        binds.append(failure.sqlState)
+        binds.append(failure.message)
+        _ = try await connection.query(PostgresQuery(unsafeSQL: tables.markFailedSQL, binds: binds), logger: logger)
+            .collect()
+    }
+
+    func execute(_ sql: String, version: Bool) async throws {
+        var binds = PostgresBindings()
+        if version { binds.append(step.migration.version) }
+        _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+    }
+
+    /// One goose statement: its commands one by one; in a `NO TRANSACTION` file, several commands are wrapped in
+    /// a transaction so the statement stays atomic, as goose's multi-command query is.
+    func sendStatement(_ statement: Statement, wrap: Bool) async throws {
+        let commands = SQLCommandSplitter.split(statement.sql)
+        let wrapped = wrap && commands.count > 1
+        if wrapped { try await send("BEGIN", line: statement.line) }
+        do {
+            for command in commands {
+                try await send(command.sql, line: statement.line + command.lineOffset, watched: true)
+            }
+            if wrapped { try await send("COMMIT", line: statement.line) }
+        } catch {
+            if wrapped { _ = try? await connection.query("ROLLBACK", logger: logger).collect() }
+            throw error
+        }
+    }
+
+    func send(_ sql: String, line: Int?, watched: Bool = false) async throws {
+        do {
+            if watched, let warnAfter = executor.settings.warnAfter, let side = executor.sideChannel,
+                let backendPID, let line
+            {
+                try await sendWatched(sql, warnAfter: warnAfter, side: side, pid: backendPID, line: line)
+            } else {
+                _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+            }
+        } catch {
+            throw MigrationExecutor.failure(error, line: line)
+        }
+    }
+
+    /// Sends `sql`; every `warnAfter` while it runs, reports who blocks it.
+    private func sendWatched(_ sql: String, warnAfter: Duration, side: SideChannel, pid: Int32, line: Int)
+        async throws
+    {
+        let connection = connection
+        let logger = logger
+        let step = step
+        let observer = executor.observer
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+            }
+            group.addTask {
+                var waited = Duration.zero
+                while true {
+                    try await Task.sleep(for: warnAfter)
+                    waited += warnAfter
+                    let blockers = (try? await side.blockers(of: pid, logger: logger)) ?? []
+                    logger.warning(
+                        "statement still running",
+                        metadata: [
+                            "migration.version": "\(step.migration.version)", "line": "\(line)",
+                            "blockers": "\(blockers.map(\.pid))",
+                        ])
+                    observer?(.waiting(step, line: line, waited: waited, blockers: blockers))
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 }

@@ -1,23 +1,45 @@
+public import Foundation
 public import Logging
 public import PostgresNIO
 public import SkeinCore
 
-/// The runner for apps and the CLI: under the advisory lock, reads goose's version table, plans with goose's
-/// semantics, and executes, on one held connection. The library never prints; it logs.
+/// The runner for apps and the CLI: under the advisory lock, reads goose's version table and Skein's tables,
+/// refuses a dirty state, plans with goose's semantics, and executes, on one held connection. The library never
+/// prints; it logs, and reports progress through an observer.
+///
+/// ```swift
+/// let catalog = try MigrationCatalog(source: DirectorySource(directory: migrationsURL.path))
+/// let outcome = try await Migrator().run(.up, migrations: catalog.migrations, client: client, logger: logger)
+/// ```
 public struct Migrator: Sendable {
-    /// Settings with goose's defaults.
+    /// Settings with goose's defaults, plus Skein's bookkeeping.
     public struct Configuration: Sendable {
         public var versionTable: VersionTableName = .gooseDefault
         /// goose's library lock id (`pg_try_advisory_lock(5887940537704921958)`); `nil` turns the lock off.
         public var lockID: Int64? = 5_887_940_537_704_921_958
-        /// How often and how long to retry the lock (goose's library: every 5 s, up to 5 minutes).
+        /// How often to retry the advisory lock (goose's library: every 5 s).
         public var lockRetryInterval: Duration = .seconds(5)
-        public var lockTimeout: Duration = .seconds(300)
+        /// How long to wait for the advisory lock before giving up (goose's library: 5 minutes).
+        public var lockWait: Duration = .seconds(300)
         public var missingMigrations: MissingMigrationPolicy = .refuse
         public var versioning: VersioningMode = .versioned
         public var manualRecovery: ManualRecoveryPolicy = .refuse
+        /// PostgreSQL's `lock_timeout` / `statement_timeout` for migration statements and the lock-wait watch.
+        public var statements = StatementSettings()
+        /// Whether Skein's own tables (``SkeinTables``: checksums, dirty state, audit) are kept. Default on.
+        public var bookkeeping: Bookkeeping = .skeinTables
+        /// Recorded in Skein's tables.
+        public var skeinVersion = "0.1.0"
 
         public init() {}
+    }
+
+    /// Whether Skein keeps its own tables beside goose's.
+    public enum Bookkeeping: Sendable, Hashable {
+        /// goose's version table plus ``SkeinTables`` (default).
+        case skeinTables
+        /// goose's version table alone, exactly as goose v3.17 leaves a database.
+        case gooseOnly
     }
 
     /// What a run did.
@@ -32,13 +54,22 @@ public struct Migrator: Sendable {
         self.configuration = configuration
     }
 
+    var store: VersionStore { VersionStore(table: configuration.versionTable) }
+
+    /// Skein's tables, when they are kept (never in unversioned mode).
+    var tables: SkeinTables? {
+        configuration.bookkeeping == .skeinTables && configuration.versioning == .versioned
+            ? SkeinTables(versionTable: configuration.versionTable) : nil
+    }
+
     /// The lock is held by another session for longer than the configured wait.
     public struct LockTimeout: Error, Sendable, CustomStringConvertible {
         public var holder: String?
+        public var waited: Duration
         public var description: String {
             "another migration run holds the migration lock"
                 + (holder.map { " (\($0))" } ?? "")
-                + "; wait for it to finish, or stop it; run with --no-lock only if you are sure nothing else migrates"
+                + "; gave up after \(waited.components.seconds) s. Wait for it to finish, or stop it; use --lock-wait to wait longer, and --no-lock only if you are sure nothing else migrates"
         }
     }
 
@@ -49,73 +80,221 @@ public struct Migrator: Sendable {
         public var description: String { problems.map(\.description).joined(separator: "\n") }
     }
 
-    /// Plans and runs `command`.
-    /// - Throws: ``PlanRejected``, ``LockTimeout``, ``MigrationFailure``, or a server error.
+    /// Plans and runs `command` on a connection the caller holds.
+    /// - Parameters:
+    ///   - sideChannel: a second connection for the lock-wait watch (``StatementSettings/warnAfter``).
+    ///   - observer: told as each step finishes and while a statement waits.
+    /// - Throws: ``PlanRejected``, ``LockTimeout``, ``RunnerError`` (`.dirty`, `.missingPrivilege`, …),
+    ///   ``MigrationFailure``, or a connection error.
     public func run(
-        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
+        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection,
+        sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
     ) async throws -> Outcome {
-        let store = VersionStore(table: configuration.versionTable)
-        try await lock(connection, logger: logger)
-        do {
-            let outcome = try await runLocked(
-                command, migrations: migrations, store: store, on: connection, logger: logger)
-            try await unlock(connection, logger: logger)
-            return outcome
-        } catch {
-            try? await unlock(connection, logger: logger)
-            throw error
+        try await locked(connection, logger: logger) {
+            let plan = try await lockedPlan(command, migrations: migrations, on: connection, logger: logger)
+            guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
+            let executor = MigrationExecutor(
+                store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
+                observer: observer)
+            let report = try await executor.execute(plan.steps, on: connection, logger: logger)
+            return Outcome(plan: plan, report: report)
         }
     }
 
-    /// Reads the version table (creating it as goose does) and plans, without running anything.
-    public func plan(
+    /// Plans and runs `command` on a connection of `client` (which must be running), with a second pooled
+    /// connection for the lock-wait watch.
+    public func run(
+        _ command: MigrationCommand, migrations: [Migration], client: PostgresClient,
+        observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
+    ) async throws -> Outcome {
+        try await client.withConnection { connection in
+            try await run(
+                command, migrations: migrations, on: connection, sideChannel: .client(client), observer: observer,
+                logger: logger)
+        }
+    }
+
+    /// Creates or upgrades Skein's tables, refuses a dirty state, reads the version table (creating it as goose
+    /// does) and plans. Call under the lock.
+    func lockedPlan(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
-    ) async throws -> MigrationPlan {
-        let store = VersionStore(table: configuration.versionTable)
+    )
+        async throws -> MigrationPlan
+    {
+        if let tables {
+            let state = try await tables.ensure(
+                on: connection, skeinVersion: configuration.skeinVersion, logger: logger)
+            guard state.dirty.isEmpty else { throw Self.dirtyError(state.dirty) }
+        }
         let history: VersionHistory =
             configuration.versioning == .versioned
             ? .rows(try await store.ensuredRecords(on: connection, logger: logger)) : .rows([])
-        return MigrationPlanner(
-            missingMigrations: configuration.missingMigrations, versioning: configuration.versioning
-        )
-        .plan(command, migrations: migrations, history: history)
+        return planner.plan(command, migrations: migrations, history: history)
+    }
+
+    var planner: MigrationPlanner {
+        MigrationPlanner(
+            missingMigrations: configuration.missingMigrations, versioning: configuration.versioning,
+            manualRecovery: configuration.manualRecovery)
+    }
+
+    static func dirtyError(_ dirty: [DirtyMigration]) -> RunnerError {
+        RunnerError(
+            .dirty,
+            "the database is dirty: a NO TRANSACTION migration did not finish, so Skein will not guess what state it is in:\n  "
+                + dirty.map(\.description).joined(separator: "\n  "),
+            help:
+                "look at what those statements did; finish the rest by hand and run `skein repair \(dirty[0].version) --applied`, or undo what ran and run `skein repair \(dirty[0].version) --rolled-back`",
+            dirty: dirty)
     }
 
     /// Plans without changing anything, not even creating the version table (for `--dry-run`).
     public func preview(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
     ) async throws -> MigrationPlan {
-        let store = VersionStore(table: configuration.versionTable)
-        let history: VersionHistory =
-            configuration.versioning == .versioned ? try await store.history(on: connection, logger: logger) : .rows([])
-        return MigrationPlanner(
-            missingMigrations: configuration.missingMigrations, versioning: configuration.versioning,
-            manualRecovery: configuration.manualRecovery
-        ).plan(command, migrations: migrations, history: history)
+        var plan = planner.plan(
+            command, migrations: migrations,
+            history: configuration.versioning == .versioned
+                ? try await store.history(on: connection, logger: logger) : .rows([]))
+        if let tables, case let dirty = try await tables.state(on: connection, logger: logger).dirty, !dirty.isEmpty {
+            let error = Self.dirtyError(dirty)
+            plan.problems.append(Diagnostic(severity: .error, code: "dirty", message: error.message, help: error.help))
+        }
+        return plan
     }
 
-    private func runLocked(
-        _ command: MigrationCommand, migrations: [Migration], store: VersionStore, on connection: PostgresConnection,
-        logger: Logger
-    ) async throws -> Outcome {
-        let plan = try await plan(command, migrations: migrations, on: connection, logger: logger)
-        guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
-        let report = try await MigrationExecutor(store: store).execute(plan.steps, on: connection, logger: logger)
-        return Outcome(plan: plan, report: report)
+    /// Every migration's state, without changing anything but creating goose's version table (as goose's status
+    /// does).
+    public func status(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
+        -> MigrationStatusReport
+    {
+        guard configuration.versioning == .versioned else {
+            return MigrationStatusReport(migrations: migrations, records: [], dirty: [], isVersioned: false)
+        }
+        let records = try await store.ensuredRecords(on: connection, logger: logger)
+        let dirty = try await tables?.state(on: connection, logger: logger).dirty ?? []
+        return MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
+    }
+
+    // MARK: - Repair
+
+    /// What `repair` should record a dirty migration as.
+    public enum RepairResolution: String, Sendable, Hashable {
+        /// Its direction is complete: after an Up, the version is applied; after a Down, it is not.
+        case applied
+        /// Its direction is undone: after an Up, the version is not applied; after a Down, it still is.
+        case rolledBack = "rolled-back"
+    }
+
+    /// Who runs an administrative action, for the audit log.
+    public struct Operator: Sendable, Hashable {
+        public var osUser: String
+        public var host: String
+        public init(osUser: String, host: String) {
+            self.osUser = osUser
+            self.host = host
+        }
+    }
+
+    /// Settles a dirty migration after the user has checked the database by hand: clears the dirty state, sets
+    /// goose's version row to match, and writes an audit row. Under the lock.
+    /// - Returns: the dirty state that was cleared.
+    /// - Throws: ``RunnerError`` `.notDirty` when `version` is not dirty.
+    public func repair(
+        version: Int64, as resolution: RepairResolution, migrations: [Migration], by actor: Operator,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> DirtyMigration {
+        guard let tables else {
+            throw RunnerError(
+                .invalidConfiguration, "repair needs Skein's tables, which -no-versioning does not keep",
+                help: "run repair without -no-versioning")
+        }
+        return try await locked(connection, logger: logger) {
+            let state = try await tables.ensure(
+                on: connection, skeinVersion: configuration.skeinVersion, logger: logger)
+            guard let dirty = state.dirty.first(where: { $0.version == version }) else {
+                throw RunnerError(
+                    .notDirty, "version \(version) is not dirty",
+                    help: state.dirty.isEmpty
+                        ? "nothing needs repair"
+                        : "dirty: \(state.dirty.map { String($0.version) }.joined(separator: ", "))")
+            }
+            let applied = (dirty.direction == .up) == (resolution == .applied)
+            let records = try await store.ensuredRecords(on: connection, logger: logger)
+            let isApplied = MigrationPlanner.appliedVersions(of: records).contains(version)
+            let migration = migrations.first { $0.version == version }
+            try await connection.transaction(logger: logger) { statements in
+                if applied && !isApplied {
+                    var binds = PostgresBindings()
+                    binds.append(version)
+                    binds.append(true)
+                    try await statements.execute(PostgresQuery(unsafeSQL: store.insertSQL, binds: binds))
+                } else if !applied && isApplied {
+                    var binds = PostgresBindings()
+                    binds.append(version)
+                    try await statements.execute(PostgresQuery(unsafeSQL: store.deleteSQL, binds: binds))
+                }
+                var binds = PostgresBindings()
+                binds.append(version)
+                if applied, let migration {
+                    let step = MigrationStep(migration: migration, direction: .up, recording: .record)
+                    try await statements.execute(
+                        PostgresQuery(unsafeSQL: tables.upsertAppliedSQL, binds: tables.recordBindings(step)))
+                } else if !applied {
+                    try await statements.execute(PostgresQuery(unsafeSQL: tables.deleteAppliedSQL, binds: binds))
+                }
+                try await statements.execute(PostgresQuery(unsafeSQL: tables.clearProgressSQL, binds: binds))
+                var audit = PostgresBindings()
+                audit.append("repair")
+                audit.append(version)
+                audit.append(dirty.file)
+                audit.append(dirty.direction.rawValue)
+                audit.append(resolution.rawValue)
+                audit.append("\(dirty.description); recorded as \(resolution.rawValue)")
+                audit.append(actor.osUser)
+                audit.append(actor.host)
+                audit.append(configuration.skeinVersion)
+                try await statements.execute(PostgresQuery(unsafeSQL: tables.auditSQL, binds: audit))
+            }
+            logger.info(
+                "repaired", metadata: ["migration.version": "\(version)", "resolution": "\(resolution.rawValue)"])
+            return dirty
+        }
+    }
+
+    // MARK: - Lock
+
+    /// Runs `body` holding the advisory lock (when configured), releasing it afterwards.
+    func locked<Result: Sendable>(
+        _ connection: PostgresConnection, logger: Logger, _ body: () async throws -> Result
+    ) async throws -> Result {
+        try await lock(connection, logger: logger)
+        do {
+            let result = try await body()
+            try await unlock(connection, logger: logger)
+            return result
+        } catch {
+            try? await unlock(connection, logger: logger)
+            throw error
+        }
     }
 
     private func lock(_ connection: PostgresConnection, logger: Logger) async throws {
         guard let id = configuration.lockID else { return }
         let clock = ContinuousClock()
-        let deadline = clock.now + configuration.lockTimeout
+        let start = clock.now
+        let deadline = start + configuration.lockWait
         while true {
-            let rows = try await connection.query("SELECT pg_try_advisory_lock(\(id))", logger: logger)
-            var acquired = false
-            for try await value in rows.decode(Bool.self) { acquired = value }
-            if acquired { return }
+            if try await connection.query("SELECT pg_try_advisory_lock(\(id))", logger: logger).decodeFirst(Bool.self)
+                == true
+            {
+                return
+            }
             let holder = try await lockHolder(id, on: connection, logger: logger)
             logger.info("waiting for the migration lock", metadata: ["lock.holder": "\(holder ?? "unknown")"])
-            guard clock.now + configuration.lockRetryInterval <= deadline else { throw LockTimeout(holder: holder) }
+            guard clock.now + configuration.lockRetryInterval <= deadline else {
+                throw LockTimeout(holder: holder, waited: clock.now - start)
+            }
             try await Task.sleep(for: configuration.lockRetryInterval)
         }
     }
@@ -141,5 +320,75 @@ public struct Migrator: Sendable {
             return "pid \(pid), application \"\(application)\", from \(address), connected since \(since)"
         }
         return nil
+    }
+}
+
+/// Every migration's state for `status`: files and version rows side by side.
+public struct MigrationStatusReport: Sendable {
+    public enum State: String, Sendable, Hashable, Codable {
+        case applied, pending, dirty
+        case missingFile = "missing-file"
+        case goMigration = "go-migration"
+    }
+
+    public struct Entry: Sendable, Hashable {
+        public var version: Int64
+        /// `nil` for an applied version whose file is gone.
+        public var migration: Migration?
+        public var state: State
+        /// When the latest applied row was written (goose's `tstamp`).
+        public var appliedAt: Date?
+        public var dirty: DirtyMigration?
+    }
+
+    /// In version order: every file, then applied versions without a file.
+    public var entries: [Entry]
+    public var isVersioned: Bool
+
+    init(migrations: [Migration], records: [VersionRecord], dirty: [DirtyMigration], isVersioned: Bool) {
+        self.isVersioned = isVersioned
+        let latest = Self.latestByVersion(records)
+        let dirtyByVersion = Dictionary(dirty.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+        var entries: [Entry] = migrations.map { migration in
+            let row = latest[migration.version]
+            let appliedAt = row?.isApplied == true ? row?.appliedAt : nil
+            let state: State
+            if let _ = dirtyByVersion[migration.version] {
+                state = .dirty
+            } else if migration.kind == .go {
+                state = .goMigration
+            } else {
+                state = row?.isApplied == true ? .applied : .pending
+            }
+            return Entry(
+                version: migration.version, migration: migration, state: state, appliedAt: appliedAt,
+                dirty: dirtyByVersion[migration.version])
+        }
+        if isVersioned {
+            let known = Set(migrations.map(\.version))
+            for version in MigrationPlanner.appliedVersions(of: records).subtracting(known).subtracting([0]).sorted() {
+                entries.append(
+                    Entry(
+                        version: version, migration: nil, state: .missingFile, appliedAt: latest[version]?.appliedAt,
+                        dirty: dirtyByVersion[version]))
+            }
+        }
+        self.entries = entries.sorted { $0.version < $1.version }
+    }
+
+    /// goose's GetMigration for every version at once: the row with the latest tstamp (one pass, so status
+    /// stays linear in the number of rows).
+    static func latestByVersion(_ rows: [VersionRecord]) -> [Int64: VersionRecord] {
+        var latest: [Int64: VersionRecord] = [:]
+        latest.reserveCapacity(rows.count)
+        for row in rows {
+            if let current = latest[row.version],
+                (current.appliedAt ?? .distantPast, current.id) >= (row.appliedAt ?? .distantPast, row.id)
+            {
+                continue
+            }
+            latest[row.version] = row
+        }
+        return latest
     }
 }

@@ -6,6 +6,7 @@ import SkeinConfig
 import SkeinCore
 import SkeinInvocation
 import SkeinPostgres
+import SkeinSandbox
 
 #if canImport(Glibc)
     import Glibc
@@ -41,6 +42,23 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "Maximum time for the whole run, Go duration syntax (goose's -timeout), e.g. 1h13m.")
     var timeout: String?
 
+    @Option(name: .long, help: "How long to wait for another run's migration lock (default 5m; retried every 5s).")
+    var lockWait: String?
+
+    @Option(
+        name: .long,
+        help: "PostgreSQL lock_timeout for migration statements, e.g. 5s: DDL waiting on a busy table fails fast.")
+    var lockTimeout: String?
+
+    @Option(name: .long, help: "PostgreSQL statement_timeout for migration statements, e.g. 10m.")
+    var statementTimeout: String?
+
+    @Option(name: .long, help: "Report a statement running longer than this, with who blocks it (default 10s; 0 off).")
+    var warnAfter: String?
+
+    @Flag(name: .long, help: "Run against a new throwaway local PostgreSQL, removed afterwards (no database needed).")
+    var ephemeral = false
+
     @OptionGroup var migrations: MigrationsOptions
 }
 
@@ -57,6 +75,13 @@ struct DatabaseRun {
         }
     }
 
+    func warn(_ text: String) {
+        switch style {
+        case .goose: Console.gooseLog("skein: " + text)
+        case .skein: Console.err("warning: " + text)
+        }
+    }
+
     func fail(_ text: String) -> ExitCode {
         switch style {
         case .goose: Console.gooseLog("goose run: \(text)")
@@ -65,28 +90,53 @@ struct DatabaseRun {
         return ExitCode(1)
     }
 
-    /// Resolves settings, reads the migrations, connects, and hands both to `body`.
-    func withDatabase(
-        _ body: @escaping @Sendable (PostgresConnection, [Migration], Migrator, Logger) async throws -> Void
-    ) async throws {
+    /// What a command gets to work with.
+    struct Context: Sendable {
+        var connection: PostgresConnection
+        var migrations: [Migration]
+        var migrator: Migrator
+        var sideChannel: SideChannel
+        var logger: Logger
+    }
+
+    /// A duration flag in Go's syntax (`90s`, `1h13m`); `0` means none.
+    func duration(_ text: String?, flag: String) throws -> Duration?? {
+        guard let text else { return .none }
+        guard let seconds = GoDuration.parse(text), seconds >= 0 else {
+            throw fail("invalid --\(flag) \(text): use Go's duration syntax, e.g. 90s or 1h13m")
+        }
+        return .some(seconds == 0 ? nil : .milliseconds(Int64((seconds * 1000).rounded())))
+    }
+
+    /// Resolves settings, reads the migrations, connects (to a throwaway cluster with `--ephemeral`), and
+    /// hands everything to `body`.
+    func withDatabase(_ body: @escaping @Sendable (Context) async throws -> Void) async throws {
         let logger = Logger(label: "skein", factory: { _ in SwiftLogNoOpLogHandler() })
         let settings: ProjectSettings
-        let connectionSettings: ConnectionSettings
         var configuration = Migrator.Configuration()
+        configuration.skeinVersion = Skein.version
         let catalog: MigrationCatalog
+        let environment = ProcessInfo.processInfo.environment
         do {
             settings = try ProjectSettings.resolve(options.migrations)
-            let environment = ProcessInfo.processInfo.environment
-            let text = Self.connectionString(explicit: options.databaseURL, environment: environment)
-            connectionSettings = try ConnectionSettings.resolve(
-                try ConnectionString.parse(text), environment: environment, operatingSystemUser: Self.userName(),
-                homeDirectory: environment["HOME"], passwordFile: Self.readPrivateFile)
             configuration.versionTable = try VersionTableName.parse(
                 options.table ?? settings.configuration.versionTable ?? "goose_db_version")
             if options.noLock { configuration.lockID = nil }
             configuration.missingMigrations = options.allowMissing ? .apply : .refuse
             configuration.versioning = options.noVersioning ? .unversioned : .versioned
             configuration.manualRecovery = options.allowManualRecovery ? .allow : .refuse
+            if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait") {
+                configuration.lockWait = wait ?? .zero
+            }
+            if case .some(let value) = try duration(options.lockTimeout, flag: "lock-timeout") {
+                configuration.statements.lockTimeout = value
+            }
+            if case .some(let value) = try duration(options.statementTimeout, flag: "statement-timeout") {
+                configuration.statements.statementTimeout = value
+            }
+            if case .some(let value) = try duration(options.warnAfter, flag: "warn-after") {
+                configuration.statements.warnAfter = value
+            }
             catalog = try MigrationCatalog(
                 source: DirectorySource(directory: settings.directory),
                 parser: GooseParser(environmentSubstitution: .enabled(environment)))
@@ -100,27 +150,63 @@ struct DatabaseRun {
             throw fail("the migrations directory has errors (above); nothing was run")
         }
         var timeout: Duration?
-        if let text = options.timeout {
-            guard let seconds = GoDuration.parse(text), seconds >= 0 else {
-                throw fail("invalid --timeout \(text): use Go's duration syntax, e.g. 90s or 1h13m")
+        if case .some(let value) = try duration(options.timeout, flag: "timeout") { timeout = value }
+        let migrator = Migrator(configuration: configuration)
+        let migrations = catalog.migrations
+        if options.ephemeral {
+            let installation: PostgresInstallation
+            do {
+                installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
+            } catch {
+                throw fail("--ephemeral needs PostgreSQL's server programs: \(error)")
             }
-            if seconds > 0 { timeout = .milliseconds(Int64(seconds * 1000)) }
+            say("skein: a throwaway PostgreSQL for this run (removed afterwards)")
+            try await withEphemeralCluster(
+                options: SandboxOptions(installation: installation, parentDirectory: environment["TMPDIR"] ?? "/tmp"),
+                logger: logger
+            ) { cluster in
+                try await connectAndRun(
+                    ConnectionString.parse(cluster.url), environment: [:], migrations: migrations,
+                    migrator: migrator, timeout: timeout, logger: logger, body)
+            }
+            return
         }
-        let connector = Connector(settings: connectionSettings)
+        let parsed: ConnectionString
+        do {
+            parsed = try ConnectionString.parse(
+                Self.connectionString(explicit: options.databaseURL, environment: environment))
+        } catch {
+            throw fail("\(error)")
+        }
+        try await connectAndRun(
+            parsed, environment: environment, migrations: migrations, migrator: migrator, timeout: timeout,
+            logger: logger, body)
+    }
+
+    private func connectAndRun(
+        _ string: ConnectionString, environment: [String: String], migrations: [Migration], migrator: Migrator,
+        timeout: Duration?, logger: Logger, _ body: @escaping @Sendable (Context) async throws -> Void
+    ) async throws {
+        let connector: Connector
         let connection: PostgresConnection
         let canceller: BackendCanceller
         do {
+            let settings = try ConnectionSettings.resolve(
+                string, environment: environment, operatingSystemUser: Self.userName(),
+                homeDirectory: environment["HOME"], passwordFile: Self.readPrivateFile)
+            connector = Connector(settings: settings)
             connection = try await connector.connect(logger: logger)
             canceller = try await BackendCanceller(connector: connector, connection: connection, logger: logger)
         } catch {
             throw fail("\(error)")
         }
-        let migrator = Migrator(configuration: configuration)
-        let migrations = catalog.migrations
+        let context = Context(
+            connection: connection, migrations: migrations, migrator: migrator,
+            sideChannel: .connector(connector), logger: logger)
         do {
             // goose's -timeout and Ctrl-C: cancel the running statement on the server, then stop.
             try await Self.run(within: timeout, canceller: canceller, logger: logger) {
-                try await body(connection, migrations, migrator, logger)
+                try await body(context)
             }
             try? await connection.close()
         } catch let timedOut as TimedOut {
@@ -192,9 +278,30 @@ struct DatabaseRun {
         }
     }
 
+    /// Prints goose's `OK` line as each step finishes, and who blocks a statement that waits.
+    func observe(_ event: MigrationEvent) {
+        switch event {
+        case .finished(let step, let duration):
+            let section = try? step.migration.section(step.direction)?.get()
+            let empty = section?.statements.isEmpty ?? false
+            say("\(empty ? "EMPTY" : "OK  ") \(step.migration.fileName) (\(GoDurationFormat.string(duration)))")
+        case .waiting(let step, let line, let waited, let blockers):
+            let place = "\(step.migration.path):\(line)"
+            let text =
+                blockers.isEmpty
+                ? "still running after \(GoDurationFormat.string(waited)): \(place) (not waiting for a lock)"
+                : "waiting \(GoDurationFormat.string(waited)) for a lock at \(place), blocked by "
+                    + blockers.map(\.description).joined(separator: "; ")
+            warn(text)
+        }
+    }
+
     /// Runs a changing command and prints goose's lines.
     func migrate(_ command: MigrationCommand) async throws {
-        try await withDatabase { connection, migrations, migrator, logger in
+        try await withDatabase { context in
+            let (connection, migrations, migrator, logger) = (
+                context.connection, context.migrations, context.migrator, context.logger
+            )
             if options.dryRun {
                 let plan = try await migrator.preview(command, migrations: migrations, on: connection, logger: logger)
                 Console.report(plan.problems)
@@ -213,7 +320,9 @@ struct DatabaseRun {
             }
             let outcome: Migrator.Outcome
             do {
-                outcome = try await migrator.run(command, migrations: migrations, on: connection, logger: logger)
+                outcome = try await migrator.run(
+                    command, migrations: migrations, on: connection, sideChannel: context.sideChannel,
+                    observer: { observe($0) }, logger: logger)
             } catch let rejected as Migrator.PlanRejected {
                 let onlyNoNext = rejected.problems.filter { $0.severity == .error }.allSatisfy {
                     $0.code == "no-next-version"
@@ -224,11 +333,6 @@ struct DatabaseRun {
                 }
                 Console.report(rejected.problems)
                 throw fail("nothing was run: fix the problems above")
-            }
-            for (step, duration) in outcome.report.completed {
-                let section = try? step.migration.section(step.direction)?.get()
-                let empty = section?.statements.isEmpty ?? false
-                say("\(empty ? "EMPTY" : "OK  ") \(step.migration.fileName) (\(GoDurationFormat.string(duration)))")
             }
             let plan = outcome.plan
             if migrator.configuration.versioning == .unversioned {
@@ -378,79 +482,47 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let runner = DatabaseRun(options: options)
-        try await runner.withDatabase { connection, migrations, migrator, logger in
-            var rows: [VersionRecord] = []
-            if migrator.configuration.versioning == .versioned {
-                rows = try await VersionStore(table: migrator.configuration.versionTable)
-                    .ensuredRecords(on: connection, logger: logger)
-            }
+        let format = format
+        try await runner.withDatabase { context in
+            let report = try await context.migrator.status(
+                migrations: context.migrations, on: context.connection, logger: context.logger)
             if format == .json {
-                try Console.json(
-                    Report(
-                        migrations: Self.rows(migrations, records: rows, versioning: migrator.configuration.versioning))
-                )
+                try Console.json(Report(migrations: Self.rows(report)))
                 return
             }
             runner.say("    Applied At                  Migration")
             runner.say("    =======================================")
-            let latest = Self.latestByVersion(rows)
             let ansic = GoDurationFormat.ANSIC()
-            for migration in migrations {
+            for entry in report.entries {
+                guard let migration = entry.migration else { continue }
                 let appliedAt: String
-                if migrator.configuration.versioning == .unversioned {
+                if !report.isVersioned {
                     appliedAt = "no versioning"
+                } else if entry.state == .dirty {
+                    appliedAt = "DIRTY"
                 } else {
-                    appliedAt =
-                        latest[migration.version].flatMap { $0.isApplied ? $0.appliedAt : nil }.map(ansic.string)
-                        ?? "Pending"
+                    appliedAt = entry.appliedAt.map(ansic.string) ?? "Pending"
                 }
                 runner.say(
                     "    \(appliedAt.padding(toLength: max(24, appliedAt.count), withPad: " ", startingAt: 0)) -- \(migration.fileName)"
                 )
             }
-        }
-    }
-
-    /// goose's GetMigration for every version at once: the row with the latest tstamp (one pass, so status
-    /// stays linear in the number of rows).
-    static func latestByVersion(_ rows: [VersionRecord]) -> [Int64: VersionRecord] {
-        var latest: [Int64: VersionRecord] = [:]
-        for row in rows {
-            if let current = latest[row.version],
-                (current.appliedAt ?? .distantPast, current.id) >= (row.appliedAt ?? .distantPast, row.id)
-            {
-                continue
+            for entry in report.entries {
+                if let dirty = entry.dirty {
+                    runner.warn("\(dirty); settle it with `skein repair \(dirty.version) --applied|--rolled-back`")
+                }
             }
-            latest[row.version] = row
         }
-        return latest
     }
 
-    static func rows(_ migrations: [Migration], records: [VersionRecord], versioning: VersioningMode) -> [Row] {
+    static func rows(_ report: MigrationStatusReport) -> [Row] {
         let formatter = ISO8601DateFormatter()
-        let latestRows = latestByVersion(records)
-        var result: [Row] = migrations.map { migration in
-            if migration.kind == .go {
-                return Row(
-                    version: migration.version, file: migration.path, state: "go-migration", flags: [], appliedAt: nil)
-            }
-            let latest = latestRows[migration.version]
-            let applied = latest?.isApplied == true
-            return Row(
-                version: migration.version, file: migration.path, state: applied ? "applied" : "pending", flags: [],
-                appliedAt: applied ? latest?.appliedAt.map { formatter.string(from: $0) } : nil)
+        return report.entries.map { entry in
+            Row(
+                version: entry.version, file: entry.migration?.path, state: entry.state.rawValue,
+                flags: entry.dirty.map { _ in ["dirty"] } ?? [],
+                appliedAt: entry.appliedAt.map { formatter.string(from: $0) })
         }
-        if versioning == .versioned {
-            let known = Set(migrations.map(\.version))
-            for version in MigrationPlanner.appliedVersions(of: records).subtracting(known).subtracting([0]).sorted() {
-                let latest = latestRows[version]
-                result.append(
-                    Row(
-                        version: version, file: nil, state: "missing-file", flags: [],
-                        appliedAt: latest?.appliedAt.map { formatter.string(from: $0) }))
-            }
-        }
-        return result.sorted { $0.version < $1.version }
     }
 }
 
@@ -461,13 +533,13 @@ struct VersionCommand: AsyncParsableCommand {
 
     func run() async throws {
         let runner = DatabaseRun(options: options)
-        try await runner.withDatabase { connection, migrations, migrator, logger in
-            if migrator.configuration.versioning == .unversioned {
-                runner.say("goose: file version \(migrations.last?.version ?? 0)")
+        try await runner.withDatabase { context in
+            if context.migrator.configuration.versioning == .unversioned {
+                runner.say("goose: file version \(context.migrations.last?.version ?? 0)")
                 return
             }
-            let rows = try await VersionStore(table: migrator.configuration.versionTable)
-                .ensuredRecords(on: connection, logger: logger)
+            let rows = try await VersionStore(table: context.migrator.configuration.versionTable)
+                .ensuredRecords(on: context.connection, logger: context.logger)
             guard let current = MigrationPlanner.currentVersion(of: rows) else {
                 throw runner.fail("no next version found")
             }
@@ -520,5 +592,44 @@ enum GoDurationFormat {
         var parts = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         if parts.count == 5, parts[2].count == 1 { parts[2] = " " + parts[2] }
         return parts.joined(separator: " ")
+    }
+}
+
+struct RepairCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "repair",
+        abstract: "Settle a dirty NO TRANSACTION migration after checking the database by hand (recorded).",
+        discussion: """
+            A NO TRANSACTION migration that failed or was killed part-way leaves the database dirty, and every run \
+            refuses until it is settled. Look at which statements ran (skein status shows it), then either finish \
+            the rest by hand and record it as applied, or undo what ran and record it as rolled back.
+            """)
+    @Argument(help: "The dirty migration's version.") var version: Int64
+    @Flag(help: "The migration's direction is complete (Up: the version is applied; Down: it is not).")
+    var applied = false
+    @Flag(name: .customLong("rolled-back"), help: "The migration's direction is undone.")
+    var rolledBack = false
+    @OptionGroup var options: DatabaseOptions
+
+    func validate() throws {
+        guard applied != rolledBack else { throw ValidationError("give exactly one of --applied and --rolled-back") }
+    }
+
+    func run() async throws {
+        let runner = DatabaseRun(options: options)
+        let resolution: Migrator.RepairResolution = applied ? .applied : .rolledBack
+        let version = version
+        try await DatabaseRun.interruptible {
+            try await runner.withDatabase { context in
+                let actor = Migrator.Operator(
+                    osUser: DatabaseRun.userName(), host: ProcessInfo.processInfo.hostName)
+                let dirty = try await context.migrator.repair(
+                    version: version, as: resolution, migrations: context.migrations, by: actor,
+                    on: context.connection, logger: context.logger)
+                runner.say(
+                    "repaired \(dirty.file): recorded as \(resolution.rawValue) (\(dirty.direction)); the database is clean"
+                )
+            }
+        }
     }
 }

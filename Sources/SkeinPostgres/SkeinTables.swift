@@ -1,0 +1,359 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+public import SkeinCore
+
+/// Skein's own tables, beside goose's version table and never inside it, so goose can still read a database
+/// Skein migrated and the other way round.
+///
+/// They live where the version table lives (same schema, or the search path's first schema when the version
+/// table is unqualified) and are named after it, so several `-table` sets in one database never collide:
+///
+/// | table | holds |
+/// |---|---|
+/// | `<table>_skein_meta` | one row per schema upgrade of these tables (`schema_version`, when, which Skein) |
+/// | `<table>_skein_progress` | the dirty state: the `NO TRANSACTION` migration in progress and its statement |
+/// | `<table>_skein_applied` | per applied version: file name and checksums (whole file, Up, Down) |
+/// | `<table>_skein_audit` | one row per administrative action (`repair`, …) and, with the governance work, per attempt |
+///
+/// Upgrades run under the migration lock (``Migrator`` takes it first), in one transaction each.
+public struct SkeinTables: Sendable {
+    /// The version of these tables' layout that this Skein writes.
+    public static let schemaVersion = 1
+
+    public var versionTable: VersionTableName
+
+    public init(versionTable: VersionTableName) {
+        self.versionTable = versionTable
+    }
+
+    /// The quoted name of `<table>_<suffix>` beside the version table.
+    func name(_ suffix: String) -> String {
+        VersionTableName(schema: versionTable.schema, table: versionTable.table + "_skein_" + suffix).quoted
+    }
+
+    var meta: String { name("meta") }
+    var progress: String { name("progress") }
+    var applied: String { name("applied") }
+    var audit: String { name("audit") }
+
+    /// PostgreSQL truncates identifiers to 63 bytes; a longer name would silently collide.
+    func checkNameLength() throws(RunnerError) {
+        let longest = versionTable.table + "_skein_progress"
+        guard longest.utf8.count <= 63 else {
+            throw RunnerError(
+                .invalidConfiguration,
+                "the version table name \(versionTable) is too long for Skein's tables (\(longest) exceeds PostgreSQL's 63 bytes)",
+                help: "use a version table name of at most 48 bytes")
+        }
+    }
+
+    /// Each upgrade, in order: upgrade `n` brings the tables from schema version `n - 1` to `n`.
+    var upgrades: [[String]] {
+        [
+            [
+                """
+                CREATE TABLE \(meta) (
+                    schema_version integer PRIMARY KEY,
+                    upgraded_at timestamptz NOT NULL DEFAULT now(),
+                    skein_version text NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE \(progress) (
+                    version_id bigint PRIMARY KEY,
+                    file text NOT NULL,
+                    direction text NOT NULL,
+                    statement_index integer NOT NULL,
+                    statement_count integer NOT NULL,
+                    statement_line integer NOT NULL,
+                    started_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    backend_pid integer NOT NULL DEFAULT pg_backend_pid(),
+                    failed_sqlstate text,
+                    failed_message text
+                )
+                """,
+                """
+                CREATE TABLE \(applied) (
+                    version_id bigint PRIMARY KEY,
+                    file text NOT NULL,
+                    checksum_file text NOT NULL,
+                    checksum_up text,
+                    checksum_down text,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE \(audit) (
+                    id bigserial PRIMARY KEY,
+                    action text NOT NULL,
+                    version_id bigint,
+                    file text,
+                    direction text,
+                    outcome text NOT NULL,
+                    started_at timestamptz NOT NULL DEFAULT now(),
+                    finished_at timestamptz,
+                    sqlstate text,
+                    message text,
+                    checksum text,
+                    database_user text NOT NULL DEFAULT current_user,
+                    os_user text,
+                    host text,
+                    skein_version text NOT NULL,
+                    approval text,
+                    database_size_before bigint,
+                    database_size_after bigint
+                )
+                """,
+            ]
+        ]
+    }
+
+    /// What Skein's tables hold before a run.
+    public struct State: Sendable, Hashable {
+        /// The layout version found (0: the tables do not exist yet).
+        public var schemaVersion: Int
+        /// Migrations left half-done (dirty), by version.
+        public var dirty: [DirtyMigration]
+    }
+
+    /// Reads the tables' state without changing anything.
+    public func state(on connection: PostgresConnection, logger: Logger) async throws -> State {
+        let exists = try await connection.query(
+            "SELECT to_regclass(\(meta))::text IS NOT NULL", logger: logger
+        ).decodeFirst(Bool.self)
+        guard exists == true else { return State(schemaVersion: 0, dirty: []) }
+        var version = 0
+        var dirty: [DirtyMigration] = []
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT (SELECT max(schema_version) FROM \(meta)), p.version_id, p.file, p.direction,
+                           p.statement_index, p.statement_count, p.statement_line, p.updated_at, p.backend_pid,
+                           p.failed_sqlstate, p.failed_message
+                    FROM (SELECT 1) one LEFT JOIN \(progress) p ON true ORDER BY p.version_id
+                    """), logger: logger)
+        for try await row in rows {
+            let (schema, versionID, file, direction, index, count, line, updated, pid, sqlState, message) =
+                try row.decode(
+                    (Int?, Int64?, String?, String?, Int?, Int?, Int?, Date?, Int?, String?, String?).self)
+            version = schema ?? 0
+            if let versionID, let file, let direction, let index, let count, let line, let updated, let pid {
+                dirty.append(
+                    DirtyMigration(
+                        version: versionID, file: file, direction: direction == "down" ? .down : .up,
+                        statementIndex: index, statementCount: count, statementLine: line, since: updated,
+                        backendPID: pid, failedSQLState: sqlState, failedMessage: message))
+            }
+        }
+        return State(schemaVersion: version, dirty: dirty)
+    }
+
+    /// Creates or upgrades the tables to ``schemaVersion`` and returns their state. Call under the migration
+    /// lock: upgrades are not safe against a concurrent Skein.
+    /// - Throws: ``RunnerError`` `.newerSchema` when a newer Skein wrote them, `.missingPrivilege` when the role
+    ///   cannot create tables there.
+    public func ensure(on connection: PostgresConnection, skeinVersion: String, logger: Logger) async throws -> State {
+        try checkNameLength()
+        var state = try await state(on: connection, logger: logger)
+        guard state.schemaVersion <= Self.schemaVersion else {
+            throw RunnerError(
+                .newerSchema,
+                "Skein's tables beside \(versionTable) have layout \(state.schemaVersion), written by a newer Skein; this Skein knows layout \(Self.schemaVersion)",
+                help: "upgrade Skein to the version that migrated this database")
+        }
+        while state.schemaVersion < Self.schemaVersion {
+            let next = state.schemaVersion + 1
+            try await connection.transaction(logger: logger) {
+                for sql in upgrades[next - 1] {
+                    try await $0.execute(sql)
+                }
+                var binds = PostgresBindings()
+                binds.append(next)
+                binds.append(skeinVersion)
+                try await $0.execute(
+                    PostgresQuery(
+                        unsafeSQL: "INSERT INTO \(meta) (schema_version, skein_version) VALUES ($1, $2)", binds: binds))
+            } mapError: { error in
+                self.privilegeError(error) ?? error
+            }
+            logger.info("upgraded Skein's tables", metadata: ["skein.schema_version": "\(next)"])
+            state.schemaVersion = next
+        }
+        return state
+    }
+
+    /// A role that may not create tables here gets the grant it needs.
+    func privilegeError(_ error: any Error) -> RunnerError? {
+        guard let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "42501" else { return nil }
+        let schema = versionTable.schema.map(VersionTableName.quoteIdentifier) ?? "the search path's first schema"
+        return RunnerError(
+            .missingPrivilege,
+            "Skein cannot create its tables beside \(versionTable): \(psql.serverInfo?[.message] ?? "permission denied") (SQLSTATE 42501)",
+            help:
+                "grant the migration role CREATE on the schema (GRANT CREATE ON SCHEMA \(versionTable.schema.map(VersionTableName.quoteIdentifier) ?? "public") TO <role>; PostgreSQL 15 removed it from PUBLIC on public), or use -table with a schema the role owns (\(schema))"
+        )
+    }
+
+    // MARK: - Statements the executor sends
+
+    /// Skein's checksum row for an applied version ($1 version, $2 file, $3–$5 checksums).
+    var upsertAppliedSQL: String {
+        """
+        INSERT INTO \(applied) (version_id, file, checksum_file, checksum_up, checksum_down) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (version_id) DO UPDATE SET file = EXCLUDED.file, checksum_file = EXCLUDED.checksum_file,
+            checksum_up = EXCLUDED.checksum_up, checksum_down = EXCLUDED.checksum_down, applied_at = now()
+        """
+    }
+
+    var deleteAppliedSQL: String { "DELETE FROM \(applied) WHERE version_id = $1" }
+
+    /// goose's version row and Skein's checksum row in one statement (one round trip, atomic); ending a
+    /// `NO TRANSACTION` file, the progress row is cleared in the same statement.
+    func recordSQL(_ direction: Direction, versionStore: VersionStore, clearingProgress: Bool) -> String {
+        var ctes: [String] = []
+        if clearingProgress { ctes.append("progress AS (\(clearProgressSQL))") }
+        switch direction {
+        case .up:
+            ctes.append("goose AS (\(versionStore.insertSQL.replacingOccurrences(of: "$2", with: "true")))")
+            return "WITH " + ctes.joined(separator: ", ") + "\n" + upsertAppliedSQL
+        case .down:
+            ctes.append("goose AS (\(versionStore.deleteSQL))")
+            return "WITH " + ctes.joined(separator: ", ") + "\n" + deleteAppliedSQL
+        }
+    }
+
+    func recordBindings(_ step: MigrationStep) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(step.migration.version)
+        if step.direction == .up {
+            binds.append(step.migration.fileName)
+            binds.append(step.migration.checksum.file)
+            binds.append(step.migration.checksum.up)
+            binds.append(step.migration.checksum.down)
+        }
+        return binds
+    }
+
+    var markProgressSQL: String {
+        """
+        INSERT INTO \(progress) (version_id, file, direction, statement_index, statement_count, statement_line)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (version_id) DO UPDATE SET statement_index = EXCLUDED.statement_index,
+            statement_line = EXCLUDED.statement_line, updated_at = now(), backend_pid = pg_backend_pid()
+        """
+    }
+
+    var markFailedSQL: String {
+        "UPDATE \(progress) SET failed_sqlstate = $2, failed_message = $3, updated_at = now() WHERE version_id = $1"
+    }
+
+    var clearProgressSQL: String { "DELETE FROM \(progress) WHERE version_id = $1" }
+
+    var auditSQL: String {
+        """
+        INSERT INTO \(audit) (action, version_id, file, direction, outcome, finished_at, message, os_user, host,
+            skein_version)
+        VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9)
+        """
+    }
+}
+
+/// A `NO TRANSACTION` migration that did not finish: what ran, and where it stopped.
+public struct DirtyMigration: Sendable, Hashable, CustomStringConvertible {
+    public var version: Int64
+    public var file: String
+    public var direction: Direction
+    /// The 1-based statement that was running (or failed) when it stopped.
+    public var statementIndex: Int
+    public var statementCount: Int
+    public var statementLine: Int
+    public var since: Date
+    public var backendPID: Int
+    public var failedSQLState: String?
+    public var failedMessage: String?
+
+    public var description: String {
+        let ran =
+            statementIndex <= 1
+            ? "no statement before it completed"
+            : "statements 1–\(statementIndex - 1) of \(statementCount) completed"
+        let how =
+            failedMessage.map { "failed: \($0)" + (failedSQLState.map { " (SQLSTATE \($0))" } ?? "") }
+            ?? "was running when the run stopped (process killed or connection lost; server pid \(backendPID))"
+        return
+            "\(file) (\(direction), NO TRANSACTION) is dirty: \(ran); statement \(statementIndex) at line \(statementLine) \(how)"
+    }
+}
+
+/// An error of the runner that is not a server error inside a migration; `code` says which.
+public struct RunnerError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Value: String, Sendable {
+            case invalidConfiguration, newerSchema, missingPrivilege, dirty, notDirty
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+        public static let newerSchema = Code(.newerSchema)
+        public static let missingPrivilege = Code(.missingPrivilege)
+        /// A `NO TRANSACTION` migration is half-done; `skein repair` settles it.
+        public static let dirty = Code(.dirty)
+        /// `repair` named a version that is not dirty.
+        public static let notDirty = Code(.notDirty)
+        public var description: String { value.rawValue }
+    }
+
+    public var code: Code
+    public var message: String
+    public var help: String
+    /// The dirty migrations, for ``Code/dirty``.
+    public var dirty: [DirtyMigration] = []
+
+    public init(_ code: Code, _ message: String, help: String, dirty: [DirtyMigration] = []) {
+        self.code = code
+        self.message = message
+        self.help = help
+        self.dirty = dirty
+    }
+
+    public var description: String { "\(message). \(help)" }
+}
+
+extension PostgresRowSequence {
+    /// The first row's only column, or `nil` when there is no row.
+    func decodeFirst<Value: PostgresDecodable & Sendable>(_ type: Value.Type) async throws -> Value? {
+        var first: Value?
+        for try await value in decode(Value.self) where first == nil { first = value }
+        return first
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `body` in a transaction on this connection: COMMIT when it returns, ROLLBACK when it throws.
+    func transaction(
+        logger: Logger, _ body: (Statements) async throws -> Void,
+        mapError: (any Error) -> any Error = { $0 }
+    ) async throws {
+        let statements = Statements(connection: self, logger: logger)
+        do {
+            try await statements.execute("BEGIN")
+            try await body(statements)
+            try await statements.execute("COMMIT")
+        } catch {
+            try? await statements.execute("ROLLBACK")
+            throw mapError(error)
+        }
+    }
+
+    /// Sends one statement and discards its rows.
+    struct Statements {
+        var connection: PostgresConnection
+        var logger: Logger
+        func execute(_ query: PostgresQuery) async throws {
+            _ = try await connection.query(query, logger: logger).collect()
+        }
+        func execute(_ sql: String) async throws { try await execute(PostgresQuery(unsafeSQL: sql)) }
+    }
+}
