@@ -313,7 +313,8 @@ public struct Migrator: Sendable {
             SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'),
                    coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '')
             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted AND l.classid::int8 = \(classID) AND l.objid::int8 = \(objectID)
+            WHERE l.locktype = 'advisory' AND l.granted
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.classid::int8 = \(classID) AND l.objid::int8 = \(objectID)
             LIMIT 1
             """, logger: logger)
         for try await (pid, application, address, since) in rows.decode((Int32, String, String, String).self) {
