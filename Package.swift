@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -51,6 +52,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -110,6 +112,7 @@ let package = Package(
             name: "SkeinPostgresTests",
             dependencies: [
                 "SkeinPostgres", "SkeinCore", "SkeinTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -127,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "SkeinCLITests",
             dependencies: [
-                "SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig", "SkeinTestSupport",
+                "SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig", "SkeinTestSupport", "SkeinSandbox",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SkeinCore
 
 #if canImport(Glibc)
@@ -34,6 +35,17 @@ enum Console {
         }
         return "\(pad(parts.tm_year + 1900, 4))/\(pad(parts.tm_mon + 1))/\(pad(parts.tm_mday)) "
             + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)) "
+    }
+
+    /// The logger the library gets: silent unless `SKEIN_LOG_LEVEL` (trace, debug, info, notice, warning, error)
+    /// asks for swift-log's lines on stderr (PostgresNIO's included, which never show passwords).
+    static func logger() -> Logger {
+        guard let text = ProcessInfo.processInfo.environment["SKEIN_LOG_LEVEL"],
+            let level = Logger.Level(rawValue: text)
+        else { return Logger(label: "skein", factory: { _ in SwiftLogNoOpLogHandler() }) }
+        var logger = Logger(label: "skein", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = level
+        return logger
     }
 
     /// Diagnostics, compiler style, to stderr.

@@ -40,7 +40,8 @@ public struct Connector: Sendable {
                         configuration = .init(
                             host: host, port: endpoint.port, username: settings.user, password: settings.password,
                             database: settings.database, tls: tls)
-                        if settings.sslMode == .verifyFull { configuration.options.tlsServerName = host }
+                    // PostgresNIO sends the host name as SNI (never an IP address, which TLS forbids);
+                    // verify-full then checks the certificate against it, or against the IP address.
                     }
                     if let timeout = settings.connectTimeout {
                         configuration.options.connectTimeout = .seconds(Int64(timeout))

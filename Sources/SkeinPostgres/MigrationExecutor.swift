@@ -323,7 +323,7 @@ private struct StepRun {
             try await record(finishing: false)
             try await send("COMMIT", line: nil)
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+            try? await connection.sendCleanup("ROLLBACK", logger: logger)
             throw MigrationExecutor.StepFailure(statement: MigrationExecutor.failure(error, line: nil))
         }
     }
@@ -346,7 +346,7 @@ private struct StepRun {
                 if let tables {
                     // A statement that failed on the server left nothing; if it was the first, nothing ran at all.
                     if failure.isServerError && offset == 0 {
-                        try? await execute(tables.clearProgressSQL, version: true)
+                        try? await clearProgress(tables)
                     } else {
                         dirty = true
                         if failure.isServerError { try? await markFailed(tables, failure) }
@@ -370,7 +370,7 @@ private struct StepRun {
     /// Undoes the session timeouts a `NO TRANSACTION` file set.
     func resetSession() async {
         for sql in executor.settings.resetSQL {
-            _ = try? await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+            try? await connection.sendCleanup(sql, logger: logger)
         }
     }
 
@@ -407,14 +407,15 @@ private struct StepRun {
         binds.append(step.migration.version)
         binds.append(failure.sqlState)
         binds.append(failure.message)
-        _ = try await connection.query(PostgresQuery(unsafeSQL: tables.markFailedSQL, binds: binds), logger: logger)
-            .collect()
+        try await connection.sendCleanup(PostgresQuery(unsafeSQL: tables.markFailedSQL, binds: binds), logger: logger)
     }
 
-    func execute(_ sql: String, version: Bool) async throws {
+    /// Clears the progress row after a failure that left nothing behind.
+    func clearProgress(_ tables: SkeinTables) async throws {
         var binds = PostgresBindings()
-        if version { binds.append(step.migration.version) }
-        _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).collect()
+        binds.append(step.migration.version)
+        try await connection.sendCleanup(
+            PostgresQuery(unsafeSQL: tables.clearProgressSQL, binds: binds), logger: logger)
     }
 
     /// One goose statement: its commands one by one; in a `NO TRANSACTION` file, several commands are wrapped in
@@ -429,7 +430,7 @@ private struct StepRun {
             }
             if wrapped { try await send("COMMIT", line: statement.line) }
         } catch {
-            if wrapped { _ = try? await connection.query("ROLLBACK", logger: logger).collect() }
+            if wrapped { try? await connection.sendCleanup("ROLLBACK", logger: logger) }
             throw error
         }
     }

@@ -301,7 +301,7 @@ public struct Migrator: Sendable {
 
     private func unlock(_ connection: PostgresConnection, logger: Logger) async throws {
         guard let id = configuration.lockID else { return }
-        _ = try await connection.query("SELECT pg_advisory_unlock(\(id))", logger: logger).collect()
+        try await connection.sendCleanup("SELECT pg_advisory_unlock(\(id))", logger: logger)
     }
 
     /// Who holds the advisory lock: pid, application, client address, since when.

@@ -342,7 +342,7 @@ extension PostgresConnection {
             try await body(statements)
             try await statements.execute("COMMIT")
         } catch {
-            try? await statements.execute("ROLLBACK")
+            try? await sendCleanup("ROLLBACK", logger: logger)
             throw mapError(error)
         }
     }

@@ -207,14 +207,14 @@ struct CLIRunnerSafetyTests {
         try dir.write("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
         try dir.write(
             "00002_b.sql",
-            "-- +goose Up\nCREATE TABLE b (id int);\nSELECT pg_sleep(2);\n-- +goose Down\nDROP TABLE b;\n")
+            "-- +goose Up\nCREATE TABLE b (id int);\nSELECT pg_sleep(8);\n-- +goose Down\nDROP TABLE b;\n")
         let args = ["up", "--dir", dir.path, "--database-url", database.text]
         let (process, log) = try SkeinBinary.start(args)
         defer { try? FileManager.default.removeItem(at: log) }
         #expect(
             try await eventually {
                 try await scalar(
-                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(2)%'",
+                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(8)%'",
                     on: database)
                     == "1"
             })
@@ -240,7 +240,7 @@ struct CLIRunnerSafetyTests {
         defer { dir.delete() }
         try dir.write(
             "00001_a.sql",
-            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE a (id int);\nSELECT pg_sleep(2);\nCREATE TABLE z (id int);\n-- +goose Down\nDROP TABLE a;\n"
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE a (id int);\nSELECT pg_sleep(8);\nCREATE TABLE z (id int);\n-- +goose Down\nDROP TABLE a;\n"
         )
         let args = ["--dir", dir.path, "--database-url", database.text]
         let (process, log) = try SkeinBinary.start(["up"] + args)
@@ -248,7 +248,7 @@ struct CLIRunnerSafetyTests {
         #expect(
             try await eventually {
                 try await scalar(
-                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(2)%'",
+                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(8)%'",
                     on: database)
                     == "1"
             })

@@ -111,7 +111,7 @@ struct DatabaseRun {
     /// Resolves settings, reads the migrations, connects (to a throwaway cluster with `--ephemeral`), and
     /// hands everything to `body`.
     func withDatabase(_ body: @escaping @Sendable (Context) async throws -> Void) async throws {
-        let logger = Logger(label: "skein", factory: { _ in SwiftLogNoOpLogHandler() })
+        let logger = Console.logger()
         let settings: ProjectSettings
         var configuration = Migrator.Configuration()
         configuration.skeinVersion = Skein.version

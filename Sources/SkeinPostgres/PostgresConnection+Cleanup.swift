@@ -1,0 +1,52 @@
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+extension PostgresConnection {
+    /// Sends a clean-up statement (`ROLLBACK`, the lock release, a dirty-state note) after an error.
+    ///
+    /// PostgresNIO never answers a query written to a connection that has already closed (the server restarted,
+    /// the network dropped), so a plain `query` would wait forever; this one fails as soon as the connection is
+    /// closed, whichever comes first.
+    func sendCleanup(_ query: PostgresQuery, logger: Logger) async throws {
+        guard !isClosed else { throw ConnectionClosedError() }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let once = ResumeOnce(continuation)
+            Task {
+                do {
+                    _ = try await self.query(query, logger: logger).collect()
+                    once.resume(with: .success(()))
+                } catch {
+                    once.resume(with: .failure(error))
+                }
+            }
+            closeFuture.whenComplete { _ in once.resume(with: .failure(ConnectionClosedError())) }
+        }
+    }
+
+    func sendCleanup(_ sql: String, logger: Logger) async throws {
+        try await sendCleanup(PostgresQuery(unsafeSQL: sql), logger: logger)
+    }
+}
+
+/// The connection closed before a clean-up statement could run.
+struct ConnectionClosedError: Error, CustomStringConvertible {
+    var description: String { "the connection to PostgreSQL is closed" }
+}
+
+/// Resumes a continuation the first time only.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Void, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(with result: Result<Void, any Error>) {
+        continuation.withLock { stored in
+            stored?.resume(with: result)
+            stored = nil
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Logging
+import SkeinSandbox
+import SkeinTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Tests that need a server of their own: restarted mid-run, or configured for TLS and passwords.
+@Suite("skein binary: a server of its own (restart, TLS, passwords)", .requiresPostgreSQL)
+struct CLIServerTests {
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    func withCluster(
+        settings: [String: String] = [:], prepare: (SandboxCluster) throws -> Void = { _ in },
+        _ body: (inout SandboxCluster) async throws -> Void
+    ) async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
+        var options = SandboxOptions(installation: installation, parentDirectory: environment["TMPDIR"] ?? "/tmp")
+        options.settings.merge(settings) { $1 }
+        var cluster = try await SandboxCluster.create(options: options, logger: logger)
+        do {
+            try prepare(cluster)
+            try await cluster.start(logger: logger)
+            try await body(&cluster)
+        } catch {
+            try? cluster.destroyImmediately()
+            throw error
+        }
+        try? cluster.destroyImmediately()
+    }
+
+    /// Writes `text` into the cluster's data directory, owned by the server's account.
+    func install(_ text: String, as name: String, in cluster: SandboxCluster, mode: mode_t = 0o600) throws {
+        let path = cluster.dataDirectory + "/" + name
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        chmod(path, mode)
+        if let account = cluster.serverAccount { chown(path, uid_t(account.userID), gid_t(account.groupID)) }
+    }
+
+    @discardableResult
+    func psql(_ sql: String, on cluster: SandboxCluster) throws -> String {
+        let process = Process()
+        let out = Pipe()
+        process.standardOutput = out
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "psql", "-X", "-q", "-h", cluster.socketDirectory, "-p", "\(cluster.port)", "-U", "postgres", "-d",
+            "postgres", "-tA", "-v", "ON_ERROR_STOP=1", "-c", sql,
+        ]
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "psql \(sql)")
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("the server restarted mid-run: the run fails naming the migration, a rerun applies it exactly once")
+    func serverRestart() async throws {
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
+        try dir.write(
+            "00002_b.sql",
+            "-- +goose Up\nCREATE TABLE b (id int);\nSELECT pg_sleep(5);\n-- +goose Down\nDROP TABLE b;\n")
+        try await withCluster { cluster in
+            let url = try DatabaseURL(parsing: cluster.url)
+            let (process, log) = try SkeinBinary.start(["up", "--dir", dir.path, "--database-url", cluster.url])
+            defer { try? FileManager.default.removeItem(at: log) }
+            #expect(
+                try await eventually {
+                    try await scalar(
+                        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%'", on: url)
+                        == "1"
+                })
+            cluster.portSelection = .fixed(cluster.port)
+            try await cluster.stop(mode: .fast, logger: logger)
+            try await cluster.start(logger: logger)
+            process.waitUntilExit()
+            let output = try String(contentsOf: log, encoding: .utf8)
+            #expect(process.terminationStatus == 1)
+            #expect(output.contains("OK   00001_a.sql"), "\(output)")
+            #expect(output.contains("Failed \(dir.path)/00002_b.sql:3 (up)"), "\(output)")
+            #expect(output.contains("57P01") || output.contains("connection"), "\(output)")
+
+            let rerun = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", cluster.url])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(rerun.stdout.contains("OK   00002_b.sql"))
+            #expect(
+                try await rows("SELECT version_id::text FROM goose_db_version ORDER BY id", on: url) == [
+                    ["0"], ["1"], ["2"],
+                ])
+        }
+    }
+
+    @Test("a server that requires TLS and a password: sslmode and password errors are clear, never show it")
+    func tlsAndPasswords() async throws {
+        let scratch = try MigrationsDirectory()
+        defer { scratch.delete() }
+        let key = scratch.url.appendingPathComponent("server.key").path
+        let certificate = scratch.url.appendingPathComponent("server.crt").path
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        openssl.arguments = [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        try #require(openssl.terminationStatus == 0, "openssl could not make a certificate")
+        try scratch.write(
+            "00001_a.sql",
+            "-- +goose Up\nCREATE TABLE a AS SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();\n-- +goose Down\nDROP TABLE a;\n"
+        )
+
+        try await withCluster(
+            settings: ["ssl": "on", "ssl_cert_file": "server.crt", "ssl_key_file": "server.key"],
+            prepare: { cluster in
+                try install(try String(contentsOfFile: certificate, encoding: .utf8), as: "server.crt", in: cluster)
+                try install(try String(contentsOfFile: key, encoding: .utf8), as: "server.key", in: cluster)
+                try install(
+                    "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 reject\n",
+                    as: "pg_hba.conf", in: cluster)
+            }
+        ) { cluster in
+            try psql("ALTER USER postgres PASSWORD 'correct-horse'", on: cluster)
+            let base = "postgres://postgres:%@127.0.0.1:\(cluster.port)/postgres"
+            func up(_ url: String) throws -> SkeinBinary.Result {
+                try SkeinBinary.run(["up", "--dir", scratch.path, "--database-url", url])
+            }
+
+            let plain = try up(base.replacingOccurrences(of: "%", with: "correct-horse") + "?sslmode=disable")
+            #expect(plain.status == 1)
+            #expect(plain.stderr.contains("no encryption"), "\(plain.stderr)")
+            #expect(!plain.stderr.contains("correct-horse"))
+
+            let wrong = try up(base.replacingOccurrences(of: "%", with: "battery-staple") + "?sslmode=require")
+            #expect(wrong.status == 1)
+            #expect(wrong.stderr.contains("password authentication failed for user \"postgres\""), "\(wrong.stderr)")
+            #expect(wrong.stderr.contains("28P01"))
+            #expect(!wrong.stderr.contains("battery-staple") && !wrong.stdout.contains("battery-staple"))
+
+            let unverified = try up(base.replacingOccurrences(of: "%", with: "correct-horse") + "?sslmode=verify-full")
+            #expect(unverified.status == 1, "a self-signed certificate is not trusted without sslrootcert")
+            #expect(!unverified.stderr.contains("correct-horse"))
+
+            let verified = try up(
+                base.replacingOccurrences(of: "%", with: "correct-horse")
+                    + "?sslmode=verify-full&sslrootcert=\(certificate)")
+            #expect(verified.status == 0, "\(verified.stderr)")
+            #expect(verified.stdout.contains("OK   00001_a.sql"))
+
+            // The migration recorded whether its own connection was encrypted.
+            #expect(try psql("SELECT bool_and(ssl)::text FROM a", on: cluster) == "true")
+
+            let environmentPassword = try SkeinBinary.run(
+                [
+                    "status", "--dir", scratch.path, "--database-url",
+                    "host=127.0.0.1 port=\(cluster.port) user=postgres sslmode=require",
+                ],
+                environment: ["PGPASSWORD": "correct-horse"])
+            #expect(environmentPassword.status == 0, "\(environmentPassword.stderr)")
+        }
+    }
+}
