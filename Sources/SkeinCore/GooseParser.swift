@@ -100,13 +100,30 @@ public struct GooseParser: Sendable {
 
     /// Splits `text` into the statements goose v3.17.0 sends for `direction`.
     public func parse(_ text: String, direction: Direction) -> Result<GooseSection, GooseParseError> {
+        var text = text
+        return text.withUTF8 { bytes in parse(bytes, lines: GoText.lines(bytes), direction: direction) }
+    }
+
+    /// Both directions of a file's valid UTF-8 bytes, splitting the lines once.
+    func parseBothDirections(_ bytes: UnsafeBufferPointer<UInt8>) -> (
+        up: Result<GooseSection, GooseParseError>, down: Result<GooseSection, GooseParseError>
+    ) {
+        let lines = GoText.lines(bytes)
+        return (parse(bytes, lines: lines, direction: .up), parse(bytes, lines: lines, direction: .down))
+    }
+
+    /// The state machine over the lines of `bytes` (valid UTF-8).
+    private func parse(_ bytes: UnsafeBufferPointer<UInt8>, lines: [GoText.Line], direction: Direction) -> Result<
+        GooseSection, GooseParseError
+    > {
         var state = State.start
         var useTx = true
         var substituting = false
         var statements: [Statement] = []
-        var buffer = ""
+        var buffer: [UInt8] = []
         var bufferContentLine: Int?
         var blockStartLine: Int?
+        let recognizesEnvironmentSubstitution = environmentSubstitution != .ignored
 
         func fail(_ kind: GooseParseError.Kind, line: Int?, _ message: String, help: String, goose: String)
             -> Result<GooseSection, GooseParseError>
@@ -126,35 +143,42 @@ public struct GooseParser: Sendable {
             )
         }
 
+        /// Go's `strings.TrimSpace(buffer)`.
+        func trimmedBuffer() -> String {
+            buffer.withUnsafeBufferPointer { buffer in
+                let range = GoText.trimSpace(buffer, 0..<buffer.count)
+                return String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+            }
+        }
+
         func store() {
             // An empty StatementBegin/End block stores an empty statement: it "starts" at its block.
-            statements.append(Statement(sql: GoText.trimSpace(buffer), line: bufferContentLine ?? blockStartLine ?? 1))
-            buffer = ""
-            bufferContentLine = nil
+            statements.append(Statement(sql: trimmedBuffer(), line: bufferContentLine ?? blockStartLine ?? 1))
+            reset()
         }
 
         func reset() {
-            buffer = ""
+            buffer.removeAll(keepingCapacity: true)
             bufferContentLine = nil
         }
 
         var lastLineNumber = 0
-        for (offset, (rawLine, rawLength)) in GoText.linesWithRawLength(text).enumerated() {
+        for (offset, rawLine) in lines.enumerated() {
             let lineNumber = offset + 1
             lastLineNumber = lineNumber
-            var line = rawLine
-            if rawLength >= Self.maximumLineLength {
+            let range = rawLine.range
+            if rawLine.rawLength >= Self.maximumLineLength {
                 return fail(
                     .lineTooLong, line: lineNumber, "the line is longer than goose's 4 MiB limit",
                     help: "split the line; goose fails on it with \"token too long\"",
                     goose: "failed to scan migration: bufio.Scanner: token too long")
             }
-            if state == .start && GoText.trimSpace(line).isEmpty { continue }
+            if state == .start && !GoText.hasContent(bytes, range) { continue }
 
-            if line.utf8.starts(with: "--".utf8) {
-                let command = GoText.trimSpace(Substring(line.unicodeScalars.dropFirst(2)))
-                switch command {
-                case "+goose Up":
+            if GoText.hasPrefix(bytes, range, "--") {
+                // goose compares the trimmed comment byte for byte.
+                let command = GoText.trimSpace(bytes, range.lowerBound + 2..<range.upperBound)
+                if GoText.equals(bytes, command, "+goose Up") {
                     guard state == .start else {
                         return fail(
                             .duplicateUpAnnotation, line: lineNumber, "a second `-- +goose Up` annotation",
@@ -165,10 +189,10 @@ public struct GooseParser: Sendable {
                     }
                     state = .up
                     continue
-                case "+goose Down":
+                } else if GoText.equals(bytes, command, "+goose Down") {
                     switch state {
                     case .up, .statementEndUp:
-                        let remaining = GoText.trimSpace(buffer)
+                        let remaining = trimmedBuffer()
                         if !remaining.isEmpty {
                             return missingSemicolon(state: state, remaining: remaining, line: bufferContentLine)
                         }
@@ -196,7 +220,7 @@ public struct GooseParser: Sendable {
                         )
                     }
                     continue
-                case "+goose StatementBegin":
+                } else if GoText.equals(bytes, command, "+goose StatementBegin") {
                     switch state {
                     case .up, .statementEndUp: state = .statementBeginUp
                     case .down, .statementEndDown: state = .statementBeginDown
@@ -216,7 +240,7 @@ public struct GooseParser: Sendable {
                     }
                     blockStartLine = lineNumber
                     continue
-                case "+goose StatementEnd":
+                } else if GoText.equals(bytes, command, "+goose StatementEnd") {
                     switch state {
                     case .statementBeginUp: state = .statementEndUp
                     case .statementBeginDown: state = .statementEndDown
@@ -229,34 +253,37 @@ public struct GooseParser: Sendable {
                                 "'-- +goose StatementEnd' must be defined after '-- +goose StatementBegin', \(Self.sqlMigrationsURL)"
                         )
                     }
-                // goose does not `continue` here: the line goes on through the steps below.
-                case "+goose NO TRANSACTION":
+                    // goose does not `continue` here: the line goes on through the steps below.
+                } else if GoText.equals(bytes, command, "+goose NO TRANSACTION") {
                     useTx = false
                     continue
-                case "+goose ENVSUB ON" where environmentSubstitution != .ignored:
+                } else if recognizesEnvironmentSubstitution, GoText.equals(bytes, command, "+goose ENVSUB ON") {
                     substituting = true
                     continue
-                case "+goose ENVSUB OFF" where environmentSubstitution != .ignored:
+                } else if recognizesEnvironmentSubstitution, GoText.equals(bytes, command, "+goose ENVSUB OFF") {
                     substituting = false
                     continue
-                default:
-                    break
                 }
             }
 
             // Comments and empty lines before a statement are dropped; once a statement has begun,
             // everything up to its end is kept.
             if buffer.isEmpty {
-                if GoText.trimSpace(line).utf8.starts(with: "--".utf8) || line.isEmpty { continue }
+                if range.isEmpty || GoText.hasPrefix(bytes, GoText.trimSpace(bytes, range), "--") { continue }
             }
 
+            // goose appends the line, then drops the buffer when the line belongs to the other direction:
+            // only a failing substitution of such a line is observable, so only that is done for it.
+            let otherDirection = direction == .up ? state.isDownSide : state.isUpSide
+            var expanded: [UInt8]?
             switch state {
             case .statementEndUp, .statementEndDown:
                 break  // the StatementEnd annotation itself is not part of the statement
             default:
                 if substituting, case .enabled(let environment) = environmentSubstitution {
-                    switch EnvironmentInterpolation.expand(String(line), environment: environment) {
-                    case .success(let expanded): line = expanded[...]
+                    let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                    switch EnvironmentInterpolation.expand(line, environment: environment) {
+                    case .success(let text): expanded = Array(text.utf8)
                     case .failure(let error):
                         return fail(
                             .environmentSubstitution, line: lineNumber,
@@ -266,31 +293,44 @@ public struct GooseParser: Sendable {
                             goose: "variable substitution failed: \(error.message):\n\(line)")
                     }
                 }
-                buffer += line
-                buffer += "\n"
-                if bufferContentLine == nil, GoText.hasContent(line) { bufferContentLine = lineNumber }
+                guard !otherDirection else { break }
+                let hasContent: Bool
+                if let expanded {
+                    buffer += expanded
+                    hasContent = expanded.withUnsafeBufferPointer { GoText.hasContent($0, 0..<$0.count) }
+                } else {
+                    buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+                    hasContent = GoText.hasContent(bytes, range)
+                }
+                buffer.append(UInt8(ascii: "\n"))
+                if bufferContentLine == nil, hasContent { bufferContentLine = lineNumber }
             }
 
-            if state.isUpSide, direction == .down {
-                reset()
-                continue
-            }
-            if state.isDownSide, direction == .up {
+            if otherDirection {
                 reset()
                 continue
             }
             if state == .start {
+                let line =
+                    expanded.map { String(decoding: $0, as: UTF8.self) }
+                    ?? String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
                 return fail(
                     .statementBeforeUp, line: lineNumber, "SQL before the `-- +goose Up` annotation",
                     help: "start the file with `-- +goose Up` (comments may come before it)",
                     goose:
-                        "failed to parse migration: unexpected state 0 on line \(GoQuote.quote(String(line))), \(Self.sqlMigrationsURL)"
+                        "failed to parse migration: unexpected state 0 on line \(GoQuote.quote(line)), \(Self.sqlMigrationsURL)"
                 )
             }
 
             switch state {
             case .up, .down:
-                if Self.endsWithSemicolon(line) { store() }
+                let ends =
+                    if let expanded {
+                        expanded.withUnsafeBufferPointer { Self.endsWithSemicolon($0, 0..<$0.count) }
+                    } else {
+                        Self.endsWithSemicolon(bytes, range)
+                    }
+                if ends { store() }
             case .statementEndUp:
                 store()
                 state = .up
@@ -321,7 +361,7 @@ public struct GooseParser: Sendable {
         default:
             break
         }
-        let remaining = GoText.trimSpace(buffer)
+        let remaining = trimmedBuffer()
         if !remaining.isEmpty {
             return missingSemicolon(state: state, remaining: remaining, line: bufferContentLine)
         }
@@ -331,35 +371,37 @@ public struct GooseParser: Sendable {
     /// goose's rule for the end of a statement: the last word before any word starting with `--`
     /// ends with `;`.
     public static func endsWithSemicolon<S: StringProtocol>(_ line: S) -> Bool {
-        // One pass over the scalars, without collecting the words.
+        var text = String(line)
+        return text.withUTF8 { endsWithSemicolon($0, 0..<$0.count) }
+    }
+
+    /// ``endsWithSemicolon(_:)`` on `bytes[range]` (valid UTF-8), in one pass without collecting the words.
+    static func endsWithSemicolon(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         var previousEndsWithSemicolon = false
         var inWord = false
-        var wordStartsWithDashes = false
-        var wordLength = 0
-        var lastScalar: Unicode.Scalar = " "
-        var firstScalar: Unicode.Scalar = " "
-        for scalar in line.unicodeScalars {
-            if GoText.isSpace(scalar) {
+        var wordStart = 0
+        // "--" and ";" are ASCII, so a word's first two bytes and last byte decide.
+        func startsWithDashes(_ end: Int) -> Bool {
+            end - wordStart >= 2 && bytes[wordStart] == UInt8(ascii: "-") && bytes[wordStart + 1] == UInt8(ascii: "-")
+        }
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let (space, length) = GoText.spaceAt(bytes, index)
+            if space {
                 if inWord {
-                    if wordStartsWithDashes { return previousEndsWithSemicolon }
-                    previousEndsWithSemicolon = lastScalar == ";"
+                    if startsWithDashes(index) { return previousEndsWithSemicolon }
+                    previousEndsWithSemicolon = bytes[index - 1] == UInt8(ascii: ";")
                     inWord = false
                 }
-                continue
-            }
-            if !inWord {
+            } else if !inWord {
                 inWord = true
-                wordLength = 0
-                firstScalar = scalar
-                wordStartsWithDashes = false
+                wordStart = index
             }
-            wordLength += 1
-            if wordLength == 2 { wordStartsWithDashes = firstScalar == "-" && scalar == "-" }
-            lastScalar = scalar
+            index += length
         }
         if inWord {
-            if wordStartsWithDashes { return previousEndsWithSemicolon }
-            return lastScalar == ";"
+            if startsWithDashes(range.upperBound) { return previousEndsWithSemicolon }
+            return bytes[range.upperBound - 1] == UInt8(ascii: ";")
         }
         return previousEndsWithSemicolon
     }

@@ -40,39 +40,41 @@ public struct Migration: Sendable, Hashable {
     public init(file: SourceFile, name: MigrationName, parser: GooseParser = GooseParser()) {
         self.path = file.path
         self.name = name
-        switch file.decodedText() {
-        case .failure(let error):
+        if let error = file.textError() {
             var downError = error
             downError.direction = .down
             self.up = name.kind == .sql ? .failure(error) : nil
             self.down = name.kind == .sql ? .failure(downError) : nil
             self.checksum = MigrationChecksum(
                 file: MigrationChecksum.fileChecksum(ofBytes: file.contents), up: nil, down: nil)
-        case .success(let text):
-            if name.kind == .sql {
-                let up = parser.parse(text, direction: .up)
-                let down = parser.parse(text, direction: .down)
-                // Checksums are over the text without substitution; only files with ENVSUB need a second parse.
-                let raw = GooseParser(
-                    environmentSubstitution: parser.environmentSubstitution == .ignored ? .ignored : .recognizedOnly)
-                let needsRawParse =
-                    raw.environmentSubstitution != parser.environmentSubstitution
-                    && text.utf8.firstRange(of: "ENVSUB".utf8) != nil
-                func checksum(_ direction: Direction, _ parsed: Result<GooseSection, GooseParseError>) -> String? {
-                    guard case .success(let section) = needsRawParse ? raw.parse(text, direction: direction) : parsed
-                    else { return nil }
-                    return MigrationChecksum.sectionChecksum(of: section)
-                }
-                self.up = up
-                self.down = down
-                self.checksum = MigrationChecksum(
-                    file: MigrationChecksum.fileChecksum(of: text), up: checksum(.up, up), down: checksum(.down, down))
-            } else {
-                self.up = nil
-                self.down = nil
-                self.checksum = MigrationChecksum(file: MigrationChecksum.fileChecksum(of: text), up: nil, down: nil)
-            }
+            return
         }
+        let fileChecksum = MigrationChecksum.fileChecksum(ofBytes: file.contents)
+        guard name.kind == .sql else {
+            self.up = nil
+            self.down = nil
+            self.checksum = MigrationChecksum(file: fileChecksum, up: nil, down: nil)
+            return
+        }
+        // The bytes are valid UTF-8 (checked above): parse them as they are, splitting the lines once.
+        let (up, down, rawUp, rawDown) = file.contents.withUnsafeBufferPointer { bytes in
+            let (up, down) = parser.parseBothDirections(bytes)
+            // Checksums are over the text without substitution; only files with ENVSUB need a second parse.
+            let raw = GooseParser(
+                environmentSubstitution: parser.environmentSubstitution == .ignored ? .ignored : .recognizedOnly)
+            guard raw.environmentSubstitution != parser.environmentSubstitution,
+                GoText.contains(bytes, "ENVSUB")
+            else { return (up, down, up, down) }
+            let (rawUp, rawDown) = raw.parseBothDirections(bytes)
+            return (up, down, rawUp, rawDown)
+        }
+        func checksum(_ parsed: Result<GooseSection, GooseParseError>) -> String? {
+            guard case .success(let section) = parsed else { return nil }
+            return MigrationChecksum.sectionChecksum(of: section)
+        }
+        self.up = up
+        self.down = down
+        self.checksum = MigrationChecksum(file: fileChecksum, up: checksum(rawUp), down: checksum(rawDown))
     }
 
     /// A migration made from parts (tests, tools).
@@ -105,6 +107,7 @@ public struct MigrationCatalog: Sendable {
     /// are skipped, as goose skips them.
     public init(files: [SourceFile], parser: GooseParser = GooseParser()) {
         var migrations: [Migration] = []
+        migrations.reserveCapacity(files.count)
         var diagnostics: [Diagnostic] = []
         for file in files.sorted(by: { $0.path < $1.path }) {
             switch MigrationName.parse(file.fileName) {
@@ -134,20 +137,26 @@ public struct MigrationCatalog: Sendable {
 
     /// One error per file that shares its version with an earlier one (goose panics on these).
     public static func duplicateVersions(in migrations: [Migration]) -> [Diagnostic] {
-        var firstByVersion: [Int64: Migration] = [:]
+        // Sorts indices, not the (large) migrations themselves.
+        let order = migrations.indices.sorted {
+            (migrations[$0].version, migrations[$0].fileName) < (migrations[$1].version, migrations[$1].fileName)
+        }
+        var firstByVersion: [Int64: Int] = [:]
+        firstByVersion.reserveCapacity(migrations.count)
         var findings: [Diagnostic] = []
-        for migration in migrations.sorted(by: { ($0.version, $0.fileName) < ($1.version, $1.fileName) }) {
+        for index in order {
+            let migration = migrations[index]
             if let first = firstByVersion[migration.version] {
                 findings.append(
                     Diagnostic(
                         severity: .error, code: "duplicate-version",
                         message:
-                            "version \(migration.version) is used by both \(first.fileName) and \(migration.fileName)",
+                            "version \(migration.version) is used by both \(migrations[first].fileName) and \(migration.fileName)",
                         help:
                             "give one of them a new version (skein create makes a fresh timestamp); goose stops with a panic on duplicate versions",
                         location: SourceLocation(file: migration.path)))
             } else {
-                firstByVersion[migration.version] = migration
+                firstByVersion[migration.version] = index
             }
         }
         return findings

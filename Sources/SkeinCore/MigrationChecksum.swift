@@ -28,6 +28,7 @@ public struct MigrationChecksum: Sendable, Hashable, Codable {
 
     /// The file checksum of raw bytes (also for files that are not valid UTF-8).
     public static func fileChecksum(ofBytes bytes: [UInt8]) -> String {
+        guard bytes.contains(UInt8(ascii: "\r")) else { return hex(SHA256.hash(data: bytes)) }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
         var index = 0
@@ -44,13 +45,16 @@ public struct MigrationChecksum: Sendable, Hashable, Codable {
 
     /// The checksum of one parsed direction.
     public static func sectionChecksum(of section: GooseSection) -> String {
-        var bytes: [UInt8] = Array((section.transactionMode == .transaction ? "tx" : "no-tx").utf8)
-        bytes.append(0)
+        var hasher = SHA256()
+        let separator: [UInt8] = [0]
+        hasher.update(data: Array((section.transactionMode == .transaction ? "tx" : "no-tx").utf8))
+        hasher.update(data: separator)
         for statement in section.statements {
-            bytes += Array(statement.sql.utf8)
-            bytes.append(0)
+            var sql = statement.sql
+            sql.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            hasher.update(data: separator)
         }
-        return hex(SHA256.hash(data: bytes))
+        return hex(hasher.finalize())
     }
 
     /// `text` with every CRLF turned into LF.
@@ -76,12 +80,15 @@ public struct MigrationChecksum: Sendable, Hashable, Codable {
     }
 
     private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var result: [UInt8] = []
-        for byte in digest {
-            result.append(digits[Int(byte >> 4)])
-            result.append(digits[Int(byte & 0x0F)])
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 64) { output in
+            var count = 0
+            for byte in digest {
+                output[count] = digits.utf8Start[Int(byte >> 4)]
+                output[count + 1] = digits.utf8Start[Int(byte & 0x0F)]
+                count += 2
+            }
+            return count
         }
-        return String(decoding: result, as: UTF8.self)
     }
 }

@@ -44,7 +44,9 @@ public struct MigrationName: Sendable, Hashable, Codable, CustomStringConvertibl
     /// Reads `fileName` (a bare name or a path; only the last component counts) exactly as goose
     /// v3.17.0's `NumericComponent` does, including Go's `ParseInt` accepting a leading `+`.
     public static func parse(_ fileName: String) -> Result<MigrationName, Problem> {
-        let base = fileName.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? fileName
+        let base =
+            lastComponentOfASCIIPath(fileName, omittingEmpty: false)
+            ?? fileName.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? fileName
         let kind: MigrationKind
         let stem: Substring
         if base.hasSuffix(".sql") {
@@ -63,6 +65,28 @@ public struct MigrationName: Sendable, Hashable, Codable, CustomStringConvertibl
         let afterSeparator = base.index(after: separator)
         let descriptionText = afterSeparator <= stem.endIndex ? String(base[afterSeparator..<stem.endIndex]) : ""
         return .success(MigrationName(fileName: base, version: version, description: descriptionText, kind: kind))
+    }
+
+    /// The text after the last `/` of an ASCII path (where bytes and Characters agree), without splitting
+    /// it into components; `nil` for a path with non-ASCII text (the caller splits by Characters).
+    /// `omittingEmpty`: trailing slashes are skipped, and a path of slashes only is returned whole.
+    static func lastComponentOfASCIIPath(_ path: String, omittingEmpty: Bool) -> String? {
+        var path = path
+        return path.withUTF8 { bytes -> String? in
+            var end = bytes.count
+            var index = 0
+            while index < end {
+                if bytes[index] >= 0x80 { return nil }
+                index += 1
+            }
+            if omittingEmpty {
+                while end > 0, bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+                if end == 0 { return String(decoding: bytes, as: UTF8.self) }
+            }
+            var start = end
+            while start > 0, bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        }
     }
 
     /// Go's `strconv.ParseInt(s, 10, 64)`: optional sign, ASCII digits, no underscores, no overflow.

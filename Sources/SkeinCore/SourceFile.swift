@@ -1,4 +1,13 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+    private let posixRead = Glibc.read
+#elseif canImport(Musl)
+    import Musl
+    private let posixRead = Musl.read
+#elseif canImport(Darwin)
+    import Darwin
+    private let posixRead = Darwin.read
+#endif
 
 /// One file of a migration set: its path as the user gave it and its bytes.
 public struct SourceFile: Sendable, Hashable {
@@ -17,31 +26,59 @@ public struct SourceFile: Sendable, Hashable {
 
     /// The last path component.
     public var fileName: String {
-        path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+        if let name = MigrationName.lastComponentOfASCIIPath(path, omittingEmpty: true) { return name }
+        return path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
     }
 
     /// The contents as text, or why they are not usable text: goose files must be UTF-8 without a
     /// byte-order mark (goose itself fails on a BOM with "unexpected state 0").
     public func decodedText() -> Result<String, GooseParseError> {
+        if let error = textError() { return .failure(error) }
+        return .success(String(decoding: contents, as: UTF8.self))
+    }
+
+    /// Why the contents are not usable text (see ``decodedText()``), or `nil` when they are valid UTF-8
+    /// without a byte-order mark.
+    func textError() -> GooseParseError? {
         if contents.starts(with: [0xEF, 0xBB, 0xBF]) {
-            return .failure(
-                GooseParseError(
-                    kind: .byteOrderMark, line: 1, direction: .up,
-                    message:
-                        "the file starts with a UTF-8 byte-order mark, which hides the first `-- +goose Up` from goose",
-                    help: "save the file as UTF-8 without BOM",
-                    gooseMessage: "failed to parse migration: unexpected state 0 on line \"\\ufeff…\""))
+            return GooseParseError(
+                kind: .byteOrderMark, line: 1, direction: .up,
+                message:
+                    "the file starts with a UTF-8 byte-order mark, which hides the first `-- +goose Up` from goose",
+                help: "save the file as UTF-8 without BOM",
+                gooseMessage: "failed to parse migration: unexpected state 0 on line \"\\ufeff…\"")
         }
-        guard let text = String(validating: contents, as: UTF8.self) else {
-            return .failure(
-                GooseParseError(
-                    kind: .invalidEncoding, line: Self.lineOfFirstInvalidByte(contents), direction: .up,
-                    message:
-                        "the file is not valid UTF-8 (first bad byte on this line); it may be binary or in another encoding",
-                    help: "convert it to UTF-8, e.g. iconv -f LATIN1 -t UTF-8",
-                    gooseMessage: "(goose sends the bytes as they are; PostgreSQL rejects invalid UTF-8)"))
+        guard !Self.isValidUTF8(contents) else { return nil }
+        return GooseParseError(
+            kind: .invalidEncoding, line: Self.lineOfFirstInvalidByte(contents), direction: .up,
+            message:
+                "the file is not valid UTF-8 (first bad byte on this line); it may be binary or in another encoding",
+            help: "convert it to UTF-8, e.g. iconv -f LATIN1 -t UTF-8",
+            gooseMessage: "(goose sends the bytes as they are; PostgreSQL rejects invalid UTF-8)")
+    }
+
+    /// Whether `bytes` are valid UTF-8, without building a string: ASCII runs are skipped eight bytes at a time.
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            let count = buffer.count
+            while index < count {
+                if index + 8 <= count,
+                    UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                        & 0x8080_8080_8080_8080 == 0
+                {
+                    index += 8
+                    continue
+                }
+                if buffer[index] < 0x80 {
+                    index += 1
+                    continue
+                }
+                // A non-ASCII run: let the standard library judge from here.
+                return String(validating: UnsafeBufferPointer(rebasing: buffer[index...]), as: UTF8.self) != nil
+            }
+            return true
         }
-        return .success(text)
     }
 
     /// The 1-based line of the first byte that is not valid UTF-8, in one pass.
@@ -89,44 +126,95 @@ public struct DirectorySource: MigrationSource {
     }
 
     public func sourceFiles() throws(MigrationSourceError) -> [SourceFile] {
-        let manager = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard manager.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+        var status = stat()
+        guard stat(directory, &status) == 0 else {
             throw MigrationSourceError(
                 path: directory,
                 reason:
                     "the directory does not exist; create it (skein create NAME makes the first migration) or pass --dir"
             )
         }
-        guard isDirectory.boolValue else {
+        guard status.st_mode & mode_t(S_IFMT) == mode_t(S_IFDIR) else {
             throw MigrationSourceError(
                 path: directory, reason: "this is a file, not a directory; pass the directory with --dir")
         }
-        let names: [String]
-        do {
-            names = try manager.contentsOfDirectory(atPath: directory)
-        } catch {
+        guard let directoryStream = opendir(directory) else {
             throw MigrationSourceError(
-                path: directory, reason: "the directory cannot be listed (\(Self.reason(error))); check its permissions"
-            )
+                path: directory,
+                reason: "the directory cannot be listed (\(String(cString: strerror(errno)))); check its permissions")
         }
-        var files: [SourceFile] = []
-        for name in names.sorted() where name.hasSuffix(".sql") || name.hasSuffix(".go") {
-            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            var isSubdirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isSubdirectory), !isSubdirectory.boolValue else {
-                continue
+        var names: [String] = []
+        while let entry = readdir(directoryStream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
-            guard let data = manager.contents(atPath: path) else {
+            if name.hasSuffix(".sql") || name.hasSuffix(".go") { names.append(name) }
+        }
+        defer { closedir(directoryStream) }
+        // Names are opened relative to the open directory: no path walk per file.
+        let directoryDescriptor = dirfd(directoryStream)
+        var files: [SourceFile] = []
+        files.reserveCapacity(names.count)
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        for name in names.sorted() {
+            let path = prefix + name
+            switch Self.read(name, in: directoryDescriptor) {
+            case .contents(let contents): files.append(SourceFile(path: path, contents: contents))
+            case .skipped: continue
+            case .unreadable:
                 throw MigrationSourceError(path: path, reason: "the file cannot be read; check its permissions")
             }
-            files.append(SourceFile(path: path, contents: Array(data)))
         }
         return files
     }
 
-    private static func reason(_ error: any Error) -> String {
-        (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+    private enum ReadOutcome {
+        case contents([UInt8])
+        /// A directory, or a name that does not resolve (a dangling link): not a file, as goose sees it.
+        case skipped
+        case unreadable
+    }
+
+    /// A whole file in one `open` and (usually) one `read` of its size.
+    private static func read(_ name: String, in directory: Int32) -> ReadOutcome {
+        let descriptor = openat(directory, name, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            var status = stat()
+            return fstatat(directory, name, &status, 0) == 0 && status.st_mode & mode_t(S_IFMT) != mode_t(S_IFDIR)
+                ? .unreadable : .skipped
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return .unreadable }
+        if status.st_mode & mode_t(S_IFMT) == mode_t(S_IFDIR) { return .skipped }
+        // One byte more than the size, so that one read also sees the end of the file.
+        var chunk = max(Int(status.st_size), 0) + 1
+        var contents: [UInt8] = []
+        while true {
+            var failed = false
+            let start = contents.count
+            contents.append(contentsOf: repeatElement(0, count: chunk))
+            var filled = start
+            contents.withUnsafeMutableBufferPointer { buffer in
+                while filled < buffer.count {
+                    let count = posixRead(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+                    if count > 0 {
+                        filled += count
+                    } else if count == 0 {
+                        break
+                    } else if errno != EINTR {
+                        failed = true
+                        break
+                    }
+                }
+            }
+            if failed { return .unreadable }
+            if filled < contents.count {
+                contents.removeSubrange(filled...)
+                return .contents(contents)
+            }
+            chunk = 64 * 1024  // the file grew while it was read
+        }
     }
 }
 

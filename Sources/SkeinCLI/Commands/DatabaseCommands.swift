@@ -75,6 +75,17 @@ struct DatabaseRun {
         }
     }
 
+    /// Several lines in one write (in goose mode, each with the log prefix).
+    func say(lines: [String]) {
+        guard !lines.isEmpty else { return }
+        switch style {
+        case .goose:
+            let prefix = Console.gooseLogPrefix()
+            Console.err(lines.map { prefix + $0 }.joined(separator: "\n"))
+        case .skein: Console.out(lines.joined(separator: "\n"))
+        }
+    }
+
     func warn(_ text: String) {
         switch style {
         case .goose: Console.gooseLog("skein: " + text)
@@ -490,8 +501,9 @@ struct StatusCommand: AsyncParsableCommand {
                 try Console.json(Report(migrations: Self.rows(report)))
                 return
             }
-            runner.say("    Applied At                  Migration")
-            runner.say("    =======================================")
+            // One write for the whole table (10,000 rows are 10,000 writes otherwise).
+            var lines = ["    Applied At                  Migration", "    ======================================="]
+            lines.reserveCapacity(report.entries.count + 2)
             let ansic = GoDurationFormat.ANSIC()
             for entry in report.entries {
                 guard let migration = entry.migration else { continue }
@@ -503,10 +515,11 @@ struct StatusCommand: AsyncParsableCommand {
                 } else {
                     appliedAt = entry.appliedAt.map(ansic.string) ?? "Pending"
                 }
-                runner.say(
-                    "    \(appliedAt.padding(toLength: max(24, appliedAt.count), withPad: " ", startingAt: 0)) -- \(migration.fileName)"
-                )
+                // appliedAt is ASCII: pad it to 24 columns.
+                let padding = String(repeating: " ", count: max(0, 24 - appliedAt.utf8.count))
+                lines.append("    \(appliedAt)\(padding) -- \(migration.fileName)")
             }
+            runner.say(lines: lines)
             for entry in report.entries {
                 if let dirty = entry.dirty {
                     runner.warn("\(dirty); settle it with `skein repair \(dirty.version) --applied|--rolled-back`")
@@ -584,7 +597,39 @@ enum GoDurationFormat {
             formatter.dateFormat = "EEE MMM d HH:mm:ss yyyy"
         }
 
-        func string(_ date: Date) -> String { GoDurationFormat.padDay(formatter.string(from: date)) }
+        func string(_ date: Date) -> String {
+            Self.format(date) ?? GoDurationFormat.padDay(formatter.string(from: date))
+        }
+
+        private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        private static let months = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+
+        /// The same text by arithmetic on the UTC calendar (days to civil date), for years 1000–9999; `nil`
+        /// outside them (the formatter handles those).
+        static func format(_ date: Date) -> String? {
+            let interval = date.timeIntervalSince1970.rounded(.down)
+            guard interval.isFinite, abs(interval) < 1e12 else { return nil }
+            let seconds = Int64(interval)
+            let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+            let secondOfDay = seconds - days * 86_400
+            let weekday = Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday (4)
+            // Howard Hinnant's civil_from_days.
+            let shifted = days + 719_468
+            let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+            let dayOfEra = shifted - era * 146_097
+            let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+            let monthIndex = (5 * dayOfYear + 2) / 153
+            let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+            let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+            let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+            guard (1000...9999).contains(year) else { return nil }
+            func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+            let time = "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))"
+            return "\(weekdays[weekday]) \(months[Int(month) - 1]) \(day < 10 ? " " : "")\(day) \(time) \(year)"
+        }
     }
 
     static func padDay(_ text: String) -> String {
