@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
-"""Runner benchmark: `skein up` of N generated goose migrations next to the raw psql floor (and dbmate when
-installed), in one run, on a throwaway PostgreSQL that Skein starts. Prints medians and ratios.
+"""Runner benchmark, in one run, side by side, on a throwaway PostgreSQL that Skein starts:
 
-    python3 bench/runner.py [-n 1000] [--runs 3] [--skein .build/release/skein]
+  - `skein up` of N generated goose migrations (with Skein's bookkeeping: checksum rows beside
+    goose_db_version) next to the raw psql floor, and `dbmate up` when dbmate is installed;
+  - one `skein down` and one `dbmate rollback` on the database with N applied migrations (each timing
+    re-applies the last migration first, so every down sees the same database);
+  - `skein status` with --status-n applied versions and as many files (rows inserted directly);
+  - the peak RSS of skein up, down and status.
 
-The workload comes from ../shared/bench/gen_migrations.py (seed 42). Each run uses new database names and
-all of them are dropped at the end (a large DROP DATABASE slows later DDL on these disks).
+    python3 bench/runner.py [-n 1000] [--runs 3] [--status-n 10000] [--timings 15] [--skein .build/release/skein]
+
+The workload comes from ../shared/bench/gen_migrations.py (seed 42). Single commands (down, rollback,
+status) are timed with hyperfine when it is installed, otherwise as the median of --timings runs. Peak RSS
+is the child's ru_maxrss from wait4. Each run uses new database names and all of them are dropped at the
+end (a large DROP DATABASE slows later DDL on these disks).
 """
-import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -16,16 +24,48 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
-def timed(cmd, env=None):
+def measured(cmd):
+    """Runs `cmd` once: (wall seconds, peak RSS in MiB) of that process alone."""
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    return time.perf_counter() - start
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({process.returncode}):\n{error}")
+    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def timed(cmd):
+    return measured(cmd)[0]
+
+
+def quoted(cmd):
+    return " ".join("'" + part.replace("'", "'\\''") + "'" for part in cmd)
+
+
+def median_of(cmd, prepare, timings, hyperfine):
+    """Median wall time of `cmd`, running `prepare` (not timed) before each timing."""
+    if hyperfine:
+        with tempfile.NamedTemporaryFile(suffix=".json") as export:
+            run([hyperfine, "-N", "--style", "none", "--warmup", "1", "--runs", str(timings), "--prepare",
+                 quoted(prepare), "--export-json", export.name, quoted(cmd)])
+            return statistics.median(json.load(open(export.name))["results"][0]["times"])
+    values = []
+    for _ in range(timings + 1):
+        run(prepare)
+        values.append(timed(cmd))
+    return statistics.median(values[1:])  # the first is a warm-up
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each `up` (median)")
+    parser.add_argument("--status-n", type=int, default=10000, help="applied versions for `skein status`")
+    parser.add_argument("--timings", type=int, default=15, help="timings of each single command (median)")
     parser.add_argument("--skein", default=os.path.join(ROOT, ".build/release/skein"))
     parser.add_argument("--shared", default=os.environ.get("SKEIN_SHARED_DIR", os.path.join(os.path.dirname(ROOT), "shared")))
     args = parser.parse_args()
@@ -33,46 +73,88 @@ def main():
     if not os.access(skein, os.X_OK):
         sys.exit(f"{skein} not found: build it with `swift build -c release --product skein`")
     work = tempfile.mkdtemp(prefix="skein-bench-")
-    run([sys.executable, os.path.join(args.shared, "bench/gen_migrations.py"), "-n", str(args.n), "--seed", "42",
-         "--out", work, "--format", "goose,floor,dbmate"])
+    generator = os.path.join(args.shared, "bench/gen_migrations.py")
+    run([sys.executable, generator, "-n", str(args.n), "--seed", "42", "--out", work, "--format", "goose,floor,dbmate"])
+    status_work = os.path.join(work, "status")
+    run([sys.executable, generator, "-n", str(args.status_n), "--seed", "42", "--out", status_work, "--format", "goose"])
+    goose_dir, dbmate_dir = os.path.join(work, "goose"), os.path.join(work, "dbmate")
     name = f"bench{os.getpid()}"
     url = run([skein, "sandbox", "start", "--name", name]).stdout.strip()
     base = url.rsplit("/", 1)[0]
     query = "?sslmode=disable"
     dbmate = shutil.which("dbmate")
+    hyperfine = shutil.which("hyperfine")
     databases = []
-    results = {"psql floor (one session, tx per file)": [], "skein up": [], "skein down (one, process included)": []}
+    floor_label, up_label = "psql floor (one session, tx per file)", "skein up"
+    dbmate_label = "dbmate up --no-dump-schema"
+    results = {floor_label: [], up_label: []}
     if dbmate:
-        results["dbmate up --no-dump-schema"] = []
+        results[dbmate_label] = []
+    rss = {}
+    singles = {}
+
+    def fresh(label):
+        db = f"{label}_{len(databases)}_{os.getpid()}"
+        run(["psql", "-X", "-q", "-d", url, "-c", f'CREATE DATABASE "{db}"'])
+        databases.append(db)
+        return f"{base}/{db}{query}"
+
     try:
+        skein_target = dbmate_target = None
         for i in range(args.runs):
-            def fresh(label):
-                db = f"{label}_{i}_{os.getpid()}"
-                run(["psql", "-X", "-q", "-d", url, "-c", f'CREATE DATABASE "{db}"'])
-                databases.append(db)
-                return f"{base}/{db}{query}"
             floor = fresh("floor")
-            results["psql floor (one session, tx per file)"].append(timed(
+            results[floor_label].append(timed(
                 ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", floor, "-f", os.path.join(work, "floor/floor_per_file.sql")]))
-            target = fresh("skein")
-            results["skein up"].append(timed([skein, "up", "--dir", os.path.join(work, "goose"), "--database-url", target]))
-            results["skein down (one, process included)"].append(timed(
-                [skein, "down", "--dir", os.path.join(work, "goose"), "--database-url", target]))
+            skein_target = fresh("skein")
+            elapsed, peak = measured([skein, "up", "--dir", goose_dir, "--database-url", skein_target])
+            results[up_label].append(elapsed)
+            rss["skein up"] = max(rss.get("skein up", 0), peak)
             if dbmate:
-                target = fresh("dbmate")
-                results["dbmate up --no-dump-schema"].append(timed(
-                    [dbmate, "--no-dump-schema", "--migrations-dir", os.path.join(work, "dbmate"), "-u", target, "up"]))
+                dbmate_target = fresh("dbmate")
+                results[dbmate_label].append(timed(
+                    [dbmate, "--no-dump-schema", "--migrations-dir", dbmate_dir, "-u", dbmate_target, "up"]))
+
+        # One down on N applied migrations; each timing first re-applies the migration it rolls back.
+        skein_down = [skein, "down", "--dir", goose_dir, "--database-url", skein_target]
+        skein_reup = [skein, "up", "--dir", goose_dir, "--database-url", skein_target]
+        singles["skein down (one, of %d applied)" % args.n] = median_of(skein_down, skein_reup, args.timings, hyperfine)
+        run(skein_reup)
+        rss["skein down"] = measured(skein_down)[1]
+        if dbmate:
+            dbmate_rollback = [dbmate, "--no-dump-schema", "--migrations-dir", dbmate_dir, "-u", dbmate_target, "rollback"]
+            dbmate_reup = [dbmate, "--no-dump-schema", "--migrations-dir", dbmate_dir, "-u", dbmate_target, "up"]
+            singles["dbmate rollback (one, of %d applied)" % args.n] = median_of(
+                dbmate_rollback, dbmate_reup, args.timings, hyperfine)
+
+        # status with many applied versions: goose's table created by skein, the rows inserted directly.
+        status_target = fresh("status")
+        status_dir = os.path.join(status_work, "goose")
+        skein_status = [skein, "status", "--dir", status_dir, "--database-url", status_target]
+        run(skein_status)
+        versions = sorted(int(f.split("_", 1)[0]) for f in os.listdir(status_dir) if f.endswith(".sql"))
+        rows = "".join(f"{v},t\n" for v in versions)
+        run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", status_target, "-c",
+             "COPY goose_db_version (version_id, is_applied) FROM STDIN WITH (FORMAT csv)"], input=rows)
+        singles["skein status (%d applied, %d files)" % (len(versions), len(versions))] = median_of(
+            skein_status, ["true"], args.timings, hyperfine)
+        rss["skein status (%d applied)" % len(versions)] = measured(skein_status)[1]
     finally:
         for db in databases:
             subprocess.run(["psql", "-X", "-q", "-d", url, "-c", f'DROP DATABASE IF EXISTS "{db}"'], stdout=subprocess.DEVNULL)
         subprocess.run([skein, "sandbox", "stop", "--name", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
-    floor = statistics.median(results["psql floor (one session, tx per file)"])
+    floor = statistics.median(results[floor_label])
     print(f"apply {args.n} generated migrations, median of {args.runs} runs, PostgreSQL from `skein sandbox`")
     for label, values in results.items():
         median = statistics.median(values)
-        ratio = "" if "down" in label else f"  {median / floor:5.2f}x floor"
-        print(f"  {label:40s} {median:8.3f} s{ratio}")
+        print(f"  {label:40s} {median:8.3f} s  {median / floor:5.2f}x floor")
+    how = f"hyperfine, median of {args.timings}" if hyperfine else f"median of {args.timings}"
+    print(f"single commands, process start included ({how})")
+    for label, value in singles.items():
+        print(f"  {label:40s} {value * 1000:8.1f} ms")
+    print("peak RSS (ru_maxrss)")
+    for label, value in rss.items():
+        print(f"  {label:40s} {value:8.1f} MiB")
 
 
 if __name__ == "__main__":
