@@ -200,13 +200,22 @@ private struct PlanBuilder {
     var currentVersion: Int64?
     var versionAfter: Int64?
 
+    /// The index of the first migration with each version (a lookup per applied version stays O(1)).
+    let firstIndexByVersion: [Int64: Int]
+
     init(command: MigrationCommand, migrations: [Migration], records: [VersionRecord]) {
         self.command = command
         self.migrations = migrations
         self.records = records
+        var firstIndexByVersion: [Int64: Int] = [:]
+        firstIndexByVersion.reserveCapacity(migrations.count)
+        for (index, migration) in migrations.enumerated() where firstIndexByVersion[migration.version] == nil {
+            firstIndexByVersion[migration.version] = index
+        }
+        self.firstIndexByVersion = firstIndexByVersion
     }
 
-    func file(for version: Int64) -> Migration? { migrations.first { $0.version == version } }
+    func file(for version: Int64) -> Migration? { firstIndexByVersion[version].map { migrations[$0] } }
 
     mutating func problem(
         _ severity: Severity, _ code: String, _ message: String, help: String? = nil, path: String? = nil

@@ -187,33 +187,34 @@ public struct DirectorySource: MigrationSource {
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { return .unreadable }
         if status.st_mode & mode_t(S_IFMT) == mode_t(S_IFDIR) { return .skipped }
-        // One byte more than the size, so that one read also sees the end of the file.
-        var chunk = max(Int(status.st_size), 0) + 1
-        var contents: [UInt8] = []
-        while true {
-            var failed = false
-            let start = contents.count
-            contents.append(contentsOf: repeatElement(0, count: chunk))
-            var filled = start
-            contents.withUnsafeMutableBufferPointer { buffer in
-                while filled < buffer.count {
-                    let count = posixRead(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-                    if count > 0 {
-                        filled += count
-                    } else if count == 0 {
-                        break
-                    } else if errno != EINTR {
-                        failed = true
-                        break
-                    }
+        // One byte more than the size, so that the reads also see the end of the file; no zero-filling.
+        let size = max(Int(status.st_size), 0)
+        var failed = false
+        var contents = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            count = 0
+            while count < buffer.count {
+                let read = posixRead(descriptor, buffer.baseAddress! + count, buffer.count - count)
+                if read > 0 {
+                    count += read
+                } else if read == 0 || errno != EINTR {
+                    failed = read < 0
+                    return
                 }
             }
-            if failed { return .unreadable }
-            if filled < contents.count {
-                contents.removeSubrange(filled...)
+        }
+        if failed { return .unreadable }
+        guard contents.count > size else { return .contents(contents) }
+        // The file grew while it was read: read on to its end.
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let read = chunk.withUnsafeMutableBytes { posixRead(descriptor, $0.baseAddress!, $0.count) }
+            if read > 0 {
+                contents += chunk[..<read]
+            } else if read == 0 {
                 return .contents(contents)
+            } else if errno != EINTR {
+                return .unreadable
             }
-            chunk = 64 * 1024  // the file grew while it was read
         }
     }
 }
