@@ -156,9 +156,12 @@ public struct DirectorySource: MigrationSource {
         var files: [SourceFile] = []
         files.reserveCapacity(names.count)
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        for name in names.sorted() {
+        names.sort()
+        // Read on all cores; the first unreadable file in name order is the error, as when reading in order.
+        let outcomes = ParallelMap.map(names) { Self.read($0, in: directoryDescriptor) }
+        for (name, outcome) in zip(names, outcomes) {
             let path = prefix + name
-            switch Self.read(name, in: directoryDescriptor) {
+            switch outcome {
             case .contents(let contents): files.append(SourceFile(path: path, contents: contents))
             case .skipped: continue
             case .unreadable:
@@ -168,7 +171,7 @@ public struct DirectorySource: MigrationSource {
         return files
     }
 
-    private enum ReadOutcome {
+    private enum ReadOutcome: Sendable {
         case contents([UInt8])
         /// A directory, or a name that does not resolve (a dangling link): not a file, as goose sees it.
         case skipped

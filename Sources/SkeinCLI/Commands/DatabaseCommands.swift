@@ -148,20 +148,41 @@ struct DatabaseRun {
             if case .some(let value) = try duration(options.warnAfter, flag: "warn-after") {
                 configuration.statements.warnAfter = value
             }
-            catalog = try MigrationCatalog(
-                source: DirectorySource(directory: settings.directory),
-                parser: GooseParser(environmentSubstitution: .enabled(environment)))
         } catch let exit as ExitCode {
             throw exit
         } catch {
             throw fail("\(error)")
         }
+        // Connect while the files are read and parsed (not with --ephemeral, whose cluster starts after). A
+        // problem with the files still wins: the connection is then dropped unused, and connection errors are
+        // reported only after the files are known good.
+        var connecting: Task<Connected, any Error>?
+        if !options.ephemeral,
+            let parsed = try? ConnectionString.parse(
+                Self.connectionString(explicit: options.databaseURL, environment: environment))
+        {
+            connecting = Task { try await Self.connect(parsed, environment: environment, logger: logger) }
+        }
+        do {
+            catalog = try MigrationCatalog(
+                source: DirectorySource(directory: settings.directory),
+                parser: GooseParser(environmentSubstitution: .enabled(environment)))
+        } catch {
+            connecting?.cancel()
+            throw fail("\(error)")
+        }
         if catalog.diagnostics.hasErrors {
+            connecting?.cancel()
             Console.report(catalog.diagnostics)
             throw fail("the migrations directory has errors (above); nothing was run")
         }
         var timeout: Duration?
-        if case .some(let value) = try duration(options.timeout, flag: "timeout") { timeout = value }
+        do {
+            if case .some(let value) = try duration(options.timeout, flag: "timeout") { timeout = value }
+        } catch {
+            connecting?.cancel()
+            throw error
+        }
         let migrator = Migrator(configuration: configuration)
         let migrations = catalog.migrations
         if options.ephemeral {
@@ -191,23 +212,50 @@ struct DatabaseRun {
         }
         try await connectAndRun(
             parsed, environment: environment, migrations: migrations, migrator: migrator, timeout: timeout,
-            logger: logger, body)
+            logger: logger, connecting: connecting, body)
     }
 
+    /// An open connection with what cancels its statements.
+    struct Connected: Sendable {
+        var connector: Connector
+        var connection: PostgresConnection
+        var canceller: BackendCanceller
+    }
+
+    private static func connect(_ string: ConnectionString, environment: [String: String], logger: Logger)
+        async throws -> Connected
+    {
+        let settings = try ConnectionSettings.resolve(
+            string, environment: environment, operatingSystemUser: Self.userName(),
+            homeDirectory: environment["HOME"], passwordFile: Self.readPrivateFile)
+        let connector = Connector(settings: settings)
+        let connection = try await connector.connect(logger: logger)
+        do {
+            let canceller = try await BackendCanceller(connector: connector, connection: connection, logger: logger)
+            return Connected(connector: connector, connection: connection, canceller: canceller)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// - Parameter connecting: a connection already under way to `string` (see ``withDatabase(_:)``).
     private func connectAndRun(
         _ string: ConnectionString, environment: [String: String], migrations: [Migration], migrator: Migrator,
-        timeout: Duration?, logger: Logger, _ body: @escaping @Sendable (Context) async throws -> Void
+        timeout: Duration?, logger: Logger, connecting: Task<Connected, any Error>? = nil,
+        _ body: @escaping @Sendable (Context) async throws -> Void
     ) async throws {
         let connector: Connector
         let connection: PostgresConnection
         let canceller: BackendCanceller
         do {
-            let settings = try ConnectionSettings.resolve(
-                string, environment: environment, operatingSystemUser: Self.userName(),
-                homeDirectory: environment["HOME"], passwordFile: Self.readPrivateFile)
-            connector = Connector(settings: settings)
-            connection = try await connector.connect(logger: logger)
-            canceller = try await BackendCanceller(connector: connector, connection: connection, logger: logger)
+            let connected =
+                if let connecting {
+                    try await connecting.value
+                } else {
+                    try await Self.connect(string, environment: environment, logger: logger)
+                }
+            (connector, connection, canceller) = (connected.connector, connected.connection, connected.canceller)
         } catch {
             throw fail("\(error)")
         }
