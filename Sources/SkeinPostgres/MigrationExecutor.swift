@@ -226,11 +226,15 @@ public struct MigrationExecutor: Sendable {
     }
 
     /// Runs every step; stops at the first failure (``MigrationFailure``) or before a Go migration.
-    public func execute(_ steps: [MigrationStep], on connection: PostgresConnection, logger: Logger) async throws
-        -> Report
-    {
+    /// - Parameter backendPID: the connection's backend pid when the caller knows it (for the lock-wait watch).
+    public func execute(
+        _ steps: [MigrationStep], on connection: PostgresConnection, backendPID: Int32? = nil, logger: Logger
+    ) async throws -> Report {
         var completed: [(step: MigrationStep, duration: Duration)] = []
-        let pid = sideChannel == nil || settings.warnAfter == nil ? nil : try await Self.backendPID(connection, logger)
+        var pid: Int32? = nil
+        if sideChannel != nil, settings.warnAfter != nil, !steps.isEmpty {
+            if let backendPID { pid = backendPID } else { pid = try await Self.backendPID(connection, logger) }
+        }
         for step in steps {
             guard step.migration.kind == .sql, case .success(let section) = step.migration.section(step.direction)
             else {

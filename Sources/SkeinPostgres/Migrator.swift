@@ -90,13 +90,14 @@ public struct Migrator: Sendable {
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection,
         sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
     ) async throws -> Outcome {
-        try await locked(connection, logger: logger) {
+        try await locked(connection, logger: logger) { backendPID in
             let plan = try await lockedPlan(command, migrations: migrations, on: connection, logger: logger)
             guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
             let executor = MigrationExecutor(
                 store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
                 observer: observer)
-            let report = try await executor.execute(plan.steps, on: connection, logger: logger)
+            let report = try await executor.execute(
+                plan.steps, on: connection, backendPID: backendPID, logger: logger)
             return Outcome(plan: plan, report: report)
         }
     }
@@ -121,14 +122,23 @@ public struct Migrator: Sendable {
     )
         async throws -> MigrationPlan
     {
+        guard configuration.versioning == .versioned else {
+            return planner.plan(command, migrations: migrations, history: .rows([]))
+        }
+        // One round trip tells whether goose's table and Skein's tables exist.
+        let presence = try await connection.query(
+            PostgresQuery(
+                unsafeSQL:
+                    "SELECT to_regclass('\(store.table.quoted.replacingOccurrences(of: "'", with: "''"))') IS NOT NULL, "
+                    + (tables?.existsSQL ?? "false")), logger: logger
+        ).collect().first?.decode((Bool, Bool).self)
         if let tables {
             let state = try await tables.ensure(
-                on: connection, skeinVersion: configuration.skeinVersion, logger: logger)
+                on: connection, exists: presence?.1, skeinVersion: configuration.skeinVersion, logger: logger)
             guard state.dirty.isEmpty else { throw Self.dirtyError(state.dirty) }
         }
-        let history: VersionHistory =
-            configuration.versioning == .versioned
-            ? .rows(try await store.ensuredRecords(on: connection, logger: logger)) : .rows([])
+        let history: VersionHistory = .rows(
+            try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger))
         return planner.plan(command, migrations: migrations, history: history)
     }
 
@@ -209,7 +219,7 @@ public struct Migrator: Sendable {
                 .invalidConfiguration, "repair needs Skein's tables, which -no-versioning does not keep",
                 help: "run repair without -no-versioning")
         }
-        return try await locked(connection, logger: logger) {
+        return try await locked(connection, logger: logger) { _ in
             let state = try await tables.ensure(
                 on: connection, skeinVersion: configuration.skeinVersion, logger: logger)
             guard let dirty = state.dirty.first(where: { $0.version == version }) else {
@@ -264,13 +274,14 @@ public struct Migrator: Sendable {
 
     // MARK: - Lock
 
-    /// Runs `body` holding the advisory lock (when configured), releasing it afterwards.
+    /// Runs `body` holding the advisory lock (when configured), releasing it afterwards; `body` gets the
+    /// connection's backend pid when taking the lock read it.
     func locked<Result: Sendable>(
-        _ connection: PostgresConnection, logger: Logger, _ body: () async throws -> Result
+        _ connection: PostgresConnection, logger: Logger, _ body: (Int32?) async throws -> Result
     ) async throws -> Result {
-        try await lock(connection, logger: logger)
+        let backendPID = try await lock(connection, logger: logger)
         do {
-            let result = try await body()
+            let result = try await body(backendPID)
             try await unlock(connection, logger: logger)
             return result
         } catch {
@@ -279,17 +290,15 @@ public struct Migrator: Sendable {
         }
     }
 
-    private func lock(_ connection: PostgresConnection, logger: Logger) async throws {
-        guard let id = configuration.lockID else { return }
+    private func lock(_ connection: PostgresConnection, logger: Logger) async throws -> Int32? {
+        guard let id = configuration.lockID else { return nil }
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + configuration.lockWait
         while true {
-            if try await connection.query("SELECT pg_try_advisory_lock(\(id))", logger: logger).decodeFirst(Bool.self)
-                == true
-            {
-                return
-            }
+            let row = try await connection.query("SELECT pg_try_advisory_lock(\(id)), pg_backend_pid()", logger: logger)
+                .collect().first?.decode((Bool, Int32).self)
+            if let row, row.0 { return row.1 }
             let holder = try await lockHolder(id, on: connection, logger: logger)
             logger.info("waiting for the migration lock", metadata: ["lock.holder": "\(holder ?? "unknown")"])
             guard clock.now + configuration.lockRetryInterval <= deadline else {

@@ -37,6 +37,9 @@ public struct SkeinTables: Sendable {
     var applied: String { name("applied") }
     var audit: String { name("audit") }
 
+    /// A boolean expression: whether the tables exist.
+    var existsSQL: String { "to_regclass('\(meta.replacingOccurrences(of: "'", with: "''"))') IS NOT NULL" }
+
     /// PostgreSQL truncates identifiers to 63 bytes; a longer name would silently collide.
     func checkNameLength() throws(RunnerError) {
         let longest = versionTable.table + "_skein_progress"
@@ -119,11 +122,15 @@ public struct SkeinTables: Sendable {
     }
 
     /// Reads the tables' state without changing anything.
-    public func state(on connection: PostgresConnection, logger: Logger) async throws -> State {
-        let exists = try await connection.query(
-            "SELECT to_regclass(\(meta))::text IS NOT NULL", logger: logger
-        ).decodeFirst(Bool.self)
-        guard exists == true else { return State(schemaVersion: 0, dirty: []) }
+    /// - Parameter exists: whether the tables exist, when the caller already knows (saves a round trip).
+    public func state(on connection: PostgresConnection, exists: Bool? = nil, logger: Logger) async throws -> State {
+        var present = exists
+        if present == nil {
+            present = try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT \(existsSQL)"), logger: logger
+            ).decodeFirst(Bool.self)
+        }
+        guard present == true else { return State(schemaVersion: 0, dirty: []) }
         var version = 0
         var dirty: [DirtyMigration] = []
         let rows = try await connection.query(
@@ -154,9 +161,11 @@ public struct SkeinTables: Sendable {
     /// lock: upgrades are not safe against a concurrent Skein.
     /// - Throws: ``RunnerError`` `.newerSchema` when a newer Skein wrote them, `.missingPrivilege` when the role
     ///   cannot create tables there.
-    public func ensure(on connection: PostgresConnection, skeinVersion: String, logger: Logger) async throws -> State {
+    public func ensure(
+        on connection: PostgresConnection, exists: Bool? = nil, skeinVersion: String, logger: Logger
+    ) async throws -> State {
         try checkNameLength()
-        var state = try await state(on: connection, logger: logger)
+        var state = try await state(on: connection, exists: exists, logger: logger)
         guard state.schemaVersion <= Self.schemaVersion else {
             throw RunnerError(
                 .newerSchema,

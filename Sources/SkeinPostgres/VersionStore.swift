@@ -39,8 +39,13 @@ public struct VersionStore: Sendable {
 
     /// The table's rows, creating the table with goose's version-0 row first when it is missing (what goose's
     /// `EnsureDBVersion` does): one existence check, then the rows.
-    public func ensuredRecords(on connection: PostgresConnection, logger: Logger) async throws -> [VersionRecord] {
-        if try await !exists(on: connection, logger: logger) { try await create(on: connection, logger: logger) }
+    /// - Parameter exists: whether the table exists, when the caller already knows (saves a round trip).
+    public func ensuredRecords(on connection: PostgresConnection, exists: Bool? = nil, logger: Logger) async throws
+        -> [VersionRecord]
+    {
+        let present: Bool
+        if let exists { present = exists } else { present = try await self.exists(on: connection, logger: logger) }
+        if !present { try await create(on: connection, logger: logger) }
         return try await records(on: connection, logger: logger)
     }
 

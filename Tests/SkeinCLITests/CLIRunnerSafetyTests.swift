@@ -60,13 +60,47 @@ extension SkeinBinary {
     }
 }
 
+/// Holds an advisory lock that a migration statement (`SELECT pg_advisory_lock(<key>)`) waits for, so a test can
+/// act while that statement is running, with no timing window.
+struct Barrier {
+    static let key: Int64 = 424_242
+    static let statement = "SELECT pg_advisory_lock(424242)"
+    let connection: PostgresConnection
+    let database: DatabaseURL
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    init(on database: DatabaseURL) async throws {
+        self.database = database
+        connection = try await PostgresConnection.connect(
+            configuration: try database.connectionConfiguration(), id: 7, logger: logger)
+        _ = try await connection.query("SELECT pg_advisory_lock(424242)", logger: logger).collect()
+    }
+
+    /// Waits until a session of this database waits for the barrier.
+    func waitForWaiter() async throws -> Bool {
+        try await eventually(.seconds(120)) {
+            try await scalar(
+                "SELECT count(*)::text FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted AND l.objid = 424242",
+                on: database) == "1"
+        }
+    }
+
+    /// Releases the barrier (a query on a connection the server has closed would never return: skip it then).
+    func release() async throws {
+        if !connection.isClosed {
+            _ = try await connection.query("SELECT pg_advisory_unlock(424242)", logger: logger).collect()
+        }
+        try await connection.close()
+    }
+}
+
 /// Waits until `condition` holds, polling (bounded; the test fails after `limit`).
 func eventually(_ limit: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + limit
     while clock.now < deadline {
         if try await condition() { return true }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Task.sleep(for: .milliseconds(100))
     }
     return false
 }
@@ -207,19 +241,16 @@ struct CLIRunnerSafetyTests {
         try dir.write("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
         try dir.write(
             "00002_b.sql",
-            "-- +goose Up\nCREATE TABLE b (id int);\nSELECT pg_sleep(8);\n-- +goose Down\nDROP TABLE b;\n")
+            "-- +goose Up\nCREATE TABLE b (id int);\n\(Barrier.statement);\n-- +goose Down\nDROP TABLE b;\n")
         let args = ["up", "--dir", dir.path, "--database-url", database.text]
+        let barrier = try await Barrier(on: database)
         let (process, log) = try SkeinBinary.start(args)
         defer { try? FileManager.default.removeItem(at: log) }
-        #expect(
-            try await eventually {
-                try await scalar(
-                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(8)%'",
-                    on: database)
-                    == "1"
-            })
+        #expect(try await barrier.waitForWaiter())
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        // The orphaned backend finishes its statement once the barrier goes, then finds its client gone.
+        try await barrier.release()
         #expect(process.terminationReason == .uncaughtSignal)
 
         // The orphaned backend still holds the migration lock until its statement ends; the rerun waits for it.
@@ -240,20 +271,17 @@ struct CLIRunnerSafetyTests {
         defer { dir.delete() }
         try dir.write(
             "00001_a.sql",
-            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE a (id int);\nSELECT pg_sleep(8);\nCREATE TABLE z (id int);\n-- +goose Down\nDROP TABLE a;\n"
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE a (id int);\n\(Barrier.statement);\nCREATE TABLE z (id int);\n-- +goose Down\nDROP TABLE a;\n"
         )
         let args = ["--dir", dir.path, "--database-url", database.text]
+        let barrier = try await Barrier(on: database)
         let (process, log) = try SkeinBinary.start(["up"] + args)
         defer { try? FileManager.default.removeItem(at: log) }
-        #expect(
-            try await eventually {
-                try await scalar(
-                    "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(8)%'",
-                    on: database)
-                    == "1"
-            })
+        #expect(try await barrier.waitForWaiter())
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        // The orphaned backend finishes its statement once the barrier goes, then finds its client gone.
+        try await barrier.release()
         let rerun = try SkeinBinary.run(["up"] + args)
         #expect(rerun.status == 1)
         #expect(

@@ -65,20 +65,17 @@ struct CLIServerTests {
         try dir.write("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
         try dir.write(
             "00002_b.sql",
-            "-- +goose Up\nCREATE TABLE b (id int);\nSELECT pg_sleep(5);\n-- +goose Down\nDROP TABLE b;\n")
+            "-- +goose Up\nCREATE TABLE b (id int);\n\(Barrier.statement);\n-- +goose Down\nDROP TABLE b;\n")
         try await withCluster { cluster in
             let url = try DatabaseURL(parsing: cluster.url)
+            let barrier = try await Barrier(on: url)
             let (process, log) = try SkeinBinary.start(["up", "--dir", dir.path, "--database-url", cluster.url])
             defer { try? FileManager.default.removeItem(at: log) }
-            #expect(
-                try await eventually {
-                    try await scalar(
-                        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%'", on: url)
-                        == "1"
-                })
+            #expect(try await barrier.waitForWaiter())
             cluster.portSelection = .fixed(cluster.port)
             try await cluster.stop(mode: .fast, logger: logger)
             try await cluster.start(logger: logger)
+            try? await barrier.release()
             process.waitUntilExit()
             let output = try String(contentsOf: log, encoding: .utf8)
             #expect(process.terminationStatus == 1)
