@@ -14,7 +14,10 @@ echo
 echo "== skein inspect $DIR/20240918150000_add_role_to_users.sql"
 $SKEIN inspect "$DIR/20240918150000_add_role_to_users.sql"
 echo
-echo "== skein sandbox start --name quickstart (a throwaway PostgreSQL)"
+echo "== skein up --ephemeral --dir $DIR   (one command: a throwaway PostgreSQL, migrated, then removed)"
+$SKEIN up --ephemeral --dir "$DIR"
+echo
+echo "== skein sandbox start --name quickstart (a throwaway PostgreSQL that stays until stopped)"
 URL=$($SKEIN sandbox start --name quickstart)
 trap '$SKEIN sandbox stop --name quickstart >/dev/null' EXIT
 echo "$URL"
@@ -22,9 +25,10 @@ echo
 echo "== skein -dir $DIR postgres \$URL up      (goose's own command line)"
 $SKEIN -dir "$DIR" postgres "$URL" up
 echo
-echo "== skein status / down / up               (Skein's command line)"
+echo "== skein status / down / status / up      (Skein's command line)"
 $SKEIN status --dir "$DIR" --database-url "$URL"
 $SKEIN down --dir "$DIR" --database-url "$URL"
+$SKEIN status --dir "$DIR" --database-url "$URL"
 $SKEIN up --dir "$DIR" --database-url "$URL"
 echo
 echo "The sandbox is removed on exit; keep one with: skein sandbox start && eval \"\$(skein sandbox env)\""

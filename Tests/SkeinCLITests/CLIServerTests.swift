@@ -165,3 +165,18 @@ struct CLIServerTests {
         }
     }
 }
+
+@Suite("skein binary: --ephemeral", .requiresPostgreSQL)
+struct CLIEphemeralTests {
+    @Test("up --ephemeral migrates a throwaway PostgreSQL with no database configured")
+    func ephemeral() throws {
+        let dir = CLIRunnerTests.root.appendingPathComponent("examples/agentflow/migrations").path
+        let result = try SkeinBinary.run(
+            ["up", "--ephemeral", "--dir", dir],
+            environment: ["DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "PGHOST": "/nonexistent"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("a throwaway PostgreSQL for this run"))
+        #expect(result.stdout.contains("OK   20240101120000_initial_schema.sql"))
+        #expect(result.stdout.contains("goose: successfully migrated database to version: 20240918150000"))
+    }
+}
