@@ -3,7 +3,7 @@ public import PostgresNIO
 
 /// PostgresNIO sends no cancel request, so Skein cancels a running statement itself: from a second,
 /// short-lived connection, `pg_cancel_backend(pid)` of the migration connection's backend. Used for goose's
-/// `-timeout`, Ctrl-C, and lock-wait expiry, so nothing keeps running on the server holding locks.
+/// `-timeout` and Ctrl-C, so nothing keeps running on the server holding locks.
 public struct BackendCanceller: Sendable {
     public var connector: Connector
     public var backendPID: Int32

@@ -340,9 +340,14 @@ private struct StepRun {
             }
         }
         let count = section.statements.count
+        // Whether a progress row exists, so a failure can truthfully say the migration is recorded as dirty.
+        var progressRecorded = false
         for (offset, statement) in section.statements.enumerated() {
             do {
-                if let tables { try await markProgress(tables, index: offset + 1, of: count, line: statement.line) }
+                if let tables {
+                    try await markProgress(tables, index: offset + 1, of: count, line: statement.line)
+                    progressRecorded = true
+                }
                 try await sendStatement(statement, wrap: true)
             } catch {
                 let failure = MigrationExecutor.failure(error, line: statement.line)
@@ -352,7 +357,7 @@ private struct StepRun {
                     if failure.isServerError && offset == 0 {
                         try? await clearProgress(tables)
                     } else {
-                        dirty = true
+                        dirty = progressRecorded
                         if failure.isServerError { try? await markFailed(tables, failure) }
                     }
                 }
@@ -365,9 +370,15 @@ private struct StepRun {
         do {
             try await record(finishing: true)
         } catch {
-            throw MigrationExecutor.StepFailure(
-                statement: MigrationExecutor.failure(error, line: nil), statementsCompleted: count,
-                leftDirty: tables != nil)
+            let failure = MigrationExecutor.failure(error, line: nil)
+            var dirty = false
+            if let tables, count > 0 {
+                // Every statement ran; say so in the progress row, so the dirty state is described truthfully.
+                try? await markProgress(tables, index: count + 1, of: count, line: 0, afterFailure: true)
+                if failure.isServerError { try? await markFailed(tables, failure) }
+                dirty = progressRecorded
+            }
+            throw MigrationExecutor.StepFailure(statement: failure, statementsCompleted: count, leftDirty: dirty)
         }
     }
 
@@ -394,7 +405,10 @@ private struct StepRun {
         .collect()
     }
 
-    func markProgress(_ tables: SkeinTables, index: Int, of count: Int, line: Int) async throws {
+    /// - Parameter afterFailure: send it as a clean-up statement (it must not hang on a closed connection).
+    func markProgress(_ tables: SkeinTables, index: Int, of count: Int, line: Int, afterFailure: Bool = false)
+        async throws
+    {
         var binds = PostgresBindings()
         binds.append(step.migration.version)
         binds.append(step.migration.fileName)
@@ -402,8 +416,12 @@ private struct StepRun {
         binds.append(index)
         binds.append(count)
         binds.append(line)
-        _ = try await connection.query(PostgresQuery(unsafeSQL: tables.markProgressSQL, binds: binds), logger: logger)
-            .collect()
+        let query = PostgresQuery(unsafeSQL: tables.markProgressSQL, binds: binds)
+        if afterFailure {
+            try await connection.sendCleanup(query, logger: logger)
+        } else {
+            _ = try await connection.query(query, logger: logger).collect()
+        }
     }
 
     func markFailed(_ tables: SkeinTables, _ failure: MigrationExecutor.StatementFailure) async throws {

@@ -69,7 +69,7 @@ public struct Migrator: Sendable {
         public var description: String {
             "another migration run holds the migration lock"
                 + (holder.map { " (\($0))" } ?? "")
-                + "; gave up after \(waited.components.seconds) s. Wait for it to finish, or stop it; use --lock-wait to wait longer, and --no-lock only if you are sure nothing else migrates"
+                + "; gave up after \(waited.components.seconds) s. Wait for it to finish, or stop it; wait longer (--lock-wait, Configuration.lockWait), and turn the lock off (--no-lock) only if you are sure nothing else migrates"
         }
     }
 
@@ -216,8 +216,9 @@ public struct Migrator: Sendable {
     ) async throws -> DirtyMigration {
         guard let tables else {
             throw RunnerError(
-                .invalidConfiguration, "repair needs Skein's tables, which -no-versioning does not keep",
-                help: "run repair without -no-versioning")
+                .invalidConfiguration,
+                "repair needs Skein's tables, which are not kept with -no-versioning or Configuration.bookkeeping = .gooseOnly",
+                help: "run repair with the version table and Skein's tables on")
         }
         return try await locked(connection, logger: logger) { _ in
             let state = try await tables.ensure(
@@ -301,10 +302,9 @@ public struct Migrator: Sendable {
             if let row, row.0 { return row.1 }
             let holder = try await lockHolder(id, on: connection, logger: logger)
             logger.info("waiting for the migration lock", metadata: ["lock.holder": "\(holder ?? "unknown")"])
-            guard clock.now + configuration.lockRetryInterval <= deadline else {
-                throw LockTimeout(holder: holder, waited: clock.now - start)
-            }
-            try await Task.sleep(for: configuration.lockRetryInterval)
+            let remaining = deadline - clock.now
+            guard remaining > .zero else { throw LockTimeout(holder: holder, waited: clock.now - start) }
+            try await Task.sleep(for: min(configuration.lockRetryInterval, remaining))
         }
     }
 

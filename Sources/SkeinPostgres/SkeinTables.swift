@@ -196,12 +196,14 @@ public struct SkeinTables: Sendable {
     /// A role that may not create tables here gets the grant it needs.
     func privilegeError(_ error: any Error) -> RunnerError? {
         guard let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "42501" else { return nil }
-        let schema = versionTable.schema.map(VersionTableName.quoteIdentifier) ?? "the search path's first schema"
+        let schema = versionTable.schema.map(VersionTableName.quoteIdentifier)
         return RunnerError(
             .missingPrivilege,
             "Skein cannot create its tables beside \(versionTable): \(psql.serverInfo?[.message] ?? "permission denied") (SQLSTATE 42501)",
-            help:
-                "grant the migration role CREATE on the schema (GRANT CREATE ON SCHEMA \(versionTable.schema.map(VersionTableName.quoteIdentifier) ?? "public") TO <role>; PostgreSQL 15 removed it from PUBLIC on public), or use -table with a schema the role owns (\(schema))"
+            help: schema.map {
+                "grant the migration role CREATE on that schema: GRANT CREATE ON SCHEMA \($0) TO <role>"
+            }
+                ?? "grant the migration role CREATE on the first schema of its search_path (usually public; PostgreSQL 15 removed CREATE on public from PUBLIC): GRANT CREATE ON SCHEMA public TO <role>; or name a schema the role owns with -table schema.goose_db_version"
         )
     }
 
@@ -284,6 +286,11 @@ public struct DirtyMigration: Sendable, Hashable, CustomStringConvertible {
     public var failedMessage: String?
 
     public var description: String {
+        if statementIndex > statementCount {
+            return
+                "\(file) (\(direction), NO TRANSACTION) is dirty: all \(statementCount) statements completed, but recording the version failed"
+                + (failedMessage.map { ": \($0)" } ?? " (process killed or connection lost)")
+        }
         let ran =
             statementIndex <= 1
             ? "no statement before it completed"

@@ -294,8 +294,11 @@ struct DatabaseRun {
 
     struct TimedOut: Error, CustomStringConvertible {
         var limit: Duration
+        /// What the cancelled run reported (which migration, what ran, whether it is dirty).
+        var cause: (any Error)?
         var description: String {
-            "context deadline exceeded: the run took longer than --timeout (\(limit)); the running statement was cancelled on the server and its migration rolled back"
+            "context deadline exceeded: the run took longer than --timeout (\(GoDurationFormat.string(limit))); the running statement was cancelled on the server"
+                + (cause.map { ".\n\($0)" } ?? "")
         }
     }
 
@@ -327,10 +330,10 @@ struct DatabaseRun {
                         await canceller.cancel(logger: logger)
                     }
                 } catch {
-                    if timedOut, let limit { throw TimedOut(limit: limit) }
+                    if timedOut, let limit { throw TimedOut(limit: limit, cause: error) }
                     throw error
                 }
-                if timedOut, let limit { throw TimedOut(limit: limit) }
+                if timedOut, let limit { throw TimedOut(limit: limit, cause: nil) }
             }
         } onCancel: {
             Task { await canceller.cancel(logger: logger) }
