@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import PostgresNIO
 public import SkeinCore
+import Synchronization
 
 /// A server error mapped to the migration file: which statement, where, and PostgreSQL's own words.
 public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
@@ -230,11 +231,33 @@ public struct MigrationExecutor: Sendable {
     public func execute(
         _ steps: [MigrationStep], on connection: PostgresConnection, backendPID: Int32? = nil, logger: Logger
     ) async throws -> Report {
-        var completed: [(step: MigrationStep, duration: Duration)] = []
-        var pid: Int32? = nil
-        if sideChannel != nil, settings.warnAfter != nil, !steps.isEmpty {
-            if let backendPID { pid = backendPID } else { pid = try await Self.backendPID(connection, logger) }
+        guard let side = sideChannel, let warnAfter = settings.warnAfter, !steps.isEmpty else {
+            return try await run(steps, on: connection, watch: nil, logger: logger)
         }
+        let pid: Int32
+        if let backendPID { pid = backendPID } else { pid = try await Self.backendPID(connection, logger) }
+        let watch = StatementWatch()
+        // One watcher for the whole run: it wakes a few times per warnAfter and reports a statement that has been
+        // running longer, with who blocks it (no task per statement on the hot path).
+        return try await withThrowingTaskGroup(of: Report?.self) { group in
+            group.addTask { [observer] in
+                try await watch.watch(
+                    every: warnAfter, side: side, pid: pid, logger: logger, observer: observer)
+                return nil
+            }
+            group.addTask { try await run(steps, on: connection, watch: watch, logger: logger) }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let report = result { return report }
+            }
+            return Report(completed: [])
+        }
+    }
+
+    private func run(
+        _ steps: [MigrationStep], on connection: PostgresConnection, watch: StatementWatch?, logger: Logger
+    ) async throws -> Report {
+        var completed: [(step: MigrationStep, duration: Duration)] = []
         for step in steps {
             guard step.migration.kind == .sql, case .success(let section) = step.migration.section(step.direction)
             else {
@@ -246,7 +269,7 @@ public struct MigrationExecutor: Sendable {
             }
             let clock = ContinuousClock()
             let started = clock.now
-            let run = StepRun(executor: self, step: step, connection: connection, backendPID: pid, logger: logger)
+            let run = StepRun(executor: self, step: step, connection: connection, watch: watch, logger: logger)
             do {
                 if section.transactionMode.isTransactional {
                     try await run.transactional(section)
@@ -312,7 +335,7 @@ private struct StepRun {
     var executor: MigrationExecutor
     var step: MigrationStep
     var connection: PostgresConnection
-    var backendPID: Int32?
+    var watch: StatementWatch?
     var logger: Logger
 
     var tables: SkeinTables? { step.recording == .record ? executor.tables : nil }
@@ -458,48 +481,60 @@ private struct StepRun {
     }
 
     func send(_ sql: String, line: Int?, watched: Bool = false) async throws {
+        let watch = watched ? self.watch : nil
+        if let watch, let line { watch.begin(step, line: line) }
+        defer { watch?.end() }
         do {
-            if watched, let warnAfter = executor.settings.warnAfter, let side = executor.sideChannel,
-                let backendPID, let line
-            {
-                try await sendWatched(sql, warnAfter: warnAfter, side: side, pid: backendPID, line: line)
-            } else {
-                _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
-            }
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
         } catch {
             throw MigrationExecutor.failure(error, line: line)
         }
     }
+}
 
-    /// Sends `sql`; every `warnAfter` while it runs, reports who blocks it.
-    private func sendWatched(_ sql: String, warnAfter: Duration, side: SideChannel, pid: Int32, line: Int)
-        async throws
-    {
-        let connection = connection
-        let logger = logger
-        let step = step
-        let observer = executor.observer
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+/// The statement running now, shared with the run's one watcher.
+final class StatementWatch: Sendable {
+    private struct Running {
+        var step: MigrationStep
+        var line: Int
+        var started: ContinuousClock.Instant
+        var reported: ContinuousClock.Instant?
+    }
+
+    private let running = Mutex<Running?>(nil)
+
+    func begin(_ step: MigrationStep, line: Int) {
+        running.withLock { $0 = Running(step: step, line: line, started: .now, reported: nil) }
+    }
+
+    func end() { running.withLock { $0 = nil } }
+
+    /// Until cancelled: every `interval / 4`, a statement running `interval` or longer (and not reported for
+    /// `interval`) is reported with the sessions blocking it.
+    func watch(
+        every interval: Duration, side: SideChannel, pid: Int32, logger: Logger,
+        observer: (@Sendable (MigrationEvent) -> Void)?
+    ) async throws {
+        while true {
+            try await Task.sleep(for: interval / 4)
+            let now = ContinuousClock.now
+            let due: (MigrationStep, Int, Duration)? = running.withLock { current in
+                guard var value = current, now - value.started >= interval,
+                    value.reported.map({ now - $0 >= interval }) ?? true
+                else { return nil }
+                value.reported = now
+                current = value
+                return (value.step, value.line, now - value.started)
             }
-            group.addTask {
-                var waited = Duration.zero
-                while true {
-                    try await Task.sleep(for: warnAfter)
-                    waited += warnAfter
-                    let blockers = (try? await side.blockers(of: pid, logger: logger)) ?? []
-                    logger.warning(
-                        "statement still running",
-                        metadata: [
-                            "migration.version": "\(step.migration.version)", "line": "\(line)",
-                            "blockers": "\(blockers.map(\.pid))",
-                        ])
-                    observer?(.waiting(step, line: line, waited: waited, blockers: blockers))
-                }
-            }
-            try await group.next()
-            group.cancelAll()
+            guard let (step, line, waited) = due else { continue }
+            let blockers = (try? await side.blockers(of: pid, logger: logger)) ?? []
+            logger.warning(
+                "statement still running",
+                metadata: [
+                    "migration.version": "\(step.migration.version)", "line": "\(line)",
+                    "blockers": "\(blockers.map(\.pid))",
+                ])
+            observer?(.waiting(step, line: line, waited: waited, blockers: blockers))
         }
     }
 }
