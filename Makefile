@@ -20,7 +20,7 @@ migrate-create:
 	$(SKEIN) create $(NAME) sql --dir $(MIGRATIONS_DIR)
 
 build:
-	swift build -c release --product skein
+	swift build -c release --product skein --static-swift-stdlib
 
 test:
 	scripts/test.sh

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-swift build -c release --product skein
+swift build -c release --product skein --static-swift-stdlib
 SKEIN=.build/release/skein
 DIR=examples/agentflow/migrations
 
