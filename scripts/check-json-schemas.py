@@ -268,17 +268,47 @@ def check_config(validator, tmp):
     expect_invalid(validator, ["migrations-dir", "migrations"], "a list instead of a mapping")
 
 
+# ---------------------------------------------------------------- status
+
+def check_status(validator, tmp):
+    """status --format json on a real (sandbox) database: applied, dirty, pending and go-migration rows."""
+    migrations = tmp / "status-migrations"
+    migrations.mkdir()
+    (migrations / "00001_a.sql").write_text("-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
+    (migrations / "00002_b.sql").write_text(
+        "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE b (id int);\nSELECT 1/0;\n-- +goose Down\nDROP TABLE b;\n")
+    (migrations / "00003_c.sql").write_text("-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n")
+    (migrations / "00004_d.go").write_text("package migrations\n")
+    name = f"schemas{os.getpid()}"
+    url = run(["sandbox", "start", "--name", name], 0, "sandbox start").stdout.strip()
+    try:
+        run(["up", "--dir", str(migrations), "--database-url", url], 1, "up leaving 00002 dirty")
+        result = run(["status", "--format", "json", "--dir", str(migrations), "--database-url", url], 0, "status")
+        report = parse_json(result.stdout, "status --format json")
+        expect_valid(validator, report, "status --format json")
+        states = [row["state"] for row in report["migrations"]]
+        if states != ["applied", "dirty", "pending", "go-migration"]:
+            fail(f"status states: {states}")
+        passed()
+        expect_invalid(validator, {"schemaVersion": 1, "migrations": [{"version": 1, "state": "bogus"}]},
+                       "a status row with an unknown state")
+    finally:
+        subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
+
+
 def main():
     if not (BINARY.exists() and os.access(BINARY, os.X_OK)):
         fail(f"{BINARY} is not an executable; build it with `swift build` or set SKEIN_BINARY")
     inspect = load_validator("inspect.schema.json")
     validate = load_validator("validate.schema.json")
     config = load_validator("skein.schema.json")
+    status = load_validator("status.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
         check_inspect(inspect, tmp)
         check_validate(validate, tmp)
         check_config(config, tmp)
+        check_status(status, tmp)
     print(f"json schemas: {checks} checks passed")
 
 

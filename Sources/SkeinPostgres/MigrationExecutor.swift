@@ -171,27 +171,12 @@ public struct SideChannel: Sendable {
         }
         return collected.values
     }
-
-    /// Cancels whatever `pid` runs (PostgresNIO sends no cancel request); whether PostgreSQL accepted it.
-    @discardableResult
-    func cancel(_ pid: Int32, logger: Logger) async -> Bool {
-        let accepted = BlockerBox()
-        try? await borrow(logger) { connection in
-            for try await value in try await connection.query("SELECT pg_cancel_backend(\(pid))", logger: logger)
-                .decode(Bool.self) where value
-            {
-                accepted.append(BlockingSession(pid: pid, user: "", application: "", state: "", age: .zero, query: ""))
-            }
-        }
-        return !accepted.values.isEmpty
-    }
 }
 
-private final class BlockerBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [BlockingSession] = []
-    func append(_ value: BlockingSession) { lock.withLock { stored.append(value) } }
-    var values: [BlockingSession] { lock.withLock { stored } }
+private final class BlockerBox: Sendable {
+    private let stored = Mutex<[BlockingSession]>([])
+    func append(_ value: BlockingSession) { stored.withLock { $0.append(value) } }
+    var values: [BlockingSession] { stored.withLock { $0 } }
 }
 
 /// Runs a plan's steps on one held connection, goose's way: each migration's statements and its version row

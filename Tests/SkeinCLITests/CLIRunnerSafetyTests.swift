@@ -321,6 +321,24 @@ struct CLIRunnerSafetyTests {
         #expect(after.status == 0)
     }
 
+    @Test("--statement-timeout applies in a transaction and, set for the session, in a NO TRANSACTION file")
+    func statementTimeout() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("00001_a.sql", "-- +goose Up\nSELECT pg_sleep(3);\n-- +goose Down\nSELECT 1;\n")
+        let args = ["up", "--dir", dir.path, "--database-url", database.text, "--statement-timeout", "300ms"]
+        let transactional = try SkeinBinary.run(args)
+        #expect(transactional.status == 1 && transactional.stderr.contains("57014"), "\(transactional.stderr)")
+        try dir.write(
+            "00001_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT pg_sleep(3);\n-- +goose Down\nSELECT 1;\n")
+        let session = try SkeinBinary.run(args)
+        #expect(session.status == 1 && session.stderr.contains("57014"), "\(session.stderr)")
+        #expect(session.stderr.contains("0 of its 1 statements completed"))
+        try dir.write("00001_a.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n")
+        #expect(try SkeinBinary.run(args).status == 0)
+    }
+
     @Test("--lock-wait: another run holds the migration lock; the error names it")
     func lockWait() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
