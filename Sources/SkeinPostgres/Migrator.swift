@@ -125,13 +125,7 @@ public struct Migrator: Sendable {
         guard configuration.versioning == .versioned else {
             return planner.plan(command, migrations: migrations, history: .rows([]))
         }
-        // One round trip tells whether goose's table and Skein's tables exist.
-        let presence = try await connection.query(
-            PostgresQuery(
-                unsafeSQL:
-                    "SELECT to_regclass('\(store.table.quoted.replacingOccurrences(of: "'", with: "''"))') IS NOT NULL, "
-                    + (tables?.existsSQL ?? "false")), logger: logger
-        ).collect().first?.decode((Bool, Bool).self)
+        let presence = try await presence(on: connection, logger: logger)
         if let tables {
             let state = try await tables.ensure(
                 on: connection, exists: presence?.1, skeinVersion: configuration.skeinVersion, logger: logger)
@@ -140,6 +134,15 @@ public struct Migrator: Sendable {
         let history: VersionHistory = .rows(
             try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger))
         return planner.plan(command, migrations: migrations, history: history)
+    }
+
+    /// Whether goose's table and Skein's tables exist, in one round trip.
+    func presence(on connection: PostgresConnection, logger: Logger) async throws -> (Bool, Bool)? {
+        let goose = store.table.quoted.replacingOccurrences(of: "'", with: "''")
+        return try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT to_regclass('\(goose)') IS NOT NULL, " + (tables?.existsSQL ?? "false")),
+            logger: logger
+        ).collect().first?.decode((Bool, Bool).self)
     }
 
     var planner: MigrationPlanner {
@@ -181,8 +184,9 @@ public struct Migrator: Sendable {
         guard configuration.versioning == .versioned else {
             return MigrationStatusReport(migrations: migrations, records: [], dirty: [], isVersioned: false)
         }
-        let records = try await store.ensuredRecords(on: connection, logger: logger)
-        let dirty = try await tables?.state(on: connection, logger: logger).dirty ?? []
+        let presence = try await presence(on: connection, logger: logger)
+        let records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
+        let dirty = try await tables?.state(on: connection, exists: presence?.1, logger: logger).dirty ?? []
         return MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
     }
 
