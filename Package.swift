@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SkeinCore", targets: ["SkeinCore"]),
         .library(name: "SkeinSandbox", targets: ["SkeinSandbox"]),
         .library(name: "SkeinPostgres", targets: ["SkeinPostgres"]),
+        .library(name: "SkeinLint", targets: ["SkeinLint"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +43,11 @@ let package = Package(
         .target(
             name: "SkeinSQL",
             dependencies: ["CPgQuery"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SkeinLint",
+            dependencies: ["SkeinCore", "SkeinSQL"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -80,6 +86,7 @@ let package = Package(
                 "SkeinCore",
                 "SkeinInvocation",
                 "SkeinConfig",
+                "SkeinLint",
                 "SkeinSandbox",
                 "SkeinPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -106,6 +113,11 @@ let package = Package(
         .testTarget(
             name: "SkeinSQLTests",
             dependencies: ["SkeinSQL", "SkeinCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinLintTests",
+            dependencies: ["SkeinLint", "SkeinCore", "SkeinSQL"],
             swiftSettings: strictSettings
         ),
         .testTarget(

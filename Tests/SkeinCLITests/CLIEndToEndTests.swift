@@ -269,3 +269,38 @@ struct CLISandboxTests {
         #expect(try SkeinBinary.run(["sandbox", "start", "--name", "bad name!"]).status == 2)
     }
 }
+
+@Suite("skein binary: lint")
+struct CLILintTests {
+    @Test(
+        "lint reports findings with file:line:col, exits 1 on errors, 0 on warnings only; JSON has the documented shape"
+    )
+    func lint() throws {
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write(
+            "20240101120000_drop_legacy_column.sql",
+            "-- +goose Up\nALTER TABLE users DROP COLUMN IF EXISTS legacy;\n-- +goose Down\nSELECT 1;\n")
+        let failing = try SkeinBinary.run(["lint", "--dir", dir.path])
+        #expect(failing.status == 1)
+        #expect(
+            failing.stdout.contains(
+                "\(dir.path)/20240101120000_drop_legacy_column.sql:2:1: error[destructive-requires-header]: the Up drops column legacy"
+            ), "\(failing.stdout)")
+        let json = try SkeinBinary.run(["lint", "--format", "json", dir.path])
+        #expect(json.status == 1)
+        #expect(json.stdout.hasPrefix("{\"findings\":[{\"column\":1,"))
+        #expect(json.stdout.contains("\"rule\":\"destructive-requires-header\",\"severity\":\"error\""))
+        #expect(json.stdout.contains("\"schemaVersion\":1"))
+        let excluded = try SkeinBinary.run([
+            "lint", "--dir", dir.path, "--exclude-rule", "destructive-requires-header",
+        ])
+        #expect(excluded.status == 0, "\(excluded.stdout)")
+        let unknown = try SkeinBinary.run(["lint", "--rule", "no-such-rule", dir.path])
+        #expect(unknown.status == 2 && unknown.stderr.contains("unknown rule \"no-such-rule\""))
+        let examples = try SkeinBinary.run([
+            "lint", CLIRunnerTests.root.appendingPathComponent("examples/agentflow/migrations").path,
+        ])
+        #expect(examples.status == 0, "\(examples.stdout)")
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+public import SkeinCore
+public import SkeinSQL
+
+/// One command of a migration as PostgreSQL's grammar reads it, placed in its file.
+public struct LintCommand: Sendable, Hashable {
+    /// The goose statement it belongs to (what goose sends as one query).
+    public var statement: Statement
+    /// The parse tree, or why the grammar rejects the goose statement.
+    public var parsed: Result<ParsedStatement, SQLParseError>
+    /// Where the command starts in the file (1-based line and column).
+    public var location: SourceLocation
+
+    /// The statement's node type (`IndexStmt`, `AlterTableStmt`, …), or `nil` when it does not parse.
+    public var nodeType: String? { try? parsed.get().nodeType }
+    /// The statement's fields, or `nil` when it does not parse.
+    public var body: SQLNode? { try? parsed.get().body }
+}
+
+/// A migration file with everything a rule reads: the parsed goose sections, each command's parse tree, and
+/// the file's comment header.
+public struct LintFile: Sendable {
+    public var migration: Migration
+    /// The file's text (empty when it is not UTF-8).
+    public var text: String
+    public var up: [LintCommand]
+    public var down: [LintCommand]
+
+    public var path: String { migration.path }
+    public var isTransactional: Bool { migration.transactionMode?.isTransactional ?? true }
+
+    /// The commands of one direction.
+    public func commands(_ direction: Direction) -> [LintCommand] { direction == .up ? up : down }
+
+    /// The comment lines before the first non-comment line (the policy's `-- DESTRUCTIVE:` header lives here).
+    public var headerComments: [String] {
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            guard trimmed.hasPrefix("--"), !trimmed.lowercased().hasPrefix("-- +goose") else { break }
+            lines.append(trimmed)
+        }
+        return lines
+    }
+
+    /// A location in this file.
+    public func location(line: Int? = nil, column: Int? = nil) -> SourceLocation {
+        SourceLocation(file: path, line: line, column: column)
+    }
+
+    /// Reads a migration: each goose statement of each direction parsed with PostgreSQL's grammar.
+    public init(migration: Migration, text: String) {
+        self.migration = migration
+        self.text = text
+        func commands(_ direction: Direction) -> [LintCommand] {
+            guard case .success(let section)? = migration.section(direction) else { return [] }
+            return section.statements.flatMap { Self.commands(of: $0, path: migration.path) }
+        }
+        up = commands(.up)
+        down = commands(.down)
+    }
+
+    static func commands(of statement: Statement, path: String) -> [LintCommand] {
+        let bytes = Array(statement.sql.utf8)
+        switch SQLGrammar.parse(statement.sql) {
+        case .success(let parsed):
+            return parsed.map { command in
+                let (line, column) = position(of: firstCodeByte(bytes, from: command.byteOffset), in: bytes)
+                return LintCommand(
+                    statement: statement, parsed: .success(command),
+                    location: SourceLocation(file: path, line: statement.line + line, column: column))
+            }
+        case .failure(let error):
+            let (line, column) = position(of: error.byteOffset ?? 0, in: bytes)
+            return [
+                LintCommand(
+                    statement: statement, parsed: .failure(error),
+                    location: SourceLocation(file: path, line: statement.line + line, column: column))
+            ]
+        }
+    }
+
+    /// The first byte at or after `offset` that is neither white space nor inside a `--` comment.
+    static func firstCodeByte(_ bytes: [UInt8], from offset: Int) -> Int {
+        var index = offset
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                index += 1
+            } else if byte == UInt8(ascii: "-"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "-") {
+                while index < bytes.count, bytes[index] != 0x0A { index += 1 }
+            } else {
+                break
+            }
+        }
+        return min(index, bytes.count)
+    }
+
+    /// 0-based line offset and 1-based column (in Unicode scalars) of a byte offset.
+    static func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+        var line = 0
+        var column = 1
+        var index = 0
+        while index < min(offset, bytes.count) {
+            if bytes[index] == 0x0A {
+                line += 1
+                column = 1
+            } else if bytes[index] & 0xC0 != 0x80 {
+                column += 1
+            }
+            index += 1
+        }
+        return (line, column)
+    }
+}

@@ -1,0 +1,50 @@
+public import SkeinCore
+
+/// What a rule is, for people and for configuration.
+public struct LintRuleInfo: Sendable, Hashable {
+    /// The stable kebab-case id users type (`require-concurrent-index-creation`).
+    public var id: String
+    public var defaultSeverity: Severity
+    /// One line: what the rule finds.
+    public var summary: String
+    /// The policy sentence it enforces.
+    public var policy: String
+
+    public init(id: String, defaultSeverity: Severity, summary: String, policy: String) {
+        self.id = id
+        self.defaultSeverity = defaultSeverity
+        self.summary = summary
+        self.policy = policy
+    }
+}
+
+/// One policy rule over a migration file (and the files before it in version order).
+public protocol LintRule: Sendable {
+    /// The ids this rule reports under (most rules have one).
+    var rules: [LintRuleInfo] { get }
+    /// The findings in `file`. `context` tells what earlier migrations of the set did.
+    func check(_ file: LintFile, context: LintContext) -> [LintFinding]
+}
+
+/// A finding before configuration decides its severity.
+public struct LintFinding: Sendable, Hashable {
+    public var rule: String
+    public var message: String
+    public var hint: String?
+    public var location: SourceLocation
+
+    public init(rule: String, message: String, hint: String?, location: SourceLocation) {
+        self.rule = rule
+        self.message = message
+        self.hint = hint
+        self.location = location
+    }
+}
+
+/// What the migrations before a file did, read in version order.
+public struct LintContext: Sendable {
+    /// Tables created by earlier migrations' Ups (lower-cased, schema-qualified when written so).
+    public var tablesCreatedEarlier: Set<String> = []
+
+    public init() {}
+}

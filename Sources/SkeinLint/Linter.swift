@@ -1,0 +1,67 @@
+public import SkeinCore
+
+/// Which rules run and how seriously their findings count.
+public struct LintConfiguration: Sendable, Hashable {
+    /// Per-rule severity overrides; `nil` turns a rule off.
+    public var severities: [String: Severity?] = [:]
+    /// When set, only these rules run (`--rule`).
+    public var only: Set<String>?
+
+    public init() {}
+
+    func severity(of rule: LintRuleInfo) -> Severity? {
+        if let only, !only.contains(rule.id) { return nil }
+        if let override = severities[rule.id] { return override }
+        return rule.defaultSeverity
+    }
+}
+
+/// `skein lint`: every rule over every file, in version order, all findings at once.
+public struct Linter: Sendable {
+    public var configuration: LintConfiguration
+    public var rules: [any LintRule]
+
+    public init(configuration: LintConfiguration = LintConfiguration(), rules: [any LintRule] = Linter.allRules) {
+        self.configuration = configuration
+        self.rules = rules
+    }
+
+    /// Every rule Skein has, in the order they are documented.
+    public static let allRules: [any LintRule] =
+        [MigrationNamingRule(), GooseStructureRule(), SyntaxErrorRule(), TransactionIncompatibleStatementRule()]
+        + ReversibilityRules.all + [DestructiveRequiresHeaderRule()] + LockSafetyRules.all
+
+    /// Every rule's description.
+    public static var catalog: [LintRuleInfo] { allRules.flatMap(\.rules) }
+
+    /// Lints source files (read as goose reads them) and returns the findings, sorted by file and line.
+    public func lint(_ files: [SourceFile], parser: GooseParser = GooseParser()) -> [Diagnostic] {
+        let catalog = MigrationCatalog(files: files, parser: parser)
+        let texts = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var findings: [Diagnostic] = []
+        // Files goose would not accept as migrations, and duplicate versions.
+        findings += catalog.diagnostics
+        let infos = Dictionary(rules.flatMap(\.rules).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var context = LintContext()
+        for migration in catalog.migrations where migration.kind == .sql {
+            let text = (try? texts[migration.path]?.decodedText().get()) ?? ""
+            let file = LintFile(migration: migration, text: text)
+            for rule in rules {
+                for finding in rule.check(file, context: context) {
+                    guard let info = infos[finding.rule], let severity = configuration.severity(of: info) else {
+                        continue
+                    }
+                    findings.append(
+                        Diagnostic(
+                            severity: severity, code: finding.rule, message: finding.message, help: finding.hint,
+                            location: finding.location))
+                }
+            }
+            context.tablesCreatedEarlier.formUnion(CreatedObjects.tables(in: file.up))
+        }
+        return findings.sorted { lhs, rhs in
+            (lhs.location?.file ?? "", lhs.location?.line ?? 0, lhs.location?.column ?? 0, lhs.code)
+                < (rhs.location?.file ?? "", rhs.location?.line ?? 0, rhs.location?.column ?? 0, rhs.code)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import SkeinCore
+import SkeinSQL
+
+/// "Use IF EXISTS/IF NOT EXISTS: Protect against partial application" — Down's drops.
+struct DownDropIfExistsRule: LintRule {
+    var rules: [LintRuleInfo] {
+        [
+            LintRuleInfo(
+                id: "down-drop-if-exists", defaultSeverity: .warning,
+                summary: "a DROP in the Down without IF EXISTS",
+                policy: "Use IF EXISTS/IF NOT EXISTS: Protect against partial application")
+        ]
+    }
+
+    func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        for command in file.down {
+            guard let body = command.body else { continue }
+            switch command.nodeType {
+            case "DropStmt" where !body.flag("missing_ok"):
+                let kind = (body["removeType"]?.string ?? "OBJECT").replacingOccurrences(of: "OBJECT_", with: "")
+                findings.append(
+                    LintFinding(
+                        rule: "down-drop-if-exists",
+                        message:
+                            "DROP \(kind.replacingOccurrences(of: "_", with: " ")) without IF EXISTS fails if the Up was only partly applied",
+                        hint: "write DROP \(kind.replacingOccurrences(of: "_", with: " ")) IF EXISTS …",
+                        location: command.location))
+            case "AlterTableStmt":
+                for cmd in body["cmds"]?.array ?? [] {
+                    guard let alter = cmd["AlterTableCmd"], !alter.flag("missing_ok") else { continue }
+                    let what: String
+                    switch alter["subtype"]?.string {
+                    case "AT_DropColumn": what = "DROP COLUMN"
+                    case "AT_DropConstraint": what = "DROP CONSTRAINT"
+                    default: continue
+                    }
+                    let name = alter["name"]?.string.map { " \($0)" } ?? ""
+                    findings.append(
+                        LintFinding(
+                            rule: "down-drop-if-exists",
+                            message: "\(what)\(name) without IF EXISTS fails if the Up was only partly applied",
+                            hint: "write \(what) IF EXISTS\(name)", location: command.location))
+                }
+            default:
+                break
+            }
+        }
+        return findings
+    }
+}
+
+/// "Use IF EXISTS/IF NOT EXISTS: Protect against partial application" — Up's creations, where PostgreSQL allows
+/// IF NOT EXISTS.
+struct UpCreateIfNotExistsRule: LintRule {
+    var rules: [LintRuleInfo] {
+        [
+            LintRuleInfo(
+                id: "up-create-if-not-exists", defaultSeverity: .warning,
+                summary: "a CREATE or ADD COLUMN in the Up without IF NOT EXISTS",
+                policy: "Use IF EXISTS/IF NOT EXISTS: Protect against partial application")
+        ]
+    }
+
+    func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        for command in file.up {
+            guard let body = command.body else { continue }
+            var what: String?
+            switch command.nodeType {
+            case "CreateStmt" where !body.flag("if_not_exists"):
+                what = "CREATE TABLE \(CreatedObjects.relation(body["relation"]) ?? "")"
+            case "IndexStmt" where !body.flag("if_not_exists") && body["idxname"] != nil:
+                what = "CREATE INDEX \(body["idxname"]?.string ?? "")"
+            case "CreateSeqStmt" where !body.flag("if_not_exists"):
+                what = "CREATE SEQUENCE \(CreatedObjects.relation(body["sequence"]) ?? "")"
+            case "CreateSchemaStmt" where !body.flag("if_not_exists"):
+                what = "CREATE SCHEMA \(body["schemaname"]?.string ?? "")"
+            case "CreateExtensionStmt" where !body.flag("if_not_exists"):
+                what = "CREATE EXTENSION \(body["extname"]?.string ?? "")"
+            case "AlterTableStmt":
+                for cmd in body["cmds"]?.array ?? [] {
+                    guard let alter = cmd["AlterTableCmd"], alter["subtype"]?.string == "AT_AddColumn",
+                        !alter.flag("missing_ok")
+                    else { continue }
+                    let column = alter["def"]?["ColumnDef"]?["colname"]?.string ?? ""
+                    findings.append(finding("ADD COLUMN \(column)", "ADD COLUMN IF NOT EXISTS \(column)", command))
+                }
+            default:
+                break
+            }
+            if let what {
+                let fixed = what.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS ")
+                    .replacingOccurrences(of: "CREATE INDEX ", with: "CREATE INDEX IF NOT EXISTS ")
+                    .replacingOccurrences(of: "CREATE SEQUENCE ", with: "CREATE SEQUENCE IF NOT EXISTS ")
+                    .replacingOccurrences(of: "CREATE SCHEMA ", with: "CREATE SCHEMA IF NOT EXISTS ")
+                    .replacingOccurrences(of: "CREATE EXTENSION ", with: "CREATE EXTENSION IF NOT EXISTS ")
+                findings.append(finding(what, fixed, command))
+            }
+        }
+        return findings
+    }
+
+    private func finding(_ what: String, _ fixed: String, _ command: LintCommand) -> LintFinding {
+        LintFinding(
+            rule: "up-create-if-not-exists",
+            message: "\(what) without IF NOT EXISTS fails if an earlier attempt was partly applied",
+            hint: "write \(fixed)", location: command.location)
+    }
+}

@@ -1,0 +1,55 @@
+import SkeinCore
+import SkeinLint
+import Testing
+
+@Suite("lint: naming and goose structure")
+struct StructureRulesTests {
+    @Test("a clean file has no findings")
+    func clean() {
+        let text = migration(
+            up: "CREATE TABLE IF NOT EXISTS users (id bigint PRIMARY KEY);", down: "DROP TABLE IF EXISTS users;")
+        #expect(findings(["20240101120000_create_users_table.sql": text]) == [])
+    }
+
+    @Test("naming rules are SkeinCore's, with their ids")
+    func naming() {
+        let text = migration(up: "SELECT 1;")
+        #expect(
+            findings(["20240101120000_AddUsers.sql": text], only: "migration-name-snake-case") == [
+                "migrations/20240101120000_AddUsers.sql error[migration-name-snake-case]"
+            ])
+        #expect(
+            findings(["20241301120000_add_users.sql": text], only: "migration-name-timestamp") == [
+                "migrations/20241301120000_add_users.sql error[migration-name-timestamp]"
+            ])
+        #expect(
+            findings(["20240101120000_users.sql": text], only: "migration-name-verb") == [
+                "migrations/20240101120000_users.sql warning[migration-name-verb]"
+            ])
+    }
+
+    @Test("no Up, Down before Up, an empty Down, an unclosed StatementBegin")
+    func structure() {
+        #expect(
+            findings(["20240101120000_add_a.sql": "-- +goose Down\nSELECT 1;\n-- +goose Up\nSELECT 1;\n"])
+                .contains { $0.hasSuffix("error[up-before-down]") || $0.hasSuffix("error[require-up]") })
+        #expect(
+            findings(["20240101120000_add_a.sql": "-- +goose Up\nSELECT 1;\n-- +goose Down\n"], only: "require-down")
+                == ["migrations/20240101120000_add_a.sql:1 error[require-down]"])
+        #expect(
+            findings(
+                [
+                    "20240101120000_add_a.sql":
+                        "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose Down\nSELECT 1;\n"
+                ],
+                only: "unbalanced-statement-block") != [])
+    }
+
+    @Test("the policy's manual-recovery Down counts as a Down")
+    func manualRecovery() {
+        let text =
+            "-- DESTRUCTIVE: drops sessions\n-- Backup created: s3://b/x\n-- Recovery procedure: docs/r.md\n"
+            + migration(up: "DROP TABLE IF EXISTS sessions;", down: "SELECT 'MANUAL_RECOVERY_REQUIRED' as status;")
+        #expect(findings(["20240101120000_drop_sessions_table.sql": text]) == [])
+    }
+}
