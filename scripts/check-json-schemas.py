@@ -243,11 +243,18 @@ def check_config(validator, tmp):
         "migrations-dir: examples/agentflow/migrations\n"
         "version-table: goose_db_version\n"
         "policy: warn\n"
+        "lint:\n"
+        "  rules:\n"
+        "    require-concurrent-index-creation: info\n"
+        "    up-create-if-not-exists: off\n"
+        "  exclude: [examples/legacy]\n"
+        "  baseline: 20240101120000\n"
     )
     path, sample = config(sample_text, "skein.yaml")
     expect_valid(validator, sample, "the sample skein.yaml")
     # Skein itself accepts the same file.
     run(["validate", "--format", "json", "--config", str(path)], 0, "validate with the sample skein.yaml")
+    run(["lint", "--format", "json", "--config", str(path)], 0, "lint with the sample skein.yaml")
 
     for text, name in (("policy: enforce\n", "policy-only.yaml"), ("{}\n", "empty.yaml")):
         _, document = config(text, name)
@@ -257,6 +264,7 @@ def check_config(validator, tmp):
         "unknown-key.yaml": "migrations-dir: migrations\nmigration-dir: typo\n",
         "bad-policy.yaml": "policy: strict\n",
         "list-dir.yaml": "migrations-dir:\n  - a\n  - b\n",
+        "bad-lint-severity.yaml": "lint:\n  rules:\n    syntax-error: fatal\n",
     }
     for name, text in rejected.items():
         path, document = config(text, name)
@@ -266,6 +274,28 @@ def check_config(validator, tmp):
         if name == "unknown-key.yaml" and "unknown key" not in result.stderr:
             fail(f"expected skein to report the unknown key, got: {result.stderr}")
     expect_invalid(validator, ["migrations-dir", "migrations"], "a list instead of a mapping")
+
+
+# ---------------------------------------------------------------- lint
+
+def check_lint(validator, tmp):
+    migrations = tmp / "lint-migrations"
+    migrations.mkdir()
+    (migrations / "20240101120000_drop_legacy_column.sql").write_text(
+        "-- +goose Up\nALTER TABLE users DROP COLUMN legacy;\nCREATE INDEX i ON users (a);\n-- +goose Down\nSELECT 1;\n")
+    (migrations / "20240101130000_add_broken.sql").write_text("-- +goose Up\nSELEC 1;\n-- +goose Down\nSELECT 1;\n")
+    result = run(["lint", "--format", "json", str(migrations)], 1, "lint with findings")
+    report = parse_json(result.stdout, "lint --format json")
+    expect_valid(validator, report, "lint --format json")
+    rules = {finding["rule"] for finding in report["findings"]}
+    for expected in ("destructive-requires-header", "destructive-requires-approval", "syntax-error"):
+        if expected not in rules:
+            fail(f"lint --format json lacks a {expected} finding: {sorted(rules)}")
+    passed()
+    clean = run(["lint", "--format", "json", str(EXAMPLES)], 0, "lint of the examples")
+    expect_valid(validator, parse_json(clean.stdout, "lint of the examples"), "lint of the examples")
+    expect_invalid(validator, {"schemaVersion": 1, "findings": [{"rule": "x", "severity": "fatal"}]},
+                   "a finding with an unknown severity")
 
 
 # ---------------------------------------------------------------- status
@@ -303,12 +333,14 @@ def main():
     validate = load_validator("validate.schema.json")
     config = load_validator("skein.schema.json")
     status = load_validator("status.schema.json")
+    lint = load_validator("lint.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
         check_inspect(inspect, tmp)
         check_validate(validate, tmp)
         check_config(config, tmp)
         check_status(status, tmp)
+        check_lint(lint, tmp)
     print(f"json schemas: {checks} checks passed")
 
 

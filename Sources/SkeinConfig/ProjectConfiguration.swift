@@ -10,6 +10,22 @@ public struct ProjectConfiguration: Sendable, Hashable {
     public var versionTable: String?
     /// `policy`: `enforce` or `warn` (default: `enforce` in Skein mode, `warn` in goose mode).
     public var policy: PolicyEnforcement?
+    /// `lint`: rule severities, excluded paths, a baseline version.
+    public var lint = LintSettings()
+
+    /// The `lint:` section.
+    public struct LintSettings: Sendable, Hashable {
+        /// `rules`: rule id → `error`, `warning`, `info` or `off` (checked against the rule list by the CLI).
+        public var rules: [String: String] = [:]
+        /// The line of each `rules` entry, for messages.
+        public var ruleLines: [String: Int] = [:]
+        /// `exclude`: paths (or path prefixes, or `*` globs) not to lint.
+        public var exclude: [String] = []
+        /// `baseline`: report only files with a higher version (earlier files are still read for context).
+        public var baseline: Int64?
+
+        public init() {}
+    }
 
     public init(migrationsDirectory: String? = nil, versionTable: String? = nil, policy: PolicyEnforcement? = nil) {
         self.migrationsDirectory = migrationsDirectory
@@ -18,7 +34,9 @@ public struct ProjectConfiguration: Sendable, Hashable {
     }
 
     /// The keys this version knows.
-    public static let knownKeys = ["migrations-dir", "version-table", "policy"]
+    public static let knownKeys = ["migrations-dir", "version-table", "policy", "lint"]
+    /// The keys of the `lint:` section.
+    public static let knownLintKeys = ["rules", "exclude", "baseline"]
 
     /// Reads the configuration from YAML text.
     /// - Parameter path: the file's path, for messages.
@@ -59,6 +77,8 @@ public struct ProjectConfiguration: Sendable, Hashable {
                         path: path, line: line, message: "policy must be \"enforce\" or \"warn\", not \"\(value)\"")
                 }
                 configuration.policy = policy
+            case "lint":
+                configuration.lint = try parseLint(valueNode, path: path, line: line)
             default:
                 throw ConfigurationError(
                     path: path, line: line,
@@ -66,6 +86,57 @@ public struct ProjectConfiguration: Sendable, Hashable {
             }
         }
         return configuration
+    }
+}
+
+extension ProjectConfiguration {
+    static func parseLint(_ node: Node, path: String, line: Int?) throws(ConfigurationError) -> LintSettings {
+        guard let mapping = node.mapping else {
+            throw ConfigurationError(
+                path: path, line: line, message: "lint must be a mapping (rules:, exclude:, baseline:)")
+        }
+        var settings = LintSettings()
+        for (keyNode, valueNode) in mapping {
+            let keyLine = keyNode.mark.map { $0.line }
+            let key = keyNode.string ?? ""
+            switch key {
+            case "rules":
+                guard let rules = valueNode.mapping else {
+                    throw ConfigurationError(
+                        path: path, line: keyLine,
+                        message: "lint.rules must map rule ids to error, warning, info or off")
+                }
+                for (ruleNode, severityNode) in rules {
+                    let rule = ruleNode.string ?? ""
+                    var value = severityNode.scalar?.string ?? ""
+                    if value == "false" { value = "off" }  // YAML 1.1 readers turn a bare off into false
+                    guard ["error", "warning", "info", "off"].contains(value) else {
+                        throw ConfigurationError(
+                            path: path, line: ruleNode.mark.map { $0.line },
+                            message: "lint.rules.\(rule) must be error, warning, info or off, not \"\(value)\"")
+                    }
+                    settings.rules[rule] = value
+                    settings.ruleLines[rule] = ruleNode.mark.map { $0.line }
+                }
+            case "exclude":
+                guard let list = valueNode.sequence else {
+                    throw ConfigurationError(path: path, line: keyLine, message: "lint.exclude must be a list of paths")
+                }
+                settings.exclude = list.compactMap { $0.scalar?.string }
+            case "baseline":
+                guard let text = valueNode.scalar?.string, let version = Int64(text) else {
+                    throw ConfigurationError(
+                        path: path, line: keyLine,
+                        message: "lint.baseline must be a migration version (e.g. 20240101120000)")
+                }
+                settings.baseline = version
+            default:
+                throw ConfigurationError(
+                    path: path, line: keyLine,
+                    message: "unknown key \"lint.\(key)\"; known keys: \(knownLintKeys.joined(separator: ", "))")
+            }
+        }
+        return settings
     }
 }
 

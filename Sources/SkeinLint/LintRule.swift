@@ -45,6 +45,8 @@ public struct LintFinding: Sendable, Hashable {
 public struct LintContext: Sendable {
     /// Tables created by earlier migrations' Ups (lower-cased, schema-qualified when written so).
     public var tablesCreatedEarlier: Set<String> = []
+    /// Recorded approvals of the set.
+    public var approvals = ApprovalLedger()
 
     public init() {}
 }

@@ -6,6 +6,10 @@ public struct LintConfiguration: Sendable, Hashable {
     public var severities: [String: Severity?] = [:]
     /// When set, only these rules run (`--rule`).
     public var only: Set<String>?
+    /// Recorded approvals (`.skein-approvals.json`), for `destructive-requires-approval`.
+    public var approvals = ApprovalLedger()
+    /// Report only files with a higher version (earlier ones are still read for context).
+    public var baseline: Int64?
 
     public init() {}
 
@@ -43,12 +47,18 @@ public struct Linter: Sendable {
         findings += catalog.diagnostics
         let infos = Dictionary(rules.flatMap(\.rules).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var context = LintContext()
+        context.approvals = configuration.approvals
         for migration in catalog.migrations where migration.kind == .sql {
             let text = (try? texts[migration.path]?.decodedText().get()) ?? ""
             let file = LintFile(migration: migration, text: text)
-            for rule in rules {
+            let suppressions = Suppressions(file)
+            findings += suppressions.problems
+            let reported = configuration.baseline.map { migration.version > $0 } ?? true
+            for rule in rules where reported {
                 for finding in rule.check(file, context: context) {
-                    guard let info = infos[finding.rule], let severity = configuration.severity(of: info) else {
+                    guard let info = infos[finding.rule], let severity = configuration.severity(of: info),
+                        !suppressions.suppresses(finding)
+                    else {
                         continue
                     }
                     findings.append(

@@ -289,13 +289,32 @@ struct CLILintTests {
             ), "\(failing.stdout)")
         let json = try SkeinBinary.run(["lint", "--format", "json", dir.path])
         #expect(json.status == 1)
-        #expect(json.stdout.hasPrefix("{\"findings\":[{\"column\":1,"))
+        #expect(json.stdout.hasPrefix("{\"findings\":[{\"column\":"))
         #expect(json.stdout.contains("\"rule\":\"destructive-requires-header\",\"severity\":\"error\""))
         #expect(json.stdout.contains("\"schemaVersion\":1"))
         let excluded = try SkeinBinary.run([
-            "lint", "--dir", dir.path, "--exclude-rule", "destructive-requires-header",
+            "lint", "--dir", dir.path, "--exclude-rule", "destructive-requires-header", "--exclude-rule",
+            "destructive-requires-approval",
         ])
         #expect(excluded.status == 0, "\(excluded.stdout)")
+        let github = try SkeinBinary.run(["lint", "--format", "github", dir.path])
+        #expect(
+            github.stdout.contains(
+                "::error file=\(dir.path)/20240101120000_drop_legacy_column.sql,line=2,col=1,title=destructive-requires-header::"
+            ), "\(github.stdout)")
+        let sarif = try SkeinBinary.run(["lint", "--format", "sarif", dir.path])
+        let log = try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any]
+        #expect(log?["version"] as? String == "2.1.0")
+        #expect(sarif.stdout.contains("\"ruleId\":\"destructive-requires-header\""))
+
+        // skein approve binds an approval to the file's content; lint then passes the approval rule.
+        let approve = try SkeinBinary.run(["approve", "20240101120000", "--by", "alice", "--dir", dir.path])
+        #expect(approve.status == 0, "\(approve.stderr)")
+        let approved = try SkeinBinary.run(["lint", "--rule", "destructive-requires-approval", dir.path])
+        #expect(approved.status == 0, "\(approved.stdout)")
+        let missing = try SkeinBinary.run(["approve", "1", "--by", "alice", "--dir", dir.path])
+        #expect(missing.status == 1 && missing.stderr.contains("no migration with version 1"))
+
         let unknown = try SkeinBinary.run(["lint", "--rule", "no-such-rule", dir.path])
         #expect(unknown.status == 2 && unknown.stderr.contains("unknown rule \"no-such-rule\""))
         let examples = try SkeinBinary.run([

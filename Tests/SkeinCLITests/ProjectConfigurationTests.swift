@@ -12,6 +12,12 @@ struct ProjectConfigurationTests {
         #expect(configuration.versionTable == "app.goose_db_version")
         #expect(configuration.policy == .warn)
         #expect(try ProjectConfiguration.parse("", path: "skein.yaml") == ProjectConfiguration())
+        let lint = try ProjectConfiguration.parse(
+            "lint:\n  rules:\n    require-concurrent-index-creation: error\n    up-create-if-not-exists: off\n  exclude: [migrations/legacy]\n  baseline: 20240101120000\n",
+            path: "skein.yaml"
+        ).lint
+        #expect(lint.rules == ["require-concurrent-index-creation": "error", "up-create-if-not-exists": "off"])
+        #expect(lint.exclude == ["migrations/legacy"] && lint.baseline == 20_240_101_120_000)
     }
 
     @Test(
@@ -22,6 +28,9 @@ struct ProjectConfigurationTests {
             ("- a\n- b\n", "skein.yaml", "mapping"),
             ("policy: [a\n", "skein.yaml", "YAML"),
             ("migrations-dir: [a, b]\n", "skein.yaml:1", "string"),
+            ("lint:\n  rules:\n    syntax-error: fatal\n", "skein.yaml:3", "fatal"),
+            ("lint:\n  baseline: soon\n", "skein.yaml:2", "baseline"),
+            ("lint:\n  exlude: [a]\n", "skein.yaml:2", "lint.exlude"),
         ])
     func rejects(text: String, location: String, mention: String) {
         do {

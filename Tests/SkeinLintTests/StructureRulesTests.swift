@@ -50,6 +50,7 @@ struct StructureRulesTests {
         let text =
             "-- DESTRUCTIVE: drops sessions\n-- Backup created: s3://b/x\n-- Recovery procedure: docs/r.md\n"
             + migration(up: "DROP TABLE IF EXISTS sessions;", down: "SELECT 'MANUAL_RECOVERY_REQUIRED' as status;")
-        #expect(findings(["20240101120000_drop_sessions_table.sql": text]) == [])
+        #expect(findings(["20240101120000_drop_sessions_table.sql": text], only: "require-down") == [])
+        #expect(findings(["20240101120000_drop_sessions_table.sql": text], only: "destructive-requires-header") == [])
     }
 }

@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
+import SkeinConfig
 import SkeinCore
 import SkeinLint
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `skein lint`: the migration policy's rules on PostgreSQL's grammar (libpg_query), all findings at once.
 struct LintCommand: ParsableCommand {
@@ -10,19 +15,25 @@ struct LintCommand: ParsableCommand {
         abstract: "Check migrations against the migration policy, on PostgreSQL's own grammar.",
         discussion: """
             Lints the given files and directories (default: the migrations directory), reading each directory in
-            version order so that earlier files give context (a table created earlier "existed before"). Prints
-            file:line:column: severity[rule]: message with a help line. Exit 0 without errors, 1 with any, 2 for bad
-            usage. `skein lint --list-rules` shows every rule and the policy sentence it enforces.
+            version order so that earlier files give context (a table created earlier "existed before"). Exit 0
+            without errors, 1 with any, 2 for bad usage. `skein lint --list-rules` shows every rule and the policy
+            sentence it enforces; skein.yaml's `lint:` section sets severities, excluded paths and a baseline.
+            Suppress a finding with `-- skein:ignore <rule-id> <reason>` before the statement, or
+            `-- skein:ignore-file <rule-id> <reason>` for the whole file.
             """
     )
+
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        case text, json, sarif, github
+    }
 
     @Argument(help: "Migration files or directories (default: the migrations directory).")
     var paths: [String] = []
 
     @OptionGroup var options: MigrationsOptions
 
-    @Option(name: .long, help: "text or json.")
-    var format: OutputFormat = .text
+    @Option(name: .long, help: "text, json, sarif (2.1.0) or github (workflow annotations).")
+    var format: Format = .text
 
     @Option(name: .customLong("rule"), help: "Run only this rule (repeatable).")
     var rules: [String] = []
@@ -30,12 +41,165 @@ struct LintCommand: ParsableCommand {
     @Option(name: .customLong("exclude-rule"), help: "Do not run this rule (repeatable).")
     var excludedRules: [String] = []
 
+    @Option(name: .long, help: "Report only files after this version (earlier files are still read for context).")
+    var since: Int64?
+
     @Flag(name: .long, help: "List the rules with their default severity and the policy sentence they enforce.")
     var listRules = false
 
-    struct Report: Encodable {
-        var schemaVersion = 1
-        var findings: [Finding]
+    func validate() throws {
+        let known = Set(Linter.catalog.map(\.id))
+        for rule in rules + excludedRules where !known.contains(rule) {
+            throw ValidationError("unknown rule \"\(rule)\"; `skein lint --list-rules` lists them")
+        }
+    }
+
+    func run() throws {
+        if listRules {
+            for rule in Linter.catalog {
+                Console.out(
+                    "\(rule.id) (\(rule.defaultSeverity.rawValue)): \(rule.summary)\n    policy: \(rule.policy)")
+            }
+            return
+        }
+        let settings = try ProjectSettings.resolve(options)
+        var findings: [Diagnostic] = []
+        try reportingFailures(style: settings.style) {
+            var configuration = try lintConfiguration(settings.configuration)
+            let inputs = paths.isEmpty ? [settings.directory] : paths
+            var files: [SourceFile] = []
+            for path in inputs {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                    throw CLIError(.migrations, "\(path) does not exist; pass migration files or directories")
+                }
+                let directory = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
+                configuration.approvals.approvals += try Self.ledger(in: directory.isEmpty ? "." : directory).approvals
+                if isDirectory.boolValue {
+                    do {
+                        files += try DirectorySource(directory: path).sourceFiles()
+                    } catch {
+                        throw CLIError(.migrations, "\(error)")
+                    }
+                } else {
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw CLIError(.migrations, "\(path) cannot be read; check its permissions")
+                    }
+                    files.append(SourceFile(path: path, contents: Array(data)))
+                }
+            }
+            let excluded = settings.configuration.lint.exclude
+            files.removeAll { file in excluded.contains { Self.matches(file.path, pattern: $0) } }
+            findings = Linter(configuration: configuration).lint(files)
+        }
+        render(findings)
+        if findings.hasErrors { throw ExitCode(1) }
+    }
+
+    /// Flags over skein.yaml over the rules' defaults.
+    func lintConfiguration(_ project: ProjectConfiguration) throws -> LintConfiguration {
+        var configuration = LintConfiguration()
+        let known = Set(Linter.catalog.map(\.id))
+        for (rule, value) in project.lint.rules {
+            guard known.contains(rule) else {
+                throw CLIError(
+                    .configuration,
+                    "skein.yaml\(project.lint.ruleLines[rule].map { ":\($0)" } ?? ""): lint.rules names an unknown rule \"\(rule)\"; `skein lint --list-rules` lists them"
+                )
+            }
+            configuration.severities[rule] = .some(value == "off" ? nil : Severity(rawValue: value))
+        }
+        if !rules.isEmpty { configuration.only = Set(rules) }
+        for rule in excludedRules { configuration.severities[rule] = .some(nil) }
+        configuration.baseline = since ?? project.lint.baseline
+        return configuration
+    }
+
+    /// The approvals of a migrations directory (none when the file does not exist).
+    static func ledger(in directory: String) throws -> ApprovalLedger {
+        let path = (directory as NSString).appendingPathComponent(ApprovalLedger.fileName)
+        guard let data = FileManager.default.contents(atPath: path) else { return ApprovalLedger() }
+        do {
+            return try ApprovalLedger.decode(data, path: path)
+        } catch {
+            throw CLIError(.migrations, "\(error)")
+        }
+    }
+
+    /// `exclude` entries: a path, a directory prefix, or a pattern with `*`.
+    static func matches(_ path: String, pattern: String) -> Bool {
+        if pattern.contains("*") { return fnmatch(pattern, path, 0) == 0 }
+        let prefix = pattern.hasSuffix("/") ? pattern : pattern + "/"
+        return path == pattern || path.hasPrefix(prefix)
+    }
+
+    private func render(_ findings: [Diagnostic]) {
+        let errors = findings.filter { $0.severity == .error }.count
+        let warnings = findings.filter { $0.severity == .warning }.count
+        switch format {
+        case .json:
+            try? Console.json(LintReport(findings: findings))
+        case .sarif:
+            try? Console.json(SARIFLog(findings: findings, rules: Linter.catalog, version: Skein.version))
+        case .github:
+            for finding in findings { Console.out(Self.githubAnnotation(finding)) }
+        case .text:
+            let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            for finding in findings { Console.out(color ? Self.colored(finding) : finding.description) }
+            Console.out("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+        }
+    }
+
+    static func colored(_ finding: Diagnostic) -> String {
+        let code =
+            switch finding.severity {
+            case .error: "31"
+            case .warning: "33"
+            case .info: "36"
+            }
+        let plain = finding.description
+        let label = "\(finding.severity.rawValue)[\(finding.code)]"
+        return plain.replacingOccurrences(of: label, with: "\u{1B}[1;\(code)m\(label)\u{1B}[0m")
+    }
+
+    /// GitHub's workflow command: `::error file=…,line=…,col=…,title=rule::message`.
+    static func githubAnnotation(_ finding: Diagnostic) -> String {
+        func escapeData(_ text: String) -> String {
+            text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D")
+                .replacingOccurrences(of: "\n", with: "%0A")
+        }
+        func escapeProperty(_ text: String) -> String {
+            escapeData(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+        }
+        let command =
+            switch finding.severity {
+            case .error: "error"
+            case .warning: "warning"
+            case .info: "notice"
+            }
+        var properties: [String] = []
+        if let location = finding.location {
+            properties.append("file=\(escapeProperty(location.file))")
+            if let line = location.line { properties.append("line=\(line)") }
+            if let column = location.column { properties.append("col=\(column)") }
+        }
+        properties.append("title=\(escapeProperty(finding.code))")
+        let message = finding.message + (finding.help.map { "\n\($0)" } ?? "")
+        return "::\(command) \(properties.joined(separator: ","))::\(escapeData(message))"
+    }
+}
+
+/// `--format json`: `{"schemaVersion": 1, "findings": [{"rule", "severity", "file", "line", "column", "message", "hint"}]}`.
+struct LintReport: Encodable {
+    var schemaVersion = 1
+    var findings: [Finding]
+
+    init(findings: [Diagnostic]) {
+        self.findings = findings.map {
+            Finding(
+                rule: $0.code, severity: $0.severity.rawValue, file: $0.location?.file, line: $0.location?.line,
+                column: $0.location?.column, message: $0.message, hint: $0.help)
+        }
     }
 
     struct Finding: Encodable {
@@ -60,64 +224,84 @@ struct LintCommand: ParsableCommand {
 
         enum CodingKeys: String, CodingKey { case rule, severity, file, line, column, message, hint }
     }
+}
 
-    func validate() throws {
-        let known = Set(Linter.catalog.map(\.id))
-        for rule in rules + excludedRules where !known.contains(rule) {
-            throw ValidationError("unknown rule \"\(rule)\"; `skein lint --list-rules` lists them")
-        }
+/// `--format sarif`: SARIF 2.1.0, one run, every rule described, for code scanning.
+struct SARIFLog: Encodable {
+    var version = "2.1.0"
+    var schema = "https://json.schemastore.org/sarif-2.1.0.json"
+    var runs: [Run]
+
+    enum CodingKeys: String, CodingKey {
+        case version
+        case schema = "$schema"
+        case runs
     }
 
-    func run() throws {
-        if listRules {
-            for rule in Linter.catalog {
-                Console.out(
-                    "\(rule.id) (\(rule.defaultSeverity.rawValue)): \(rule.summary)\n    policy: \(rule.policy)")
+    init(findings: [Diagnostic], rules: [LintRuleInfo], version: String) {
+        func level(_ severity: Severity) -> String {
+            switch severity {
+            case .error: "error"
+            case .warning: "warning"
+            case .info: "note"
             }
-            return
         }
-        let settings = try ProjectSettings.resolve(options)
-        var configuration = LintConfiguration()
-        if !rules.isEmpty { configuration.only = Set(rules) }
-        for rule in excludedRules { configuration.severities[rule] = .some(nil) }
-        var findings: [Diagnostic] = []
-        try reportingFailures(style: settings.style) {
-            var files: [SourceFile] = []
-            for path in paths.isEmpty ? [settings.directory] : paths {
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                    throw CLIError(.migrations, "\(path) does not exist; pass migration files or directories")
-                }
-                if isDirectory.boolValue {
-                    do {
-                        files += try DirectorySource(directory: path).sourceFiles()
-                    } catch {
-                        throw CLIError(.migrations, "\(error)")
-                    }
-                } else {
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        throw CLIError(.migrations, "\(path) cannot be read; check its permissions")
-                    }
-                    files.append(SourceFile(path: path, contents: Array(data)))
-                }
-            }
-            findings = Linter(configuration: configuration).lint(files)
+        let driver = Driver(
+            name: "skein", version: version, informationUri: "https://github.com/skein/skein",
+            rules: rules.map {
+                Rule(
+                    id: $0.id, shortDescription: .init(text: $0.summary), fullDescription: .init(text: $0.policy),
+                    defaultConfiguration: .init(level: level($0.defaultSeverity)))
+            })
+        let results = findings.map { finding in
+            Result(
+                ruleId: finding.code, level: level(finding.severity),
+                message: .init(text: finding.message + (finding.help.map { " Help: \($0)" } ?? "")),
+                locations: finding.location.map { location in
+                    [
+                        Location(
+                            physicalLocation: .init(
+                                artifactLocation: .init(uri: location.file),
+                                region: location.line.map { .init(startLine: $0, startColumn: location.column) }))
+                    ]
+                } ?? [])
         }
-        let errors = findings.filter { $0.severity == .error }.count
-        let warnings = findings.filter { $0.severity == .warning }.count
-        switch format {
-        case .json:
-            try Console.json(
-                Report(
-                    findings: findings.map {
-                        Finding(
-                            rule: $0.code, severity: $0.severity.rawValue, file: $0.location?.file,
-                            line: $0.location?.line, column: $0.location?.column, message: $0.message, hint: $0.help)
-                    }))
-        case .text:
-            for finding in findings { Console.out(finding.description) }
-            Console.out("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
-        }
-        if errors > 0 { throw ExitCode(1) }
+        runs = [Run(tool: .init(driver: driver), results: results)]
+    }
+
+    struct Run: Encodable {
+        var tool: Tool
+        var results: [Result]
+    }
+    struct Tool: Encodable { var driver: Driver }
+    struct Driver: Encodable {
+        var name: String
+        var version: String
+        var informationUri: String
+        var rules: [Rule]
+    }
+    struct Text: Encodable { var text: String }
+    struct Rule: Encodable {
+        var id: String
+        var shortDescription: Text
+        var fullDescription: Text
+        var defaultConfiguration: Level
+    }
+    struct Level: Encodable { var level: String }
+    struct Result: Encodable {
+        var ruleId: String
+        var level: String
+        var message: Text
+        var locations: [Location]
+    }
+    struct Location: Encodable { var physicalLocation: PhysicalLocation }
+    struct PhysicalLocation: Encodable {
+        var artifactLocation: ArtifactLocation
+        var region: Region?
+    }
+    struct ArtifactLocation: Encodable { var uri: String }
+    struct Region: Encodable {
+        var startLine: Int
+        var startColumn: Int?
     }
 }

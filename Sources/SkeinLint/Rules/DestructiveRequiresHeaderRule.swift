@@ -16,6 +16,10 @@ struct DestructiveRequiresHeaderRule: LintRule {
                 id: "destructive-requires-backup-doc", defaultSeverity: .error,
                 summary: "a DESTRUCTIVE migration without `-- Backup created:` and `-- Recovery procedure:` lines",
                 policy: "Backup strategy: Document data backup and recovery procedures"),
+            LintRuleInfo(
+                id: "destructive-requires-approval", defaultSeverity: .error,
+                summary: "a destructive migration without a valid approval (`skein approve`) for its current content",
+                policy: "Require approval: Additional review process for destructive changes"),
         ]
     }
 
@@ -61,29 +65,53 @@ struct DestructiveRequiresHeaderRule: LintRule {
             let (first, what) = file.up.lazy.compactMap({ command in Self.destruction(command).map { (command, $0) } })
                 .first
         else { return [] }
+        var findings: [LintFinding] = []
         let header = file.headerComments.map { $0.lowercased() }
-        guard header.contains(where: { $0.hasPrefix("-- destructive:") }) else {
-            return [
+        if !header.contains(where: { $0.hasPrefix("-- destructive:") }) {
+            findings.append(
                 LintFinding(
                     rule: "destructive-requires-header",
                     message: "the Up \(what), but the file does not start with `-- DESTRUCTIVE:`",
                     hint:
                         "start the file with `-- DESTRUCTIVE: <what is lost>`, `-- Backup created: <where>` and `-- Recovery procedure: <runbook>` (skein create --destructive writes them), and get the migration approved",
-                    location: first.location)
-            ]
+                    location: first.location))
+        } else {
+            var missing: [String] = []
+            if !header.contains(where: { $0.hasPrefix("-- backup created:") }) {
+                missing.append("`-- Backup created:`")
+            }
+            if !header.contains(where: { $0.hasPrefix("-- recovery procedure:") }) {
+                missing.append("`-- Recovery procedure:`")
+            }
+            if !missing.isEmpty {
+                findings.append(
+                    LintFinding(
+                        rule: "destructive-requires-backup-doc",
+                        message: "the DESTRUCTIVE header has no \(missing.joined(separator: " or ")) line",
+                        hint: "say where the backup is and which runbook restores the data, in the header comments",
+                        location: file.location(line: 1)))
+            }
         }
-        var missing: [String] = []
-        if !header.contains(where: { $0.hasPrefix("-- backup created:") }) { missing.append("`-- Backup created:`") }
-        if !header.contains(where: { $0.hasPrefix("-- recovery procedure:") }) {
-            missing.append("`-- Recovery procedure:`")
+        switch context.approvals.standing(of: file.migration) {
+        case .approved:
+            break
+        case .stale(let approval):
+            findings.append(
+                LintFinding(
+                    rule: "destructive-requires-approval",
+                    message:
+                        "the approval of \(file.migration.fileName) by \(approval.approvedBy) (\(approval.approvedAt)) no longer holds: the file changed since",
+                    hint: "have it reviewed again, then `skein approve \(file.migration.version) --by <name>`",
+                    location: file.location(line: 1)))
+        case .unapproved:
+            findings.append(
+                LintFinding(
+                    rule: "destructive-requires-approval",
+                    message: "the Up \(what), and \(file.migration.fileName) has no approval",
+                    hint:
+                        "after review, record it: `skein approve \(file.migration.version) --by <name> --reason <why>` (written to \(ApprovalLedger.fileName), bound to the file's checksum)",
+                    location: file.location(line: 1)))
         }
-        guard !missing.isEmpty else { return [] }
-        return [
-            LintFinding(
-                rule: "destructive-requires-backup-doc",
-                message: "the DESTRUCTIVE header has no \(missing.joined(separator: " or ")) line",
-                hint: "say where the backup is and which runbook restores the data, in the header comments",
-                location: file.location(line: 1))
-        ]
+        return findings
     }
 }
