@@ -36,16 +36,38 @@ public struct Linter: Sendable {
         + ReversibilityRules.all + [DestructiveRequiresHeaderRule()] + LockSafetyRules.all
 
     /// Every rule's description.
-    public static var catalog: [LintRuleInfo] { allRules.flatMap(\.rules) }
+    public static var catalog: [LintRuleInfo] { catalogRules + allRules.flatMap(\.rules) }
+
+    /// What reading the directory itself finds (``MigrationCatalog``): names goose refuses, duplicate versions.
+    static let catalogRules = [
+        LintRuleInfo(
+            id: "invalid-migration-name", defaultSeverity: .error,
+            summary: "a .sql file whose name has no version goose accepts (goose refuses the whole directory)",
+            policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql"),
+        LintRuleInfo(
+            id: "duplicate-version", defaultSeverity: .error,
+            summary: "two files share a version (goose panics on them)",
+            policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql"),
+    ]
 
     /// Lints source files (read as goose reads them) and returns the findings, sorted by file and line.
     public func lint(_ files: [SourceFile], parser: GooseParser = GooseParser()) -> [Diagnostic] {
         let catalog = MigrationCatalog(files: files, parser: parser)
         let texts = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var findings: [Diagnostic] = []
-        // Files goose would not accept as migrations, and duplicate versions.
-        findings += catalog.diagnostics
-        let infos = Dictionary(rules.flatMap(\.rules).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let infos = Dictionary(
+            (rules.flatMap(\.rules) + Self.catalogRules).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Files goose would not accept as migrations, and duplicate versions: the catalog finds them.
+        for diagnostic in catalog.diagnostics {
+            guard let info = infos[diagnostic.code] else {
+                findings.append(diagnostic)
+                continue
+            }
+            guard let severity = configuration.severity(of: info) else { continue }
+            var finding = diagnostic
+            finding.severity = severity
+            findings.append(finding)
+        }
         var context = LintContext()
         context.approvals = configuration.approvals
         for migration in catalog.migrations where migration.kind == .sql {

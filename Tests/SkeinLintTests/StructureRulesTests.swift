@@ -54,3 +54,20 @@ struct StructureRulesTests {
         #expect(findings(["20240101120000_drop_sessions_table.sql": text], only: "destructive-requires-header") == [])
     }
 }
+
+@Suite("lint: what reading the directory finds")
+struct CatalogRulesTests {
+    @Test("duplicate versions and names goose refuses are findings with rule ids")
+    func catalog() {
+        let text = migration(up: "SELECT 1;")
+        #expect(
+            findings(
+                ["20240101120000_add_a.sql": text, "20240101120000_add_b.sql": text], only: "duplicate-version") == [
+                    "migrations/20240101120000_add_b.sql error[duplicate-version]"
+                ])
+        #expect(
+            findings(["notes.sql": text], only: "invalid-migration-name") == [
+                "migrations/notes.sql error[invalid-migration-name]"
+            ])
+    }
+}
