@@ -25,6 +25,12 @@ public struct LintFile: Sendable {
     public var text: String
     public var up: [LintCommand]
     public var down: [LintCommand]
+    /// The size of its statements when it is too large to parse with the grammar (its commands are then empty).
+    public var tooLargeToAnalyze: Int?
+
+    /// Files whose statements add up to more are not parsed with the grammar (a data load, not schema work):
+    /// parse trees of that many statements take gigabytes.
+    public static let analysisLimit = 8 << 20
 
     public var path: String { migration.path }
     public var isTransactional: Bool { migration.transactionMode?.isTransactional ?? true }
@@ -53,6 +59,16 @@ public struct LintFile: Sendable {
     public init(migration: Migration, text: String) {
         self.migration = migration
         self.text = text
+        let size = Direction.allCases.reduce(0) { total, direction in
+            guard case .success(let section)? = migration.section(direction) else { return total }
+            return total + section.statements.reduce(0) { $0 + $1.sql.utf8.count }
+        }
+        guard size <= Self.analysisLimit else {
+            up = []
+            down = []
+            tooLargeToAnalyze = size
+            return
+        }
         func commands(_ direction: Direction) -> [LintCommand] {
             guard case .success(let section)? = migration.section(direction) else { return [] }
             return section.statements.flatMap { Self.commands(of: $0, path: migration.path) }

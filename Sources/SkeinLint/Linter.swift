@@ -45,6 +45,10 @@ public struct Linter: Sendable {
             summary: "a .sql file whose name has no version goose accepts (goose refuses the whole directory)",
             policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql"),
         LintRuleInfo(
+            id: "cannot-analyze", defaultSeverity: .warning,
+            summary: "a file too large to parse with PostgreSQL's grammar (only its name and structure are checked)",
+            policy: "Migration file syntax validation"),
+        LintRuleInfo(
             id: "duplicate-version", defaultSeverity: .error,
             summary: "two files share a version (goose panics on them)",
             policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql"),
@@ -73,6 +77,17 @@ public struct Linter: Sendable {
         for migration in catalog.migrations where migration.kind == .sql {
             let text = (try? texts[migration.path]?.decodedText().get()) ?? ""
             let file = LintFile(migration: migration, text: text)
+            if let size = file.tooLargeToAnalyze, let info = infos["cannot-analyze"],
+                let severity = configuration.severity(of: info)
+            {
+                findings.append(
+                    Diagnostic(
+                        severity: severity, code: "cannot-analyze",
+                        message:
+                            "\(migration.fileName) holds \(size >> 20) MiB of statements, more than the \(LintFile.analysisLimit >> 20) MiB Skein parses with PostgreSQL's grammar; only its name and goose structure were checked",
+                        help: "load large data with COPY from a file, outside the migration, or split the file",
+                        location: SourceLocation(file: migration.path)))
+            }
             let suppressions = Suppressions(file)
             findings += suppressions.problems
             let reported = configuration.baseline.map { migration.version > $0 } ?? true

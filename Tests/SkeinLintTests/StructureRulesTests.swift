@@ -71,3 +71,28 @@ struct CatalogRulesTests {
             ])
     }
 }
+
+@Suite("lint: bad input")
+struct BadInputTests {
+    @Test("a file too large to parse with the grammar gets cannot-analyze, not minutes of work")
+    func huge() {
+        let row = "INSERT INTO t (a) VALUES ('" + String(repeating: "x", count: 200) + "');\n"
+        let text =
+            "-- +goose Up\n" + String(repeating: row, count: (LintFile.analysisLimit / row.utf8.count) + 1000)
+            + "-- +goose Down\nDELETE FROM t;\n"
+        #expect(
+            findings(["20240101120000_seed_rows.sql": text]) == [
+                "migrations/20240101120000_seed_rows.sql warning[cannot-analyze]"
+            ])
+    }
+
+    @Test("a binary file is a goose parse error naming the encoding, and the other files are still linted")
+    func binary() {
+        let binary = SourceFile(
+            path: "migrations/20240101120000_add_blob.sql", contents: [0xFF, 0xFE, 0x00, 0x81, 0x82])
+        let good = SourceFile(
+            path: "migrations/20240102120000_add_t.sql", text: migration(up: "SELEC 1;"))
+        let codes = Linter().lint([binary, good]).map(\.code)
+        #expect(codes.contains("goose-parse-error") && codes.contains("syntax-error"))
+    }
+}
