@@ -323,3 +323,34 @@ struct CLILintTests {
         #expect(examples.status == 0, "\(examples.stdout)")
     }
 }
+
+@Suite("skein binary: lint --changed")
+struct CLILintChangedTests {
+    @Test("--changed reports only files git sees as new or changed, with earlier files as context")
+    func changed() throws {
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        func git(_ arguments: String...) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"] + arguments
+            process.currentDirectoryURL = dir.url
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+        }
+        try git("init", "-q")
+        try dir.write(
+            "20240101120000_create_t_table.sql",
+            "-- +goose Up\nCREATE TABLE t (a int);\n-- +goose Down\nDROP TABLE t;\n")
+        try git("add", ".")
+        try git("commit", "-qm", "first")
+        try dir.write(
+            "20240102120000_add_index_to_t.sql",
+            "-- +goose Up\nCREATE INDEX IF NOT EXISTS i ON t (a);\n-- +goose Down\nDROP INDEX IF EXISTS i;\n")
+        let result = try SkeinBinary.run(["lint", "--changed", "."], in: dir.url)
+        #expect(
+            result.stdout.contains("20240102120000_add_index_to_t.sql:2:1: warning[require-concurrent-index-creation]"))
+        #expect(!result.stdout.contains("20240101120000_create_t_table.sql"), "\(result.stdout)")
+    }
+}

@@ -44,6 +44,11 @@ struct LintCommand: ParsableCommand {
     @Option(name: .long, help: "Report only files after this version (earlier files are still read for context).")
     var since: Int64?
 
+    @Flag(
+        name: .long,
+        help: "Report only files git sees as changed or new (against HEAD); all files are still read for context.")
+    var changed = false
+
     @Flag(name: .long, help: "List the rules with their default severity and the policy sentence they enforce.")
     var listRules = false
 
@@ -91,6 +96,13 @@ struct LintCommand: ParsableCommand {
             let excluded = settings.configuration.lint.exclude
             files.removeAll { file in excluded.contains { Self.matches(file.path, pattern: $0) } }
             findings = Linter(configuration: configuration).lint(files)
+            if changed {
+                let changedFiles = try Self.gitChangedFiles()
+                findings.removeAll { finding in
+                    guard let file = finding.location?.file else { return false }
+                    return !changedFiles.contains(URL(fileURLWithPath: file).standardizedFileURL.path)
+                }
+            }
         }
         render(findings)
         if findings.hasErrors { throw ExitCode(1) }
@@ -113,6 +125,39 @@ struct LintCommand: ParsableCommand {
         for rule in excludedRules { configuration.severities[rule] = .some(nil) }
         configuration.baseline = since ?? project.lint.baseline
         return configuration
+    }
+
+    /// Absolute paths of the files git reports as changed against HEAD, or new and not ignored.
+    static func gitChangedFiles() throws -> Set<String> {
+        func git(_ arguments: [String]) throws -> [String] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git"] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            do {
+                try process.run()
+            } catch {
+                throw CLIError(.fileSystem, "--changed needs git: \(error)")
+            }
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw CLIError(
+                    .fileSystem, "--changed needs a git work tree (`git \(arguments.joined(separator: " "))` failed)")
+            }
+            return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        let root = try git(["rev-parse", "--show-toplevel"]).first ?? "."
+        let names =
+            try git(["diff", "--name-only", "HEAD"])
+            + git(["ls-files", "--others", "--exclude-standard", "--full-name"])
+        return Set(
+            names.map { name in
+                name.hasPrefix("/")
+                    ? name : URL(fileURLWithPath: root).appendingPathComponent(name).standardizedFileURL.path
+            })
     }
 
     /// The approvals of a migrations directory (none when the file does not exist).
