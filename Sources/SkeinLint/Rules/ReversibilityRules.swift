@@ -2,5 +2,7 @@
 /// differ from PostgreSQL's grammar). Each rule lives in its own file; this list registers them with the
 /// ``Linter``.
 enum ReversibilityRules {
-    static let all: [any LintRule] = [DownDropIfExistsRule(), UpCreateIfNotExistsRule()]
+    static let all: [any LintRule] = [
+        DownDropIfExistsRule(), UpCreateIfNotExistsRule(), DownUndoesUpRule(),
+    ]
 }
