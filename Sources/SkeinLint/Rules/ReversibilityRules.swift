@@ -3,6 +3,6 @@
 /// ``Linter``.
 enum ReversibilityRules {
     static let all: [any LintRule] = [
-        DownDropIfExistsRule(), UpCreateIfNotExistsRule(), DownUndoesUpRule(),
+        DownDropIfExistsRule(), UpCreateIfNotExistsRule(), DownUndoesUpRule(), ConstraintNameConsistencyRule(),
     ]
 }

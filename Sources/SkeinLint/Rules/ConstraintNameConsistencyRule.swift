@@ -1,0 +1,142 @@
+import Foundation
+import SkeinCore
+import SkeinSQL
+
+/// The Reversible Operations table's "Add Constraint" row: the Down drops by name what the Up adds by name
+/// ("Ensure constraint name consistency"). An unnamed constraint gets a name PostgreSQL makes up, so the Down
+/// cannot reliably drop it; a Down that drops a name the Up never added drops something else, or nothing.
+struct ConstraintNameConsistencyRule: LintRule {
+    var rules: [LintRuleInfo] {
+        [
+            LintRuleInfo(
+                id: "constraint-name-consistency", defaultSeverity: .error,
+                summary:
+                    "ADD CONSTRAINT without a name in the Up, or a Down that drops a constraint name the Up never added",
+                policy:
+                    "Add Constraint: ALTER TABLE ADD CONSTRAINT / ALTER TABLE DROP CONSTRAINT IF EXISTS — Ensure constraint name consistency"
+            )
+        ]
+    }
+
+    static let kinds = [
+        "CONSTR_CHECK": "CHECK", "CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY",
+        "CONSTR_FOREIGN": "FOREIGN KEY", "CONSTR_EXCLUSION": "EXCLUDE",
+    ]
+
+    /// The constraint names the Up gives a table (`table` → names): ADD CONSTRAINT, named constraints of
+    /// CREATE TABLE, RENAME CONSTRAINT … TO, and `ADD CONSTRAINT name` inside DO blocks.
+    static func namesAdded(by commands: [LintCommand]) -> (named: Set<SchemaObject>, inBlocks: [String]) {
+        var named: Set<SchemaObject> = []
+        var blocks: [String] = []
+        for command in commands {
+            guard let body = command.body else { continue }
+            switch command.nodeType {
+            case "AlterTableStmt":
+                guard let table = SchemaObject.relation(body["relation"]) else { continue }
+                for cmd in body["cmds"]?.array ?? [] {
+                    guard let alter = cmd["AlterTableCmd"] else { continue }
+                    var constraints: [SQLNode] = []
+                    if alter["subtype"]?.string == "AT_AddConstraint", let constraint = alter["def"]?["Constraint"] {
+                        constraints.append(constraint)
+                    }
+                    if alter["subtype"]?.string == "AT_AddColumn" {
+                        constraints += (alter["def"]?["ColumnDef"]?["constraints"]?.array ?? []).compactMap {
+                            $0["Constraint"]
+                        }
+                    }
+                    for constraint in constraints {
+                        if let name = constraint["conname"]?.string {
+                            named.insert(SchemaObject(.constraint, name, table: table))
+                        }
+                    }
+                }
+            case "CreateStmt":
+                guard let table = SchemaObject.relation(body["relation"]) else { continue }
+                for node in (body["tableElts"] ?? .null).descendants() where node.nodeType == "Constraint" {
+                    if let name = node.body?["conname"]?.string {
+                        named.insert(SchemaObject(.constraint, name, table: table))
+                    }
+                }
+            case "RenameStmt" where body["renameType"]?.string == "OBJECT_TABCONSTRAINT":
+                if let table = SchemaObject.relation(body["relation"]), let name = body["newname"]?.string {
+                    named.insert(SchemaObject(.constraint, name, table: table))
+                }
+            case "DoStmt":
+                for arg in body["args"]?.array ?? [] where arg["DefElem"]?["defname"]?.string == "as" {
+                    if let code = arg["DefElem"]?["arg"]?["String"]?["sval"]?.string { blocks.append(code) }
+                }
+            default:
+                continue
+            }
+        }
+        return (named, blocks)
+    }
+
+    /// Whether PL/pgSQL code adds a constraint of that name (`ADD CONSTRAINT name`, any case and spacing).
+    static func block(_ code: String, adds name: String) -> Bool {
+        let words = code.lowercased().split(whereSeparator: { $0.isWhitespace }).map {
+            $0.trimmingCharacters(in: CharacterSet(charactersIn: "\";"))
+        }
+        let target = name.lowercased()
+        for index in words.indices.dropLast(2) where words[index] == "add" && words[index + 1] == "constraint" {
+            if words[index + 2] == target { return true }
+        }
+        return false
+    }
+
+    func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        let down = DroppedObjects(file.down)
+        for command in file.up {
+            guard command.nodeType == "AlterTableStmt", let body = command.body,
+                let table = SchemaObject.relation(body["relation"])
+            else { continue }
+            // A Down that drops the table takes its constraints with it, whatever their names.
+            if down.undo(SchemaObject(.table, table)) { continue }
+            for cmd in body["cmds"]?.array ?? [] {
+                guard let alter = cmd["AlterTableCmd"], alter["subtype"]?.string == "AT_AddConstraint",
+                    let constraint = alter["def"]?["Constraint"], constraint["conname"] == nil
+                else { continue }
+                let kind = Self.kinds[constraint["contype"]?.string ?? ""] ?? "constraint"
+                let columns = SchemaObject.columns(ofConstraint: constraint).sorted()
+                let suggested =
+                    ([table.split(separator: ".").last.map(String.init) ?? table] + columns + [
+                        kind == "PRIMARY KEY" ? "pkey" : kind == "FOREIGN KEY" ? "fkey" : kind.lowercased()
+                    ]).joined(separator: "_")
+                findings.append(
+                    LintFinding(
+                        rule: "constraint-name-consistency",
+                        message:
+                            "ALTER TABLE \(table) ADD \(kind) has no constraint name: PostgreSQL generates one, so the Down cannot reliably drop it by name",
+                        hint:
+                            "name it (ADD CONSTRAINT \(suggested) \(kind) …) and drop that name in the Down (ALTER TABLE \(table) DROP CONSTRAINT IF EXISTS \(suggested))",
+                        location: command.location))
+            }
+        }
+        let (added, blocks) = Self.namesAdded(by: file.up)
+        for command in file.down {
+            guard command.nodeType == "AlterTableStmt", let body = command.body,
+                let table = SchemaObject.relation(body["relation"])
+            else { continue }
+            for cmd in body["cmds"]?.array ?? [] {
+                guard let alter = cmd["AlterTableCmd"], alter["subtype"]?.string == "AT_DropConstraint",
+                    let name = alter["name"]?.string
+                else { continue }
+                if added.contains(SchemaObject(.constraint, name, table: table))
+                    || blocks.contains(where: { Self.block($0, adds: name) })
+                {
+                    continue
+                }
+                findings.append(
+                    LintFinding(
+                        rule: "constraint-name-consistency",
+                        message:
+                            "the Down drops constraint \(name) on \(table), but the Up never adds a constraint of that name",
+                        hint:
+                            "drop exactly the name the Up gives in ADD CONSTRAINT <name>; if the Up relies on a name PostgreSQL generated, name the constraint in the Up",
+                        location: command.location))
+            }
+        }
+        return findings
+    }
+}
