@@ -4,5 +4,6 @@
 enum ReversibilityRules {
     static let all: [any LintRule] = [
         DownDropIfExistsRule(), UpCreateIfNotExistsRule(), DownUndoesUpRule(), ConstraintNameConsistencyRule(),
+        RenameColumnMultiStepRule(),
     ]
 }
