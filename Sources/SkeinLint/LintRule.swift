@@ -1,3 +1,4 @@
+public import Foundation
 public import SkeinCore
 
 /// What a rule is, for people and for configuration.
@@ -47,6 +48,8 @@ public struct LintContext: Sendable {
     public var tablesCreatedEarlier: Set<String> = []
     /// Recorded approvals of the set.
     public var approvals = ApprovalLedger()
+    /// The time the lint runs at (``LintConfiguration/now``); `nil` turns off rules that compare with it.
+    public var now: Date?
 
     public init() {}
 }

@@ -1,3 +1,4 @@
+public import Foundation
 public import SkeinCore
 
 /// Which rules run and how seriously their findings count.
@@ -10,6 +11,8 @@ public struct LintConfiguration: Sendable, Hashable {
     public var approvals = ApprovalLedger()
     /// Report only files with a higher version (earlier ones are still read for context).
     public var baseline: Int64?
+    /// The current time, for `future-timestamp` (the CLI sets it; rules read no clock). `nil` turns that check off.
+    public var now: Date?
 
     public init() {}
 
@@ -74,6 +77,7 @@ public struct Linter: Sendable {
         }
         var context = LintContext()
         context.approvals = configuration.approvals
+        context.now = configuration.now
         for migration in catalog.migrations where migration.kind == .sql {
             let text = (try? texts[migration.path]?.decodedText().get()) ?? ""
             let file = LintFile(migration: migration, text: text)

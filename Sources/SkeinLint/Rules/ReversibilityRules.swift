@@ -4,6 +4,6 @@
 enum ReversibilityRules {
     static let all: [any LintRule] = [
         DownDropIfExistsRule(), UpCreateIfNotExistsRule(), DownUndoesUpRule(), ConstraintNameConsistencyRule(),
-        RenameColumnMultiStepRule(), IgnoredGooseAnnotationRule(), GooseSplitMismatchRule(),
+        RenameColumnMultiStepRule(), IgnoredGooseAnnotationRule(), GooseSplitMismatchRule(), FutureTimestampRule(),
     ]
 }
