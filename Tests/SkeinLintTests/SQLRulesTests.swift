@@ -98,3 +98,19 @@ struct SQLRulesTests {
         #expect(!diagnostics.hasErrors, "\(diagnostics.map(\.description))")
     }
 }
+
+@Suite("lint: a function body goose cuts apart")
+struct SplitFunctionTests {
+    @Test("only goose-split-mismatch reports it: no syntax-error, no COMMIT for its END;")
+    func splitFunction() {
+        let text = migration(
+            up:
+                "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  NEW.updated_at = now();\n  RETURN NEW;\nEND;\n$$;",
+            down: "DROP FUNCTION IF EXISTS touch();")
+        let codes = findings(["20240101120000_create_touch_function.sql": text]).map {
+            $0.split(separator: "[").last ?? ""
+        }
+        #expect(codes.contains("goose-split-mismatch]"))
+        #expect(!codes.contains("syntax-error]") && !codes.contains("transaction-control-in-migration]"), "\(codes)")
+    }
+}

@@ -124,6 +124,7 @@ struct LintCommand: ParsableCommand {
         if !rules.isEmpty { configuration.only = Set(rules) }
         for rule in excludedRules { configuration.severities[rule] = .some(nil) }
         configuration.baseline = since ?? project.lint.baseline
+        configuration.now = Date()
         return configuration
     }
 

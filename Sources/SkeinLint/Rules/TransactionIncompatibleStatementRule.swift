@@ -39,9 +39,11 @@ struct TransactionIncompatibleStatementRule: LintRule {
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
+        // Pieces of a command goose cuts apart (a function body's `END;`) are goose-split-mismatch's.
+        let claimed = GooseSplitMismatchRule.claimedStatements(in: file)
         for direction in Direction.allCases {
             let commands = file.commands(direction)
-            for command in commands {
+            for command in commands where !claimed.contains(command.statement) {
                 if let what = Self.nonTransactional(command) {
                     let sharesStatement = commands.filter { $0.statement == command.statement }.count > 1
                     if file.isTransactional {
