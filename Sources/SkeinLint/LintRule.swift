@@ -50,6 +50,9 @@ public struct LintContext: Sendable {
     public var approvals = ApprovalLedger()
     /// The time the lint runs at (``LintConfiguration/now``); `nil` turns off rules that compare with it.
     public var now: Date?
+    /// Whether the runner sets `lock_timeout` on its session before each migration (skein.yaml), which satisfies
+    /// `require-lock-timeout` without a `SET lock_timeout` in the file.
+    public var runnerSetsLockTimeout: Bool = false
 
     public init() {}
 }
