@@ -118,6 +118,7 @@ let package = Package(
         .testTarget(
             name: "SkeinLintTests",
             dependencies: ["SkeinLint", "SkeinCore", "SkeinSQL"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Skein's build, tests and quick start need, when it is missing:
 #   PostgreSQL server binaries (initdb, pg_ctl) and libpg_query (Debian: postgresql, libpg-query-dev),
-#   and go-task (PyPI: go-task-bin) for the Taskfile.
+#   go-task (PyPI: go-task-bin) for the Taskfile, and squawk (PyPI: squawk-cli), the peer linter the lint
+#   tests and bench/lint.py compare against.
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
@@ -39,6 +40,15 @@ if ! command -v task >/dev/null 2>&1; then
         echo "bootstrap: installing go-task-bin (PyPI) for the Taskfile" >&2
         "$(command -v pip || command -v pip3)" install -q go-task-bin >/dev/null 2>&1 \
             || echo "bootstrap: go-task-bin could not be installed; 'task' targets will not be available" >&2
+        command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+    fi
+fi
+
+if ! command -v squawk >/dev/null 2>&1; then
+    if command -v pip >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1; then
+        echo "bootstrap: installing squawk-cli (PyPI) for the lint comparison tests and bench/lint.py" >&2
+        "$(command -v pip || command -v pip3)" install -q squawk-cli >/dev/null 2>&1 \
+            || echo "bootstrap: squawk-cli could not be installed; the squawk comparison test will be skipped" >&2
         command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
     fi
 fi

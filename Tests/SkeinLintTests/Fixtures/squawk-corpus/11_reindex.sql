@@ -1,0 +1,2 @@
+SET lock_timeout = '5s';
+REINDEX INDEX users_email_idx;
