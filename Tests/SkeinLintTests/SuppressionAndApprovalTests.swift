@@ -67,6 +67,7 @@ struct SuppressionAndApprovalTests {
         ]) { $1 }
         let sources = files.map { SourceFile(path: "migrations/" + $0.key, text: $0.value) }
         var configuration = LintConfiguration()
+        configuration.only = ["require-concurrent-index-creation"]
         configuration.severities["require-concurrent-index-creation"] = .some(.error)
         #expect(Linter(configuration: configuration).lint(sources).map(\.severity) == [.error])
         configuration.severities["require-concurrent-index-creation"] = .some(nil)
