@@ -10,13 +10,13 @@ import Dispatch
 
 /// Independent work over many items (reading and parsing migration files) spread over the machine's cores.
 /// The result is exactly `items.map(transform)`, in order.
-enum ParallelMap {
+package enum ParallelMap {
     /// Items per worker below which one core does it all (threads cost more than they save).
     static let minimumItemsPerWorker = 64
 
     static let processorCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
-    static func map<Item: Sendable, Result: Sendable>(
+    package static func map<Item: Sendable, Result: Sendable>(
         _ items: [Item], _ transform: @Sendable (Item) -> Result
     ) -> [Result] {
         let count = items.count

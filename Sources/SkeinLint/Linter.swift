@@ -78,9 +78,15 @@ public struct Linter: Sendable {
         var context = LintContext()
         context.approvals = configuration.approvals
         context.now = configuration.now
-        for migration in catalog.migrations where migration.kind == .sql {
-            let text = (try? texts[migration.path]?.decodedText().get()) ?? ""
-            let file = LintFile(migration: migration, text: text)
+        // Rules whose every id is off do not run.
+        let activeRules = rules.filter { rule in rule.rules.contains { configuration.severity(of: $0) != nil } }
+        // Parsing with the grammar is per file: on all cores. Rules then run in version order, with context.
+        let sqlMigrations = catalog.migrations.filter { $0.kind == .sql }
+        let lintFiles = ParallelMap.map(sqlMigrations) { migration in
+            LintFile(migration: migration, text: (try? texts[migration.path]?.decodedText().get()) ?? "")
+        }
+        for file in lintFiles {
+            let migration = file.migration
             if let size = file.tooLargeToAnalyze, let info = infos["cannot-analyze"],
                 let severity = configuration.severity(of: info)
             {
@@ -95,7 +101,7 @@ public struct Linter: Sendable {
             let suppressions = Suppressions(file)
             findings += suppressions.problems
             let reported = configuration.baseline.map { migration.version > $0 } ?? true
-            for rule in rules where reported {
+            for rule in activeRules where reported {
                 for finding in rule.check(file, context: context) {
                     guard let info = infos[finding.rule], let severity = configuration.severity(of: info),
                         !suppressions.suppresses(finding)

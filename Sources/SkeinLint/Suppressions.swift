@@ -12,6 +12,8 @@ struct Suppressions {
     private(set) var problems: [Diagnostic] = []
 
     init(_ file: LintFile) {
+        // Most files have none: skip the line scan unless the marker is there at all.
+        guard file.text.utf8.firstRange(of: "skein:ignore".utf8) != nil else { return }
         // The goose statements of both directions, by start line, with their last line.
         let statements = (file.up + file.down).map(\.statement)
         var spans: [ClosedRange<Int>] = []

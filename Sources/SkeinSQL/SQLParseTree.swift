@@ -21,7 +21,7 @@ public indirect enum SQLNode: Sendable, Hashable {
     /// For a wrapped node (`{"IndexStmt": {…}}`), its type name.
     public var nodeType: String? {
         if case .object(let fields) = self, fields.count == 1, let key = fields.keys.first,
-            key.first?.isUppercase == true
+            let first = key.utf8.first, first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z")
         {
             return key
         }
