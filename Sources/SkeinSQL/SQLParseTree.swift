@@ -5,7 +5,8 @@ import Foundation
 /// node objects wrapped in their type name (`{"IndexStmt": {…}}`), arrays, strings, numbers, booleans.
 /// Fields at their default value (false, 0, empty) are absent, as in libpg_query's output.
 public indirect enum SQLNode: Sendable, Hashable {
-    case object([String: SQLNode])
+    /// Fields in libpg_query's order (objects have a handful of fields: a linear search beats hashing).
+    case object([SQLField])
     case array([SQLNode])
     case string(String)
     case number(Double)
@@ -14,16 +15,18 @@ public indirect enum SQLNode: Sendable, Hashable {
 
     /// A field of an object (`nil` when absent or not an object).
     public subscript(_ key: String) -> SQLNode? {
-        if case .object(let fields) = self { return fields[key] }
+        if case .object(let fields) = self {
+            for field in fields where field.key == key { return field.value }
+        }
         return nil
     }
 
     /// For a wrapped node (`{"IndexStmt": {…}}`), its type name.
     public var nodeType: String? {
-        if case .object(let fields) = self, fields.count == 1, let key = fields.keys.first,
-            let first = key.utf8.first, first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z")
+        if case .object(let fields) = self, fields.count == 1, let first = fields[0].key.utf8.first,
+            first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z")
         {
-            return key
+            return fields[0].key
         }
         return nil
     }
@@ -59,7 +62,7 @@ public indirect enum SQLNode: Sendable, Hashable {
             switch node {
             case .object(let fields):
                 if node.nodeType != nil { result.append(node) }
-                for key in fields.keys.sorted() { visit(fields[key]!) }
+                for field in fields { visit(field.value) }
             case .array(let values):
                 values.forEach(visit)
             default:
@@ -74,6 +77,12 @@ public indirect enum SQLNode: Sendable, Hashable {
     public var names: [String] {
         array.compactMap { $0["String"]?["sval"]?.string }
     }
+}
+
+/// One field of an object node.
+public struct SQLField: Sendable, Hashable {
+    public var key: String
+    public var value: SQLNode
 }
 
 /// A small JSON reader for libpg_query's output (well-formed, UTF-8): exact booleans and no Foundation bridging.
@@ -115,7 +124,7 @@ struct JSONReader {
         switch bytes[index] {
         case UInt8(ascii: "{"):
             index += 1
-            var fields: [String: SQLNode] = [:]
+            var fields: [SQLField] = []
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -125,7 +134,7 @@ struct JSONReader {
                 skipSpace()
                 let key = try string()
                 try expect(UInt8(ascii: ":"))
-                fields[key] = try value()
+                fields.append(SQLField(key: key, value: try value()))
                 skipSpace()
                 guard index < bytes.count else { throw Malformed() }
                 if bytes[index] == UInt8(ascii: ",") {
@@ -262,7 +271,7 @@ extension SQLGrammar {
             Array(UnsafeBufferPointer(start: result.parse_tree, count: result.parse_tree.map { strlen($0) } ?? 0)).map {
                 UInt8(bitPattern: $0)
             })
-        guard result.parse_tree != nil, case .object(let root)? = try? reader.read() else {
+        guard result.parse_tree != nil, let root = try? reader.read(), case .object = root else {
             return .failure(SQLParseError(message: "libpg_query returned no parse tree", byteOffset: nil))
         }
         let statements = (root["stmts"]?.array ?? []).map { entry -> ParsedStatement in
