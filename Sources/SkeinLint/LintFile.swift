@@ -69,16 +69,33 @@ public struct LintFile: Sendable {
             tooLargeToAnalyze = size
             return
         }
+        // goose trims a statement's leading white space: the file's line tells how far its first line is indented.
+        let bytes = Array(text.utf8)
+        var lineStarts = [0]
+        for (index, byte) in bytes.enumerated() where byte == 0x0A { lineStarts.append(index + 1) }
+        func indentation(_ line: Int) -> Int {
+            guard line >= 1, line <= lineStarts.count else { return 0 }
+            var index = lineStarts[line - 1]
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+            return index - lineStarts[line - 1]
+        }
         func commands(_ direction: Direction) -> [LintCommand] {
             guard case .success(let section)? = migration.section(direction) else { return [] }
-            return section.statements.flatMap { Self.commands(of: $0, path: migration.path) }
+            return section.statements.flatMap {
+                Self.commands(of: $0, path: migration.path, indentation: indentation($0.line))
+            }
         }
         up = commands(.up)
         down = commands(.down)
     }
 
-    static func commands(of statement: Statement, path: String) -> [LintCommand] {
+    /// - Parameter indentation: how many columns the statement's first line is indented in the file.
+    static func commands(of statement: Statement, path: String, indentation: Int = 0) -> [LintCommand] {
         let bytes = Array(statement.sql.utf8)
+        func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
+            let (line, column) = Self.position(of: offset, in: bytes)
+            return (line, line == 0 ? column + indentation : column)
+        }
         switch SQLGrammar.parse(statement.sql) {
         case .success(let parsed):
             return parsed.map { command in

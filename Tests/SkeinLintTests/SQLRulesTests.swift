@@ -114,3 +114,15 @@ struct SplitFunctionTests {
         #expect(!codes.contains("syntax-error]") && !codes.contains("transaction-control-in-migration]"), "\(codes)")
     }
 }
+
+@Suite("lint: positions")
+struct PositionTests {
+    @Test("an indented statement is reported at its own column")
+    func indented() {
+        let text = migration(up: "    CREATE TABLE a (id int);", down: "DROP TABLE IF EXISTS a;")
+        #expect(
+            findings(["20240101120000_create_a_table.sql": text], only: "up-create-if-not-exists") == [
+                "migrations/20240101120000_create_a_table.sql:2:5 warning[up-create-if-not-exists]"
+            ])
+    }
+}
