@@ -23,6 +23,8 @@ public struct ProjectConfiguration: Sendable, Hashable {
         public var exclude: [String] = []
         /// `baseline`: report only files with a higher version (earlier files are still read for context).
         public var baseline: Int64?
+        /// `postgres-version`: the PostgreSQL major version the rules assume (default 15).
+        public var postgresVersion: Int?
 
         public init() {}
     }
@@ -36,7 +38,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
     /// The keys this version knows.
     public static let knownKeys = ["migrations-dir", "version-table", "policy", "lint"]
     /// The keys of the `lint:` section.
-    public static let knownLintKeys = ["rules", "exclude", "baseline"]
+    public static let knownLintKeys = ["rules", "exclude", "baseline", "postgres-version"]
 
     /// Reads the configuration from YAML text.
     /// - Parameter path: the file's path, for messages.
@@ -130,6 +132,12 @@ extension ProjectConfiguration {
                         message: "lint.baseline must be a migration version (e.g. 20240101120000)")
                 }
                 settings.baseline = version
+            case "postgres-version":
+                guard let text = valueNode.scalar?.string, let version = Int(text), (9...30).contains(version) else {
+                    throw ConfigurationError(
+                        path: path, line: keyLine, message: "lint.postgres-version must be a major version such as 15")
+                }
+                settings.postgresVersion = version
             default:
                 throw ConfigurationError(
                     path: path, line: keyLine,

@@ -53,6 +53,8 @@ public struct LintContext: Sendable {
     /// Whether the runner sets `lock_timeout` on its session before each migration (skein.yaml), which satisfies
     /// `require-lock-timeout` without a `SET lock_timeout` in the file.
     public var runnerSetsLockTimeout: Bool = false
+    /// The PostgreSQL major version the rules assume (`lint.postgres-version`; default 15, libpg_query's grammar).
+    public var postgresVersion = 15
 
     public init() {}
 }

@@ -11,6 +11,8 @@ public struct LintConfiguration: Sendable, Hashable {
     public var approvals = ApprovalLedger()
     /// Report only files with a higher version (earlier ones are still read for context).
     public var baseline: Int64?
+    /// The PostgreSQL major version the rules assume (default 15).
+    public var postgresVersion = 15
     /// The current time, for `future-timestamp` (the CLI sets it; rules read no clock). `nil` turns that check off.
     public var now: Date?
 
@@ -77,6 +79,7 @@ public struct Linter: Sendable {
         }
         var context = LintContext()
         context.approvals = configuration.approvals
+        context.postgresVersion = configuration.postgresVersion
         context.now = configuration.now
         // Rules whose every id is off do not run.
         let activeRules = rules.filter { rule in rule.rules.contains { configuration.severity(of: $0) != nil } }

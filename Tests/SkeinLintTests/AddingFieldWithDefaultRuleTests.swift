@@ -42,3 +42,23 @@ struct AddingFieldWithDefaultRuleTests {
         #expect(findings([name: migration(up: up)], only: "adding-field-with-default") == [])
     }
 }
+
+@Suite("adding-field-with-default: lint.postgres-version")
+struct AddingFieldWithDefaultVersionTests {
+    @Test("before PostgreSQL 11 a constant default rewrites the table too")
+    func olderServer() {
+        let files = [
+            "20240101120000_create_t_table.sql": migration(
+                up: "CREATE TABLE IF NOT EXISTS t (a int);", down: "DROP TABLE IF EXISTS t;"),
+            "20240102120000_add_b_to_t.sql": migration(
+                up: "ALTER TABLE t ADD COLUMN IF NOT EXISTS b int DEFAULT 0;",
+                down: "ALTER TABLE t DROP COLUMN IF EXISTS b;"),
+        ]
+        let sources = files.map { SourceFile(path: "migrations/" + $0.key, text: $0.value) }
+        var configuration = LintConfiguration()
+        configuration.only = ["adding-field-with-default"]
+        #expect(Linter(configuration: configuration).lint(sources).isEmpty)
+        configuration.postgresVersion = 10
+        #expect(Linter(configuration: configuration).lint(sources).map(\.code) == ["adding-field-with-default"])
+    }
+}

@@ -125,6 +125,7 @@ struct LintCommand: ParsableCommand {
         for rule in excludedRules { configuration.severities[rule] = .some(nil) }
         configuration.baseline = since ?? project.lint.baseline
         configuration.now = Date()
+        configuration.postgresVersion = project.lint.postgresVersion ?? 15
         return configuration
     }
 

@@ -37,7 +37,7 @@ struct AddingFieldWithDefaultRule: LintRule {
     ]
 
     /// Why adding the column rewrites the table, or `nil` when PostgreSQL can add it from the catalog alone.
-    static func rewriteReason(_ column: SQLNode) -> String? {
+    static func rewriteReason(_ column: SQLNode, postgresVersion: Int = 15) -> String? {
         if let type = column["typeName"]?["names"]?.names.last?.lowercased(),
             ["smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"].contains(type)
         {
@@ -52,6 +52,10 @@ struct AddingFieldWithDefaultRule: LintRule {
                 return "a stored generated column is computed for every row"
             case "CONSTR_DEFAULT":
                 guard let expression = constraint["raw_expr"] else { continue }
+                if postgresVersion < 11 {
+                    return
+                        "before PostgreSQL 11 (lint.postgres-version: \(postgresVersion)) any default is written into every row"
+                }
                 for node in expression.descendants() {
                     guard let call = node["FuncCall"], let name = call["funcname"]?.names.last?.lowercased()
                     else { continue }
@@ -72,7 +76,7 @@ struct AddingFieldWithDefaultRule: LintRule {
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         LockSafetyRules.alterationsOfExistingTables(in: file).compactMap { alteration in
             guard alteration.subtype == "AT_AddColumn", let column = alteration.subcommand["def"]?["ColumnDef"],
-                let reason = Self.rewriteReason(column)
+                let reason = Self.rewriteReason(column, postgresVersion: context.postgresVersion)
             else { return nil }
             let name = column["colname"]?.string ?? "<column>"
             return LintFinding(
