@@ -4,7 +4,7 @@
 // The parser works on UTF-8 bytes (files are validated as UTF-8 before they are parsed): ASCII, which is
 // nearly all of SQL, is decided byte by byte, and only non-ASCII bytes are decoded into scalars.
 
-enum GoText {
+package enum GoText {
     /// Go's `unicode.IsSpace` (the Unicode White_Space property, which includes U+0085 and U+00A0).
     @inline(__always)
     static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
@@ -110,7 +110,7 @@ enum GoText {
     }
 
     /// Whether `text` (ASCII) occurs anywhere in `bytes`.
-    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+    package static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
         guard count > 0, bytes.count >= count else { return count == 0 }
         let first = text.utf8Start[0]

@@ -1,15 +1,7 @@
 import SkeinSQL
 
-/// Names read from parse trees, lower-cased as PostgreSQL folds them (libpg_query has already folded unquoted
-/// names).
+/// What a list of commands creates (names as ``SchemaObject`` writes them: `public.` left out).
 enum CreatedObjects {
-    /// `schema.table` or `table` of a RangeVar node.
-    static func relation(_ rangeVar: SQLNode?) -> String? {
-        guard let rangeVar, let name = rangeVar["relname"]?.string else { return nil }
-        if let schema = rangeVar["schemaname"]?.string { return schema + "." + name }
-        return name
-    }
-
     /// The tables a list of commands creates (`CREATE TABLE`, `CREATE TABLE … AS`).
     static func tables(in commands: [LintCommand]) -> Set<String> {
         var tables: Set<String> = []
@@ -17,8 +9,8 @@ enum CreatedObjects {
             guard let body = command.body else { continue }
             let created: String? =
                 switch command.nodeType {
-                case "CreateStmt": relation(body["relation"])
-                case "CreateTableAsStmt": relation(body["into"]?["rel"])
+                case "CreateStmt": SchemaObject.relation(body["relation"])
+                case "CreateTableAsStmt": SchemaObject.relation(body["into"]?["rel"])
                 default: nil
                 }
             if let created { tables.insert(created) }

@@ -13,7 +13,8 @@ struct Suppressions {
 
     init(_ file: LintFile) {
         // Most files have none: skip the line scan unless the marker is there at all.
-        guard Self.contains(file.text, "skein:ignore") else { return }
+        var text = file.text
+        guard text.withUTF8({ GoText.contains($0, "skein:ignore") }) else { return }
         // The goose statements of both directions, by start line, with their last line.
         let statements = (file.up + file.down).map(\.statement)
         var spans: [ClosedRange<Int>] = []
@@ -44,22 +45,6 @@ struct Suppressions {
             } else if let next = spans.first(where: { $0.lowerBound > lineNumber }) {
                 ranges.append((rule, next))
             }
-        }
-    }
-
-    /// A plain byte search (the generic `firstRange` is slow on long texts).
-    static func contains(_ text: String, _ needle: StaticString) -> Bool {
-        var text = text
-        return text.withUTF8 { haystack in
-            let count = needle.utf8CodeUnitCount
-            guard haystack.count >= count, let base = haystack.baseAddress else { return false }
-            let first = needle.utf8Start.pointee
-            var index = 0
-            while index <= haystack.count - count {
-                if base[index] == first, memcmp(base + index, needle.utf8Start, count) == 0 { return true }
-                index += 1
-            }
-            return false
         }
     }
 

@@ -165,11 +165,15 @@ public struct Migrator: Sendable {
     public func preview(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
     ) async throws -> MigrationPlan {
+        let presence = configuration.versioning == .versioned ? try await presence(on: connection, logger: logger) : nil
         var plan = planner.plan(
             command, migrations: migrations,
             history: configuration.versioning == .versioned
-                ? try await store.history(on: connection, logger: logger) : .rows([]))
-        if let tables, case let dirty = try await tables.state(on: connection, logger: logger).dirty, !dirty.isEmpty {
+                ? try await store.history(on: connection, exists: presence?.0, logger: logger) : .rows([]))
+        if let tables,
+            case let dirty = try await tables.state(on: connection, exists: presence?.1, logger: logger).dirty,
+            !dirty.isEmpty
+        {
             let error = Self.dirtyError(dirty)
             plan.problems.append(Diagnostic(severity: .error, code: "dirty", message: error.message, help: error.help))
         }

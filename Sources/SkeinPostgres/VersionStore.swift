@@ -50,8 +50,13 @@ public struct VersionStore: Sendable {
     }
 
     /// The table's rows, or `.absent`.
-    public func history(on connection: PostgresConnection, logger: Logger) async throws -> VersionHistory {
-        guard try await exists(on: connection, logger: logger) else { return .absent }
+    /// - Parameter exists: whether the table exists, when the caller already knows (saves a round trip).
+    public func history(on connection: PostgresConnection, exists: Bool? = nil, logger: Logger) async throws
+        -> VersionHistory
+    {
+        let present: Bool
+        if let exists { present = exists } else { present = try await self.exists(on: connection, logger: logger) }
+        guard present else { return .absent }
         return .rows(try await records(on: connection, logger: logger))
     }
 

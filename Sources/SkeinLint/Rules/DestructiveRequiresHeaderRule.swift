@@ -48,14 +48,14 @@ struct DestructiveRequiresHeaderRule: LintRule {
         case "RenameStmt":
             switch body["renameType"]?.string {
             case "OBJECT_COLUMN": return "renames column \(body["subname"]?.string ?? "")"
-            case "OBJECT_TABLE": return "renames table \(CreatedObjects.relation(body["relation"]) ?? "")"
+            case "OBJECT_TABLE": return "renames table \(SchemaObject.relation(body["relation"]) ?? "")"
             default: return nil
             }
         case "TruncateStmt": return "truncates"
         case "DeleteStmt" where body["whereClause"] == nil:
-            return "deletes every row of \(CreatedObjects.relation(body["relation"]) ?? "a table")"
+            return "deletes every row of \(SchemaObject.relation(body["relation"]) ?? "a table")"
         case "UpdateStmt" where body["whereClause"] == nil:
-            return "updates every row of \(CreatedObjects.relation(body["relation"]) ?? "a table")"
+            return "updates every row of \(SchemaObject.relation(body["relation"]) ?? "a table")"
         default: return nil
         }
     }

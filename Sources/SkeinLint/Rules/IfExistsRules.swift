@@ -70,11 +70,11 @@ struct UpCreateIfNotExistsRule: LintRule {
             var what: String?
             switch command.nodeType {
             case "CreateStmt" where !body.flag("if_not_exists"):
-                what = "CREATE TABLE \(CreatedObjects.relation(body["relation"]) ?? "")"
+                what = "CREATE TABLE \(SchemaObject.relation(body["relation"]) ?? "")"
             case "IndexStmt" where !body.flag("if_not_exists") && body["idxname"] != nil:
                 what = "CREATE INDEX \(body["idxname"]?.string ?? "")"
             case "CreateSeqStmt" where !body.flag("if_not_exists"):
-                what = "CREATE SEQUENCE \(CreatedObjects.relation(body["sequence"]) ?? "")"
+                what = "CREATE SEQUENCE \(SchemaObject.relation(body["sequence"]) ?? "")"
             case "CreateSchemaStmt" where !body.flag("if_not_exists"):
                 what = "CREATE SCHEMA \(body["schemaname"]?.string ?? "")"
             case "CreateExtensionStmt" where !body.flag("if_not_exists"):

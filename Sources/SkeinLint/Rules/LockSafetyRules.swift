@@ -33,7 +33,7 @@ enum LockSafetyRules {
         for command in file.up {
             guard command.nodeType == "AlterTableStmt", let body = command.body,
                 body["objtype"]?.string == "OBJECT_TABLE",
-                let table = CreatedObjects.relation(body["relation"]), !createdHere.contains(table)
+                let table = SchemaObject.relation(body["relation"]), !createdHere.contains(table)
             else { continue }
             for cmd in body["cmds"]?.array ?? [] {
                 guard let alter = cmd["AlterTableCmd"], let subtype = alter["subtype"]?.string else { continue }

@@ -20,7 +20,7 @@ struct RequireConcurrentIndexCreationRule: LintRule {
         let createdHere = CreatedObjects.tables(in: file.up)
         return file.up.compactMap { command in
             guard command.nodeType == "IndexStmt", let body = command.body, !body.flag("concurrent"),
-                let table = CreatedObjects.relation(body["relation"]), !createdHere.contains(table)
+                let table = SchemaObject.relation(body["relation"]), !createdHere.contains(table)
             else { return nil }
             let index = body["idxname"]?.string.map { "index \($0)" } ?? "the index"
             return LintFinding(

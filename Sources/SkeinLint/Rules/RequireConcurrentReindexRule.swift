@@ -23,8 +23,8 @@ struct RequireConcurrentReindexRule: LintRule {
             let kind: String
             let name: String
             switch body["kind"]?.string {
-            case "REINDEX_OBJECT_INDEX": (kind, name) = ("INDEX", CreatedObjects.relation(body["relation"]) ?? "")
-            case "REINDEX_OBJECT_TABLE": (kind, name) = ("TABLE", CreatedObjects.relation(body["relation"]) ?? "")
+            case "REINDEX_OBJECT_INDEX": (kind, name) = ("INDEX", SchemaObject.relation(body["relation"]) ?? "")
+            case "REINDEX_OBJECT_TABLE": (kind, name) = ("TABLE", SchemaObject.relation(body["relation"]) ?? "")
             case "REINDEX_OBJECT_SCHEMA": (kind, name) = ("SCHEMA", body["name"]?.string ?? "")
             case "REINDEX_OBJECT_DATABASE": (kind, name) = ("DATABASE", body["name"]?.string ?? "")
             default: return nil

@@ -52,12 +52,12 @@ struct RequireLockTimeoutRule: LintRule {
         guard let body = command.body else { return nil }
         switch command.nodeType {
         case "AlterTableStmt" where body["objtype"]?.string == "OBJECT_TABLE":
-            guard let table = CreatedObjects.relation(body["relation"]), !createdHere.contains(table) else {
+            guard let table = SchemaObject.relation(body["relation"]), !createdHere.contains(table) else {
                 return nil
             }
             return "ALTER TABLE \(table)"
         case "IndexStmt" where !body.flag("concurrent"):
-            guard let table = CreatedObjects.relation(body["relation"]), !createdHere.contains(table) else {
+            guard let table = SchemaObject.relation(body["relation"]), !createdHere.contains(table) else {
                 return nil
             }
             return "CREATE INDEX on \(table)"
