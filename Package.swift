@@ -64,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "SkeinConfig",
-            dependencies: ["SkeinCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SkeinCore", "SkeinInvocation", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -243,6 +243,10 @@ def check_config(validator, tmp):
         "migrations-dir: examples/agentflow/migrations\n"
         "version-table: goose_db_version\n"
         "policy: warn\n"
+        "lock-timeout: 5s\n"
+        "statement-timeout: 1h13m\n"
+        "lock-wait: 0\n"
+        "warn-after: 500ms\n"
         "lint:\n"
         "  rules:\n"
         "    require-concurrent-index-creation: info\n"
@@ -265,6 +269,7 @@ def check_config(validator, tmp):
         "bad-policy.yaml": "policy: strict\n",
         "list-dir.yaml": "migrations-dir:\n  - a\n  - b\n",
         "bad-lint-severity.yaml": "lint:\n  rules:\n    syntax-error: fatal\n",
+        "bad-duration.yaml": "lock-timeout: 5 seconds\n",
     }
     for name, text in rejected.items():
         path, document = config(text, name)

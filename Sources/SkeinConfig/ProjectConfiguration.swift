@@ -1,4 +1,5 @@
 public import SkeinCore
+import SkeinInvocation
 import Yams
 
 /// `skein.yaml`, the one project configuration. Precedence everywhere: flags > environment >
@@ -12,6 +13,22 @@ public struct ProjectConfiguration: Sendable, Hashable {
     public var policy: PolicyEnforcement?
     /// `lint`: rule severities, excluded paths, a baseline version.
     public var lint = LintSettings()
+    /// The runner's defaults for the flags of the same names (Go duration syntax; a flag wins).
+    public var run = RunSettings()
+
+    /// `lock-timeout`, `statement-timeout`, `lock-wait`, `warn-after`: each in seconds, 0 meaning off.
+    public struct RunSettings: Sendable, Hashable {
+        /// PostgreSQL `lock_timeout` for migration statements. When set, lint's `require-lock-timeout` is satisfied.
+        public var lockTimeout: Double?
+        /// PostgreSQL `statement_timeout` for migration statements.
+        public var statementTimeout: Double?
+        /// How long to wait for another run's migration lock.
+        public var lockWait: Double?
+        /// When to report a statement that is still running, with who blocks it.
+        public var warnAfter: Double?
+
+        public init() {}
+    }
 
     /// The `lint:` section.
     public struct LintSettings: Sendable, Hashable {
@@ -36,7 +53,10 @@ public struct ProjectConfiguration: Sendable, Hashable {
     }
 
     /// The keys this version knows.
-    public static let knownKeys = ["migrations-dir", "version-table", "policy", "lint"]
+    public static let knownKeys = [
+        "migrations-dir", "version-table", "policy", "lint", "lock-timeout", "statement-timeout", "lock-wait",
+        "warn-after",
+    ]
     /// The keys of the `lint:` section.
     public static let knownLintKeys = ["rules", "exclude", "baseline", "postgres-version"]
 
@@ -81,6 +101,21 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 configuration.policy = policy
             case "lint":
                 configuration.lint = try parseLint(valueNode, path: path, line: line)
+            case "lock-timeout", "statement-timeout", "lock-wait", "warn-after":
+                let text = try string()
+                guard let seconds = GoDuration.parse(text), seconds >= 0 else {
+                    throw ConfigurationError(
+                        path: path, line: line,
+                        message:
+                            "\(key) must be a duration in Go's syntax such as 5s, 90s or 1h13m (0 turns it off), not \"\(text)\""
+                    )
+                }
+                switch key {
+                case "lock-timeout": configuration.run.lockTimeout = seconds
+                case "statement-timeout": configuration.run.statementTimeout = seconds
+                case "lock-wait": configuration.run.lockWait = seconds
+                default: configuration.run.warnAfter = seconds
+                }
             default:
                 throw ConfigurationError(
                     path: path, line: line,

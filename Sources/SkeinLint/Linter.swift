@@ -13,6 +13,8 @@ public struct LintConfiguration: Sendable, Hashable {
     public var baseline: Int64?
     /// The PostgreSQL major version the rules assume (default 15).
     public var postgresVersion = 15
+    /// The runner sets `lock_timeout` itself (skein.yaml's `lock-timeout`): `require-lock-timeout` is satisfied.
+    public var runnerSetsLockTimeout = false
     /// The current time, for `future-timestamp` (the CLI sets it; rules read no clock). `nil` turns that check off.
     public var now: Date?
 
@@ -80,6 +82,7 @@ public struct Linter: Sendable {
         var context = LintContext()
         context.approvals = configuration.approvals
         context.postgresVersion = configuration.postgresVersion
+        context.runnerSetsLockTimeout = configuration.runnerSetsLockTimeout
         context.now = configuration.now
         // Rules whose every id is off do not run.
         let activeRules = rules.filter { rule in rule.rules.contains { configuration.severity(of: $0) != nil } }

@@ -321,6 +321,36 @@ struct CLIRunnerSafetyTests {
         #expect(after.status == 0)
     }
 
+    @Test("skein.yaml's lock-timeout is the runner's default (a flag wins) and satisfies lint's require-lock-timeout")
+    func lockTimeoutFromConfiguration() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        _ = try await rows("CREATE TABLE users (id int)", on: database)
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write(
+            "20240101120000_add_users_nickname.sql",
+            """
+            -- +goose Up
+            ALTER TABLE users ADD COLUMN nickname text;
+            CREATE TABLE IF NOT EXISTS seen AS SELECT current_setting('lock_timeout') AS lock_timeout;
+            -- +goose Down
+            DROP TABLE IF EXISTS seen;
+            ALTER TABLE users DROP COLUMN IF EXISTS nickname;
+
+            """)
+        let config = dir.url.appendingPathComponent("skein.yaml").path
+        try "lock-timeout: 3s\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let lint = ["lint", "--rule", "require-lock-timeout", "--format", "json", dir.path]
+        #expect(try SkeinBinary.run(lint).stdout.contains("require-lock-timeout"))
+        #expect(!(try SkeinBinary.run(lint + ["--config", config]).stdout.contains("require-lock-timeout")))
+        let args = ["--dir", dir.path, "--database-url", database.text, "--config", config]
+        #expect(try SkeinBinary.run(["up"] + args).status == 0)
+        #expect(try await scalar("SELECT lock_timeout FROM seen", on: database) == "3s")
+        #expect(try SkeinBinary.run(["down"] + args).status == 0)
+        #expect(try SkeinBinary.run(["up", "--lock-timeout", "750ms"] + args).status == 0)
+        #expect(try await scalar("SELECT lock_timeout FROM seen", on: database) == "750ms")
+    }
+
     @Test("--statement-timeout applies in a transaction and, set for the session, in a NO TRANSACTION file")
     func statementTimeout() async throws {
         let database = try await TestDatabase.makeFreshDatabase()

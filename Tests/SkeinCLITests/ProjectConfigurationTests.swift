@@ -18,6 +18,10 @@ struct ProjectConfigurationTests {
         ).lint
         #expect(lint.rules == ["require-concurrent-index-creation": "error", "up-create-if-not-exists": "off"])
         #expect(lint.exclude == ["migrations/legacy"] && lint.baseline == 20_240_101_120_000)
+        let run = try ProjectConfiguration.parse(
+            "lock-timeout: 5s\nstatement-timeout: 1h13m\nlock-wait: 0\nwarn-after: 500ms\n", path: "skein.yaml"
+        ).run
+        #expect(run.lockTimeout == 5 && run.statementTimeout == 4380 && run.lockWait == 0 && run.warnAfter == 0.5)
     }
 
     @Test(
@@ -31,6 +35,8 @@ struct ProjectConfigurationTests {
             ("lint:\n  rules:\n    syntax-error: fatal\n", "skein.yaml:3", "fatal"),
             ("lint:\n  baseline: soon\n", "skein.yaml:2", "baseline"),
             ("lint:\n  exlude: [a]\n", "skein.yaml:2", "lint.exlude"),
+            ("migrations-dir: m\nlock-timeout: 5 seconds\n", "skein.yaml:2", "lock-timeout must be a duration"),
+            ("warn-after: -1s\n", "skein.yaml:1", "warn-after"),
         ])
     func rejects(text: String, location: String, mention: String) {
         do {

@@ -48,4 +48,15 @@ struct RequireLockTimeoutRuleTests {
             "CREATE TABLE IF NOT EXISTS things (id bigint);\nCREATE INDEX IF NOT EXISTS things_id ON things (id);"
         #expect(findings([name: migration(up: fresh)], only: "require-lock-timeout") == [])
     }
+
+    @Test("a runner that sets lock_timeout itself (skein.yaml's lock-timeout) satisfies the rule")
+    func runnerSetsIt() {
+        let file = SourceFile(
+            path: "migrations/" + name, text: migration(up: "ALTER TABLE users ADD COLUMN nickname text;"))
+        var configuration = LintConfiguration()
+        configuration.only = ["require-lock-timeout"]
+        #expect(Linter(configuration: configuration).lint([file]).count == 1)
+        configuration.runnerSetsLockTimeout = true
+        #expect(Linter(configuration: configuration).lint([file]).isEmpty)
+    }
 }

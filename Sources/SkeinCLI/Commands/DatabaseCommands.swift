@@ -111,8 +111,12 @@ struct DatabaseRun {
     }
 
     /// A duration flag in Go's syntax (`90s`, `1h13m`); `0` means none.
-    func duration(_ text: String?, flag: String) throws -> Duration?? {
-        guard let text else { return .none }
+    /// `configured` is skein.yaml's value in seconds, used when the flag is absent.
+    func duration(_ text: String?, flag: String, configured: Double? = nil) throws -> Duration?? {
+        guard let text else {
+            guard let configured else { return .none }
+            return .some(configured == 0 ? nil : .milliseconds(Int64((configured * 1000).rounded())))
+        }
         guard let seconds = GoDuration.parse(text), seconds >= 0 else {
             throw fail("invalid --\(flag) \(text): use Go's duration syntax, e.g. 90s or 1h13m")
         }
@@ -136,16 +140,22 @@ struct DatabaseRun {
             configuration.missingMigrations = options.allowMissing ? .apply : .refuse
             configuration.versioning = options.noVersioning ? .unversioned : .versioned
             configuration.manualRecovery = options.allowManualRecovery ? .allow : .refuse
-            if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait") {
+            // A flag wins over skein.yaml's key of the same name.
+            let run = settings.configuration.run
+            if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait", configured: run.lockWait) {
                 configuration.lockWait = wait ?? .zero
             }
-            if case .some(let value) = try duration(options.lockTimeout, flag: "lock-timeout") {
+            if case .some(let value) = try duration(
+                options.lockTimeout, flag: "lock-timeout", configured: run.lockTimeout)
+            {
                 configuration.statements.lockTimeout = value
             }
-            if case .some(let value) = try duration(options.statementTimeout, flag: "statement-timeout") {
+            if case .some(let value) = try duration(
+                options.statementTimeout, flag: "statement-timeout", configured: run.statementTimeout)
+            {
                 configuration.statements.statementTimeout = value
             }
-            if case .some(let value) = try duration(options.warnAfter, flag: "warn-after") {
+            if case .some(let value) = try duration(options.warnAfter, flag: "warn-after", configured: run.warnAfter) {
                 configuration.statements.warnAfter = value
             }
         } catch let exit as ExitCode {

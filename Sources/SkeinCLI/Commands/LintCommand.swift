@@ -126,6 +126,8 @@ struct LintCommand: ParsableCommand {
         configuration.baseline = since ?? project.lint.baseline
         configuration.now = Date()
         configuration.postgresVersion = project.lint.postgresVersion ?? 15
+        // The runner sets lock_timeout for every migration: require-lock-timeout has nothing to ask for.
+        configuration.runnerSetsLockTimeout = (project.run.lockTimeout ?? 0) > 0
         return configuration
     }
 
