@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SkeinSandbox", targets: ["SkeinSandbox"]),
         .library(name: "SkeinPostgres", targets: ["SkeinPostgres"]),
         .library(name: "SkeinLint", targets: ["SkeinLint"]),
+        .library(name: "SkeinVerify", targets: ["SkeinVerify"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,6 +61,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SkeinVerify",
+            dependencies: ["SkeinPostgres"],
             swiftSettings: strictSettings
         ),
         .target(
