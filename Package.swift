@@ -138,6 +138,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SkeinVerifyTests",
+            dependencies: [
+                "SkeinVerify", "SkeinPostgres", "SkeinCore", "SkeinTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SkeinSandboxTests",
             dependencies: [
                 "SkeinSandbox", "SkeinTestSupport",
