@@ -32,7 +32,9 @@ public struct SchemaSnapshot: Sendable, Hashable, Codable {
     /// Sorts `objects` and numbers identities that occur more than once (`… #2`, `#3`, in name order), so each
     /// object's ``SchemaObject/identity`` is unique within its kind.
     public init(objects: [SchemaObject]) {
-        var sorted = objects.sorted { ($0.kind, $0.identity, $0.name) < ($1.kind, $1.identity, $1.name) }
+        var sorted = objects.sorted {
+            $0.kind != $1.kind ? $0.kind < $1.kind : ($0.identity, $0.name) < ($1.identity, $1.name)
+        }
         var index = 0
         while index < sorted.count {
             var end = index + 1
@@ -80,9 +82,10 @@ public struct SchemaObject: Sendable, Hashable, Codable {
         case trigger
         case policy
 
-        public static func < (lhs: Kind, rhs: Kind) -> Bool {
-            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-        }
+        public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rank < rhs.rank }
+
+        private static let ranks = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
+        private var rank: Int { Self.ranks[self] ?? 0 }
     }
 
     public var kind: Kind
@@ -234,24 +237,29 @@ extension SchemaSnapshot {
         }
         binds.append(options.includesPrivileges)
         let rows = try await connection.query(PostgresQuery(unsafeSQL: catalogSQL, binds: binds), logger: logger)
-        var objects: [SchemaObject] = []
-        let decoder = JSONDecoder()
-        for try await (kindName, schema, name, table, json) in rows.decode(
-            (String, String?, String, String?, String).self)
-        {
-            guard let kind = SchemaObject.Kind(rawValue: kindName) else {
-                preconditionFailure("the catalog query returned an unknown kind \(kindName)")
+        let json = try await rows.decodeFirst(String.self) ?? "[]"
+        let objects = try JSONDecoder().decode([CatalogRow].self, from: Data(json.utf8)).map { row in
+            guard let kind = SchemaObject.Kind(rawValue: row.kind) else {
+                preconditionFailure("the catalog query returned an unknown kind \(row.kind)")
             }
-            let properties = try decoder.decode([String: String].self, from: Data(json.utf8))
-            objects.append(
-                SchemaObject(kind: kind, schema: schema, name: name, table: table, properties: properties))
+            return SchemaObject(
+                kind: kind, schema: row.schema, name: row.name, table: row.table, properties: row.properties)
         }
         logger.debug("read the schema", metadata: ["skein.snapshot.objects": "\(objects.count)"])
         return SchemaSnapshot(objects: objects)
     }
 
-    /// The catalog query: one `SELECT` of `(kind, schema, name, table, properties as JSON text)`, one `UNION ALL`
-    /// branch per kind. $1 excluded-table patterns, $2 all user schemas, $3 the schemas otherwise, $4 privileges.
+    /// One object as the catalog query returns it.
+    struct CatalogRow: Decodable {
+        var kind: String
+        var schema: String?
+        var name: String
+        var table: String?
+        var properties: [String: String]
+    }
+
+    /// The catalog query: one `SELECT` of one JSON array of ``CatalogRow``s, from one `UNION ALL` branch per kind
+    /// (one row per object would cost more in decoding than the query takes). $1 excluded-table patterns, $2 all user schemas, $3 the schemas otherwise, $4 privileges.
     static let catalogSQL = #"""
         WITH user_schemas AS (
             SELECT n.oid, n.nspname, n.nspowner, n.nspacl
@@ -429,6 +437,8 @@ extension SchemaSnapshot {
             WHERE (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c'))
               AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e')
         )
-        SELECT kind, schema, name, parent, jsonb_strip_nulls(properties)::text FROM objects
+        SELECT coalesce(json_agg(json_build_object('kind', kind, 'schema', schema, 'name', name, 'table', parent,
+                                                   'properties', jsonb_strip_nulls(properties))), '[]')::text
+        FROM objects
         """#
 }
