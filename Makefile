@@ -3,7 +3,7 @@
 SKEIN ?= $(shell [ -x .build/release/skein ] && echo .build/release/skein || echo swift run --quiet skein)
 MIGRATIONS_DIR ?= migrations
 
-.PHONY: migrate-up migrate-down migrate-status migrate-create build test quickstart
+.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create build test quickstart
 
 # The database comes from DATABASE_URL (or GOOSE_DBSTRING, or PG* variables).
 migrate-up:
@@ -14,6 +14,10 @@ migrate-down:
 
 migrate-status:
 	$(SKEIN) status --dir $(MIGRATIONS_DIR)
+
+# Proves every Down on a throwaway PostgreSQL (never DATABASE_URL); DEV_URL=… uses a scratch database there.
+migrate-verify:
+	$(SKEIN) verify --dir $(MIGRATIONS_DIR) $(if $(DEV_URL),--dev-url "$(DEV_URL)")
 
 migrate-create:
 	@if [ -z "$(NAME)" ]; then echo "usage: make migrate-create NAME=add_user_roles" >&2; exit 2; fi

@@ -65,7 +65,11 @@ let package = Package(
         ),
         .target(
             name: "SkeinVerify",
-            dependencies: ["SkeinPostgres"],
+            dependencies: [
+                "SkeinCore", "SkeinPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -95,6 +99,7 @@ let package = Package(
                 "SkeinLint",
                 "SkeinSandbox",
                 "SkeinPostgres",
+                "SkeinVerify",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

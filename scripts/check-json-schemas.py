@@ -7,6 +7,7 @@
   (duplicate version, missing semicolon, bad name): must match docs/schemas/validate.schema.json.
 - A sample skein.yaml must match docs/schemas/skein.schema.json, and configurations skein rejects
   (unknown key, bad policy) must be rejected by the schema too.
+- `skein verify --format json` on a sandbox (`--dev-url`): docs/schemas/verify.schema.json.
 - Each schema must reject a few deliberately wrong documents, so a schema that accepts anything fails.
 
 Usage: scripts/check-json-schemas.py   (SKEIN_BINARY overrides .build/debug/skein)
@@ -331,6 +332,41 @@ def check_status(validator, tmp):
         subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
 
 
+# ---------------------------------------------------------------- verify
+
+def check_verify(validator, tmp):
+    """verify --format json with --dev-url on a sandbox: a verified, a failed, a skipped migration, and --data."""
+    migrations = tmp / "verify-migrations"
+    migrations.mkdir()
+    (migrations / "00001_create_users.sql").write_text(
+        "-- +goose Up\nCREATE TABLE users (id int, age int);\n-- +goose Down\nDROP TABLE users;\n")
+    (migrations / "00002_add_users_age_index.sql").write_text(
+        "-- +goose Up\nCREATE INDEX IF NOT EXISTS users_id ON users (id);\nALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+        "-- +goose Down\nALTER TABLE users DROP COLUMN age;\nALTER TABLE users ADD COLUMN age int;\n")
+    (migrations / "00003_drop_users.sql").write_text(
+        "-- DESTRUCTIVE: drops users\n-- +goose Up\nDROP TABLE users;\n"
+        "-- +goose Down\nSELECT 'MANUAL_RECOVERY_REQUIRED';\n")
+    name = f"verify{os.getpid()}"
+    url = run(["sandbox", "start", "--name", name], 0, "sandbox start").stdout.strip()
+    try:
+        result = run(["verify", "--format", "json", "--data", "--dir", str(migrations), "--dev-url", url], 1,
+                     "verify with a defect")
+        report = parse_json(result.stdout, "verify --format json")
+        expect_valid(validator, report, "verify --format json")
+        outcomes = [entry["outcome"] for entry in report["migrations"]]
+        if outcomes != ["verified", "failed", "skipped"]:
+            fail(f"verify outcomes: {outcomes}")
+        phases = {problem["phase"] for problem in report["migrations"][1]["problems"]}
+        if phases != {"down", "data"}:
+            fail(f"verify problem phases: {phases}")
+        passed()
+        expect_invalid(validator, {"schemaVersion": 1, "passed": True, "migrations": [
+            {"version": 1, "file": "a", "outcome": "great", "problems": [], "dataNotChecked": []}]},
+            "a verdict with an unknown outcome")
+    finally:
+        subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
+
+
 def main():
     if not (BINARY.exists() and os.access(BINARY, os.X_OK)):
         fail(f"{BINARY} is not an executable; build it with `swift build` or set SKEIN_BINARY")
@@ -339,6 +375,7 @@ def main():
     config = load_validator("skein.schema.json")
     status = load_validator("status.schema.json")
     lint = load_validator("lint.schema.json")
+    verify = load_validator("verify.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
         check_inspect(inspect, tmp)
@@ -346,6 +383,7 @@ def main():
         check_config(config, tmp)
         check_status(status, tmp)
         check_lint(lint, tmp)
+        check_verify(verify, tmp)
     print(f"json schemas: {checks} checks passed")
 
 

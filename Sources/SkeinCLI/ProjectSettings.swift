@@ -75,6 +75,8 @@ struct CLIError: Error, CustomStringConvertible {
         case refused
         /// A file or directory cannot be written.
         case fileSystem
+        /// A database (or the server programs for a throwaway one) cannot be reached or used.
+        case database
     }
 
     var code: Code

@@ -1,0 +1,294 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import SkeinConfig
+import SkeinCore
+import SkeinPostgres
+import SkeinSandbox
+import SkeinVerify
+
+/// `skein verify`: every Down proven on a throwaway database.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Prove on a throwaway database that every Down restores the schema its Up changed.",
+        discussion: """
+            For each migration in order: snapshot the schema, apply Up, snapshot, apply Down — the schema must be
+            the first snapshot again —, apply Up again — it must be the second —, then go on from there. Runs on a
+            throwaway local PostgreSQL (removed afterwards) unless --dev-url names a development server, on which
+            Skein creates a scratch database and drops it at the end. It never reads DATABASE_URL, GOOSE_DBSTRING or
+            PG* variables, so it cannot touch a real database. Exit 0 when every migration is verified, 1 otherwise.
+            See docs/verify.md.
+            """
+    )
+
+    @OptionGroup var migrations: MigrationsOptions
+
+    @Option(
+        name: .long,
+        help: "A development server to create a scratch database on (needs CREATEDB), instead of a throwaway cluster.")
+    var devURL: String?
+
+    @Option(name: .long, help: "Verify versions from this one on (earlier ones are applied without checks).")
+    var from: Int64?
+
+    @Option(name: .long, help: "Verify versions up to this one.")
+    var to: Int64?
+
+    @Flag(
+        name: .long,
+        help: "Also put generated rows into the tables each migration touches and report data its Down loses.")
+    var data = false
+
+    @Flag(name: .long, help: "Compare ownership and privileges too.")
+    var withPrivileges = false
+
+    @Option(name: .long, help: "text or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        let command = self
+        try await DatabaseRun.interruptible {
+            do {
+                try await command.verify()
+            } catch let exit as ExitCode {
+                throw exit
+            } catch  where error is CancellationError || error is SignalCancellation.Interrupted {
+                throw error
+            } catch {
+                Console.err("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    private func verify() async throws {
+        let logger = Console.logger()
+        let settings = try ProjectSettings.resolve(migrations)
+        let environment = ProcessInfo.processInfo.environment
+        var options = Verifier.Options()
+        options.from = from
+        options.to = to
+        options.data = data
+        options.snapshot.includesPrivileges = withPrivileges
+        let catalog: MigrationCatalog
+        do {
+            options.versionTable = try VersionTableName.parse(settings.configuration.versionTable ?? "goose_db_version")
+            catalog = try MigrationCatalog(
+                source: DirectorySource(directory: settings.directory),
+                parser: GooseParser(environmentSubstitution: .enabled(environment)))
+        } catch {
+            throw CLIError(.migrations, "\(error)")
+        }
+        let problems = catalog.diagnostics.filter { $0.severity == .error }
+        guard problems.isEmpty else {
+            Console.report(problems)
+            throw CLIError(.migrations, "fix the files above first (skein validate lists every problem)")
+        }
+        let migrations = catalog.migrations
+        guard !migrations.isEmpty else {
+            throw CLIError(.migrations, "no migrations in \(settings.directory); nothing to verify")
+        }
+        let progress = ProgressPrinter(enabled: format == .text)
+        let verifier = Verifier(options: options)
+        let started = ContinuousClock.now
+        let report: VerificationReport
+        if let devURL {
+            report = try await onScratchDatabase(devURL, logger: logger) { connection in
+                try await verifier.verify(migrations, on: connection, observer: progress.observe, logger: logger)
+            }
+        } else {
+            let installation: PostgresInstallation
+            do {
+                installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
+            } catch {
+                throw CLIError(
+                    .database,
+                    "verify needs a throwaway PostgreSQL, and PostgreSQL's server programs were not found: \(error). Install them (scripts/bootstrap.sh) or give --dev-url"
+                )
+            }
+            if format == .text { Console.err("skein: a throwaway PostgreSQL for verification (removed afterwards)") }
+            report = try await withEphemeralCluster(
+                options: SandboxOptions(installation: installation, parentDirectory: environment["TMPDIR"] ?? "/tmp"),
+                logger: logger
+            ) { cluster in
+                let connection = try await Connector(
+                    settings: try ConnectionSettings.resolve(
+                        try ConnectionString.parse(cluster.url), environment: [:],
+                        operatingSystemUser: DatabaseRun.userName(), homeDirectory: nil, passwordFile: { _ in nil })
+                ).connect(logger: logger)
+                do {
+                    let report = try await verifier.verify(
+                        migrations, on: connection, observer: progress.observe, logger: logger)
+                    try? await connection.close()
+                    return report
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        switch format {
+        case .json: try Console.json(VerifyJSON(report))
+        case .text: Console.out(Self.text(report, elapsed: elapsed))
+        }
+        if !report.passed { throw ExitCode(1) }
+    }
+
+    /// Creates a scratch database on the `--dev-url` server, runs `body` on it, and drops it.
+    private func onScratchDatabase<Value: Sendable>(
+        _ url: String, logger: Logger, _ body: @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        let parsed: ConnectionString
+        do {
+            parsed = try ConnectionString.parse(url)
+            try parsed.validate()
+        } catch {
+            throw CLIError(.database, "--dev-url: \(error)")
+        }
+        // Only what --dev-url says (and a password file): never PG* variables, DATABASE_URL or GOOSE_DBSTRING.
+        let home = ProcessInfo.processInfo.environment["HOME"]
+        func connector(_ string: ConnectionString) throws -> Connector {
+            Connector(
+                settings: try ConnectionSettings.resolve(
+                    string, environment: [:], operatingSystemUser: DatabaseRun.userName(), homeDirectory: home,
+                    passwordFile: DatabaseRun.readPrivateFile))
+        }
+        let admin: PostgresConnection
+        do {
+            admin = try await connector(parsed).connect(logger: logger)
+        } catch {
+            throw CLIError(.database, "--dev-url: \(error)")
+        }
+        let name = "skein_verify_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            let canCreate = try await admin.query(
+                "SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user", logger: logger
+            ).collect().first?.decode(Bool.self)
+            guard canCreate == true else {
+                try? await admin.close()
+                throw CLIError(
+                    .database,
+                    "--dev-url: the role has no CREATEDB privilege, and verify needs a scratch database; run ALTER ROLE … CREATEDB as a superuser, or leave --dev-url out to use a throwaway cluster"
+                )
+            }
+            _ = try await admin.query(
+                PostgresQuery(unsafeSQL: "CREATE DATABASE \(VersionTableName.quoteIdentifier(name))"), logger: logger
+            ).collect()
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            try? await admin.close()
+            throw CLIError(.database, "--dev-url: could not create the scratch database \(name): \(error)")
+        }
+        var scratch = parsed.parameters
+        scratch["dbname"] = name
+        var outcome: Result<Value, any Error>
+        do {
+            let connection = try await connector(ConnectionString(parameters: scratch)).connect(logger: logger)
+            do {
+                outcome = .success(try await body(connection))
+            } catch {
+                outcome = .failure(error)
+            }
+            try? await connection.close()
+        } catch {
+            outcome = .failure(error)
+        }
+        do {
+            _ = try await admin.query(
+                PostgresQuery(
+                    unsafeSQL: "DROP DATABASE IF EXISTS \(VersionTableName.quoteIdentifier(name)) WITH (FORCE)"),
+                logger: logger
+            ).collect()
+        } catch {
+            Console.err("warning: could not drop the scratch database \(name): \(error); drop it by hand")
+        }
+        try? await admin.close()
+        return try outcome.get()
+    }
+
+    /// The human report: one line per migration, its problems under it, a summary.
+    static func text(_ report: VerificationReport, elapsed: Duration) -> String {
+        var lines: [String] = []
+        for verdict in report.migrations {
+            switch verdict.outcome {
+            case .verified:
+                lines.append("ok      \(verdict.file)")
+            case .failed:
+                lines.append("FAILED  \(verdict.file)")
+            case .skipped:
+                lines.append("skipped \(verdict.file): \(verdict.reason ?? "")")
+            }
+            for problem in verdict.problems {
+                lines.append("\(verdict.file): \(problem.severity.rawValue): \(problem.message)")
+            }
+            for table in verdict.dataNotChecked {
+                lines.append("\(verdict.file): info: data not checked in \(table)")
+            }
+        }
+        if let stop = report.stop { lines.append("error: \(stop)") }
+        let verified = report.migrations.filter { $0.outcome == .verified }.count
+        let failed = report.migrations.filter { $0.outcome == .failed }.count
+        let skipped = report.migrations.filter { $0.outcome == .skipped }.count
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        lines.append(
+            "\(report.passed ? "verified" : "verification failed"): \(verified) verified, \(failed) failed, \(skipped) skipped"
+                + " (\(String(format: "%.1f", seconds)) s)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `n/N file` lines on standard error while verification runs.
+struct ProgressPrinter: Sendable {
+    var enabled: Bool
+
+    var observe: @Sendable (Verifier.Event) -> Void {
+        let enabled = enabled
+        return { event in
+            guard enabled, case .started(let migration, let index, let total) = event else { return }
+            Console.err("verify [\(index + 1)/\(total)] \(migration.fileName)")
+        }
+    }
+}
+
+/// `skein verify --format json` (docs/schemas/verify.schema.json).
+struct VerifyJSON: Encodable {
+    var schemaVersion = 1
+    var passed: Bool
+    var migrations: [Entry]
+    var stop: String?
+
+    struct Entry: Encodable {
+        var version: Int64
+        var file: String
+        var outcome: String
+        var reason: String?
+        var problems: [Problem]
+        var dataNotChecked: [String]
+    }
+
+    struct Problem: Encodable {
+        var phase: String
+        var severity: String
+        var message: String
+        var kind: String?
+        var object: String?
+    }
+
+    init(_ report: VerificationReport) {
+        passed = report.passed
+        stop = report.stop?.description
+        migrations = report.migrations.map { verdict in
+            Entry(
+                version: verdict.version, file: verdict.file, outcome: verdict.outcome.rawValue, reason: verdict.reason,
+                problems: verdict.problems.map {
+                    Problem(
+                        phase: $0.phase.rawValue, severity: $0.severity.rawValue, message: $0.message,
+                        kind: $0.difference?.kind.rawValue, object: $0.difference?.object)
+                }, dataNotChecked: verdict.dataNotChecked)
+        }
+    }
+}

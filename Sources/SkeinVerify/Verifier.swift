@@ -1,0 +1,196 @@
+public import Logging
+public import PostgresNIO
+public import SkeinCore
+public import SkeinPostgres
+
+/// Proves, migration by migration, that each Down restores the schema its Up changed and that the Up runs again
+/// after its Down, on a database nobody else uses (a throwaway cluster or a scratch database).
+///
+/// For each migration in order: snapshot (S0), Up, snapshot (S1), Down, snapshot — must equal S0 —, Up again,
+/// snapshot — must equal S1 —; the next migration starts from there. Checking each migration alone matters: a
+/// full `down-to 0` hides defects, because later Downs drop whole tables.
+public struct Verifier: Sendable {
+    public struct Options: Sendable {
+        /// Verify only versions at or above this one (earlier ones are applied, not checked).
+        public var from: Int64?
+        /// Verify only versions at or below this one (later ones are left alone).
+        public var to: Int64?
+        /// What the snapshots read (privileges, excluded tables).
+        public var snapshot = SnapshotOptions()
+        /// With `data`, rows are put into the tables a migration touches before its Up, and rows or values the
+        /// Down loses are reported (warnings).
+        public var data = false
+        /// goose's version table in the scratch database.
+        public var versionTable: VersionTableName = .gooseDefault
+
+        public init() {}
+    }
+
+    public var options: Options
+
+    public init(options: Options = Options()) {
+        self.options = options
+    }
+
+    /// Told as verification goes (for progress lines).
+    public enum Event: Sendable {
+        /// Migration `index` (0-based) of `total` to verify is starting.
+        case started(Migration, index: Int, total: Int)
+        /// A migration before `--from` was applied without checks.
+        case applied(Migration)
+        /// A migration's verdict.
+        case finished(MigrationVerdict)
+    }
+
+    /// Verifies `migrations` (in version order) on `connection`, whose database must hold nothing but what the
+    /// migrations create.
+    /// - Throws: connection errors only; migration failures are part of the report.
+    public func verify(
+        _ migrations: [Migration], on connection: PostgresConnection, observer: (@Sendable (Event) -> Void)? = nil,
+        logger: Logger
+    ) async throws -> VerificationReport {
+        var configuration = Migrator.Configuration()
+        configuration.versionTable = options.versionTable
+        configuration.lockID = nil
+        configuration.bookkeeping = .gooseOnly
+        let migrator = Migrator(configuration: configuration)
+        var snapshotOptions = options.snapshot
+        snapshotOptions.excludedTables += SnapshotOptions.migrationTables(options.versionTable)
+        let versionTable = TableName(
+            schema: options.versionTable.schema ?? "public", name: options.versionTable.table)
+        let snapshots = Snapshots(options: snapshotOptions, connection: connection, logger: logger)
+        let sorted = migrations.sorted { $0.version < $1.version }
+        let selected = sorted.filter { migration in
+            (options.from.map { migration.version >= $0 } ?? true)
+                && (options.to.map { migration.version <= $0 } ?? true)
+        }
+        var report = VerificationReport()
+
+        // Migrations before --from: applied, not checked.
+        if let first = selected.first {
+            for migration in sorted where migration.version < first.version {
+                if let failure = try await step(.upByOne, migration, sorted, migrator, connection, logger) {
+                    report.stop = .setupFailed(
+                        file: migration.path, failure: failure, verified: [])
+                    return report
+                }
+                observer?(.applied(migration))
+            }
+        }
+
+        var before = try await snapshots.read()
+        for (index, migration) in selected.enumerated() {
+            observer?(.started(migration, index: index, total: selected.count))
+            var verdict = MigrationVerdict(version: migration.version, file: migration.path)
+            // Every exit from this iteration records the verdict first.
+            func finish() {
+                report.migrations.append(verdict)
+                observer?(.finished(verdict))
+            }
+            if migration.kind == .go {
+                verdict.outcome = .skipped
+                verdict.reason = "a Go migration: Skein cannot run it"
+                report.stop = .goMigration(file: migration.path)
+                finish()
+                return report
+            }
+            let seeded =
+                options.data
+                ? try await DataProbe.seed(for: migration, on: connection, excluding: versionTable, logger: logger)
+                : nil
+
+            // Up.
+            if let failure = try await step(.upByOne, migration, sorted, migrator, connection, logger) {
+                verdict.outcome = .failed
+                verdict.problems.append(
+                    VerificationProblem(phase: .up, severity: .error, message: "Up fails: \(failure.summary)"))
+                report.stop = .upFailed(
+                    file: migration.path, failure: failure,
+                    verified: report.migrations.filter { $0.outcome == .verified }.map(\.file))
+                finish()
+                return report
+            }
+            let afterUp = try await snapshots.read()
+
+            if migration.hasManualRecoveryDown {
+                verdict.outcome = .skipped
+                verdict.reason =
+                    "DESTRUCTIVE, and its Down is the policy's manual-recovery stub: there is nothing to roll back automatically"
+                before = afterUp
+                finish()
+                continue
+            }
+
+            // Down: the schema must be S0 again.
+            if let failure = try await step(.down, migration, sorted, migrator, connection, logger) {
+                verdict.outcome = .failed
+                verdict.problems.append(
+                    VerificationProblem(phase: .down, severity: .error, message: "Down fails: \(failure.summary)"))
+                if !(migration.transactionMode ?? .transaction).isTransactional {
+                    // Part of a NO TRANSACTION Down ran: what follows would start from an unknown state.
+                    report.stop = .downFailed(file: migration.path, failure: failure)
+                    finish()
+                    return report
+                }
+                before = afterUp
+                finish()
+                continue
+            }
+            let afterDown = try await snapshots.read()
+            verdict.problems += SchemaDiff.differences(before: before, after: afterDown).map {
+                VerificationProblem(phase: .down, difference: $0)
+            }
+            if let seeded {
+                verdict.problems += try await seeded.losses(on: connection, logger: logger)
+            }
+            verdict.dataNotChecked = seeded?.notChecked ?? []
+
+            // Up again: the schema must be S1 again.
+            if let failure = try await step(.upByOne, migration, sorted, migrator, connection, logger) {
+                verdict.outcome = .failed
+                verdict.problems.append(
+                    VerificationProblem(
+                        phase: .upAgain, severity: .error, message: "Up fails after its Down: \(failure.summary)"))
+                report.stop = .upAgainFailed(file: migration.path, failure: failure)
+                finish()
+                return report
+            }
+            let afterUpAgain = try await snapshots.read()
+            verdict.problems += SchemaDiff.differences(before: afterUp, after: afterUpAgain).map {
+                VerificationProblem(phase: .upAgain, difference: $0)
+            }
+            verdict.outcome = verdict.problems.contains { $0.severity == .error } ? .failed : .verified
+            before = afterUpAgain
+            finish()
+        }
+        return report
+    }
+
+    /// Runs one step; a migration failure is returned, other errors are thrown.
+    private func step(
+        _ command: MigrationCommand, _ migration: Migration, _ all: [Migration], _ migrator: Migrator,
+        _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> StepFailure? {
+        // Only this migration and those before it: `up-by-one` then applies exactly this one, `down` undoes it.
+        let upTo = all.filter { $0.version <= migration.version }
+        do {
+            _ = try await migrator.run(command, migrations: upTo, on: connection, logger: logger)
+            return nil
+        } catch let failure as MigrationFailure {
+            return StepFailure(failure)
+        } catch let rejected as Migrator.PlanRejected {
+            return StepFailure(message: rejected.description)
+        }
+    }
+}
+
+/// Reads snapshots with one set of options.
+struct Snapshots {
+    var options: SnapshotOptions
+    var connection: PostgresConnection
+    var logger: Logger
+
+    func read() async throws -> SchemaSnapshot {
+        try await SchemaSnapshot.read(on: connection, options: options, logger: logger)
+    }
+}
