@@ -30,8 +30,10 @@ struct DataProbe: Sendable {
     static let rowsPerTable = 3
 
     /// Seeds the tables `migration`'s Up mentions and records their contents.
+    /// - Parameter generate: whether to insert generated rows (without, a `--seed` file gave the rows).
     static func seed(
-        for migration: Migration, on connection: PostgresConnection, excluding excluded: TableName, logger: Logger
+        for migration: Migration, on connection: PostgresConnection, excluding excluded: TableName, generate: Bool,
+        logger: Logger
     )
         async throws -> DataProbe
     {
@@ -51,13 +53,19 @@ struct DataProbe: Sendable {
         }
         for table in ordered {
             let tableColumns = columns[table, default: []]
-            if case .failure(let reason) = try await insertRows(
-                into: table, columns: tableColumns, on: connection, logger: logger)
+            if generate,
+                case .failure(let reason) = try await insertRows(
+                    into: table, columns: tableColumns, on: connection, logger: logger)
             {
                 probe.notChecked.append("\(table): \(reason)")
                 continue
             }
-            probe.watched.append(try await contents(of: table, on: connection, logger: logger))
+            let watched = try await contents(of: table, on: connection, logger: logger)
+            if watched.rowCount == 0 {
+                probe.notChecked.append("\(table): no rows (the seed file puts none in it)")
+                continue
+            }
+            probe.watched.append(watched)
         }
         return probe
     }

@@ -20,6 +20,9 @@ public struct Verifier: Sendable {
         /// With `data`, rows are put into the tables a migration touches before its Up, and rows or values the
         /// Down loses are reported (warnings).
         public var data = false
+        /// With `data`: the user's own rows instead of generated ones. Each statement runs before the first Up it
+        /// can run before (a statement whose table does not exist yet waits for the migration that creates it).
+        public var seed: [SeedStatement] = []
         /// goose's version table in the scratch database.
         public var versionTable: VersionTableName = .gooseDefault
 
@@ -78,6 +81,7 @@ public struct Verifier: Sendable {
             }
         }
 
+        var pendingSeed = options.seed
         var before = try await snapshots.read()
         for (index, migration) in selected.enumerated() {
             observer?(.started(migration, index: index, total: selected.count))
@@ -94,10 +98,14 @@ public struct Verifier: Sendable {
                 finish()
                 return report
             }
+            if options.data, !pendingSeed.isEmpty {
+                verdict.problems += try await runSeed(&pendingSeed, on: connection, logger: logger)
+            }
             let seeded =
                 options.data
-                ? try await DataProbe.seed(for: migration, on: connection, excluding: versionTable, logger: logger)
-                : nil
+                ? try await DataProbe.seed(
+                    for: migration, on: connection, excluding: versionTable, generate: options.seed.isEmpty,
+                    logger: logger) : nil
 
             // Up.
             if let failure = try await step(.upByOne, migration, sorted, migrator, connection, logger) {
@@ -166,6 +174,34 @@ public struct Verifier: Sendable {
         return report
     }
 
+    /// Runs the seed statements that can run now; those whose table or column does not exist yet wait.
+    private func runSeed(_ pending: inout [SeedStatement], on connection: PostgresConnection, logger: Logger)
+        async throws -> [VerificationProblem]
+    {
+        var problems: [VerificationProblem] = []
+        var waiting: [SeedStatement] = []
+        for statement in pending {
+            do {
+                _ = try await connection.query(PostgresQuery(unsafeSQL: statement.sql), logger: logger).collect()
+            } catch let error as PSQLError {
+                let state = error.serverInfo?[.sqlState]
+                // undefined table, column, object or function: it may exist after a later migration.
+                if ["42P01", "42703", "42704", "42883"].contains(state ?? "") {
+                    waiting.append(statement)
+                } else {
+                    problems.append(
+                        VerificationProblem(
+                            phase: .data, severity: .warning,
+                            message:
+                                "seed \(statement.location) failed: \(error.serverInfo?[.message] ?? "\(error)")\(state.map { " (SQLSTATE \($0))" } ?? "")"
+                        ))
+                }
+            }
+        }
+        pending = waiting
+        return problems
+    }
+
     /// Runs one step; a migration failure is returned, other errors are thrown.
     private func step(
         _ command: MigrationCommand, _ migration: Migration, _ all: [Migration], _ migrator: Migrator,
@@ -192,5 +228,25 @@ struct Snapshots {
 
     func read() async throws -> SchemaSnapshot {
         try await SchemaSnapshot.read(on: connection, options: options, logger: logger)
+    }
+}
+
+/// One statement of a `--seed` file.
+public struct SeedStatement: Sendable, Hashable {
+    public var sql: String
+    /// `file:line`, for messages.
+    public var location: String
+
+    public init(sql: String, location: String) {
+        self.sql = sql
+        self.location = location
+    }
+
+    /// The statements of a seed file (PostgreSQL's quoting and comment rules), each with its line.
+    public static func statements(of text: String, path: String) -> [SeedStatement] {
+        SQLCommandSplitter.split(text).compactMap { command in
+            guard command.sql.contains(where: { !$0.isWhitespace && $0 != ";" }) else { return nil }
+            return SeedStatement(sql: command.sql, location: "\(path):\(command.lineOffset + 1)")
+        }
     }
 }

@@ -173,4 +173,34 @@ struct VerifierTests {
         #expect(!second.problems.contains { $0.message.contains("users.email") })
         #expect(report.migrations[3].dataNotChecked.contains { $0.hasPrefix("boxes: ") }, "\(report.migrations[3])")
     }
+
+    @Test("--seed: the user's rows instead of generated ones; statements wait for their table; a bad one is a warning")
+    func seedFile() async throws {
+        var options = Verifier.Options()
+        options.data = true
+        options.seed = SeedStatement.statements(
+            of: """
+                INSERT INTO teams (name) VALUES ('core'), ('web');
+                INSERT INTO users (email) VALUES ('a@example.com');
+                INSERT INTO users (nope) VALUES (1);
+                INSERT INTO users (email) VALUES (NULL);
+                """, path: "seed.sql")
+        let report = try await verify(
+            [
+                "00001_create_users.sql": file("CREATE TABLE users (email text NOT NULL);", "DROP TABLE users;"),
+                "00002_create_teams.sql": file("CREATE TABLE teams (name text);", "DROP TABLE teams;"),
+                "00003_alter_teams_name.sql": file(
+                    "ALTER TABLE teams ALTER COLUMN name TYPE varchar(50);",
+                    "ALTER TABLE teams DROP COLUMN name;\nALTER TABLE teams ADD COLUMN name text;"),
+            ], options: options)
+        // Statement 3 waits for a column that never comes; statement 4 fails its NOT NULL: a warning, at its line.
+        #expect(
+            report.migrations[1].problems.map(\.message).contains {
+                $0.hasPrefix("seed seed.sql:4 failed: null value in column \"email\"")
+            }, "\(report.migrations[1].problems)")
+        #expect(
+            report.migrations[2].problems.map(\.message) == ["column teams.name: Down changed or lost 2 of 2 values"],
+            "\(report.migrations[2].problems)")
+        #expect(report.passed)
+    }
 }

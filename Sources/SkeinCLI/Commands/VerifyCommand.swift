@@ -41,6 +41,13 @@ struct VerifyCommand: AsyncParsableCommand {
         help: "Also put generated rows into the tables each migration touches and report data its Down loses.")
     var data = false
 
+    @Option(
+        name: .long,
+        help:
+            "With --data: a SQL file whose rows are used instead of generated ones (each statement runs before the first Up it can)."
+    )
+    var seed: String?
+
     @Flag(name: .long, help: "Compare ownership and privileges too.")
     var withPrivileges = false
 
@@ -72,6 +79,18 @@ struct VerifyCommand: AsyncParsableCommand {
         options.to = to
         options.data = data
         options.snapshot.includesPrivileges = withPrivileges
+        if let seed {
+            guard data else {
+                throw CLIError(.configuration, "--seed needs --data (the seed rows are what --data checks)")
+            }
+            guard let bytes = FileManager.default.contents(atPath: seed),
+                let text = String(data: bytes, encoding: .utf8)
+            else {
+                throw CLIError(
+                    .fileSystem, "--seed \(seed) cannot be read as UTF-8 text; check the path and its permissions")
+            }
+            options.seed = SeedStatement.statements(of: text, path: seed)
+        }
         let catalog: MigrationCatalog
         do {
             options.versionTable = try VersionTableName.parse(settings.configuration.versionTable ?? "goose_db_version")
