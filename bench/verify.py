@@ -11,7 +11,7 @@
 
     python3 bench/verify.py [-n 100] [--runs 3] [--skein .build/release/skein]
 
-The workload comes from ../shared/bench/gen_migrations.py (seed 42, formats up and down). Each figure is
+The workload comes from ../shared/bench/gen_migrations.py (seed 42; the floor's SQL is its dbmate form, goose annotations stripped). Each figure is
 the median of --runs runs; every run uses a new database.
 """
 import argparse, os, re, statistics, subprocess, sys, tempfile, time
@@ -34,13 +34,14 @@ def timed(cmd):
 
 def floor_script(work):
     """Up, Down, Up of every migration, each in its own transaction with goose's version row."""
-    up_dir, down_dir = os.path.join(work, "up"), os.path.join(work, "down")
+    dbmate_dir = os.path.join(work, "dbmate")  # the same migrations, goose annotations stripped
     parts = ["CREATE TABLE goose_db_version (id serial PRIMARY KEY, version_id bigint NOT NULL, "
              "is_applied boolean NOT NULL, tstamp timestamp DEFAULT now());"]
-    for name in sorted(os.listdir(up_dir)):
+    for name in sorted(os.listdir(dbmate_dir)):
         version = int(re.match(r"(\d+)", name).group(1))
-        up = open(os.path.join(up_dir, name)).read()
-        down = open(os.path.join(down_dir, name)).read()
+        text = open(os.path.join(dbmate_dir, name)).read()
+        up, down = text.split("-- migrate:down", 1)
+        up = up.replace("-- migrate:up", "", 1)
         insert = f"INSERT INTO goose_db_version (version_id, is_applied) VALUES ({version}, true);"
         delete = f"DELETE FROM goose_db_version WHERE version_id = {version};"
         for body, bookkeeping in ((up, insert), (down, delete), (up, insert)):
@@ -63,7 +64,7 @@ def main():
         sys.exit(f"{skein} not found: build it with `swift build -c release --product skein --static-swift-stdlib`")
     work = tempfile.mkdtemp(prefix="skein-verify-bench-")
     generator = os.path.join(args.shared, "bench/gen_migrations.py")
-    run([sys.executable, generator, "-n", str(args.n), "--seed", "42", "--out", work, "--format", "goose,up,down"])
+    run([sys.executable, generator, "-n", str(args.n), "--seed", "42", "--out", work, "--format", "goose,dbmate"])
     goose_dir = os.path.join(work, "goose")
     script = floor_script(work)
     name = f"vbench{os.getpid()}"

@@ -225,19 +225,12 @@ extension SchemaSnapshot {
     public static func read(
         on connection: PostgresConnection, options: SnapshotOptions = .init(), logger: Logger
     ) async throws -> SchemaSnapshot {
-        var binds = PostgresBindings()
-        binds.append(options.excludedTables)
-        switch options.schemas {
-        case .allUserSchemas:
-            binds.append(true)
-            binds.append([String]())
-        case .only(let names):
-            binds.append(false)
-            binds.append(names)
+        // A prepared statement: PostgreSQL plans the (large) query once per connection, not per snapshot — planning
+        // costs more than running it on a small schema.
+        var json = "[]"
+        for try await value in try await connection.execute(CatalogStatement(options: options), logger: logger) {
+            json = value
         }
-        binds.append(options.includesPrivileges)
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: catalogSQL, binds: binds), logger: logger)
-        let json = try await rows.decodeFirst(String.self) ?? "[]"
         let objects = try JSONDecoder().decode([CatalogRow].self, from: Data(json.utf8)).map { row in
             guard let kind = SchemaObject.Kind(rawValue: row.kind) else {
                 preconditionFailure("the catalog query returned an unknown kind \(row.kind)")
@@ -247,6 +240,31 @@ extension SchemaSnapshot {
         }
         logger.debug("read the schema", metadata: ["skein.snapshot.objects": "\(objects.count)"])
         return SchemaSnapshot(objects: objects)
+    }
+
+    /// The catalog query as a named prepared statement (PostgresNIO prepares it once per connection).
+    struct CatalogStatement: PostgresPreparedStatement {
+        static let sql = catalogSQL
+        typealias Row = String
+
+        var options: SnapshotOptions
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PostgresBindings()
+            binds.append(options.excludedTables)
+            switch options.schemas {
+            case .allUserSchemas:
+                binds.append(true)
+                binds.append([String]())
+            case .only(let names):
+                binds.append(false)
+                binds.append(names)
+            }
+            binds.append(options.includesPrivileges)
+            return binds
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
     }
 
     /// One object as the catalog query returns it.

@@ -23,6 +23,9 @@ struct DataProbe: Sendable {
     }
 
     var watched: [Watched]
+    /// The generated rows, by table in insertion order, so they can be taken out again: their `ctid`s (before the
+    /// Up) and their values as `jsonb` texts (after the Down, which may have rewritten the table).
+    var generated: [(table: TableName, ctids: [String], rows: [String])] = []
     /// `schema.table: reason` for each table that could not be seeded.
     var notChecked: [String]
 
@@ -30,10 +33,12 @@ struct DataProbe: Sendable {
     static let rowsPerTable = 3
 
     /// Seeds the tables `migration`'s Up mentions and records their contents.
-    /// - Parameter generate: whether to insert generated rows (without, a `--seed` file gave the rows).
+    /// - Parameters:
+    ///   - generate: whether to insert generated rows (without, a `--seed` file gave the rows).
+    ///   - round: the migration's position, so that values differ from earlier rounds' (unique constraints).
     static func seed(
         for migration: Migration, on connection: PostgresConnection, excluding excluded: TableName, generate: Bool,
-        logger: Logger
+        round: Int, logger: Logger
     )
         async throws -> DataProbe
     {
@@ -53,12 +58,16 @@ struct DataProbe: Sendable {
         }
         for table in ordered {
             let tableColumns = columns[table, default: []]
-            if generate,
-                case .failure(let reason) = try await insertRows(
-                    into: table, columns: tableColumns, on: connection, logger: logger)
-            {
-                probe.notChecked.append("\(table): \(reason)")
-                continue
+            if generate {
+                switch try await insertRows(
+                    into: table, columns: tableColumns, round: round, on: connection, logger: logger)
+                {
+                case .failure(let reason):
+                    probe.notChecked.append("\(table): \(reason)")
+                    continue
+                case .inserted(let ctids, let rows):
+                    probe.generated.append((table, ctids, rows))
+                }
             }
             let watched = try await contents(of: table, on: connection, logger: logger)
             if watched.rowCount == 0 {
@@ -68,6 +77,32 @@ struct DataProbe: Sendable {
             probe.watched.append(watched)
         }
         return probe
+    }
+
+    /// Deletes the generated rows again (children first) when the Up failed with them in place: nothing has
+    /// touched them, so their `ctid`s still name them.
+    func removeGenerated(on connection: PostgresConnection, logger: Logger) async throws {
+        for (table, ctids, _) in generated.reversed() {
+            _ = try await connection.query(
+                "DELETE FROM \(unescaped: table.quoted) WHERE ctid = ANY(\(ctids)::tid[])", logger: logger
+            ).collect()
+        }
+    }
+
+    /// Deletes the generated rows after the Down, found by their values (the Down may have rewritten the table),
+    /// so that they do not stay in the way of later migrations (a seed with fixed keys, a NOT NULL column).
+    /// Rows the Down changed stay; a row that cannot be deleted (referenced by a migration's own rows) stays.
+    func removeGeneratedAfterDown(on connection: PostgresConnection, logger: Logger) async throws {
+        for (table, _, rows) in generated.reversed() {
+            do {
+                _ = try await connection.query(
+                    "DELETE FROM \(unescaped: table.quoted) AS t WHERE to_jsonb(t) = ANY(\(rows)::jsonb[])",
+                    logger: logger
+                ).collect()
+            } catch is PSQLError {
+                continue
+            }
+        }
     }
 
     /// What the Down lost, as warnings.
@@ -229,12 +264,12 @@ struct DataProbe: Sendable {
     }
 
     /// A SQL expression for row `index` of `column`, or `nil` when Skein has none for its type.
-    static func value(for column: Column, index: Int) -> String? {
+    static func value(for column: Column, index: Int, round: Int) -> String? {
         if let (table, referenced) = column.references {
             return "(SELECT \(quote(referenced)) FROM \(table.quoted) OFFSET \(index) LIMIT 1)"
         }
         if let label = column.firstEnumLabel { return literal(label) + "::" + column.type }
-        let unique = 7000 + index
+        let unique = 1000 + (round * rowsPerTable + index) % 30000  // fits a smallint
         switch column.typeName {
         case "uuid": return "gen_random_uuid()"
         case "json", "jsonb": return "'{\"skein\": \(unique)}'::\(column.typeName)"
@@ -244,7 +279,9 @@ struct DataProbe: Sendable {
         default: break
         }
         switch column.category {
-        case "N": return "\(unique)"
+        case "N":
+            // numeric(p, s) may hold only a few digits.
+            return column.type.hasPrefix("numeric(") ? "\(index + 1)" : "\(unique)"
         case "S": return literal("sk\(unique)") + "::" + column.type
         case "B": return index % 2 == 0 ? "true" : "false"
         case "D": return "now() - interval '\(index) days'"
@@ -253,17 +290,17 @@ struct DataProbe: Sendable {
         }
     }
 
-    enum Seeded { case inserted, failure(String) }
+    enum Seeded { case inserted(ctids: [String], rows: [String]), failure(String) }
 
-    static func insertRows(into table: TableName, columns: [Column], on connection: PostgresConnection, logger: Logger)
-        async throws -> Seeded
-    {
+    static func insertRows(
+        into table: TableName, columns: [Column], round: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Seeded {
         let given = columns.filter { !$0.defaulted }
         var rows: [String] = []
         for index in 0..<rowsPerTable {
             var values: [String] = []
             for column in given {
-                guard let value = value(for: column, index: index) else {
+                guard let value = value(for: column, index: index, round: round) else {
                     return .failure("Skein has no generated value for column \(column.name) (\(column.type), NOT NULL)")
                 }
                 values.append(value)
@@ -272,12 +309,19 @@ struct DataProbe: Sendable {
         }
         let sql =
             given.isEmpty
-            ? "INSERT INTO \(table.quoted) DEFAULT VALUES"
-            : "INSERT INTO \(table.quoted) (\(given.map { quote($0.name) }.joined(separator: ", "))) VALUES "
+            ? "INSERT INTO \(table.quoted) AS t DEFAULT VALUES"
+            : "INSERT INTO \(table.quoted) AS t (\(given.map { quote($0.name) }.joined(separator: ", "))) VALUES "
                 + rows.joined(separator: ", ")
         do {
-            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
-            return .inserted
+            var ctids: [String] = []
+            var values: [String] = []
+            let inserted = try await connection.query(
+                PostgresQuery(unsafeSQL: sql + " RETURNING ctid::text, to_jsonb(t)::text"), logger: logger)
+            for try await (ctid, value) in inserted.decode((String, String).self) {
+                ctids.append(ctid)
+                values.append(value)
+            }
+            return .inserted(ctids: ctids, rows: values)
         } catch let error as PSQLError {
             return .failure(error.serverInfo?[.message] ?? "\(error)")
         }
