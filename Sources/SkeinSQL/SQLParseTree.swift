@@ -4,72 +4,61 @@ import Foundation
 /// A node of PostgreSQL's parse tree as libpg_query reports it (its JSON form): objects keyed by field name,
 /// node objects wrapped in their type name (`{"IndexStmt": {…}}`), arrays, strings, numbers, booleans.
 /// Fields at their default value (false, 0, empty) are absent, as in libpg_query's output.
-public indirect enum SQLNode: Sendable, Hashable {
-    /// Fields in libpg_query's order (objects have a handful of fields: a linear search beats hashing).
-    case object([SQLField])
-    case array([SQLNode])
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case null
+///
+/// A node is a position in a ``SQLTree``, the parse's JSON text and an index of its values: reading a node
+/// allocates nothing until a string is asked for, and a whole parse is two allocations.
+public struct SQLNode: Sendable, Hashable {
+    let tree: SQLTree
+    let index: Int
+
+    /// The node every absent value reads as: not an object, an array, a string, a number or a boolean.
+    public static let null = SQLNode(tree: .null, index: 0)
 
     /// A field of an object (`nil` when absent or not an object).
     public subscript(_ key: String) -> SQLNode? {
-        if case .object(let fields) = self {
-            for field in fields where field.key == key { return field.value }
-        }
-        return nil
+        tree.field(key, of: index).map { SQLNode(tree: tree, index: $0) }
     }
 
     /// For a wrapped node (`{"IndexStmt": {…}}`), its type name.
     public var nodeType: String? {
-        if case .object(let fields) = self, fields.count == 1, let first = fields[0].key.utf8.first,
-            first >= UInt8(ascii: "A"), first <= UInt8(ascii: "Z")
-        {
-            return fields[0].key
-        }
-        return nil
+        guard tree.isWrappedNode(index) else { return nil }
+        return tree.string(at: index + 1)
     }
 
     /// For a wrapped node, its fields (`{"IndexStmt": X}` → X).
-    public var body: SQLNode? { nodeType.flatMap { self[$0] } }
+    public var body: SQLNode? {
+        tree.isWrappedNode(index) ? SQLNode(tree: tree, index: index + 2) : nil
+    }
 
+    /// The value of a string node.
     public var string: String? {
-        if case .string(let value) = self { return value }
-        return nil
+        tree.tokens[index].kind.isString ? tree.string(at: index) : nil
     }
 
     /// A boolean field: absent means false, as libpg_query leaves out defaults.
     public func flag(_ key: String) -> Bool {
-        if case .bool(let value)? = self[key] { return value }
-        return false
+        guard let field = tree.field(key, of: index) else { return false }
+        return tree.tokens[field].kind == .true
     }
 
+    /// The value of a number node, truncated to an integer.
     public var int: Int? {
-        if case .number(let value) = self { return Int(value) }
-        return nil
+        tree.tokens[index].kind == .number ? tree.integer(at: index) : nil
     }
 
+    /// The elements of an array node (empty for anything else).
     public var array: [SQLNode] {
-        if case .array(let values) = self { return values }
-        return []
+        tree.elements(of: index).map { SQLNode(tree: tree, index: $0) }
     }
 
     /// Every wrapped node below (and including) this one, depth first.
     public func descendants() -> [SQLNode] {
+        // Values are stored in document order, so the subtree's wrapped nodes are its objects in index order.
         var result: [SQLNode] = []
-        func visit(_ node: SQLNode) {
-            switch node {
-            case .object(let fields):
-                if node.nodeType != nil { result.append(node) }
-                for field in fields { visit(field.value) }
-            case .array(let values):
-                values.forEach(visit)
-            default:
-                break
-            }
+        let end = Int(tree.tokens[index].end)
+        for position in index..<end where tree.isWrappedNode(position) {
+            result.append(SQLNode(tree: tree, index: position))
         }
-        visit(self)
         return result
     }
 
@@ -77,125 +66,163 @@ public indirect enum SQLNode: Sendable, Hashable {
     public var names: [String] {
         array.compactMap { $0["String"]?["sval"]?.string }
     }
+
+    /// Nodes are equal when their values are: the same JSON text (strings: the same decoded text).
+    public static func == (lhs: SQLNode, rhs: SQLNode) -> Bool {
+        let left = lhs.tree.tokens[lhs.index]
+        let right = rhs.tree.tokens[rhs.index]
+        if left.kind.isString, right.kind.isString { return lhs.string == rhs.string }
+        guard left.kind == right.kind else { return false }
+        return lhs.tree.text(of: lhs.index) == rhs.tree.text(of: rhs.index)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        let token = tree.tokens[index]
+        if token.kind.isString {
+            hasher.combine(string)
+        } else {
+            hasher.combine(token.kind)
+            tree.text(of: index).withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
 }
 
-/// One field of an object node.
-public struct SQLField: Sendable, Hashable {
-    public var key: String
-    public var value: SQLNode
-}
+/// One parse's JSON text (libpg_query's output) and an index of its values in document order, which the
+/// ``SQLNode``s of the parse point into. Immutable once built.
+public final class SQLTree: Sendable {
+    /// What a value is.
+    enum Kind: UInt8, Hashable {
+        case object, array, string, escapedString, number, `true`, `false`, null
 
-/// A small JSON reader for libpg_query's output (well-formed, UTF-8): exact booleans and no Foundation bridging.
-struct JSONReader {
+        var isString: Bool { self == .string || self == .escapedString }
+    }
+
+    /// One value: objects are followed by their fields (a key string, then its value), arrays by their elements.
+    struct Token {
+        var kind: Kind
+        /// The value's first byte in the JSON text; for strings, the first byte after the opening quote.
+        var start: Int32
+        /// Its length in bytes (strings: between the quotes, escapes as written).
+        var length: Int32
+        /// The index of the first token after this value and everything in it.
+        var end: Int32
+    }
+
     let bytes: [UInt8]
-    var index = 0
+    let tokens: [Token]
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// A tree holding a single `null`.
+    static let null = SQLTree(bytes: Array("null".utf8), tokens: [Token(kind: .null, start: 0, length: 4, end: 1)])
+
+    private init(bytes: [UInt8], tokens: [Token]) {
+        self.bytes = bytes
+        self.tokens = tokens
+    }
 
     struct Malformed: Error {}
 
-    private static let numberBytes = Set("0123456789+-.eE".utf8)
-
-    mutating func read() throws -> SQLNode {
-        let value = try value()
-        skipSpace()
-        guard index == bytes.count else { throw Malformed() }
-        return value
+    /// Indexes well-formed UTF-8 JSON (libpg_query's output); the root is token 0.
+    convenience init(json bytes: [UInt8]) throws(Malformed) {
+        guard bytes.count < Int(Int32.max) else { throw Malformed() }
+        let tokens = try bytes.withUnsafeBufferPointer { buffer throws(Malformed) in
+            var tokenizer = Tokenizer(bytes: buffer)
+            return try tokenizer.run()
+        }
+        self.init(bytes: bytes, tokens: tokens)
     }
 
-    private mutating func skipSpace() {
-        while index < bytes.count,
-            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D
-                || bytes[index] == 0x09
-        {
-            index += 1
+    /// Whether the value at `index` is an object with a single field whose name starts with a capital letter.
+    func isWrappedNode(_ index: Int) -> Bool {
+        let token = tokens[index]
+        guard token.kind == .object, Int(token.end) > index + 2, tokens[index + 2].end == token.end else {
+            return false
+        }
+        let first = bytes[Int(tokens[index + 1].start)]
+        return first >= UInt8(ascii: "A") && first <= UInt8(ascii: "Z")
+    }
+
+    /// The index of the value of field `key` in the object at `index`.
+    func field(_ key: String, of index: Int) -> Int? {
+        let object = tokens[index]
+        guard object.kind == .object else { return nil }
+        let end = Int(object.end)
+        var key = key
+        return key.withUTF8 { key in
+            bytes.withUnsafeBufferPointer { bytes in
+                tokens.withUnsafeBufferPointer { tokens in
+                    var position = index + 1
+                    while position < end {
+                        let name = tokens[position]
+                        if name.kind == .escapedString {
+                            if self.string(at: position).utf8.elementsEqual(key) { return position + 1 }
+                        } else if Int(name.length) == key.count,
+                            key.isEmpty
+                                || memcmp(bytes.baseAddress! + Int(name.start), key.baseAddress!, key.count) == 0
+                        {
+                            return position + 1
+                        }
+                        position = Int(tokens[position + 1].end)
+                    }
+                    return nil
+                }
+            }
         }
     }
 
-    private mutating func expect(_ byte: UInt8) throws {
-        skipSpace()
-        guard index < bytes.count, bytes[index] == byte else { throw Malformed() }
-        index += 1
+    /// The indexes of the elements of the array at `index` (none for anything else).
+    func elements(of index: Int) -> [Int] {
+        let array = tokens[index]
+        guard array.kind == .array else { return [] }
+        var result: [Int] = []
+        var position = index + 1
+        while position < Int(array.end) {
+            result.append(position)
+            position = Int(tokens[position].end)
+        }
+        return result
     }
 
-    private mutating func value() throws -> SQLNode {
-        skipSpace()
-        guard index < bytes.count else { throw Malformed() }
-        switch bytes[index] {
-        case UInt8(ascii: "{"):
-            index += 1
-            var fields: [SQLField] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return .object(fields)
-            }
-            while true {
-                skipSpace()
-                let key = try string()
-                try expect(UInt8(ascii: ":"))
-                fields.append(SQLField(key: key, value: try value()))
-                skipSpace()
-                guard index < bytes.count else { throw Malformed() }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                try expect(UInt8(ascii: "}"))
-                return .object(fields)
-            }
-        case UInt8(ascii: "["):
-            index += 1
-            var values: [SQLNode] = []
-            skipSpace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                return .array(values)
-            }
-            while true {
-                values.append(try value())
-                skipSpace()
-                guard index < bytes.count else { throw Malformed() }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                try expect(UInt8(ascii: "]"))
-                return .array(values)
-            }
-        case UInt8(ascii: "\""):
-            return .string(try string())
-        case UInt8(ascii: "t"):
-            index += 4
-            return .bool(true)
-        case UInt8(ascii: "f"):
-            index += 5
-            return .bool(false)
-        case UInt8(ascii: "n"):
-            index += 4
-            return .null
-        default:
-            let start = index
-            while index < bytes.count, Self.numberBytes.contains(bytes[index]) { index += 1 }
-            guard let number = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { throw Malformed() }
-            return .number(number)
+    /// The JSON text of the value at `index`.
+    func text(of index: Int) -> ArraySlice<UInt8> {
+        let token = tokens[index]
+        return bytes[Int(token.start)..<Int(token.start + token.length)]
+    }
+
+    /// The decoded value of the string at `index`.
+    func string(at index: Int) -> String {
+        let token = tokens[index]
+        let range = Int(token.start)..<Int(token.start + token.length)
+        return bytes.withUnsafeBufferPointer { bytes in
+            let raw = UnsafeBufferPointer(rebasing: bytes[range])
+            return token.kind == .escapedString ? Self.unescaped(raw) : String(decoding: raw, as: UTF8.self)
         }
     }
 
-    private mutating func string() throws -> String {
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Malformed() }
-        index += 1
+    /// The number at `index` as an integer (truncated, like `Int(Double)`).
+    func integer(at index: Int) -> Int? {
+        let text = String(decoding: self.text(of: index), as: UTF8.self)
+        if let value = Int(text) { return value }
+        return Double(text).flatMap { Int(exactly: $0.rounded(.towardZero)) }
+    }
+
+    /// A JSON string's text with its escapes resolved.
+    static func unescaped(_ raw: UnsafeBufferPointer<UInt8>) -> String {
         var output: [UInt8] = []
-        while index < bytes.count {
-            let byte = bytes[index]
+        output.reserveCapacity(raw.count)
+        var index = 0
+        func hex(_ start: Int) -> UInt32? {
+            guard start + 4 <= raw.count else { return nil }
+            return UInt32(
+                String(decoding: UnsafeBufferPointer(rebasing: raw[start..<start + 4]), as: UTF8.self), radix: 16)
+        }
+        while index < raw.count {
+            let byte = raw[index]
             index += 1
-            if byte == UInt8(ascii: "\"") { return String(decoding: output, as: UTF8.self) }
-            guard byte == UInt8(ascii: "\\") else {
+            guard byte == UInt8(ascii: "\\"), index < raw.count else {
                 output.append(byte)
                 continue
             }
-            guard index < bytes.count else { throw Malformed() }
-            let escaped = bytes[index]
+            let escaped = raw[index]
             index += 1
             switch escaped {
             case UInt8(ascii: "n"): output.append(0x0A)
@@ -204,22 +231,165 @@ struct JSONReader {
             case UInt8(ascii: "b"): output.append(0x08)
             case UInt8(ascii: "f"): output.append(0x0C)
             case UInt8(ascii: "u"):
-                guard index + 4 <= bytes.count,
-                    let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
-                else { throw Malformed() }
+                guard let code = hex(index) else {
+                    output.append(contentsOf: "\u{FFFD}".utf8)
+                    index = raw.count
+                    continue
+                }
                 index += 4
                 var scalarValue = code
                 // A surrogate pair.
-                if (0xD800...0xDBFF).contains(code), index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
-                    let low = UInt32(String(decoding: bytes[index + 2..<index + 6], as: UTF8.self), radix: 16)
+                if (0xD800...0xDBFF).contains(code), index + 6 <= raw.count, raw[index] == UInt8(ascii: "\\"),
+                    let low = hex(index + 2)
                 {
                     index += 6
                     scalarValue = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 }
-                output.append(
-                    contentsOf: Array(String(Unicode.Scalar(scalarValue).map(Character.init) ?? "\u{FFFD}").utf8))
+                output.append(contentsOf: String(Unicode.Scalar(scalarValue).map(Character.init) ?? "\u{FFFD}").utf8)
             default: output.append(escaped)
             }
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
+
+/// Indexes JSON text into ``SQLTree/Token``s, without recursion (parse trees nest deeply).
+private struct Tokenizer {
+    typealias Token = SQLTree.Token
+    typealias Malformed = SQLTree.Malformed
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+    var tokens: [Token] = []
+    /// The containers not yet closed, innermost last.
+    var open: [Int] = []
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        // libpg_query's JSON has a value every 10–20 bytes.
+        tokens.reserveCapacity(bytes.count / 12 + 16)
+    }
+
+    mutating func run() throws(Malformed) -> [Token] {
+        while true {
+            try value()
+            // After a value: close containers, or go on to the next member.
+            while true {
+                skipSpace()
+                guard let container = open.last else {
+                    guard index == bytes.count else { throw Malformed() }
+                    return tokens
+                }
+                guard index < bytes.count else { throw Malformed() }
+                let byte = bytes[index]
+                let isObject = tokens[container].kind == .object
+                if byte == UInt8(ascii: ",") {
+                    index += 1
+                    if isObject { try key() }
+                    break
+                }
+                guard byte == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { throw Malformed() }
+                index += 1
+                close(container)
+            }
+        }
+    }
+
+    private mutating func close(_ container: Int) {
+        tokens[container].length = Int32(index) - tokens[container].start
+        tokens[container].end = Int32(tokens.count)
+        open.removeLast()
+    }
+
+    private mutating func skipSpace() {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+        {
+            index += 1
+        }
+    }
+
+    /// An object member's name and its `:`.
+    private mutating func key() throws(Malformed) {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Malformed() }
+        try string()
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Malformed() }
+        index += 1
+    }
+
+    /// Reads one value; a container is only opened (its members follow, `run` closes it).
+    private mutating func value() throws(Malformed) {
+        skipSpace()
+        guard index < bytes.count else { throw Malformed() }
+        let start = index
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let isObject = bytes[index] == UInt8(ascii: "{")
+            index += 1
+            open.append(tokens.count)
+            tokens.append(Token(kind: isObject ? .object : .array, start: Int32(start), length: 0, end: 0))
+            skipSpace()
+            if index < bytes.count, bytes[index] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
+                index += 1
+                close(tokens.count - 1)
+            } else if isObject {
+                try key()
+                try value()
+            } else {
+                try value()
+            }
+        case UInt8(ascii: "\""):
+            try string()
+        case UInt8(ascii: "t"):
+            try literal("true", .true)
+        case UInt8(ascii: "f"):
+            try literal("false", .false)
+        case UInt8(ascii: "n"):
+            try literal("null", .null)
+        default:
+            while index < bytes.count, Self.isNumberByte(bytes[index]) { index += 1 }
+            guard index > start else { throw Malformed() }
+            tokens.append(
+                Token(kind: .number, start: Int32(start), length: Int32(index - start), end: Int32(tokens.count + 1)))
+        }
+    }
+
+    private static func isNumberByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
+            || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E")
+    }
+
+    private mutating func literal(_ word: StaticString, _ kind: SQLTree.Kind) throws(Malformed) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count,
+            memcmp(bytes.baseAddress! + index, word.utf8Start, count) == 0
+        else { throw Malformed() }
+        tokens.append(Token(kind: kind, start: Int32(index), length: Int32(count), end: Int32(tokens.count + 1)))
+        index += count
+    }
+
+    /// A string at `index` (its opening quote).
+    private mutating func string() throws(Malformed) {
+        index += 1
+        let start = index
+        var escaped = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                tokens.append(
+                    Token(
+                        kind: escaped ? .escapedString : .string, start: Int32(start), length: Int32(index - start),
+                        end: Int32(tokens.count + 1)))
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                index += 1
+            }
+            index += 1
         }
         throw Malformed()
     }
@@ -267,13 +437,13 @@ extension SQLGrammar {
             }
             return .failure(SQLParseError(message: message, byteOffset: offset))
         }
-        var reader = JSONReader(
-            Array(UnsafeBufferPointer(start: result.parse_tree, count: result.parse_tree.map { strlen($0) } ?? 0)).map {
-                UInt8(bitPattern: $0)
-            })
-        guard result.parse_tree != nil, let root = try? reader.read(), case .object = root else {
+        guard let json = result.parse_tree,
+            let tree = try? SQLTree(json: Array(UnsafeRawBufferPointer(start: json, count: strlen(json)))),
+            tree.tokens[0].kind == .object
+        else {
             return .failure(SQLParseError(message: "libpg_query returned no parse tree", byteOffset: nil))
         }
+        let root = SQLNode(tree: tree, index: 0)
         let statements = (root["stmts"]?.array ?? []).map { entry -> ParsedStatement in
             let start = entry["stmt_location"]?.int ?? 0
             let length = entry["stmt_len"]?.int ?? (bytes.count - start)
