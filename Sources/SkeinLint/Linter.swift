@@ -86,45 +86,63 @@ public struct Linter: Sendable {
         context.now = configuration.now
         // Rules whose every id is off do not run.
         let activeRules = rules.filter { rule in rule.rules.contains { configuration.severity(of: $0) != nil } }
-        // Parsing with the grammar is per file: on all cores. Rules then run in version order, with context.
+        // Parsing with the grammar is per file: on all cores.
         let sqlMigrations = catalog.migrations.filter { $0.kind == .sql }
         let lintFiles = ParallelMap.map(sqlMigrations) { migration in
             LintFile(migration: migration, text: (try? texts[migration.path]?.decodedText().get()) ?? "")
         }
-        for file in lintFiles {
-            let migration = file.migration
-            if let size = file.tooLargeToAnalyze, let info = infos["cannot-analyze"],
-                let severity = configuration.severity(of: info)
-            {
-                findings.append(
-                    Diagnostic(
-                        severity: severity, code: "cannot-analyze",
-                        message:
-                            "\(migration.fileName) holds \(size >> 20) MiB of statements, more than the \(LintFile.analysisLimit >> 20) MiB Skein parses with PostgreSQL's grammar; only its name and goose structure were checked",
-                        help: "load large data with COPY from a file, outside the migration, or split the file",
-                        location: SourceLocation(file: migration.path)))
-            }
-            let suppressions = Suppressions(file)
-            findings += suppressions.problems
-            let reported = configuration.baseline.map { migration.version > $0 } ?? true
-            for rule in activeRules where reported {
-                for finding in rule.check(file, context: context) {
-                    guard let info = infos[finding.rule], let severity = configuration.severity(of: info),
-                        !suppressions.suppresses(finding)
-                    else {
-                        continue
-                    }
-                    findings.append(
-                        Diagnostic(
-                            severity: severity, code: finding.rule, message: finding.message, help: finding.hint,
-                            location: finding.location))
-                }
-            }
-            context.tablesCreatedEarlier.formUnion(CreatedObjects.tables(in: file.up))
+        // Each file's context is what the files before it in version order did.
+        let contexts = lintFiles.map { file in
+            defer { context.tablesCreatedEarlier.formUnion(CreatedObjects.tables(in: file.up)) }
+            return context
         }
+        // With its context a file's findings depend on nothing else: the rules run on all cores too.
+        findings += ParallelMap.map(Array(lintFiles.indices)) { index in
+            Self.findings(
+                in: lintFiles[index], context: contexts[index], rules: activeRules, infos: infos,
+                configuration: configuration)
+        }.joined()
         return findings.sorted { lhs, rhs in
             (lhs.location?.file ?? "", lhs.location?.line ?? 0, lhs.location?.column ?? 0, lhs.code)
                 < (rhs.location?.file ?? "", rhs.location?.line ?? 0, rhs.location?.column ?? 0, rhs.code)
         }
+    }
+
+    /// One file's findings: a file too large to analyze, malformed suppressions, and what the rules find that
+    /// is on and not suppressed, in that order.
+    private static func findings(
+        in file: LintFile, context: LintContext, rules: [any LintRule], infos: [String: LintRuleInfo],
+        configuration: LintConfiguration
+    ) -> [Diagnostic] {
+        var findings: [Diagnostic] = []
+        let migration = file.migration
+        if let size = file.tooLargeToAnalyze, let info = infos["cannot-analyze"],
+            let severity = configuration.severity(of: info)
+        {
+            findings.append(
+                Diagnostic(
+                    severity: severity, code: "cannot-analyze",
+                    message:
+                        "\(migration.fileName) holds \(size >> 20) MiB of statements, more than the \(LintFile.analysisLimit >> 20) MiB Skein parses with PostgreSQL's grammar; only its name and goose structure were checked",
+                    help: "load large data with COPY from a file, outside the migration, or split the file",
+                    location: SourceLocation(file: migration.path)))
+        }
+        let suppressions = Suppressions(file)
+        findings += suppressions.problems
+        guard configuration.baseline.map({ migration.version > $0 }) ?? true else { return findings }
+        for rule in rules {
+            for finding in rule.check(file, context: context) {
+                guard let info = infos[finding.rule], let severity = configuration.severity(of: info),
+                    !suppressions.suppresses(finding)
+                else {
+                    continue
+                }
+                findings.append(
+                    Diagnostic(
+                        severity: severity, code: finding.rule, message: finding.message, help: finding.hint,
+                        location: finding.location))
+            }
+        }
+        return findings
     }
 }
