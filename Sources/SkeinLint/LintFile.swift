@@ -22,7 +22,11 @@ public struct LintCommand: Sendable, Hashable {
 public struct LintFile: Sendable {
     public var migration: Migration
     /// The file's text (empty when it is not UTF-8).
-    public var text: String
+    public private(set) var text: String
+    /// Where each line of `text` is, in UTF-8 offsets without its `\n`: the lines of
+    /// `text.split(separator: "\n", omittingEmptySubsequences: false)`, found once for every rule. (To `String` a
+    /// `\r\n` is one Character, so a `\n` after `\r` does not end a line here either.)
+    public private(set) var lineRanges: [Range<Int>]
     public var up: [LintCommand]
     public var down: [LintCommand]
     /// The size of its statements when it is too large to parse with the grammar (its commands are then empty).
@@ -38,10 +42,25 @@ public struct LintFile: Sendable {
     /// The commands of one direction.
     public func commands(_ direction: Direction) -> [LintCommand] { direction == .up ? up : down }
 
+    /// Line `index` (0-based) of `text`, without its `\n` (see ``lineRanges``).
+    public func line(at index: Int) -> Substring {
+        let utf8 = text.utf8
+        let range = lineRanges[index]
+        let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+        return Substring(utf8[start..<utf8.index(start, offsetBy: range.count)])
+    }
+
+    /// Calls `body` with the UTF-8 bytes of `text`.
+    public func withUTF8<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        var text = text
+        return try text.withUTF8(body)
+    }
+
     /// The comment lines before the first non-comment line (the policy's `-- DESTRUCTIVE:` header lives here).
     public var headerComments: [String] {
         var lines: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for index in lineRanges.indices {
+            let line = self.line(at: index)
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             guard trimmed.hasPrefix("--"), !trimmed.lowercased().hasPrefix("-- +goose") else { break }
@@ -59,6 +78,7 @@ public struct LintFile: Sendable {
     public init(migration: Migration, text: String) {
         self.migration = migration
         self.text = text
+        lineRanges = Self.lineRanges(of: text)
         let size = Direction.allCases.reduce(0) { total, direction in
             guard case .success(let section)? = migration.section(direction) else { return total }
             return total + section.statements.reduce(0) { $0 + $1.sql.utf8.count }
@@ -87,6 +107,22 @@ public struct LintFile: Sendable {
         }
         up = commands(.up)
         down = commands(.down)
+    }
+
+    /// The lines of `text` as `split(separator: "\n", omittingEmptySubsequences: false)` cuts it.
+    static func lineRanges(of text: String) -> [Range<Int>] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var ranges: [Range<Int>] = []
+            var start = 0
+            for index in bytes.indices
+            where bytes[index] == 0x0A && (index == 0 || bytes[index - 1] != 0x0D) {
+                ranges.append(start..<index)
+                start = index + 1
+            }
+            ranges.append(start..<bytes.count)
+            return ranges
+        }
     }
 
     /// - Parameter indentation: how many columns the statement's first line is indented in the file.

@@ -24,8 +24,8 @@ struct Suppressions {
             if spans.last != span { spans.append(span) }
         }
         spans.sort { $0.lowerBound < $1.lowerBound }
-        for (index, rawLine) in file.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
+        for index in file.lineRanges.indices {
+            let line = file.line(at: index).trimmingCharacters(in: .whitespaces)
             let isFile = line.hasPrefix("-- skein:ignore-file")
             guard isFile || line.hasPrefix("-- skein:ignore") else { continue }
             let words = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)

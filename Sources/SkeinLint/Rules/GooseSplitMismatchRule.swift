@@ -75,15 +75,14 @@ struct GooseSplitMismatchRule: LintRule {
     }
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
-        let lines = file.text.split(separator: "\n", omittingEmptySubsequences: false)
-        return Self.cuts(in: file).map { cut in
+        Self.cuts(in: file).map { cut in
             let first = cut.statements[0]
             let firstLine = first.sql.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? first.sql
             let cutLine = Self.lastLine(of: first)
             let lastLine = Self.lastLine(of: cut.statements[cut.statements.count - 1])
             let column =
-                first.line <= lines.count
-                ? lines[first.line - 1].unicodeScalars.prefix { $0.properties.isWhitespace }.count + 1 : 1
+                first.line <= file.lineRanges.count
+                ? file.line(at: first.line - 1).unicodeScalars.prefix { $0.properties.isWhitespace }.count + 1 : 1
             let commands = cut.commandCount == 1 ? "one command" : "\(cut.commandCount) commands"
             // PostgreSQL quotes the rest of the piece ("at or near …"): keep its first line.
             let error = cut.error.message.split(separator: "\n", maxSplits: 1)

@@ -91,7 +91,14 @@ struct IgnoredGooseAnnotationRule: LintRule {
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
-        for (offset, rawLine) in file.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Only lines with a `--` can hold an annotation: find those in the bytes before reading Characters.
+        let candidates = file.withUTF8 { bytes in
+            file.lineRanges.indices.filter {
+                GoText.contains(UnsafeBufferPointer(rebasing: bytes[file.lineRanges[$0]]), "--")
+            }
+        }
+        for offset in candidates {
+            let rawLine = file.line(at: offset)
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             let trimmed = Self.trimSpace(line)
             guard trimmed.hasPrefix("--") else { continue }
