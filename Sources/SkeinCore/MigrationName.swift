@@ -206,7 +206,9 @@ public enum MigrationNamePolicy {
     /// Every naming finding for one file name (an empty array when the name follows the policy).
     /// - Parameter location: where to report the findings (the file's path as given).
     public static func check(fileName: String, location: SourceLocation) -> [Diagnostic] {
-        let base = fileName.split(separator: "/").last.map(String.init) ?? fileName
+        let base =
+            MigrationName.lastComponentOfASCIIPath(fileName, omittingEmpty: true)
+            ?? fileName.split(separator: "/").last.map(String.init) ?? fileName
         let example = "20240115143022_add_user_authentication.sql"
         guard base.hasSuffix(".sql"), let separator = base.firstIndex(of: "_") else {
             return [
@@ -270,7 +272,9 @@ public enum MigrationNamePolicy {
                         "description \"\(description)\" is \(description.count) characters; the policy asks for under \(maximumDescriptionLength)",
                     help: "shorten it; details belong in a comment inside the file", location: location))
         }
-        let firstWord = snakeCased(description).split(separator: "_").first.map(String.init) ?? ""
+        // A snake_case description is its own snakeCased spelling.
+        let words = isSnakeCase(description) ? description : snakeCased(description)
+        let firstWord = words.split(separator: "_").first.map(String.init) ?? ""
         if !actionVerbs.contains(firstWord) {
             findings.append(
                 Diagnostic(

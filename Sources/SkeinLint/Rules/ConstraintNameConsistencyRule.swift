@@ -72,16 +72,16 @@ struct ConstraintNameConsistencyRule: LintRule {
         return (named, blocks)
     }
 
-    /// Whether PL/pgSQL code adds a constraint of that name (`ADD CONSTRAINT name`, any case and spacing).
-    static func block(_ code: String, adds name: String) -> Bool {
+    /// The constraint names PL/pgSQL code adds (`ADD CONSTRAINT name`, any case and spacing), lower-cased.
+    static func constraintNames(addedIn code: String) -> Set<String> {
         let words = code.lowercased().split(whereSeparator: { $0.isWhitespace }).map {
             $0.trimmingCharacters(in: CharacterSet(charactersIn: "\";"))
         }
-        let target = name.lowercased()
+        var names: Set<String> = []
         for index in words.indices.dropLast(2) where words[index] == "add" && words[index + 1] == "constraint" {
-            if words[index + 2] == target { return true }
+            names.insert(words[index + 2])
         }
-        return false
+        return names
     }
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
@@ -114,6 +114,8 @@ struct ConstraintNameConsistencyRule: LintRule {
             }
         }
         let (added, blocks) = Self.namesAdded(by: file.up)
+        // Read the DO blocks once, when a drop needs them.
+        var namesAddedInBlocks: Set<String>?
         for command in file.down {
             guard command.nodeType == "AlterTableStmt", let body = command.body,
                 let table = SchemaObject.relation(body["relation"])
@@ -122,11 +124,11 @@ struct ConstraintNameConsistencyRule: LintRule {
                 guard let alter = cmd["AlterTableCmd"], alter["subtype"]?.string == "AT_DropConstraint",
                     let name = alter["name"]?.string
                 else { continue }
-                if added.contains(SchemaObject(.constraint, name, table: table))
-                    || blocks.contains(where: { Self.block($0, adds: name) })
-                {
-                    continue
+                if added.contains(SchemaObject(.constraint, name, table: table)) { continue }
+                if namesAddedInBlocks == nil {
+                    namesAddedInBlocks = blocks.reduce(into: []) { $0.formUnion(Self.constraintNames(addedIn: $1)) }
                 }
+                if namesAddedInBlocks?.contains(name.lowercased()) == true { continue }
                 findings.append(
                     LintFinding(
                         rule: "constraint-name-consistency",

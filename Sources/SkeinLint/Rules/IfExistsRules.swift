@@ -19,13 +19,17 @@ struct DownDropIfExistsRule: LintRule {
             guard let body = command.body else { continue }
             switch command.nodeType {
             case "DropStmt" where !body.flag("missing_ok"):
-                let kind = (body["removeType"]?.string ?? "OBJECT").replacingOccurrences(of: "OBJECT_", with: "")
+                // `OBJECT_FOREIGN_TABLE` → `FOREIGN TABLE`.
+                let removeType = body["removeType"]?.string ?? "OBJECT"
+                let kind = String(
+                    removeType.dropFirst(removeType.hasPrefix("OBJECT_") ? "OBJECT_".count : 0).map {
+                        $0 == "_" ? " " : $0
+                    })
                 findings.append(
                     LintFinding(
                         rule: "down-drop-if-exists",
-                        message:
-                            "DROP \(kind.replacingOccurrences(of: "_", with: " ")) without IF EXISTS fails if the Up was only partly applied",
-                        hint: "write DROP \(kind.replacingOccurrences(of: "_", with: " ")) IF EXISTS …",
+                        message: "DROP \(kind) without IF EXISTS fails if the Up was only partly applied",
+                        hint: "write DROP \(kind) IF EXISTS …",
                         location: command.location))
             case "AlterTableStmt":
                 for cmd in body["cmds"]?.array ?? [] {
@@ -67,18 +71,19 @@ struct UpCreateIfNotExistsRule: LintRule {
         var findings: [LintFinding] = []
         for command in file.up {
             guard let body = command.body else { continue }
-            var what: String?
+            // What is created, and how (`CREATE TABLE`, `users`).
+            var created: (statement: String, name: String)?
             switch command.nodeType {
             case "CreateStmt" where !body.flag("if_not_exists"):
-                what = "CREATE TABLE \(SchemaObject.relation(body["relation"]) ?? "")"
+                created = ("CREATE TABLE", SchemaObject.relation(body["relation"]) ?? "")
             case "IndexStmt" where !body.flag("if_not_exists") && body["idxname"] != nil:
-                what = "CREATE INDEX \(body["idxname"]?.string ?? "")"
+                created = ("CREATE INDEX", body["idxname"]?.string ?? "")
             case "CreateSeqStmt" where !body.flag("if_not_exists"):
-                what = "CREATE SEQUENCE \(SchemaObject.relation(body["sequence"]) ?? "")"
+                created = ("CREATE SEQUENCE", SchemaObject.relation(body["sequence"]) ?? "")
             case "CreateSchemaStmt" where !body.flag("if_not_exists"):
-                what = "CREATE SCHEMA \(body["schemaname"]?.string ?? "")"
+                created = ("CREATE SCHEMA", body["schemaname"]?.string ?? "")
             case "CreateExtensionStmt" where !body.flag("if_not_exists"):
-                what = "CREATE EXTENSION \(body["extname"]?.string ?? "")"
+                created = ("CREATE EXTENSION", body["extname"]?.string ?? "")
             case "AlterTableStmt":
                 for cmd in body["cmds"]?.array ?? [] {
                     guard let alter = cmd["AlterTableCmd"], alter["subtype"]?.string == "AT_AddColumn",
@@ -90,13 +95,8 @@ struct UpCreateIfNotExistsRule: LintRule {
             default:
                 break
             }
-            if let what {
-                let fixed = what.replacingOccurrences(of: "CREATE TABLE ", with: "CREATE TABLE IF NOT EXISTS ")
-                    .replacingOccurrences(of: "CREATE INDEX ", with: "CREATE INDEX IF NOT EXISTS ")
-                    .replacingOccurrences(of: "CREATE SEQUENCE ", with: "CREATE SEQUENCE IF NOT EXISTS ")
-                    .replacingOccurrences(of: "CREATE SCHEMA ", with: "CREATE SCHEMA IF NOT EXISTS ")
-                    .replacingOccurrences(of: "CREATE EXTENSION ", with: "CREATE EXTENSION IF NOT EXISTS ")
-                findings.append(finding(what, fixed, command))
+            if let (statement, name) = created {
+                findings.append(finding("\(statement) \(name)", "\(statement) IF NOT EXISTS \(name)", command))
             }
         }
         return findings
