@@ -16,6 +16,9 @@ public enum ManualRecoveryStub {
     /// Whether one statement is the stub: `SELECT 'MANUAL_RECOVERY_REQUIRED'`, optionally with
     /// `[AS] alias`, optionally ending in `;` (keywords in any case, any white space).
     public static func isStub(_ sql: String) -> Bool {
+        // The quoted marker is in every stub: most statements are not read further.
+        var text = sql
+        guard text.withUTF8({ GoText.contains($0, "'MANUAL_RECOVERY_REQUIRED'") }) else { return false }
         var tokens = Tokens(GoText.trimSpace(sql))
         guard tokens.keyword() == "select", tokens.quotedLiteral() == marker else { return false }
         if tokens.atEnd { return true }

@@ -162,13 +162,18 @@ public enum MigrationNamePolicy {
 
     /// Whether the description is lowercase ASCII snake_case: `[a-z0-9]+(_[a-z0-9]+)*`.
     public static func isSnakeCase(_ description: String) -> Bool {
-        let parts = description.split(separator: "_", omittingEmptySubsequences: false)
-        guard let first = parts.first, !first.isEmpty, first.utf8.first.map(isLowercaseLetter) == true else {
-            return false
+        let bytes = description.utf8
+        guard let first = bytes.first, isLowercaseLetter(first), bytes.last != UInt8(ascii: "_") else { return false }
+        var previous = first
+        for byte in bytes {
+            if byte == UInt8(ascii: "_") {
+                if previous == UInt8(ascii: "_") { return false }
+            } else if !isLowercaseLetter(byte) && !(byte >= 0x30 && byte <= 0x39) {
+                return false
+            }
+            previous = byte
         }
-        return parts.allSatisfy { part in
-            !part.isEmpty && part.utf8.allSatisfy { isLowercaseLetter($0) || ($0 >= 0x30 && $0 <= 0x39) }
-        }
+        return true
     }
 
     private static func isLowercaseLetter(_ byte: UInt8) -> Bool { byte >= 0x61 && byte <= 0x7A }
@@ -274,7 +279,7 @@ public enum MigrationNamePolicy {
         }
         // A snake_case description is its own snakeCased spelling.
         let words = isSnakeCase(description) ? description : snakeCased(description)
-        let firstWord = words.split(separator: "_").first.map(String.init) ?? ""
+        let firstWord = String(words.utf8.split(separator: UInt8(ascii: "_")).first.map { Substring($0) } ?? "")
         if !actionVerbs.contains(firstWord) {
             findings.append(
                 Diagnostic(

@@ -127,17 +127,19 @@ struct DroppedObjects: Sendable {
         }
     }
 
+    /// What DROP's `removeType` drops.
+    private static let kinds: [String: SchemaObject.Kind] = [
+        "OBJECT_TABLE": .table, "OBJECT_FOREIGN_TABLE": .table, "OBJECT_INDEX": .index, "OBJECT_VIEW": .view,
+        "OBJECT_MATVIEW": .materializedView, "OBJECT_SEQUENCE": .sequence, "OBJECT_TYPE": .type,
+        "OBJECT_DOMAIN": .domain, "OBJECT_FUNCTION": .function, "OBJECT_PROCEDURE": .procedure,
+        "OBJECT_ROUTINE": .function, "OBJECT_TRIGGER": .trigger, "OBJECT_SCHEMA": .schema,
+        "OBJECT_EXTENSION": .extension,
+    ]
+
     private mutating func drop(_ body: SQLNode) {
         let cascade = body["behavior"]?.string == "DROP_CASCADE"
-        let kinds: [String: SchemaObject.Kind] = [
-            "OBJECT_TABLE": .table, "OBJECT_FOREIGN_TABLE": .table, "OBJECT_INDEX": .index, "OBJECT_VIEW": .view,
-            "OBJECT_MATVIEW": .materializedView, "OBJECT_SEQUENCE": .sequence, "OBJECT_TYPE": .type,
-            "OBJECT_DOMAIN": .domain, "OBJECT_FUNCTION": .function, "OBJECT_PROCEDURE": .procedure,
-            "OBJECT_ROUTINE": .function, "OBJECT_TRIGGER": .trigger, "OBJECT_SCHEMA": .schema,
-            "OBJECT_EXTENSION": .extension,
-        ]
         let removeType = body["removeType"]?.string ?? ""
-        guard let kind = kinds[removeType] else { return }
+        guard let kind = Self.kinds[removeType] else { return }
         for object in body["objects"]?.array ?? [] {
             let parts: [String] =
                 if let sval = object["String"]?["sval"]?.string {
