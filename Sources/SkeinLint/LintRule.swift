@@ -49,7 +49,11 @@ public struct LintContext: Sendable {
     /// Recorded approvals of the set.
     public var approvals = ApprovalLedger()
     /// The time the lint runs at (``LintConfiguration/now``); `nil` turns off rules that compare with it.
-    public var now: Date?
+    public var now: Date? {
+        didSet { currentVersion = now.map { ($0, FutureTimestampRule.version(at: $0)) } }
+    }
+    /// `now` as a version (`YYYYMMDDHHMMSS` in UTC), worked out once rather than for every file.
+    private(set) var currentVersion: (now: Date, version: Int64)?
     /// Whether the runner sets `lock_timeout` on its session before each migration (skein.yaml), which satisfies
     /// `require-lock-timeout` without a `SET lock_timeout` in the file.
     public var runnerSetsLockTimeout: Bool = false

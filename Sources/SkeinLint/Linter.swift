@@ -88,24 +88,30 @@ public struct Linter: Sendable {
         let activeRules = rules.filter { rule in rule.rules.contains { configuration.severity(of: $0) != nil } }
         // Parsing with the grammar is per file: on all cores.
         let sqlMigrations = catalog.migrations.filter { $0.kind == .sql }
-        let lintFiles = ParallelMap.map(sqlMigrations) { migration in
-            LintFile(migration: migration, text: (try? texts[migration.path]?.decodedText().get()) ?? "")
+        let parsed = ParallelMap.map(sqlMigrations) { migration in
+            let file = LintFile(migration: migration, text: (try? texts[migration.path]?.decodedText().get()) ?? "")
+            return (file: file, createdTables: CreatedObjects.tables(in: file.up))
         }
         // Each file's context is what the files before it in version order did.
-        let contexts = lintFiles.map { file in
-            defer { context.tablesCreatedEarlier.formUnion(CreatedObjects.tables(in: file.up)) }
+        let contexts = parsed.map { file in
+            defer { context.tablesCreatedEarlier.formUnion(file.createdTables) }
             return context
         }
-        // With its context a file's findings depend on nothing else: the rules run on all cores too.
-        findings += ParallelMap.map(Array(lintFiles.indices)) { index in
+        // With its context a file's findings depend on nothing else: the rules run on all cores too. Each file's
+        // findings come sorted, so the final (stable) sort mostly finds them in order.
+        findings += ParallelMap.map(Array(parsed.indices)) { index in
             Self.findings(
-                in: lintFiles[index], context: contexts[index], rules: activeRules, infos: infos,
-                configuration: configuration)
+                in: parsed[index].file, context: contexts[index], rules: activeRules, infos: infos,
+                configuration: configuration
+            ).sorted(by: Self.precedes)
         }.joined()
-        return findings.sorted { lhs, rhs in
-            (lhs.location?.file ?? "", lhs.location?.line ?? 0, lhs.location?.column ?? 0, lhs.code)
-                < (rhs.location?.file ?? "", rhs.location?.line ?? 0, rhs.location?.column ?? 0, rhs.code)
-        }
+        return findings.sorted(by: Self.precedes)
+    }
+
+    /// The order of findings: by file, line, column and rule id.
+    private static func precedes(_ lhs: Diagnostic, _ rhs: Diagnostic) -> Bool {
+        (lhs.location?.file ?? "", lhs.location?.line ?? 0, lhs.location?.column ?? 0, lhs.code)
+            < (rhs.location?.file ?? "", rhs.location?.line ?? 0, rhs.location?.column ?? 0, rhs.code)
     }
 
     /// One file's findings: a file too large to analyze, malformed suppressions, and what the rules find that

@@ -28,7 +28,7 @@ struct FutureTimestampRule: LintRule {
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         let digits = String(file.migration.version)
         guard let now = context.now, MigrationNamePolicy.timestamp(fromDigits: digits[...]) != nil else { return [] }
-        let current = Self.version(at: now)
+        let current = context.currentVersion.flatMap { $0.now == now ? $0.version : nil } ?? Self.version(at: now)
         guard file.migration.version > current else { return [] }
         return [
             LintFinding(
