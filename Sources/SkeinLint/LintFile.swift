@@ -29,6 +29,8 @@ public struct LintFile: Sendable {
     public private(set) var lineRanges: [Range<Int>]
     public var up: [LintCommand]
     public var down: [LintCommand]
+    /// The tables its Up creates (``CreatedObjects/tables(in:)``).
+    public private(set) var createdTables: Set<String> = []
     /// The size of its statements when it is too large to parse with the grammar (its commands are then empty).
     public var tooLargeToAnalyze: Int?
 
@@ -107,6 +109,7 @@ public struct LintFile: Sendable {
         }
         up = commands(.up)
         down = commands(.down)
+        createdTables = CreatedObjects.tables(in: up)
     }
 
     /// The lines of `text` as `split(separator: "\n", omittingEmptySubsequences: false)` cuts it.

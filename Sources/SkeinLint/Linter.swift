@@ -88,20 +88,19 @@ public struct Linter: Sendable {
         let activeRules = rules.filter { rule in rule.rules.contains { configuration.severity(of: $0) != nil } }
         // Parsing with the grammar is per file: on all cores.
         let sqlMigrations = catalog.migrations.filter { $0.kind == .sql }
-        let parsed = ParallelMap.map(sqlMigrations) { migration in
-            let file = LintFile(migration: migration, text: (try? texts[migration.path]?.decodedText().get()) ?? "")
-            return (file: file, createdTables: CreatedObjects.tables(in: file.up))
+        let lintFiles = ParallelMap.map(sqlMigrations) { migration in
+            LintFile(migration: migration, text: (try? texts[migration.path]?.decodedText().get()) ?? "")
         }
         // Each file's context is what the files before it in version order did.
-        let contexts = parsed.map { file in
+        let contexts = lintFiles.map { file in
             defer { context.tablesCreatedEarlier.formUnion(file.createdTables) }
             return context
         }
         // With its context a file's findings depend on nothing else: the rules run on all cores too. Each file's
         // findings come sorted, so the final (stable) sort mostly finds them in order.
-        findings += ParallelMap.map(Array(parsed.indices)) { index in
+        findings += ParallelMap.map(Array(lintFiles.indices)) { index in
             Self.findings(
-                in: parsed[index].file, context: contexts[index], rules: activeRules, infos: infos,
+                in: lintFiles[index], context: contexts[index], rules: activeRules, infos: infos,
                 configuration: configuration
             ).sorted(by: Self.precedes)
         }.joined()

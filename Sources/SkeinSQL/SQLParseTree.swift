@@ -398,13 +398,23 @@ private struct Tokenizer {
 /// One statement of a parse: its tree and where it is in the parsed text.
 public struct ParsedStatement: Sendable, Hashable {
     /// The wrapped statement node (`{"CreateStmt": {…}}`).
-    public var node: SQLNode
+    public var node: SQLNode {
+        didSet { nodeType = node.nodeType ?? "" }
+    }
     /// The statement's start, as a UTF-8 byte offset into the parsed text (leading comments included).
     public var byteOffset: Int
     public var byteLength: Int
+    /// The statement's node type (`CreateStmt`), read once: rules ask for it again and again.
+    public private(set) var nodeType: String
 
-    public var nodeType: String { node.nodeType ?? "" }
     public var body: SQLNode { node.body ?? .null }
+
+    init(node: SQLNode, byteOffset: Int, byteLength: Int) {
+        self.node = node
+        self.byteOffset = byteOffset
+        self.byteLength = byteLength
+        nodeType = node.nodeType ?? ""
+    }
 }
 
 /// Why PostgreSQL's grammar rejects the text; `byteOffset` is where (0-based, UTF-8), when known.

@@ -86,17 +86,19 @@ struct ConstraintNameConsistencyRule: LintRule {
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
-        let down = DroppedObjects(file.down)
+        // What the Down drops and the Up adds: read when a command needs them.
+        lazy var down = DroppedObjects(file.down)
+        lazy var addedInUp = Self.namesAdded(by: file.up)
         for command in file.up {
             guard command.nodeType == "AlterTableStmt", let body = command.body,
                 let table = SchemaObject.relation(body["relation"])
             else { continue }
-            // A Down that drops the table takes its constraints with it, whatever their names.
-            if down.undo(SchemaObject(.table, table)) { continue }
             for cmd in body["cmds"]?.array ?? [] {
                 guard let alter = cmd["AlterTableCmd"], alter["subtype"]?.string == "AT_AddConstraint",
                     let constraint = alter["def"]?["Constraint"], constraint["conname"] == nil
                 else { continue }
+                // A Down that drops the table takes its constraints with it, whatever their names.
+                if down.undo(SchemaObject(.table, table)) { break }
                 let kind = Self.kinds[constraint["contype"]?.string ?? ""] ?? "constraint"
                 let columns = SchemaObject.columns(ofConstraint: constraint).sorted()
                 let suggested =
@@ -113,9 +115,10 @@ struct ConstraintNameConsistencyRule: LintRule {
                         location: command.location))
             }
         }
-        let (added, blocks) = Self.namesAdded(by: file.up)
         // Read the DO blocks once, when a drop needs them.
-        var namesAddedInBlocks: Set<String>?
+        lazy var namesAddedInBlocks = addedInUp.inBlocks.reduce(into: Set<String>()) {
+            $0.formUnion(Self.constraintNames(addedIn: $1))
+        }
         for command in file.down {
             guard command.nodeType == "AlterTableStmt", let body = command.body,
                 let table = SchemaObject.relation(body["relation"])
@@ -124,11 +127,8 @@ struct ConstraintNameConsistencyRule: LintRule {
                 guard let alter = cmd["AlterTableCmd"], alter["subtype"]?.string == "AT_DropConstraint",
                     let name = alter["name"]?.string
                 else { continue }
-                if added.contains(SchemaObject(.constraint, name, table: table)) { continue }
-                if namesAddedInBlocks == nil {
-                    namesAddedInBlocks = blocks.reduce(into: []) { $0.formUnion(Self.constraintNames(addedIn: $1)) }
-                }
-                if namesAddedInBlocks?.contains(name.lowercased()) == true { continue }
+                if addedInUp.named.contains(SchemaObject(.constraint, name, table: table)) { continue }
+                if namesAddedInBlocks.contains(name.lowercased()) { continue }
                 findings.append(
                     LintFinding(
                         rule: "constraint-name-consistency",

@@ -138,14 +138,16 @@ struct DownUndoesUpRule: LintRule {
         var findings: [LintFinding] = []
         var reported: Set<SchemaObject> = []
         // ADD CONSTRAINT … USING INDEX i turns index i into the constraint: dropping the constraint drops it.
+        let creations = file.up.map(Self.creations)
         var adopted: [SchemaObject: Creation] = [:]
-        for creation in file.up.flatMap(Self.creations) {
+        for creation in creations.joined() {
             if let index = creation.adoptedIndex { adopted[index] = creation }
         }
         for (index, command) in file.up.enumerated() {
-            // Objects the Up itself drops again later (scratch tables) need no Down.
-            let laterInUp = DroppedObjects(file.up[(index + 1)...])
-            for creation in Self.creations(of: command) {
+            // Objects the Up itself drops again later (scratch tables) need no Down (read when the Down does not
+            // undo one).
+            lazy var laterInUp = DroppedObjects(file.up[(index + 1)...])
+            for creation in creations[index] {
                 let object = creation.object
                 let undone = { (dropped: DroppedObjects) in
                     dropped.undo(

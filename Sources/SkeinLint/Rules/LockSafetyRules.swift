@@ -28,7 +28,7 @@ enum LockSafetyRules {
     /// The `ALTER TABLE` subcommands of the file's Up on tables it does not create itself (tables created by
     /// earlier migrations have rows and traffic by the time this one runs).
     static func alterationsOfExistingTables(in file: LintFile) -> [Alteration] {
-        let createdHere = CreatedObjects.tables(in: file.up)
+        let createdHere = file.createdTables
         var alterations: [Alteration] = []
         for command in file.up {
             guard command.nodeType == "AlterTableStmt", let body = command.body,
