@@ -23,8 +23,17 @@ public struct LintRuleInfo: Sendable, Hashable {
 public protocol LintRule: Sendable {
     /// The ids this rule reports under (most rules have one).
     var rules: [LintRuleInfo] { get }
+    /// Whether the rule reads what earlier files did (``LintContext/tablesCreatedEarlier``). Only then does the
+    /// linter parse every file before checking any, to work that out; otherwise each file is checked as soon as
+    /// it is parsed, and that context is empty.
+    var readsEarlierFiles: Bool { get }
     /// The findings in `file`. `context` tells what earlier migrations of the set did.
     func check(_ file: LintFile, context: LintContext) -> [LintFinding]
+}
+
+extension LintRule {
+    /// Rules check one file at a time unless they say otherwise.
+    public var readsEarlierFiles: Bool { false }
 }
 
 /// A finding before configuration decides its severity.
@@ -44,7 +53,8 @@ public struct LintFinding: Sendable, Hashable {
 
 /// What the migrations before a file did, read in version order.
 public struct LintContext: Sendable {
-    /// Tables created by earlier migrations' Ups (lower-cased, schema-qualified when written so).
+    /// Tables created by earlier migrations' Ups (lower-cased, schema-qualified when written so). Filled in only
+    /// when a rule that runs ``LintRule/readsEarlierFiles``.
     public var tablesCreatedEarlier: Set<String> = []
     /// Recorded approvals of the set.
     public var approvals = ApprovalLedger()

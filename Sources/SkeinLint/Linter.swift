@@ -86,24 +86,30 @@ public struct Linter: Sendable {
         context.now = configuration.now
         // Rules whose every id is off do not run.
         let activeRules = rules.filter { rule in rule.rules.contains { configuration.severity(of: $0) != nil } }
-        // Parsing with the grammar is per file: on all cores.
+        // Each file's findings come sorted, so the final (stable) sort mostly finds them in order.
         let sqlMigrations = catalog.migrations.filter { $0.kind == .sql }
-        let lintFiles = ParallelMap.map(sqlMigrations) { migration in
+        @Sendable func read(_ migration: Migration) -> LintFile {
             LintFile(migration: migration, text: (try? texts[migration.path]?.decodedText().get()) ?? "")
         }
-        // Each file's context is what the files before it in version order did.
-        let contexts = lintFiles.map { file in
-            defer { context.tablesCreatedEarlier.formUnion(file.createdTables) }
-            return context
+        @Sendable func check(_ file: LintFile, _ context: LintContext) -> [Diagnostic] {
+            Self.findings(in: file, context: context, rules: activeRules, infos: infos, configuration: configuration)
+                .sorted(by: Self.precedes)
         }
-        // With its context a file's findings depend on nothing else: the rules run on all cores too. Each file's
-        // findings come sorted, so the final (stable) sort mostly finds them in order.
-        findings += ParallelMap.map(Array(lintFiles.indices)) { index in
-            Self.findings(
-                in: lintFiles[index], context: contexts[index], rules: activeRules, infos: infos,
-                configuration: configuration
-            ).sorted(by: Self.precedes)
-        }.joined()
+        if activeRules.contains(where: \.readsEarlierFiles) {
+            // Every file is parsed (on all cores) before the rules run, for the context of the files before each
+            // in version order; with it a file's findings depend on nothing else, and the rules run on all cores.
+            let files = ParallelMap.map(sqlMigrations, read)
+            let contexts = files.map { file in
+                defer { context.tablesCreatedEarlier.formUnion(file.createdTables) }
+                return context
+            }
+            findings += ParallelMap.map(Array(files.indices)) { check(files[$0], contexts[$0]) }.joined()
+        } else {
+            // A file's findings depend on it alone: parsed, checked and let go on one core, so that parse trees do
+            // not pile up.
+            let context = context
+            findings += ParallelMap.map(sqlMigrations) { check(read($0), context) }.joined()
+        }
         return findings.sorted(by: Self.precedes)
     }
 
