@@ -60,7 +60,7 @@ package enum GoText {
     }
 
     /// Go's `strings.TrimSpace` on `bytes[range]`, as a range.
-    static func trimSpace(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+    package static func trimSpace(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
         var start = range.lowerBound
         while start < range.upperBound {
             let (space, length) = spaceAt(bytes, start)

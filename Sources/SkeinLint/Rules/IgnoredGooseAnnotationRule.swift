@@ -24,6 +24,20 @@ struct IgnoredGooseAnnotationRule: LintRule {
         "+goose ENVSUB ON", "+goose ENVSUB OFF",
     ]
 
+    /// ``annotations`` as UTF-8.
+    private static let annotationBytes = annotations.map { Array($0.utf8) }
+
+    /// Whether a line is an annotation goose reads: `--` in its first column, then exactly one of
+    /// ``annotations`` between white space.
+    static func isAnnotation(_ bytes: UnsafeBufferPointer<UInt8>, _ line: Range<Int>) -> Bool {
+        guard line.count >= 2, bytes[line.lowerBound] == UInt8(ascii: "-"),
+            bytes[line.lowerBound + 1] == UInt8(ascii: "-")
+        else { return false }
+        let comment = UnsafeBufferPointer(
+            rebasing: bytes[GoText.trimSpace(bytes, line.lowerBound + 2..<line.upperBound)])
+        return annotationBytes.contains { $0.elementsEqual(comment) }
+    }
+
     /// The annotations' words without `+goose`, lower-cased and without spaces, for recognizing misspellings.
     private static let keywords = Dictionary(
         uniqueKeysWithValues: annotations.map { annotation in
@@ -91,10 +105,12 @@ struct IgnoredGooseAnnotationRule: LintRule {
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
-        // Only lines with a `--` can hold an annotation: find those in the bytes before reading Characters.
+        // Only lines with a `--` can hold an annotation, and the annotations goose reads are most of them: find
+        // the others in the bytes before reading Characters.
         let candidates = file.withUTF8 { bytes in
             file.lineRanges.indices.filter {
                 GoText.contains(UnsafeBufferPointer(rebasing: bytes[file.lineRanges[$0]]), "--")
+                    && !Self.isAnnotation(bytes, file.lineRanges[$0])
             }
         }
         for offset in candidates {
