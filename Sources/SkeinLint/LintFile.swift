@@ -23,9 +23,7 @@ public struct LintFile: Sendable {
     public var migration: Migration
     /// The file's text (empty when it is not UTF-8).
     public private(set) var text: String
-    /// Where each line of `text` is, in UTF-8 offsets without its `\n`: the lines of
-    /// `text.split(separator: "\n", omittingEmptySubsequences: false)`, found once for every rule. (To `String` a
-    /// `\r\n` is one Character, so a `\n` after `\r` does not end a line here either.)
+    /// Where each line of `text` is, in UTF-8 offsets without its `\n` (or `\r\n`), found once for every rule.
     public private(set) var lineRanges: [Range<Int>]
     public var up: [LintCommand]
     public var down: [LintCommand]
@@ -118,9 +116,11 @@ public struct LintFile: Sendable {
         return text.withUTF8 { bytes in
             var ranges: [Range<Int>] = []
             var start = 0
-            for index in bytes.indices
-            where bytes[index] == 0x0A && (index == 0 || bytes[index - 1] != 0x0D) {
-                ranges.append(start..<index)
+            for index in bytes.indices where bytes[index] == 0x0A {
+                // A `\r` before the `\n` is not part of the line (Go's bufio.ScanLines, which goose reads with,
+                // drops it too).
+                let end = index > start && bytes[index - 1] == 0x0D ? index - 1 : index
+                ranges.append(start..<end)
                 start = index + 1
             }
             ranges.append(start..<bytes.count)

@@ -29,6 +29,27 @@ struct SuppressionAndApprovalTests {
                 "migrations/\(name):2 error[invalid-suppression]"))
     }
 
+    @Test("CRLF files: suppressions, the DESTRUCTIVE header and annotations are read line by line")
+    func crlf() {
+        let text = migration(
+            up:
+                "-- skein:ignore require-concurrent-index-creation t is empty in every environment\nCREATE INDEX IF NOT EXISTS i ON t (a);\nCREATE INDEX IF NOT EXISTS j ON t (a);",
+            down: "DROP INDEX IF EXISTS j;\nDROP INDEX IF EXISTS i;"
+        ).replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(
+            findings(earlier.merging([name: text]) { $1 }, only: "require-concurrent-index-creation") == [
+                "migrations/\(name):4:1 warning[require-concurrent-index-creation]"
+            ])
+        let destructive = migration(
+            up: "DROP TABLE IF EXISTS t;", down: "SELECT 'MANUAL_RECOVERY_REQUIRED';",
+            header:
+                "-- DESTRUCTIVE: drops t\n-- Backup created: s3://b/t.dump\n-- Recovery procedure: pg_restore -t t\n"
+        ).replacingOccurrences(of: "\n", with: "\r\n")
+        let drop = "20240102120000_drop_t_table.sql"
+        #expect(findings(earlier.merging([drop: destructive]) { $1 }, only: "destructive-requires-header") == [])
+        #expect(findings(earlier.merging([drop: destructive]) { $1 }, only: "destructive-requires-backup-doc") == [])
+    }
+
     @Test("-- skein:ignore-file silences a rule in the whole file")
     func ignoreFile() {
         let text =
