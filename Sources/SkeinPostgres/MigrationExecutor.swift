@@ -194,16 +194,21 @@ public struct MigrationExecutor: Sendable {
     /// Used to watch lock waits (``StatementSettings/warnAfter``); `nil` turns the watch off.
     public var sideChannel: SideChannel?
     public var observer: (@Sendable (MigrationEvent) -> Void)?
+    /// With Skein's tables: an audit row per attempt (in the record statement on success, after the rollback on
+    /// failure). `nil` writes none.
+    public var audit: AuditContext?
 
     public init(
         store: VersionStore = VersionStore(), tables: SkeinTables? = nil, settings: StatementSettings = .init(),
-        sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil
+        sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil,
+        audit: AuditContext? = nil
     ) {
         self.store = store
         self.tables = tables
         self.settings = settings
         self.sideChannel = sideChannel
         self.observer = observer
+        self.audit = audit
     }
 
     /// What ran.
@@ -254,7 +259,10 @@ public struct MigrationExecutor: Sendable {
             }
             let clock = ContinuousClock()
             let started = clock.now
-            let run = StepRun(executor: self, step: step, connection: connection, watch: watch, logger: logger)
+            let startedAt = Date()
+            let run = StepRun(
+                executor: self, step: step, connection: connection, watch: watch, logger: logger,
+                startedAt: startedAt, started: started)
             do {
                 if section.transactionMode.isTransactional {
                     try await run.transactional(section)
@@ -262,6 +270,20 @@ public struct MigrationExecutor: Sendable {
                     try await run.statementByStatement(section)
                 }
             } catch let failure as StepFailure {
+                // The attempt's audit row, written after the rollback so that it survives.
+                if let tables, let audit, step.recording == .record {
+                    try? await tables.writeAudit(
+                        SkeinTables.AuditValues(
+                            action: "migrate", version: step.migration.version, file: step.migration.fileName,
+                            direction: step.direction, outcome: "failed", startedAt: startedAt, finishedAt: nil,
+                            duration: clock.now - started, sqlState: failure.statement.sqlState,
+                            message: failure.statement.message
+                                + (failure.statement.line.map { " (line \($0))" } ?? "")
+                                + (failure.leftDirty
+                                    ? "; left dirty after \(failure.statementsCompleted ?? 0) statements" : ""),
+                            checksum: step.migration.checksum.file, approval: nil, sizeBefore: nil, sizeAfter: nil),
+                        context: audit, on: connection, logger: logger)
+                }
                 throw MigrationFailure(
                     completed: completed.map(\.step), failed: step, line: failure.statement.line,
                     sqlState: failure.statement.sqlState, message: failure.statement.message,
@@ -322,6 +344,8 @@ private struct StepRun {
     var connection: PostgresConnection
     var watch: StatementWatch?
     var logger: Logger
+    var startedAt: Date
+    var started: ContinuousClock.Instant
 
     var tables: SkeinTables? { step.recording == .record ? executor.tables : nil }
 
@@ -406,9 +430,19 @@ private struct StepRun {
                 step.direction, version: step.migration.version, on: connection, logger: logger)
             return
         }
-        let sql = tables.recordSQL(step.direction, versionStore: executor.store, clearingProgress: finishing)
+        let audit = executor.audit.map { _ in
+            SkeinTables.AuditValues(
+                action: "migrate", version: step.migration.version, file: step.migration.fileName,
+                direction: step.direction, outcome: step.direction == .up ? "applied" : "rolled-back",
+                startedAt: startedAt, finishedAt: nil, duration: ContinuousClock.now - started, sqlState: nil,
+                message: nil, checksum: step.migration.checksum.file, approval: nil, sizeBefore: nil, sizeAfter: nil)
+        }
+        let sql = tables.recordSQL(
+            step.direction, versionStore: executor.store, clearingProgress: finishing, auditing: audit != nil)
         _ = try await connection.query(
-            PostgresQuery(unsafeSQL: sql, binds: tables.recordBindings(step)), logger: logger
+            PostgresQuery(
+                unsafeSQL: sql, binds: tables.recordBindings(step, audit: audit, context: executor.audit)),
+            logger: logger
         )
         .collect()
     }

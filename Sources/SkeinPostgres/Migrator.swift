@@ -3,6 +3,10 @@ public import Logging
 public import PostgresNIO
 public import SkeinCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The runner for apps and the CLI: under the advisory lock, reads goose's version table and Skein's tables,
 /// refuses a dirty state, plans with goose's semantics, and executes, on one held connection. The library never
 /// prints; it logs, and reports progress through an observer.
@@ -30,6 +34,10 @@ public struct Migrator: Sendable {
         public var bookkeeping: Bookkeeping = .skeinTables
         /// Recorded in Skein's tables.
         public var skeinVersion = "0.1.0"
+        /// Who runs migrations, for the audit log (default: this process's OS user and host).
+        public var actor = Operator.current
+        /// Approval references by version, written to the audit rows of those migrations.
+        public var approvals: [Int64: String] = [:]
 
         public init() {}
     }
@@ -93,12 +101,54 @@ public struct Migrator: Sendable {
         try await locked(connection, logger: logger) { backendPID in
             let plan = try await lockedPlan(command, migrations: migrations, on: connection, logger: logger)
             guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
+            let audit = tables.map { _ in
+                AuditContext(
+                    command: "\(command)", actor: configuration.actor, skeinVersion: configuration.skeinVersion,
+                    approvals: configuration.approvals)
+            }
             let executor = MigrationExecutor(
                 store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
-                observer: observer)
-            let report = try await executor.execute(
-                plan.steps, on: connection, backendPID: backendPID, logger: logger)
-            return Outcome(plan: plan, report: report)
+                observer: observer, audit: audit)
+            guard let tables, let audit, !plan.steps.isEmpty else {
+                let report = try await executor.execute(
+                    plan.steps, on: connection, backendPID: backendPID, logger: logger)
+                return Outcome(plan: plan, report: report)
+            }
+            // The run's own audit row, with the database's size before and after (pg_database_size reads every
+            // file of the database: once each way per run).
+            let startedAt = Date()
+            let clock = ContinuousClock()
+            let started = clock.now
+            let sizeBefore = try await databaseSize(on: connection, logger: logger)
+            // One clean-up statement (it must not hang on a connection the server closed), which also reads the size
+            // after.
+            func runRow(outcome: String, message: String?, sqlState: String?) async {
+                try? await tables.writeAudit(
+                    SkeinTables.AuditValues(
+                        action: "run", version: plan.versionAfter, file: nil, direction: plan.steps.first?.direction,
+                        outcome: outcome, startedAt: startedAt, finishedAt: nil, duration: clock.now - started,
+                        sqlState: sqlState, message: message, checksum: nil, approval: nil, sizeBefore: sizeBefore,
+                        sizeAfter: nil),
+                    context: audit, on: connection, logger: logger)
+            }
+            do {
+                let report = try await executor.execute(
+                    plan.steps, on: connection, backendPID: backendPID, logger: logger)
+                await runRow(
+                    outcome: plan.steps.first?.direction == .down ? "rolled-back" : "applied",
+                    message: "\(report.completed.count) of \(plan.steps.count) migrations", sqlState: nil)
+                return Outcome(plan: plan, report: report)
+            } catch let failure as MigrationFailure {
+                await runRow(
+                    outcome: "failed",
+                    message:
+                        "\(failure.completed.count) of \(plan.steps.count) migrations; failed at \(failure.failed.migration.fileName)",
+                    sqlState: failure.sqlState)
+                throw failure
+            } catch {
+                await runRow(outcome: "failed", message: "\(error)", sqlState: nil)
+                throw error
+            }
         }
     }
 
@@ -134,6 +184,29 @@ public struct Migrator: Sendable {
         let history: VersionHistory = .rows(
             try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger))
         return planner.plan(command, migrations: migrations, history: history)
+    }
+
+    func databaseSize(on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+        try await connection.query("SELECT pg_database_size(current_database())", logger: logger).decodeFirst(
+            Int64.self)
+    }
+
+    /// What the audit log holds (``SkeinTables/history(since:version:on:logger:)``); empty when Skein's tables do
+    /// not exist yet.
+    public func history(since: Date? = nil, version: Int64? = nil, on connection: PostgresConnection, logger: Logger)
+        async throws -> [AuditEntry]
+    {
+        guard let tables, try await presence(on: connection, logger: logger)?.1 == true else { return [] }
+        if try await tables.state(on: connection, exists: true, logger: logger).schemaVersion
+            < SkeinTables.schemaVersion
+        {
+            // An older layout: upgrade it, under the lock as a run would.
+            _ = try await locked(connection, logger: logger) { _ in
+                try await tables.ensure(
+                    on: connection, exists: true, skeinVersion: configuration.skeinVersion, logger: logger)
+            }
+        }
+        return try await tables.history(since: since, version: version, on: connection, logger: logger)
     }
 
     /// Whether goose's table and Skein's tables exist, in one round trip.
@@ -212,6 +285,15 @@ public struct Migrator: Sendable {
             self.osUser = osUser
             self.host = host
         }
+
+        /// The operating-system user running this process and this machine's host name.
+        public static var current: Operator {
+            var user = ProcessInfo.processInfo.environment["USER"] ?? ""
+            #if canImport(Glibc)
+                if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { user = String(cString: name) }
+            #endif
+            return Operator(osUser: user, host: ProcessInfo.processInfo.hostName)
+        }
     }
 
     /// Settles a dirty migration after the user has checked the database by hand: clears the dirty state, sets
@@ -264,16 +346,17 @@ public struct Migrator: Sendable {
                 }
                 try await statements.execute(PostgresQuery(unsafeSQL: tables.clearProgressSQL, binds: binds))
                 var audit = PostgresBindings()
-                audit.append("repair")
-                audit.append(version)
-                audit.append(dirty.file)
-                audit.append(dirty.direction.rawValue)
-                audit.append(resolution.rawValue)
-                audit.append("\(dirty.description); recorded as \(resolution.rawValue)")
-                audit.append(actor.osUser)
-                audit.append(actor.host)
-                audit.append(configuration.skeinVersion)
-                try await statements.execute(PostgresQuery(unsafeSQL: tables.auditSQL, binds: audit))
+                SkeinTables.AuditValues(
+                    action: "repair", version: version, file: dirty.file, direction: dirty.direction,
+                    outcome: resolution.rawValue, startedAt: Date(), finishedAt: nil, duration: nil, sqlState: nil,
+                    message: "\(dirty.description); recorded as \(resolution.rawValue)", checksum: nil, approval: nil,
+                    sizeBefore: nil, sizeAfter: nil
+                ).append(
+                    to: &audit,
+                    context: AuditContext(
+                        command: "repair \(version) --\(resolution.rawValue)", actor: actor,
+                        skeinVersion: configuration.skeinVersion))
+                try await statements.execute(PostgresQuery(unsafeSQL: tables.auditInsertSQL(first: 1), binds: audit))
             }
             logger.info(
                 "repaired", metadata: ["migration.version": "\(version)", "resolution": "\(resolution.rawValue)"])

@@ -19,7 +19,7 @@ public import SkeinCore
 /// Upgrades run under the migration lock (``Migrator`` takes it first), in one transaction each.
 public struct SkeinTables: Sendable {
     /// The version of these tables' layout that this Skein writes.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     public var versionTable: VersionTableName
 
@@ -109,7 +109,15 @@ public struct SkeinTables: Sendable {
                     database_size_after bigint
                 )
                 """,
-            ]
+            ],
+            [
+                // 2: which run a row belongs to, the command, and the duration the client measured.
+                """
+                ALTER TABLE \(audit) ADD COLUMN run_id text, ADD COLUMN command text,
+                    ADD COLUMN duration_seconds double precision
+                """,
+                "CREATE INDEX ON \(audit) (version_id)",
+            ],
         ]
     }
 
@@ -222,9 +230,14 @@ public struct SkeinTables: Sendable {
 
     /// goose's version row and Skein's checksum row in one statement (one round trip, atomic); ending a
     /// `NO TRANSACTION` file, the progress row is cleared in the same statement.
-    func recordSQL(_ direction: Direction, versionStore: VersionStore, clearingProgress: Bool) -> String {
+    /// With `auditing`, the audit row of the attempt is a CTE of the same statement (parameters after the record's:
+    /// ``recordBindings(_:audit:context:)``).
+    func recordSQL(_ direction: Direction, versionStore: VersionStore, clearingProgress: Bool, auditing: Bool = false)
+        -> String
+    {
         var ctes: [String] = []
         if clearingProgress { ctes.append("progress AS (\(clearProgressSQL))") }
+        if auditing { ctes.append("audit AS (\(auditInsertSQL(first: direction == .up ? 6 : 2)))") }
         switch direction {
         case .up:
             ctes.append("goose AS (\(versionStore.insertSQL.replacingOccurrences(of: "$2", with: "true")))")
@@ -235,7 +248,9 @@ public struct SkeinTables: Sendable {
         }
     }
 
-    func recordBindings(_ step: MigrationStep) -> PostgresBindings {
+    func recordBindings(_ step: MigrationStep, audit: AuditValues? = nil, context: AuditContext? = nil)
+        -> PostgresBindings
+    {
         var binds = PostgresBindings()
         binds.append(step.migration.version)
         if step.direction == .up {
@@ -244,6 +259,7 @@ public struct SkeinTables: Sendable {
             binds.append(step.migration.checksum.up)
             binds.append(step.migration.checksum.down)
         }
+        if let audit, let context { audit.append(to: &binds, context: context) }
         return binds
     }
 
@@ -262,13 +278,6 @@ public struct SkeinTables: Sendable {
 
     var clearProgressSQL: String { "DELETE FROM \(progress) WHERE version_id = $1" }
 
-    var auditSQL: String {
-        """
-        INSERT INTO \(audit) (action, version_id, file, direction, outcome, finished_at, message, os_user, host,
-            skein_version)
-        VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9)
-        """
-    }
 }
 
 /// A `NO TRANSACTION` migration that did not finish: what ran, and where it stopped.

@@ -147,9 +147,14 @@ struct CLIRunnerSafetyTests {
         #expect(repaired.status == 0, "\(repaired.stderr)")
         #expect(repaired.stdout.contains("recorded as rolled-back"))
         let audit = try await rows(
-            "SELECT action, version_id::text, outcome, (os_user IS NOT NULL)::text FROM goose_db_version_skein_audit",
+            "SELECT action, version_id::text, outcome, (os_user IS NOT NULL)::text, sqlstate FROM goose_db_version_skein_audit ORDER BY id",
             on: database)
-        #expect(audit == [["repair", "2", "rolled-back", "true"]])
+        // The failed attempt's row survived the failure; the run has its own row; the repair is recorded.
+        #expect(
+            audit == [
+                ["migrate", "1", "applied", "true", nil], ["migrate", "2", "failed", "true", "22012"],
+                ["run", "2", "failed", "true", "22012"], ["repair", "2", "rolled-back", "true", nil],
+            ])
 
         try dir.write(
             "00002_b.sql",
@@ -187,7 +192,7 @@ struct CLIRunnerSafetyTests {
         let dir = CLIRunnerTests.root.appendingPathComponent("examples/agentflow/migrations").path
         #expect(try SkeinBinary.run(["up", "--dir", dir, "--database-url", database.text]).status == 0)
         #expect(
-            try await scalar("SELECT max(schema_version)::text FROM goose_db_version_skein_meta", on: database) == "1")
+            try await scalar("SELECT max(schema_version)::text FROM goose_db_version_skein_meta", on: database) == "2")
         let applied = try await rows(
             "SELECT a.file, length(a.checksum_file)::text FROM goose_db_version_skein_applied a JOIN goose_db_version g USING (version_id) ORDER BY version_id",
             on: database)

@@ -59,7 +59,48 @@ struct CLIRunnerTests {
         for try await (total, distinct) in rows.decode((Int64, Int64).self) {
             #expect(total == distinct && total == 10)
         }
+        // A consistent audit: each migration applied once, by one run; the other seven runs had nothing to do and
+        // wrote nothing.
+        let audit = try await connection.query(
+            """
+            SELECT count(*) FILTER (WHERE action = 'migrate')::int8, count(DISTINCT version_id) FILTER (WHERE action = 'migrate')::int8,
+                   count(*) FILTER (WHERE action = 'run')::int8, count(DISTINCT run_id)::int8,
+                   count(*) FILTER (WHERE outcome <> 'applied')::int8
+            FROM goose_db_version_skein_audit
+            """, logger: Logger(label: "test"))
+        for try await (migrations, versions, runs, runIDs, notApplied) in audit.decode(
+            (Int64, Int64, Int64, Int64, Int64).self)
+        {
+            #expect(migrations == 9 && versions == 9 && runs == 1 && runIDs == 1 && notApplied == 0)
+        }
         try await connection.close()
+    }
+
+    @Test("history: every attempt, run and action from the audit log, as text and JSON, filtered by version")
+    func history() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = Self.root.appendingPathComponent("examples/agentflow/migrations").path
+        let args = ["--dir", dir, "--database-url", database.text]
+        #expect(try SkeinBinary.run(["history"] + args).stdout.contains("no audit rows yet"))
+        #expect(try SkeinBinary.run(["up"] + args).status == 0)
+        #expect(try SkeinBinary.run(["down"] + args).status == 0)
+        let text = try SkeinBinary.run(["history"] + args)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("20240918150000_add_role_to_users.sql (down)"), "\(text.stdout)")
+        #expect(text.stdout.contains("rolled-back"))
+        #expect(text.stdout.contains("database size "))
+        let json = try SkeinBinary.run(["history", "--format", "json", "--version", "20240918150000"] + args)
+        let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let entries = document?["entries"] as? [[String: Any]] ?? []
+        // Its Up, its Down, and the two runs that did them.
+        #expect(
+            entries.map { "\($0["action"] ?? "")/\($0["outcome"] ?? "")" } == [
+                "migrate/applied", "run/applied", "migrate/rolled-back", "run/rolled-back",
+            ])
+        #expect(entries.allSatisfy { ($0["durationSeconds"] as? Double ?? -1) >= 0 })
+        #expect(!json.stdout.contains("password"))
+        let later = try SkeinBinary.run(["history", "--since", "2999-01-01"] + args)
+        #expect(later.stdout.contains("no audit rows yet"))
     }
 
     @Test("goose's -timeout cancels the running statement on the server and rolls its migration back")

@@ -1,0 +1,173 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+import SkeinCore
+
+/// Who and what a run is, stamped on each audit row it writes.
+public struct AuditContext: Sendable, Hashable {
+    /// One id per run: the rows of one `skein up` share it.
+    public var runID: String
+    /// The command as the user gave it (`up`, `down-to 20240101120000`).
+    public var command: String
+    public var actor: Migrator.Operator
+    public var skeinVersion: String
+    /// Approval references by version (who approved a destructive migration, bound to which checksum).
+    public var approvals: [Int64: String]
+
+    public init(
+        runID: String = UUID().uuidString.lowercased(), command: String, actor: Migrator.Operator,
+        skeinVersion: String, approvals: [Int64: String] = [:]
+    ) {
+        self.runID = runID
+        self.command = command
+        self.actor = actor
+        self.skeinVersion = skeinVersion
+        self.approvals = approvals
+    }
+}
+
+/// One row of Skein's audit log (`<table>_skein_audit`): a migration attempt, a whole run, or an administrative
+/// action (repair, allow-modified, allow-destructive, adopt, backup).
+public struct AuditEntry: Sendable, Hashable, Codable {
+    /// `migrate` (one migration in one direction), `run` (a whole command), `repair`, `adopt`,
+    /// `allow-modified`, `allow-destructive`, `no-backup`, `backup`.
+    public var action: String
+    public var id: Int64
+    public var versionID: Int64?
+    public var file: String?
+    /// `up` or `down`.
+    public var direction: String?
+    /// `applied`, `rolled-back`, `failed`, `skipped`, or the action's own result (`recorded`).
+    public var outcome: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var durationSeconds: Double?
+    public var sqlState: String?
+    public var message: String?
+    public var checksum: String?
+    public var databaseUser: String
+    public var osUser: String?
+    public var host: String?
+    public var skeinVersion: String
+    public var approval: String?
+    public var databaseSizeBefore: Int64?
+    public var databaseSizeAfter: Int64?
+    public var runID: String?
+    public var command: String?
+}
+
+extension SkeinTables {
+    static let auditColumns = """
+        action, id, version_id, file, direction, outcome, started_at, finished_at, duration_seconds, sqlstate, message,
+        checksum, database_user, os_user, host, skein_version, approval, database_size_before, database_size_after,
+        run_id, command
+        """
+
+    /// An audit insert whose values start at parameter `first` (as a CTE of the record statement or alone):
+    /// action, version, file, direction, outcome, started_at, finished_at (`NULL` = now), duration, sqlstate,
+    /// message, checksum, os_user, host, skein_version, approval, size before, size after, run_id, command. A `run`
+    /// row without a size after gets the database's size now, in the same statement.
+    func auditInsertSQL(first: Int) -> String {
+        let p = (first..<first + 19).map { "$\($0)" }
+        return """
+            INSERT INTO \(audit) (action, version_id, file, direction, outcome, started_at, finished_at,
+                duration_seconds, sqlstate, message, checksum, os_user, host, skein_version, approval,
+                database_size_before, database_size_after, run_id, command)
+            VALUES (\(p[0]), \(p[1]), \(p[2]), \(p[3]), \(p[4]), \(p[5]), coalesce(\(p[6]), clock_timestamp()),
+                \(p[7]), \(p[8]), \(p[9]), \(p[10]), \(p[11]), \(p[12]), \(p[13]), \(p[14]), \(p[15]),
+                coalesce(\(p[16])::int8, CASE WHEN \(p[0])::text = 'run' THEN pg_database_size(current_database()) END),
+                \(p[17]), \(p[18]))
+            """
+    }
+
+    /// The values of one audit row, in ``auditInsertSQL(first:)``'s order.
+    struct AuditValues {
+        var action: String
+        var version: Int64?
+        var file: String?
+        var direction: Direction?
+        var outcome: String
+        var startedAt: Date
+        var finishedAt: Date?
+        var duration: Duration?
+        var sqlState: String?
+        var message: String?
+        var checksum: String?
+        var approval: String?
+        var sizeBefore: Int64?
+        var sizeAfter: Int64?
+
+        func append(to binds: inout PostgresBindings, context: AuditContext) {
+            binds.append(action)
+            binds.append(version)
+            binds.append(file)
+            binds.append(direction?.rawValue)
+            binds.append(outcome)
+            binds.append(startedAt)
+            binds.append(finishedAt)
+            binds.append(duration.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 })
+            binds.append(sqlState)
+            binds.append(message)
+            binds.append(checksum)
+            binds.append(context.actor.osUser)
+            binds.append(context.actor.host)
+            binds.append(context.skeinVersion)
+            binds.append(approval ?? version.flatMap { context.approvals[$0] })
+            binds.append(sizeBefore)
+            binds.append(sizeAfter)
+            binds.append(context.runID)
+            binds.append(context.command)
+        }
+    }
+
+    /// Writes one audit row on its own (after a rollback, so it survives the failed transaction).
+    func writeAudit(_ values: AuditValues, context: AuditContext, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        var binds = PostgresBindings()
+        values.append(to: &binds, context: context)
+        try await connection.sendCleanup(
+            PostgresQuery(unsafeSQL: auditInsertSQL(first: 1), binds: binds), logger: logger)
+    }
+
+    /// What the audit log holds, oldest first.
+    /// - Parameters:
+    ///   - since: only rows that started at or after it.
+    ///   - version: only rows about this version (and the runs that touched it).
+    public func history(
+        since: Date? = nil, version: Int64? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [AuditEntry] {
+        var binds = PostgresBindings()
+        binds.append(since)
+        binds.append(version)
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT action, id, version_id, file, direction, outcome, started_at, finished_at, duration_seconds,
+                           sqlstate, message, checksum, database_user, os_user, host, skein_version, approval,
+                           database_size_before, database_size_after, run_id, command
+                    FROM \(audit)
+                    WHERE ($1::timestamptz IS NULL OR started_at >= $1)
+                      AND ($2::int8 IS NULL OR version_id = $2
+                           OR (action = 'run' AND run_id IN (SELECT run_id FROM \(audit) WHERE version_id = $2)))
+                    ORDER BY id
+                    """, binds: binds), logger: logger)
+        var entries: [AuditEntry] = []
+        for try await row in rows {
+            let columns = try row.decode(
+                (
+                    String, Int64, Int64?, String?, String?, String, Date, Date?, Double?, String?, String?, String?,
+                    String, String?, String?, String, String?, Int64?, Int64?, String?, String?
+                ).self)
+            entries.append(
+                AuditEntry(
+                    action: columns.0, id: columns.1, versionID: columns.2, file: columns.3, direction: columns.4,
+                    outcome: columns.5, startedAt: columns.6, finishedAt: columns.7, durationSeconds: columns.8,
+                    sqlState: columns.9, message: columns.10, checksum: columns.11, databaseUser: columns.12,
+                    osUser: columns.13, host: columns.14, skeinVersion: columns.15, approval: columns.16,
+                    databaseSizeBefore: columns.17, databaseSizeAfter: columns.18, runID: columns.19,
+                    command: columns.20))
+        }
+        return entries
+    }
+}
