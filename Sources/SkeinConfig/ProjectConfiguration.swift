@@ -15,6 +15,18 @@ public struct ProjectConfiguration: Sendable, Hashable {
     public var lint = LintSettings()
     /// The runner's defaults for the flags of the same names (Go duration syntax; a flag wins).
     public var run = RunSettings()
+    /// `gates:` what `up` does with a changed applied file and an unapproved destructive migration.
+    public var gates = GateSettings()
+
+    /// The `gates:` section: each `refuse` or `warn` (default: `refuse` in Skein mode, `warn` in goose mode).
+    public struct GateSettings: Sendable, Hashable {
+        /// `modified`: an applied migration's Up changed since it ran.
+        public var modified: String?
+        /// `destructive`: a `-- DESTRUCTIVE:` migration without a valid approval.
+        public var destructive: String?
+
+        public init() {}
+    }
 
     /// `lock-timeout`, `statement-timeout`, `lock-wait`, `warn-after`: each in seconds, 0 meaning off.
     public struct RunSettings: Sendable, Hashable {
@@ -55,7 +67,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
     /// The keys this version knows.
     public static let knownKeys = [
         "migrations-dir", "version-table", "policy", "lint", "lock-timeout", "statement-timeout", "lock-wait",
-        "warn-after",
+        "warn-after", "gates",
     ]
     /// The keys of the `lint:` section.
     public static let knownLintKeys = ["rules", "exclude", "baseline", "postgres-version"]
@@ -101,6 +113,32 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 configuration.policy = policy
             case "lint":
                 configuration.lint = try parseLint(valueNode, path: path, line: line)
+            case "gates":
+                guard let gates = valueNode.mapping else {
+                    throw ConfigurationError(
+                        path: path, line: line,
+                        message: "gates must be a mapping (modified: refuse, destructive: refuse)")
+                }
+                for (gateNode, policyNode) in gates {
+                    let gate = gateNode.string ?? ""
+                    let gateLine = gateNode.mark.map { $0.line }
+                    let policy = policyNode.scalar?.string ?? ""
+                    guard ["modified", "destructive"].contains(gate) else {
+                        throw ConfigurationError(
+                            path: path, line: gateLine,
+                            message: "unknown key \"gates.\(gate)\"; known keys: modified, destructive")
+                    }
+                    guard ["refuse", "warn"].contains(policy) else {
+                        throw ConfigurationError(
+                            path: path, line: gateLine,
+                            message: "gates.\(gate) must be refuse or warn, not \"\(policy)\"")
+                    }
+                    if gate == "modified" {
+                        configuration.gates.modified = policy
+                    } else {
+                        configuration.gates.destructive = policy
+                    }
+                }
             case "lock-timeout", "statement-timeout", "lock-wait", "warn-after":
                 let text = try string()
                 guard let seconds = GoDuration.parse(text), seconds >= 0 else {

@@ -10,6 +10,8 @@ public struct Migration: Sendable, Hashable {
     public var down: Result<GooseSection, GooseParseError>?
     /// Skein's checksums of the file (see ``MigrationChecksum``).
     public var checksum: MigrationChecksum
+    /// Whether the file starts with the policy's `-- DESTRUCTIVE:` header (``DestructiveHeader``).
+    public var isDestructive = false
 
     public var version: Int64 { name.version }
     public var fileName: String { name.fileName }
@@ -75,6 +77,7 @@ public struct Migration: Sendable, Hashable {
         self.up = up
         self.down = down
         self.checksum = MigrationChecksum(file: fileChecksum, up: checksum(rawUp), down: checksum(rawDown))
+        self.isDestructive = file.contents.withUnsafeBufferPointer { DestructiveHeader.isPresent(in: $0) }
     }
 
     /// A migration made from parts (tests, tools).
@@ -177,5 +180,32 @@ extension Diagnostic {
             severity: .error, code: "goose-\(error.kind.rawValue)",
             message: "\(error.direction == .up ? "Up" : "Down"): \(error.message)", help: error.help,
             location: SourceLocation(file: path, line: error.line))
+    }
+}
+
+/// The policy's `-- DESTRUCTIVE:` header: among the comment lines at the top of a file, before its first
+/// `-- +goose` annotation or statement, one that starts with `-- DESTRUCTIVE:` (any case).
+public enum DestructiveHeader {
+    public static func isPresent(in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            var first = start
+            var last = end
+            while first < last, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
+            while last > first, bytes[last - 1] == 0x20 || bytes[last - 1] == 0x09 || bytes[last - 1] == 0x0D {
+                last -= 1
+            }
+            if first < last {
+                guard last - first >= 2, bytes[first] == 0x2D, bytes[first + 1] == 0x2D else { return false }
+                let line = String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<last]), as: UTF8.self)
+                    .lowercased()
+                if line.hasPrefix("-- +goose") { return false }
+                if line.hasPrefix("-- destructive:") { return true }
+            }
+            start = end + 1
+        }
+        return false
     }
 }

@@ -68,6 +68,9 @@ public enum MigrationEvent: Sendable {
     /// A statement has waited `waited` so far; `blockers` are the sessions it waits for (empty when it is
     /// just slow).
     case waiting(MigrationStep, line: Int, waited: Duration, blockers: [BlockingSession])
+    /// Something the operator should know before the steps run: checksums adopted, a modified file accepted, a
+    /// changed Down, a destructive migration let through.
+    case notice(String)
 }
 
 /// A session another session waits for (`pg_blocking_pids`).

@@ -36,8 +36,13 @@ public struct Migrator: Sendable {
         public var skeinVersion = "0.1.0"
         /// Who runs migrations, for the audit log (default: this process's OS user and host).
         public var actor = Operator.current
-        /// Approval references by version, written to the audit rows of those migrations.
-        public var approvals: [Int64: String] = [:]
+        /// Approvals of `-- DESTRUCTIVE:` migrations (`.skein-approvals.json`), checked against each file's checksum;
+        /// the approver goes into the audit row.
+        public var approvals = ApprovalLedger()
+        /// What `up` does when an applied migration's Up changed since it was applied.
+        public var modified: ModifiedPolicy = .refuse
+        /// What `up` does with a `-- DESTRUCTIVE:` migration that has no valid approval.
+        public var destructive: DestructivePolicy = .refuse
 
         public init() {}
     }
@@ -104,7 +109,12 @@ public struct Migrator: Sendable {
             let audit = tables.map { _ in
                 AuditContext(
                     command: "\(command)", actor: configuration.actor, skeinVersion: configuration.skeinVersion,
-                    approvals: configuration.approvals)
+                    approvals: approvalReferences(plan.steps))
+            }
+            if let tables, let audit {
+                try await checkGates(
+                    plan, migrations: migrations, tables: tables, audit: audit, on: connection,
+                    observer: observer, logger: logger)
             }
             let executor = MigrationExecutor(
                 store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
@@ -186,6 +196,111 @@ public struct Migrator: Sendable {
         return planner.plan(command, migrations: migrations, history: history)
     }
 
+    /// Who approved each destructive migration about to be applied, for its audit row.
+    func approvalReferences(_ steps: [MigrationStep]) -> [Int64: String] {
+        var references: [Int64: String] = [:]
+        for step in steps where step.direction == .up && step.migration.isDestructive {
+            if case .approved(let approval) = configuration.approvals.standing(of: step.migration) {
+                references[step.migration.version] =
+                    "approved by \(approval.approvedBy) at \(approval.approvedAt) for checksum \(approval.checksum.prefix(12))"
+                    + (approval.reason.map { ": \($0)" } ?? "")
+            }
+        }
+        return references
+    }
+
+    /// The run-time gates, under the lock before anything runs: checksums of applied files (adopted when goose
+    /// applied them alone; a changed Up refused, warned about or accepted), and approvals of destructive
+    /// migrations.
+    func checkGates(
+        _ plan: MigrationPlan, migrations: [Migration], tables: SkeinTables, audit: AuditContext,
+        on connection: PostgresConnection, observer: (@Sendable (MigrationEvent) -> Void)?, logger: Logger
+    ) async throws {
+        let records = try await store.ensuredRecords(on: connection, logger: logger)
+        let applied = MigrationPlanner.appliedVersions(of: records)
+        let recorded = try await tables.recordedChecksums(on: connection, logger: logger)
+        let drift = Drift.compare(migrations: migrations, applied: applied, recorded: recorded)
+        let byVersion = Dictionary(migrations.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+
+        let unrecorded = drift.filter { $0.kind == .unrecorded }.compactMap { byVersion[$0.version] }
+        if !unrecorded.isEmpty {
+            let message =
+                "adopted the checksums of \(unrecorded.count) migration\(unrecorded.count == 1 ? "" : "s") applied without Skein (by goose): later changes to those files will be detected"
+            try await tables.adopt(
+                unrecorded, action: "adopt", message: message, context: audit, on: connection, logger: logger)
+            observer?(.notice(message))
+        }
+        for item in drift where item.kind == .downModified {
+            observer?(.notice(item.description + "; recorded as it was applied"))
+        }
+        let modified = drift.filter { $0.kind == .modified }
+        let appliesUps = plan.steps.contains { $0.direction == .up }
+        if !modified.isEmpty && appliesUps {
+            switch configuration.modified {
+            case .refuse:
+                throw RunnerError(
+                    .modified,
+                    "applied migrations changed since they were applied:\n  "
+                        + modified.map(\.description).joined(separator: "\n  "),
+                    help:
+                        "restore the files (git checkout) and put the change in a new migration; if the database really matches the new text, run with --allow-modified (recorded in the audit log)"
+                )
+            case .warn:
+                for item in modified { observer?(.notice(item.description)) }
+            case .allow:
+                for item in modified {
+                    guard let migration = byVersion[item.version] else { continue }
+                    try await tables.adopt(
+                        [migration], action: "allow-modified",
+                        message: "\(item.description); accepted with --allow-modified: the new checksums are recorded",
+                        context: audit, on: connection, logger: logger)
+                    observer?(.notice(item.description + "; accepted (--allow-modified), recorded in the audit log"))
+                }
+            }
+        }
+
+        let unapproved = plan.steps.filter { step in
+            guard step.direction == .up, step.migration.isDestructive else { return false }
+            if case .approved = configuration.approvals.standing(of: step.migration) { return false }
+            return true
+        }
+        guard !unapproved.isEmpty else { return }
+        func standing(_ migration: Migration) -> String {
+            if case .stale(let approval) = configuration.approvals.standing(of: migration) {
+                return "\(migration.fileName) (approved by \(approval.approvedBy), but the file changed since)"
+            }
+            return "\(migration.fileName) (no approval)"
+        }
+        switch configuration.destructive {
+        case .refuse:
+            throw RunnerError(
+                .unapproved,
+                "DESTRUCTIVE migrations without a valid approval: "
+                    + unapproved.map { standing($0.migration) }.joined(separator: ", "),
+                help:
+                    "have a reviewer run `skein approve VERSION --by NAME` and commit .skein-approvals.json, or run with --allow-destructive (recorded in the audit log with who ran it)"
+            )
+        case .warn:
+            for step in unapproved { observer?(.notice("DESTRUCTIVE without approval: \(standing(step.migration))")) }
+        case .allow:
+            for step in unapproved {
+                var binds = PostgresBindings()
+                SkeinTables.AuditValues(
+                    action: "allow-destructive", version: step.migration.version, file: step.migration.fileName,
+                    direction: .up, outcome: "recorded", startedAt: Date(), finishedAt: nil, duration: nil,
+                    sqlState: nil,
+                    message:
+                        "applied without approval: --allow-destructive by \(audit.actor.osUser)@\(audit.actor.host)",
+                    checksum: step.migration.checksum.file, approval: nil, sizeBefore: nil, sizeAfter: nil
+                ).append(to: &binds, context: audit)
+                _ = try await connection.query(
+                    PostgresQuery(unsafeSQL: tables.auditInsertSQL(first: 1), binds: binds), logger: logger
+                ).collect()
+                observer?(.notice("DESTRUCTIVE without approval, allowed: \(standing(step.migration)); recorded"))
+            }
+        }
+    }
+
     func databaseSize(on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
         try await connection.query("SELECT pg_database_size(current_database())", logger: logger).decodeFirst(
             Int64.self)
@@ -207,6 +322,23 @@ public struct Migrator: Sendable {
             }
         }
         return try await tables.history(since: since, version: version, on: connection, logger: logger)
+    }
+
+    /// How the applied files compare with the checksums recorded when they ran, changing nothing (for
+    /// `validate --database-url`). Versions applied without a recorded checksum come back as
+    /// ``Drift/Kind/unrecorded``; applied versions whose file is gone are not drift (status lists them).
+    public func drift(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
+        -> [Drift]
+    {
+        guard let tables, let presence = try await presence(on: connection, logger: logger) else { return [] }
+        guard case .rows(let records) = try await store.history(on: connection, exists: presence.0, logger: logger)
+        else { return [] }
+        var recorded: [Int64: MigrationChecksum] = [:]
+        if presence.1, try await tables.state(on: connection, exists: true, logger: logger).schemaVersion >= 1 {
+            recorded = try await tables.recordedChecksums(on: connection, logger: logger)
+        }
+        return Drift.compare(
+            migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records), recorded: recorded)
     }
 
     /// Whether goose's table and Skein's tables exist, in one round trip.
@@ -264,7 +396,18 @@ public struct Migrator: Sendable {
         let presence = try await presence(on: connection, logger: logger)
         let records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
         let dirty = try await tables?.state(on: connection, exists: presence?.1, logger: logger).dirty ?? []
-        return MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
+        var report = MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
+        if let tables, presence?.1 == true {
+            // Checksums of applied files against what was recorded when they ran.
+            let drift = Drift.compare(
+                migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records),
+                recorded: try await tables.recordedChecksums(on: connection, logger: logger))
+            let byVersion = Dictionary(drift.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+            for index in report.entries.indices {
+                report.entries[index].drift = byVersion[report.entries[index].version]
+            }
+        }
+        return report
     }
 
     // MARK: - Repair
@@ -440,6 +583,8 @@ public struct MigrationStatusReport: Sendable {
         /// When the latest applied row was written (goose's `tstamp`).
         public var appliedAt: Date?
         public var dirty: DirtyMigration?
+        /// How the applied file compares with its recorded checksums (`nil`: unchanged, or not applied).
+        public var drift: Drift?
     }
 
     /// In version order: every file, then applied versions without a file.

@@ -316,7 +316,7 @@ public struct DirtyMigration: Sendable, Hashable, CustomStringConvertible {
 public struct RunnerError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable {
-            case invalidConfiguration, newerSchema, missingPrivilege, dirty, notDirty
+            case invalidConfiguration, newerSchema, missingPrivilege, dirty, notDirty, modified, unapproved
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -327,6 +327,10 @@ public struct RunnerError: Error, Sendable, CustomStringConvertible {
         public static let dirty = Code(.dirty)
         /// `repair` named a version that is not dirty.
         public static let notDirty = Code(.notDirty)
+        /// An applied migration's Up changed since it was applied (``ModifiedPolicy/refuse``).
+        public static let modified = Code(.modified)
+        /// A `-- DESTRUCTIVE:` migration has no valid approval (``DestructivePolicy/refuse``).
+        public static let unapproved = Code(.unapproved)
         public var description: String { value.rawValue }
     }
 

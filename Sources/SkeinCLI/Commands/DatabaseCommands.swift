@@ -59,6 +59,19 @@ struct DatabaseOptions: ParsableArguments {
     @Flag(name: .long, help: "Run against a new throwaway local PostgreSQL, removed afterwards (no database needed).")
     var ephemeral = false
 
+    @Flag(
+        name: .long,
+        help:
+            "Apply even though an applied migration's Up changed since it ran; the new checksums are recorded (audit log)."
+    )
+    var allowModified = false
+
+    @Flag(
+        name: .long,
+        help: "Apply -- DESTRUCTIVE: migrations that have no valid approval; recorded in the audit log with who ran it."
+    )
+    var allowDestructive = false
+
     @OptionGroup var migrations: MigrationsOptions
 }
 
@@ -140,6 +153,18 @@ struct DatabaseRun {
             configuration.missingMigrations = options.allowMissing ? .apply : .refuse
             configuration.versioning = options.noVersioning ? .unversioned : .versioned
             configuration.manualRecovery = options.allowManualRecovery ? .allow : .refuse
+            // The gates: on in Skein mode, warnings in goose mode (as the policy's other rules), skein.yaml's
+            // `gates:` over both, the --allow flags over everything.
+            let gates = settings.configuration.gates
+            let gooseDefault: ModifiedPolicy = settings.style == .goose ? .warn : .refuse
+            configuration.modified =
+                options.allowModified ? .allow : gates.modified.map { $0 == "warn" ? .warn : .refuse } ?? gooseDefault
+            configuration.destructive =
+                options.allowDestructive
+                ? .allow
+                : gates.destructive.map { $0 == "warn" ? .warn : .refuse }
+                    ?? (settings.style == .goose ? .warn : .refuse)
+            configuration.approvals = try LintCommand.ledger(in: settings.directory)
             // A flag wins over skein.yaml's key of the same name.
             let run = settings.configuration.run
             if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait", configured: run.lockWait) {
@@ -365,6 +390,8 @@ struct DatabaseRun {
                 : "waiting \(GoDurationFormat.string(waited)) for a lock at \(place), blocked by "
                     + blockers.map(\.description).joined(separator: "; ")
             warn(text)
+        case .notice(let text):
+            warn(text)
         }
     }
 
@@ -585,6 +612,7 @@ struct StatusCommand: AsyncParsableCommand {
                 if let dirty = entry.dirty {
                     runner.warn("\(dirty); settle it with `skein repair \(dirty.version) --applied|--rolled-back`")
                 }
+                if let drift = entry.drift, drift.kind != .unrecorded { runner.warn(drift.description) }
             }
         }
     }
@@ -594,7 +622,8 @@ struct StatusCommand: AsyncParsableCommand {
         return report.entries.map { entry in
             Row(
                 version: entry.version, file: entry.migration?.path, state: entry.state.rawValue,
-                flags: entry.dirty.map { _ in ["dirty"] } ?? [],
+                flags: (entry.dirty.map { _ in ["dirty"] } ?? [])
+                    + (entry.drift.flatMap { $0.kind == .unrecorded ? nil : [$0.kind.rawValue] } ?? []),
                 appliedAt: entry.appliedAt.map { formatter.string(from: $0) })
         }
     }

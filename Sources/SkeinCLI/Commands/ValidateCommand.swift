@@ -1,17 +1,23 @@
 import ArgumentParser
 import Foundation
+import Logging
+import PostgresNIO
+import SkeinConfig
 import SkeinCore
+import SkeinPostgres
 
 /// `skein validate`: every file parsed in both directions, names checked against the policy, duplicate
 /// versions; all findings at once.
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract:
             "Check every migration file without a database: both directions parse, names follow the policy, versions are unique.",
         discussion: """
             Prints every finding as file:line: severity[code]: message, with a help line. Exit 1 when any
-            finding is an error. In goose mode (and with `policy: warn`) naming rules are warnings.
+            finding is an error. In goose mode (and with `policy: warn`) naming rules are warnings. With
+            --database-url, also compares the applied files with the checksums recorded when they ran (nothing is
+            changed in the database): a changed Up is an error, a changed Down or comment a warning.
             """
     )
 
@@ -19,6 +25,11 @@ struct ValidateCommand: ParsableCommand {
 
     @Option(name: .long, help: "text or json.")
     var format: OutputFormat = .text
+
+    @Option(
+        name: .long,
+        help: "Also check applied files against their recorded checksums in this database (read only).")
+    var databaseURL: String?
 
     struct Report: Encodable {
         var schemaVersion = 1
@@ -52,10 +63,11 @@ struct ValidateCommand: ParsableCommand {
         enum CodingKeys: String, CodingKey { case severity, code, message, help, file, line, column }
     }
 
-    func run() throws {
+    func run() async throws {
         let settings = try ProjectSettings.resolve(options)
         var findings: [Diagnostic] = []
         var count = 0
+        var migrations: [Migration] = []
         try reportingFailures(style: settings.style) {
             let catalog: MigrationCatalog
             do {
@@ -64,8 +76,17 @@ struct ValidateCommand: ParsableCommand {
                 throw CLIError(.migrations, "\(error)")
             }
             count = catalog.migrations.count
+            migrations = catalog.migrations
             findings = MigrationValidation.validate(catalog, policy: settings.policy)
             if options.verbose, format == .text { printTable(catalog) }
+        }
+        if let databaseURL {
+            do {
+                findings += try await driftFindings(migrations, url: databaseURL, settings: settings)
+            } catch {
+                Console.err("error: \(error)")
+                throw ExitCode(1)
+            }
         }
         let errors = findings.filter { $0.severity == .error }.count
         let warnings = findings.filter { $0.severity == .warning }.count
@@ -86,6 +107,50 @@ struct ValidateCommand: ParsableCommand {
             )
         }
         if errors > 0 { throw ExitCode(1) }
+    }
+
+    /// Drift as findings: `modified` an error, `down-modified` a warning, `unrecorded` info.
+    private func driftFindings(_ migrations: [Migration], url: String, settings: ProjectSettings) async throws
+        -> [Diagnostic]
+    {
+        let logger = Console.logger()
+        let environment = ProcessInfo.processInfo.environment
+        let connector = Connector(
+            settings: try ConnectionSettings.resolve(
+                try ConnectionString.parse(url), environment: environment,
+                operatingSystemUser: DatabaseRun.userName(), homeDirectory: environment["HOME"],
+                passwordFile: DatabaseRun.readPrivateFile))
+        let connection = try await connector.connect(logger: logger)
+        var configuration = Migrator.Configuration()
+        configuration.versionTable = try VersionTableName.parse(
+            settings.configuration.versionTable ?? "goose_db_version")
+        let drift: [Drift]
+        do {
+            drift = try await Migrator(configuration: configuration).drift(
+                migrations: migrations, on: connection, logger: logger)
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        let paths = Dictionary(migrations.map { ($0.version, $0.path) }, uniquingKeysWith: { first, _ in first })
+        return drift.map { item in
+            let location = SourceLocation(file: paths[item.version] ?? item.file, line: nil, column: nil)
+            switch item.kind {
+            case .modified:
+                return Diagnostic(
+                    severity: .error, code: "modified", message: item.description,
+                    help: "restore the file and put the change in a new migration", location: location)
+            case .downModified:
+                return Diagnostic(
+                    severity: .warning, code: "down-modified", message: item.description, help: nil,
+                    location: location)
+            case .unrecorded:
+                return Diagnostic(
+                    severity: .info, code: "unrecorded", message: item.description,
+                    help: "Skein records its checksum on its next run against this database", location: location)
+            }
+        }
     }
 
     /// goose's `validate -v` table.

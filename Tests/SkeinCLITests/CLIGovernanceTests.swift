@@ -1,0 +1,168 @@
+import Foundation
+import SkeinTestSupport
+import Testing
+
+/// Checksums and drift, adoption, and approvals at run time, through the `skein` binary on real PostgreSQL.
+@Suite("skein binary: governance gates")
+struct CLIGovernanceTests {
+    static let users =
+        "-- +goose Up\nCREATE TABLE users (id bigint PRIMARY KEY);\n-- +goose Down\nDROP TABLE users;\n"
+
+    @Test(
+        "an applied file whose Up changed: up refuses (goose mode warns), status and validate say so, --allow-modified accepts and records it"
+    )
+    func modified() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("20240101120000_create_users_table.sql", Self.users)
+        let args = ["--dir", dir.path, "--database-url", database.text]
+        #expect(try SkeinBinary.run(["up"] + args).status == 0)
+
+        // Only the Down changes: reported, not blocking.
+        try dir.write(
+            "20240101120000_create_users_table.sql",
+            Self.users.replacingOccurrences(of: "DROP TABLE users;", with: "DROP TABLE IF EXISTS users;"))
+        let downOnly = try SkeinBinary.run(["status", "--format", "json"] + args)
+        #expect(downOnly.stdout.contains("\"down-modified\""), "\(downOnly.stdout)")
+
+        // The Up changes: a new migration may not run on top of it.
+        try dir.write(
+            "20240101120000_create_users_table.sql",
+            Self.users.replacingOccurrences(of: "id bigint PRIMARY KEY", with: "id bigint PRIMARY KEY, email text"))
+        try dir.write(
+            "20240102120000_add_users_name.sql",
+            "-- +goose Up\nALTER TABLE users ADD COLUMN name text;\n-- +goose Down\nALTER TABLE users DROP COLUMN name;\n"
+        )
+        let refused = try SkeinBinary.run(["up"] + args)
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains("20240101120000_create_users_table.sql: its Up changed after it was applied"),
+            "\(refused.stderr)")
+        #expect(refused.stderr.contains("--allow-modified"))
+        #expect(
+            try await scalar(
+                "SELECT count(*)::text FROM goose_db_version WHERE version_id = 20240102120000", on: database) == "0")
+        let status = try SkeinBinary.run(["status", "--format", "json"] + args)
+        #expect(status.stdout.contains("\"modified\""), "\(status.stdout)")
+        let validate = try SkeinBinary.run([
+            "validate", "--format", "json", "--dir", dir.path, "--database-url", database.text,
+        ])
+        #expect(validate.status == 1)
+        #expect(validate.stdout.contains("\"code\":\"modified\""), "\(validate.stdout)")
+        #expect(try SkeinBinary.run(["validate", "--dir", dir.path]).status == 0)
+
+        // goose's invocation: a warning, and the run goes on (goose itself keeps no checksums).
+        let goose = try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up-by-one"])
+        #expect(goose.status == 0, "\(goose.stderr)")
+        #expect(goose.stderr.contains("its Up changed after it was applied"))
+        #expect(try SkeinBinary.run(["down"] + args).status == 0)
+
+        let allowed = try SkeinBinary.run(["up", "--allow-modified"] + args)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(allowed.stderr.contains("accepted (--allow-modified)"))
+        #expect(
+            try await rows(
+                "SELECT action, version_id::text, outcome FROM goose_db_version_skein_audit WHERE action = 'allow-modified'",
+                on: database) == [["allow-modified", "20240101120000", "recorded"]])
+        // The new text is now the recorded one.
+        try dir.write(
+            "20240103120000_add_users_age.sql",
+            "-- +goose Up\nALTER TABLE users ADD COLUMN age int;\n-- +goose Down\nALTER TABLE users DROP COLUMN age;\n")
+        #expect(try SkeinBinary.run(["up"] + args).status == 0)
+    }
+
+    @Test("a database migrated by goose alone: Skein adopts the checksums on its first run, says so, and audits it")
+    func adoption() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("20240101120000_create_users_table.sql", Self.users)
+        // What goose v3.17 leaves: its table, version 0 and the applied version, and the schema.
+        for statement in [
+            """
+            CREATE TABLE goose_db_version (id serial NOT NULL, version_id bigint NOT NULL, is_applied boolean NOT NULL,
+                tstamp timestamp NULL default now(), PRIMARY KEY(id))
+            """,
+            "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true), (20240101120000, true)",
+            "CREATE TABLE users (id bigint PRIMARY KEY)",
+        ] {
+            _ = try await rows(statement, on: database)
+        }
+        try dir.write(
+            "20240102120000_add_users_name.sql",
+            "-- +goose Up\nALTER TABLE users ADD COLUMN name text;\n-- +goose Down\nALTER TABLE users DROP COLUMN name;\n"
+        )
+        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stderr.contains("adopted the checksums of 1 migration applied without Skein"), "\(result.stderr)")
+        #expect(
+            try await rows(
+                "SELECT version_id::text FROM goose_db_version_skein_applied ORDER BY 1", on: database) == [
+                    ["20240101120000"], ["20240102120000"],
+                ])
+        #expect(
+            try await scalar(
+                "SELECT count(*)::text FROM goose_db_version_skein_audit WHERE action = 'adopt'", on: database) == "1")
+    }
+
+    @Test(
+        "a DESTRUCTIVE migration runs only with a valid approval (or --allow-destructive, recorded); the approver is audited"
+    )
+    func destructive() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("20240101120000_create_users_table.sql", Self.users)
+        let drop = """
+            -- DESTRUCTIVE: drops the users table
+            -- Backup created: s3://backups/users.dump
+            -- Recovery procedure: pg_restore -t users
+            -- +goose Up
+            DROP TABLE users;
+            -- +goose Down
+            SELECT 'MANUAL_RECOVERY_REQUIRED';
+
+            """
+        try dir.write("20240102120000_drop_users_table.sql", drop)
+        let args = ["--dir", dir.path, "--database-url", database.text]
+        let refused = try SkeinBinary.run(["up"] + args)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("20240102120000_drop_users_table.sql (no approval)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("skein approve"))
+        // Nothing ran, not even the harmless first file: the gate is checked before any step.
+        #expect(try await scalar("SELECT to_regclass('users')::text", on: database) == nil)
+
+        #expect(
+            try SkeinBinary.run(["approve", "20240102120000", "--by", "alice", "--reason", "legacy", "--dir", dir.path])
+                .status == 0)
+        try dir.write(
+            "20240102120000_drop_users_table.sql", drop.replacingOccurrences(of: "users table", with: "users table!"))
+        let stale = try SkeinBinary.run(["up"] + args)
+        #expect(stale.status == 1)
+        #expect(stale.stderr.contains("approved by alice, but the file changed since"), "\(stale.stderr)")
+
+        try dir.write("20240102120000_drop_users_table.sql", drop)
+        let approved = try SkeinBinary.run(["up"] + args)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        let approval = try await scalar(
+            "SELECT approval FROM goose_db_version_skein_audit WHERE action = 'migrate' AND version_id = 20240102120000",
+            on: database)
+        #expect(approval?.hasPrefix("approved by alice at ") == true, "\(approval ?? "nil")")
+        #expect(approval?.hasSuffix(": legacy") == true)
+
+        // Without approval, --allow-destructive lets it through and records who did.
+        try dir.write(
+            "20240103120000_drop_users_again.sql",
+            "-- DESTRUCTIVE: nothing left\n-- +goose Up\nDROP TABLE IF EXISTS users;\n-- +goose Down\nSELECT 'MANUAL_RECOVERY_REQUIRED';\n"
+        )
+        let allowed = try SkeinBinary.run(["up", "--allow-destructive"] + args)
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        let audit = try await rows(
+            "SELECT version_id::text, outcome, message FROM goose_db_version_skein_audit WHERE action = 'allow-destructive'",
+            on: database)
+        #expect(audit.count == 1 && audit.first?[0] == "20240103120000")
+        #expect(audit.first?[2]?.contains("--allow-destructive by ") == true)
+    }
+}
