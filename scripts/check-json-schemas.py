@@ -248,6 +248,10 @@ def check_config(validator, tmp):
         "statement-timeout: 1h13m\n"
         "lock-wait: 0\n"
         "warn-after: 500ms\n"
+        "backup-dir: backups\n"
+        "gates:\n"
+        "  modified: refuse\n"
+        "  destructive: warn\n"
         "lint:\n"
         "  rules:\n"
         "    require-concurrent-index-creation: info\n"
@@ -271,6 +275,7 @@ def check_config(validator, tmp):
         "list-dir.yaml": "migrations-dir:\n  - a\n  - b\n",
         "bad-lint-severity.yaml": "lint:\n  rules:\n    syntax-error: fatal\n",
         "bad-duration.yaml": "lock-timeout: 5 seconds\n",
+        "bad-gate.yaml": "gates:\n  modified: ignore\n",
     }
     for name, text in rejected.items():
         path, document = config(text, name)

@@ -17,6 +17,8 @@ public struct ProjectConfiguration: Sendable, Hashable {
     public var run = RunSettings()
     /// `gates:` what `up` does with a changed applied file and an unapproved destructive migration.
     public var gates = GateSettings()
+    /// `backup-dir`: where `up`/`down` put a `pg_dump -Fc` backup before migrating (`--backup` wins).
+    public var backupDirectory: String?
 
     /// The `gates:` section: each `refuse` or `warn` (default: `refuse` in Skein mode, `warn` in goose mode).
     public struct GateSettings: Sendable, Hashable {
@@ -67,7 +69,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
     /// The keys this version knows.
     public static let knownKeys = [
         "migrations-dir", "version-table", "policy", "lint", "lock-timeout", "statement-timeout", "lock-wait",
-        "warn-after", "gates",
+        "warn-after", "gates", "backup-dir",
     ]
     /// The keys of the `lint:` section.
     public static let knownLintKeys = ["rules", "exclude", "baseline", "postgres-version"]
@@ -113,6 +115,8 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 configuration.policy = policy
             case "lint":
                 configuration.lint = try parseLint(valueNode, path: path, line: line)
+            case "backup-dir":
+                configuration.backupDirectory = try string()
             case "gates":
                 guard let gates = valueNode.mapping else {
                     throw ConfigurationError(

@@ -85,6 +85,27 @@ public enum DestructivePolicy: String, Sendable, Hashable {
     case allow
 }
 
+/// A backup taken before a run's first step (the CLI's `--backup DIR`: `pg_dump -Fc`, checked with
+/// `pg_restore --list`).
+public struct BackupHook: Sendable {
+    /// Takes the backup before `plan` runs and returns where it is; throwing stops the run before any step.
+    public var take: @Sendable (MigrationPlan) async throws -> String
+
+    public init(take: @escaping @Sendable (MigrationPlan) async throws -> String) {
+        self.take = take
+    }
+}
+
+/// When a run must have a backup.
+public enum BackupPolicy: String, Sendable, Hashable {
+    /// A `-- DESTRUCTIVE:` migration needs a backup (Skein mode's default).
+    case requiredForDestructive
+    /// Warn when a destructive migration runs without one (goose mode's default).
+    case warn
+    /// Not required: `--no-backup`, recorded in the audit log when a destructive migration runs.
+    case waived
+}
+
 extension SkeinTables {
     /// Skein's checksum rows, by version.
     func recordedChecksums(on connection: PostgresConnection, logger: Logger) async throws -> [Int64: MigrationChecksum]

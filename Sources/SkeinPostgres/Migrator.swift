@@ -43,6 +43,10 @@ public struct Migrator: Sendable {
         public var modified: ModifiedPolicy = .refuse
         /// What `up` does with a `-- DESTRUCTIVE:` migration that has no valid approval.
         public var destructive: DestructivePolicy = .refuse
+        /// A backup taken under the lock before the first step of any run that changes something.
+        public var backup: BackupHook?
+        /// Whether a destructive migration needs a backup.
+        public var backupPolicy: BackupPolicy = .requiredForDestructive
 
         public init() {}
     }
@@ -115,6 +119,8 @@ public struct Migrator: Sendable {
                 try await checkGates(
                     plan, migrations: migrations, tables: tables, audit: audit, on: connection,
                     observer: observer, logger: logger)
+                // After the gates (no backup for a run that is refused), before the first step.
+                try await backUp(plan, tables: tables, audit: audit, on: connection, observer: observer, logger: logger)
             }
             let executor = MigrationExecutor(
                 store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
@@ -298,6 +304,65 @@ public struct Migrator: Sendable {
                 ).collect()
                 observer?(.notice("DESTRUCTIVE without approval, allowed: \(standing(step.migration)); recorded"))
             }
+        }
+    }
+
+    /// The backup before the first step (``Configuration/backup``), or the destructive-needs-a-backup gate.
+    func backUp(
+        _ plan: MigrationPlan, tables: SkeinTables, audit: AuditContext, on connection: PostgresConnection,
+        observer: (@Sendable (MigrationEvent) -> Void)?, logger: Logger
+    ) async throws {
+        guard !plan.steps.isEmpty else { return }
+        let destructive = plan.steps.filter { $0.direction == .up && $0.migration.isDestructive }
+        func row(_ action: String, outcome: String, message: String) async throws {
+            var binds = PostgresBindings()
+            SkeinTables.AuditValues(
+                action: action, version: plan.versionAfter, file: nil, direction: nil, outcome: outcome,
+                startedAt: Date(), finishedAt: nil, duration: nil, sqlState: nil, message: message, checksum: nil,
+                approval: nil, sizeBefore: nil, sizeAfter: nil
+            ).append(to: &binds, context: audit)
+            try await connection.sendCleanup(
+                PostgresQuery(unsafeSQL: tables.auditInsertSQL(first: 1), binds: binds), logger: logger)
+        }
+        if let backup = configuration.backup {
+            let started = ContinuousClock.now
+            let location: String
+            do {
+                location = try await backup.take(plan)
+            } catch {
+                try? await row("backup", outcome: "failed", message: "\(error)")
+                throw RunnerError(
+                    .backupFailed, "the backup before migrating failed, so nothing was migrated: \(error)",
+                    help:
+                        "fix the backup (disk space, pg_dump on PATH and of the server's major version or newer, the role's read privileges) and run again"
+                )
+            }
+            try await row(
+                "backup", outcome: "recorded",
+                message:
+                    "\(location) (\(ContinuousClock.now - started)), before migrating to \(plan.versionAfter.map(String.init) ?? "?")"
+            )
+            observer?(.notice("backup: \(location)"))
+            return
+        }
+        guard !destructive.isEmpty else { return }
+        let names = destructive.map(\.migration.fileName).joined(separator: ", ")
+        switch configuration.backupPolicy {
+        case .requiredForDestructive:
+            throw RunnerError(
+                .backupRequired, "DESTRUCTIVE migrations are about to run without a backup: \(names)",
+                help:
+                    "give --backup DIR (pg_dump -Fc before migrating; skein.yaml backup-dir), or --no-backup if a backup exists elsewhere (recorded in the audit log)"
+            )
+        case .warn:
+            observer?(.notice("DESTRUCTIVE migrations run without a backup: \(names)"))
+        case .waived:
+            try await row(
+                "no-backup", outcome: "recorded",
+                message:
+                    "DESTRUCTIVE migrations run without a backup (--no-backup by \(audit.actor.osUser)@\(audit.actor.host)): \(names)"
+            )
+            observer?(.notice("DESTRUCTIVE migrations run without a backup (--no-backup, recorded): \(names)"))
         }
     }
 

@@ -316,7 +316,9 @@ public struct DirtyMigration: Sendable, Hashable, CustomStringConvertible {
 public struct RunnerError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Value: String, Sendable {
-            case invalidConfiguration, newerSchema, missingPrivilege, dirty, notDirty, modified, unapproved
+            case invalidConfiguration, newerSchema, missingPrivilege, dirty, notDirty, modified, unapproved,
+                backupFailed,
+                backupRequired
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -331,6 +333,10 @@ public struct RunnerError: Error, Sendable, CustomStringConvertible {
         public static let modified = Code(.modified)
         /// A `-- DESTRUCTIVE:` migration has no valid approval (``DestructivePolicy/refuse``).
         public static let unapproved = Code(.unapproved)
+        /// The backup before the run failed, so nothing ran (``Migrator/Configuration/backup``).
+        public static let backupFailed = Code(.backupFailed)
+        /// A `-- DESTRUCTIVE:` migration is about to run without a backup (``BackupPolicy``).
+        public static let backupRequired = Code(.backupRequired)
         public var description: String { value.rawValue }
     }
 

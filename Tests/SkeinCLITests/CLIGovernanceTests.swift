@@ -144,8 +144,32 @@ struct CLIGovernanceTests {
         #expect(stale.stderr.contains("approved by alice, but the file changed since"), "\(stale.stderr)")
 
         try dir.write("20240102120000_drop_users_table.sql", drop)
-        let approved = try SkeinBinary.run(["up"] + args)
+        // Approved, but a destructive migration also needs a backup.
+        let unbacked = try SkeinBinary.run(["up"] + args)
+        #expect(unbacked.status == 1)
+        #expect(unbacked.stderr.contains("without a backup: 20240102120000_drop_users_table.sql"), "\(unbacked.stderr)")
+        #expect(unbacked.stderr.contains("--backup DIR"))
+        // A backup that cannot be written stops the run before anything runs.
+        let badBackup = try SkeinBinary.run(["up", "--backup", "/proc/skein-cannot-write-here"] + args)
+        #expect(badBackup.status == 1)
+        #expect(
+            badBackup.stderr.contains("the backup before migrating failed, so nothing was migrated"),
+            "\(badBackup.stderr)")
+        #expect(try await scalar("SELECT to_regclass('users')::text", on: database) == nil)
+
+        let backups = dir.url.appendingPathComponent("backups").path
+        let approved = try SkeinBinary.run(["up", "--backup", backups] + args)
         #expect(approved.status == 0, "\(approved.stderr)")
+        let dumps = try FileManager.default.contentsOfDirectory(atPath: backups)
+        #expect(dumps.count == 1 && dumps[0].hasSuffix("-to-20240102120000.dump"), "\(dumps)")
+        #expect(approved.stderr.contains("backup: \(backups)/"))
+        #expect(!approved.stderr.contains("password"))
+        // The failed attempt and the backup that was taken, both audited.
+        let backupRows = try await rows(
+            "SELECT outcome, message FROM goose_db_version_skein_audit WHERE action = 'backup' ORDER BY id",
+            on: database)
+        #expect(backupRows.map { $0[0] } == ["failed", "recorded"])
+        #expect(backupRows.last?[1]?.contains(dumps[0]) == true)
         let approval = try await scalar(
             "SELECT approval FROM goose_db_version_skein_audit WHERE action = 'migrate' AND version_id = 20240102120000",
             on: database)
@@ -157,8 +181,12 @@ struct CLIGovernanceTests {
             "20240103120000_drop_users_again.sql",
             "-- DESTRUCTIVE: nothing left\n-- +goose Up\nDROP TABLE IF EXISTS users;\n-- +goose Down\nSELECT 'MANUAL_RECOVERY_REQUIRED';\n"
         )
-        let allowed = try SkeinBinary.run(["up", "--allow-destructive"] + args)
+        let allowed = try SkeinBinary.run(["up", "--allow-destructive", "--no-backup"] + args)
         #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(
+            try await scalar(
+                "SELECT count(*)::text FROM goose_db_version_skein_audit WHERE action = 'no-backup'", on: database)
+                == "1")
         let audit = try await rows(
             "SELECT version_id::text, outcome, message FROM goose_db_version_skein_audit WHERE action = 'allow-destructive'",
             on: database)

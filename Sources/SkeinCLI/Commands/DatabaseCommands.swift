@@ -72,6 +72,15 @@ struct DatabaseOptions: ParsableArguments {
     )
     var allowDestructive = false
 
+    @Option(
+        name: .long,
+        help: "Back up the database (pg_dump -Fc, checked with pg_restore --list) into this directory before migrating."
+    )
+    var backup: String?
+
+    @Flag(name: .long, help: "Run DESTRUCTIVE migrations without a backup (recorded in the audit log).")
+    var noBackup = false
+
     @OptionGroup var migrations: MigrationsOptions
 }
 
@@ -80,6 +89,11 @@ struct DatabaseRun {
     var options: DatabaseOptions
 
     var style: OutputStyle { OutputStyle(goose: options.migrations.goose) }
+
+    /// `--backup DIR`, else skein.yaml's `backup-dir`.
+    var backupDirectory: String? {
+        options.backup ?? (try? ProjectSettings.resolve(options.migrations))?.configuration.backupDirectory
+    }
 
     func say(_ text: String) {
         switch style {
@@ -165,6 +179,8 @@ struct DatabaseRun {
                 : gates.destructive.map { $0 == "warn" ? .warn : .refuse }
                     ?? (settings.style == .goose ? .warn : .refuse)
             configuration.approvals = try LintCommand.ledger(in: settings.directory)
+            configuration.backupPolicy =
+                options.noBackup ? .waived : settings.style == .goose ? .warn : .requiredForDestructive
             // A flag wins over skein.yaml's key of the same name.
             let run = settings.configuration.run
             if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait", configured: run.lockWait) {
@@ -293,6 +309,13 @@ struct DatabaseRun {
             (connector, connection, canceller) = (connected.connector, connected.connection, connected.canceller)
         } catch {
             throw fail("\(error)")
+        }
+        var migrator = migrator
+        if let directory = backupDirectory {
+            migrator.configuration.backup =
+                PgDumpBackup(
+                    directory: directory, settings: connector.settings, logger: logger
+                ).hook
         }
         let context = Context(
             connection: connection, migrations: migrations, migrator: migrator,
