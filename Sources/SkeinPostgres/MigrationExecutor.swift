@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+public import Metrics
 public import PostgresNIO
 public import SkeinCore
 import Synchronization
@@ -200,6 +201,9 @@ public struct MigrationExecutor: Sendable {
     /// With Skein's tables: an audit row per attempt (in the record statement on success, after the rollback on
     /// failure). `nil` writes none.
     public var audit: AuditContext?
+    /// Where the runner's metrics go (swift-metrics): `nil` is the process's bootstrapped backend
+    /// (`MetricsSystem.factory`; none, if the app bootstrapped none).
+    public var metrics: (any MetricsFactory)?
 
     public init(
         store: VersionStore = VersionStore(), tables: SkeinTables? = nil, settings: StatementSettings = .init(),
@@ -273,6 +277,7 @@ public struct MigrationExecutor: Sendable {
                     try await run.statementByStatement(section)
                 }
             } catch let failure as StepFailure {
+                report(step, outcome: "failed", duration: clock.now - started)
                 // The attempt's audit row, written after the rollback so that it survives.
                 if let tables, let audit, step.recording == .record {
                     try? await tables.writeAudit(
@@ -294,6 +299,7 @@ public struct MigrationExecutor: Sendable {
                     statementsCompleted: failure.statementsCompleted, leftDirty: failure.leftDirty)
             }
             let duration = clock.now - started
+            report(step, outcome: step.direction == .up ? "applied" : "rolled-back", duration: duration)
             completed.append((step, duration))
             observer?(.finished(step, duration: duration))
             logger.info(
@@ -301,6 +307,20 @@ public struct MigrationExecutor: Sendable {
                 metadata: ["migration.version": "\(step.migration.version)", "direction": "\(step.direction)"])
         }
         return Report(completed: completed)
+    }
+
+    /// One attempt to swift-metrics: `skein_migrations_total{outcome, direction}` and
+    /// `skein_migration_duration_seconds{direction}` (a timer).
+    func report(_ step: MigrationStep, outcome: String, duration: Duration) {
+        let factory = metrics ?? MetricsSystem.factory
+        let direction = step.direction == .up ? "up" : "down"
+        Counter(
+            label: "skein_migrations_total", dimensions: [("outcome", outcome), ("direction", direction)],
+            factory: factory
+        ).increment()
+        let (seconds, attoseconds) = duration.components
+        Timer(label: "skein_migration_duration_seconds", dimensions: [("direction", direction)], factory: factory)
+            .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     static func backendPID(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int32 {

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import Metrics
 public import PostgresNIO
 public import SkeinCore
 
@@ -47,6 +48,8 @@ public struct Migrator: Sendable {
         public var backup: BackupHook?
         /// Whether a destructive migration needs a backup.
         public var backupPolicy: BackupPolicy = .requiredForDestructive
+        /// Where the runner's metrics go (swift-metrics); `nil`: the bootstrapped backend.
+        public var metrics: (any MetricsFactory)?
 
         public init() {}
     }
@@ -122,9 +125,10 @@ public struct Migrator: Sendable {
                 // After the gates (no backup for a run that is refused), before the first step.
                 try await backUp(plan, tables: tables, audit: audit, on: connection, observer: observer, logger: logger)
             }
-            let executor = MigrationExecutor(
+            var executor = MigrationExecutor(
                 store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
                 observer: observer, audit: audit)
+            executor.metrics = configuration.metrics
             guard let tables, let audit, !plan.steps.isEmpty else {
                 let report = try await executor.execute(
                     plan.steps, on: connection, backendPID: backendPID, logger: logger)
