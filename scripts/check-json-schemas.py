@@ -8,6 +8,8 @@
 - A sample skein.yaml must match docs/schemas/skein.schema.json, and configurations skein rejects
   (unknown key, bad policy) must be rejected by the schema too.
 - `skein verify --format json` on a sandbox (`--dev-url`): docs/schemas/verify.schema.json.
+- `skein metrics --format json` on a sandbox after an up with a failure and a down:
+  docs/schemas/metrics.schema.json.
 - Each schema must reject a few deliberately wrong documents, so a schema that accepts anything fails.
 
 Usage: scripts/check-json-schemas.py   (SKEIN_BINARY overrides .build/debug/skein)
@@ -372,6 +374,55 @@ def check_verify(validator, tmp):
         subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
 
 
+# ---------------------------------------------------------------- metrics
+
+def check_metrics(validator, tmp):
+    """metrics --format json on a sandbox: before any run (lastRun null), then after up (one failure) and down."""
+    migrations = tmp / "metrics-migrations"
+    migrations.mkdir()
+    (migrations / "00001_a.sql").write_text("-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
+    (migrations / "00002_b.sql").write_text("-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n")
+    (migrations / "00003_c.sql").write_text("-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nSELECT 1;\n")
+    name = f"metrics{os.getpid()}"
+    url = run(["sandbox", "start", "--name", name], 0, "sandbox start").stdout.strip()
+    args = ["--dir", str(migrations), "--database-url", url]
+    try:
+        empty = parse_json(run(["metrics", "--format", "json", *args], 0, "metrics before any run").stdout,
+                           "metrics --format json before any run")
+        expect_valid(validator, empty, "metrics --format json before any run")
+        if empty["lastRun"] is not None or empty["failureRatio"] != 0:
+            fail(f"expected no last run and a failure ratio of 0: {empty}")
+        passed()
+        run(["up", *args], 1, "up failing at 00003")
+        run(["down", *args], 0, "down rolling back 00002")
+        report = parse_json(run(["metrics", "--format", "json", *args], 0, "metrics").stdout, "metrics --format json")
+        expect_valid(validator, report, "metrics --format json")
+        counts = {(c["direction"], c["outcome"]): c["count"] for c in report["migrationCounts"]}
+        if counts != {("up", "applied"): 2, ("up", "failed"): 1, ("down", "rolled-back"): 1, ("down", "failed"): 0}:
+            fail(f"metrics migrationCounts: {counts}")
+        if report["failureRatio"] != 0.25 or report["currentVersion"] != 1 or report["lastRun"]["outcome"] != "rolled-back":
+            fail(f"metrics values: {report}")
+        passed()
+        mutations = {
+            "schemaVersion 2": lambda d: d.update(schemaVersion=2),
+            "a missing lastRun": lambda d: d.pop("lastRun"),
+            "an unknown top-level key": lambda d: d.update(extra=1),
+            "a failure ratio above 1": lambda d: d.update(failureRatio=1.5),
+            "a sideways direction": lambda d: d["migrationCounts"][0].update(direction="sideways"),
+            "a negative count": lambda d: d["runCounts"][0].update(count=-1),
+            "a run count with a direction": lambda d: d["runCounts"][0].update(direction="up"),
+            "a time without a zone": lambda d: d.update(generatedAt="2024-01-15T14:30:22"),
+            "a last run without its size change": lambda d: d["lastRun"].pop("databaseSizeChange"),
+            "an attempt without durationSeconds": lambda d: d["latestAttempts"][0].pop("durationSeconds"),
+        }
+        for what, mutate in mutations.items():
+            document = copy.deepcopy(report)
+            mutate(document)
+            expect_invalid(validator, document, what)
+    finally:
+        subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
+
+
 def main():
     if not (BINARY.exists() and os.access(BINARY, os.X_OK)):
         fail(f"{BINARY} is not an executable; build it with `swift build` or set SKEIN_BINARY")
@@ -381,6 +432,7 @@ def main():
     status = load_validator("status.schema.json")
     lint = load_validator("lint.schema.json")
     verify = load_validator("verify.schema.json")
+    metrics = load_validator("metrics.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
         check_inspect(inspect, tmp)
@@ -389,6 +441,7 @@ def main():
         check_status(status, tmp)
         check_lint(lint, tmp)
         check_verify(verify, tmp)
+        check_metrics(metrics, tmp)
     print(f"json schemas: {checks} checks passed")
 
 
