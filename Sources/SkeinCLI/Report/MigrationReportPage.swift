@@ -1,0 +1,352 @@
+import Foundation
+import SkeinPostgres
+
+/// One self-contained HTML page about the audit log: a summary, a timeline of migration attempts, their durations,
+/// the database's size over the runs, and every attempt in a table. Inline CSS and SVG only: no script, no network,
+/// no external reference. The markup is well-formed XML (every element closed, only XML's entities), every text
+/// escaped, and the page is the same bytes for the same rows (no time of its own unless `generatedAt` is given).
+struct MigrationReportPage {
+    var entries: [AuditEntry]
+    /// Shown on the page when given; `nil` keeps the page a function of the rows alone.
+    var generatedAt: Date?
+
+    init(entries: [AuditEntry], generatedAt: Date? = nil) {
+        self.entries = entries.sorted { $0.id < $1.id }
+        self.generatedAt = generatedAt
+    }
+
+    var attempts: [AuditEntry] { entries.filter { $0.action == "migrate" && $0.versionID != nil } }
+    var runs: [AuditEntry] { entries.filter { $0.action == "run" } }
+
+    static let width = 760.0
+    static let labelWidth = 270.0
+
+    func render() -> String {
+        let metrics = MigrationMetrics(entries: entries, now: generatedAt ?? Date(timeIntervalSince1970: 0))
+        var html = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <title>Skein migration report</title>
+            <style>
+            \(Self.css)
+            </style>
+            </head>
+            <body>
+            <h1>Skein migration report</h1>
+
+            """
+        if let generatedAt { html += "<p class=\"generated\">Generated \(Self.time(generatedAt)).</p>\n" }
+        html += summary(metrics)
+        html += "<h2>Timeline</h2>\n<p>When each migration was attempted (one lane per version, oldest first).</p>\n"
+        html += timeline()
+        html += "<h2>Durations</h2>\n<p>How long each attempt took, in the order they ran.</p>\n"
+        html += durations()
+        html += "<h2>Database size</h2>\n<p>The database's size after each run.</p>\n"
+        html += sizes()
+        html += "<h2>Attempts</h2>\n"
+        html += table()
+        html += "</body>\n</html>\n"
+        return html
+    }
+
+    // MARK: - Parts
+
+    func summary(_ metrics: MigrationMetrics) -> String {
+        func count(_ direction: String?, _ outcome: String) -> Int {
+            metrics.migrationCounts.filter { $0.outcome == outcome && (direction == nil || $0.direction == direction) }
+                .reduce(0) { $0 + $1.count }
+        }
+        var rows: [(String, String)] = [
+            ("Current version", String(metrics.currentVersion)),
+            ("Applied", String(count("up", "applied"))),
+            ("Rolled back", String(count("down", "rolled-back"))),
+            ("Failed", String(count(nil, "failed"))),
+            ("Failure rate", String(format: "%.1f%%", metrics.failureRatio * 100)),
+            ("Runs", String(metrics.runCounts.reduce(0) { $0 + $1.count })),
+        ]
+        if let run = metrics.lastRun {
+            rows.append(("Last run", "\(run.command ?? "run") (\(run.outcome)), \(Self.time(run.startedAt))"))
+            if let size = run.databaseSizeAfter { rows.append(("Database size", Self.bytes(size))) }
+            if let change = run.databaseSizeChange {
+                rows.append(("Last run's size change", (change >= 0 ? "+" : "−") + Self.bytes(abs(change))))
+            }
+        }
+        return "<dl class=\"summary\">\n"
+            + rows.map { "<dt>\(Self.escape($0.0))</dt><dd>\(Self.escape($0.1))</dd>\n" }.joined() + "</dl>\n"
+    }
+
+    /// One lane per version; a mark per attempt at its start time: applied (filled circle), rolled back (hollow
+    /// circle), failed (a cross).
+    func timeline() -> String {
+        let attempts = attempts
+        let versions = Array(Set(attempts.compactMap(\.versionID))).sorted()
+        let lane = 22.0
+        let top = 10.0
+        let height = top + lane * Double(max(versions.count, 1)) + 30
+        var svg = Self.svgStart("timeline", height: height, label: "Timeline of migration attempts")
+        guard !attempts.isEmpty else {
+            return svg + Self.text("no migration attempts yet", x: 10, y: 24, class: "empty") + "</svg>\n"
+        }
+        let axis = TimeAxis(
+            dates: attempts.map(\.startedAt), left: Self.labelWidth, right: Self.width - 20)
+        let files = Dictionary(attempts.map { ($0.versionID!, $0.file ?? String($0.versionID!)) }) { _, last in last }
+        for (index, version) in versions.enumerated() {
+            let y = top + lane * Double(index) + lane / 2
+            svg +=
+                "<line class=\"lane\" x1=\"\(Self.number(Self.labelWidth))\" y1=\"\(Self.number(y))\" x2=\""
+                + "\(Self.number(Self.width - 20))\" y2=\"\(Self.number(y))\"/>\n"
+            svg += Self.text(files[version] ?? String(version), x: Self.labelWidth - 8, y: y + 4, class: "label end")
+        }
+        for attempt in attempts {
+            let index = Double(versions.firstIndex(of: attempt.versionID!) ?? 0)
+            let x = axis.x(attempt.startedAt)
+            let y = top + lane * index + lane / 2
+            let title = "<title>\(Self.escape(Self.describe(attempt)))</title>"
+            let kind = Self.kind(attempt.outcome)
+            switch kind {
+            case "failed":
+                svg +=
+                    "<path class=\"mark failed\" d=\"M\(Self.number(x - 5)) \(Self.number(y - 5))L\(Self.number(x + 5)) "
+                    + "\(Self.number(y + 5))M\(Self.number(x - 5)) \(Self.number(y + 5))L\(Self.number(x + 5)) "
+                    + "\(Self.number(y - 5))\">\(title)</path>\n"
+            default:
+                svg +=
+                    "<circle class=\"mark \(kind)\" cx=\"\(Self.number(x))\" cy=\"\(Self.number(y))\" r=\"5\">"
+                    + "\(title)</circle>\n"
+            }
+        }
+        let bottom = top + lane * Double(versions.count) + 18
+        svg += axis.labels(y: bottom)
+        return svg + "</svg>\n" + Self.legend
+    }
+
+    /// One horizontal bar per attempt, in the order they ran; its class says applied, rolled-back or failed.
+    func durations() -> String {
+        let attempts = attempts
+        let row = 20.0
+        let height = 10 + row * Double(max(attempts.count, 1)) + 10
+        var svg = Self.svgStart("durations", height: height, label: "Duration of each migration attempt")
+        guard !attempts.isEmpty else {
+            return svg + Self.text("no migration attempts yet", x: 10, y: 24, class: "empty") + "</svg>\n"
+        }
+        let longest = max(attempts.compactMap(\.durationSeconds).max() ?? 0, 0.001)
+        let span = Self.width - Self.labelWidth - 90
+        for (index, attempt) in attempts.enumerated() {
+            let y = 10 + row * Double(index)
+            let seconds = attempt.durationSeconds ?? 0
+            let barWidth = max(1, seconds / longest * span)
+            let name = "\(attempt.file ?? String(attempt.versionID!)) (\(attempt.direction ?? "?"))"
+            svg += Self.text(name, x: Self.labelWidth - 8, y: y + 13, class: "label end")
+            svg +=
+                "<rect class=\"bar \(Self.kind(attempt.outcome))\" x=\"\(Self.number(Self.labelWidth))\" y=\""
+                + "\(Self.number(y + 3))\" width=\"\(Self.number(barWidth))\" height=\"\(Self.number(row - 6))\">"
+                + "<title>\(Self.escape(Self.describe(attempt)))</title></rect>\n"
+            svg += Self.text(
+                attempt.durationSeconds.map(Self.seconds) ?? "?", x: Self.labelWidth + barWidth + 6, y: y + 13,
+                class: "value")
+        }
+        return svg + "</svg>\n"
+    }
+
+    /// A point per run row with a size after, joined by a line; a failed run's point is marked.
+    func sizes() -> String {
+        let runs = runs.filter { $0.databaseSizeAfter != nil }
+        let height = 220.0
+        var svg = Self.svgStart("size", height: height, label: "Database size after each run")
+        guard !runs.isEmpty else {
+            return svg + Self.text("no runs yet", x: 10, y: 24, class: "empty") + "</svg>\n"
+        }
+        let left = 90.0
+        let top = 15.0
+        let bottom = height - 35
+        let axis = TimeAxis(dates: runs.map { $0.finishedAt ?? $0.startedAt }, left: left, right: Self.width - 20)
+        let sizes = runs.map { $0.databaseSizeAfter! }
+        let low = sizes.min()!
+        let high = sizes.max()!
+        func y(_ size: Int64) -> Double {
+            high == low ? (top + bottom) / 2 : bottom - Double(size - low) / Double(high - low) * (bottom - top)
+        }
+        svg +=
+            "<line class=\"axis\" x1=\"\(Self.number(left))\" y1=\"\(Self.number(top))\" x2=\"\(Self.number(left))\" "
+            + "y2=\"\(Self.number(bottom))\"/>\n"
+        svg += Self.text(Self.bytes(high), x: left - 6, y: y(high) + 4, class: "label end")
+        if high != low { svg += Self.text(Self.bytes(low), x: left - 6, y: y(low) + 4, class: "label end") }
+        let points = runs.map {
+            "\(Self.number(axis.x($0.finishedAt ?? $0.startedAt))),\(Self.number(y($0.databaseSizeAfter!)))"
+        }
+        svg += "<polyline class=\"line\" points=\"\(points.joined(separator: " "))\"/>\n"
+        for run in runs {
+            let title =
+                "\(run.command ?? "run") (\(run.outcome)) \(Self.time(run.finishedAt ?? run.startedAt)): "
+                + Self.bytes(run.databaseSizeAfter!)
+                + (run.databaseSizeBefore.map { " (before: \(Self.bytes($0)))" } ?? "")
+            svg +=
+                "<circle class=\"point\(run.outcome == "failed" ? " failed" : "")\" cx=\""
+                + "\(Self.number(axis.x(run.finishedAt ?? run.startedAt)))\" cy=\"\(Self.number(y(run.databaseSizeAfter!)))\" "
+                + "r=\"4\"><title>\(Self.escape(title))</title></circle>\n"
+        }
+        svg += axis.labels(y: height - 12)
+        return svg + "</svg>\n"
+    }
+
+    /// Every attempt and run, oldest first.
+    func table() -> String {
+        let rows = entries.filter { $0.action == "migrate" || $0.action == "run" || $0.action == "repair" }
+        guard !rows.isEmpty else { return "<p class=\"empty\">The audit log is empty.</p>\n" }
+        var html =
+            "<table class=\"attempts\">\n<thead><tr><th>started (UTC)</th><th>action</th><th>migration / command</th>"
+            + "<th>direction</th><th>outcome</th><th>duration</th><th>by</th><th>message</th></tr></thead>\n<tbody>\n"
+        for entry in rows {
+            let what =
+                entry.action == "run"
+                ? (entry.command ?? "run") : (entry.file ?? entry.versionID.map(String.init) ?? "")
+            let cells = [
+                Self.time(entry.startedAt), entry.action, what, entry.direction ?? "", entry.outcome,
+                entry.durationSeconds.map(Self.seconds) ?? "",
+                "\(entry.osUser ?? "?")@\(entry.host ?? "?") as \(entry.databaseUser)",
+                [entry.message, entry.sqlState.map { "SQLSTATE \($0)" }].compactMap { $0 }.joined(separator: " "),
+            ]
+            html +=
+                "<tr class=\"\(Self.kind(entry.outcome))\">"
+                + cells.map { "<td>\(Self.escape($0))</td>" }.joined() + "</tr>\n"
+        }
+        return html + "</tbody>\n</table>\n"
+    }
+
+    // MARK: - Helpers
+
+    /// A time axis over the dates given: left to right, the middle when they are all the same instant.
+    struct TimeAxis {
+        var first: Date
+        var last: Date
+        var left: Double
+        var right: Double
+
+        init(dates: [Date], left: Double, right: Double) {
+            first = dates.min() ?? Date(timeIntervalSince1970: 0)
+            last = dates.max() ?? first
+            self.left = left
+            self.right = right
+        }
+
+        func x(_ date: Date) -> Double {
+            let span = last.timeIntervalSince(first)
+            guard span > 0 else { return (left + right) / 2 }
+            return left + date.timeIntervalSince(first) / span * (right - left)
+        }
+
+        func labels(y: Double) -> String {
+            guard last > first else {
+                return MigrationReportPage.text(
+                    MigrationReportPage.time(first), x: (left + right) / 2, y: y, class: "axis-label middle")
+            }
+            return MigrationReportPage.text(MigrationReportPage.time(first), x: left, y: y, class: "axis-label")
+                + MigrationReportPage.text(MigrationReportPage.time(last), x: right, y: y, class: "axis-label end")
+        }
+    }
+
+    static func svgStart(_ name: String, height: Double, label: String) -> String {
+        "<svg class=\"chart \(name)\" role=\"img\" aria-label=\"\(escape(label))\" width=\"\(number(width))\" "
+            + "height=\"\(number(height))\" viewBox=\"0 0 \(number(width)) \(number(height))\">\n"
+    }
+
+    static func text(_ content: String, x: Double, y: Double, class name: String) -> String {
+        "<text class=\"\(name)\" x=\"\(number(x))\" y=\"\(number(y))\">\(escape(content))</text>\n"
+    }
+
+    static let legend = """
+        <p class="legend"><span class="key applied">●</span> applied <span class="key rolled-back">○</span> rolled back \
+        <span class="key failed">✕</span> failed</p>
+
+        """
+
+    /// `applied`, `rolled-back` or `failed` for CSS; anything else is `other`.
+    static func kind(_ outcome: String) -> String {
+        ["applied", "rolled-back", "failed"].contains(outcome) ? outcome : "other"
+    }
+
+    static func describe(_ attempt: AuditEntry) -> String {
+        var text =
+            "\(attempt.file ?? String(attempt.versionID ?? 0)) \(attempt.direction ?? "") \(attempt.outcome) "
+            + "at \(time(attempt.startedAt))"
+        if let seconds = attempt.durationSeconds { text += " in \(self.seconds(seconds))" }
+        if let message = attempt.message, attempt.outcome == "failed" { text += ": \(message)" }
+        return text
+    }
+
+    /// Text for HTML and XML alike: `& < > " '` as entities, control characters XML forbids replaced by U+FFFD.
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&#39;"
+            case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0xFFFE...0xFFFF).contains(scalar.value) {
+                    escaped += "\u{FFFD}"
+                } else {
+                    escaped.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return escaped
+    }
+
+    /// Coordinates with one decimal at most (stable, short).
+    static func number(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(format: "%.1f", rounded)
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value < 1 ? String(format: "%.0f ms", value * 1000) : String(format: "%.2f s", value)
+    }
+
+    static func bytes(_ value: Int64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var amount = Double(value)
+        var unit = 0
+        while abs(amount) >= 1024, unit < units.count - 1 {
+            amount /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(value) bytes" : String(format: "%.1f", amount) + " " + units[unit]
+    }
+
+    static func time(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle())
+    }
+
+    static let css = """
+        body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 60em; \
+        padding: 0 1em; color: #1d1d1f; }
+        h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; }
+        .generated, .legend, p { color: #555; font-size: 0.9em; }
+        dl.summary { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1.5em; }
+        dl.summary dt { font-weight: 600; } dl.summary dd { margin: 0; }
+        svg.chart { display: block; max-width: 100%; height: auto; font-size: 11px; }
+        svg text { fill: #333; } svg text.end { text-anchor: end; } svg text.middle { text-anchor: middle; }
+        svg text.axis-label { fill: #777; } svg text.empty { fill: #777; font-style: italic; }
+        line.lane { stroke: #e3e3e3; } line.axis { stroke: #999; }
+        .mark.applied, .bar.applied, .key.applied { fill: #2e8b57; color: #2e8b57; }
+        .mark.rolled-back { fill: #fff; stroke: #d2691e; stroke-width: 2; }
+        .bar.rolled-back, .key.rolled-back { fill: #d2691e; color: #d2691e; }
+        .mark.failed { stroke: #c0392b; stroke-width: 3; fill: none; }
+        .bar.failed, .key.failed { fill: #c0392b; color: #c0392b; }
+        .bar.other, .mark.other { fill: #888; }
+        polyline.line { fill: none; stroke: #3366cc; stroke-width: 2; }
+        circle.point { fill: #3366cc; } circle.point.failed { fill: #c0392b; }
+        table.attempts { border-collapse: collapse; font-size: 0.85em; width: 100%; }
+        table.attempts th, table.attempts td { border-bottom: 1px solid #ddd; padding: 0.3em 0.5em; text-align: left; \
+        vertical-align: top; }
+        tr.failed td { background: #fdecea; } tr.rolled-back td { background: #fdf3e7; }
+        """
+}
