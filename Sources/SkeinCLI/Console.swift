@@ -39,7 +39,15 @@ enum Console {
 
     /// The logger the library gets: silent unless `SKEIN_LOG_LEVEL` (trace, debug, info, notice, warning, error)
     /// asks for swift-log's lines on stderr (PostgresNIO's included, which never show passwords).
-    static func logger() -> Logger {
+    /// With `json` (`--log-format json`): every record at `info` and above (or `SKEIN_LOG_LEVEL`) as a JSON line
+    /// on stderr (``JSONLogHandler``).
+    static func logger(json: Bool = false) -> Logger {
+        if json {
+            var logger = Logger(label: "skein", factory: { JSONLogHandler(label: $0) })
+            logger.logLevel =
+                ProcessInfo.processInfo.environment["SKEIN_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            return logger
+        }
         guard let text = ProcessInfo.processInfo.environment["SKEIN_LOG_LEVEL"],
             let level = Logger.Level(rawValue: text)
         else { return Logger(label: "skein", factory: { _ in SwiftLogNoOpLogHandler() }) }

@@ -270,6 +270,11 @@ public struct MigrationExecutor: Sendable {
             let run = StepRun(
                 executor: self, step: step, connection: connection, watch: watch, logger: logger,
                 startedAt: startedAt, started: started)
+            var metadata: Logger.Metadata = [
+                "migration.version": "\(step.migration.version)", "migration.file": "\(step.migration.fileName)",
+                "migration.direction": "\(step.direction.rawValue)",
+            ]
+            logger.info("migration started", metadata: metadata)
             do {
                 if section.transactionMode.isTransactional {
                     try await run.transactional(section)
@@ -278,6 +283,11 @@ public struct MigrationExecutor: Sendable {
                 }
             } catch let failure as StepFailure {
                 report(step, outcome: "failed", duration: clock.now - started)
+                metadata["migration.duration_seconds"] = "\(Self.seconds(clock.now - started))"
+                metadata["migration.line"] = failure.statement.line.map { "\($0)" }
+                metadata["error.sqlstate"] = failure.statement.sqlState.map { "\($0)" }
+                metadata["error.message"] = "\(failure.statement.message)"
+                logger.error("migration failed", metadata: metadata)
                 // The attempt's audit row, written after the rollback so that it survives.
                 if let tables, let audit, step.recording == .record {
                     try? await tables.writeAudit(
@@ -302,11 +312,14 @@ public struct MigrationExecutor: Sendable {
             report(step, outcome: step.direction == .up ? "applied" : "rolled-back", duration: duration)
             completed.append((step, duration))
             observer?(.finished(step, duration: duration))
-            logger.info(
-                "migrated",
-                metadata: ["migration.version": "\(step.migration.version)", "direction": "\(step.direction)"])
+            metadata["migration.duration_seconds"] = "\(Self.seconds(duration))"
+            logger.info("migration finished", metadata: metadata)
         }
         return Report(completed: completed)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// One attempt to swift-metrics: `skein_migrations_total{outcome, direction}` and

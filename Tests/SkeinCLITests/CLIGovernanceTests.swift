@@ -193,4 +193,50 @@ struct CLIGovernanceTests {
         #expect(audit.count == 1 && audit.first?[0] == "20240103120000")
         #expect(audit.first?[2]?.contains("--allow-destructive by ") == true)
     }
+
+    @Test(
+        "--log-format json, --on-failure and --metrics-file: events as JSON lines, the hook gets the failure, the metrics file is written"
+    )
+    func alerts() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("20240101120000_create_users_table.sql", Self.users)
+        try dir.write(
+            "20240102120000_add_users_age.sql",
+            "-- +goose Up\nALTER TABLE users ADD COLUMN age int;\nSELECT 1/0;\n-- +goose Down\nSELECT 1;\n")
+        let hookOutput = dir.url.appendingPathComponent("hook.txt").path
+        let metrics = dir.url.appendingPathComponent("skein.prom").path
+        let url = database.text
+        let result = try SkeinBinary.run(
+            [
+                "up", "--dir", dir.path, "--database-url", url, "--log-format", "json", "--metrics-file", metrics,
+                "--on-failure",
+                "env | grep -E '^SKEIN_' | sort > \(hookOutput); echo \"url=$DATABASE_URL\" >> \(hookOutput)",
+            ], environment: ["DATABASE_URL": url])
+        #expect(result.status == 1)
+        let events = result.stderr.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        let messages = events.map { "\($0["message"] ?? "")/\($0["migration.version"] ?? "")" }
+        #expect(messages.contains("migration started/20240101120000"), "\(result.stderr)")
+        #expect(messages.contains("migration finished/20240101120000"))
+        let failed = events.first { $0["message"] == "migration failed" }
+        #expect(
+            failed?["error.sqlstate"] == "22012" && failed?["migration.line"] == "3", "\(String(describing: failed))")
+        #expect(failed?["level"] == "error" && failed?["time"] != nil)
+
+        let hook = try String(contentsOfFile: hookOutput, encoding: .utf8)
+        #expect(hook.contains("SKEIN_FAILED_VERSION=20240102120000"), "\(hook)")
+        #expect(hook.contains("SKEIN_FAILED_FILE=\(dir.path)/20240102120000_add_users_age.sql"))
+        #expect(hook.contains("SKEIN_SQLSTATE=22012") && hook.contains("SKEIN_FAILED_LINE=3"))
+        #expect(hook.contains("SKEIN_APPLIED=20240101120000_create_users_table.sql"))
+        #expect(
+            hook.contains("url=\n") || hook.hasSuffix("url=\n"),
+            "the connection string must not reach the hook: \(hook)")
+
+        let text = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(text.contains("skein_migrations_total{direction=\"up\",outcome=\"failed\"} 1"), "\(text)")
+        #expect(text.contains("skein_migrations_total{direction=\"up\",outcome=\"applied\"} 1"))
+    }
 }

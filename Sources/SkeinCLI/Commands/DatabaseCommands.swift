@@ -81,6 +81,21 @@ struct DatabaseOptions: ParsableArguments {
     @Flag(name: .long, help: "Run DESTRUCTIVE migrations without a backup (recorded in the audit log).")
     var noBackup = false
 
+    @Option(name: .long, help: "text, or json: one JSON event per line on stderr (start, finish, failure, waits).")
+    var logFormat: LogFormat = .text
+
+    @Option(
+        name: .long,
+        help:
+            "After the run, write the audit log's metrics here in Prometheus' text format (atomically; for node_exporter)."
+    )
+    var metricsFile: String?
+
+    @Option(
+        name: .long,
+        help: "Run this shell command when a migration fails, with SKEIN_FAILED_* variables describing the failure.")
+    var onFailure: String?
+
     @OptionGroup var migrations: MigrationsOptions
 }
 
@@ -153,7 +168,7 @@ struct DatabaseRun {
     /// Resolves settings, reads the migrations, connects (to a throwaway cluster with `--ephemeral`), and
     /// hands everything to `body`.
     func withDatabase(_ body: @escaping @Sendable (Context) async throws -> Void) async throws {
-        let logger = Console.logger()
+        let logger = Console.logger(json: options.logFormat == .json)
         let settings: ProjectSettings
         var configuration = Migrator.Configuration()
         configuration.skeinVersion = Skein.version
@@ -405,6 +420,15 @@ struct DatabaseRun {
             let section = try? step.migration.section(step.direction)?.get()
             let empty = section?.statements.isEmpty ?? false
             say("\(empty ? "EMPTY" : "OK  ") \(step.migration.fileName) (\(GoDurationFormat.string(duration)))")
+        case .waiting(let step, let line, let waited, let blockers) where options.logFormat == .json:
+            Console.logger(json: true).warning(
+                "statement waiting",
+                metadata: [
+                    "migration.file": "\(step.migration.path)", "migration.line": "\(line)",
+                    "wait.seconds":
+                        "\(Double(waited.components.seconds) + Double(waited.components.attoseconds) / 1e18)",
+                    "wait.blockers": "\(blockers.map(\.description).joined(separator: "; "))",
+                ])
         case .waiting(let step, let line, let waited, let blockers):
             let place = "\(step.migration.path):\(line)"
             let text =
@@ -445,6 +469,7 @@ struct DatabaseRun {
                 outcome = try await migrator.run(
                     command, migrations: migrations, on: connection, sideChannel: context.sideChannel,
                     observer: { observe($0) }, logger: logger)
+                await afterRun(command, failure: nil, context: context)
             } catch let rejected as Migrator.PlanRejected {
                 let onlyNoNext = rejected.problems.filter { $0.severity == .error }.allSatisfy {
                     $0.code == "no-next-version"
@@ -455,6 +480,9 @@ struct DatabaseRun {
                 }
                 Console.report(rejected.problems)
                 throw fail("nothing was run: fix the problems above")
+            } catch {
+                await afterRun(command, failure: error, context: context)
+                throw error
             }
             let plan = outcome.plan
             if migrator.configuration.versioning == .unversioned {
@@ -477,6 +505,57 @@ struct DatabaseRun {
                 break
             }
         }
+    }
+
+    /// `--metrics-file` and `--on-failure`, after a run (each best effort: a problem is a warning, the run's own
+    /// result stands).
+    func afterRun(_ command: MigrationCommand, failure: (any Error)?, context: Context) async {
+        if let path = options.metricsFile {
+            do {
+                // Not on a connection the server closed (PostgresNIO would wait forever).
+                guard !context.connection.isClosed else { throw ConnectionLost() }
+                let entries = try await context.migrator.history(on: context.connection, logger: context.logger)
+                try MigrationMetrics(entries: entries, now: Date()).writeAtomically(to: path)
+            } catch {
+                warn("could not write --metrics-file \(path): \(error)")
+            }
+        }
+        if let failure, let commandLine = options.onFailure {
+            var environment = ProcessInfo.processInfo.environment
+            environment["SKEIN_COMMAND"] = "\(command)"
+            environment["SKEIN_ERROR"] = "\(failure)"
+            if let migrationFailure = failure as? MigrationFailure {
+                environment["SKEIN_FAILED_VERSION"] = "\(migrationFailure.failed.migration.version)"
+                environment["SKEIN_FAILED_FILE"] = migrationFailure.failed.migration.path
+                environment["SKEIN_FAILED_DIRECTION"] = migrationFailure.failed.direction.rawValue
+                environment["SKEIN_FAILED_LINE"] = migrationFailure.line.map(String.init) ?? ""
+                environment["SKEIN_SQLSTATE"] = migrationFailure.sqlState ?? ""
+                environment["SKEIN_MESSAGE"] = migrationFailure.message
+                environment["SKEIN_APPLIED"] = migrationFailure.completed.map(\.migration.fileName).joined(
+                    separator: " ")
+            } else if let runnerError = failure as? RunnerError {
+                environment["SKEIN_MESSAGE"] = runnerError.message
+            }
+            // The failure's details, never the connection string: no secret reaches the hook.
+            for key in ["DATABASE_URL", "GOOSE_DBSTRING", "PGPASSWORD"] { environment[key] = nil }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", commandLine]
+            process.environment = environment
+            do {
+                try process.run()
+                process.waitUntilExit()
+                if process.terminationStatus != 0 {
+                    warn("--on-failure command exited \(process.terminationStatus)")
+                }
+            } catch {
+                warn("could not run --on-failure command: \(error)")
+            }
+        }
+    }
+
+    struct ConnectionLost: Error, CustomStringConvertible {
+        var description: String { "the connection to PostgreSQL is closed" }
     }
 
     /// The connection string to use: the flag, then GOOSE_DBSTRING, then DATABASE_URL; empty means libpq's
@@ -790,4 +869,9 @@ struct RepairCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// `--log-format`.
+enum LogFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case text, json
 }
