@@ -37,6 +37,9 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
         if sqlState == "55P03" {
             text +=
                 "\n  help: the lock_timeout expired while the statement waited for a lock held by other sessions; retry when the table is quiet, or raise --lock-timeout"
+        } else if sqlState == "42501" {
+            text +=
+                "\n  help: the migration role lacks this privilege; grant it (or run as the objects' owner): docs/governance.md#least-privilege lists what a migration role needs"
         } else if sqlState == "57014" {
             text += "\n  help: the statement was cancelled (statement_timeout, -timeout or Ctrl-C)"
         }

@@ -239,4 +239,31 @@ struct CLIGovernanceTests {
         #expect(text.contains("skein_migrations_total{direction=\"up\",outcome=\"failed\"} 1"), "\(text)")
         #expect(text.contains("skein_migrations_total{direction=\"up\",outcome=\"applied\"} 1"))
     }
+
+    @Test("a role without the privilege a statement needs: the failure names it, at its file and line, with the hint")
+    func leastPrivilege() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let role = "migrator_\(UInt32.random(in: 0...UInt32.max))"
+        for statement in [
+            "CREATE TABLE owned (id int)", "CREATE ROLE \(role) LOGIN", "GRANT CREATE ON SCHEMA public TO \(role)",
+        ] {
+            _ = try await rows(statement, on: database)
+        }
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write(
+            "20240101120000_add_owned_name.sql",
+            "-- +goose Up\nALTER TABLE owned ADD COLUMN name text;\n-- +goose Down\nALTER TABLE owned DROP COLUMN name;\n"
+        )
+        var url = URLComponents(string: database.text)!
+        url.user = role
+        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", url.string!])
+        for statement in ["DROP OWNED BY \(role)", "DROP ROLE \(role)"] { _ = try await rows(statement, on: database) }
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains(
+                "20240101120000_add_owned_name.sql:2 (up): must be owner of table owned (SQLSTATE 42501)"),
+            "\(result.stderr)")
+        #expect(result.stderr.contains("docs/governance.md#least-privilege"))
+    }
 }
