@@ -20,11 +20,13 @@ def run(cmd, **kw):
 
 
 def catalog_query():
+    """SchemaSnapshot.catalogSQL: "WITH " + catalogCTEs(partial: false) + objectsJSON."""
     source = open(os.path.join(ROOT, "Sources/SkeinPostgres/SchemaSnapshot.swift")).read()
-    match = re.search(r'static let catalogSQL = #"""\n(.*?)\n\s*"""#', source, re.S)
-    if not match:
-        sys.exit("catalogSQL not found in SchemaSnapshot.swift")
-    return match.group(1)
+    ctes = re.search(r'static func catalogCTEs\(partial: Bool\).*?return #"""\n(.*?)\n\s*"""#', source, re.S)
+    answer = re.search(r'static let objectsJSON = #"""\n(.*?)\n\s*"""#', source, re.S)
+    if not ctes or not answer:
+        sys.exit("catalogCTEs or objectsJSON not found in SchemaSnapshot.swift")
+    return "WITH " + re.sub(r'\\#\(only\([^)]*\)\)', "true", ctes.group(1)) + "\n" + answer.group(1)
 
 
 def migrations_for(generator, tables, work):
