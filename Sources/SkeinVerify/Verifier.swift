@@ -25,6 +25,9 @@ public struct Verifier: Sendable {
         public var seed: [SeedStatement] = []
         /// goose's version table in the scratch database.
         public var versionTable: VersionTableName = .gooseDefault
+        /// Whether every snapshot is also read in full and compared with the incremental one (a self-test of
+        /// ``SchemaSnapshotReader``; a difference is thrown). Default: the environment's `SKEIN_CHECK_SNAPSHOTS=1`.
+        public var checksSnapshots = SchemaSnapshotReader.checksByDefault
 
         public init() {}
     }
@@ -61,7 +64,8 @@ public struct Verifier: Sendable {
         snapshotOptions.excludedTables += SnapshotOptions.migrationTables(options.versionTable)
         let versionTable = TableName(
             schema: options.versionTable.schema ?? "public", name: options.versionTable.table)
-        let snapshots = Snapshots(options: snapshotOptions, connection: connection, logger: logger)
+        let snapshots = SchemaSnapshotReader(
+            connection: connection, options: snapshotOptions, checking: options.checksSnapshots)
         let sorted = migrations.sorted { $0.version < $1.version }
         let selected = sorted.filter { migration in
             (options.from.map { migration.version >= $0 } ?? true)
@@ -81,12 +85,14 @@ public struct Verifier: Sendable {
             }
         }
 
-        // The snapshot is a prepared statement: plan it once for the connection, not at every execution.
+        // The snapshot queries are prepared statements: plan them once for the connection, not at every execution,
+        // and never compile them (JIT would cost more than running them).
         _ = try await connection.query(
-            "SELECT set_config('plan_cache_mode', 'force_generic_plan', false)", logger: logger
+            "SELECT set_config('plan_cache_mode', 'force_generic_plan', false), set_config('jit', 'off', false)",
+            logger: logger
         ).collect()
         var pendingSeed = options.seed
-        var before = try await snapshots.read()
+        var before = try await snapshots.read(logger: logger)
         for (index, migration) in selected.enumerated() {
             observer?(.started(migration, index: index, total: selected.count))
             var verdict = MigrationVerdict(version: migration.version, file: migration.path)
@@ -135,7 +141,7 @@ public struct Verifier: Sendable {
                 finish()
                 return report
             }
-            let afterUp = try await snapshots.read()
+            let afterUp = try await snapshots.read(logger: logger)
 
             if migration.hasManualRecoveryDown {
                 verdict.outcome = .skipped
@@ -161,7 +167,7 @@ public struct Verifier: Sendable {
                 finish()
                 continue
             }
-            let afterDown = try await snapshots.read()
+            let afterDown = try await snapshots.read(logger: logger)
             verdict.problems += SchemaDiff.differences(before: before, after: afterDown).map {
                 VerificationProblem(phase: .down, difference: $0)
             }
@@ -181,7 +187,7 @@ public struct Verifier: Sendable {
                 finish()
                 return report
             }
-            let afterUpAgain = try await snapshots.read()
+            let afterUpAgain = try await snapshots.read(logger: logger)
             verdict.problems += SchemaDiff.differences(before: afterUp, after: afterUpAgain).map {
                 VerificationProblem(phase: .upAgain, difference: $0)
             }
@@ -235,17 +241,6 @@ public struct Verifier: Sendable {
         } catch let rejected as Migrator.PlanRejected {
             return StepFailure(message: rejected.description)
         }
-    }
-}
-
-/// Reads snapshots with one set of options.
-struct Snapshots {
-    var options: SnapshotOptions
-    var connection: PostgresConnection
-    var logger: Logger
-
-    func read() async throws -> SchemaSnapshot {
-        try await SchemaSnapshot.read(on: connection, options: options, logger: logger)
     }
 }
 

@@ -1,0 +1,11 @@
+-- +goose Up
+ALTER TABLE t00009_employees ADD COLUMN users_13_id bigint;
+ALTER TABLE t00009_employees
+    ADD CONSTRAINT fk_00013_t00009_employees FOREIGN KEY (users_13_id)
+    REFERENCES t00002_users (id) ON DELETE SET NULL;
+CREATE INDEX ix_00013_t00009_employees_fk ON t00009_employees (users_13_id);
+
+-- +goose Down
+DROP INDEX ix_00013_t00009_employees_fk;
+ALTER TABLE t00009_employees DROP CONSTRAINT fk_00013_t00009_employees;
+ALTER TABLE t00009_employees DROP COLUMN users_13_id;
