@@ -84,8 +84,32 @@ public struct SchemaObject: Sendable, Hashable, Codable {
 
         public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rank < rhs.rank }
 
-        private static let ranks = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
-        private var rank: Int { Self.ranks[self] ?? 0 }
+        /// Hashes the case, not the raw string (snapshots sort and group by kind a lot).
+        public func hash(into hasher: inout Hasher) { hasher.combine(rank) }
+
+        /// The place in the declaration order.
+        private var rank: Int {
+            switch self {
+            case .schema: 0
+            case .extension: 1
+            case .enum: 2
+            case .domain: 3
+            case .compositeType: 4
+            case .rangeType: 5
+            case .sequence: 6
+            case .table: 7
+            case .column: 8
+            case .constraint: 9
+            case .index: 10
+            case .view: 11
+            case .materializedView: 12
+            case .function: 13
+            case .procedure: 14
+            case .aggregate: 15
+            case .trigger: 16
+            case .policy: 17
+            }
+        }
     }
 
     public var kind: Kind

@@ -14,6 +14,15 @@ struct SchemaDiffPureTests {
             properties: ["position": "\(position)", "type": type])
     }
 
+    @Test("kinds sort in declaration order, and hash as their case")
+    func kindOrder() {
+        let kinds = SchemaObject.Kind.allCases
+        #expect(kinds.shuffled().sorted() == kinds)
+        #expect(Set(kinds).count == kinds.count)
+        #expect(
+            Dictionary(uniqueKeysWithValues: kinds.map { ($0, $0.rawValue) })[.materializedView] == "materialized view")
+    }
+
     @Test("equal snapshots have no differences")
     func equal() {
         let snapshot = SchemaSnapshot(objects: [table("t"), column("a", of: "t", position: 1)])
