@@ -376,6 +376,35 @@ def check_verify(validator, tmp):
 
 # ---------------------------------------------------------------- metrics
 
+def check_history(validator, tmp):
+    """history --format json on a sandbox after an up that fails at its 2nd file and a repair-free down."""
+    migrations = tmp / "history-migrations"
+    migrations.mkdir()
+    (migrations / "00001_a.sql").write_text("-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
+    (migrations / "00002_b.sql").write_text("-- +goose Up\nSELECT 1/0;\n-- +goose Down\nSELECT 1;\n")
+    name = f"history{os.getpid()}"
+    url = run(["sandbox", "start", "--name", name], 0, "sandbox start").stdout.strip()
+    args = ["--dir", str(migrations), "--database-url", url]
+    try:
+        run(["up", *args], 1, "up failing at 00002")
+        run(["down", *args], 0, "down rolling back 00001")
+        report = parse_json(run(["history", "--format", "json", *args], 0, "history").stdout, "history --format json")
+        expect_valid(validator, report, "history --format json")
+        actions = [(e["action"], e["outcome"]) for e in report["entries"]]
+        if actions != [("migrate", "applied"), ("migrate", "failed"), ("run", "failed"),
+                       ("migrate", "rolled-back"), ("run", "rolled-back")]:
+            fail(f"history entries: {actions}")
+        passed()
+        expect_invalid(validator, {"schemaVersion": 1, "entries": [{"action": "migrate", "id": 1, "outcome": "great",
+                       "startedAt": "2024-01-15T14:30:22Z", "databaseUser": "u", "skeinVersion": "0"}]},
+                       "an entry with an unknown outcome")
+        expect_invalid(validator, {"schemaVersion": 1, "entries": [{"action": "migrate", "id": 1, "outcome": "applied",
+                       "startedAt": 786000000.5, "databaseUser": "u", "skeinVersion": "0"}]},
+                       "a time as a number")
+    finally:
+        subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
+
+
 def check_metrics(validator, tmp):
     """metrics --format json on a sandbox: before any run (lastRun null), then after up (one failure) and down."""
     migrations = tmp / "metrics-migrations"
@@ -432,6 +461,7 @@ def main():
     status = load_validator("status.schema.json")
     lint = load_validator("lint.schema.json")
     verify = load_validator("verify.schema.json")
+    history = load_validator("history.schema.json")
     metrics = load_validator("metrics.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
@@ -441,6 +471,7 @@ def main():
         check_status(status, tmp)
         check_lint(lint, tmp)
         check_verify(verify, tmp)
+        check_history(history, tmp)
         check_metrics(metrics, tmp)
     print(f"json schemas: {checks} checks passed")
 

@@ -65,6 +65,7 @@ enum Console {
     static func json<Value: Encodable>(_ value: Value) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         out(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }
