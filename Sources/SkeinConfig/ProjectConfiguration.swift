@@ -26,6 +26,8 @@ public struct ProjectConfiguration: Sendable, Hashable {
         public var modified: String?
         /// `destructive`: a `-- DESTRUCTIVE:` migration without a valid approval.
         public var destructive: String?
+        /// `backup`: a `-- DESTRUCTIVE:` migration without a backup (`--backup DIR` / `backup-dir`).
+        public var backup: String?
 
         public init() {}
     }
@@ -127,20 +129,20 @@ public struct ProjectConfiguration: Sendable, Hashable {
                     let gate = gateNode.string ?? ""
                     let gateLine = gateNode.mark.map { $0.line }
                     let policy = policyNode.scalar?.string ?? ""
-                    guard ["modified", "destructive"].contains(gate) else {
+                    guard ["modified", "destructive", "backup"].contains(gate) else {
                         throw ConfigurationError(
                             path: path, line: gateLine,
-                            message: "unknown key \"gates.\(gate)\"; known keys: modified, destructive")
+                            message: "unknown key \"gates.\(gate)\"; known keys: modified, destructive, backup")
                     }
                     guard ["refuse", "warn"].contains(policy) else {
                         throw ConfigurationError(
                             path: path, line: gateLine,
                             message: "gates.\(gate) must be refuse or warn, not \"\(policy)\"")
                     }
-                    if gate == "modified" {
-                        configuration.gates.modified = policy
-                    } else {
-                        configuration.gates.destructive = policy
+                    switch gate {
+                    case "modified": configuration.gates.modified = policy
+                    case "destructive": configuration.gates.destructive = policy
+                    default: configuration.gates.backup = policy
                     }
                 }
             case "lock-timeout", "statement-timeout", "lock-wait", "warn-after":

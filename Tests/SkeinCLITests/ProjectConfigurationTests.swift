@@ -22,6 +22,13 @@ struct ProjectConfigurationTests {
             "lock-timeout: 5s\nstatement-timeout: 1h13m\nlock-wait: 0\nwarn-after: 500ms\n", path: "skein.yaml"
         ).run
         #expect(run.lockTimeout == 5 && run.statementTimeout == 4380 && run.lockWait == 0 && run.warnAfter == 0.5)
+        let governed = try ProjectConfiguration.parse(
+            "backup-dir: backups\ngates:\n  modified: warn\n  destructive: refuse\n  backup: warn\n", path: "skein.yaml"
+        )
+        #expect(governed.backupDirectory == "backups")
+        #expect(
+            governed.gates.modified == "warn" && governed.gates.destructive == "refuse"
+                && governed.gates.backup == "warn")
     }
 
     @Test(
@@ -37,6 +44,8 @@ struct ProjectConfigurationTests {
             ("lint:\n  exlude: [a]\n", "skein.yaml:2", "lint.exlude"),
             ("migrations-dir: m\nlock-timeout: 5 seconds\n", "skein.yaml:2", "lock-timeout must be a duration"),
             ("warn-after: -1s\n", "skein.yaml:1", "warn-after"),
+            ("gates:\n  modified: ignore\n", "skein.yaml:2", "gates.modified must be refuse or warn"),
+            ("gates:\n  approvals: refuse\n", "skein.yaml:2", "gates.approvals"),
         ])
     func rejects(text: String, location: String, mention: String) {
         do {

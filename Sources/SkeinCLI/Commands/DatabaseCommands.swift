@@ -195,7 +195,10 @@ struct DatabaseRun {
                     ?? (settings.style == .goose ? .warn : .refuse)
             configuration.approvals = try LintCommand.ledger(in: settings.directory)
             configuration.backupPolicy =
-                options.noBackup ? .waived : settings.style == .goose ? .warn : .requiredForDestructive
+                options.noBackup
+                ? .waived
+                : gates.backup.map { $0 == "warn" ? .warn : .requiredForDestructive }
+                    ?? (settings.style == .goose ? .warn : .requiredForDestructive)
             // A flag wins over skein.yaml's key of the same name.
             let run = settings.configuration.run
             if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait", configured: run.lockWait) {
