@@ -36,12 +36,15 @@ public struct Drift: Sendable, Hashable, CustomStringConvertible {
     /// - Parameters:
     ///   - applied: the versions goose's table has as applied.
     ///   - recorded: Skein's checksum rows by version (file, up, down).
+    ///   - includingUnrecorded: whether applied versions without a checksum row are listed (`status` skips them).
     public static func compare(
-        migrations: [Migration], applied: Set<Int64>, recorded: [Int64: MigrationChecksum]
+        migrations: [Migration], applied: Set<Int64>, recorded: [Int64: MigrationChecksum],
+        includingUnrecorded: Bool = true
     ) -> [Drift] {
         var drift: [Drift] = []
         for migration in migrations where migration.kind == .sql && applied.contains(migration.version) {
             guard let stored = recorded[migration.version] else {
+                guard includingUnrecorded else { continue }
                 drift.append(
                     Drift(
                         version: migration.version, file: migration.fileName, kind: .unrecorded, recorded: nil,

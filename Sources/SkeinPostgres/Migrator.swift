@@ -470,7 +470,8 @@ public struct Migrator: Sendable {
             // Checksums of applied files against what was recorded when they ran.
             let drift = Drift.compare(
                 migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records),
-                recorded: try await tables.recordedChecksums(on: connection, logger: logger))
+                recorded: try await tables.recordedChecksums(on: connection, logger: logger), includingUnrecorded: false
+            )
             let byVersion = Dictionary(drift.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
             for index in report.entries.indices {
                 report.entries[index].drift = byVersion[report.entries[index].version]
