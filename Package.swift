@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SkeinPostgres", targets: ["SkeinPostgres"]),
         .library(name: "SkeinLint", targets: ["SkeinLint"]),
         .library(name: "SkeinVerify", targets: ["SkeinVerify"]),
+        .library(name: "SkeinCodegen", targets: ["SkeinCodegen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -72,6 +73,16 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SkeinCodegen",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinCodegenTests",
+            dependencies: ["SkeinCodegen"],
             swiftSettings: strictSettings
         ),
         .target(

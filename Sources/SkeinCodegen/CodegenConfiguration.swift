@@ -1,0 +1,193 @@
+import Foundation
+import Yams
+
+/// What to generate, read from sqlc's version-2 configuration: `skein.yaml`'s `sql:` list with a `gen: swift:`
+/// block, or — for a team that keeps one `sqlc.yaml` for sqlc and Skein — sqlc's plugin form
+/// (`plugins: [{name: swift, …}]` and `codegen: [{plugin: swift, out, options}]` in a `sql:` entry), since real
+/// sqlc rejects unknown `gen` keys.
+public struct CodegenConfiguration: Sendable, Hashable {
+    /// One `sql:` entry that generates Swift.
+    public struct Package: Sendable, Hashable {
+        /// Schema files or directories (a goose directory: only Up sections, in version order).
+        public var schema: [String]
+        /// Query files or directories.
+        public var queries: [String]
+        public var options: SwiftOptions
+    }
+
+    /// The `gen: swift:` options (or the plugin's `options:`).
+    public struct SwiftOptions: Sendable, Hashable {
+        public enum AccessLevel: String, Sendable, Hashable, CaseIterable {
+            case `public`, package, `internal`
+        }
+
+        /// An `overrides` entry: a PostgreSQL type (`db_type`) or a column (`table.column`) to a Swift type.
+        public struct Override: Sendable, Hashable {
+            public var databaseType: String?
+            public var column: String?
+            public var swiftType: String
+            /// `nullable: true` on a db_type override applies it to nullable columns only (sqlc's rule).
+            public var nullable: Bool
+        }
+
+        /// Where the generated files go (relative to the configuration file).
+        public var out: String
+        public var accessLevel: AccessLevel = .public
+        /// Swift's counterpart of sqlc's `emit_json_tags`: models and rows conform to `Codable`.
+        public var emitCodable = false
+        /// Swift's counterpart of `emit_interface`: a protocol of the `Queries` methods, for mocking.
+        public var emitProtocol = false
+        public var overrides: [Override] = []
+        /// `rename`: PostgreSQL name → Swift name.
+        public var rename: [String: String] = [:]
+    }
+
+    public var packages: [Package]
+
+    /// Keys known in a `gen: swift:` block / the plugin's `options:`.
+    public static let optionKeys = ["out", "access_level", "emit_codable", "emit_protocol", "overrides", "rename"]
+
+    /// Reads the configuration.
+    /// - Parameter path: the file, for messages.
+    /// - Throws: ``CodegenConfigurationError`` naming the file, the line and the key.
+    public static func parse(_ text: String, path: String) throws(CodegenConfigurationError) -> CodegenConfiguration {
+        func fail(_ node: Node?, _ message: String) -> CodegenConfigurationError {
+            CodegenConfigurationError(path: path, line: node?.mark.map { $0.line }, message: message)
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw fail(nil, "is empty; it needs a `sql:` list") }
+            root = node
+        } catch let error as CodegenConfigurationError {
+            throw error
+        } catch {
+            throw fail(nil, "is not valid YAML: \(error)")
+        }
+        guard let mapping = root.mapping else { throw fail(root, "must be a mapping with `version: \"2\"` and `sql:`") }
+        if let version = mapping["version"], version.string != "2" {
+            throw fail(version, "version must be \"2\" (sqlc's version-2 format), not \(version.string ?? "?")")
+        }
+        var swiftPlugins: Set<String> = []
+        if let plugins = mapping["plugins"] {
+            guard let list = plugins.sequence else { throw fail(plugins, "plugins must be a list") }
+            for plugin in list {
+                if let name = plugin.mapping?["name"]?.string, name == "swift" || name.hasPrefix("skein") {
+                    swiftPlugins.insert(name)
+                }
+            }
+        }
+        guard let sql = mapping["sql"] else { throw fail(root, "has no `sql:` list (sqlc's version-2 shape)") }
+        guard let entries = sql.sequence else { throw fail(sql, "sql must be a list of packages") }
+        var packages: [Package] = []
+        for entry in entries {
+            guard let fields = entry.mapping else { throw fail(entry, "each sql entry must be a mapping") }
+            if let engine = fields["engine"], engine.string != "postgresql" {
+                throw fail(engine, "engine must be postgresql; Skein generates for PostgreSQL only")
+            }
+            func paths(_ key: String) throws(CodegenConfigurationError) -> [String] {
+                guard let node = fields[key] else { throw fail(entry, "an sql entry needs `\(key):`") }
+                if let single = node.string { return [single] }
+                guard let list = node.sequence else { throw fail(node, "\(key) must be a path or a list of paths") }
+                return list.compactMap(\.string)
+            }
+            var optionNodes: [Node] = []
+            if let gen = fields["gen"], let swift = gen.mapping?["swift"] { optionNodes.append(swift) }
+            if let codegen = fields["codegen"]?.sequence {
+                for item in codegen {
+                    guard let plugin = item.mapping?["plugin"]?.string, swiftPlugins.contains(plugin) else { continue }
+                    var merged = item.mapping?["options"]?.mapping ?? Node.Mapping([])
+                    if let out = item.mapping?["out"] { merged[Node("out")] = out }
+                    optionNodes.append(Node.mapping(merged))
+                }
+            }
+            for node in optionNodes {
+                packages.append(
+                    Package(
+                        schema: try paths("schema"), queries: try paths("queries"),
+                        options: try options(node, fail: fail)))
+            }
+        }
+        guard !packages.isEmpty else {
+            throw fail(
+                sql,
+                "no sql entry generates Swift: add `gen: {swift: {out: Sources/App/Queries}}` (skein.yaml) or a `codegen: [{plugin: swift, out: …}]` entry with `plugins: [{name: swift, …}]` (sqlc.yaml)"
+            )
+        }
+        return CodegenConfiguration(packages: packages)
+    }
+
+    static func options(_ node: Node, fail: (Node?, String) -> CodegenConfigurationError)
+        throws(CodegenConfigurationError) -> SwiftOptions
+    {
+        guard let mapping = node.mapping else { throw fail(node, "gen.swift must be a mapping (out: …)") }
+        var options = SwiftOptions(out: "")
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            func bool() throws(CodegenConfigurationError) -> Bool {
+                guard let flag = value.bool else { throw fail(value, "\(key) must be true or false") }
+                return flag
+            }
+            switch key {
+            case "out":
+                guard let out = value.string, !out.isEmpty else { throw fail(value, "out must be a directory path") }
+                options.out = out
+            case "access_level":
+                guard let level = value.string.flatMap(SwiftOptions.AccessLevel.init(rawValue:)) else {
+                    throw fail(value, "access_level must be public, package or internal")
+                }
+                options.accessLevel = level
+            case "emit_codable": options.emitCodable = try bool()
+            case "emit_protocol": options.emitProtocol = try bool()
+            case "rename":
+                guard let renames = value.mapping else { throw fail(value, "rename must map names to Swift names") }
+                for (from, to) in renames {
+                    guard let from = from.string, let to = to.string else { throw fail(to, "rename values are names") }
+                    options.rename[from] = to
+                }
+            case "overrides":
+                guard let list = value.sequence else { throw fail(value, "overrides must be a list") }
+                for item in list {
+                    guard let fields = item.mapping else { throw fail(item, "an override must be a mapping") }
+                    let swiftType = fields["swift_type"]?.string ?? fields["go_type"].flatMap { _ in nil }
+                    guard let swiftType else {
+                        throw fail(item, "an override needs `swift_type:` (the Swift type to use)")
+                    }
+                    let databaseType = fields["db_type"]?.string
+                    let column = fields["column"]?.string
+                    guard (databaseType == nil) != (column == nil) else {
+                        throw fail(item, "an override needs exactly one of `db_type:` or `column:`")
+                    }
+                    for (overrideKey, _) in fields {
+                        let name = overrideKey.string ?? ""
+                        guard ["db_type", "column", "swift_type", "nullable"].contains(name) else {
+                            throw fail(
+                                overrideKey,
+                                "unknown key \"\(name)\" in an override; known keys: db_type, column, swift_type, nullable"
+                            )
+                        }
+                    }
+                    options.overrides.append(
+                        SwiftOptions.Override(
+                            databaseType: databaseType, column: column, swiftType: swiftType,
+                            nullable: fields["nullable"]?.bool ?? false))
+                }
+            default:
+                throw fail(
+                    keyNode, "unknown key \"\(key)\" in gen.swift; known keys: \(optionKeys.joined(separator: ", "))")
+            }
+        }
+        guard !options.out.isEmpty else {
+            throw fail(node, "gen.swift needs `out:` (the directory for the Swift files)")
+        }
+        return options
+    }
+}
+
+/// A problem in the code generator's configuration.
+public struct CodegenConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var path: String
+    public var line: Int?
+    public var message: String
+
+    public var description: String { "\(path)\(line.map { ":\($0)" } ?? ""): \(message)" }
+}

@@ -1,0 +1,414 @@
+import Foundation
+
+/// One annotated query of a query file, with sqlc's macros rewritten to PostgreSQL placeholders.
+///
+/// ```sql
+/// -- name: GetUserByID :one
+/// SELECT * FROM users WHERE id = sqlc.arg(id);
+/// ```
+public struct AnnotatedQuery: Sendable, Hashable {
+    /// sqlc's command kinds.
+    public enum Command: String, Sendable, Hashable, CaseIterable {
+        case one, many, exec, execrows, execresult, copyfrom, batchexec, batchmany, batchone
+    }
+
+    /// A named parameter from `sqlc.arg(name)`, `@name`, `sqlc.narg(name)` or `sqlc.slice(name)`; positional
+    /// `$n` placeholders the query wrote itself get no name (the analysis derives one).
+    public struct Parameter: Sendable, Hashable {
+        public enum Kind: Sendable, Hashable {
+            /// `sqlc.arg(name)` / `@name`: as PostgreSQL infers it.
+            case argument
+            /// `sqlc.narg(name)`: always optional.
+            case nullable
+            /// `sqlc.slice(name)`: an array, sent as one parameter (`= ANY($n)`).
+            case slice
+        }
+
+        /// 1-based, as in `$n`.
+        public var number: Int
+        public var name: String?
+        public var kind: Kind
+
+        public init(number: Int, name: String?, kind: Kind) {
+            self.number = number
+            self.name = name
+            self.kind = kind
+        }
+    }
+
+    public var name: String
+    public var command: Command
+    /// The file and the 1-based line of the `-- name:` comment.
+    public var file: String
+    public var line: Int
+    /// The SQL as written (without the annotation line).
+    public var source: String
+    /// The SQL PostgreSQL gets: macros replaced by `$n`, `sqlc.embed(t)` by `t.*`, without the final `;`.
+    public var sql: String
+    public var parameters: [Parameter]
+    /// Tables embedded with `sqlc.embed(t)`, in order.
+    public var embeds: [String]
+    /// The 1-based line in the file of the SQL's first line.
+    public var sqlLine: Int
+}
+
+/// A problem in a query file, at its place.
+public struct QueryFileError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var message: String
+
+    public var description: String { "\(file):\(line): \(message)" }
+}
+
+/// Every problem of a query file, in line order.
+public struct QueryFileErrors: Error, Sendable, Hashable, CustomStringConvertible {
+    public var errors: [QueryFileError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// Reads sqlc-annotated query files.
+public enum QueryFileParser {
+    /// Every query of `text`, or every problem found (all at once).
+    public static func parse(_ text: String, file: String) -> Result<[AnnotatedQuery], QueryFileErrors> {
+        var queries: [AnnotatedQuery] = []
+        var errors: [QueryFileError] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
+        var current: (name: String, command: AnnotatedQuery.Command, line: Int, body: [Substring], bodyLine: Int)?
+        var seen: [String: Int] = [:]
+        var sawAnnotation = false
+
+        func finish() {
+            guard let query = current else { return }
+            current = nil
+            let source = query.body.joined(separator: "\n")
+            guard source.contains(where: { !$0.isWhitespace }) else {
+                errors.append(
+                    QueryFileError(
+                        file: file, line: query.line,
+                        message:
+                            "query \(query.name) has no SQL after its `-- name:` line; write the statement below it"))
+                return
+            }
+            switch rewrite(source) {
+            case .success(let (sql, parameters, embeds)):
+                queries.append(
+                    AnnotatedQuery(
+                        name: query.name, command: query.command, file: file, line: query.line, source: source,
+                        sql: sql, parameters: parameters, embeds: embeds, sqlLine: query.bodyLine))
+            case .failure(let problem):
+                errors.append(
+                    QueryFileError(file: file, line: query.bodyLine + problem.lineOffset, message: problem.message))
+            }
+        }
+
+        for (index, line) in lines.enumerated() {
+            let number = index + 1
+            let trimmed = line.drop { $0 == " " || $0 == "\t" }
+            guard trimmed.hasPrefix("-- name:") else {
+                if current != nil {
+                    current?.body.append(line)
+                } else if !sawAnnotation && trimmed.contains(where: { !$0.isWhitespace }) && !trimmed.hasPrefix("--") {
+                    errors.append(
+                        QueryFileError(
+                            file: file, line: number,
+                            message:
+                                "SQL before the first `-- name: Name :kind` annotation; every query needs one (e.g. `-- name: GetUserByID :one`)"
+                        ))
+                }
+                continue
+            }
+            finish()
+            // The SQL after a broken annotation belongs to it: no second error for it.
+            sawAnnotation = true
+            let words = trimmed.dropFirst("-- name:".count).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard words.count == 2, words[1].hasPrefix(":") else {
+                errors.append(
+                    QueryFileError(
+                        file: file, line: number,
+                        message: "expected `-- name: Name :kind` (kinds: \(kindList)), got `\(trimmed)`"))
+                continue
+            }
+            let name = String(words[0])
+            guard let command = AnnotatedQuery.Command(rawValue: String(words[1].dropFirst())) else {
+                errors.append(
+                    QueryFileError(
+                        file: file, line: number,
+                        message: "unknown query kind \(words[1]) for \(name); use one of \(kindList)"))
+                continue
+            }
+            guard let first = name.unicodeScalars.first, first.properties.isAlphabetic,
+                name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" })
+            else {
+                errors.append(
+                    QueryFileError(
+                        file: file, line: number,
+                        message:
+                            "query name \(name) must be an identifier (letters, digits, _), as it becomes a Swift name"
+                    ))
+                continue
+            }
+            if let earlier = seen[name] {
+                errors.append(
+                    QueryFileError(
+                        file: file, line: number, message: "query \(name) is already defined at line \(earlier)"))
+            }
+            seen[name] = number
+            current = (name, command, number, [], number + 1)
+        }
+        finish()
+        return errors.isEmpty ? .success(queries) : .failure(QueryFileErrors(errors: errors))
+    }
+
+    static let kindList = AnnotatedQuery.Command.allCases.map { ":" + $0.rawValue }.joined(separator: " ")
+
+    struct RewriteProblem: Error {
+        var lineOffset: Int
+        var message: String
+    }
+
+    /// Replaces sqlc's macros outside quotes and comments; keeps positional `$n` numbering consistent.
+    static func rewrite(_ source: String) -> Result<(String, [AnnotatedQuery.Parameter], [String]), RewriteProblem> {
+        let scalars = Array(source.unicodeScalars)
+        var output = String.UnicodeScalarView()
+        var parameters: [AnnotatedQuery.Parameter] = []
+        var byName: [String: Int] = [:]
+        var embeds: [String] = []
+        var index = 0
+        var line = 0
+        // The highest `$n` the query wrote itself: named parameters are numbered after them.
+        let positional = highestPlaceholder(scalars)
+        var next = positional + 1
+        var positionalSeen = Set<Int>()
+
+        func isIdentifier(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_"
+        }
+        func number(for name: String, kind: AnnotatedQuery.Parameter.Kind) -> Result<Int, RewriteProblem> {
+            if let existing = byName[name] {
+                guard parameters[existing].kind == kind else {
+                    return .failure(
+                        RewriteProblem(
+                            lineOffset: line,
+                            message:
+                                "parameter \(name) is used both as \(describe(parameters[existing].kind)) and as \(describe(kind))"
+                        ))
+                }
+                return .success(parameters[existing].number)
+            }
+            parameters.append(AnnotatedQuery.Parameter(number: next, name: name, kind: kind))
+            byName[name] = parameters.count - 1
+            next += 1
+            return .success(next - 1)
+        }
+        func hasPrefix(_ text: String, at position: Int) -> Bool {
+            let needle = Array(text.unicodeScalars)
+            guard position + needle.count <= scalars.count else { return false }
+            for (offset, scalar) in needle.enumerated()
+            where String(scalars[position + offset]).lowercased() != String(scalar) {
+                return false
+            }
+            return position == 0 || !isIdentifier(scalars[position - 1]) && scalars[position - 1] != "."
+        }
+        /// sqlc's macro starting at `position`: its text and parameter kind (`nil` kind: `sqlc.embed`).
+        func macro(at position: Int) -> (String, AnnotatedQuery.Parameter.Kind?)? {
+            guard scalars[position] == "s" || scalars[position] == "S" else { return nil }
+            let macros: [(String, AnnotatedQuery.Parameter.Kind?)] = [
+                ("sqlc.arg(", .argument), ("sqlc.narg(", .nullable), ("sqlc.slice(", .slice), ("sqlc.embed(", nil),
+            ]
+            return macros.first { hasPrefix($0.0, at: position) }
+        }
+
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar == "\n" { line += 1 }
+            // Strings, quoted identifiers, comments and dollar quotes are copied as they are.
+            if scalar == "'" || scalar == "\"" {
+                let end = closing(scalars, from: index, quote: scalar)
+                for position in index..<end where scalars[position] == "\n" { line += 1 }
+                output.append(contentsOf: scalars[index..<end])
+                index = end
+                continue
+            }
+            if scalar == "-", index + 1 < scalars.count, scalars[index + 1] == "-" {
+                var end = index
+                while end < scalars.count, scalars[end] != "\n" { end += 1 }
+                output.append(contentsOf: scalars[index..<end])
+                index = end
+                continue
+            }
+            if scalar == "/", index + 1 < scalars.count, scalars[index + 1] == "*" {
+                var end = index + 2
+                var depth = 1
+                while end < scalars.count, depth > 0 {
+                    if scalars[end] == "/", end + 1 < scalars.count, scalars[end + 1] == "*" {
+                        depth += 1
+                        end += 2
+                    } else if scalars[end] == "*", end + 1 < scalars.count, scalars[end + 1] == "/" {
+                        depth -= 1
+                        end += 2
+                    } else {
+                        if scalars[end] == "\n" { line += 1 }
+                        end += 1
+                    }
+                }
+                output.append(contentsOf: scalars[index..<min(end, scalars.count)])
+                index = end
+                continue
+            }
+            if scalar == "$", let end = dollarQuoteEnd(scalars, from: index) {
+                for position in index..<end where scalars[position] == "\n" { line += 1 }
+                output.append(contentsOf: scalars[index..<end])
+                index = end
+                continue
+            }
+            if scalar == "$", index + 1 < scalars.count, ("0"..."9").contains(scalars[index + 1]) {
+                var end = index + 1
+                var value = 0
+                while end < scalars.count, ("0"..."9").contains(scalars[end]) {
+                    value = value * 10 + Int(scalars[end].value - 48)
+                    end += 1
+                }
+                if !positionalSeen.contains(value) {
+                    positionalSeen.insert(value)
+                    parameters.append(AnnotatedQuery.Parameter(number: value, name: nil, kind: .argument))
+                }
+                output.append(contentsOf: scalars[index..<end])
+                index = end
+                continue
+            }
+            // @name (not @@, not an operator such as @> or <@).
+            if scalar == "@", index + 1 < scalars.count,
+                scalars[index + 1].properties.isAlphabetic
+                    || scalars[index + 1] == "_",
+                index == 0
+                    || (!isIdentifier(scalars[index - 1]) && scalars[index - 1] != "@"
+                        && scalars[index - 1] != "<")
+            {
+                var end = index + 1
+                while end < scalars.count, isIdentifier(scalars[end]) { end += 1 }
+                let name = String(String.UnicodeScalarView(scalars[index + 1..<end]))
+                switch number(for: name, kind: .argument) {
+                case .success(let value): output.append(contentsOf: "$\(value)".unicodeScalars)
+                case .failure(let problem): return .failure(problem)
+                }
+                index = end
+                continue
+            }
+            if let matched = macro(at: index) {
+                let (text, kind) = matched
+                let open = index + text.unicodeScalars.count
+                guard let close = scalars[open...].firstIndex(of: ")") else {
+                    return .failure(RewriteProblem(lineOffset: line, message: "\(text)…) is not closed"))
+                }
+                var argument = String(String.UnicodeScalarView(scalars[open..<close]))
+                    .trimmingCharacters(in: .whitespaces)
+                if argument.count >= 2, argument.first == "'" || argument.first == "\"",
+                    argument.last == argument.first
+                {
+                    argument = String(argument.dropFirst().dropLast())
+                }
+                guard !argument.isEmpty, argument.unicodeScalars.allSatisfy({ isIdentifier($0) || $0 == "." })
+                else {
+                    return .failure(
+                        RewriteProblem(
+                            lineOffset: line, message: "\(text)\(argument)) needs a name: letters, digits and _"))
+                }
+                if let kind {
+                    switch number(for: argument, kind: kind) {
+                    case .success(let value): output.append(contentsOf: "$\(value)".unicodeScalars)
+                    case .failure(let problem): return .failure(problem)
+                    }
+                } else {
+                    embeds.append(argument)
+                    output.append(contentsOf: "\(argument).*".unicodeScalars)
+                }
+                index = close + 1
+                continue
+            }
+            output.append(scalar)
+            index += 1
+        }
+        var sql = String(output).trimmingCharacters(in: .whitespacesAndNewlines)
+        while sql.hasSuffix(";") { sql = String(sql.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        parameters.sort { $0.number < $1.number }
+        return .success((sql, parameters, embeds))
+    }
+
+    static func describe(_ kind: AnnotatedQuery.Parameter.Kind) -> String {
+        switch kind {
+        case .argument: "sqlc.arg"
+        case .nullable: "sqlc.narg"
+        case .slice: "sqlc.slice"
+        }
+    }
+
+    /// The end (exclusive) of a quoted string or identifier starting at `index` (`''` / `""` escape).
+    static func closing(_ scalars: [Unicode.Scalar], from index: Int, quote: Unicode.Scalar) -> Int {
+        var end = index + 1
+        while end < scalars.count {
+            if scalars[end] == quote {
+                if end + 1 < scalars.count, scalars[end + 1] == quote {
+                    end += 2
+                    continue
+                }
+                return end + 1
+            }
+            if quote == "'", scalars[end] == "\\", index > 0, scalars[index - 1] == "E" || scalars[index - 1] == "e" {
+                end += 2
+                continue
+            }
+            end += 1
+        }
+        return scalars.count
+    }
+
+    /// The end (exclusive) of a dollar-quoted string starting at `index`, or `nil` when `$` starts none.
+    static func dollarQuoteEnd(_ scalars: [Unicode.Scalar], from index: Int) -> Int? {
+        var tagEnd = index + 1
+        while tagEnd < scalars.count,
+            scalars[tagEnd].properties.isAlphabetic || scalars[tagEnd] == "_"
+                || (tagEnd > index + 1 && ("0"..."9").contains(scalars[tagEnd]))
+        {
+            tagEnd += 1
+        }
+        guard tagEnd < scalars.count, scalars[tagEnd] == "$" else { return nil }
+        let tag = Array(scalars[index...tagEnd])
+        var position = tagEnd + 1
+        while position + tag.count <= scalars.count {
+            if Array(scalars[position..<position + tag.count]) == tag { return position + tag.count }
+            position += 1
+        }
+        return scalars.count
+    }
+
+    /// The highest `$n` outside quotes and comments.
+    static func highestPlaceholder(_ scalars: [Unicode.Scalar]) -> Int {
+        var highest = 0
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar == "'" || scalar == "\"" {
+                index = closing(scalars, from: index, quote: scalar)
+            } else if scalar == "-", index + 1 < scalars.count, scalars[index + 1] == "-" {
+                while index < scalars.count, scalars[index] != "\n" { index += 1 }
+            } else if scalar == "$", let end = dollarQuoteEnd(scalars, from: index) {
+                index = end
+            } else if scalar == "$", index + 1 < scalars.count, ("0"..."9").contains(scalars[index + 1]) {
+                var end = index + 1
+                var value = 0
+                while end < scalars.count, ("0"..."9").contains(scalars[end]) {
+                    value = value * 10 + Int(scalars[end].value - 48)
+                    end += 1
+                }
+                highest = max(highest, value)
+                index = end
+            } else {
+                index += 1
+            }
+        }
+        return highest
+    }
+}

@@ -1,0 +1,211 @@
+import SkeinCodegen
+import Testing
+
+@Suite("codegen: sqlc-annotated query files")
+struct QueryFileTests {
+    func queries(_ text: String) throws -> [AnnotatedQuery] {
+        try QueryFileParser.parse(text, file: "queries/users.sql").get()
+    }
+
+    @Test("names, kinds, lines; sqlc.arg / @name / narg / slice become $n in order of first use, reused by name")
+    func macros() throws {
+        let parsed = try queries(
+            """
+            -- Users.
+
+            -- name: GetUserByID :one
+            SELECT * FROM users WHERE id = sqlc.arg(id);
+
+            -- name: ListActiveUsers :many
+            SELECT id, email FROM users
+            WHERE status = @status AND (created_at > sqlc.narg('since') OR @status = 'admin')
+              AND id = ANY(sqlc.slice(ids))
+            ORDER BY created_at DESC;
+            """)
+        #expect(parsed.map(\.name) == ["GetUserByID", "ListActiveUsers"])
+        #expect(parsed.map(\.command) == [.one, .many])
+        #expect(parsed.map(\.line) == [3, 6] && parsed[1].sqlLine == 7)
+        #expect(parsed[0].sql == "SELECT * FROM users WHERE id = $1")
+        #expect(parsed[0].parameters == [.init(number: 1, name: "id", kind: .argument)])
+        #expect(
+            parsed[1].sql == """
+                SELECT id, email FROM users
+                WHERE status = $1 AND (created_at > $2 OR $1 = 'admin')
+                  AND id = ANY($3)
+                ORDER BY created_at DESC
+                """)
+        #expect(
+            parsed[1].parameters == [
+                .init(number: 1, name: "status", kind: .argument), .init(number: 2, name: "since", kind: .nullable),
+                .init(number: 3, name: "ids", kind: .slice),
+            ])
+    }
+
+    @Test("macros inside strings, comments and dollar quotes, operators like @> and <@, and positional $n stay")
+    func untouched() throws {
+        let parsed = try queries(
+            """
+            -- name: Tagged :many
+            SELECT 'sqlc.arg(x) @y', $$ @z $$, "@col" -- sqlc.arg(comment)
+            FROM posts WHERE tags @> $1 AND $1 <@ tags AND author = @author /* @nope */;
+            """)
+        #expect(
+            parsed[0].sql == """
+                SELECT 'sqlc.arg(x) @y', $$ @z $$, "@col" -- sqlc.arg(comment)
+                FROM posts WHERE tags @> $1 AND $1 <@ tags AND author = $2 /* @nope */
+                """)
+        #expect(
+            parsed[0].parameters == [
+                .init(number: 1, name: nil, kind: .argument), .init(number: 2, name: "author", kind: .argument),
+            ])
+    }
+
+    @Test("sqlc.embed(t) is t.*, recorded for the row type")
+    func embed() throws {
+        let parsed = try queries(
+            "-- name: PostsWithAuthors :many\nSELECT sqlc.embed(posts), sqlc.embed(users) FROM posts JOIN users ON users.id = posts.author_id;\n"
+        )
+        #expect(parsed[0].sql == "SELECT posts.*, users.* FROM posts JOIN users ON users.id = posts.author_id")
+        #expect(parsed[0].embeds == ["posts", "users"])
+    }
+
+    @Test("every problem at once, each at its line")
+    func errors() {
+        let result = QueryFileParser.parse(
+            """
+            SELECT 1;
+            -- name: A :one
+            SELECT 1;
+            -- name: B :fetch
+            SELECT 2;
+            -- name: A :many
+            SELECT 3;
+            -- name: C :exec
+            -- name: D :exec
+            UPDATE t SET a = sqlc.arg(a) WHERE b = sqlc.narg(a);
+            -- name: E-F :exec
+            SELECT 4;
+            """, file: "q.sql")
+        guard case .failure(let failure) = result else {
+            Issue.record("must fail")
+            return
+        }
+        let errors = failure.errors
+        #expect(errors.map(\.line) == [1, 4, 6, 8, 10, 11], "\(errors)")
+        #expect(errors[0].description.hasPrefix("q.sql:1: SQL before the first `-- name:"))
+        #expect(errors[1].message.contains("unknown query kind :fetch"))
+        #expect(errors[2].message == "query A is already defined at line 2")
+        #expect(errors[3].message.contains("query C has no SQL"))
+        #expect(errors[4].message.contains("parameter a is used both as sqlc.arg and as sqlc.narg"))
+        #expect(errors[5].message.contains("must be an identifier"))
+    }
+
+    @Test("the benchmark's generated queries all parse")
+    func generated() throws {
+        let text = """
+            -- name: StatsByStatusT0001CartsQ1 :many
+            SELECT status, count(*) AS total, sum(amount_cents)::bigint AS amount_sum
+            FROM t0001_carts
+            WHERE created_at >= sqlc.arg(since)
+            GROUP BY status
+            HAVING count(*) >= sqlc.arg(min_count)::bigint;
+            """
+        let parsed = try queries(text)
+        #expect(parsed[0].sql.contains("created_at >= $1") && parsed[0].sql.contains("count(*) >= $2::bigint"))
+    }
+}
+
+@Suite("codegen: configuration (skein.yaml gen: swift, sqlc.yaml plugin form)")
+struct CodegenConfigurationTests {
+    @Test("skein.yaml's sql: list with gen: swift")
+    func genSwift() throws {
+        let configuration = try CodegenConfiguration.parse(
+            """
+            version: "2"
+            sql:
+              - engine: postgresql
+                schema: migrations
+                queries: [queries/users.sql, queries/agents.sql]
+                gen:
+                  swift:
+                    out: Sources/App/Queries
+                    access_level: package
+                    emit_codable: true
+                    emit_protocol: true
+                    rename:
+                      api_keys: APIKeys
+                    overrides:
+                      - db_type: uuid
+                        swift_type: Foundation.UUID
+                      - column: users.settings
+                        swift_type: UserSettings
+            """, path: "skein.yaml")
+        let package = try #require(configuration.packages.first)
+        #expect(package.schema == ["migrations"] && package.queries == ["queries/users.sql", "queries/agents.sql"])
+        #expect(package.options.out == "Sources/App/Queries" && package.options.accessLevel == .package)
+        #expect(package.options.emitCodable && package.options.emitProtocol)
+        #expect(package.options.rename == ["api_keys": "APIKeys"])
+        #expect(package.options.overrides.map(\.swiftType) == ["Foundation.UUID", "UserSettings"])
+        #expect(package.options.overrides[1].column == "users.settings")
+    }
+
+    @Test("sqlc.yaml's plugin form: sqlc keeps its go block, Skein reads the swift plugin's codegen entry")
+    func pluginForm() throws {
+        let configuration = try CodegenConfiguration.parse(
+            """
+            version: "2"
+            plugins:
+              - name: swift
+                process:
+                  cmd: skein-sqlc-plugin
+            sql:
+              - engine: postgresql
+                schema: migrations
+                queries: internal/storage/queries
+                gen:
+                  go:
+                    package: storage
+                    out: internal/storage
+                codegen:
+                  - plugin: swift
+                    out: Sources/Storage
+                    options:
+                      emit_codable: true
+            """, path: "sqlc.yaml")
+        #expect(configuration.packages.count == 1)
+        #expect(
+            configuration.packages[0].options.out == "Sources/Storage" && configuration.packages[0].options.emitCodable)
+        #expect(configuration.packages[0].queries == ["internal/storage/queries"])
+    }
+
+    @Test(
+        "unknown keys and bad values name the file and the line",
+        arguments: [
+            ("version: \"1\"\nsql: []\n", "sqlc.yaml:1", "version must be \"2\""),
+            (
+                "version: \"2\"\nsql:\n  - schema: s\n    queries: q\n    gen:\n      swift:\n        out: o\n        emit_json: true\n",
+                "sqlc.yaml:8", "unknown key \"emit_json\""
+            ),
+            (
+                "version: \"2\"\nsql:\n  - schema: s\n    queries: q\n    gen:\n      swift:\n        access_level: open\n        out: o\n",
+                "sqlc.yaml:7", "access_level"
+            ),
+            (
+                "version: \"2\"\nsql:\n  - schema: s\n    queries: q\n    gen:\n      go:\n        out: o\n",
+                "sqlc.yaml:3", "no sql entry generates Swift"
+            ),
+            (
+                "version: \"2\"\nsql:\n  - engine: mysql\n    schema: s\n    queries: q\n", "sqlc.yaml:3",
+                "engine must be postgresql"
+            ),
+        ])
+    func rejects(text: String, location: String, mention: String) {
+        do {
+            _ = try CodegenConfiguration.parse(text, path: "sqlc.yaml")
+            Issue.record("must fail")
+        } catch {
+            #expect(error.description.hasPrefix(location), "\(error)")
+            #expect(error.description.contains(mention), "\(error)")
+        }
+    }
+}
