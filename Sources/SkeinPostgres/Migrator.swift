@@ -111,7 +111,8 @@ public struct Migrator: Sendable {
         sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
     ) async throws -> Outcome {
         try await locked(connection, logger: logger) { backendPID in
-            let plan = try await lockedPlan(command, migrations: migrations, on: connection, logger: logger)
+            let (plan, records) = try await lockedPlanAndRecords(
+                command, migrations: migrations, on: connection, logger: logger)
             guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
             let audit = tables.map { _ in
                 AuditContext(
@@ -120,7 +121,7 @@ public struct Migrator: Sendable {
             }
             if let tables, let audit {
                 try await checkGates(
-                    plan, migrations: migrations, tables: tables, audit: audit, on: connection,
+                    plan, migrations: migrations, records: records, tables: tables, audit: audit, on: connection,
                     observer: observer, logger: logger)
                 // After the gates (no backup for a run that is refused), before the first step.
                 try await backUp(plan, tables: tables, audit: audit, on: connection, observer: observer, logger: logger)
@@ -192,8 +193,17 @@ public struct Migrator: Sendable {
     )
         async throws -> MigrationPlan
     {
+        try await lockedPlanAndRecords(command, migrations: migrations, on: connection, logger: logger).plan
+    }
+
+    /// ``lockedPlan(_:migrations:on:logger:)`` with goose's rows it read (for the gates: one read per run).
+    func lockedPlanAndRecords(
+        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
+    )
+        async throws -> (plan: MigrationPlan, records: [VersionRecord])
+    {
         guard configuration.versioning == .versioned else {
-            return planner.plan(command, migrations: migrations, history: .rows([]))
+            return (planner.plan(command, migrations: migrations, history: .rows([])), [])
         }
         let presence = try await presence(on: connection, logger: logger)
         if let tables {
@@ -201,9 +211,8 @@ public struct Migrator: Sendable {
                 on: connection, exists: presence?.1, skeinVersion: configuration.skeinVersion, logger: logger)
             guard state.dirty.isEmpty else { throw Self.dirtyError(state.dirty) }
         }
-        let history: VersionHistory = .rows(
-            try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger))
-        return planner.plan(command, migrations: migrations, history: history)
+        let records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
+        return (planner.plan(command, migrations: migrations, history: .rows(records)), records)
     }
 
     /// Who approved each destructive migration about to be applied, for its audit row.
@@ -223,10 +232,12 @@ public struct Migrator: Sendable {
     /// applied them alone; a changed Up refused, warned about or accepted), and approvals of destructive
     /// migrations.
     func checkGates(
-        _ plan: MigrationPlan, migrations: [Migration], tables: SkeinTables, audit: AuditContext,
-        on connection: PostgresConnection, observer: (@Sendable (MigrationEvent) -> Void)?, logger: Logger
+        _ plan: MigrationPlan, migrations: [Migration], records: [VersionRecord], tables: SkeinTables,
+        audit: AuditContext, on connection: PostgresConnection, observer: (@Sendable (MigrationEvent) -> Void)?,
+        logger: Logger
     ) async throws {
-        let records = try await store.ensuredRecords(on: connection, logger: logger)
+        // The gates are about what an Up does: a run that only rolls back (or does nothing) skips them.
+        guard plan.steps.contains(where: { $0.direction == .up }) else { return }
         let applied = MigrationPlanner.appliedVersions(of: records)
         let recorded = try await tables.recordedChecksums(on: connection, logger: logger)
         let drift = Drift.compare(migrations: migrations, applied: applied, recorded: recorded)
