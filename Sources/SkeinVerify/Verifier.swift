@@ -59,7 +59,7 @@ public struct Verifier: Sendable {
         configuration.versionTable = options.versionTable
         configuration.lockID = nil
         configuration.bookkeeping = .gooseOnly
-        let migrator = Migrator(configuration: configuration)
+        let runner = StepRunner(migrator: Migrator(configuration: configuration))
         var snapshotOptions = options.snapshot
         snapshotOptions.excludedTables += SnapshotOptions.migrationTables(options.versionTable)
         let versionTable = TableName(
@@ -76,7 +76,7 @@ public struct Verifier: Sendable {
         // Migrations before --from: applied, not checked.
         if let first = selected.first {
             for migration in sorted where migration.version < first.version {
-                if let failure = try await step(.upByOne, migration, sorted, migrator, connection, logger) {
+                if let failure = try await runner.step(.upByOne, migration, sorted, connection, logger) {
                     report.stop = .setupFailed(
                         file: migration.path, failure: failure, verified: [])
                     return report
@@ -118,7 +118,7 @@ public struct Verifier: Sendable {
                     round: index, logger: logger) : nil
 
             // Up.
-            var upFailure = try await step(.upByOne, migration, sorted, migrator, connection, logger)
+            var upFailure = try await runner.step(.upByOne, migration, sorted, connection, logger)
             if let failure = upFailure, let probe = seeded, !probe.generated.isEmpty {
                 // It may fail only because of the generated rows: say so, take them out, and try without.
                 try await probe.removeGenerated(on: connection, logger: logger)
@@ -129,7 +129,7 @@ public struct Verifier: Sendable {
                             "Up fails with rows in \(probe.generated.map { "\($0.table)" }.joined(separator: ", ")): \(failure.summary); verified without them"
                     ))
                 seeded = nil
-                upFailure = try await step(.upByOne, migration, sorted, migrator, connection, logger)
+                upFailure = try await runner.step(.upByOne, migration, sorted, connection, logger)
             }
             if let failure = upFailure {
                 verdict.outcome = .failed
@@ -153,7 +153,7 @@ public struct Verifier: Sendable {
             }
 
             // Down: the schema must be S0 again.
-            if let failure = try await step(.down, migration, sorted, migrator, connection, logger) {
+            if let failure = try await runner.step(.down, migration, sorted, connection, logger) {
                 verdict.outcome = .failed
                 verdict.problems.append(
                     VerificationProblem(phase: .down, severity: .error, message: "Down fails: \(failure.summary)"))
@@ -178,7 +178,7 @@ public struct Verifier: Sendable {
             verdict.dataNotChecked = seeded?.notChecked ?? []
 
             // Up again: the schema must be S1 again.
-            if let failure = try await step(.upByOne, migration, sorted, migrator, connection, logger) {
+            if let failure = try await runner.step(.upByOne, migration, sorted, connection, logger) {
                 verdict.outcome = .failed
                 verdict.problems.append(
                     VerificationProblem(
@@ -226,15 +226,53 @@ public struct Verifier: Sendable {
         return problems
     }
 
+}
+
+/// Runs the Verifier's steps. The scratch database holds only what the steps did, so each step is known without
+/// planning: after goose's version table is ensured once (as the first run would), an Up applies exactly its
+/// migration and a Down undoes it, through ``MigrationExecutor`` — the same statements and version rows as
+/// ``Migrator`` sends, without re-reading the version table at every step. A version table that already records
+/// applied versions falls back to ``Migrator`` for every step.
+private final class StepRunner {
+    let migrator: Migrator
+    let executor: MigrationExecutor
+    /// `nil` until the first step has ensured the version table; then whether steps run directly.
+    var direct: Bool?
+
+    init(migrator: Migrator) {
+        self.migrator = migrator
+        var executor = MigrationExecutor(
+            store: VersionStore(table: migrator.configuration.versionTable),
+            settings: migrator.configuration.statements)
+        executor.metrics = migrator.configuration.metrics
+        self.executor = executor
+    }
+
     /// Runs one step; a migration failure is returned, other errors are thrown.
-    private func step(
-        _ command: MigrationCommand, _ migration: Migration, _ all: [Migration], _ migrator: Migrator,
-        _ connection: PostgresConnection, _ logger: Logger
+    func step(
+        _ command: MigrationCommand, _ migration: Migration, _ all: [Migration], _ connection: PostgresConnection,
+        _ logger: Logger
     ) async throws -> StepFailure? {
-        // Only this migration and those before it: `up-by-one` then applies exactly this one, `down` undoes it.
-        let upTo = all.filter { $0.version <= migration.version }
+        if direct == nil {
+            let records = try await executor.store.ensuredRecords(on: connection, logger: logger)
+            direct = MigrationPlanner.appliedVersions(of: records).allSatisfy { $0 == 0 }
+        }
         do {
-            _ = try await migrator.run(command, migrations: upTo, on: connection, logger: logger)
+            if direct == true {
+                let direction: Direction = command == .down ? .down : .up
+                // What the planner would refuse: a direction that does not parse.
+                if migration.kind == .sql, case .failure(let error) = migration.section(direction) {
+                    return StepFailure(message: Diagnostic(parseError: error, path: migration.path).description)
+                }
+                _ = try await executor.execute(
+                    [MigrationStep(migration: migration, direction: direction, recording: .record)], on: connection,
+                    logger: logger)
+            } else {
+                // Only this migration and those before it: `up-by-one` then applies exactly this one, `down` undoes
+                // it.
+                let upTo = all.filter { $0.version <= migration.version }
+                _ = try await migrator.run(command, migrations: upTo, on: connection, logger: logger)
+            }
             return nil
         } catch let failure as MigrationFailure {
             return StepFailure(failure)
