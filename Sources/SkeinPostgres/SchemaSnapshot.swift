@@ -32,9 +32,11 @@ public struct SchemaSnapshot: Sendable, Hashable, Codable {
     /// Sorts `objects` and numbers identities that occur more than once (`… #2`, `#3`, in name order), so each
     /// object's ``SchemaObject/identity`` is unique within its kind.
     public init(objects: [SchemaObject]) {
-        var sorted = objects.sorted {
-            $0.kind != $1.kind ? $0.kind < $1.kind : ($0.identity, $0.name) < ($1.identity, $1.name)
-        }
+        // Sorts the keys with their positions rather than the objects (moving whole objects dominated): the same
+        // order as a stable sort of the objects.
+        let keys = objects.enumerated().map { ($0.element.kind, $0.element.identity, $0.element.name, $0.offset) }
+            .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : ($0.1, $0.2, $0.3) < ($1.1, $1.2, $1.3) }
+        var sorted = keys.map { objects[$0.3] }
         var index = 0
         while index < sorted.count {
             var end = index + 1

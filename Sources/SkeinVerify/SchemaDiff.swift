@@ -71,6 +71,8 @@ public enum SchemaDiff {
             NameKey(kind: object.kind, schema: object.schema, table: object.table, name: object.name)
         }
 
+        // The usual verdict, found without building any index: nothing differs.
+        if before.objects == after.objects { return [] }
         let afterByKey = Dictionary(after.objects.map { (key($0), $0) }, uniquingKeysWith: { first, _ in first })
         let beforeKeys = Set(before.objects.map(key))
         var onlyBefore = before.objects.filter { afterByKey[key($0)] == nil }
