@@ -2,7 +2,10 @@
 """Verifier benchmark, side by side in one run, on a throwaway PostgreSQL that Skein starts:
 
   - the psql floor: one psql session applying, for each of N generated migrations, its Up, its Down and its
-    Up again, each in a transaction with goose's version row (what verification must at least send);
+    Up again, each in a transaction with goose's version row (what verification must at least send), on a
+    database created beforehand (outside the timing);
+  - the same floor with its database's CREATE DATABASE and DROP DATABASE inside the timing: what `--dev-url`
+    also does (it creates and drops a scratch database per run), so the fairer yardstick for it;
   - `skein verify --dev-url` on the same N migrations against the same running server (a scratch database
     per run, created and dropped by skein), i.e. the same work plus three schema snapshots and two
     comparisons per migration;
@@ -78,8 +81,18 @@ def main():
         databases.append(db)
         return f"{base}/{db}{query}"
 
+    def floor_with_database():
+        db = f"floorcd_{len(databases)}_{os.getpid()}"
+        start = time.perf_counter()
+        run(["psql", "-X", "-q", "-d", url, "-c", f'CREATE DATABASE "{db}"'])
+        databases.append(db)
+        run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", f"{base}/{db}{query}", "-f", script])
+        run(["psql", "-X", "-q", "-d", url, "-c", f'DROP DATABASE "{db}"'])
+        return time.perf_counter() - start
+
     labels = {
         "floor": "psql floor (Up, Down, Up per migration)",
+        "floor_db": "psql floor + CREATE/DROP DATABASE",
         "dev": "skein verify --dev-url (running server)",
         "data": "skein verify --dev-url --data",
         "cluster": "skein verify (own throwaway cluster)",
@@ -88,6 +101,7 @@ def main():
     try:
         for _ in range(args.runs):
             results["floor"].append(timed(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", fresh(), "-f", script]))
+            results["floor_db"].append(floor_with_database())
             results["dev"].append(timed([skein, "verify", "--dir", goose_dir, "--dev-url", url, "--format", "json"]))
             results["data"].append(
                 timed([skein, "verify", "--dir", goose_dir, "--dev-url", url, "--data", "--format", "json"]))
@@ -99,11 +113,12 @@ def main():
         subprocess.run([skein, "sandbox", "stop", "--name", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     floor = statistics.median(results["floor"])
+    floor_db = statistics.median(results["floor_db"])
     print(f"{args.n} migrations (gen_migrations.py --seed 42), median of {args.runs} runs")
-    print(f"{'':<44}{'wall':>10}{'× floor':>10}")
+    print(f"{'':<44}{'wall':>10}{'× floor':>10}{'× floor+db':>12}")
     for key, label in labels.items():
         value = statistics.median(results[key])
-        print(f"{label:<44}{value:>9.2f}s{value / floor:>9.2f}×")
+        print(f"{label:<44}{value:>9.2f}s{value / floor:>9.2f}×{value / floor_db:>11.2f}×")
     cluster_cost = statistics.median(results["cluster"]) - statistics.median(results["dev"])
     print(f"starting and removing the throwaway cluster adds {cluster_cost:.2f}s")
 
