@@ -228,4 +228,71 @@ struct VerifierTests {
             "\(report.migrations[2].problems)")
         #expect(report.passed)
     }
+
+    @Test("steps leave goose's version rows as goose does: version 0, then each migration applied")
+    func versionRows() async throws {
+        let migrations = try MigrationCatalog(
+            source: InMemorySource(texts: [
+                "00001_create_users.sql": file("CREATE TABLE users (id bigint);", "DROP TABLE users;"),
+                "00002_create_teams.sql": file("CREATE TABLE teams (id bigint);", "DROP TABLE teams;"),
+            ])
+        ).migrations
+        let (report, rows) = try await TestDatabase.withFreshDatabase { database in
+            try await database.client.withConnection { connection in
+                let report = try await Verifier().verify(migrations, on: connection, logger: logger)
+                var rows: [String] = []
+                for try await (version, applied) in try await connection.query(
+                    "SELECT version_id, is_applied FROM goose_db_version ORDER BY id", logger: logger
+                ).decode((Int64, Bool).self) {
+                    rows.append("\(version) \(applied)")
+                }
+                return (report, rows)
+            }
+        }
+        #expect(report.passed, "\(report)")
+        #expect(rows == ["0 true", "1 true", "2 true"])
+    }
+
+    @Test("a version table that already records applied versions: steps are planned against it, as the runner does")
+    func alreadyApplied() async throws {
+        let migrations = try MigrationCatalog(
+            source: InMemorySource(texts: [
+                "00001_create_users.sql": file("CREATE TABLE users (id bigint);", "DROP TABLE users;"),
+                "00002_create_teams.sql": file("CREATE TABLE teams (id bigint);", "DROP TABLE teams;"),
+            ])
+        ).migrations
+        let report = try await TestDatabase.withFreshDatabase { database in
+            try await database.client.withConnection { connection in
+                var configuration = Migrator.Configuration()
+                configuration.lockID = nil
+                configuration.bookkeeping = .gooseOnly
+                _ = try await Migrator(configuration: configuration).run(
+                    .upByOne, migrations: migrations, on: connection, logger: logger)
+                var options = Verifier.Options()
+                options.from = 2
+                return try await Verifier(options: options).verify(migrations, on: connection, logger: logger)
+            }
+        }
+        // Planned, `up-by-one` finds migration 1 applied and refuses (run directly, it would fail with 42P07).
+        guard case .setupFailed(let file, let failure, _)? = report.stop else {
+            Issue.record("expected the set-up to be refused, got \(report)")
+            return
+        }
+        #expect(file == "migrations/00001_create_users.sql")
+        #expect(failure.summary.contains("no-next-version"), "\(failure.summary)")
+    }
+
+    @Test("a file that does not parse fails with the diagnostic the runner would refuse it with")
+    func doesNotParse() async throws {
+        let report = try await verify([
+            "00001_create_users.sql": file(
+                "CREATE TABLE users (id bigint);", "-- +goose StatementBegin\nDROP TABLE users;")
+        ])
+        #expect(!report.passed)
+        #expect(report.migrations.map(\.outcome) == [.failed])
+        #expect(
+            messages(report).first?.hasPrefix(
+                "1: Up fails: migrations/00001_create_users.sql:4: error[goose-missing-statement-end]") == true,
+            "\(messages(report))")
+    }
 }
