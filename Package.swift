@@ -48,6 +48,11 @@ let package = Package(
             dependencies: ["CPgQuery"],
             swiftSettings: strictSettings
         ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
         .target(
             name: "SkeinLint",
             dependencies: ["SkeinCore", "SkeinSQL"],

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Skein's build, tests and quick start need, when it is missing:
-#   PostgreSQL server binaries (initdb, pg_ctl) and libpg_query (Debian: postgresql, libpg-query-dev),
+#   PostgreSQL server binaries (initdb, pg_ctl), libpg_query and libpq (Debian: postgresql, libpg-query-dev, libpq-dev),
 #   go-task (PyPI: go-task-bin) for the Taskfile, and squawk (PyPI: squawk-cli), the peer linter the lint
 #   tests and bench/lint.py compare against.
 # Safe to run again: it installs nothing that is already there.
@@ -24,8 +24,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
         $SUDO apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
     elif command -v brew >/dev/null 2>&1; then
-        echo "bootstrap: installing postgresql@16 libpg_query (Homebrew)" >&2
-        brew install postgresql@16 libpg_query
+        echo "bootstrap: installing postgresql@16 libpg_query libpq (Homebrew)" >&2
+        brew install postgresql@16 libpg_query libpq
     else
         echo "bootstrap: please install PostgreSQL server binaries and libpg_query; missing: ${need_apt[*]}" >&2
         exit 1
