@@ -54,6 +54,11 @@ let package = Package(
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
         .target(
+            name: "SkeinCodegen",
+            dependencies: ["CLibPQ"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SkeinLint",
             dependencies: ["SkeinCore", "SkeinSQL"],
             swiftSettings: strictSettings
@@ -170,6 +175,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinCodegenTests",
+            dependencies: ["SkeinCodegen", "SkeinTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
