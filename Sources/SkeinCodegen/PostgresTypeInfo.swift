@@ -7,7 +7,8 @@
 /// ```swift
 /// let column = described.columns[0]
 /// if let type = described.types[column.type], type.kind == .enumeration {
-///     print(type.name, type.enumLabels)  // public.mood ["sad", "ok", "happy"]
+///     type.name  // "public.mood"
+///     type.enumLabels  // ["sad", "ok", "happy"]
 /// }
 /// ```
 public struct PostgresTypeInfo: Sendable, Hashable {
