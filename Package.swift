@@ -55,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "SkeinCodegen",
-            dependencies: ["CLibPQ"],
+            dependencies: ["CLibPQ", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -83,16 +83,6 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "SkeinCodegen",
-            dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "SkeinCodegenTests",
-            dependencies: ["SkeinCodegen"],
             swiftSettings: strictSettings
         ),
         .target(
