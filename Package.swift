@@ -55,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "SkeinCodegen",
-            dependencies: ["CLibPQ", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CLibPQ", "SkeinSQL", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(

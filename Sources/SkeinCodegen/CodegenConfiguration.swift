@@ -28,6 +28,13 @@ public struct CodegenConfiguration: Sendable, Hashable {
             public var swiftType: String
             /// `nullable: true` on a db_type override applies it to nullable columns only (sqlc's rule).
             public var nullable: Bool
+
+            public init(databaseType: String?, column: String?, swiftType: String, nullable: Bool) {
+                self.databaseType = databaseType
+                self.column = column
+                self.swiftType = swiftType
+                self.nullable = nullable
+            }
         }
 
         /// Where the generated files go (relative to the configuration file).
@@ -40,6 +47,10 @@ public struct CodegenConfiguration: Sendable, Hashable {
         public var overrides: [Override] = []
         /// `rename`: PostgreSQL name → Swift name.
         public var rename: [String: String] = [:]
+
+        public init(out: String) {
+            self.out = out
+        }
     }
 
     public var packages: [Package]

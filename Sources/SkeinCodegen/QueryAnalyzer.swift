@@ -1,0 +1,233 @@
+import Foundation
+import SkeinSQL
+
+/// A query with the types PostgreSQL reported and the Swift types the generated code will use — what
+/// `skein generate --dry-run --format json` prints.
+public struct AnalyzedQuery: Sendable, Hashable, Codable {
+    /// One parameter or result column.
+    public struct Field: Sendable, Hashable, Codable {
+        public var name: String
+        /// As PostgreSQL names it (`format_type`): `integer`, `character varying(40)`, `public.mood`.
+        public var postgresType: String
+        /// The Swift type, without the `?` of a nullable field.
+        public var swiftType: String
+        public var nullable: Bool
+    }
+
+    public var name: String
+    public var command: String
+    public var file: String
+    public var line: Int
+    public var parameters: [Field]
+    public var columns: [Field]
+}
+
+/// PostgreSQL types to Swift types PostgresNIO can bind and decode, and the nullability the catalog and the query's
+/// shape allow. When unsure, a column is optional.
+public struct QueryAnalyzer: Sendable {
+    public var options: CodegenConfiguration.SwiftOptions
+
+    public init(options: CodegenConfiguration.SwiftOptions) {
+        self.options = options
+    }
+
+    /// Built-in types by `pg_type.typname`.
+    public static let builtinTypes: [String: String] = [
+        "bool": "Bool", "int2": "Int16", "int4": "Int32", "int8": "Int64", "float4": "Float", "float8": "Double",
+        "numeric": "Decimal", "text": "String", "varchar": "String", "bpchar": "String", "name": "String",
+        "uuid": "UUID", "timestamptz": "Date", "timestamp": "Date", "date": "Date", "bytea": "ByteBuffer",
+        "json": "ByteBuffer", "jsonb": "ByteBuffer", "oid": "UInt32", "char": "String",
+    ]
+
+    /// The Swift type for a PostgreSQL type, or why there is none.
+    public func swiftType(_ oid: UInt32, in types: [UInt32: PostgresTypeInfo]) -> Result<String, UnsupportedType> {
+        guard let type = types[oid] else { return .failure(UnsupportedType(postgresType: "oid \(oid)")) }
+        for override in options.overrides where override.databaseType != nil {
+            if override.databaseType == type.typeName || override.databaseType == type.sqlName
+                || override.databaseType == type.name
+            {
+                return .success(override.swiftType)
+            }
+        }
+        switch type.kind {
+        case .enumeration:
+            return .success(options.rename[type.typeName] ?? Self.typeName(type.typeName))
+        case .domain:
+            guard let base = type.domainBase else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
+            return swiftType(base, in: types)
+        case .base where type.element != nil:
+            guard let element = type.element else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
+            return swiftType(element, in: types).map { "[\($0)]" }
+        case .base where type.isBuiltin:
+            if let mapped = Self.builtinTypes[type.typeName] { return .success(mapped) }
+            return .failure(UnsupportedType(postgresType: type.sqlName))
+        default:
+            if type.typeName == "citext" { return .success("String") }
+            return .failure(UnsupportedType(postgresType: type.sqlName))
+        }
+    }
+
+    /// `user_status` → `UserStatus`.
+    public static func typeName(_ name: String) -> String {
+        name.split(whereSeparator: { $0 == "_" || $0 == " " }).map { $0.prefix(1).uppercased() + $0.dropFirst() }
+            .joined()
+    }
+
+    /// `created_at` → `createdAt`; `GetUserByID` → `getUserByID`.
+    public static func memberName(_ name: String) -> String {
+        let camel = typeName(name)
+        guard let first = camel.first else { return name }
+        var prefixLength = 1
+        // Lower a leading acronym too (`ID` → `id`, `URLPath` → `urlPath`).
+        let scalars = Array(camel)
+        while prefixLength < scalars.count, scalars[prefixLength].isUppercase,
+            prefixLength + 1 == scalars.count || scalars[prefixLength + 1].isUppercase
+        {
+            prefixLength += 1
+        }
+        return first.isUppercase
+            ? String(scalars[0..<prefixLength]).lowercased() + String(scalars[prefixLength...]) : camel
+    }
+
+    /// Joins a query's annotations with what PostgreSQL reported.
+    public func analyze(_ query: AnnotatedQuery, described: DescribedQuery) -> Result<AnalyzedQuery, QueryFileError> {
+        let nullableTables = Self.nullableTables(query.sql)
+        let counts = Self.nonNullAggregateColumns(query.sql)
+        var problems: [String] = []
+        var parameters: [AnalyzedQuery.Field] = []
+        let derived = Self.derivedParameterNames(query.sql)
+        for parameter in described.parameters {
+            let annotation = query.parameters.first { $0.number == parameter.number }
+            let name = annotation?.name ?? derived[parameter.number] ?? "p\(parameter.number)"
+            switch swiftType(parameter.type, in: described.types) {
+            case .success(let swift):
+                parameters.append(
+                    AnalyzedQuery.Field(
+                        name: Self.memberName(name), postgresType: parameter.sqlType, swiftType: swift,
+                        nullable: annotation?.kind == .nullable))
+            case .failure(let unsupported):
+                problems.append("parameter $\(parameter.number) (\(name)): \(unsupported)")
+            }
+        }
+        var columns: [AnalyzedQuery.Field] = []
+        for (index, column) in described.columns.enumerated() {
+            var swift: String
+            if let source = column.source,
+                let override = options.overrides.first(where: { $0.column == "\(source.table).\(source.column)" })
+            {
+                swift = override.swiftType
+            } else {
+                switch swiftType(column.source?.declaredType ?? column.type, in: described.types) {
+                case .success(let mapped): swift = mapped
+                case .failure(let unsupported):
+                    problems.append("column \(column.name): \(unsupported)")
+                    continue
+                }
+            }
+            let nullable: Bool
+            if let source = column.source {
+                let domainNotNull = described.types[source.declaredType]?.domainNotNull ?? false
+                nullable = !(source.notNull || domainNotNull) || nullableTables.contains(source.table)
+            } else {
+                nullable = !counts.contains(index)
+            }
+            columns.append(
+                AnalyzedQuery.Field(
+                    name: Self.memberName(column.name), postgresType: column.sqlType, swiftType: swift,
+                    nullable: nullable))
+        }
+        guard problems.isEmpty else {
+            return .failure(
+                QueryFileError(
+                    file: query.file, line: query.line,
+                    message: "\(query.name): " + problems.joined(separator: "; ")))
+        }
+        return .success(
+            AnalyzedQuery(
+                name: query.name, command: query.command.rawValue, file: query.file, line: query.line,
+                parameters: parameters, columns: columns))
+    }
+
+    /// Tables (by name and alias) on the nullable side of an outer join: their columns can be NULL whatever the
+    /// catalog says.
+    static func nullableTables(_ sql: String) -> Set<String> {
+        guard case .success(let statements) = SQLGrammar.parse(sql) else { return [] }
+        var nullable: Set<String> = []
+        func relations(_ node: SQLNode) -> [String] {
+            var names: [String] = []
+            for descendant in [node] + node.descendants() where descendant.nodeType == "RangeVar" {
+                guard let body = descendant.body else { continue }
+                if let name = body["relname"]?.string { names.append(name) }
+                if let alias = body["alias"]?["aliasname"]?.string { names.append(alias) }
+            }
+            return names
+        }
+        for statement in statements {
+            for node in statement.node.descendants() where node.nodeType == "JoinExpr" {
+                guard let join = node.body else { continue }
+                let kind = join["jointype"]?.string ?? "JOIN_INNER"
+                if kind == "JOIN_LEFT" || kind == "JOIN_FULL", let right = join["rarg"] {
+                    nullable.formUnion(relations(right))
+                }
+                if kind == "JOIN_RIGHT" || kind == "JOIN_FULL", let left = join["larg"] {
+                    nullable.formUnion(relations(left))
+                }
+            }
+        }
+        return nullable
+    }
+
+    /// Result columns (0-based) that are `count(…)` — never NULL, unlike `sum`, `max`, `avg`, … over no rows.
+    static func nonNullAggregateColumns(_ sql: String) -> Set<Int> {
+        guard case .success(let statements) = SQLGrammar.parse(sql), let statement = statements.last,
+            let targets = statement.body["targetList"]?.array ?? statement.body["returningList"]?.array
+        else { return [] }
+        var result: Set<Int> = []
+        for (index, target) in targets.enumerated() {
+            var value = target["ResTarget"]?["val"]
+            // A cast of a count is still a count.
+            while let cast = value?["TypeCast"] { value = cast["arg"] }
+            if let call = value?["FuncCall"], call["funcname"]?.names.last?.lowercased() == "count" {
+                result.insert(index)
+            }
+        }
+        return result
+    }
+
+    /// `$n` compared with a column (`email = $1`) or inserted into one (`INSERT INTO t (a, b) VALUES ($1, $2)`)
+    /// gets that column's name, as sqlc derives it.
+    static func derivedParameterNames(_ sql: String) -> [Int: String] {
+        guard case .success(let statements) = SQLGrammar.parse(sql) else { return [:] }
+        var names: [Int: String] = [:]
+        for statement in statements {
+            for node in [statement.node] + statement.node.descendants() {
+                if let expression = node["A_Expr"], let right = expression["rexpr"]?["ParamRef"]?["number"]?.int,
+                    let column = expression["lexpr"]?["ColumnRef"]?["fields"]?.names.last
+                {
+                    names[right] = names[right] ?? column
+                }
+                if let insert = node["InsertStmt"], let columns = insert["cols"]?.array,
+                    let lists = insert["selectStmt"]?["SelectStmt"]?["valuesLists"]?.array, let first = lists.first
+                {
+                    for (column, value) in zip(columns, first["List"]?["items"]?.array ?? []) {
+                        if let number = value["ParamRef"]?["number"]?.int,
+                            let name = column["ResTarget"]?["name"]?.string
+                        {
+                            names[number] = names[number] ?? name
+                        }
+                    }
+                }
+            }
+        }
+        return names
+    }
+}
+
+/// A PostgreSQL type the generated code cannot bind or decode without help.
+public struct UnsupportedType: Error, Sendable, Hashable, CustomStringConvertible {
+    public var postgresType: String
+
+    public var description: String {
+        "PostgresNIO has no Swift type for \(postgresType); cast it in the query (e.g. ::text) or add an override: `overrides: [{db_type: \"\(postgresType)\", swift_type: YourType}]` (YourType: PostgresCodable)"
+    }
+}

@@ -1,0 +1,99 @@
+import SkeinCodegen
+import SkeinTestSupport
+import Testing
+
+/// Annotated queries, described by a real PostgreSQL, analysed into Swift types and nullability.
+@Suite("QueryAnalyzer: PostgreSQL's types to Swift, with nullability", .requiresPostgreSQL)
+struct QueryAnalyzerTests {
+    static let schema = [
+        "CREATE TYPE user_status AS ENUM ('active', 'suspended')",
+        "CREATE DOMAIN email AS varchar(80) NOT NULL",
+        """
+        CREATE TABLE users (
+            id bigserial PRIMARY KEY, email email, name text, status user_status NOT NULL DEFAULT 'active',
+            tags text[] NOT NULL DEFAULT '{}', created_at timestamptz NOT NULL DEFAULT now(), balance numeric(10,2),
+            api_key uuid, ttl interval
+        )
+        """,
+        "CREATE TABLE orders (id int PRIMARY KEY, user_id bigint NOT NULL REFERENCES users, total numeric NOT NULL)",
+    ]
+
+    func analyze(_ text: String, options: CodegenConfiguration.SwiftOptions = .init(out: "out")) async throws
+        -> [Result<AnalyzedQuery, QueryFileError>]
+    {
+        let database = try await TestDatabase.makeFreshDatabase()
+        for statement in Self.schema { try await TestDatabase.execute(statement, on: database) }
+        let queries = try QueryFileParser.parse(text, file: "queries/users.sql").get()
+        let describer = try QueryDescriber(connectionString: database.text)
+        let analyzer = QueryAnalyzer(options: options)
+        var results: [Result<AnalyzedQuery, QueryFileError>] = []
+        for query in queries {
+            results.append(analyzer.analyze(query, described: try await describer.describe(query.sql)))
+        }
+        return results
+    }
+
+    func fields(_ fields: [AnalyzedQuery.Field]) -> [String] {
+        fields.map { "\($0.name): \($0.swiftType)\($0.nullable ? "?" : "")" }
+    }
+
+    @Test("columns: catalog NOT NULL, NOT NULL domains, enums, arrays; the nullable side of a LEFT JOIN; count vs sum")
+    func columns() async throws {
+        let results = try await analyze(
+            """
+            -- name: GetUserByID :one
+            SELECT id, email, name, status, tags, created_at, balance, api_key FROM users WHERE id = $1;
+
+            -- name: UsersWithOrders :many
+            SELECT u.id, o.total, count(o.id) AS order_count, sum(o.total) AS spent
+            FROM users u LEFT JOIN orders o ON o.user_id = u.id
+            GROUP BY u.id, o.total;
+
+            -- name: CreateUser :one
+            INSERT INTO users (email, name, status) VALUES ($1, sqlc.narg(name), @status) RETURNING id, created_at;
+            """)
+        let get = try results[0].get()
+        #expect(
+            fields(get.columns) == [
+                "id: Int64", "email: String", "name: String?", "status: UserStatus", "tags: [String]",
+                "createdAt: Date", "balance: Decimal?", "apiKey: UUID?",
+            ])
+        #expect(fields(get.parameters) == ["id: Int64"])
+        #expect(get.columns[1].postgresType == "character varying(80)")
+        let joined = try results[1].get()
+        #expect(fields(joined.columns) == ["id: Int64", "total: Decimal?", "orderCount: Int64", "spent: Decimal?"])
+        let create = try results[2].get()
+        #expect(fields(create.parameters) == ["email: String", "name: String?", "status: UserStatus"])
+        #expect(fields(create.columns) == ["id: Int64", "createdAt: Date"])
+    }
+
+    @Test(
+        "a type PostgresNIO cannot decode is an error naming the column and the override to write; an override fixes it"
+    )
+    func unsupported() async throws {
+        let text = "-- name: TTL :one\nSELECT ttl FROM users WHERE id = $1;\n"
+        let failing = try await analyze(text)
+        guard case .failure(let error) = failing[0] else {
+            Issue.record("interval must be refused")
+            return
+        }
+        #expect(
+            error.description.hasPrefix(
+                "queries/users.sql:1: TTL: column ttl: PostgresNIO has no Swift type for interval"))
+        #expect(error.description.contains("overrides: [{db_type: \"interval\""))
+        var options = CodegenConfiguration.SwiftOptions(out: "out")
+        options.overrides = [
+            .init(databaseType: "interval", column: nil, swiftType: "PostgresInterval", nullable: false)
+        ]
+        #expect(fields(try await analyze(text, options: options)[0].get().columns) == ["ttl: PostgresInterval?"])
+    }
+
+    @Test("names: snake_case to camelCase, leading acronyms lowered")
+    func names() {
+        #expect(QueryAnalyzer.memberName("created_at") == "createdAt")
+        #expect(QueryAnalyzer.memberName("GetUserByID") == "getUserByID")
+        #expect(QueryAnalyzer.memberName("ID") == "id")
+        #expect(QueryAnalyzer.memberName("URLPath") == "urlPath")
+        #expect(QueryAnalyzer.typeName("user_status") == "UserStatus")
+    }
+}
