@@ -93,25 +93,26 @@ struct PgDumpBackup: Sendable {
         }
     }
 
+    /// Runs `program`; its standard error goes to a temporary file, so that a full pipe can never block it while
+    /// its standard output is read.
     static func run(_ program: String, _ arguments: [String], environment: [String: String]) throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "skein-\((program as NSString).lastPathComponent)-\(UUID().uuidString).err")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.environment = environment
         let output = Pipe()
-        let error = Pipe()
         process.standardOutput = output
-        process.standardError = error
+        process.standardError = try FileHandle(forWritingTo: errorFile)
         try process.run()
-        // Read both pipes while it runs (a full pipe would block it).
-        nonisolated(unsafe) var errorData = Data()
-        let reader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
+        let errorData = (try? Data(contentsOf: errorFile)) ?? Data()
         return (
             process.terminationStatus, String(decoding: outputData, as: UTF8.self),
             String(decoding: errorData, as: UTF8.self)

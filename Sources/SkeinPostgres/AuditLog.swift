@@ -83,19 +83,19 @@ extension SkeinTables {
     /// The values of one audit row, in ``auditInsertSQL(first:)``'s order.
     struct AuditValues {
         var action: String
-        var version: Int64?
-        var file: String?
-        var direction: Direction?
+        var version: Int64? = nil
+        var file: String? = nil
+        var direction: Direction? = nil
         var outcome: String
-        var startedAt: Date
-        var finishedAt: Date?
-        var duration: Duration?
-        var sqlState: String?
-        var message: String?
-        var checksum: String?
-        var approval: String?
-        var sizeBefore: Int64?
-        var sizeAfter: Int64?
+        var startedAt = Date()
+        var finishedAt: Date? = nil
+        var duration: Duration? = nil
+        var sqlState: String? = nil
+        var message: String? = nil
+        var checksum: String? = nil
+        var approval: String? = nil
+        var sizeBefore: Int64? = nil
+        var sizeAfter: Int64? = nil
 
         func append(to binds: inout PostgresBindings, context: AuditContext) {
             binds.append(action)

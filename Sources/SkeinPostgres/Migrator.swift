@@ -305,18 +305,14 @@ public struct Migrator: Sendable {
             for step in unapproved { observer?(.notice("DESTRUCTIVE without approval: \(standing(step.migration))")) }
         case .allow:
             for step in unapproved {
-                var binds = PostgresBindings()
-                SkeinTables.AuditValues(
-                    action: "allow-destructive", version: step.migration.version, file: step.migration.fileName,
-                    direction: .up, outcome: "recorded", startedAt: Date(), finishedAt: nil, duration: nil,
-                    sqlState: nil,
-                    message:
-                        "applied without approval: --allow-destructive by \(audit.actor.osUser)@\(audit.actor.host)",
-                    checksum: step.migration.checksum.file, approval: nil, sizeBefore: nil, sizeAfter: nil
-                ).append(to: &binds, context: audit)
-                _ = try await connection.query(
-                    PostgresQuery(unsafeSQL: tables.auditInsertSQL(first: 1), binds: binds), logger: logger
-                ).collect()
+                try await tables.writeAudit(
+                    SkeinTables.AuditValues(
+                        action: "allow-destructive", version: step.migration.version, file: step.migration.fileName,
+                        direction: .up, outcome: "recorded",
+                        message:
+                            "applied without approval: --allow-destructive by \(audit.actor.osUser)@\(audit.actor.host)",
+                        checksum: step.migration.checksum.file),
+                    context: audit, on: connection, logger: logger)
                 observer?(.notice("DESTRUCTIVE without approval, allowed: \(standing(step.migration)); recorded"))
             }
         }
@@ -330,14 +326,10 @@ public struct Migrator: Sendable {
         guard !plan.steps.isEmpty else { return }
         let destructive = plan.steps.filter { $0.direction == .up && $0.migration.isDestructive }
         func row(_ action: String, outcome: String, message: String) async throws {
-            var binds = PostgresBindings()
-            SkeinTables.AuditValues(
-                action: action, version: plan.versionAfter, file: nil, direction: nil, outcome: outcome,
-                startedAt: Date(), finishedAt: nil, duration: nil, sqlState: nil, message: message, checksum: nil,
-                approval: nil, sizeBefore: nil, sizeAfter: nil
-            ).append(to: &binds, context: audit)
-            try await connection.sendCleanup(
-                PostgresQuery(unsafeSQL: tables.auditInsertSQL(first: 1), binds: binds), logger: logger)
+            try await tables.writeAudit(
+                SkeinTables.AuditValues(
+                    action: action, version: plan.versionAfter, outcome: outcome, message: message),
+                context: audit, on: connection, logger: logger)
         }
         if let backup = configuration.backup {
             let started = ContinuousClock.now

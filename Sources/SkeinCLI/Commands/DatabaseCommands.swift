@@ -294,10 +294,8 @@ struct DatabaseRun {
     private static func connect(_ string: ConnectionString, environment: [String: String], logger: Logger)
         async throws -> Connected
     {
-        let settings = try ConnectionSettings.resolve(
-            string, environment: environment, operatingSystemUser: Self.userName(),
-            homeDirectory: environment["HOME"], passwordFile: Self.readPrivateFile)
-        let connector = Connector(settings: settings)
+        let connector = Connector(
+            settings: try Self.settings(string, environment: environment, homeDirectory: environment["HOME"]))
         let connection = try await connector.connect(logger: logger)
         do {
             let canceller = try await BackendCanceller(connector: connector, connection: connection, logger: logger)
@@ -567,11 +565,20 @@ struct DatabaseRun {
         explicit ?? environment["GOOSE_DBSTRING"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["DATABASE_URL"] ?? ""
     }
 
+    /// The operating-system user, libpq's default database user.
     static func userName() -> String {
-        #if canImport(Glibc)
-            if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-        #endif
-        return ProcessInfo.processInfo.environment["USER"] ?? "postgres"
+        let user = Migrator.Operator.current.osUser
+        return user.isEmpty ? "postgres" : user
+    }
+
+    /// What libpq would connect with for `string`: `PG*` from `environment`, `~/.pgpass` under `homeDirectory`
+    /// (read only when private), this OS user by default. The one place the CLI resolves connection settings.
+    static func settings(_ string: ConnectionString, environment: [String: String], homeDirectory: String?) throws
+        -> ConnectionSettings
+    {
+        try ConnectionSettings.resolve(
+            string, environment: environment, operatingSystemUser: userName(), homeDirectory: homeDirectory,
+            passwordFile: readPrivateFile)
     }
 
     /// libpq reads a password file only when nobody else can read it.

@@ -36,9 +36,8 @@ struct EnvCommand: ParsableCommand {
         }
         let text = DatabaseRun.connectionString(explicit: databaseURL, environment: environment)
         do {
-            let settings = try ConnectionSettings.resolve(
-                try ConnectionString.parse(text), environment: environment, operatingSystemUser: DatabaseRun.userName(),
-                homeDirectory: environment["HOME"], passwordFile: DatabaseRun.readPrivateFile)
+            let settings = try DatabaseRun.settings(
+                try ConnectionString.parse(text), environment: environment, homeDirectory: environment["HOME"])
             Console.out(settings.description)
         } catch {
             Console.err("error: \(error)")

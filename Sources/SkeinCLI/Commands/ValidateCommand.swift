@@ -116,10 +116,8 @@ struct ValidateCommand: AsyncParsableCommand {
         let logger = Console.logger()
         let environment = ProcessInfo.processInfo.environment
         let connector = Connector(
-            settings: try ConnectionSettings.resolve(
-                try ConnectionString.parse(url), environment: environment,
-                operatingSystemUser: DatabaseRun.userName(), homeDirectory: environment["HOME"],
-                passwordFile: DatabaseRun.readPrivateFile))
+            settings: try DatabaseRun.settings(
+                try ConnectionString.parse(url), environment: environment, homeDirectory: environment["HOME"]))
         let connection = try await connector.connect(logger: logger)
         var configuration = Migrator.Configuration()
         configuration.versionTable = try VersionTableName.parse(

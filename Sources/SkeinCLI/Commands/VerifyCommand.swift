@@ -133,9 +133,8 @@ struct VerifyCommand: AsyncParsableCommand {
                 logger: logger
             ) { cluster in
                 let connection = try await Connector(
-                    settings: try ConnectionSettings.resolve(
-                        try ConnectionString.parse(cluster.url), environment: [:],
-                        operatingSystemUser: DatabaseRun.userName(), homeDirectory: nil, passwordFile: { _ in nil })
+                    settings: try DatabaseRun.settings(
+                        try ConnectionString.parse(cluster.url), environment: [:], homeDirectory: nil)
                 ).connect(logger: logger)
                 do {
                     let report = try await verifier.verify(
@@ -170,10 +169,7 @@ struct VerifyCommand: AsyncParsableCommand {
         // Only what --dev-url says (and a password file): never PG* variables, DATABASE_URL or GOOSE_DBSTRING.
         let home = ProcessInfo.processInfo.environment["HOME"]
         func connector(_ string: ConnectionString) throws -> Connector {
-            Connector(
-                settings: try ConnectionSettings.resolve(
-                    string, environment: [:], operatingSystemUser: DatabaseRun.userName(), homeDirectory: home,
-                    passwordFile: DatabaseRun.readPrivateFile))
+            Connector(settings: try DatabaseRun.settings(string, environment: [:], homeDirectory: home))
         }
         let admin: PostgresConnection
         do {
