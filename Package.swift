@@ -55,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "SkeinCodegen",
-            dependencies: ["CLibPQ", "SkeinSQL", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CLibPQ", "SkeinSQL", "SkeinCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -113,6 +113,7 @@ let package = Package(
                 "SkeinSandbox",
                 "SkeinPostgres",
                 "SkeinVerify",
+                "SkeinCodegen",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -170,6 +171,16 @@ let package = Package(
         .testTarget(
             name: "SkeinCodegenTests",
             dependencies: ["SkeinCodegen", "SkeinTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GeneratedCodeTests",
+            dependencies: [
+                "SkeinCodegen", "SkeinTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixture"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -23,7 +23,8 @@ struct Skein: AsyncParsableCommand {
             FixCommand.self,
             CreateCommand.self,
             InspectCommand.self,
-            ValidateCommand.self, LintCommand.self, ApproveCommand.self, VerifyCommand.self, HistoryCommand.self,
+            ValidateCommand.self, LintCommand.self, ApproveCommand.self, VerifyCommand.self, GenerateCommand.self,
+            HistoryCommand.self,
             MetricsCommand.self, ReportCommand.self,
             SandboxCommand.self,
         ]

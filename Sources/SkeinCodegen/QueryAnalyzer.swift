@@ -36,7 +36,7 @@ public struct QueryAnalyzer: Sendable {
         "bool": "Bool", "int2": "Int16", "int4": "Int32", "int8": "Int64", "float4": "Float", "float8": "Double",
         "numeric": "Decimal", "text": "String", "varchar": "String", "bpchar": "String", "name": "String",
         "uuid": "UUID", "timestamptz": "Date", "timestamp": "Date", "date": "Date", "bytea": "ByteBuffer",
-        "json": "ByteBuffer", "jsonb": "ByteBuffer", "oid": "UInt32", "char": "String",
+        "json": "String", "jsonb": "String", "char": "String",
     ]
 
     /// The Swift type for a PostgreSQL type, or why there is none.
@@ -51,7 +51,10 @@ public struct QueryAnalyzer: Sendable {
         }
         switch type.kind {
         case .enumeration:
-            return .success(options.rename[type.typeName] ?? Self.typeName(type.typeName))
+            let qualified = type.schema == "public" ? type.typeName : "\(type.schema).\(type.typeName)"
+            return .success(
+                options.rename[qualified] ?? options.rename[type.typeName]
+                    ?? Self.typeName(type.schema == "public" ? type.typeName : "\(type.schema)_\(type.typeName)"))
         case .domain:
             guard let base = type.domainBase else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
             return swiftType(base, in: types)
@@ -95,7 +98,10 @@ public struct QueryAnalyzer: Sendable {
         let counts = Self.nonNullAggregateColumns(query.sql)
         var problems: [String] = []
         var parameters: [AnalyzedQuery.Field] = []
-        let derived = Self.derivedParameterNames(query.sql)
+        var derived = Self.derivedParameterNames(query.sql)
+        for (number, target) in Self.assignedColumns(query.sql) where derived[number] == nil {
+            derived[number] = target.column
+        }
         for parameter in described.parameters {
             let annotation = query.parameters.first { $0.number == parameter.number }
             let name = annotation?.name ?? derived[parameter.number] ?? "p\(parameter.number)"
@@ -177,18 +183,71 @@ public struct QueryAnalyzer: Sendable {
         return nullable
     }
 
-    /// Result columns (0-based) that are `count(…)` — never NULL, unlike `sum`, `max`, `avg`, … over no rows.
+    /// Result columns (0-based) that cannot be NULL whatever the data: `count(…)`, constants, `EXISTS (…)`,
+    /// `COALESCE` with such an argument, `CASE` whose branches and `ELSE` all are, and casts of these. `sum`,
+    /// `max`, `min`, `avg`, `array_agg`, `json_agg` are NULL over no rows; other functions may return NULL.
     static func nonNullAggregateColumns(_ sql: String) -> Set<Int> {
-        guard case .success(let statements) = SQLGrammar.parse(sql), let statement = statements.last,
-            let targets = statement.body["targetList"]?.array ?? statement.body["returningList"]?.array
-        else { return [] }
+        guard case .success(let statements) = SQLGrammar.parse(sql), let statement = statements.last else { return [] }
+        var body = statement.body
+        // INSERT/UPDATE/DELETE … RETURNING, or a SELECT (the last one of a UNION is as good as any: unsure → optional).
+        var targets = body["returningList"]?.array ?? []
+        if targets.isEmpty {
+            while let larg = body["larg"]?["SelectStmt"], body["op"]?.string != "SETOP_NONE" { body = larg }
+            targets = body["targetList"]?.array ?? []
+        }
         var result: Set<Int> = []
         for (index, target) in targets.enumerated() {
-            var value = target["ResTarget"]?["val"]
-            // A cast of a count is still a count.
-            while let cast = value?["TypeCast"] { value = cast["arg"] }
-            if let call = value?["FuncCall"], call["funcname"]?.names.last?.lowercased() == "count" {
-                result.insert(index)
+            if let value = target["ResTarget"]?["val"], isNeverNull(value) { result.insert(index) }
+        }
+        return result
+    }
+
+    static func isNeverNull(_ node: SQLNode) -> Bool {
+        if let cast = node["TypeCast"] { return cast["arg"].map(isNeverNull) ?? false }
+        if let call = node["FuncCall"] { return call["funcname"]?.names.last?.lowercased() == "count" }
+        if let constant = node["A_Const"] { return !constant.flag("isnull") }
+        if node["SQLValueFunction"] != nil { return true }
+        if let link = node["SubLink"] { return link["subLinkType"]?.string == "EXISTS_SUBLINK" }
+        if let coalesce = node["CoalesceExpr"] { return coalesce["args"]?.array.contains(where: isNeverNull) ?? false }
+        if let caseExpression = node["CaseExpr"] {
+            guard let otherwise = caseExpression["defresult"], isNeverNull(otherwise) else { return false }
+            return caseExpression["args"]?.array.allSatisfy { when in
+                when["CaseWhen"]?["result"].map(isNeverNull) ?? false
+            } ?? false
+        }
+        if let boolean = node["BoolExpr"] { return boolean["args"]?.array.allSatisfy(isNeverNull) ?? false }
+        return false
+    }
+
+    /// Parameters assigned to a column: `INSERT INTO t (a) VALUES ($1)`, `UPDATE t SET a = $1`. A parameter put
+    /// into a nullable column may be NULL (sqlc's rule).
+    static func assignedColumns(_ sql: String) -> [Int: (table: String, column: String)] {
+        guard case .success(let statements) = SQLGrammar.parse(sql) else { return [:] }
+        var result: [Int: (table: String, column: String)] = [:]
+        for statement in statements {
+            for node in [statement.node] + statement.node.descendants() {
+                if let insert = node["InsertStmt"], let table = insert["relation"]?["relname"]?.string,
+                    let columns = insert["cols"]?.array
+                {
+                    for list in insert["selectStmt"]?["SelectStmt"]?["valuesLists"]?.array ?? [] {
+                        for (column, value) in zip(columns, list["List"]?["items"]?.array ?? []) {
+                            if let number = value["ParamRef"]?["number"]?.int,
+                                let name = column["ResTarget"]?["name"]?.string
+                            {
+                                result[number] = result[number] ?? (table, name)
+                            }
+                        }
+                    }
+                }
+                if let update = node["UpdateStmt"], let table = update["relation"]?["relname"]?.string {
+                    for target in update["targetList"]?.array ?? [] {
+                        if let number = target["ResTarget"]?["val"]?["ParamRef"]?["number"]?.int,
+                            let name = target["ResTarget"]?["name"]?.string
+                        {
+                            result[number] = result[number] ?? (table, name)
+                        }
+                    }
+                }
             }
         }
         return result

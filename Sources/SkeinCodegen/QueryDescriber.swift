@@ -34,12 +34,27 @@ public actor QueryDescriber {
     ///   leaves out comes from libpq's `PG*` variables and defaults.
     /// - Throws: ``QueryDescriberError`` with ``QueryDescriberError/Code/invalidConnectionString`` or
     ///   ``QueryDescriberError/Code/connectionFailed`` (naming the host and database, never the password).
-    public init(connectionString: String) throws {
-        guard let options = Self.parseConnectionString(connectionString) else {
+    /// - Parameter database: connect to this database instead of the one the string names (the string's other
+    ///   settings still apply).
+    public init(connectionString: String, database: String? = nil) throws {
+        guard var options = Self.parseConnectionString(connectionString) else {
             throw QueryDescriberError(
                 code: .invalidConnectionString, endpoint: "", message: "not a libpq connection string")
         }
-        guard let connection = PQconnectdb(connectionString) else {
+        if let database { options["dbname"] = database }
+        let connected: OpaquePointer?
+        if let database {
+            // With expand_dbname, the first dbname is the whole string; a later dbname is a plain database name
+            // that overrides the one the string names.
+            let keywords = [strdup("dbname"), strdup("dbname"), nil]
+            let values = [strdup(connectionString), strdup(database), nil]
+            defer { (keywords + values).forEach { free($0) } }
+            connected = PQconnectdbParams(
+                keywords.map { UnsafePointer($0) }, values.map { UnsafePointer($0) }, 1)
+        } else {
+            connected = PQconnectdb(connectionString)
+        }
+        guard let connection = connected else {
             throw QueryDescriberError(
                 code: .connectionFailed, endpoint: Self.endpoint(options), message: "libpq is out of memory")
         }
@@ -90,6 +105,31 @@ public actor QueryDescriber {
         let catalog = try readCatalog(for: descriptions)
         return zip(statements, raw).map { sql, result in
             result.map { catalog.resolve($0, sql: sql) }
+        }
+    }
+
+    /// Runs SQL as a simple query: several statements may be given at once, as `psql -c` would send them.
+    ///
+    /// - Throws: ``QueryDescriberError`` (``QueryDescriberError/Code/queryRejected`` with PostgreSQL's message and
+    ///   position) when a statement fails; the statements before it in `sql` have run.
+    public func run(_ sql: String) throws {
+        guard let result = PQexec(connection, sql) else { throw lost() }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY else {
+            throw rejected(result)
+        }
+    }
+
+    /// The rows of a query, as text (`nil` for NULL).
+    public func rows(_ sql: String) throws -> [[String?]] {
+        guard let result = PQexec(connection, sql) else { throw lost() }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_TUPLES_OK else { throw rejected(result) }
+        return (0..<PQntuples(result)).map { row in
+            (0..<PQnfields(result)).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            }
         }
     }
 

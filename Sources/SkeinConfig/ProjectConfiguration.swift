@@ -71,7 +71,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
     /// The keys this version knows.
     public static let knownKeys = [
         "migrations-dir", "version-table", "policy", "lint", "lock-timeout", "statement-timeout", "lock-wait",
-        "warn-after", "gates", "backup-dir",
+        "warn-after", "gates", "backup-dir", "version", "sql", "plugins",
     ]
     /// The keys of the `lint:` section.
     public static let knownLintKeys = ["rules", "exclude", "baseline", "postgres-version"]
@@ -160,6 +160,9 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 case "lock-wait": configuration.run.lockWait = seconds
                 default: configuration.run.warnAfter = seconds
                 }
+            case "version", "sql", "plugins":
+                // sqlc's version-2 keys: `skein generate` reads them (SkeinCodegen's CodegenConfiguration).
+                continue
             default:
                 throw ConfigurationError(
                     path: path, line: line,

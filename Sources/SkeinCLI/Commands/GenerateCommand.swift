@@ -1,0 +1,264 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SkeinCodegen
+import SkeinSandbox
+
+/// `skein generate`: sqlc for Swift.
+struct GenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate PostgresNIO code from sqlc-annotated queries, typed by PostgreSQL itself.",
+        discussion: """
+            Reads sqlc's version-2 configuration (skein.yaml's `sql:` with `gen: swift:`, or sqlc.yaml's plugin
+            form), applies each package's schema to a database nobody else uses — a throwaway local PostgreSQL, or
+            with --dev-url a database on a development server (kept as skein_schema_<hash> and reused while the
+            schema is unchanged) —, asks PostgreSQL for every query's parameter and column types, and writes Swift.
+            Only files whose contents change are written. It never reads DATABASE_URL, GOOSE_DBSTRING or PG*
+            variables. See docs/codegen.md.
+            """
+    )
+
+    @Option(
+        name: [.customShort("f"), .long], help: "The configuration (default: skein.yaml with `sql:`, else sqlc.yaml).")
+    var file: String?
+
+    @Option(
+        name: .long,
+        help: "A development server (needs CREATEDB) to put the schema database on, instead of a throwaway cluster.")
+    var devURL: String?
+
+    @Flag(name: .long, help: "With --dev-url: a scratch database for this run only (dropped), not the cached one.")
+    var noCache = false
+
+    @Flag(name: .long, help: "Write nothing; exit 1 when a generated file is missing, differs or is stale (for CI).")
+    var check = false
+
+    @Flag(name: .long, help: "Write nothing; print the analysed queries (with --format json: the model).")
+    var dryRun = false
+
+    @Option(name: .long, help: "text or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        let command = self
+        try await DatabaseRun.interruptible {
+            do {
+                try await command.generate()
+            } catch let exit as ExitCode {
+                throw exit
+            } catch  where error is CancellationError || error is SignalCancellation.Interrupted {
+                throw error
+            } catch {
+                Console.err("error: \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// libpq reads these when a connection string leaves something out; generate must only ever use what it is
+    /// told (a throwaway cluster or --dev-url).
+    static func forgetLibpqEnvironment() {
+        for key in ProcessInfo.processInfo.environment.keys
+        where key.hasPrefix("PG") && !key.hasPrefix("PG_") && key != "PGDATA" {
+            unsetenv(key)
+        }
+    }
+
+    private func generate() async throws {
+        let started = ContinuousClock.now
+        let logger = Console.logger()
+        let (path, configuration) = try loadConfiguration()
+        let base =
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        guard !configuration.packages.isEmpty else {
+            throw CLIError(
+                .configuration,
+                "\(path) has no package that generates Swift: add `gen: swift: {out: …}` to an `sql:` entry (or a `codegen: [{plugin: swift, out: …}]` with a `plugins:` entry named swift)"
+            )
+        }
+        var schemas: [SchemaSource] = []
+        for package in configuration.packages {
+            do {
+                schemas.append(try SchemaSource.load(package.schema, base: base))
+            } catch {
+                throw CLIError(.configuration, "\(error)")
+            }
+        }
+        Self.forgetLibpqEnvironment()
+        let command = self
+        let results: [CodeGenerator.Result]
+        if let devURL {
+            results = try await Self.onDevelopmentServer(
+                devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base)
+        } else {
+            let environment = ProcessInfo.processInfo.environment
+            let installation: PostgresInstallation
+            do {
+                installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
+            } catch {
+                throw CLIError(
+                    .database,
+                    "generate needs a PostgreSQL to describe the queries, and PostgreSQL's server programs were not found: \(error). Install them (scripts/bootstrap.sh) or give --dev-url"
+                )
+            }
+            if format == .text && !dryRun {
+                Console.err("skein: a throwaway PostgreSQL for the schema (removed afterwards)")
+            }
+            results = try await withEphemeralCluster(
+                options: SandboxOptions(installation: installation, parentDirectory: environment["TMPDIR"] ?? "/tmp"),
+                logger: logger
+            ) { cluster in
+                var results: [CodeGenerator.Result] = []
+                for (index, package) in configuration.packages.enumerated() {
+                    let database = index == 0 ? nil : "skein_package_\(index)"
+                    if let database {
+                        let admin = try QueryDescriber(connectionString: cluster.url)
+                        try await admin.run("CREATE DATABASE \(database)")
+                    }
+                    let describer = try QueryDescriber(connectionString: cluster.url, database: database)
+                    try await CodeGenerator.apply(schemas[index], on: describer)
+                    results.append(try await CodeGenerator.generate(package, base: base, describer: describer))
+                }
+                return results
+            }
+        }
+        for result in results {
+            for warning in result.analysis.warnings { Console.err("warning: \(warning)") }
+        }
+        if dryRun {
+            let queries = results.flatMap { $0.analysis.queries }
+            switch format {
+            case .json: try Console.json(DryRunJSON(queries: queries))
+            case .text:
+                for query in queries {
+                    let parameters = query.parameters.map { "\($0.name): \(SwiftEmitter.type($0))" }
+                    let columns = query.columns.map { "\($0.name): \(SwiftEmitter.type($0))" }
+                    Console.out(
+                        "\(query.file):\(query.line): \(query.name) :\(query.command) (\(parameters.joined(separator: ", "))) -> (\(columns.joined(separator: ", ")))"
+                    )
+                }
+            }
+            return
+        }
+        var stale: [String] = []
+        var written: [String] = []
+        var unchanged = 0
+        for (package, result) in zip(configuration.packages, results) {
+            let out = package.options.out.hasPrefix("/") ? package.options.out : base + "/" + package.options.out
+            let directory = OutputDirectory(path: out)
+            let display = package.options.out
+            if command.check {
+                let changes = directory.changes(result.files)
+                stale += changes.map { change in
+                    switch change {
+                    case .created(let name): "\(display)/\(name) is missing"
+                    case .updated(let name): "\(display)/\(name) differs from what the queries generate"
+                    case .removed(let name): "\(display)/\(name) is no longer generated"
+                    }
+                }
+                unchanged += result.files.count - changes.filter { if case .removed = $0 { false } else { true } }.count
+            } else {
+                let changes: [OutputDirectory.Change]
+                do {
+                    changes = try directory.write(result.files)
+                } catch {
+                    throw CLIError(
+                        .fileSystem, "cannot write \(display): \(error); check that the directory is writable")
+                }
+                written += changes.map { change in
+                    switch change {
+                    case .created(let name): "created \(display)/\(name)"
+                    case .updated(let name): "updated \(display)/\(name)"
+                    case .removed(let name): "removed \(display)/\(name)"
+                    }
+                }
+                unchanged += result.files.count - changes.filter { if case .removed = $0 { false } else { true } }.count
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let queryCount = results.reduce(0) { $0 + $1.analysis.queries.count }
+        if check {
+            for line in stale { Console.err("stale: \(line)") }
+            if !stale.isEmpty {
+                Console.err("error: the generated code is out of date; run `skein generate` and commit the result")
+                throw ExitCode(1)
+            }
+            Console.out("up to date: \(queryCount) queries, \(unchanged) files (\(String(format: "%.2f", seconds)) s)")
+            return
+        }
+        for line in written { Console.out(line) }
+        Console.out(
+            "generated \(queryCount) queries: \(written.count) files written, \(unchanged) unchanged (\(String(format: "%.2f", seconds)) s)"
+        )
+    }
+
+    private func loadConfiguration() throws -> (String, CodegenConfiguration) {
+        var candidates = [String]()
+        if let file {
+            candidates = [file]
+        } else {
+            candidates = ["skein.yaml", "sqlc.yaml", "sqlc.yml", "sqlc.json"].filter {
+                FileManager.default.fileExists(atPath: $0)
+            }
+        }
+        guard !candidates.isEmpty else {
+            throw CLIError(
+                .configuration,
+                "no skein.yaml or sqlc.yaml here; run in the project's directory or give -f (docs/codegen.md shows the configuration)"
+            )
+        }
+        var lastError: (any Error)?
+        for path in candidates {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
+                throw CLIError(.configuration, "cannot read \(path) as UTF-8 text; check the path and its permissions")
+            }
+            // skein.yaml without `sql:` is the runner's configuration only: try sqlc.yaml next.
+            if file == nil && path == "skein.yaml" && !text.contains("sql:") { continue }
+            do {
+                return (path, try CodegenConfiguration.parse(text, path: path))
+            } catch {
+                lastError = error
+                if file != nil || path != "skein.yaml" { break }
+            }
+        }
+        if let lastError { throw CLIError(.configuration, "\(lastError)") }
+        throw CLIError(
+            .configuration,
+            "skein.yaml has no `sql:` list and there is no sqlc.yaml; add the packages to generate (docs/codegen.md)")
+    }
+
+    /// Applies the schemas on `--dev-url`'s server (cached by the schema's hash unless --no-cache) and generates.
+    private static func onDevelopmentServer(
+        _ url: String, schemas: [SchemaSource], cache: Bool, configuration: CodegenConfiguration, base: String
+    ) async throws -> [CodeGenerator.Result] {
+        var results: [CodeGenerator.Result] = []
+        for (package, schema) in zip(configuration.packages, schemas) {
+            if cache {
+                let (database, _) = try await SchemaDatabase.prepare(schema, serverConnectionString: url)
+                let describer = try QueryDescriber(connectionString: url, database: database)
+                results.append(try await CodeGenerator.generate(package, base: base, describer: describer))
+            } else {
+                let database = try await SchemaDatabase.createScratch(serverConnectionString: url)
+                do {
+                    let describer = try QueryDescriber(connectionString: url, database: database)
+                    try await CodeGenerator.apply(schema, on: describer)
+                    results.append(try await CodeGenerator.generate(package, base: base, describer: describer))
+                    try? await SchemaDatabase.drop(database, serverConnectionString: url)
+                } catch {
+                    try? await SchemaDatabase.drop(database, serverConnectionString: url)
+                    throw error
+                }
+            }
+        }
+        return results
+    }
+}
+
+/// `skein generate --dry-run --format json`.
+struct DryRunJSON: Encodable {
+    var schemaVersion = 1
+    var queries: [AnalyzedQuery]
+}

@@ -1,0 +1,207 @@
+import Foundation
+
+/// `skein generate` as a library: schema in, analysis and Swift files out.
+///
+/// ```swift
+/// let configuration = try CodegenConfiguration.parse(text, path: "skein.yaml")
+/// for package in configuration.packages {
+///     let schema = try SchemaSource.load(package.schema, base: projectDirectory)
+///     let describer = try QueryDescriber(connectionString: scratchDatabaseURL)
+///     try await CodeGenerator.apply(schema, on: describer)
+///     let result = try await CodeGenerator.generate(package, base: projectDirectory, describer: describer)
+///     let changes = try OutputDirectory(path: projectDirectory + "/" + package.options.out).changes(result.files)
+/// }
+/// ```
+public enum CodeGenerator {
+    /// What one package generates.
+    public struct Result: Sendable {
+        public var analysis: PackageAnalysis
+        public var files: [GeneratedFile]
+    }
+
+    /// Runs the schema's scripts in order on the describer's database.
+    ///
+    /// - Throws: ``SchemaSourceError`` naming the file and line of the statement PostgreSQL rejected.
+    public static func apply(_ schema: SchemaSource, on describer: QueryDescriber) async throws {
+        for script in schema.scripts {
+            do {
+                try await describer.run(script.sql)
+            } catch let error as QueryDescriberError where error.code == .queryRejected {
+                var line = script.line
+                if let position = error.position {
+                    line += script.sql.unicodeScalars.prefix(max(0, position - 1)).filter { $0 == "\n" }.count
+                }
+                var message = "the schema does not apply: \(error.message)"
+                if let sqlState = error.sqlState { message += " (SQLSTATE \(sqlState))" }
+                message += "; fix the schema file (it must run on an empty database, in this order)"
+                throw SchemaSourceError(file: script.file, line: line, message: message)
+            }
+        }
+    }
+
+    /// Reads the package's query files and generates its Swift files.
+    public static func generate(
+        _ package: CodegenConfiguration.Package, base: String, describer: QueryDescriber
+    ) async throws -> Result {
+        let queryFiles = try readQueryFiles(package.queries, base: base)
+        let analysis = try await PackageAnalysis.analyze(
+            queryFiles: queryFiles, options: package.options, describer: describer)
+        return Result(analysis: analysis, files: SwiftEmitter(options: package.options).files(for: analysis))
+    }
+
+    /// The `.sql` files of `paths` (files or directories, a directory's files in name order).
+    public static func readQueryFiles(
+        _ paths: [String], base: String
+    ) throws(SchemaSourceError) -> [(path: String, text: String)] {
+        var result: [(path: String, text: String)] = []
+        for path in paths {
+            let full = path.hasPrefix("/") ? path : base + "/" + path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
+                throw SchemaSourceError(
+                    file: path, line: nil, message: "does not exist; `queries:` must name .sql files or directories")
+            }
+            var files = [path]
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: full)) ?? []
+                files = names.filter { $0.hasSuffix(".sql") }.sorted().map { path + "/" + $0 }
+            }
+            for file in files {
+                let location = file.hasPrefix("/") ? file : base + "/" + file
+                guard let data = FileManager.default.contents(atPath: location),
+                    let text = String(data: data, encoding: .utf8)
+                else {
+                    throw SchemaSourceError(file: file, line: nil, message: "cannot be read as UTF-8 text")
+                }
+                result.append((file, text))
+            }
+        }
+        return result
+    }
+}
+
+/// A database holding a schema, kept on a development server between runs: `skein_schema_<hash>` is created,
+/// filled and renamed into place only when the whole schema applied, so a later run with the same schema reuses
+/// it and a failed run leaves nothing behind.
+public enum SchemaDatabase {
+    /// The cached database's name for a schema.
+    public static func name(for schema: SchemaSource) -> String {
+        "skein_schema_" + schema.fingerprint.prefix(16)
+    }
+
+    /// Makes sure `name(for: schema)` exists on the server `connectionString` points at and holds the schema.
+    ///
+    /// - Returns: the database's name, and whether it was reused.
+    public static func prepare(
+        _ schema: SchemaSource, serverConnectionString: String
+    ) async throws -> (name: String, reused: Bool) {
+        let final = name(for: schema)
+        let admin = try QueryDescriber(connectionString: serverConnectionString)
+        if try await !admin.rows("SELECT 1 FROM pg_catalog.pg_database WHERE datname = '\(final)'").isEmpty {
+            return (final, true)
+        }
+        let temporary = "\(final)_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        try await create(temporary, admin: admin)
+        do {
+            let scratch = try QueryDescriber(connectionString: serverConnectionString, database: temporary)
+            try await CodeGenerator.apply(schema, on: scratch)
+        } catch {
+            try? await admin.run("DROP DATABASE IF EXISTS \"\(temporary)\" WITH (FORCE)")
+            throw error
+        }
+        do {
+            try await admin.run("ALTER DATABASE \"\(temporary)\" RENAME TO \"\(final)\"")
+        } catch {
+            // Another run made it first: use theirs.
+            try? await admin.run("DROP DATABASE IF EXISTS \"\(temporary)\" WITH (FORCE)")
+        }
+        return (final, false)
+    }
+
+    /// Creates a database for one run (dropped by ``drop(_:serverConnectionString:)``).
+    public static func createScratch(serverConnectionString: String) async throws -> String {
+        let name = "skein_generate_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        try await create(name, admin: try QueryDescriber(connectionString: serverConnectionString))
+        return name
+    }
+
+    public static func drop(_ name: String, serverConnectionString: String) async throws {
+        let admin = try QueryDescriber(connectionString: serverConnectionString)
+        try await admin.run("DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)")
+    }
+
+    private static func create(_ name: String, admin: QueryDescriber) async throws {
+        do {
+            try await admin.run("CREATE DATABASE \"\(name)\"")
+        } catch let error as QueryDescriberError where error.sqlState == "42501" {
+            throw QueryDescriberError(
+                code: .queryRejected, endpoint: admin.endpoint,
+                message:
+                    "the role may not create databases, and generate needs one to apply the schema to; grant CREATEDB (ALTER ROLE … CREATEDB) or leave --dev-url out to use a throwaway cluster",
+                sqlState: error.sqlState)
+        }
+    }
+}
+
+/// The generated files of one package on disk: what would change, and writing only what did.
+public struct OutputDirectory: Sendable {
+    public enum Change: Sendable, Hashable {
+        case created(String)
+        case updated(String)
+        /// A file with Skein's header that the package no longer generates.
+        case removed(String)
+
+        public var path: String {
+            switch self {
+            case .created(let path), .updated(let path), .removed(let path): path
+            }
+        }
+    }
+
+    public var path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// What writing `files` would change; unchanged files are not listed.
+    public func changes(_ files: [GeneratedFile]) -> [Change] {
+        var changes: [Change] = []
+        let names = Set(files.map(\.path))
+        for file in files {
+            let target = path + "/" + file.path
+            if let existing = FileManager.default.contents(atPath: target) {
+                if existing != Data(file.contents.utf8) { changes.append(.updated(file.path)) }
+            } else {
+                changes.append(.created(file.path))
+            }
+        }
+        let present = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in present.sorted() where name.hasSuffix(".swift") && !names.contains(name) {
+            guard let handle = FileHandle(forReadingAtPath: path + "/" + name) else { continue }
+            let head = (try? handle.read(upToCount: SwiftEmitter.header.utf8.count)) ?? Data()
+            try? handle.close()
+            if head == Data(SwiftEmitter.header.utf8) { changes.append(.removed(name)) }
+        }
+        return changes
+    }
+
+    /// Writes the changed files (atomically each) and removes stale generated ones.
+    @discardableResult
+    public func write(_ files: [GeneratedFile]) throws -> [Change] {
+        let changes = changes(files)
+        guard !changes.isEmpty else { return [] }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let contents = Dictionary(files.map { ($0.path, $0.contents) }, uniquingKeysWith: { first, _ in first })
+        for change in changes {
+            let target = path + "/" + change.path
+            switch change {
+            case .created(let name), .updated(let name):
+                try Data((contents[name] ?? "").utf8).write(to: URL(fileURLWithPath: target), options: .atomic)
+            case .removed:
+                try FileManager.default.removeItem(atPath: target)
+            }
+        }
+        return changes
+    }
+}

@@ -1,0 +1,517 @@
+import Foundation
+import SkeinSQL
+
+/// A table (or view) of the schema as the models file shows it.
+public struct TableModel: Sendable, Hashable {
+    public var schema: String
+    public var name: String
+    /// The struct's name: the singular of the table's name in UpperCamelCase, or `rename`'s.
+    public var swiftName: String
+    public var oid: UInt32
+    public var columns: [AnalyzedQuery.Field]
+    /// `pg_attribute.attnum` of each column, in order.
+    public var columnNumbers: [Int]
+}
+
+/// A PostgreSQL enum as the models file shows it.
+public struct EnumModel: Sendable, Hashable {
+    public var schema: String
+    public var name: String
+    public var swiftName: String
+    public var labels: [String]
+}
+
+/// One query ready to be written out: the analysis plus what the emitter needs.
+public struct QueryPlan: Sendable, Hashable {
+    public enum RowShape: Sendable, Hashable {
+        /// `:exec`-like commands: no row.
+        case none
+        /// One column: the value itself.
+        case value(AnalyzedQuery.Field)
+        /// Exactly one table's columns: that table's model.
+        case model(TableModel)
+        /// A struct of its own; embedded tables as one field each.
+        case fields([RowField])
+    }
+
+    public enum RowField: Sendable, Hashable {
+        /// A column at `index` of the result.
+        case column(index: Int, field: AnalyzedQuery.Field)
+        /// `sqlc.embed(t)`: `count` columns from `start` decoded as `model`.
+        case embed(name: String, model: TableModel, start: Int)
+    }
+
+    public var query: AnnotatedQuery
+    public var analyzed: AnalyzedQuery
+    /// The SQL sent to PostgreSQL: the query's, with `($n::type)` where the Swift value binds as another type.
+    public var sql: String
+    /// Per parameter (in `$n` order): the Swift type's encoding matches PostgreSQL's parameter type.
+    public var row: RowShape
+    /// For `:copyfrom`: the table and columns the rows are copied into.
+    public var copyTarget: CopyTarget?
+    /// For `:execrows` / `:execresult`: the SQL counts the rows it touched; this is the command tag's word.
+    public var affectedTag: String?
+
+    public struct CopyTarget: Sendable, Hashable {
+        public var table: String
+        public var columns: [String]
+    }
+}
+
+/// Everything generated for one `sql:` package.
+public struct PackageAnalysis: Sendable, Hashable {
+    public var tables: [TableModel]
+    public var enums: [EnumModel]
+    /// Per query file (in configuration order), its queries.
+    public var files: [(file: String, queries: [QueryPlan])]
+    /// Things worth saying that do not stop generation (a table without a model, …).
+    public var warnings: [String]
+
+    public static func == (left: PackageAnalysis, right: PackageAnalysis) -> Bool {
+        left.tables == right.tables && left.enums == right.enums && left.warnings == right.warnings
+            && left.files.map(\.file) == right.files.map(\.file)
+            && left.files.map(\.queries) == right.files.map(\.queries)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(tables)
+        hasher.combine(enums)
+    }
+
+    /// Every analysed query, in file order: what `--dry-run --format json` prints.
+    public var queries: [AnalyzedQuery] { files.flatMap { $0.queries.map(\.analyzed) } }
+}
+
+/// Every problem of a package's queries, all at once.
+public struct CodegenErrors: Error, Sendable, Hashable, CustomStringConvertible {
+    public var errors: [QueryFileError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+extension PackageAnalysis {
+    /// Reads a package's query files, describes every query (and every table, for the models) on `describer`'s
+    /// database, which must hold the schema already, and decides the Swift shapes.
+    ///
+    /// - Parameters:
+    ///   - queryFiles: `(path as shown in messages, text)` in order.
+    /// - Throws: ``CodegenErrors`` with every query problem at file:line; ``QueryDescriberError`` when the database
+    ///   fails.
+    public static func analyze(
+        queryFiles: [(path: String, text: String)], options: CodegenConfiguration.SwiftOptions,
+        describer: QueryDescriber
+    ) async throws -> PackageAnalysis {
+        var errors: [QueryFileError] = []
+        var annotated: [(file: String, queries: [AnnotatedQuery])] = []
+        var seenNames: [String: AnnotatedQuery] = [:]
+        for (path, text) in queryFiles {
+            switch QueryFileParser.parse(text, file: path) {
+            case .success(let queries):
+                for query in queries {
+                    if let earlier = seenNames[query.name] {
+                        errors.append(
+                            QueryFileError(
+                                file: query.file, line: query.line,
+                                message:
+                                    "query name \(query.name) is already used at \(earlier.file):\(earlier.line); names are unique in a package (they become Swift types)"
+                            ))
+                    }
+                    seenNames[query.name] = query
+                }
+                annotated.append((path, queries))
+            case .failure(let problems):
+                errors += problems.errors
+                annotated.append((path, []))
+            }
+        }
+        // The schema's tables and enums, from the catalog.
+        let tableRows = try await describer.rows(
+            """
+            SELECT n.nspname, c.relname, c.oid::int8
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+              AND NOT c.relispartition
+            ORDER BY n.nspname = 'public' DESC, n.nspname, c.relname
+            """)
+        let enumRows = try await describer.rows(
+            """
+            SELECT n.nspname, t.typname, array_to_json(array_agg(e.enumlabel ORDER BY e.enumsortorder))::text
+            FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+            JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid
+            WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+            GROUP BY n.nspname, t.typname ORDER BY n.nspname = 'public' DESC, n.nspname, t.typname
+            """)
+        let allQueries = annotated.flatMap(\.queries)
+        let tableStatements = tableRows.map { row in
+            "SELECT * FROM \(quoteIdentifier(row[0] ?? "")).\(quoteIdentifier(row[1] ?? ""))"
+        }
+        let described = try await describer.describe(tableStatements + allQueries.map(\.sql))
+        let analyzer = QueryAnalyzer(options: options)
+        var warnings: [String] = []
+
+        var tables: [TableModel] = []
+        var usedModelNames: Set<String> = []
+        for (row, result) in zip(tableRows, described.prefix(tableRows.count)) {
+            let schema = row[0] ?? "", name = row[1] ?? ""
+            guard case .success(let table) = result else { continue }
+            let qualified = schema == "public" ? name : "\(schema).\(name)"
+            var fields: [AnalyzedQuery.Field] = []
+            var problems: [String] = []
+            for column in table.columns {
+                let source = column.source
+                var swift: String?
+                if let source,
+                    let override = options.overrides.first(where: { $0.column == "\(source.table).\(source.column)" })
+                {
+                    swift = override.swiftType
+                } else {
+                    switch analyzer.swiftType(source?.declaredType ?? column.type, in: table.types) {
+                    case .success(let type): swift = type
+                    case .failure(let unsupported): problems.append("column \(column.name): \(unsupported)")
+                    }
+                }
+                let domainNotNull = source.flatMap { table.types[$0.declaredType]?.domainNotNull } ?? false
+                fields.append(
+                    AnalyzedQuery.Field(
+                        name: QueryAnalyzer.memberName(column.name), postgresType: column.sqlType,
+                        swiftType: swift ?? "", nullable: !((source?.notNull ?? false) || domainNotNull)))
+            }
+            guard problems.isEmpty else {
+                warnings.append("no model for table \(qualified): " + problems.joined(separator: "; "))
+                continue
+            }
+            var swiftName =
+                options.rename[qualified] ?? options.rename[name]
+                ?? QueryAnalyzer.typeName(Self.singular(schema == "public" ? name : "\(schema)_\(name)"))
+            if usedModelNames.contains(swiftName) { swiftName = QueryAnalyzer.typeName("\(schema)_\(name)") }
+            usedModelNames.insert(swiftName)
+            tables.append(
+                TableModel(
+                    schema: schema, name: name, swiftName: swiftName, oid: UInt32(row[2] ?? "") ?? 0,
+                    columns: fields.map { Self.uniqued($0, in: fields) },
+                    columnNumbers: table.columns.map { $0.source?.columnNumber ?? 0 }))
+        }
+        let enums = enumRows.map { row in
+            let schema = row[0] ?? "", name = row[1] ?? ""
+            let labels = (try? JSONDecoder().decode([String].self, from: Data((row[2] ?? "[]").utf8))) ?? []
+            let qualified = schema == "public" ? name : "\(schema).\(name)"
+            return EnumModel(
+                schema: schema, name: name,
+                swiftName: options.rename[qualified] ?? options.rename[name]
+                    ?? QueryAnalyzer.typeName(schema == "public" ? name : "\(schema)_\(name)"),
+                labels: labels)
+        }
+
+        var files: [(file: String, queries: [QueryPlan])] = []
+        var index = tableRows.count
+        for (file, queries) in annotated {
+            var plans: [QueryPlan] = []
+            for query in queries {
+                let result = described[index]
+                index += 1
+                switch result {
+                case .failure(let rejection):
+                    errors.append(Self.error(rejection, in: query))
+                case .success(let description):
+                    switch analyzer.analyze(query, described: description) {
+                    case .failure(let problem): errors.append(problem)
+                    case .success(var analysis):
+                        analysis.parameters = analysis.parameters.map { Self.uniqued($0, in: analysis.parameters) }
+                        // A parameter put into a nullable column may be NULL.
+                        let assigned = QueryAnalyzer.assignedColumns(query.sql)
+                        for (position, parameter) in description.parameters.enumerated() {
+                            guard let (table, column) = assigned[parameter.number],
+                                let model = tables.first(where: { $0.name == table }),
+                                let field = model.columns.first(where: { $0.name == QueryAnalyzer.memberName(column) }),
+                                field.nullable, position < analysis.parameters.count
+                            else { continue }
+                            analysis.parameters[position].nullable = true
+                        }
+                        switch Self.plan(
+                            query, analysis, description, tables: tables,
+                            enumSwiftNames: Set(enums.map(\.swiftName)))
+                        {
+                        case .success(let plan): plans.append(plan)
+                        case .failure(let problem): errors.append(problem)
+                        }
+                    }
+                }
+            }
+            files.append((file, plans))
+        }
+        guard errors.isEmpty else {
+            throw CodegenErrors(errors: errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
+        }
+        return PackageAnalysis(tables: tables, enums: enums, files: files, warnings: warnings)
+    }
+
+    /// A rejected query at its file:line (the line of PostgreSQL's position when it gave one).
+    static func error(_ rejection: QueryDescriberError, in query: AnnotatedQuery) -> QueryFileError {
+        var line = query.sqlLine
+        if let position = rejection.position {
+            line += query.sql.unicodeScalars.prefix(max(0, position - 1)).filter { $0 == "\n" }.count
+        }
+        var message = "\(query.name): \(rejection.message)"
+        if let sqlState = rejection.sqlState { message += " (SQLSTATE \(sqlState))" }
+        if let hint = rejection.hint { message += "; hint: \(hint)" }
+        return QueryFileError(file: query.file, line: line, message: message)
+    }
+
+    /// A second `id` becomes `id2`, a third `id3` (sqlc: `id_2`).
+    static func uniqued(_ field: AnalyzedQuery.Field, in fields: [AnalyzedQuery.Field]) -> AnalyzedQuery.Field {
+        guard let position = fields.firstIndex(of: field) else { return field }
+        let earlier = fields[..<position].filter { $0.name == field.name }.count
+        var copy = field
+        if earlier > 0 { copy.name += String(earlier + 1) }
+        return copy
+    }
+
+    /// sqlc's singular for a model's name: `users` → `user`, `categories` → `category`, `addresses` → `address`.
+    static func singular(_ name: String) -> String {
+        let lower = name.lowercased()
+        for keep in ["status", "series", "news", "data", "metadata", "analysis", "species"] where lower.hasSuffix(keep)
+        {
+            return name
+        }
+        if lower.hasSuffix("ies"), name.count > 3 { return String(name.dropLast(3)) + "y" }
+        for ending in ["sses", "shes", "ches", "xes", "zes", "uses"] where lower.hasSuffix(ending) {
+            return String(name.dropLast(2))
+        }
+        if lower.hasSuffix("s"), !lower.hasSuffix("ss"), !lower.hasSuffix("us"), !lower.hasSuffix("is"), name.count > 1
+        {
+            return String(name.dropLast())
+        }
+        return name
+    }
+
+    static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The PostgreSQL type (`pg_type.typname`) a Swift type binds as, for the types the analysis maps; `nil` for
+    /// an override (its `psqlType` decides, so the query casts to PostgreSQL's type).
+    static func naturalType(of swift: String, enums: Set<String>) -> String? {
+        let scalars: [String: String] = [
+            "Bool": "bool", "Int16": "int2", "Int32": "int4", "Int64": "int8", "Float": "float4", "Double": "float8",
+            "Decimal": "numeric", "String": "text", "UUID": "uuid", "Date": "timestamptz", "ByteBuffer": "bytea",
+        ]
+        if swift.hasPrefix("["), swift.hasSuffix("]") {
+            return naturalType(of: String(swift.dropFirst().dropLast()), enums: enums).map { "_" + $0 }
+        }
+        if enums.contains(swift) { return "text" }
+        return scalars[swift]
+    }
+
+    /// Decides the row's shape and the SQL's casts.
+    static func plan(
+        _ query: AnnotatedQuery, _ analysis: AnalyzedQuery, _ described: DescribedQuery, tables: [TableModel],
+        enumSwiftNames: Set<String>
+    ) -> Result<QueryPlan, QueryFileError> {
+        // Casts: where the Swift value's encoding is not PostgreSQL's parameter type.
+        var casts: [Int: String] = [:]
+        for (parameter, field) in zip(described.parameters, analysis.parameters) {
+            guard let type = described.types[parameter.type] else { continue }
+            let natural = naturalType(of: field.swiftType, enums: enumSwiftNames)
+            if natural != type.typeName || type.schema != "pg_catalog" {
+                casts[parameter.number] = parameter.sqlType
+            }
+        }
+        var sql = casts.isEmpty ? query.sql : insertCasts(casts, into: query.sql)
+        let fields = analysis.columns
+        let command = query.command
+        var affectedTag: String?
+        if command == .execrows || command == .execresult {
+            // PostgresNIO does not hand out command tags: the statement counts its own rows.
+            switch countingStatement(sql) {
+            case .some(let (counting, tag)):
+                sql = counting
+                affectedTag = tag
+            case .none:
+                return .failure(
+                    QueryFileError(
+                        file: query.file, line: query.line,
+                        message:
+                            "\(query.name): :\(command.rawValue) needs one INSERT, UPDATE, DELETE or SELECT (its rows are counted by the statement itself, as PostgresNIO does not report command tags); use :exec for other statements"
+                    ))
+            }
+        }
+        var copyTarget: QueryPlan.CopyTarget?
+        if command == .copyfrom {
+            switch copyTargetOf(query) {
+            case .success(let target): copyTarget = target
+            case .failure(let problem): return .failure(problem)
+            }
+        }
+        let row: QueryPlan.RowShape
+        switch command {
+        case .exec, .execrows, .execresult, .batchexec, .copyfrom:
+            row = .none
+        default:
+            if fields.isEmpty {
+                return .failure(
+                    QueryFileError(
+                        file: query.file, line: query.line,
+                        message:
+                            "\(query.name) is :\(command.rawValue) but returns no columns; use :exec (or :execrows), or add RETURNING"
+                    ))
+            }
+            let sources = described.columns.map(\.source)
+            if query.embeds.isEmpty, fields.count == 1 {
+                row = .value(fields[0])
+            } else if query.embeds.isEmpty,
+                let table = sources.first??.tableOID,
+                sources.allSatisfy({ $0?.tableOID == table }),
+                let model = tables.first(where: {
+                    $0.oid == table && $0.columns == fields && $0.columnNumbers == sources.map { $0?.columnNumber ?? 0 }
+                })
+            {
+                row = .model(model)
+            } else {
+                row = .fields(rowFields(query, fields, sources, tables: tables))
+            }
+        }
+        return .success(
+            QueryPlan(
+                query: query, analyzed: analysis, sql: sql, row: row, copyTarget: copyTarget, affectedTag: affectedTag))
+    }
+
+    /// `WITH affected AS (<DML> RETURNING 1) SELECT count(*) FROM affected` (or `SELECT count(*) FROM (<SELECT>)`),
+    /// and the command tag's word (`UPDATE`, `INSERT 0`, …).
+    static func countingStatement(_ sql: String) -> (String, String)? {
+        guard case .success(let statements) = SQLGrammar.parse(sql), statements.count == 1 else { return nil }
+        let node = statements[0].node
+        let body = sql.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
+        func returning(_ statement: SQLNode?) -> String {
+            (statement?["returningList"]?.array.isEmpty ?? true) ? "\n    RETURNING 1" : ""
+        }
+        if let insert = node["InsertStmt"] {
+            return (
+                "WITH skein_affected AS (\n\(body)\(returning(insert))\n)\nSELECT count(*) FROM skein_affected",
+                "INSERT 0"
+            )
+        }
+        if let update = node["UpdateStmt"] {
+            return (
+                "WITH skein_affected AS (\n\(body)\(returning(update))\n)\nSELECT count(*) FROM skein_affected",
+                "UPDATE"
+            )
+        }
+        if let delete = node["DeleteStmt"] {
+            return (
+                "WITH skein_affected AS (\n\(body)\(returning(delete))\n)\nSELECT count(*) FROM skein_affected",
+                "DELETE"
+            )
+        }
+        if node["SelectStmt"] != nil {
+            return ("SELECT count(*) FROM (\n\(body)\n) AS skein_affected", "SELECT")
+        }
+        return nil
+    }
+
+    /// Columns grouped into embedded models where `sqlc.embed(t)` asked for them.
+    static func rowFields(
+        _ query: AnnotatedQuery, _ fields: [AnalyzedQuery.Field], _ sources: [DescribedQuery.SourceColumn?],
+        tables: [TableModel]
+    ) -> [QueryPlan.RowField] {
+        var result: [QueryPlan.RowField] = []
+        var embeds = query.embeds
+        var index = 0
+        while index < fields.count {
+            if !embeds.isEmpty, let table = sources[index]?.tableOID {
+                let candidates = tables.filter { model in
+                    model.oid == table && index + model.columns.count <= fields.count
+                        && Array(fields[index..<index + model.columns.count]) == model.columns
+                        && sources[index..<index + model.columns.count].map { $0?.columnNumber ?? 0 }
+                            == model.columnNumbers
+                }
+                if let model = candidates.first {
+                    let name = embeds.removeFirst()
+                    _ = name
+                    result.append(.embed(name: QueryAnalyzer.memberName(model.swiftName), model: model, start: index))
+                    index += model.columns.count
+                    continue
+                }
+            }
+            result.append(.column(index: index, field: fields[index]))
+            index += 1
+        }
+        // Names stay unique across columns and embeds.
+        var seen: [String: Int] = [:]
+        return result.map { field in
+            switch field {
+            case .column(let index, var column):
+                seen[column.name, default: 0] += 1
+                if let count = seen[column.name], count > 1 { column.name += String(count) }
+                return .column(index: index, field: column)
+            case .embed(let name, let model, let start):
+                seen[name, default: 0] += 1
+                let count = seen[name] ?? 1
+                return .embed(name: count > 1 ? name + String(count) : name, model: model, start: start)
+            }
+        }
+    }
+
+    /// `$n` → `($n::type)` at every place the parse tree has parameter `n`.
+    static func insertCasts(_ casts: [Int: String], into sql: String) -> String {
+        guard case .success(let statements) = SQLGrammar.parse(sql) else { return sql }
+        var insertions: [(start: Int, end: Int, number: Int)] = []
+        let bytes = Array(sql.utf8)
+        for statement in statements {
+            for node in [statement.node] + statement.node.descendants() where node.nodeType == "ParamRef" {
+                guard let body = node.body, let number = body["number"]?.int, casts[number] != nil,
+                    let location = body["location"]?.int, location < bytes.count, bytes[location] == UInt8(ascii: "$")
+                else { continue }
+                var end = location + 1
+                while end < bytes.count, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") { end += 1 }
+                insertions.append((location, end, number))
+            }
+        }
+        var output: [UInt8] = []
+        var cursor = 0
+        for insertion in insertions.sorted(by: { $0.start < $1.start }) where insertion.start >= cursor {
+            output += bytes[cursor..<insertion.start]
+            output +=
+                Array("(".utf8) + bytes[insertion.start..<insertion.end]
+                + Array("::\(casts[insertion.number] ?? "")".utf8) + Array(")".utf8)
+            cursor = insertion.end
+        }
+        output += bytes[cursor...]
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// `INSERT INTO t (a, b) VALUES ($1, $2)`: the table and columns, for `COPY t (a, b) FROM STDIN`.
+    static func copyTargetOf(_ query: AnnotatedQuery) -> Result<QueryPlan.CopyTarget, QueryFileError> {
+        func fail(_ message: String) -> Result<QueryPlan.CopyTarget, QueryFileError> {
+            .failure(QueryFileError(file: query.file, line: query.line, message: "\(query.name): \(message)"))
+        }
+        guard case .success(let statements) = SQLGrammar.parse(query.sql), statements.count == 1,
+            let insert = statements[0].node["InsertStmt"]
+        else {
+            return fail(":copyfrom needs one `INSERT INTO table (columns…) VALUES ($1, $2, …)`")
+        }
+        let relation = insert["relation"]
+        guard let table = relation?["relname"]?.string else { return fail(":copyfrom needs a table") }
+        let schema = relation?["schemaname"]?.string
+        let columns = insert["cols"]?.array.compactMap { $0["ResTarget"]?["name"]?.string } ?? []
+        let values = insert["selectStmt"]?["SelectStmt"]?["valuesLists"]?.array ?? []
+        guard !columns.isEmpty, values.count == 1,
+            let items = values[0]["List"]?["items"]?.array, items.count == columns.count,
+            items.enumerated().allSatisfy({ $0.element["ParamRef"]?["number"]?.int == $0.offset + 1 }),
+            insert["returningList"]?.array.isEmpty ?? true, insert["onConflictClause"] == nil
+        else {
+            return fail(
+                ":copyfrom needs `INSERT INTO table (a, b, …) VALUES ($1, $2, …)` with one parameter per column, in order, and no RETURNING or ON CONFLICT (COPY cannot do those)"
+            )
+        }
+        // PostgresNIO's copyFrom quotes the table and each column as one identifier.
+        if let schema, schema != "public" {
+            return fail(
+                ":copyfrom cannot name schema \(schema): PostgresNIO's COPY quotes the table as one name; put \(schema) on the connection's search_path and write the table unqualified"
+            )
+        }
+        if ([table] + columns).contains(where: { $0.contains("\"") }) {
+            return fail(":copyfrom: PostgresNIO's COPY cannot quote names containing a double quote")
+        }
+        return .success(QueryPlan.CopyTarget(table: table, columns: columns))
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import SkeinCore
+
+/// The schema a package's queries run against, as sqlc reads it: SQL files, or a goose directory whose files
+/// contribute their Up sections only, in version order.
+public struct SchemaSource: Sendable, Hashable {
+    /// One piece of SQL to run, with where it came from.
+    public struct Script: Sendable, Hashable {
+        /// The file, as the configuration names it (relative paths stay relative).
+        public var file: String
+        /// The 1-based line of the SQL's first line in the file.
+        public var line: Int
+        public var sql: String
+    }
+
+    /// In the order they run.
+    public var scripts: [Script]
+
+    /// A SHA-256 of every script, in order: equal schemas share a cached schema database.
+    public var fingerprint: String {
+        var hasher = SHA256Accumulator()
+        for script in scripts {
+            hasher.add(script.file)
+            hasher.add(script.sql)
+        }
+        return hasher.hex
+    }
+
+    /// Reads `paths` (files or directories, relative to `base`).
+    ///
+    /// A `.sql` file with a `-- +goose Up` annotation contributes its Up statements (goose's own parser: the Down
+    /// section never runs); any other `.sql` file runs whole. A directory's `.sql` files are read in goose version
+    /// order when their names are migration names, else in file-name order.
+    public static func load(_ paths: [String], base: String) throws(SchemaSourceError) -> SchemaSource {
+        var scripts: [Script] = []
+        for path in paths {
+            let full = path.hasPrefix("/") ? path : base + "/" + path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
+                throw SchemaSourceError(
+                    file: path, line: nil,
+                    message: "does not exist; `schema:` must name SQL files or a directory of them (a goose directory)")
+            }
+            var files: [String] = []
+            if isDirectory.boolValue {
+                let names: [String]
+                do {
+                    names = try FileManager.default.contentsOfDirectory(atPath: full).filter { $0.hasSuffix(".sql") }
+                } catch {
+                    throw SchemaSourceError(file: path, line: nil, message: "cannot be read: \(error)")
+                }
+                files = names.sorted { left, right in
+                    let leftVersion = try? MigrationName.parse(left).get().version
+                    let rightVersion = try? MigrationName.parse(right).get().version
+                    if let leftVersion, let rightVersion, leftVersion != rightVersion {
+                        return leftVersion < rightVersion
+                    }
+                    return left < right
+                }.map { path + "/" + $0 }
+            } else {
+                files = [path]
+            }
+            for file in files {
+                scripts += try read(file, full: file.hasPrefix("/") ? file : base + "/" + file)
+            }
+        }
+        return SchemaSource(scripts: scripts)
+    }
+
+    private static func read(_ file: String, full: String) throws(SchemaSourceError) -> [Script] {
+        guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8)
+        else {
+            throw SchemaSourceError(file: file, line: nil, message: "cannot be read as UTF-8 text")
+        }
+        guard text.contains("+goose Up") else { return [Script(file: file, line: 1, sql: text)] }
+        switch GooseParser().parse(text, direction: .up) {
+        case .success(let section):
+            return section.statements.map { Script(file: file, line: $0.line, sql: $0.sql) }
+        case .failure(let error):
+            throw SchemaSourceError(file: file, line: error.line, message: error.description)
+        }
+    }
+}
+
+/// A schema file that cannot be read or applied.
+public struct SchemaSourceError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public init(file: String, line: Int?, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+}
+
+/// SHA-256 over length-prefixed strings, so `["ab", "c"]` and `["a", "bc"]` differ.
+struct SHA256Accumulator {
+    private var bytes: [UInt8] = []
+
+    mutating func add(_ text: String) {
+        let utf8 = Array(text.utf8)
+        var count = UInt64(utf8.count).bigEndian
+        withUnsafeBytes(of: &count) { bytes += $0 }
+        bytes += utf8
+    }
+
+    var hex: String { MigrationChecksum.fileChecksum(ofBytes: bytes) }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SkeinCodegen
+import SkeinTestSupport
+import Testing
+
+/// The code `skein generate` wrote for `Fixture/` (in `Generated/`, compiled into this target), run against a real
+/// PostgreSQL: values go in and come back out, NULLs included; enums, arrays, jsonb, uuid, timestamptz, numeric;
+/// every query kind; a transaction that throws rolls back.
+@Suite("Generated code round-trips values through PostgreSQL", .requiresPostgreSQL)
+struct RoundTripTests {
+    static let logger = Logger(label: "skein.tests.generated")
+
+    /// A fresh database with the fixture's schema (the goose files' Up sections), and queries over a client.
+    func withQueries(_ body: (Queries, FreshDatabase) async throws -> Void) async throws {
+        try await TestDatabase.withFreshDatabase { database in
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixture")
+            let schema = try SchemaSource.load(["schema"], base: fixture.path)
+            try await CodeGenerator.apply(schema, on: try QueryDescriber(connectionString: database.url))
+            try await body(Queries(client: database.client, logger: Self.logger), database)
+        }
+    }
+
+    static func newUser(_ email: String, status: UserStatus = .active) -> CreateUser.Params {
+        CreateUser.Params(
+            email: email, displayName: nil, status: status, tags: [], settings: nil, balance: 0, externalId: nil)
+    }
+
+    @Test("insert and select: every column type, with and without NULLs")
+    func roundTrip() async throws {
+        try await withQueries { queries, _ in
+            let external = UUID()
+            let created = try #require(
+                try await queries.createUser(
+                    CreateUser.Params(
+                        email: "ada@example.com", displayName: "Ada", status: .inReview, tags: ["admin", "ops"],
+                        settings: #"{"theme": "dark"}"#, balance: Decimal(string: "1234.56")!, externalId: external)))
+            #expect(created.email == "ada@example.com")
+            #expect(created.displayName == "Ada")
+            #expect(created.status == .inReview)
+            #expect(created.tags == ["admin", "ops"])
+            #expect(created.settings == #"{"theme": "dark"}"#)
+            #expect(created.balance == Decimal(string: "1234.56")!)
+            #expect(created.externalId == external)
+            #expect(abs(created.createdAt.timeIntervalSinceNow) < 600)
+
+            let fetched = try #require(try await queries.getUserByID(id: created.id))
+            #expect(fetched == created)
+
+            let bare = try #require(try await queries.createUser(Self.newUser("bob@example.com")))
+            #expect(bare.displayName == nil && bare.settings == nil && bare.externalId == nil && bare.tags == [])
+            #expect(try await queries.getUserByEmail(email: "bob@example.com")?.id == bare.id)
+        }
+    }
+
+    @Test(":one with no row is nil; NULL aggregates are nil; count is not optional")
+    func noRows() async throws {
+        try await withQueries { queries, _ in
+            #expect(try await queries.getUserByID(id: 424242) == nil)
+            #expect(try await queries.countUsers() == 0)
+            let top = try await queries.maxBalance()
+            #expect(top == .some(nil))  // a row whose value is NULL
+            let stats = try #require(try await queries.agentStats(ownerId: 1))
+            #expect(stats.agents == 0 && stats.totalRuns == nil && stats.meanScore == nil && stats.names == nil)
+            #expect(stats.mostRuns == 0)
+        }
+    }
+
+    @Test(":many, its stream, enum parameters and sqlc.slice arrays")
+    func many() async throws {
+        try await withQueries { queries, _ in
+            var ids: [Int64] = []
+            for (index, status) in [UserStatus.active, .suspended, .active].enumerated() {
+                ids.append(
+                    try #require(try await queries.createUser(Self.newUser("u\(index)@x.org", status: status))).id)
+            }
+            #expect(try await queries.listUsersByStatus(status: .active).map(\.id) == [ids[0], ids[2]])
+            var streamed: [String] = []
+            for try await row in try await queries.listUsersByStatusStream(status: .suspended) {
+                streamed.append(row.email)
+            }
+            #expect(streamed == ["u1@x.org"])
+            #expect(try await queries.listUsersByIDs(ids: [ids[2], ids[0], 999]) == [ids[0], ids[2]])
+        }
+    }
+
+    @Test(":exec, :execrows, :execresult, and the batch kinds")
+    func commands() async throws {
+        try await withQueries { queries, _ in
+            let first = try #require(try await queries.createUser(Self.newUser("a@x.org"))).id
+            let second = try #require(try await queries.createUser(Self.newUser("b@x.org"))).id
+            #expect(try await queries.renameUser(RenameUser.Params(displayName: "A", id: first)) == 1)
+            #expect(try await queries.renameUser(RenameUser.Params(displayName: nil, id: 999)) == 0)
+            #expect(try await queries.suspendUsers(status: .active) == "UPDATE 2")
+            try await queries.touchUsers([
+                TouchUsers.Params(id: first, displayName: "first"), TouchUsers.Params(id: second, displayName: nil),
+            ])
+            #expect(try await queries.getUserByID(id: first)?.displayName == "first")
+            #expect(try await queries.getUserByID(id: second)?.displayName == nil)
+            let batch = try await queries.getUsersBatch([second, 777, first])
+            #expect(batch.map { $0?.id } == [second, nil, first])
+            #expect(try await queries.statusesOf([first, 777]) == [[.suspended], []])
+            try await queries.deleteUser(id: first)
+            #expect(try await queries.getUserByID(id: first) == nil)
+        }
+    }
+
+    @Test(":copyfrom copies rows with COPY, escaping text and keeping NULLs and microseconds")
+    func copyFrom() async throws {
+        try await withQueries { queries, _ in
+            let when = Date(timeIntervalSince1970: 1_800_000_000.123456)
+            let external = UUID()
+            let copied = try await queries.copyUsers([
+                CopyUsers.Params(
+                    email: "tab\t@x.org", displayName: "line\nbreak \\ back", status: .suspended,
+                    balance: Decimal(string: "-0.5")!, externalId: external, createdAt: when),
+                CopyUsers.Params(
+                    email: "plain@x.org", displayName: nil, status: .active, balance: 7, externalId: nil,
+                    createdAt: when),
+            ])
+            #expect(copied == 2)
+            let rows = try await queries.listUsersByStatus(status: .suspended)
+            #expect(rows.map(\.email) == ["tab\t@x.org"])
+            let user = try #require(try await queries.getUserByID(id: rows[0].id))
+            #expect(user.displayName == "line\nbreak \\ back")
+            #expect(user.balance == Decimal(string: "-0.5")!)
+            #expect(user.externalId == external)
+            #expect(abs(user.createdAt.timeIntervalSince(when)) < 0.000_002)
+            #expect(try await queries.getUserByEmail(email: "plain@x.org")?.status == .active)
+        }
+    }
+
+    @Test("left joins give optionals, sqlc.embed gives models, arrays of enums and bytea round-trip")
+    func joinsAndEmbeds() async throws {
+        try await withQueries { queries, _ in
+            let owner = try #require(try await queries.createUser(Self.newUser("owner@x.org")))
+            let agent = try #require(
+                try await queries.createAgent(
+                    CreateAgent.Params(
+                        ownerId: owner.id, name: "scout", score: 0.5, avatar: ByteBuffer(bytes: [0, 1, 255]),
+                        flags: [true, false], statuses: [.active, .inReview])))
+            #expect(agent.label == "SCOUT")
+            let orphan = try #require(
+                try await queries.createAgent(
+                    CreateAgent.Params(
+                        ownerId: nil, name: "lonely", score: nil, avatar: nil, flags: nil, statuses: nil)))
+            let listed = try await queries.agentsWithOwners()
+            #expect(listed.map(\.name) == ["lonely", "scout"])
+            #expect(listed[0].ownerEmail == nil && listed[0].ownerStatus == nil)
+            #expect(listed[1].ownerEmail == "owner@x.org" && listed[1].ownerStatus == .active)
+            let both = try #require(try await queries.agentWithOwner(id: agent.id))
+            #expect(both.agent.name == "scout" && both.agent.statuses == [.active, .inReview])
+            #expect(both.agent.avatar == ByteBuffer(bytes: [0, 1, 255]) && both.agent.flags == [true, false])
+            #expect(both.user == owner)
+            let fetched = try #require(try await queries.getAgent(id: orphan.id))
+            #expect(fetched.ownerId == nil && fetched.avatar == nil && fetched.statuses == nil)
+        }
+    }
+
+    @Test("inside a transaction on one connection; a throwing body rolls back")
+    func transactions() async throws {
+        struct Abort: Error {}
+        try await withQueries { queries, _ in
+            let kept = try await queries.withTransaction { transaction in
+                try await transaction.createUser(Self.newUser("kept@x.org"))?.id
+            }
+            await #expect(throws: Abort.self) {
+                try await queries.withTransaction { transaction in
+                    _ = try await transaction.createUser(Self.newUser("lost@x.org"))
+                    #expect(try await transaction.countUsers() == 2)
+                    throw Abort()
+                }
+            }
+            #expect(try await queries.countUsers() == 1)
+            #expect(try await queries.getUserByID(id: try #require(kept))?.email == "kept@x.org")
+            // A bad value is PostgreSQL's error, and the connection stays usable.
+            await #expect(throws: PSQLError.self) {
+                _ = try await queries.createUser(Self.newUser("not-an-email"))
+            }
+            #expect(try await queries.countUsers() == 1)
+        }
+    }
+
+    @Test("emit_protocol: Queries conforms to Querier, so callers can take a mock")
+    func querier() async throws {
+        struct Fake: Querier {
+            func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row? { nil }
+            func agentsWithOwners() async throws -> [AgentsWithOwners.Row] { [] }
+            func agentsWithOwnersStream() async throws -> AsyncThrowingMapSequence<
+                PostgresRowSequence, AgentsWithOwners.Row
+            > {
+                throw CancellationError()
+            }
+            func agentWithOwner(id: UUID) async throws -> AgentWithOwner.Row? { nil }
+            func agentStats(ownerId: Int64) async throws -> AgentStats.Row? { nil }
+            func getAgent(id: UUID) async throws -> Agent? { nil }
+            func getUserByID(id: Int64) async throws -> User? {
+                User(
+                    id: id, email: "mock@x.org", displayName: nil, status: .active, tags: [], settings: nil,
+                    balance: 0, externalId: nil, createdAt: Date(timeIntervalSince1970: 0))
+            }
+            func getUserByEmail(email: String) async throws -> GetUserByEmail.Row? { nil }
+            func createUser(_ params: CreateUser.Params) async throws -> User? { nil }
+            func listUsersByStatus(status: UserStatus) async throws -> [ListUsersByStatus.Row] { [] }
+            func listUsersByStatusStream(status: UserStatus) async throws -> AsyncThrowingMapSequence<
+                PostgresRowSequence, ListUsersByStatus.Row
+            > {
+                throw CancellationError()
+            }
+            func listUsersByIDs(ids: [Int64]) async throws -> [Int64] { [] }
+            func listUsersByIDsStream(ids: [Int64]) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int64>
+            {
+                throw CancellationError()
+            }
+            func countUsers() async throws -> Int64? { 0 }
+            func maxBalance() async throws -> Decimal?? { nil }
+            func renameUser(_ params: RenameUser.Params) async throws -> Int { 0 }
+            func suspendUsers(status: UserStatus) async throws -> String { "" }
+            func deleteUser(id: Int64) async throws {}
+            func copyUsers(_ rows: [CopyUsers.Params]) async throws -> Int { 0 }
+            func touchUsers(_ items: [TouchUsers.Params]) async throws {}
+            func getUsersBatch(_ items: [Int64]) async throws -> [GetUsersBatch.Row?] { [] }
+            func statusesOf(_ items: [Int64]) async throws -> [[UserStatus]] { [] }
+        }
+        func greeting(_ querier: some Querier) async throws -> String {
+            try await querier.getUserByID(id: 7)?.email ?? "nobody"
+        }
+        #expect(try await greeting(Fake()) == "mock@x.org")
+    }
+}
