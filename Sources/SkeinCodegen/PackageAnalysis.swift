@@ -104,24 +104,20 @@ extension PackageAnalysis {
         var annotated: [(file: String, queries: [AnnotatedQuery])] = []
         var seenNames: [String: AnnotatedQuery] = [:]
         for (path, text) in queryFiles {
-            switch QueryFileParser.parse(text, file: path) {
-            case .success(let queries):
-                for query in queries {
-                    if let earlier = seenNames[query.name] {
-                        errors.append(
-                            QueryFileError(
-                                file: query.file, line: query.line,
-                                message:
-                                    "query name \(query.name) is already used at \(earlier.file):\(earlier.line); names are unique in a package (they become Swift types)"
-                            ))
-                    }
-                    seenNames[query.name] = query
+            let (queries, problems) = QueryFileParser.parseAll(text, file: path)
+            errors += problems
+            for query in queries {
+                if let earlier = seenNames[query.name], earlier.file != query.file {
+                    errors.append(
+                        QueryFileError(
+                            file: query.file, line: query.line,
+                            message:
+                                "query name \(query.name) is already used at \(earlier.file):\(earlier.line); names are unique in a package (they become Swift types)"
+                        ))
                 }
-                annotated.append((path, queries))
-            case .failure(let problems):
-                errors += problems.errors
-                annotated.append((path, []))
+                seenNames[query.name] = query
             }
+            annotated.append((path, queries))
         }
         // The schema's tables and enums, from the catalog.
         let tableRows = try await describer.rows(

@@ -71,6 +71,13 @@ public struct QueryFileErrors: Error, Sendable, Hashable, CustomStringConvertibl
 public enum QueryFileParser {
     /// Every query of `text`, or every problem found (all at once).
     public static func parse(_ text: String, file: String) -> Result<[AnnotatedQuery], QueryFileErrors> {
+        let (queries, errors) = parseAll(text, file: file)
+        return errors.isEmpty ? .success(queries) : .failure(QueryFileErrors(errors: errors))
+    }
+
+    /// The queries that could be read and the problems of the others, so that every problem of a project can be
+    /// reported in one run.
+    public static func parseAll(_ text: String, file: String) -> (queries: [AnnotatedQuery], errors: [QueryFileError]) {
         var queries: [AnnotatedQuery] = []
         var errors: [QueryFileError] = []
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
@@ -159,7 +166,7 @@ public enum QueryFileParser {
             current = (name, command, number, [], number + 1)
         }
         finish()
-        return errors.isEmpty ? .success(queries) : .failure(QueryFileErrors(errors: errors))
+        return (queries, errors)
     }
 
     static let kindList = AnnotatedQuery.Command.allCases.map { ":" + $0.rawValue }.joined(separator: " ")

@@ -147,7 +147,7 @@ struct GenerateCommand: AsyncParsableCommand {
         for (package, result) in zip(configuration.packages, results) {
             let out = package.options.out.hasPrefix("/") ? package.options.out : base + "/" + package.options.out
             let directory = OutputDirectory(path: out)
-            let display = package.options.out
+            let display = Self.normalized(out)
             if command.check {
                 let changes = directory.changes(result.files)
                 stale += changes.map { change in
@@ -192,6 +192,20 @@ struct GenerateCommand: AsyncParsableCommand {
         Console.out(
             "generated \(queryCount) queries: \(written.count) files written, \(unchanged) unchanged (\(String(format: "%.2f", seconds)) s)"
         )
+    }
+
+    /// `a/b/../c` → `a/c`, `./x` → `x`: paths as the user would type them from here.
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "." || (part.isEmpty && !parts.isEmpty) { continue }
+            if part == "..", let last = parts.last, last != "..", !last.isEmpty {
+                parts.removeLast()
+                continue
+            }
+            parts.append(part)
+        }
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
     private func loadConfiguration() throws -> (String, CodegenConfiguration) {
