@@ -10,6 +10,7 @@
 - `skein verify --format json` on a sandbox (`--dev-url`): docs/schemas/verify.schema.json.
 - `skein metrics --format json` on a sandbox after an up with a failure and a down:
   docs/schemas/metrics.schema.json.
+- `skein generate --dry-run --format json` on Tests/GeneratedCodeTests/Fixture: docs/schemas/generate.schema.json.
 - Each schema must reject a few deliberately wrong documents, so a schema that accepts anything fails.
 
 Usage: scripts/check-json-schemas.py   (SKEIN_BINARY overrides .build/debug/skein)
@@ -260,6 +261,17 @@ def check_config(validator, tmp):
         "    up-create-if-not-exists: off\n"
         "  exclude: [examples/legacy]\n"
         "  baseline: 20240101120000\n"
+        "version: \"2\"\n"
+        "sql:\n"
+        "  - engine: postgresql\n"
+        "    schema: examples/agentflow/migrations\n"
+        "    queries: [queries]\n"
+        "    gen:\n"
+        "      swift:\n"
+        "        out: Sources/DB\n"
+        "        access_level: package\n"
+        "        emit_codable: true\n"
+        "        overrides: [{db_type: interval, swift_type: Duration}, {column: users.email, swift_type: Email}]\n"
     )
     path, sample = config(sample_text, "skein.yaml")
     expect_valid(validator, sample, "the sample skein.yaml")
@@ -374,6 +386,30 @@ def check_verify(validator, tmp):
         subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
 
 
+# ---------------------------------------------------------------- generate
+
+def check_generate(validator, tmp):
+    """generate --dry-run --format json on the generated-code fixture (its own throwaway cluster)."""
+    result = run(["generate", "-f", "Tests/GeneratedCodeTests/Fixture/skein.yaml", "--dry-run", "--format", "json"], 0,
+                 "generate --dry-run")
+    report = parse_json(result.stdout, "generate --dry-run --format json")
+    expect_valid(validator, report, "generate --dry-run --format json")
+    kinds = {query["command"] for query in report["queries"]}
+    if len(report["queries"]) < 10 or not {"one", "many", "exec", "copyfrom"} <= kinds:
+        fail(f"generate --dry-run: unexpected queries {[q['name'] for q in report['queries']]}")
+    passed()
+    mutations = {
+        "a query without columns": lambda d: d["queries"][0].pop("columns"),
+        "an unknown command": lambda d: d["queries"][0].update(command="two"),
+        "a field without nullable": lambda d: d["queries"][0]["columns"][0].pop("nullable"),
+        "line 0": lambda d: d["queries"][0].update(line=0),
+    }
+    for what, mutate in mutations.items():
+        document = copy.deepcopy(report)
+        mutate(document)
+        expect_invalid(validator, document, what)
+
+
 # ---------------------------------------------------------------- metrics
 
 def check_history(validator, tmp):
@@ -463,6 +499,7 @@ def main():
     verify = load_validator("verify.schema.json")
     history = load_validator("history.schema.json")
     metrics = load_validator("metrics.schema.json")
+    generate = load_validator("generate.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
         check_inspect(inspect, tmp)
@@ -473,6 +510,7 @@ def main():
         check_verify(verify, tmp)
         check_history(history, tmp)
         check_metrics(metrics, tmp)
+        check_generate(generate, tmp)
     print(f"json schemas: {checks} checks passed")
 
 
