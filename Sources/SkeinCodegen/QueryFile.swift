@@ -58,6 +58,12 @@ public struct QueryFileError: Error, Sendable, Hashable, CustomStringConvertible
     public var line: Int
     public var message: String
 
+    public init(file: String, line: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
     public var description: String { "\(file):\(line): \(message)" }
 }
 

@@ -50,9 +50,26 @@ struct GenerateCommand: AsyncParsableCommand {
             } catch  where error is CancellationError || error is SignalCancellation.Interrupted {
                 throw error
             } catch {
-                Console.err("error: \(error)")
+                Console.err("error: \(command.relocated(error))")
                 throw ExitCode(1)
             }
+        }
+    }
+
+    /// Files in messages as paths from the current directory (the generated code names them from the
+    /// configuration's directory, so that it does not depend on where generate ran).
+    func relocated(_ error: any Error) -> String {
+        let base = ((file ?? "skein.yaml") as NSString).deletingLastPathComponent
+        guard !base.isEmpty, base != "." else { return "\(error)" }
+        func here(_ path: String) -> String { path.hasPrefix("/") ? path : Self.normalized(base + "/" + path) }
+        switch error {
+        case let errors as CodegenErrors:
+            return errors.errors.map { QueryFileError(file: here($0.file), line: $0.line, message: $0.message) }
+                .map(\.description).joined(separator: "\n")
+        case let error as SchemaSourceError:
+            return SchemaSourceError(file: here(error.file), line: error.line, message: error.message).description
+        default:
+            return "\(error)"
         }
     }
 
