@@ -169,7 +169,7 @@ extension PackageAnalysis {
                 let domainNotNull = source.flatMap { table.types[$0.declaredType]?.domainNotNull } ?? false
                 fields.append(
                     AnalyzedQuery.Field(
-                        name: QueryAnalyzer.memberName(column.name), postgresType: column.sqlType,
+                        name: options.rename[column.name] ?? QueryAnalyzer.memberName(column.name), postgresType: column.sqlType,
                         swiftType: swift ?? "", nullable: !((source?.notNull ?? false) || domainNotNull)))
             }
             guard problems.isEmpty else {

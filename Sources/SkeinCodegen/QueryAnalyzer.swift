@@ -109,7 +109,7 @@ public struct QueryAnalyzer: Sendable {
             case .success(let swift):
                 parameters.append(
                     AnalyzedQuery.Field(
-                        name: Self.memberName(name), postgresType: parameter.sqlType, swiftType: swift,
+                        name: options.rename[name] ?? Self.memberName(name), postgresType: parameter.sqlType, swiftType: swift,
                         nullable: annotation?.kind == .nullable))
             case .failure(let unsupported):
                 problems.append("parameter $\(parameter.number) (\(name)): \(unsupported)")
@@ -139,7 +139,7 @@ public struct QueryAnalyzer: Sendable {
             }
             columns.append(
                 AnalyzedQuery.Field(
-                    name: Self.memberName(column.name), postgresType: column.sqlType, swiftType: swift,
+                    name: options.rename[column.name] ?? Self.memberName(column.name), postgresType: column.sqlType, swiftType: swift,
                     nullable: nullable))
         }
         guard problems.isEmpty else {
