@@ -169,7 +169,8 @@ extension PackageAnalysis {
                 let domainNotNull = source.flatMap { table.types[$0.declaredType]?.domainNotNull } ?? false
                 fields.append(
                     AnalyzedQuery.Field(
-                        name: options.rename[column.name] ?? QueryAnalyzer.memberName(column.name), postgresType: column.sqlType,
+                        name: options.rename[column.name] ?? QueryAnalyzer.memberName(column.name),
+                        postgresType: column.sqlType,
                         swiftType: swift ?? "", nullable: !((source?.notNull ?? false) || domainNotNull)))
             }
             guard problems.isEmpty else {
@@ -209,12 +210,13 @@ extension PackageAnalysis {
                 case .failure(let rejection):
                     errors.append(Self.error(rejection, in: query))
                 case .success(let description):
-                    switch analyzer.analyze(query, described: description) {
+                    let statements = (try? SQLGrammar.parse(query.sql).get()) ?? []
+                    switch analyzer.analyze(query, described: description, statements: statements) {
                     case .failure(let problem): errors.append(problem)
                     case .success(var analysis):
                         analysis.parameters = analysis.parameters.map { Self.uniqued($0, in: analysis.parameters) }
                         // A parameter put into a nullable column may be NULL.
-                        let assigned = QueryAnalyzer.assignedColumns(query.sql)
+                        let assigned = QueryAnalyzer.assignedColumns(statements)
                         for (position, parameter) in description.parameters.enumerated() {
                             guard let (table, column) = assigned[parameter.number],
                                 let model = tables.first(where: { $0.name == table }),
@@ -224,7 +226,7 @@ extension PackageAnalysis {
                             analysis.parameters[position].nullable = true
                         }
                         switch Self.plan(
-                            query, analysis, description, tables: tables,
+                            query, analysis, description, statements: statements, tables: tables,
                             enumSwiftNames: Set(enums.map(\.swiftName)))
                         {
                         case .success(let plan): plans.append(plan)
@@ -300,8 +302,8 @@ extension PackageAnalysis {
 
     /// Decides the row's shape and the SQL's casts.
     static func plan(
-        _ query: AnnotatedQuery, _ analysis: AnalyzedQuery, _ described: DescribedQuery, tables: [TableModel],
-        enumSwiftNames: Set<String>
+        _ query: AnnotatedQuery, _ analysis: AnalyzedQuery, _ described: DescribedQuery,
+        statements: [ParsedStatement], tables: [TableModel], enumSwiftNames: Set<String>
     ) -> Result<QueryPlan, QueryFileError> {
         // Casts: where the Swift value's encoding is not PostgreSQL's parameter type.
         var casts: [Int: String] = [:]
@@ -312,13 +314,13 @@ extension PackageAnalysis {
                 casts[parameter.number] = parameter.sqlType
             }
         }
-        var sql = casts.isEmpty ? query.sql : insertCasts(casts, into: query.sql)
+        var sql = casts.isEmpty ? query.sql : insertCasts(casts, into: query.sql, statements: statements)
         let fields = analysis.columns
         let command = query.command
         var affectedTag: String?
         if command == .execrows || command == .execresult {
             // PostgresNIO does not hand out command tags: the statement counts its own rows.
-            switch countingStatement(sql) {
+            switch countingStatement(sql, statements: statements) {
             case .some(let (counting, tag)):
                 sql = counting
                 affectedTag = tag
@@ -333,7 +335,7 @@ extension PackageAnalysis {
         }
         var copyTarget: QueryPlan.CopyTarget?
         if command == .copyfrom {
-            switch copyTargetOf(query) {
+            switch copyTargetOf(query, statements: statements) {
             case .success(let target): copyTarget = target
             case .failure(let problem): return .failure(problem)
             }
@@ -374,7 +376,13 @@ extension PackageAnalysis {
     /// `WITH affected AS (<DML> RETURNING 1) SELECT count(*) FROM affected` (or `SELECT count(*) FROM (<SELECT>)`),
     /// and the command tag's word (`UPDATE`, `INSERT 0`, …).
     static func countingStatement(_ sql: String) -> (String, String)? {
-        guard case .success(let statements) = SQLGrammar.parse(sql), statements.count == 1 else { return nil }
+        guard case .success(let statements) = SQLGrammar.parse(sql) else { return nil }
+        return countingStatement(sql, statements: statements)
+    }
+
+    /// `statements`: `sql` parsed (or the query's SQL before casts were added: the same statement kinds).
+    static func countingStatement(_ sql: String, statements: [ParsedStatement]) -> (String, String)? {
+        guard statements.count == 1 else { return nil }
         let node = statements[0].node
         let body = sql.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
         func returning(_ statement: SQLNode?) -> String {
@@ -450,6 +458,10 @@ extension PackageAnalysis {
     /// `$n` → `($n::type)` at every place the parse tree has parameter `n`.
     static func insertCasts(_ casts: [Int: String], into sql: String) -> String {
         guard case .success(let statements) = SQLGrammar.parse(sql) else { return sql }
+        return insertCasts(casts, into: sql, statements: statements)
+    }
+
+    static func insertCasts(_ casts: [Int: String], into sql: String, statements: [ParsedStatement]) -> String {
         var insertions: [(start: Int, end: Int, number: Int)] = []
         let bytes = Array(sql.utf8)
         for statement in statements {
@@ -476,12 +488,13 @@ extension PackageAnalysis {
     }
 
     /// `INSERT INTO t (a, b) VALUES ($1, $2)`: the table and columns, for `COPY t (a, b) FROM STDIN`.
-    static func copyTargetOf(_ query: AnnotatedQuery) -> Result<QueryPlan.CopyTarget, QueryFileError> {
+    static func copyTargetOf(
+        _ query: AnnotatedQuery, statements: [ParsedStatement]
+    ) -> Result<QueryPlan.CopyTarget, QueryFileError> {
         func fail(_ message: String) -> Result<QueryPlan.CopyTarget, QueryFileError> {
             .failure(QueryFileError(file: query.file, line: query.line, message: "\(query.name): \(message)"))
         }
-        guard case .success(let statements) = SQLGrammar.parse(query.sql), statements.count == 1,
-            let insert = statements[0].node["InsertStmt"]
+        guard statements.count == 1, let insert = statements[0].node["InsertStmt"]
         else {
             return fail(":copyfrom needs one `INSERT INTO table (columns…) VALUES ($1, $2, …)`")
         }

@@ -94,12 +94,20 @@ public struct QueryAnalyzer: Sendable {
 
     /// Joins a query's annotations with what PostgreSQL reported.
     public func analyze(_ query: AnnotatedQuery, described: DescribedQuery) -> Result<AnalyzedQuery, QueryFileError> {
-        let nullableTables = Self.nullableTables(query.sql)
-        let counts = Self.nonNullAggregateColumns(query.sql)
+        let statements = (try? SQLGrammar.parse(query.sql).get()) ?? []
+        return analyze(query, described: described, statements: statements)
+    }
+
+    /// As ``analyze(_:described:)``, with the query's SQL already parsed.
+    func analyze(
+        _ query: AnnotatedQuery, described: DescribedQuery, statements: [ParsedStatement]
+    ) -> Result<AnalyzedQuery, QueryFileError> {
+        let nullableTables = Self.nullableTables(statements)
+        let counts = Self.nonNullAggregateColumns(statements)
         var problems: [String] = []
         var parameters: [AnalyzedQuery.Field] = []
-        var derived = Self.derivedParameterNames(query.sql)
-        for (number, target) in Self.assignedColumns(query.sql) where derived[number] == nil {
+        var derived = Self.derivedParameterNames(statements)
+        for (number, target) in Self.assignedColumns(statements) where derived[number] == nil {
             derived[number] = target.column
         }
         for parameter in described.parameters {
@@ -109,7 +117,8 @@ public struct QueryAnalyzer: Sendable {
             case .success(let swift):
                 parameters.append(
                     AnalyzedQuery.Field(
-                        name: options.rename[name] ?? Self.memberName(name), postgresType: parameter.sqlType, swiftType: swift,
+                        name: options.rename[name] ?? Self.memberName(name), postgresType: parameter.sqlType,
+                        swiftType: swift,
                         nullable: annotation?.kind == .nullable))
             case .failure(let unsupported):
                 problems.append("parameter $\(parameter.number) (\(name)): \(unsupported)")
@@ -139,7 +148,8 @@ public struct QueryAnalyzer: Sendable {
             }
             columns.append(
                 AnalyzedQuery.Field(
-                    name: options.rename[column.name] ?? Self.memberName(column.name), postgresType: column.sqlType, swiftType: swift,
+                    name: options.rename[column.name] ?? Self.memberName(column.name), postgresType: column.sqlType,
+                    swiftType: swift,
                     nullable: nullable))
         }
         guard problems.isEmpty else {
@@ -158,6 +168,10 @@ public struct QueryAnalyzer: Sendable {
     /// catalog says.
     static func nullableTables(_ sql: String) -> Set<String> {
         guard case .success(let statements) = SQLGrammar.parse(sql) else { return [] }
+        return nullableTables(statements)
+    }
+
+    static func nullableTables(_ statements: [ParsedStatement]) -> Set<String> {
         var nullable: Set<String> = []
         func relations(_ node: SQLNode) -> [String] {
             var names: [String] = []
@@ -187,7 +201,12 @@ public struct QueryAnalyzer: Sendable {
     /// `COALESCE` with such an argument, `CASE` whose branches and `ELSE` all are, and casts of these. `sum`,
     /// `max`, `min`, `avg`, `array_agg`, `json_agg` are NULL over no rows; other functions may return NULL.
     static func nonNullAggregateColumns(_ sql: String) -> Set<Int> {
-        guard case .success(let statements) = SQLGrammar.parse(sql), let statement = statements.last else { return [] }
+        guard case .success(let statements) = SQLGrammar.parse(sql) else { return [] }
+        return nonNullAggregateColumns(statements)
+    }
+
+    static func nonNullAggregateColumns(_ statements: [ParsedStatement]) -> Set<Int> {
+        guard let statement = statements.last else { return [] }
         var body = statement.body
         // INSERT/UPDATE/DELETE … RETURNING, or a SELECT (the last one of a UNION is as good as any: unsure → optional).
         var targets = body["returningList"]?.array ?? []
@@ -223,6 +242,10 @@ public struct QueryAnalyzer: Sendable {
     /// into a nullable column may be NULL (sqlc's rule).
     static func assignedColumns(_ sql: String) -> [Int: (table: String, column: String)] {
         guard case .success(let statements) = SQLGrammar.parse(sql) else { return [:] }
+        return assignedColumns(statements)
+    }
+
+    static func assignedColumns(_ statements: [ParsedStatement]) -> [Int: (table: String, column: String)] {
         var result: [Int: (table: String, column: String)] = [:]
         for statement in statements {
             for node in [statement.node] + statement.node.descendants() {
@@ -257,6 +280,10 @@ public struct QueryAnalyzer: Sendable {
     /// gets that column's name, as sqlc derives it.
     static func derivedParameterNames(_ sql: String) -> [Int: String] {
         guard case .success(let statements) = SQLGrammar.parse(sql) else { return [:] }
+        return derivedParameterNames(statements)
+    }
+
+    static func derivedParameterNames(_ statements: [ParsedStatement]) -> [Int: String] {
         var names: [Int: String] = [:]
         for statement in statements {
             for node in [statement.node] + statement.node.descendants() {
