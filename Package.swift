@@ -184,6 +184,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "GeneratedPluginFormTests",
+            dependencies: [
+                "SkeinCodegen", "SkeinTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixture"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SkeinSandboxTests",
             dependencies: [
                 "SkeinSandbox", "SkeinTestSupport",

@@ -218,6 +218,13 @@ extension PackageAnalysis {
                         // A parameter put into a nullable column may be NULL.
                         let assigned = QueryAnalyzer.assignedColumns(statements)
                         for (position, parameter) in description.parameters.enumerated() {
+                            // A column override types what goes into that column too.
+                            if let (table, column) = assigned[parameter.number],
+                                let override = options.overrides.first(where: { $0.column == "\(table).\(column)" }),
+                                position < analysis.parameters.count
+                            {
+                                analysis.parameters[position].swiftType = override.swiftType
+                            }
                             guard let (table, column) = assigned[parameter.number],
                                 let model = tables.first(where: { $0.name == table }),
                                 let field = model.columns.first(where: { $0.name == QueryAnalyzer.memberName(column) }),

@@ -55,6 +55,39 @@ public struct SwiftEmitter: Sendable {
         }
     }
 
+    /// `public import` for public API (SE-0409: with InternalImportsByDefault a plain import is internal).
+    /// Foundation is imported publicly only where a public declaration uses one of its types.
+    func imports(into out: inout Writer) {
+        out.line(Self.importsMarker)
+    }
+
+    static let importsMarker = "@@skein-imports@@"
+
+    /// Replaces the imports marker once the file's declarations are known.
+    func finished(_ out: Writer) -> String {
+        let modifier =
+            switch options.accessLevel {
+            case .public: "public "
+            case .package: "package "
+            case .internal: ""
+            }
+        let body = out.text
+        let declarations = body.split(separator: "\n").filter {
+            !modifier.isEmpty && $0.drop(while: { $0 == " " }).hasPrefix(modifier)
+        }
+        let usesFoundation = declarations.contains { line in
+            ["UUID", "Date", "Decimal"].contains { type in
+                line.contains(": \(type)") || line.contains("[\(type)") || line.contains("<\(type)")
+                    || line.contains("-> \(type)")
+            }
+        }
+        let imports = [
+            (usesFoundation ? modifier : "") + "import Foundation",
+            modifier + "import PostgresNIO",
+        ].joined(separator: "\n")
+        return body.replacingOccurrences(of: Self.importsMarker, with: imports)
+    }
+
     // MARK: - Models
 
     func models(_ analysis: PackageAnalysis) -> String {
@@ -63,8 +96,7 @@ public struct SwiftEmitter: Sendable {
         out.line("// swift-format-ignore-file")
         out.line("// skein generate: the schema's tables and enums.")
         out.line()
-        out.line("import Foundation")
-        out.line("import PostgresNIO")
+        imports(into: &out)
         for model in analysis.enums {
             out.line()
             enumeration(model, into: &out)
@@ -73,7 +105,7 @@ public struct SwiftEmitter: Sendable {
             out.line()
             self.table(table, into: &out)
         }
-        return out.text
+        return finished(out)
     }
 
     func enumeration(_ model: EnumModel, into out: inout Writer) {
@@ -167,8 +199,7 @@ public struct SwiftEmitter: Sendable {
         out.line("// swift-format-ignore-file")
         out.line("// skein generate: the type the queries are methods of.")
         out.line()
-        out.line("import Foundation")
-        out.line("import PostgresNIO")
+        imports(into: &out)
         out.line()
         out.line("/// The package's queries, run through a `PostgresClient` (each call leases a connection) or on one")
         out.line("/// `PostgresConnection` (for instance inside a transaction: see `withTransaction`).")
@@ -275,7 +306,7 @@ public struct SwiftEmitter: Sendable {
             out.line()
             out.line("extension Queries: Querier {}")
         }
-        return out.text
+        return finished(out)
     }
 
     func copyHelpers(into out: inout Writer) {
@@ -336,8 +367,7 @@ public struct SwiftEmitter: Sendable {
         out.line("// swift-format-ignore-file")
         out.line("// source: \(file)")
         out.line()
-        out.line("import Foundation")
-        out.line("import PostgresNIO")
+        imports(into: &out)
         for plan in plans {
             out.line()
             statement(plan, into: &out)
@@ -351,7 +381,7 @@ public struct SwiftEmitter: Sendable {
             }
             out.line("}")
         }
-        return out.text
+        return finished(out)
     }
 
     /// The Swift type of a field, `?` included.

@@ -7,16 +7,22 @@ import Testing
 /// The Swift emitter's pieces, and the fixture whose output the GeneratedCodeTests target compiles.
 @Suite("SwiftEmitter: names, literals, casts and byte-stable output")
 struct SwiftEmitterTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("GeneratedCodeTests")
+    static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 
     @Test(
-        "the checked-in Generated/ is exactly what the fixture generates today (twice: byte-stable)",
-        .requiresPostgreSQL)
-    func fixtureIsCurrent() async throws {
-        let fixture = Self.root.appendingPathComponent("Fixture").path
+        "the checked-in Generated/ is exactly what each fixture generates today (twice: byte-stable)",
+        .requiresPostgreSQL,
+        arguments: [
+            (
+                "GeneratedCodeTests", "skein.yaml",
+                ["Models.swift", "Queries.swift", "agents.sql.swift", "users.sql.swift"]
+            ),
+            ("GeneratedPluginFormTests", "sqlc.yaml", ["Models.swift", "Queries.swift", "invoices.sql.swift"]),
+        ])
+    func fixtureIsCurrent(target: String, configurationFile: String, expected: [String]) async throws {
+        let fixture = Self.tests.appendingPathComponent(target).appendingPathComponent("Fixture").path
         let configuration = try CodegenConfiguration.parse(
-            try String(contentsOfFile: fixture + "/skein.yaml", encoding: .utf8), path: "skein.yaml")
+            try String(contentsOfFile: fixture + "/" + configurationFile, encoding: .utf8), path: configurationFile)
         let package = try #require(configuration.packages.first)
         var outputs: [[GeneratedFile]] = []
         for _ in 0..<2 {
@@ -29,9 +35,8 @@ struct SwiftEmitterTests {
         let directory = OutputDirectory(path: fixture + "/" + package.options.out)
         #expect(
             directory.changes(outputs[0]).isEmpty,
-            "Tests/GeneratedCodeTests/Generated is stale: run `skein generate -f Tests/GeneratedCodeTests/Fixture/skein.yaml`"
-        )
-        #expect(outputs[0].map(\.path) == ["Models.swift", "Queries.swift", "agents.sql.swift", "users.sql.swift"])
+            "Tests/\(target)/Generated is stale: run `skein generate -f Tests/\(target)/Fixture/\(configurationFile)`")
+        #expect(outputs[0].map(\.path) == expected)
     }
 
     @Test("enum labels become case names; keywords are escaped")
