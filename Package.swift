@@ -171,6 +171,7 @@ let package = Package(
         .testTarget(
             name: "SkeinCodegenTests",
             dependencies: ["SkeinCodegen", "SkeinTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -181,7 +181,9 @@ actor TestServer {
         } catch let error as SandboxError {
             throw TestDatabaseError("\(error) Or set \(TestDatabase.urlVariable) to an existing server's URL.")
         }
-        var options = SandboxOptions(installation: installation, parentDirectory: environment["TMPDIR"] ?? "/tmp")
+        var options = SandboxOptions(
+            installation: installation,
+            parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment, minimumFreeBytes: 1 << 30))
         // Suites run in parallel, each with its own databases, clients (pools) and CLI processes.
         options.settings["max_connections"] = "400"
         var cluster = try await SandboxCluster.create(options: options, logger: logger)

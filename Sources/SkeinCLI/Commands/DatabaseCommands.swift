@@ -263,7 +263,9 @@ struct DatabaseRun {
             }
             say("skein: a throwaway PostgreSQL for this run (removed afterwards)")
             try await withEphemeralCluster(
-                options: SandboxOptions(installation: installation, parentDirectory: environment["TMPDIR"] ?? "/tmp"),
+                options: SandboxOptions(
+                    installation: installation,
+                    parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment)),
                 logger: logger
             ) { cluster in
                 try await connectAndRun(

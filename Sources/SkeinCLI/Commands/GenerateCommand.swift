@@ -123,7 +123,9 @@ struct GenerateCommand: AsyncParsableCommand {
                 Console.err("skein: a throwaway PostgreSQL for the schema (removed afterwards)")
             }
             results = try await withEphemeralCluster(
-                options: SandboxOptions(installation: installation, parentDirectory: environment["TMPDIR"] ?? "/tmp"),
+                options: SandboxOptions(
+                    installation: installation,
+                    parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment)),
                 logger: logger
             ) { cluster in
                 var results: [CodeGenerator.Result] = []

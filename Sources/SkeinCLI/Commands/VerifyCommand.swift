@@ -129,7 +129,9 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             if format == .text { Console.err("skein: a throwaway PostgreSQL for verification (removed afterwards)") }
             report = try await withEphemeralCluster(
-                options: SandboxOptions(installation: installation, parentDirectory: environment["TMPDIR"] ?? "/tmp"),
+                options: SandboxOptions(
+                    installation: installation,
+                    parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment)),
                 logger: logger
             ) { cluster in
                 let connection = try await Connector(
