@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "SkeinLint", targets: ["SkeinLint"]),
         .library(name: "SkeinVerify", targets: ["SkeinVerify"]),
         .library(name: "SkeinCodegen", targets: ["SkeinCodegen"]),
+        .plugin(name: "GenerateQueries", targets: ["GenerateQueries"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -119,6 +120,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "GenerateQueries",
+            capability: .command(
+                intent: .custom(
+                    verb: "generate-queries",
+                    description: "Generate PostgresNIO code from sqlc-annotated queries (skein generate)"),
+                permissions: [
+                    .writeToPackageDirectory(reason: "skein generate writes the generated Swift files"),
+                    .allowNetworkConnections(
+                        scope: .all(),
+                        reason:
+                            "skein generate connects to the PostgreSQL that describes the queries: a throwaway local cluster, or the server of --dev-url"
+                    ),
+                ]
+            )
         ),
         .target(
             name: "SkeinTestSupport",
