@@ -2,8 +2,9 @@
 # Override SKEIN to use an installed binary (SKEIN=skein), MIGRATIONS_DIR for another directory.
 SKEIN ?= $(shell [ -x .build/release/skein ] && echo .build/release/skein || echo swift run --quiet skein)
 MIGRATIONS_DIR ?= migrations
+SQLC_CONFIG ?= sqlc.yaml
 
-.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create build test quickstart
+.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create sqlc-generate build test quickstart
 
 # The database comes from DATABASE_URL (or GOOSE_DBSTRING, or PG* variables).
 migrate-up:
@@ -22,6 +23,11 @@ migrate-verify:
 migrate-create:
 	@if [ -z "$(NAME)" ]; then echo "usage: make migrate-create NAME=add_user_roles" >&2; exit 2; fi
 	$(SKEIN) create $(NAME) sql --dir $(MIGRATIONS_DIR)
+
+# Generates the Swift for sqlc.yaml's queries (`skein generate`), typed by a throwaway PostgreSQL (never
+# DATABASE_URL); DEV_URL=… puts the schema database on a development server instead. SQLC_CONFIG=… for another file.
+sqlc-generate:
+	$(SKEIN) generate -f $(SQLC_CONFIG) $(if $(DEV_URL),--dev-url "$(DEV_URL)")
 
 build:
 	swift build -c release --product skein --static-swift-stdlib
