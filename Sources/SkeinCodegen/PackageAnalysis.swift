@@ -471,10 +471,18 @@ extension PackageAnalysis {
     static func insertCasts(_ casts: [Int: String], into sql: String, statements: [ParsedStatement]) -> String {
         var insertions: [(start: Int, end: Int, number: Int)] = []
         let bytes = Array(sql.utf8)
+        // `$1::agent_kind` written in the query already converts the bound value: no second cast.
+        var alreadyCast: Set<Int> = []
+        for statement in statements {
+            for node in statement.node.descendants() where node.nodeType == "TypeCast" {
+                if let location = node.body?["arg"]?["ParamRef"]?["location"]?.int { alreadyCast.insert(location) }
+            }
+        }
         for statement in statements {
             for node in [statement.node] + statement.node.descendants() where node.nodeType == "ParamRef" {
                 guard let body = node.body, let number = body["number"]?.int, casts[number] != nil,
-                    let location = body["location"]?.int, location < bytes.count, bytes[location] == UInt8(ascii: "$")
+                    let location = body["location"]?.int, location < bytes.count, bytes[location] == UInt8(ascii: "$"),
+                    !alreadyCast.contains(location)
                 else { continue }
                 var end = location + 1
                 while end < bytes.count, bytes[end] >= UInt8(ascii: "0"), bytes[end] <= UInt8(ascii: "9") { end += 1 }

@@ -287,10 +287,33 @@ public struct QueryAnalyzer: Sendable {
         var names: [Int: String] = [:]
         for statement in statements {
             for node in [statement.node] + statement.node.descendants() {
-                if let expression = node["A_Expr"], let right = expression["rexpr"]?["ParamRef"]?["number"]?.int,
-                    let column = expression["lexpr"]?["ColumnRef"]?["fields"]?.names.last
-                {
-                    names[right] = names[right] ?? column
+                if let select = node["SelectStmt"] {
+                    if let number = select["limitCount"]?["ParamRef"]?["number"]?.int {
+                        names[number] = names[number] ?? "limit"
+                    }
+                    if let number = select["limitOffset"]?["ParamRef"]?["number"]?.int {
+                        names[number] = names[number] ?? "offset"
+                    }
+                }
+                if let expression = node["A_Expr"] {
+                    // `col = $1`, `$1 = col`, `col = $1::type`, `col::text = $1`.
+                    func unwrapped(_ side: SQLNode?) -> SQLNode? {
+                        var value = side
+                        while let cast = value?["TypeCast"] { value = cast["arg"] }
+                        return value
+                    }
+                    let left = unwrapped(expression["lexpr"])
+                    let right = unwrapped(expression["rexpr"])
+                    if let number = right?["ParamRef"]?["number"]?.int,
+                        let column = left?["ColumnRef"]?["fields"]?.names.last
+                    {
+                        names[number] = names[number] ?? column
+                    }
+                    if let number = left?["ParamRef"]?["number"]?.int,
+                        let column = right?["ColumnRef"]?["fields"]?.names.last
+                    {
+                        names[number] = names[number] ?? column
+                    }
                 }
                 if let insert = node["InsertStmt"], let columns = insert["cols"]?.array,
                     let lists = insert["selectStmt"]?["SelectStmt"]?["valuesLists"]?.array, let first = lists.first

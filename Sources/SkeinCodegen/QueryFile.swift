@@ -50,6 +50,9 @@ public struct AnnotatedQuery: Sendable, Hashable {
     public var embeds: [String]
     /// The 1-based line in the file of the SQL's first line.
     public var sqlLine: Int
+    /// The `--` comment lines right under the `-- name:` line (without `-- `): the query's documentation, as sqlc
+    /// reads them.
+    public var comments: [String] = []
 }
 
 /// A problem in a query file, at its place.
@@ -96,7 +99,21 @@ public enum QueryFileParser {
         func finish() {
             guard let query = current else { return }
             current = nil
-            let source = query.body.joined(separator: "\n")
+            // Comment lines right under the annotation document the query; they are not part of its SQL.
+            var body = query.body[...]
+            var bodyLine = query.bodyLine
+            var comments: [String] = []
+            while let first = body.first {
+                let trimmed = first.trimmingCharacters(in: .whitespaces)
+                if trimmed.hasPrefix("--") {
+                    comments.append(String(trimmed.dropFirst(2).drop(while: { $0 == " " })))
+                } else if !trimmed.isEmpty {
+                    break
+                }
+                body = body.dropFirst()
+                bodyLine += 1
+            }
+            let source = body.joined(separator: "\n")
             guard source.contains(where: { !$0.isWhitespace }) else {
                 errors.append(
                     QueryFileError(
@@ -110,10 +127,10 @@ public enum QueryFileParser {
                 queries.append(
                     AnnotatedQuery(
                         name: query.name, command: query.command, file: file, line: query.line, source: source,
-                        sql: sql, parameters: parameters, embeds: embeds, sqlLine: query.bodyLine))
+                        sql: sql, parameters: parameters, embeds: embeds, sqlLine: bodyLine, comments: comments))
             case .failure(let problem):
                 errors.append(
-                    QueryFileError(file: file, line: query.bodyLine + problem.lineOffset, message: problem.message))
+                    QueryFileError(file: file, line: bodyLine + problem.lineOffset, message: problem.message))
             }
         }
 
@@ -344,7 +361,46 @@ public enum QueryFileParser {
             output.append(scalar)
             index += 1
         }
-        var sql = String(output).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Comments after the statement (before the next `-- name:`) are not part of it.
+        let written = Array(output)
+        var codeEnd = 0
+        var position = 0
+        while position < written.count {
+            let scalar = written[position]
+            if scalar == "-", position + 1 < written.count, written[position + 1] == "-" {
+                while position < written.count, written[position] != "\n" { position += 1 }
+                continue
+            }
+            if scalar == "/", position + 1 < written.count, written[position + 1] == "*" {
+                var depth = 1
+                position += 2
+                while position < written.count, depth > 0 {
+                    if written[position] == "/", position + 1 < written.count, written[position + 1] == "*" {
+                        depth += 1
+                        position += 2
+                    } else if written[position] == "*", position + 1 < written.count, written[position + 1] == "/" {
+                        depth -= 1
+                        position += 2
+                    } else {
+                        position += 1
+                    }
+                }
+                continue
+            }
+            if scalar == "'" || scalar == "\"" {
+                position = closing(written, from: position, quote: scalar)
+                codeEnd = position
+                continue
+            }
+            if scalar == "$", let end = dollarQuoteEnd(written, from: position) {
+                position = end
+                codeEnd = position
+                continue
+            }
+            position += 1
+            if !scalar.properties.isWhitespace { codeEnd = position }
+        }
+        var sql = String(String.UnicodeScalarView(written[..<codeEnd])).trimmingCharacters(in: .whitespacesAndNewlines)
         while sql.hasSuffix(";") { sql = String(sql.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
         parameters.sort { $0.number < $1.number }
         return .success((sql, parameters, embeds))

@@ -72,8 +72,10 @@ public struct SwiftEmitter: Sendable {
             case .internal: ""
             }
         let body = out.text
-        let declarations = body.split(separator: "\n").filter {
-            !modifier.isEmpty && $0.drop(while: { $0 == " " }).hasPrefix(modifier)
+        // Public declarations, and the requirements of the public `Querier` protocol (they carry no modifier).
+        let declarations = body.split(separator: "\n").filter { line in
+            let trimmed = line.drop(while: { $0 == " " })
+            return !modifier.isEmpty && (trimmed.hasPrefix(modifier) || trimmed.hasPrefix("func "))
         }
         let usesFoundation = declarations.contains { line in
             ["UUID", "Date", "Decimal"].contains { type in
@@ -403,6 +405,8 @@ public struct SwiftEmitter: Sendable {
         let a = access
         let query = plan.query
         let parameters = plan.analyzed.parameters
+        for comment in query.comments { out.line(comment.isEmpty ? "///" : "/// \(comment)") }
+        if !query.comments.isEmpty { out.line("///") }
         out.line("/// `\(query.name)` (:\(query.command.rawValue), \(query.file):\(query.line)).")
         out.line("\(a)struct \(query.name): PostgresPreparedStatement {")
         out.line("    \(a)static let sql = \(Self.multilineLiteral(plan.sql, indent: "        "))")
@@ -575,6 +579,8 @@ public struct SwiftEmitter: Sendable {
         let doc = "    /// `\(query.name)` (:\(query.command.rawValue), \(query.file):\(query.line))"
         for (index, signature) in signatures.enumerated() {
             if index > 0 { out.line() }
+            for comment in query.comments { out.line(comment.isEmpty ? "    ///" : "    /// \(comment)") }
+            if !query.comments.isEmpty { out.line("    ///") }
             out.line(index == 0 ? doc + "." : doc + ", row by row as they arrive.")
             out.line("    \(a)\(signature.declaration) {")
             switch query.command {

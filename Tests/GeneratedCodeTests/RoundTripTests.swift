@@ -106,6 +106,21 @@ struct RoundTripTests {
         }
     }
 
+    @Test("comments: the one under the annotation documents, the ones after the statement are dropped; LIMIT/OFFSET")
+    func commentsAndPaging() async throws {
+        try await withQueries { queries, _ in
+            var ids: [Int64] = []
+            for index in 0..<5 {
+                ids.append(try #require(try await queries.createUser(Self.newUser("p\(index)@x.org"))).id)
+            }
+            #expect(
+                try await queries.bumpBalance(BumpBalance.Params(amount: Decimal(string: "2.50")!, id: ids[0])) == 1)
+            #expect(try await queries.getUserByID(id: ids[0])?.balance == Decimal(string: "2.50")!)
+            let page = try await queries.pageUsers(PageUsers.Params(status: .active, limit: 2, offset: 1))
+            #expect(page.map(\.id) == [ids[1], ids[2]])
+        }
+    }
+
     @Test(":copyfrom copies rows with COPY, escaping text and keeping NULLs and microseconds")
     func copyFrom() async throws {
         try await withQueries { queries, _ in
@@ -222,6 +237,13 @@ struct RoundTripTests {
             func touchUsers(_ items: [TouchUsers.Params]) async throws {}
             func getUsersBatch(_ items: [Int64]) async throws -> [GetUsersBatch.Row?] { [] }
             func statusesOf(_ items: [Int64]) async throws -> [[UserStatus]] { [] }
+            func bumpBalance(_ params: BumpBalance.Params) async throws -> Int { 0 }
+            func pageUsers(_ params: PageUsers.Params) async throws -> [PageUsers.Row] { [] }
+            func pageUsersStream(
+                _ params: PageUsers.Params
+            ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PageUsers.Row> {
+                throw CancellationError()
+            }
         }
         func greeting(_ querier: some Querier) async throws -> String {
             try await querier.getUserByID(id: 7)?.email ?? "nobody"

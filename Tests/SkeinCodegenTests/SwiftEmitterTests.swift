@@ -33,6 +33,15 @@ struct SwiftEmitterTests {
         }
         #expect(outputs[0] == outputs[1])
         let directory = OutputDirectory(path: fixture + "/" + package.options.out)
+        for file in outputs[0] {
+            let existing = (try? String(contentsOfFile: directory.path + "/" + file.path, encoding: .utf8)) ?? ""
+            let old = existing.split(separator: "\n", omittingEmptySubsequences: false)
+            let new = file.contents.split(separator: "\n", omittingEmptySubsequences: false)
+            if let line = zip(old, new).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+                Issue.record(
+                    "\(file.path):\(line.offset + 1): checked in `\(line.element.0)`, generated `\(line.element.1)`")
+            }
+        }
         #expect(
             directory.changes(outputs[0]).isEmpty,
             "Tests/\(target)/Generated is stale: run `skein generate -f Tests/\(target)/Fixture/\(configurationFile)`")

@@ -157,6 +157,9 @@ protocol Querier: Sendable {
     func touchUsers(_ items: [TouchUsers.Params]) async throws -> Void
     func getUsersBatch(_ items: [Int64]) async throws -> [GetUsersBatch.Row?]
     func statusesOf(_ items: [Int64]) async throws -> [[UserStatus]]
+    func bumpBalance(_ params: BumpBalance.Params) async throws -> Int
+    func pageUsers(_ params: PageUsers.Params) async throws -> [PageUsers.Row]
+    func pageUsersStream(_ params: PageUsers.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PageUsers.Row>
 }
 
 extension Queries: Querier {}

@@ -496,6 +496,104 @@ struct StatusesOf: PostgresPreparedStatement {
     }
 }
 
+/// Adds to a user's balance; the comment documents the generated method.
+///
+/// `BumpBalance` (:execrows, queries/users.sql:45).
+struct BumpBalance: PostgresPreparedStatement {
+    static let sql = #"""
+        WITH skein_affected AS (
+        UPDATE users SET balance = balance + $1 WHERE id = $2
+            RETURNING 1
+        )
+        SELECT count(*) FROM skein_affected
+        """#
+
+    static let bindingDataTypes: [PostgresDataType] = [Decimal.psqlType, Int64.psqlType]
+
+    /// The number of rows the statement touched.
+    typealias Row = Int64
+
+    struct Params: Sendable, Hashable, Codable {
+        var amount: Decimal
+        var id: Int64
+
+        init(amount: Decimal, id: Int64) {
+            self.amount = amount
+            self.id = id
+        }
+    }
+
+    var params: Params
+
+    init(_ params: Params) {
+        self.params = params
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        try bindings.append(params.amount)
+        bindings.append(params.id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.makeRandomAccess()[0].decode(Int64.self)
+    }
+}
+
+/// `PageUsers` (:many, queries/users.sql:51).
+struct PageUsers: PostgresPreparedStatement {
+    static let sql = #"""
+        SELECT id, email FROM users WHERE status = $1::user_status ORDER BY id LIMIT $2 OFFSET $3
+        """#
+
+    static let bindingDataTypes: [PostgresDataType] = [UserStatus.psqlType, Int64.psqlType, Int64.psqlType]
+
+    struct Row: Sendable, Hashable, Codable {
+        var id: Int64
+        var email: String
+
+        init(id: Int64, email: String) {
+            self.id = id
+            self.email = email
+        }
+    }
+
+    struct Params: Sendable, Hashable, Codable {
+        var status: UserStatus
+        var limit: Int64
+        var offset: Int64
+
+        init(status: UserStatus, limit: Int64, offset: Int64) {
+            self.status = status
+            self.limit = limit
+            self.offset = offset
+        }
+    }
+
+    var params: Params
+
+    init(_ params: Params) {
+        self.params = params
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(params.status)
+        bindings.append(params.limit)
+        bindings.append(params.offset)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let cells = row.makeRandomAccess()
+        return Row(
+            id: try cells[0].decode(Int64.self),
+            email: try cells[1].decode(String.self)
+        )
+    }
+}
+
 extension Queries {
     /// `GetUserByID` (:one, queries/users.sql:1).
     func getUserByID(id: Int64) async throws -> User? {
@@ -609,5 +707,22 @@ extension Queries {
             for item in items { results.append(try await queries.all(StatusesOf(id: item))) }
             return results
         }
+    }
+
+    /// Adds to a user's balance; the comment documents the generated method.
+    ///
+    /// `BumpBalance` (:execrows, queries/users.sql:45).
+    func bumpBalance(_ params: BumpBalance.Params) async throws -> Int {
+        Int(try await first(BumpBalance(params)) ?? 0)
+    }
+
+    /// `PageUsers` (:many, queries/users.sql:51).
+    func pageUsers(_ params: PageUsers.Params) async throws -> [PageUsers.Row] {
+        try await all(PageUsers(params))
+    }
+
+    /// `PageUsers` (:many, queries/users.sql:51), row by row as they arrive.
+    func pageUsersStream(_ params: PageUsers.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PageUsers.Row> {
+        try await stream(PageUsers(params))
     }
 }

@@ -2,8 +2,8 @@
 // swift-format-ignore-file
 // skein generate: the schema's tables and enums.
 
-import Foundation
-import PostgresNIO
+public import Foundation
+public import PostgresNIO
 
 /// The PostgreSQL enum `public.agent_kind`; it binds as text, cast to the enum in the SQL.
 public enum AgentKind: String, Sendable, Hashable, CaseIterable, Codable, PostgresNonThrowingEncodable, PostgresDecodable, PostgresArrayEncodable, PostgresArrayDecodable {

@@ -2,8 +2,8 @@
 // swift-format-ignore-file
 // skein generate: the type the queries are methods of.
 
-import Foundation
-import PostgresNIO
+public import Foundation
+public import PostgresNIO
 
 /// The package's queries, run through a `PostgresClient` (each call leases a connection) or on one
 /// `PostgresConnection` (for instance inside a transaction: see `withTransaction`).

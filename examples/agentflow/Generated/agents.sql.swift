@@ -2,8 +2,8 @@
 // swift-format-ignore-file
 // source: queries/agents.sql
 
-import Foundation
-import PostgresNIO
+public import Foundation
+public import PostgresNIO
 
 /// `UpsertAgent` (:one, queries/agents.sql:3).
 public struct UpsertAgent: PostgresPreparedStatement {
@@ -58,14 +58,15 @@ public struct UpsertAgent: PostgresPreparedStatement {
     }
 }
 
+/// Every agent of a user, optionally of one kind only (a NULL kind lists them all).
+///
 /// `ListAgentsByOwner` (:many, queries/agents.sql:12).
 public struct ListAgentsByOwner: PostgresPreparedStatement {
     public static let sql = #"""
-        -- Every agent of a user, optionally of one kind only (a NULL kind lists them all).
         SELECT id, name, kind, description, updated_at
         FROM agents
         WHERE owner_id = $1
-          AND (($2::agent_kind)::agent_kind IS NULL OR kind = ($2::agent_kind))
+          AND ($2::agent_kind IS NULL OR kind = ($2::agent_kind))
         ORDER BY name
         """#
 
@@ -122,13 +123,14 @@ public struct ListAgentsByOwner: PostgresPreparedStatement {
     }
 }
 
+/// jsonb containment, served by idx_agents_config_gin: e.g. {"model": "gpt-4o"}.
+///
 /// `FindAgentsByConfig` (:many, queries/agents.sql:20).
 public struct FindAgentsByConfig: PostgresPreparedStatement {
     public static let sql = #"""
-        -- jsonb containment, served by idx_agents_config_gin: e.g. {"model": "gpt-4o"}.
         SELECT id, owner_id, name, config->>'model' AS model
         FROM agents
-        WHERE config @> ($1::jsonb)::jsonb
+        WHERE config @> $1::jsonb
         ORDER BY created_at
         """#
 
@@ -213,10 +215,11 @@ public struct GetAgentWithOwner: PostgresPreparedStatement {
     }
 }
 
+/// Bulk import (COPY FROM STDIN), e.g. when cloning a template workspace.
+///
 /// `CopyAgents` (:copyfrom, queries/agents.sql:33).
 public struct CopyAgents: PostgresPreparedStatement {
     public static let sql = #"""
-        -- Bulk import (COPY FROM STDIN), e.g. when cloning a template workspace.
         INSERT INTO agents (owner_id, name, kind, description, config) VALUES ($1, $2, ($3::agent_kind), $4, ($5::jsonb))
         """#
 
@@ -305,21 +308,29 @@ extension Queries {
         try await first(UpsertAgent(params))
     }
 
+    /// Every agent of a user, optionally of one kind only (a NULL kind lists them all).
+    ///
     /// `ListAgentsByOwner` (:many, queries/agents.sql:12).
     public func listAgentsByOwner(_ params: ListAgentsByOwner.Params) async throws -> [ListAgentsByOwner.Row] {
         try await all(ListAgentsByOwner(params))
     }
 
+    /// Every agent of a user, optionally of one kind only (a NULL kind lists them all).
+    ///
     /// `ListAgentsByOwner` (:many, queries/agents.sql:12), row by row as they arrive.
     public func listAgentsByOwnerStream(_ params: ListAgentsByOwner.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ListAgentsByOwner.Row> {
         try await stream(ListAgentsByOwner(params))
     }
 
+    /// jsonb containment, served by idx_agents_config_gin: e.g. {"model": "gpt-4o"}.
+    ///
     /// `FindAgentsByConfig` (:many, queries/agents.sql:20).
     public func findAgentsByConfig(configFilter: String) async throws -> [FindAgentsByConfig.Row] {
         try await all(FindAgentsByConfig(configFilter: configFilter))
     }
 
+    /// jsonb containment, served by idx_agents_config_gin: e.g. {"model": "gpt-4o"}.
+    ///
     /// `FindAgentsByConfig` (:many, queries/agents.sql:20), row by row as they arrive.
     public func findAgentsByConfigStream(configFilter: String) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, FindAgentsByConfig.Row> {
         try await stream(FindAgentsByConfig(configFilter: configFilter))
@@ -330,6 +341,8 @@ extension Queries {
         try await first(GetAgentWithOwner(id: id))
     }
 
+    /// Bulk import (COPY FROM STDIN), e.g. when cloning a template workspace.
+    ///
     /// `CopyAgents` (:copyfrom, queries/agents.sql:33).
     public func copyAgents(_ rows: [CopyAgents.Params]) async throws -> Int {
         let logger = logger

@@ -2,8 +2,8 @@
 // swift-format-ignore-file
 // source: queries/api_keys.sql
 
-import Foundation
-import PostgresNIO
+public import Foundation
+public import PostgresNIO
 
 /// `CreateAPIKey` (:one, queries/api_keys.sql:3).
 public struct CreateAPIKey: PostgresPreparedStatement {
@@ -194,10 +194,11 @@ public struct ListAPIKeysWithScope: PostgresPreparedStatement {
     }
 }
 
+/// Usage is recorded in batches by the API gateway.
+///
 /// `TouchAPIKeys` (:batchexec, queries/api_keys.sql:23).
 public struct TouchAPIKeys: PostgresPreparedStatement {
     public static let sql = #"""
-        -- Usage is recorded in batches by the API gateway.
         UPDATE user_api_keys SET last_used_at = $1 WHERE id = $2
         """#
 
@@ -297,6 +298,8 @@ extension Queries {
         try await stream(ListAPIKeysWithScope(params))
     }
 
+    /// Usage is recorded in batches by the API gateway.
+    ///
     /// `TouchAPIKeys` (:batchexec, queries/api_keys.sql:23).
     public func touchAPIKeys(_ items: [TouchAPIKeys.Params]) async throws -> Void {
         try await withConnection { queries in

@@ -2,8 +2,8 @@
 // swift-format-ignore-file
 // source: queries/users.sql
 
-import Foundation
-import PostgresNIO
+public import Foundation
+public import PostgresNIO
 
 /// `GetUserByID` (:one, queries/users.sql:3).
 public struct GetUserByID: PostgresPreparedStatement {
@@ -77,12 +77,12 @@ public struct ListActiveUsers: PostgresPreparedStatement {
     }
 
     public struct Params: Sendable, Hashable, Codable {
-        public var p1: Int64
-        public var p2: Int64
+        public var limit: Int64
+        public var offset: Int64
 
-        public init(p1: Int64, p2: Int64) {
-            self.p1 = p1
-            self.p2 = p2
+        public init(limit: Int64, offset: Int64) {
+            self.limit = limit
+            self.offset = offset
         }
     }
 
@@ -94,8 +94,8 @@ public struct ListActiveUsers: PostgresPreparedStatement {
 
     public func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 2)
-        bindings.append(params.p1)
-        bindings.append(params.p2)
+        bindings.append(params.limit)
+        bindings.append(params.offset)
         return bindings
     }
 
@@ -109,10 +109,11 @@ public struct ListActiveUsers: PostgresPreparedStatement {
     }
 }
 
+/// Emails are stored lower-cased (users_email_lowercase_check), so the lookup lowers its argument.
+///
 /// `GetUserByEmail` (:one, queries/users.sql:15).
 public struct GetUserByEmail: PostgresPreparedStatement {
     public static let sql = #"""
-        -- Emails are stored lower-cased (users_email_lowercase_check), so the lookup lowers its argument.
         SELECT id, email, display_name, role, password_hash
         FROM users
         WHERE email = lower($1) AND deleted_at IS NULL
@@ -160,11 +161,12 @@ public struct GetUserByEmail: PostgresPreparedStatement {
     }
 }
 
+/// Sign-up, or re-activation of a soft-deleted account with the same email.
+/// `inserted` is true for a new row (xmax = 0) and false when the conflict branch updated an existing one.
+///
 /// `UpsertUser` (:one, queries/users.sql:21).
 public struct UpsertUser: PostgresPreparedStatement {
     public static let sql = #"""
-        -- Sign-up, or re-activation of a soft-deleted account with the same email.
-        -- `inserted` is true for a new row (xmax = 0) and false when the conflict branch updated an existing one.
         INSERT INTO users (email, display_name, password_hash, role)
         VALUES (lower($1), $2, $3, $4)
         ON CONFLICT (email) DO UPDATE
@@ -359,11 +361,16 @@ extension Queries {
         try await stream(ListActiveUsers(params))
     }
 
+    /// Emails are stored lower-cased (users_email_lowercase_check), so the lookup lowers its argument.
+    ///
     /// `GetUserByEmail` (:one, queries/users.sql:15).
     public func getUserByEmail(email: String) async throws -> GetUserByEmail.Row? {
         try await first(GetUserByEmail(email: email))
     }
 
+    /// Sign-up, or re-activation of a soft-deleted account with the same email.
+    /// `inserted` is true for a new row (xmax = 0) and false when the conflict branch updated an existing one.
+    ///
     /// `UpsertUser` (:one, queries/users.sql:21).
     public func upsertUser(_ params: UpsertUser.Params) async throws -> UpsertUser.Row? {
         try await first(UpsertUser(params))

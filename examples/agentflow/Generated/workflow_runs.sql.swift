@@ -2,8 +2,8 @@
 // swift-format-ignore-file
 // source: queries/workflow_runs.sql
 
-import Foundation
-import PostgresNIO
+public import Foundation
+public import PostgresNIO
 
 /// `StartWorkflowRun` (:one, queries/workflow_runs.sql:3).
 public struct StartWorkflowRun: PostgresPreparedStatement {
@@ -63,11 +63,12 @@ public struct StartWorkflowRun: PostgresPreparedStatement {
     }
 }
 
+/// The scheduler claims the oldest pending runs; SKIP LOCKED lets several schedulers poll at once
+/// (idx_workflow_runs_unfinished).
+///
 /// `ClaimPendingRuns` (:many, queries/workflow_runs.sql:8).
 public struct ClaimPendingRuns: PostgresPreparedStatement {
     public static let sql = #"""
-        -- The scheduler claims the oldest pending runs; SKIP LOCKED lets several schedulers poll at once
-        -- (idx_workflow_runs_unfinished).
         UPDATE workflow_runs
         SET status = 'running', started_at = now()
         WHERE id IN (
@@ -239,10 +240,11 @@ public struct ListRunsForWorkflow: PostgresPreparedStatement {
     }
 }
 
+/// Duration of the succeeded runs of a workflow since a point in time, in seconds.
+///
 /// `RunDurationStats` (:one, queries/workflow_runs.sql:34).
 public struct RunDurationStats: PostgresPreparedStatement {
     public static let sql = #"""
-        -- Duration of the succeeded runs of a workflow since a point in time, in seconds.
         SELECT count(*) AS runs,
                avg(extract(epoch FROM finished_at - started_at))::float8 AS mean_seconds,
                percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) AS p95_seconds
@@ -297,10 +299,11 @@ public struct RunDurationStats: PostgresPreparedStatement {
     }
 }
 
+/// One row per step attempt of a run; a run without steps yet gives one row with NULL step columns.
+///
 /// `GetRunTimeline` (:many, queries/workflow_runs.sql:42).
 public struct GetRunTimeline: PostgresPreparedStatement {
     public static let sql = #"""
-        -- One row per step attempt of a run; a run without steps yet gives one row with NULL step columns.
         SELECT r.id AS run_id, w.name AS workflow_name, r.status AS run_status,
                s.step_index, s.attempt, s.name AS step_name, s.status AS step_status, s.started_at, s.finished_at,
                a.kind AS agent_kind
@@ -417,10 +420,11 @@ public struct EnqueueSteps: PostgresPreparedStatement {
     }
 }
 
+/// A worker reports a step attempt's outcome; a retry is a new attempt number.
+///
 /// `RecordStepResult` (:one, queries/workflow_runs.sql:58).
 public struct RecordStepResult: PostgresPreparedStatement {
     public static let sql = #"""
-        -- A worker reports a step attempt's outcome; a retry is a new attempt number.
         INSERT INTO workflow_run_steps (run_id, agent_id, step_index, attempt, name, status, input, output, error, started_at, finished_at)
         VALUES ($1, $2, $3, $4, $5, ($6::workflow_run_status), ($7::jsonb), ($8::jsonb), $9, $10, now())
         ON CONFLICT (run_id, step_index, attempt) DO UPDATE
@@ -554,11 +558,17 @@ extension Queries {
         try await first(StartWorkflowRun(params))
     }
 
+    /// The scheduler claims the oldest pending runs; SKIP LOCKED lets several schedulers poll at once
+    /// (idx_workflow_runs_unfinished).
+    ///
     /// `ClaimPendingRuns` (:many, queries/workflow_runs.sql:8).
     public func claimPendingRuns(batchSize: Int64) async throws -> [ClaimPendingRuns.Row] {
         try await all(ClaimPendingRuns(batchSize: batchSize))
     }
 
+    /// The scheduler claims the oldest pending runs; SKIP LOCKED lets several schedulers poll at once
+    /// (idx_workflow_runs_unfinished).
+    ///
     /// `ClaimPendingRuns` (:many, queries/workflow_runs.sql:8), row by row as they arrive.
     public func claimPendingRunsStream(batchSize: Int64) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ClaimPendingRuns.Row> {
         try await stream(ClaimPendingRuns(batchSize: batchSize))
@@ -579,16 +589,22 @@ extension Queries {
         try await stream(ListRunsForWorkflow(params))
     }
 
+    /// Duration of the succeeded runs of a workflow since a point in time, in seconds.
+    ///
     /// `RunDurationStats` (:one, queries/workflow_runs.sql:34).
     public func runDurationStats(_ params: RunDurationStats.Params) async throws -> RunDurationStats.Row? {
         try await first(RunDurationStats(params))
     }
 
+    /// One row per step attempt of a run; a run without steps yet gives one row with NULL step columns.
+    ///
     /// `GetRunTimeline` (:many, queries/workflow_runs.sql:42).
     public func getRunTimeline(id: UUID) async throws -> [GetRunTimeline.Row] {
         try await all(GetRunTimeline(id: id))
     }
 
+    /// One row per step attempt of a run; a run without steps yet gives one row with NULL step columns.
+    ///
     /// `GetRunTimeline` (:many, queries/workflow_runs.sql:42), row by row as they arrive.
     public func getRunTimelineStream(id: UUID) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, GetRunTimeline.Row> {
         try await stream(GetRunTimeline(id: id))
@@ -601,6 +617,8 @@ extension Queries {
         }
     }
 
+    /// A worker reports a step attempt's outcome; a retry is a new attempt number.
+    ///
     /// `RecordStepResult` (:one, queries/workflow_runs.sql:58).
     public func recordStepResult(_ params: RecordStepResult.Params) async throws -> RecordStepResult.Row? {
         try await first(RecordStepResult(params))

@@ -2,8 +2,8 @@
 // swift-format-ignore-file
 // source: queries/workflows.sql
 
-import Foundation
-import PostgresNIO
+public import Foundation
+public import PostgresNIO
 
 /// `CreateWorkflowVersion` (:one, queries/workflows.sql:4).
 public struct CreateWorkflowVersion: PostgresPreparedStatement {
@@ -75,10 +75,11 @@ public struct CreateWorkflowVersion: PostgresPreparedStatement {
     }
 }
 
+/// The default agent is optional (ON DELETE SET NULL), hence the LEFT JOIN: its columns are optional.
+///
 /// `GetWorkflowWithDefaultAgent` (:one, queries/workflows.sql:12).
 public struct GetWorkflowWithDefaultAgent: PostgresPreparedStatement {
     public static let sql = #"""
-        -- The default agent is optional (ON DELETE SET NULL), hence the LEFT JOIN: its columns are optional.
         SELECT w.id, w.name, w.version, w.definition, w.is_active,
                a.id AS agent_id, a.name AS agent_name, a.kind AS agent_kind
         FROM workflows w
@@ -137,10 +138,11 @@ public struct GetWorkflowWithDefaultAgent: PostgresPreparedStatement {
     }
 }
 
+/// The dashboard: active workflows of a user with their run counts (idx_workflows_owner_id_active).
+///
 /// `ListWorkflowsWithRunStats` (:many, queries/workflows.sql:20).
 public struct ListWorkflowsWithRunStats: PostgresPreparedStatement {
     public static let sql = #"""
-        -- The dashboard: active workflows of a user with their run counts (idx_workflows_owner_id_active).
         SELECT w.id, w.name, w.version, w.updated_at,
                count(r.id) AS run_count,
                count(r.id) FILTER (WHERE r.status = 'failed') AS failed_runs,
@@ -251,16 +253,22 @@ extension Queries {
         try await first(CreateWorkflowVersion(params))
     }
 
+    /// The default agent is optional (ON DELETE SET NULL), hence the LEFT JOIN: its columns are optional.
+    ///
     /// `GetWorkflowWithDefaultAgent` (:one, queries/workflows.sql:12).
     public func getWorkflowWithDefaultAgent(id: UUID) async throws -> GetWorkflowWithDefaultAgent.Row? {
         try await first(GetWorkflowWithDefaultAgent(id: id))
     }
 
+    /// The dashboard: active workflows of a user with their run counts (idx_workflows_owner_id_active).
+    ///
     /// `ListWorkflowsWithRunStats` (:many, queries/workflows.sql:20).
     public func listWorkflowsWithRunStats(ownerId: UUID) async throws -> [ListWorkflowsWithRunStats.Row] {
         try await all(ListWorkflowsWithRunStats(ownerId: ownerId))
     }
 
+    /// The dashboard: active workflows of a user with their run counts (idx_workflows_owner_id_active).
+    ///
     /// `ListWorkflowsWithRunStats` (:many, queries/workflows.sql:20), row by row as they arrive.
     public func listWorkflowsWithRunStatsStream(ownerId: UUID) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ListWorkflowsWithRunStats.Row> {
         try await stream(ListWorkflowsWithRunStats(ownerId: ownerId))

@@ -41,3 +41,12 @@ SELECT id, email FROM users WHERE id = $1;
 
 -- name: StatusesOf :batchmany
 SELECT status FROM users WHERE id = $1;
+
+-- name: BumpBalance :execrows
+-- Adds to a user's balance; the comment documents the generated method.
+UPDATE users SET balance = balance + @amount WHERE id = @id; -- a trailing comment on the same line
+
+-- A comment between queries belongs to neither.
+
+-- name: PageUsers :many
+SELECT id, email FROM users WHERE status = $1::user_status ORDER BY id LIMIT $2 OFFSET $3;
