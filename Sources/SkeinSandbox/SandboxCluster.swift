@@ -146,6 +146,17 @@ public struct SandboxCluster: Sendable, Hashable {
                     "sandbox.directory": "\(cluster.directory)", "sandbox.version": "\(options.installation.version)",
                 ]
             )
+            let template = InitdbTemplate(options: options, account: account)
+            let useTemplate = InitdbTemplate.isEnabled()
+            if useTemplate,
+                await template.copy(
+                    to: cluster.dataDirectory, runner: cluster.runner, workingDirectory: cluster.directory,
+                    logger: logger)
+            {
+                try Task.checkCancellation()
+                try cluster.writeConfiguration(settings: options.settings)
+                return cluster
+            }
             let result = try await cluster.runner.run(
                 "initdb",
                 [
@@ -164,6 +175,11 @@ public struct SandboxCluster: Sendable, Hashable {
                     logTail: result.tail(),
                     exitStatus: result.statusText
                 )
+            }
+            if useTemplate {
+                await template.save(
+                    from: cluster.dataDirectory, runner: cluster.runner, workingDirectory: cluster.directory,
+                    logger: logger)
             }
             try cluster.writeConfiguration(settings: options.settings)
             return cluster
