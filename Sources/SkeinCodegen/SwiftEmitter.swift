@@ -55,39 +55,41 @@ public struct SwiftEmitter: Sendable {
         }
     }
 
-    /// `public import` for public API (SE-0409: with InternalImportsByDefault a plain import is internal).
-    /// Foundation is imported publicly only where a public declaration uses one of its types.
-    func imports(into out: inout Writer) {
-        out.line(Self.importsMarker)
-    }
-
-    static let importsMarker = "@@skein-imports@@"
-
-    /// Replaces the imports marker once the file's declarations are known.
-    func finished(_ out: Writer) -> String {
+    /// `public import` / `package import` for public API (SE-0409: with InternalImportsByDefault a plain import is
+    /// internal); Foundation so only when a public declaration of the file uses one of its types, else a public
+    /// import is an "unused public import" warning.
+    func imports(into out: inout Writer, foundationInPublicAPI: Bool) {
         let modifier =
             switch options.accessLevel {
             case .public: "public "
             case .package: "package "
             case .internal: ""
             }
-        let body = out.text
-        // Public declarations, and the requirements of the public `Querier` protocol (they carry no modifier).
-        let declarations = body.split(separator: "\n").filter { line in
-            let trimmed = line.drop(while: { $0 == " " })
-            return !modifier.isEmpty && (trimmed.hasPrefix(modifier) || trimmed.hasPrefix("func "))
+        out.line((foundationInPublicAPI ? modifier : "") + "import Foundation")
+        out.line(modifier + "import PostgresNIO")
+    }
+
+    /// Whether a field's type is (or contains) one of Foundation's.
+    static func usesFoundation(_ fields: [AnalyzedQuery.Field]) -> Bool {
+        fields.contains { field in
+            var base = Substring(field.swiftType)
+            while base.hasPrefix("[") { base = base.dropFirst() }
+            while base.hasSuffix("]") || base.hasSuffix("?") { base = base.dropLast() }
+            return base == "UUID" || base == "Date" || base == "Decimal"
         }
-        let usesFoundation = declarations.contains { line in
-            ["UUID", "Date", "Decimal"].contains { type in
-                line.contains(": \(type)") || line.contains("[\(type)") || line.contains("<\(type)")
-                    || line.contains("-> \(type)")
-            }
+    }
+
+    /// The fields a query's public declarations show: parameters, and the row's own columns (a model or an
+    /// embedded model is named, not spelled out).
+    static func publicFields(_ plan: QueryPlan) -> [AnalyzedQuery.Field] {
+        var fields = plan.analyzed.parameters
+        switch plan.row {
+        case .value(let field): fields.append(field)
+        case .fields(let rowFields):
+            for case .column(_, let field) in rowFields { fields.append(field) }
+        case .none, .model: break
         }
-        let imports = [
-            (usesFoundation ? modifier : "") + "import Foundation",
-            modifier + "import PostgresNIO",
-        ].joined(separator: "\n")
-        return body.replacingOccurrences(of: Self.importsMarker, with: imports)
+        return fields
     }
 
     // MARK: - Models
@@ -98,7 +100,7 @@ public struct SwiftEmitter: Sendable {
         out.line("// swift-format-ignore-file")
         out.line("// skein generate: the schema's tables and enums.")
         out.line()
-        imports(into: &out)
+        imports(into: &out, foundationInPublicAPI: Self.usesFoundation(analysis.tables.flatMap(\.columns)))
         for model in analysis.enums {
             out.line()
             enumeration(model, into: &out)
@@ -107,7 +109,7 @@ public struct SwiftEmitter: Sendable {
             out.line()
             self.table(table, into: &out)
         }
-        return finished(out)
+        return out.text
     }
 
     func enumeration(_ model: EnumModel, into out: inout Writer) {
@@ -201,7 +203,10 @@ public struct SwiftEmitter: Sendable {
         out.line("// swift-format-ignore-file")
         out.line("// skein generate: the type the queries are methods of.")
         out.line()
-        imports(into: &out)
+        imports(
+            into: &out,
+            foundationInPublicAPI: options.emitProtocol
+                && Self.usesFoundation(analysis.files.flatMap(\.queries).flatMap(Self.publicFields)))
         out.line()
         out.line("/// The package's queries, run through a `PostgresClient` (each call leases a connection) or on one")
         out.line("/// `PostgresConnection` (for instance inside a transaction: see `withTransaction`).")
@@ -308,7 +313,7 @@ public struct SwiftEmitter: Sendable {
             out.line()
             out.line("extension Queries: Querier {}")
         }
-        return finished(out)
+        return out.text
     }
 
     func copyHelpers(into out: inout Writer) {
@@ -369,7 +374,7 @@ public struct SwiftEmitter: Sendable {
         out.line("// swift-format-ignore-file")
         out.line("// source: \(file)")
         out.line()
-        imports(into: &out)
+        imports(into: &out, foundationInPublicAPI: Self.usesFoundation(plans.flatMap(Self.publicFields)))
         for plan in plans {
             out.line()
             statement(plan, into: &out)
@@ -383,7 +388,7 @@ public struct SwiftEmitter: Sendable {
             }
             out.line("}")
         }
-        return finished(out)
+        return out.text
     }
 
     /// The Swift type of a field, `?` included.
