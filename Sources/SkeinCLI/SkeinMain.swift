@@ -35,6 +35,7 @@ struct Skein: AsyncParsableCommand {
 enum SkeinMain {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == [SqlcPlugin.method] { SqlcPlugin.answer() }
         let environment = ProcessInfo.processInfo.environment
         let skeinArguments: [String]
         switch GooseArguments.translate(arguments, environment: environment) {
@@ -143,4 +144,19 @@ enum GooseUsage {
 
         Skein's own grammar: skein --help
         """
+}
+
+/// `sqlc generate` with a sqlc.yaml that names Skein as a codegen plugin (`plugins: [{name: swift, process: {cmd:
+/// skein}}]`, the form that lets one file serve sqlc and Skein) runs `skein /plugin.CodegenService/Generate` with
+/// its request on standard input. Skein generates from PostgreSQL's answers in `skein generate`, not from sqlc's
+/// request, so it reads the request and answers with an empty response (no files): sqlc's own generators run as
+/// usual and its run succeeds.
+enum SqlcPlugin {
+    static let method = "/plugin.CodegenService/Generate"
+
+    static func answer() -> Never {
+        _ = FileHandle.standardInput.readDataToEndOfFile()
+        // An empty protobuf message: GenerateResponse with no files.
+        exit(0)
+    }
 }

