@@ -31,4 +31,8 @@ $SKEIN down --dir "$DIR" --database-url "$URL"
 $SKEIN status --dir "$DIR" --database-url "$URL"
 $SKEIN up --dir "$DIR" --database-url "$URL"
 echo
+echo "== skein generate --check -f examples/agentflow/sqlc.yaml --dev-url \$URL   (sqlc for Swift: the queries typed by PostgreSQL)"
+$SKEIN generate --check -f examples/agentflow/sqlc.yaml --dev-url "$URL"
+$SKEIN generate --dry-run -f examples/agentflow/sqlc.yaml --dev-url "$URL" | head -3
+echo
 echo "The sandbox is removed on exit; keep one with: skein sandbox start && eval \"\$(skein sandbox env)\""
