@@ -33,6 +33,7 @@ $SKEIN up --dir "$DIR" --database-url "$URL"
 echo
 echo "== skein generate --check -f examples/agentflow/sqlc.yaml --dev-url \$URL   (sqlc for Swift: the queries typed by PostgreSQL)"
 $SKEIN generate --check -f examples/agentflow/sqlc.yaml --dev-url "$URL"
-$SKEIN generate --dry-run -f examples/agentflow/sqlc.yaml --dev-url "$URL" | head -3
+analysed=$($SKEIN generate --dry-run -f examples/agentflow/sqlc.yaml --dev-url "$URL")
+grep -E ' (GetUserByID|ListActiveUsers) ' <<<"$analysed"
 echo
 echo "The sandbox is removed on exit; keep one with: skein sandbox start && eval \"\$(skein sandbox env)\""
