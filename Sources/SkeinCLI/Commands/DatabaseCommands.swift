@@ -368,6 +368,26 @@ struct DatabaseRun {
         }
     }
 
+    /// ``interruptible(_:)`` for a command whose failures are one `error: …` line and exit status 1 (exit codes,
+    /// cancellation and Ctrl-C pass through).
+    static func reportingFailures(
+        describe: @escaping @Sendable (any Error) -> String = { "\($0)" },
+        _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await interruptible {
+            do {
+                try await body()
+            } catch let exit as ExitCode {
+                throw exit
+            } catch  where error is CancellationError || error is SignalCancellation.Interrupted {
+                throw error
+            } catch {
+                Console.err("error: \(describe(error))")
+                throw ExitCode(1)
+            }
+        }
+    }
+
     struct TimedOut: Error, CustomStringConvertible {
         var limit: Duration
         /// What the cancelled run reported (which migration, what ran, whether it is dirty).

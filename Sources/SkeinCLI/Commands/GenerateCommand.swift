@@ -42,18 +42,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let command = self
-        try await DatabaseRun.interruptible {
-            do {
-                try await command.generate()
-            } catch let exit as ExitCode {
-                throw exit
-            } catch  where error is CancellationError || error is SignalCancellation.Interrupted {
-                throw error
-            } catch {
-                Console.err("error: \(command.relocated(error))")
-                throw ExitCode(1)
-            }
-        }
+        try await DatabaseRun.reportingFailures(describe: { command.relocated($0) }) { try await command.generate() }
     }
 
     /// Files in messages as paths from the current directory (the generated code names them from the

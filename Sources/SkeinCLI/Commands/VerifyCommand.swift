@@ -56,18 +56,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let command = self
-        try await DatabaseRun.interruptible {
-            do {
-                try await command.verify()
-            } catch let exit as ExitCode {
-                throw exit
-            } catch  where error is CancellationError || error is SignalCancellation.Interrupted {
-                throw error
-            } catch {
-                Console.err("error: \(error)")
-                throw ExitCode(1)
-            }
-        }
+        try await DatabaseRun.reportingFailures { try await command.verify() }
     }
 
     private func verify() async throws {
