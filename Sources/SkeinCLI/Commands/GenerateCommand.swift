@@ -233,6 +233,9 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         var lastError: (any Error)?
         for path in candidates {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CLIError(.configuration, "\(path) does not exist; check -f (skein.yaml or sqlc.yaml with `sql:`)")
+            }
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
             else {
                 throw CLIError(.configuration, "cannot read \(path) as UTF-8 text; check the path and its permissions")
