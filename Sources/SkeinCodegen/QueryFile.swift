@@ -89,8 +89,9 @@ public enum QueryFileParser {
     public static func parseAll(_ text: String, file: String) -> (queries: [AnnotatedQuery], errors: [QueryFileError]) {
         var queries: [AnnotatedQuery] = []
         var errors: [QueryFileError] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        // Split on the scalar: in a String, "\r\n" is one Character, which a split on "\n" would not see.
+        let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map {
+            Substring($0.last == "\r" ? $0.dropLast() : $0)
         }
         var current: (name: String, command: AnnotatedQuery.Command, line: Int, body: [Substring], bodyLine: Int)?
         var seen: [String: Int] = [:]

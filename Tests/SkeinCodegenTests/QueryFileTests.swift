@@ -100,6 +100,21 @@ struct QueryFileTests {
         #expect(errors[5].message.contains("must be an identifier"))
     }
 
+    @Test("CRLF line endings: every annotation is seen, lines are counted, no \\r reaches the SQL")
+    func crlf() throws {
+        let parsed = try queries(
+            "-- name: A :one\r\n-- Doc.\r\nSELECT id\r\nFROM users WHERE id = @id;\r\n\r\n-- name: B :many\r\nSELECT 2;\r\n"
+        )
+        #expect(parsed.map(\.name) == ["A", "B"])
+        #expect(parsed.map(\.line) == [1, 6] && parsed[0].sqlLine == 3)
+        #expect(parsed[0].comments == ["Doc."])
+        #expect(parsed[0].sql == "SELECT id\nFROM users WHERE id = $1" && parsed[1].sql == "SELECT 2")
+        let broken = QueryFileParser.parseAll(
+            "-- name: A :one\r\nSELECT 1;\r\n-- name: B :nope\r\nSELECT 2;\r\n", file: "q.sql")
+        #expect(broken.errors.map(\.line) == [3] && broken.queries.map(\.name) == ["A"])
+        #expect(broken.errors.first?.message.hasPrefix("unknown query kind :nope for B;") == true)
+    }
+
     @Test("the benchmark's generated queries all parse")
     func generated() throws {
         let text = """
