@@ -70,16 +70,19 @@ public struct QueryAnalyzer: Sendable {
         }
     }
 
-    /// `user_status` → `UserStatus`.
+    /// `user_status` → `UserStatus`; characters a Swift identifier cannot hold separate words (`my-type` →
+    /// `MyType`), and a leading digit gets a `_` (`2fa` → `_2fa`).
     public static func typeName(_ name: String) -> String {
-        name.split(whereSeparator: { $0 == "_" || $0 == " " }).map { $0.prefix(1).uppercased() + $0.dropFirst() }
-            .joined()
+        let camel = name.split(whereSeparator: { !($0.isLetter || $0.isNumber) || $0 == "_" })
+            .map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return camel.first?.isNumber == true ? "_" + camel : camel
     }
 
-    /// `created_at` → `createdAt`; `GetUserByID` → `getUserByID`.
+    /// `created_at` → `createdAt`; `GetUserByID` → `getUserByID`; PostgreSQL's `?column?` (an unnamed
+    /// expression) → `column`.
     public static func memberName(_ name: String) -> String {
         let camel = typeName(name)
-        guard let first = camel.first else { return name }
+        guard let first = camel.first else { return "column" }
         var prefixLength = 1
         // Lower a leading acronym too (`ID` → `id`, `URLPath` → `urlPath`).
         let scalars = Array(camel)

@@ -692,8 +692,8 @@ public struct SwiftEmitter: Sendable {
     /// An enum label as a case name: `in-progress` → `inProgress`, `2fa` → `_2fa`.
     static func caseName(_ label: String) -> String {
         let cleaned = String(label.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+        if cleaned.allSatisfy({ $0 == "_" }) { return "empty" }
         var name = QueryAnalyzer.memberName(cleaned)
-        if name.isEmpty || name.allSatisfy({ $0 == "_" }) { name = "empty" }
         if let first = name.first, first.isNumber { name = "_" + name }
         return name
     }

@@ -95,5 +95,13 @@ struct QueryAnalyzerTests {
         #expect(QueryAnalyzer.memberName("ID") == "id")
         #expect(QueryAnalyzer.memberName("URLPath") == "urlPath")
         #expect(QueryAnalyzer.typeName("user_status") == "UserStatus")
+        // Result column names PostgreSQL makes up or a query quotes: still Swift identifiers.
+        #expect(QueryAnalyzer.memberName("?column?") == "column")
+        #expect(QueryAnalyzer.memberName("total €") == "total")
+        #expect(QueryAnalyzer.memberName("order-count") == "orderCount")
+        #expect(QueryAnalyzer.memberName("@q") == "q")
+        #expect(QueryAnalyzer.memberName("1st") == "_1st")
+        #expect(QueryAnalyzer.memberName("") == "column")
+        #expect(QueryAnalyzer.typeName("my-enum") == "MyEnum")
     }
 }
