@@ -106,7 +106,7 @@ public struct QueryAnalyzer: Sendable {
         _ query: AnnotatedQuery, described: DescribedQuery, statements: [ParsedStatement]
     ) -> Result<AnalyzedQuery, QueryFileError> {
         let nullableTables = Self.nullableTables(statements)
-        let counts = Self.nonNullAggregateColumns(statements)
+        let counts = Self.nonNullAggregateColumns(statements, columnCount: described.columns.count)
         var problems: [String] = []
         var parameters: [AnalyzedQuery.Field] = []
         var derived = Self.derivedParameterNames(statements)
@@ -203,23 +203,58 @@ public struct QueryAnalyzer: Sendable {
     /// Result columns (0-based) that cannot be NULL whatever the data: `count(…)`, constants, `EXISTS (…)`,
     /// `COALESCE` with such an argument, `CASE` whose branches and `ELSE` all are, and casts of these. `sum`,
     /// `max`, `min`, `avg`, `array_agg`, `json_agg` are NULL over no rows; other functions may return NULL.
-    static func nonNullAggregateColumns(_ sql: String) -> Set<Int> {
+    static func nonNullAggregateColumns(_ sql: String, columnCount: Int? = nil) -> Set<Int> {
         guard case .success(let statements) = SQLGrammar.parse(sql) else { return [] }
-        return nonNullAggregateColumns(statements)
+        return nonNullAggregateColumns(statements, columnCount: columnCount)
     }
 
-    static func nonNullAggregateColumns(_ statements: [ParsedStatement]) -> Set<Int> {
+    /// `columnCount`: the number of result columns, which places the targets after a `*` (or `t.*`, or
+    /// `sqlc.embed(t)`); without it, targets after a `*` are unsure.
+    static func nonNullAggregateColumns(_ statements: [ParsedStatement], columnCount: Int? = nil) -> Set<Int> {
         guard let statement = statements.last else { return [] }
-        var body = statement.body
-        // INSERT/UPDATE/DELETE … RETURNING, or a SELECT (the last one of a UNION is as good as any: unsure → optional).
-        var targets = body["returningList"]?.array ?? []
-        if targets.isEmpty {
-            while let larg = body["larg"]?["SelectStmt"], body["op"]?.string != "SETOP_NONE" { body = larg }
-            targets = body["targetList"]?.array ?? []
+        let body = statement.body
+        // INSERT/UPDATE/DELETE … RETURNING, or a SELECT; a UNION, INTERSECT or EXCEPT: never NULL only when never
+        // NULL in every branch.
+        if let returning = body["returningList"]?.array, !returning.isEmpty {
+            return neverNullTargets(returning, columnCount: columnCount)
         }
+        var branches: [SQLNode] = []
+        func collect(_ select: SQLNode) {
+            if let operation = select["op"]?.string, operation != "SETOP_NONE" {
+                for side in ["larg", "rarg"] {
+                    guard let branch = select[side] else { return branches.append(.null) }
+                    collect(branch["SelectStmt"] ?? branch)
+                }
+            } else {
+                branches.append(select)
+            }
+        }
+        collect(body)
+        var result: Set<Int>?
+        for branch in branches {
+            let never = neverNullTargets(branch["targetList"]?.array ?? [], columnCount: columnCount)
+            result = result.map { $0.intersection(never) } ?? never
+        }
+        return result ?? []
+    }
+
+    /// The result columns (0-based) of `targets` that are never NULL; a `*` stands for as many columns as the
+    /// result has beyond the other targets.
+    static func neverNullTargets(_ targets: [SQLNode], columnCount: Int?) -> Set<Int> {
+        func isStar(_ target: SQLNode) -> Bool {
+            target["ResTarget"]?["val"]?["ColumnRef"]?["fields"]?.array.contains { $0["A_Star"] != nil } ?? false
+        }
+        let stars = targets.indices.filter { isStar(targets[$0]) }
         var result: Set<Int> = []
-        for (index, target) in targets.enumerated() {
-            if let value = target["ResTarget"]?["val"], isNeverNull(value) { result.insert(index) }
+        for (index, target) in targets.enumerated() where !isStar(target) {
+            guard let value = target["ResTarget"]?["val"], isNeverNull(value) else { continue }
+            if let first = stars.first, index > first {
+                // After a `*`: placed from the end, and only when a single `*` comes before it.
+                guard let columnCount, stars.count == 1 else { continue }
+                result.insert(columnCount - (targets.count - index))
+            } else {
+                result.insert(index)
+            }
         }
         return result
     }

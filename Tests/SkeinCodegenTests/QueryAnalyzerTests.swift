@@ -67,6 +67,27 @@ struct QueryAnalyzerTests {
         #expect(fields(create.columns) == ["id: Int64", "createdAt: Date"])
     }
 
+    @Test("computed columns after a `*` are matched to their own result columns; a UNION needs every branch")
+    func afterStar() async throws {
+        let results = try await analyze(
+            """
+            -- name: Stats :many
+            SELECT s.*, count(*) OVER () AS total FROM (SELECT max(id) AS top, min(id) AS bottom FROM users) s;
+
+            -- name: Embedded :many
+            SELECT sqlc.embed(orders), NULL::text AS note, count(*) OVER () AS total FROM orders;
+
+            -- name: Either :many
+            SELECT count(*) AS n, 1 AS one FROM users UNION ALL SELECT 0, NULL;
+            """)
+        #expect(fields(try results[0].get().columns) == ["top: Int64?", "bottom: Int64?", "total: Int64"])
+        #expect(
+            fields(try results[1].get().columns) == [
+                "id: Int32", "userId: Int64", "total: Decimal", "note: String?", "total: Int64",
+            ])
+        #expect(fields(try results[2].get().columns) == ["n: Int64", "one: Int32?"])
+    }
+
     @Test(
         "a type PostgresNIO cannot decode is an error naming the column and the override to write; an override fixes it"
     )
