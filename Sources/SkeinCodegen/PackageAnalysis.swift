@@ -145,8 +145,20 @@ extension PackageAnalysis {
         let analyzer = QueryAnalyzer(options: options)
         var warnings: [String] = []
 
+        let enums = enumRows.map { row in
+            let schema = row[0] ?? "", name = row[1] ?? ""
+            let labels = (try? JSONDecoder().decode([String].self, from: Data((row[2] ?? "[]").utf8))) ?? []
+            let qualified = schema == "public" ? name : "\(schema).\(name)"
+            return EnumModel(
+                schema: schema, name: name,
+                swiftName: options.rename[qualified] ?? options.rename[name]
+                    ?? QueryAnalyzer.typeName(schema == "public" ? name : "\(schema)_\(name)"),
+                labels: labels)
+        }
+
         var tables: [TableModel] = []
-        var usedModelNames: Set<String> = []
+        // A model does not take the name of an enum or of a type the generated code uses.
+        var usedModelNames = Set(enums.map(\.swiftName)).union(Self.reservedTypeNames)
         for (row, result) in zip(tableRows, described.prefix(tableRows.count)) {
             let schema = row[0] ?? "", name = row[1] ?? ""
             guard case .success(let table) = result else { continue }
@@ -180,7 +192,14 @@ extension PackageAnalysis {
             var swiftName =
                 options.rename[qualified] ?? options.rename[name]
                 ?? QueryAnalyzer.typeName(Self.singular(schema == "public" ? name : "\(schema)_\(name)"))
-            if usedModelNames.contains(swiftName) { swiftName = QueryAnalyzer.typeName("\(schema)_\(name)") }
+            if usedModelNames.contains(swiftName) {
+                let taken = swiftName
+                swiftName = QueryAnalyzer.typeName("\(schema)_\(name)")
+                while usedModelNames.contains(swiftName) { swiftName += "Model" }
+                warnings.append(
+                    "the model of table \(qualified) is \(swiftName), as \(taken) is taken; `rename: {\(qualified): …}` names it"
+                )
+            }
             usedModelNames.insert(swiftName)
             tables.append(
                 TableModel(
@@ -188,17 +207,24 @@ extension PackageAnalysis {
                     columns: fields.map { Self.uniqued($0, in: fields) },
                     columnNumbers: table.columns.map { $0.source?.columnNumber ?? 0 }))
         }
-        let enums = enumRows.map { row in
-            let schema = row[0] ?? "", name = row[1] ?? ""
-            let labels = (try? JSONDecoder().decode([String].self, from: Data((row[2] ?? "[]").utf8))) ?? []
-            let qualified = schema == "public" ? name : "\(schema).\(name)"
-            return EnumModel(
-                schema: schema, name: name,
-                swiftName: options.rename[qualified] ?? options.rename[name]
-                    ?? QueryAnalyzer.typeName(schema == "public" ? name : "\(schema)_\(name)"),
-                labels: labels)
+        // A query is a Swift type too: it cannot share a model's, an enum's or the generated code's type names.
+        let typeOwners =
+            Dictionary(tables.map { ($0.swiftName, "the model of table \($0.schema).\($0.name)") }) { first, _ in first
+            }
+            .merging(enums.map { ($0.swiftName, "the enum \($0.schema).\($0.name)") }) { first, _ in first }
+        for query in allQueries {
+            let owner =
+                typeOwners[query.name]
+                ?? (Self.reservedTypeNames.contains(query.name) ? "a type the generated code uses" : nil)
+            if let owner {
+                errors.append(
+                    QueryFileError(
+                        file: query.file, line: query.line,
+                        message:
+                            "query name \(query.name) is already \(owner) (queries become Swift types); rename the query"
+                    ))
+            }
         }
-
         var files: [(file: String, queries: [QueryPlan])] = []
         var index = tableRows.count
         for (file, queries) in annotated {
@@ -249,6 +275,18 @@ extension PackageAnalysis {
         }
         return PackageAnalysis(tables: tables, enums: enums, files: files, warnings: warnings)
     }
+
+    /// Type names the generated code refers to: a model, enum or query of that name would shadow them.
+    static let reservedTypeNames: Set<String> = [
+        "Queries", "Querier", "CopyText", "Row", "Params", "Executor", "String", "Int", "Int16", "Int32", "Int64",
+        "Float", "Double", "Bool", "Decimal", "UUID", "Date", "Calendar", "TimeZone", "ByteBuffer", "Logger", "Void",
+        "Sendable", "Hashable", "Codable", "CaseIterable", "Optional", "Array", "AsyncThrowingMapSequence",
+        "PostgresClient", "PostgresConnection", "PostgresRow", "PostgresRandomAccessRow", "PostgresRowSequence",
+        "PostgresBindings", "PostgresDataType", "PostgresFormat", "PostgresPreparedStatement",
+        "PostgresTransactionError", "PostgresDecodingError", "PostgresEncodingContext", "PostgresDecodingContext",
+        "PostgresJSONEncoder", "PostgresJSONDecoder", "PostgresNonThrowingEncodable", "PostgresDecodable",
+        "PostgresArrayEncodable", "PostgresArrayDecodable",
+    ]
 
     /// A rejected query at its file:line (the line of PostgreSQL's position when it gave one).
     static func error(_ rejection: QueryDescriberError, in query: AnnotatedQuery) -> QueryFileError {

@@ -139,6 +139,53 @@ struct CLIGenerateTests {
         #expect(project.file("Models.swift") == nil, "a failed run writes nothing")
     }
 
+    @Test("models, enums and queries do not share Swift type names (nor take the ones the generated code uses)")
+    func typeNameCollisions() throws {
+        let schema = """
+            -- +goose Up
+            CREATE TYPE mood AS ENUM ('happy', 'sad');
+            CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, mood mood);
+            CREATE TABLE moods (id int PRIMARY KEY, mood mood NOT NULL);
+            CREATE TABLE dates (day date PRIMARY KEY);
+            -- +goose Down
+            DROP TABLE dates;
+            """
+        let clashing = try Project(
+            queries: """
+                -- name: User :one
+                SELECT id, email FROM users WHERE id = $1;
+
+                -- name: Mood :many
+                SELECT mood FROM moods;
+
+                -- name: Queries :many
+                SELECT id FROM users;
+                """, schema: schema)
+        defer { clashing.directory.delete() }
+        let failed = try clashing.run([])
+        #expect(failed.status == 1)
+        #expect(
+            failed.stderr.contains(
+                "queries/users.sql:1: query name User is already the model of table public.users"), "\(failed.stderr)")
+        #expect(
+            failed.stderr.contains("queries/users.sql:4: query name Mood is already the enum public.mood"),
+            "\(failed.stderr)")
+        #expect(
+            failed.stderr.contains("queries/users.sql:7: query name Queries is already a type the generated code uses"),
+            "\(failed.stderr)")
+
+        let project = try Project(
+            queries: "-- name: GetMoods :many\nSELECT * FROM moods;\n\n-- name: GetDays :many\nSELECT * FROM dates;\n",
+            schema: schema)
+        defer { project.directory.delete() }
+        let result = try project.run([])
+        #expect(result.status == 0, "\(result.stderr)")
+        let models = project.file("Models.swift") ?? ""
+        #expect(models.contains("enum Mood: String") && models.contains("struct PublicMoods: "), "\(models)")
+        #expect(models.contains("struct PublicDates: ") && models.contains("var day: Date"), "\(models)")
+        #expect(result.stderr.contains("the model of table moods is PublicMoods, as Mood is taken"), "\(result.stderr)")
+    }
+
     @Test("a schema that does not apply is named by file and line")
     func schemaError() throws {
         let project = try Project(
