@@ -186,10 +186,10 @@ public struct SwiftEmitter: Sendable {
             out.line("\(indent)\(access)var \(Self.identifier(field.name)): \(Self.type(field))")
         }
         out.line()
-        let parameters = fields.map { "\($0.name): \(Self.type($0))" }.joined(separator: ", ")
+        let parameters = fields.map { Self.parameter($0.name, Self.type($0)) }.joined(separator: ", ")
         out.line("\(indent)\(access)init(\(parameters)) {")
         for field in fields {
-            out.line("\(indent)    self.\(Self.identifier(field.name)) = \(Self.identifier(field.name))")
+            out.line("\(indent)    self.\(Self.identifier(field.name)) = \(Self.argument(field.name))")
         }
         out.line("\(indent)}")
     }
@@ -459,8 +459,8 @@ public struct SwiftEmitter: Sendable {
         } else if let parameter = parameters.first {
             out.line("    \(a)var \(Self.identifier(parameter.name)): \(Self.type(parameter))")
             out.line()
-            out.line("    \(a)init(\(parameter.name): \(Self.type(parameter))) {")
-            out.line("        self.\(Self.identifier(parameter.name)) = \(Self.identifier(parameter.name))")
+            out.line("    \(a)init(\(Self.parameter(parameter.name, Self.type(parameter)))) {")
+            out.line("        self.\(Self.identifier(parameter.name)) = \(Self.argument(parameter.name))")
             out.line("    }")
             out.line()
         } else {
@@ -474,7 +474,9 @@ public struct SwiftEmitter: Sendable {
             out.line("        var bindings = PostgresBindings(capacity: \(parameters.count))")
             for parameter in parameters {
                 let path =
-                    parameters.count > 1 ? "params.\(Self.identifier(parameter.name))" : Self.identifier(parameter.name)
+                    parameters.count > 1
+                    ? "params.\(Self.identifier(parameter.name))"
+                    : parameter.name == "self" ? "self.`self`" : Self.identifier(parameter.name)
                 // Overrides may throw while encoding; PostgresNIO's own types do not.
                 // Decimal's encoding is declared throwing too.
                 let bindingType = Self.bindingType(parameter).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
@@ -533,7 +535,7 @@ public struct SwiftEmitter: Sendable {
             arguments = "_ params: \(query.name).Params"
             itemType = "\(query.name).Params"
         } else if let parameter = parameters.first {
-            arguments = "\(parameter.name): \(Self.type(parameter))"
+            arguments = Self.parameter(parameter.name, Self.type(parameter))
             itemType = Self.type(parameter)
         } else {
             arguments = ""
@@ -567,7 +569,7 @@ public struct SwiftEmitter: Sendable {
         if parameters.count > 1 {
             make = "\(query.name)(params)"
         } else if let parameter = parameters.first {
-            make = "\(query.name)(\(parameter.name): \(Self.identifier(parameter.name)))"
+            make = "\(query.name)(\(parameter.name): \(Self.argument(parameter.name)))"
         } else {
             make = "\(query.name)()"
         }
@@ -683,6 +685,23 @@ public struct SwiftEmitter: Sendable {
         "while", "Any", "as", "false", "is", "nil", "self", "Self", "super", "throws", "true", "try", "package",
         "Type", "Protocol",
     ]
+
+    /// A field's name as an argument label in a declaration: every keyword but `inout`, `var` and `let` may be one
+    /// as it is (in a call, all may).
+    static func label(_ name: String) -> String {
+        ["inout", "var", "let"].contains(name) ? "`\(name)`" : name
+    }
+
+    /// `name: Type` in a parameter list; `self` cannot name the parameter (it would hide `self`), so the label
+    /// gets another parameter name.
+    static func parameter(_ name: String, _ type: String) -> String {
+        name == "self" ? "self self_: \(type)" : "\(label(name)): \(type)"
+    }
+
+    /// The value of the parameter ``parameter(_:_:)`` declared.
+    static func argument(_ name: String) -> String {
+        name == "self" ? "self_" : identifier(name)
+    }
 
     /// A name usable as a Swift identifier: keywords in backticks.
     static func identifier(_ name: String) -> String {

@@ -197,6 +197,22 @@ struct RoundTripTests {
         }
     }
 
+    @Test("columns named like Swift keywords (self, default, let), made-up names (?column?), computed columns after *")
+    func awkwardNames() async throws {
+        try await withQueries { queries, _ in
+            let entry = try #require(
+                try await queries.createEntry(
+                    CreateEntry.Params(id: 1, self: "me", default: "d", let: nil, type: "t")))
+            #expect(entry == Entry(id: 1, self: "me", default: "d", let: nil, type: "t"))
+            #expect(entry.`self` == "me" && entry.`default` == "d" && entry.`let` == nil)
+            let row = try #require(try await queries.entryBySelf(self: "me"))
+            #expect(row.`default` == "d" && row.column == 2 && row.column2 == "xd")
+            // min and max of NULLs are NULL while count(*) OVER () is not: each column keeps its own.
+            let spread = try await queries.entrySpread()
+            #expect(spread.count == 1 && spread[0].top == nil && spread[0].bottom == nil && spread[0].total == 1)
+        }
+    }
+
     @Test("emit_protocol: Queries conforms to Querier, so callers can take a mock")
     func querier() async throws {
         struct Fake: Querier {
@@ -238,6 +254,12 @@ struct RoundTripTests {
             func getUsersBatch(_ items: [Int64]) async throws -> [GetUsersBatch.Row?] { [] }
             func statusesOf(_ items: [Int64]) async throws -> [[UserStatus]] { [] }
             func bumpBalance(_ params: BumpBalance.Params) async throws -> Int { 0 }
+            func createEntry(_ params: CreateEntry.Params) async throws -> Entry? { nil }
+            func entryBySelf(self value: String) async throws -> EntryBySelf.Row? { nil }
+            func entrySpread() async throws -> [EntrySpread.Row] { [] }
+            func entrySpreadStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, EntrySpread.Row> {
+                throw CancellationError()
+            }
             func pageUsers(_ params: PageUsers.Params) async throws -> [PageUsers.Row] { [] }
             func pageUsersStream(
                 _ params: PageUsers.Params

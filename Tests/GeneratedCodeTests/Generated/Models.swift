@@ -70,6 +70,36 @@ extension Agent {
     }
 }
 
+/// The table `public.entries`.
+struct Entry: Sendable, Hashable, Codable {
+    var id: Int32
+    var `self`: String?
+    var `default`: String
+    var `let`: Int32?
+    var type: String?
+
+    init(id: Int32, self self_: String?, default: String, `let`: Int32?, type: String?) {
+        self.id = id
+        self.`self` = self_
+        self.`default` = `default`
+        self.`let` = `let`
+        self.type = type
+    }
+}
+
+extension Entry {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int32.self),
+            self: try row[start + 1].decode(String?.self),
+            default: try row[start + 2].decode(String.self),
+            let: try row[start + 3].decode(Int32?.self),
+            type: try row[start + 4].decode(String?.self)
+        )
+    }
+}
+
 /// The table `public.users`.
 struct User: Sendable, Hashable, Codable {
     var id: Int64

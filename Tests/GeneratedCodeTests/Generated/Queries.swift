@@ -141,6 +141,10 @@ protocol Querier: Sendable {
     func agentWithOwner(id: UUID) async throws -> AgentWithOwner.Row?
     func agentStats(ownerId: Int64) async throws -> AgentStats.Row?
     func getAgent(id: UUID) async throws -> Agent?
+    func createEntry(_ params: CreateEntry.Params) async throws -> Entry?
+    func entryBySelf(self self_: String) async throws -> EntryBySelf.Row?
+    func entrySpread() async throws -> [EntrySpread.Row]
+    func entrySpreadStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, EntrySpread.Row>
     func getUserByID(id: Int64) async throws -> User?
     func getUserByEmail(email: String) async throws -> GetUserByEmail.Row?
     func createUser(_ params: CreateUser.Params) async throws -> User?
