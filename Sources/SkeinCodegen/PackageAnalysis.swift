@@ -384,6 +384,21 @@ extension PackageAnalysis {
             case .success(let target): copyTarget = target
             case .failure(let problem): return .failure(problem)
             }
+            // The emitter writes COPY's text form for these types only.
+            let copyable: Set<String> = [
+                "Bool", "Int16", "Int32", "Int64", "Float", "Double", "Decimal", "String", "UUID", "Date", "ByteBuffer",
+            ]
+            let refused = analysis.parameters.filter {
+                !copyable.contains($0.swiftType) && !enumSwiftNames.contains($0.swiftType)
+            }
+            if !refused.isEmpty {
+                return .failure(
+                    QueryFileError(
+                        file: query.file, line: query.line,
+                        message:
+                            "\(query.name): :copyfrom cannot copy \(refused.map { "\($0.name) (\($0.swiftType))" }.joined(separator: ", ")): COPY's text form is written for scalar columns only; use :batchexec"
+                    ))
+            }
         }
         let row: QueryPlan.RowShape
         switch command {

@@ -186,6 +186,21 @@ struct CLIGenerateTests {
         #expect(result.stderr.contains("the model of table moods is PublicMoods, as Mood is taken"), "\(result.stderr)")
     }
 
+    @Test(":copyfrom of a column COPY's text form cannot take (an array, an override) is an error at file:line")
+    func copyFromArray() throws {
+        let project = try Project(
+            queries: "-- name: CopyTagged :copyfrom\nINSERT INTO tagged (id, tags) VALUES ($1, $2);\n",
+            schema: "-- +goose Up\nCREATE TABLE tagged (id int PRIMARY KEY, tags text[] NOT NULL);\n")
+        defer { project.directory.delete() }
+        let result = try project.run([])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains(
+                "queries/users.sql:1: CopyTagged: :copyfrom cannot copy tags ([String]): COPY's text form is written for scalar columns only; use :batchexec"
+            ), "\(result.stderr)")
+        #expect(project.file("Models.swift") == nil)
+    }
+
     @Test("a schema that does not apply is named by file and line")
     func schemaError() throws {
         let project = try Project(
