@@ -204,7 +204,7 @@ extension PackageAnalysis {
             tables.append(
                 TableModel(
                     schema: schema, name: name, swiftName: swiftName, oid: UInt32(row[2] ?? "") ?? 0,
-                    columns: fields.map { Self.uniqued($0, in: fields) },
+                    columns: Self.uniqued(fields),
                     columnNumbers: table.columns.map { $0.source?.columnNumber ?? 0 }))
         }
         // A query is a Swift type too: it cannot share a model's, an enum's or the generated code's type names.
@@ -240,7 +240,7 @@ extension PackageAnalysis {
                     switch analyzer.analyze(query, described: description, statements: statements) {
                     case .failure(let problem): errors.append(problem)
                     case .success(var analysis):
-                        analysis.parameters = analysis.parameters.map { Self.uniqued($0, in: analysis.parameters) }
+                        analysis.parameters = Self.uniqued(analysis.parameters)
                         // A parameter put into a nullable column may be NULL.
                         let assigned = QueryAnalyzer.assignedColumns(statements)
                         for (position, parameter) in description.parameters.enumerated() {
@@ -300,13 +300,20 @@ extension PackageAnalysis {
         return QueryFileError(file: query.file, line: line, message: message)
     }
 
-    /// A second `id` becomes `id2`, a third `id3` (sqlc: `id_2`).
-    static func uniqued(_ field: AnalyzedQuery.Field, in fields: [AnalyzedQuery.Field]) -> AnalyzedQuery.Field {
-        guard let position = fields.firstIndex(of: field) else { return field }
-        let earlier = fields[..<position].filter { $0.name == field.name }.count
-        var copy = field
-        if earlier > 0 { copy.name += String(earlier + 1) }
-        return copy
+    /// A second `id` becomes `id2`, a third `id3` (sqlc: `id_2`); by position, so that two equal fields (`id >= $1
+    /// AND id <= $2`) get two names.
+    static func uniqued(_ fields: [AnalyzedQuery.Field]) -> [AnalyzedQuery.Field] {
+        var taken: Set<String> = []
+        return fields.map { field in
+            var copy = field
+            var count = 1
+            while taken.contains(copy.name) {
+                count += 1
+                copy.name = field.name + String(count)
+            }
+            taken.insert(copy.name)
+            return copy
+        }
     }
 
     /// sqlc's singular for a model's name: `users` → `user`, `categories` → `category`, `addresses` → `address`.

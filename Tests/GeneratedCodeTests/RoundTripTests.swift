@@ -210,6 +210,8 @@ struct RoundTripTests {
             // min and max of NULLs are NULL while count(*) OVER () is not: each column keeps its own.
             let spread = try await queries.entrySpread()
             #expect(spread.count == 1 && spread[0].top == nil && spread[0].bottom == nil && spread[0].total == 1)
+            // Two parameters both named after id: id and id2.
+            #expect(try await queries.entriesBetween(EntriesBetween.Params(id: 0, id2: 5)) == [1])
         }
     }
 
@@ -256,6 +258,12 @@ struct RoundTripTests {
             func bumpBalance(_ params: BumpBalance.Params) async throws -> Int { 0 }
             func createEntry(_ params: CreateEntry.Params) async throws -> Entry? { nil }
             func entryBySelf(self value: String) async throws -> EntryBySelf.Row? { nil }
+            func entriesBetween(_ params: EntriesBetween.Params) async throws -> [Int32] { [] }
+            func entriesBetweenStream(
+                _ params: EntriesBetween.Params
+            ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int32> {
+                throw CancellationError()
+            }
             func entrySpread() async throws -> [EntrySpread.Row] { [] }
             func entrySpreadStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, EntrySpread.Row> {
                 throw CancellationError()

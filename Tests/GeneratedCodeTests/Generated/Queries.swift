@@ -145,6 +145,8 @@ protocol Querier: Sendable {
     func entryBySelf(self self_: String) async throws -> EntryBySelf.Row?
     func entrySpread() async throws -> [EntrySpread.Row]
     func entrySpreadStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, EntrySpread.Row>
+    func entriesBetween(_ params: EntriesBetween.Params) async throws -> [Int32]
+    func entriesBetweenStream(_ params: EntriesBetween.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int32>
     func getUserByID(id: Int64) async throws -> User?
     func getUserByEmail(email: String) async throws -> GetUserByEmail.Row?
     func createUser(_ params: CreateUser.Params) async throws -> User?

@@ -131,6 +131,44 @@ struct EntrySpread: PostgresPreparedStatement {
     }
 }
 
+/// `EntriesBetween` (:many, queries/edges.sql:11).
+struct EntriesBetween: PostgresPreparedStatement {
+    static let sql = #"""
+        SELECT id FROM entries WHERE id >= $1 AND id <= $2 ORDER BY id
+        """#
+
+    static let bindingDataTypes: [PostgresDataType] = [Int32.psqlType, Int32.psqlType]
+
+    typealias Row = Int32
+
+    struct Params: Sendable, Hashable, Codable {
+        var id: Int32
+        var id2: Int32
+
+        init(id: Int32, id2: Int32) {
+            self.id = id
+            self.id2 = id2
+        }
+    }
+
+    var params: Params
+
+    init(_ params: Params) {
+        self.params = params
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(params.id)
+        bindings.append(params.id2)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.makeRandomAccess()[0].decode(Int32.self)
+    }
+}
+
 extension Queries {
     /// `CreateEntry` (:one, queries/edges.sql:1).
     func createEntry(_ params: CreateEntry.Params) async throws -> Entry? {
@@ -150,5 +188,15 @@ extension Queries {
     /// `EntrySpread` (:many, queries/edges.sql:8), row by row as they arrive.
     func entrySpreadStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, EntrySpread.Row> {
         try await stream(EntrySpread())
+    }
+
+    /// `EntriesBetween` (:many, queries/edges.sql:11).
+    func entriesBetween(_ params: EntriesBetween.Params) async throws -> [Int32] {
+        try await all(EntriesBetween(params))
+    }
+
+    /// `EntriesBetween` (:many, queries/edges.sql:11), row by row as they arrive.
+    func entriesBetweenStream(_ params: EntriesBetween.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int32> {
+        try await stream(EntriesBetween(params))
     }
 }
