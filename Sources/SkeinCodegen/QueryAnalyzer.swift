@@ -261,9 +261,14 @@ public struct QueryAnalyzer: Sendable {
 
     static func isNeverNull(_ node: SQLNode) -> Bool {
         if let cast = node["TypeCast"] { return cast["arg"].map(isNeverNull) ?? false }
-        if let call = node["FuncCall"] { return call["funcname"]?.names.last?.lowercased() == "count" }
+        if let call = node["FuncCall"] {
+            // count(…) and the clock functions; any other function may return NULL.
+            let name = call["funcname"]?.names.last?.lowercased() ?? ""
+            return ["count", "now", "statement_timestamp", "transaction_timestamp", "clock_timestamp"].contains(name)
+        }
         if let constant = node["A_Const"] { return !constant.flag("isnull") }
-        if node["SQLValueFunction"] != nil { return true }
+        // CURRENT_TIMESTAMP, CURRENT_USER, …; not CURRENT_SCHEMA, NULL when search_path names no schema.
+        if let value = node["SQLValueFunction"] { return value["op"]?.string != "SVFOP_CURRENT_SCHEMA" }
         if let link = node["SubLink"] { return link["subLinkType"]?.string == "EXISTS_SUBLINK" }
         if let coalesce = node["CoalesceExpr"] { return coalesce["args"]?.array.contains(where: isNeverNull) ?? false }
         if let caseExpression = node["CaseExpr"] {

@@ -125,4 +125,15 @@ struct QueryAnalyzerTests {
         #expect(QueryAnalyzer.memberName("") == "column")
         #expect(QueryAnalyzer.typeName("my-enum") == "MyEnum")
     }
+
+    @Test("clock functions and CURRENT_USER are never NULL; CURRENT_SCHEMA and other functions may be")
+    func valueFunctions() async throws {
+        let results = try await analyze(
+            """
+            -- name: Clock :one
+            SELECT now() AS a, CURRENT_SCHEMA AS b, CURRENT_USER AS c, clock_timestamp() AS d, lower('x') AS e;
+            """)
+        #expect(
+            fields(try results[0].get().columns) == ["a: Date", "b: String?", "c: String", "d: Date", "e: String?"])
+    }
 }

@@ -228,7 +228,6 @@ struct SqlcAgreementTests {
             (d("CastColumns", "column ratingFloat", .nullability, "NOT NULL", "nullable"), castOfNullable),
             (d("CastColumns", "column idText", .nullability, "NOT NULL", "nullable"), conservative),
             (d("CastColumns", "column lowerName", .nullability, "NOT NULL", "nullable"), conservative),
-            (d("CastColumns", "column serverTime", .nullability, "NOT NULL", "nullable"), conservative),
             (d("CTEWithAggregate", "column books", .nullability, "NOT NULL", "nullable"), conservative),
             (d("AuthorJSON", "column theme", .type, "any", "text"), untyped),
             (d("AuthorJSON", "column flags", .type, "any", "jsonb"), untyped),
