@@ -271,21 +271,9 @@ public enum QueryFileParser {
                 continue
             }
             if scalar == "/", index + 1 < scalars.count, scalars[index + 1] == "*" {
-                var end = index + 2
-                var depth = 1
-                while end < scalars.count, depth > 0 {
-                    if scalars[end] == "/", end + 1 < scalars.count, scalars[end + 1] == "*" {
-                        depth += 1
-                        end += 2
-                    } else if scalars[end] == "*", end + 1 < scalars.count, scalars[end + 1] == "/" {
-                        depth -= 1
-                        end += 2
-                    } else {
-                        if scalars[end] == "\n" { line += 1 }
-                        end += 1
-                    }
-                }
-                output.append(contentsOf: scalars[index..<min(end, scalars.count)])
+                let end = blockCommentEnd(scalars, from: index)
+                for position in index..<end where scalars[position] == "\n" { line += 1 }
+                output.append(contentsOf: scalars[index..<end])
                 index = end
                 continue
             }
@@ -373,19 +361,7 @@ public enum QueryFileParser {
                 continue
             }
             if scalar == "/", position + 1 < written.count, written[position + 1] == "*" {
-                var depth = 1
-                position += 2
-                while position < written.count, depth > 0 {
-                    if written[position] == "/", position + 1 < written.count, written[position + 1] == "*" {
-                        depth += 1
-                        position += 2
-                    } else if written[position] == "*", position + 1 < written.count, written[position + 1] == "/" {
-                        depth -= 1
-                        position += 2
-                    } else {
-                        position += 1
-                    }
-                }
+                position = blockCommentEnd(written, from: position)
                 continue
             }
             if scalar == "'" || scalar == "\"" {
@@ -416,6 +392,24 @@ public enum QueryFileParser {
     }
 
     /// The end (exclusive) of a quoted string or identifier starting at `index` (`''` / `""` escape).
+    /// The end of the (nested) `/* … */` comment starting at `index` (the text's end when it is not closed).
+    static func blockCommentEnd(_ scalars: [Unicode.Scalar], from index: Int) -> Int {
+        var end = index + 2
+        var depth = 1
+        while end < scalars.count, depth > 0 {
+            if scalars[end] == "/", end + 1 < scalars.count, scalars[end + 1] == "*" {
+                depth += 1
+                end += 2
+            } else if scalars[end] == "*", end + 1 < scalars.count, scalars[end + 1] == "/" {
+                depth -= 1
+                end += 2
+            } else {
+                end += 1
+            }
+        }
+        return min(end, scalars.count)
+    }
+
     static func closing(_ scalars: [Unicode.Scalar], from index: Int, quote: Unicode.Scalar) -> Int {
         var end = index + 1
         while end < scalars.count {
