@@ -1,4 +1,5 @@
 import Foundation
+import SkeinCore
 
 /// `skein generate` as a library: schema in, analysis and Swift files out.
 ///
@@ -27,10 +28,7 @@ public enum CodeGenerator {
             do {
                 try await describer.run(script.sql)
             } catch let error as QueryDescriberError where error.code == .queryRejected {
-                var line = script.line
-                if let position = error.position {
-                    line += script.sql.unicodeScalars.prefix(max(0, position - 1)).filter { $0 == "\n" }.count
-                }
+                let line = error.line(in: script.sql, startingAt: script.line)
                 var message = "the schema does not apply: \(error.message)"
                 if let sqlState = error.sqlState { message += " (SQLSTATE \(sqlState))" }
                 message += "; fix the schema file (it must run on an empty database, in this order)"
@@ -106,14 +104,15 @@ public enum SchemaDatabase {
             let scratch = try QueryDescriber(connectionString: serverConnectionString, database: temporary)
             try await CodeGenerator.apply(schema, on: scratch)
         } catch {
-            try? await admin.run("DROP DATABASE IF EXISTS \"\(temporary)\" WITH (FORCE)")
+            try? await admin.run("DROP DATABASE IF EXISTS \(SQLIdentifier.quote(temporary)) WITH (FORCE)")
             throw error
         }
         do {
-            try await admin.run("ALTER DATABASE \"\(temporary)\" RENAME TO \"\(final)\"")
+            try await admin.run(
+                "ALTER DATABASE \(SQLIdentifier.quote(temporary)) RENAME TO \(SQLIdentifier.quote(final))")
         } catch {
             // Another run made it first: use theirs.
-            try? await admin.run("DROP DATABASE IF EXISTS \"\(temporary)\" WITH (FORCE)")
+            try? await admin.run("DROP DATABASE IF EXISTS \(SQLIdentifier.quote(temporary)) WITH (FORCE)")
         }
         return (final, false)
     }
@@ -127,12 +126,12 @@ public enum SchemaDatabase {
 
     public static func drop(_ name: String, serverConnectionString: String) async throws {
         let admin = try QueryDescriber(connectionString: serverConnectionString)
-        try await admin.run("DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)")
+        try await admin.run("DROP DATABASE IF EXISTS \(SQLIdentifier.quote(name)) WITH (FORCE)")
     }
 
     private static func create(_ name: String, admin: QueryDescriber) async throws {
         do {
-            try await admin.run("CREATE DATABASE \"\(name)\"")
+            try await admin.run("CREATE DATABASE \(SQLIdentifier.quote(name))")
         } catch let error as QueryDescriberError where error.sqlState == "42501" {
             throw QueryDescriberError(
                 code: .queryRejected, endpoint: admin.endpoint,

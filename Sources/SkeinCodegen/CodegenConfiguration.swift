@@ -51,6 +51,26 @@ public struct CodegenConfiguration: Sendable, Hashable {
         public init(out: String) {
             self.out = out
         }
+
+        /// A field's or parameter's Swift name: `rename`'s, else the PostgreSQL name in camelCase.
+        public func fieldName(_ postgresName: String) -> String {
+            rename[postgresName] ?? QueryAnalyzer.memberName(postgresName)
+        }
+
+        /// A model's or enum's Swift name: `rename`'s (by `schema.name`, or by the bare name), else the name in
+        /// UpperCamelCase — made singular for a model (`users` → `User`), prefixed with a schema other than public
+        /// (`audit.events` → `AuditEvent`).
+        public func typeName(schema: String, name: String, singular: Bool) -> String {
+            let qualified = schema == "public" ? name : "\(schema).\(name)"
+            if let renamed = rename[qualified] ?? rename[name] { return renamed }
+            let words = schema == "public" ? name : "\(schema)_\(name)"
+            return QueryAnalyzer.typeName(singular ? PackageAnalysis.singular(words) : words)
+        }
+
+        /// The `column:` override of `table.column`, if any.
+        public func override(table: String, column: String) -> Override? {
+            overrides.first { $0.column == "\(table).\(column)" }
+        }
     }
 
     public var packages: [Package]

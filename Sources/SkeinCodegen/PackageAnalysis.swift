@@ -1,4 +1,5 @@
 import Foundation
+import SkeinCore
 import SkeinSQL
 
 /// A table (or view) of the schema as the models file shows it.
@@ -37,7 +38,7 @@ public struct QueryPlan: Sendable, Hashable {
     public enum RowField: Sendable, Hashable {
         /// A column at `index` of the result.
         case column(index: Int, field: AnalyzedQuery.Field)
-        /// `sqlc.embed(t)`: `count` columns from `start` decoded as `model`.
+        /// `sqlc.embed(t)`: the model's columns from `start` decoded as `model`.
         case embed(name: String, model: TableModel, start: Int)
     }
 
@@ -45,7 +46,7 @@ public struct QueryPlan: Sendable, Hashable {
     public var analyzed: AnalyzedQuery
     /// The SQL sent to PostgreSQL: the query's, with `($n::type)` where the Swift value binds as another type.
     public var sql: String
-    /// Per parameter (in `$n` order): the Swift type's encoding matches PostgreSQL's parameter type.
+    /// What a row decodes into.
     public var row: RowShape
     /// For `:copyfrom`: the table and columns the rows are copied into.
     public var copyTarget: CopyTarget?
@@ -58,25 +59,21 @@ public struct QueryPlan: Sendable, Hashable {
     }
 }
 
+/// One query file's queries, ready to be written out.
+public struct QueryFilePlans: Sendable, Hashable {
+    /// The file, as the configuration names it.
+    public var file: String
+    public var queries: [QueryPlan]
+}
+
 /// Everything generated for one `sql:` package.
 public struct PackageAnalysis: Sendable, Hashable {
     public var tables: [TableModel]
     public var enums: [EnumModel]
     /// Per query file (in configuration order), its queries.
-    public var files: [(file: String, queries: [QueryPlan])]
+    public var files: [QueryFilePlans]
     /// Things worth saying that do not stop generation (a table without a model, …).
     public var warnings: [String]
-
-    public static func == (left: PackageAnalysis, right: PackageAnalysis) -> Bool {
-        left.tables == right.tables && left.enums == right.enums && left.warnings == right.warnings
-            && left.files.map(\.file) == right.files.map(\.file)
-            && left.files.map(\.queries) == right.files.map(\.queries)
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(tables)
-        hasher.combine(enums)
-    }
 
     /// Every analysed query, in file order: what `--dry-run --format json` prints.
     public var queries: [AnalyzedQuery] { files.flatMap { $0.queries.map(\.analyzed) } }
@@ -139,7 +136,7 @@ extension PackageAnalysis {
             """)
         let allQueries = annotated.flatMap(\.queries)
         let tableStatements = tableRows.map { row in
-            "SELECT * FROM \(quoteIdentifier(row[0] ?? "")).\(quoteIdentifier(row[1] ?? ""))"
+            "SELECT * FROM \(SQLIdentifier.quote(row[0] ?? "")).\(SQLIdentifier.quote(row[1] ?? ""))"
         }
         let described = try await describer.describe(tableStatements + allQueries.map(\.sql))
         let analyzer = QueryAnalyzer(options: options)
@@ -148,11 +145,8 @@ extension PackageAnalysis {
         let enums = enumRows.map { row in
             let schema = row[0] ?? "", name = row[1] ?? ""
             let labels = (try? JSONDecoder().decode([String].self, from: Data((row[2] ?? "[]").utf8))) ?? []
-            let qualified = schema == "public" ? name : "\(schema).\(name)"
             return EnumModel(
-                schema: schema, name: name,
-                swiftName: options.rename[qualified] ?? options.rename[name]
-                    ?? QueryAnalyzer.typeName(schema == "public" ? name : "\(schema)_\(name)"),
+                schema: schema, name: name, swiftName: options.typeName(schema: schema, name: name, singular: false),
                 labels: labels)
         }
 
@@ -166,32 +160,16 @@ extension PackageAnalysis {
             var fields: [AnalyzedQuery.Field] = []
             var problems: [String] = []
             for column in table.columns {
-                let source = column.source
-                var swift: String?
-                if let source,
-                    let override = options.overrides.first(where: { $0.column == "\(source.table).\(source.column)" })
-                {
-                    swift = override.swiftType
-                } else {
-                    switch analyzer.swiftType(source?.declaredType ?? column.type, in: table.types) {
-                    case .success(let type): swift = type
-                    case .failure(let unsupported): problems.append("column \(column.name): \(unsupported)")
-                    }
+                switch analyzer.field(column, types: table.types) {
+                case .success(let field): fields.append(field)
+                case .failure(let unsupported): problems.append("column \(column.name): \(unsupported)")
                 }
-                let domainNotNull = source.flatMap { table.types[$0.declaredType]?.domainNotNull } ?? false
-                fields.append(
-                    AnalyzedQuery.Field(
-                        name: options.rename[column.name] ?? QueryAnalyzer.memberName(column.name),
-                        postgresType: column.sqlType,
-                        swiftType: swift ?? "", nullable: !((source?.notNull ?? false) || domainNotNull)))
             }
             guard problems.isEmpty else {
                 warnings.append("no model for table \(qualified): " + problems.joined(separator: "; "))
                 continue
             }
-            var swiftName =
-                options.rename[qualified] ?? options.rename[name]
-                ?? QueryAnalyzer.typeName(Self.singular(schema == "public" ? name : "\(schema)_\(name)"))
+            var swiftName = options.typeName(schema: schema, name: name, singular: true)
             if usedModelNames.contains(swiftName) {
                 let taken = swiftName
                 swiftName = QueryAnalyzer.typeName("\(schema)_\(name)")
@@ -225,8 +203,10 @@ extension PackageAnalysis {
                     ))
             }
         }
-        var files: [(file: String, queries: [QueryPlan])] = []
+        var files: [QueryFilePlans] = []
         var index = tableRows.count
+        let enumSwiftNames = Set(enums.map(\.swiftName))
+        let tablesByName = Dictionary(tables.map { ($0.name, $0) }) { first, _ in first }
         for (file, queries) in annotated {
             var plans: [QueryPlan] = []
             for query in queries {
@@ -243,24 +223,21 @@ extension PackageAnalysis {
                         analysis.parameters = Self.uniqued(analysis.parameters)
                         // A parameter put into a nullable column may be NULL.
                         let assigned = QueryAnalyzer.assignedColumns(statements)
-                        for (position, parameter) in description.parameters.enumerated() {
+                        for (position, parameter) in description.parameters.enumerated()
+                        where position < analysis.parameters.count {
+                            guard let (table, column) = assigned[parameter.number] else { continue }
                             // A column override types what goes into that column too.
-                            if let (table, column) = assigned[parameter.number],
-                                let override = options.overrides.first(where: { $0.column == "\(table).\(column)" }),
-                                position < analysis.parameters.count
-                            {
+                            if let override = options.override(table: table, column: column) {
                                 analysis.parameters[position].swiftType = override.swiftType
                             }
-                            guard let (table, column) = assigned[parameter.number],
-                                let model = tables.first(where: { $0.name == table }),
-                                let field = model.columns.first(where: { $0.name == QueryAnalyzer.memberName(column) }),
-                                field.nullable, position < analysis.parameters.count
-                            else { continue }
-                            analysis.parameters[position].nullable = true
+                            let name = options.fieldName(column)
+                            if tablesByName[table]?.columns.first(where: { $0.name == name })?.nullable == true {
+                                analysis.parameters[position].nullable = true
+                            }
                         }
                         switch Self.plan(
                             query, analysis, description, statements: statements, tables: tables,
-                            enumSwiftNames: Set(enums.map(\.swiftName)))
+                            enumSwiftNames: enumSwiftNames)
                         {
                         case .success(let plan): plans.append(plan)
                         case .failure(let problem): errors.append(problem)
@@ -268,7 +245,7 @@ extension PackageAnalysis {
                     }
                 }
             }
-            files.append((file, plans))
+            files.append(QueryFilePlans(file: file, queries: plans))
         }
         guard errors.isEmpty else {
             throw CodegenErrors(errors: errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
@@ -290,10 +267,7 @@ extension PackageAnalysis {
 
     /// A rejected query at its file:line (the line of PostgreSQL's position when it gave one).
     static func error(_ rejection: QueryDescriberError, in query: AnnotatedQuery) -> QueryFileError {
-        var line = query.sqlLine
-        if let position = rejection.position {
-            line += query.sql.unicodeScalars.prefix(max(0, position - 1)).filter { $0 == "\n" }.count
-        }
+        let line = rejection.line(in: query.sql, startingAt: query.sqlLine)
         var message = "\(query.name): \(rejection.message)"
         if let sqlState = rejection.sqlState { message += " (SQLSTATE \(sqlState))" }
         if let hint = rejection.hint { message += "; hint: \(hint)" }
@@ -332,10 +306,6 @@ extension PackageAnalysis {
             return String(name.dropLast())
         }
         return name
-    }
-
-    static func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// The PostgreSQL type (`pg_type.typname`) a Swift type binds as, for the types the analysis maps; `nil` for
@@ -496,8 +466,8 @@ extension PackageAnalysis {
                             == model.columnNumbers
                 }
                 if let model = candidates.first {
-                    let name = embeds.removeFirst()
-                    _ = name
+                    // The field is named after the model (sqlc's way), whatever the macro's argument was.
+                    embeds.removeFirst()
                     result.append(.embed(name: QueryAnalyzer.memberName(model.swiftName), model: model, start: index))
                     index += model.columns.count
                     continue

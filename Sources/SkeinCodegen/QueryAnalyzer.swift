@@ -51,10 +51,7 @@ public struct QueryAnalyzer: Sendable {
         }
         switch type.kind {
         case .enumeration:
-            let qualified = type.schema == "public" ? type.typeName : "\(type.schema).\(type.typeName)"
-            return .success(
-                options.rename[qualified] ?? options.rename[type.typeName]
-                    ?? Self.typeName(type.schema == "public" ? type.typeName : "\(type.schema)_\(type.typeName)"))
+            return .success(options.typeName(schema: type.schema, name: type.typeName, singular: false))
         case .domain:
             guard let base = type.domainBase else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
             return swiftType(base, in: types)
@@ -120,7 +117,7 @@ public struct QueryAnalyzer: Sendable {
             case .success(let swift):
                 parameters.append(
                     AnalyzedQuery.Field(
-                        name: options.rename[name] ?? Self.memberName(name), postgresType: parameter.sqlType,
+                        name: options.fieldName(name), postgresType: parameter.sqlType,
                         swiftType: swift,
                         nullable: annotation?.kind == .nullable))
             case .failure(let unsupported):
@@ -129,31 +126,18 @@ public struct QueryAnalyzer: Sendable {
         }
         var columns: [AnalyzedQuery.Field] = []
         for (index, column) in described.columns.enumerated() {
-            var swift: String
-            if let source = column.source,
-                let override = options.overrides.first(where: { $0.column == "\(source.table).\(source.column)" })
-            {
-                swift = override.swiftType
-            } else {
-                switch swiftType(column.source?.declaredType ?? column.type, in: described.types) {
-                case .success(let mapped): swift = mapped
-                case .failure(let unsupported):
-                    problems.append("column \(column.name): \(unsupported)")
-                    continue
+            switch field(column, types: described.types) {
+            case .success(var field):
+                // The catalog's answer, corrected by the query's shape.
+                if let source = column.source {
+                    field.nullable = field.nullable || nullableTables.contains(source.table)
+                } else {
+                    field.nullable = !counts.contains(index)
                 }
+                columns.append(field)
+            case .failure(let unsupported):
+                problems.append("column \(column.name): \(unsupported)")
             }
-            let nullable: Bool
-            if let source = column.source {
-                let domainNotNull = described.types[source.declaredType]?.domainNotNull ?? false
-                nullable = !(source.notNull || domainNotNull) || nullableTables.contains(source.table)
-            } else {
-                nullable = !counts.contains(index)
-            }
-            columns.append(
-                AnalyzedQuery.Field(
-                    name: options.rename[column.name] ?? Self.memberName(column.name), postgresType: column.sqlType,
-                    swiftType: swift,
-                    nullable: nullable))
         }
         guard problems.isEmpty else {
             return .failure(
@@ -165,6 +149,28 @@ public struct QueryAnalyzer: Sendable {
             AnalyzedQuery(
                 name: query.name, command: query.command.rawValue, file: query.file, line: query.line,
                 parameters: parameters, columns: columns))
+    }
+
+    /// A result column as the catalog sees it: its Swift type (a `column:` override, else its declared type's) and
+    /// whether it can be NULL (its table's `NOT NULL` or a `NOT NULL` domain; a column without a source can).
+    func field(
+        _ column: DescribedQuery.Column, types: [UInt32: PostgresTypeInfo]
+    ) -> Result<AnalyzedQuery.Field, UnsupportedType> {
+        let source = column.source
+        let swift: String
+        if let source, let override = options.override(table: source.table, column: source.column) {
+            swift = override.swiftType
+        } else {
+            switch swiftType(source?.declaredType ?? column.type, in: types) {
+            case .success(let mapped): swift = mapped
+            case .failure(let unsupported): return .failure(unsupported)
+            }
+        }
+        let notNull = source.map { $0.notNull || (types[$0.declaredType]?.domainNotNull ?? false) } ?? false
+        return .success(
+            AnalyzedQuery.Field(
+                name: options.fieldName(column.name), postgresType: column.sqlType, swiftType: swift,
+                nullable: !notNull))
     }
 
     /// Tables (by name and alias) on the nullable side of an outer join: their columns can be NULL whatever the

@@ -55,6 +55,12 @@ public struct QueryDescriberError: Error, CustomStringConvertible, Sendable, Has
         self.hint = hint
     }
 
+    /// The file line of ``position`` in `sql`, whose first line is `firstLine` (`firstLine` without a position).
+    public func line(in sql: String, startingAt firstLine: Int) -> Int {
+        guard let position else { return firstLine }
+        return firstLine + sql.unicodeScalars.prefix(max(0, position - 1)).filter { $0 == "\n" }.count
+    }
+
     /// What happened, where, and what to do.
     public var description: String {
         switch code {

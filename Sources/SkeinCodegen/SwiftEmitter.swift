@@ -38,10 +38,9 @@ public struct SwiftEmitter: Sendable {
             GeneratedFile(path: "Models.swift", contents: emitter.models(analysis)),
             GeneratedFile(path: "Queries.swift", contents: emitter.queriesType(analysis)),
         ]
-        for (file, plans) in analysis.files {
-            let name = (file as NSString).lastPathComponent
-            files.append(
-                GeneratedFile(path: name + ".swift", contents: emitter.queryFile(file, plans, analysis: analysis)))
+        for plans in analysis.files {
+            let name = (plans.file as NSString).lastPathComponent
+            files.append(GeneratedFile(path: name + ".swift", contents: emitter.queryFile(plans.file, plans.queries)))
         }
         return files
     }
@@ -368,7 +367,7 @@ public struct SwiftEmitter: Sendable {
 
     // MARK: - Query files
 
-    func queryFile(_ file: String, _ plans: [QueryPlan], analysis: PackageAnalysis) -> String {
+    func queryFile(_ file: String, _ plans: [QueryPlan]) -> String {
         var out = Writer()
         out.line(Self.header)
         out.line("// swift-format-ignore-file")

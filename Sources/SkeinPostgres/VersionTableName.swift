@@ -1,3 +1,5 @@
+import SkeinCore
+
 /// goose's `-table` value read with SQL identifier rules, so that Skein and goose mean the same table.
 ///
 /// goose pastes the value into its SQL as it is. Skein splits it on unquoted dots, folds unquoted parts to
@@ -24,9 +26,9 @@ public struct VersionTableName: Sendable, Hashable, CustomStringConvertible {
     /// As the user would write it back.
     public var description: String { quoted }
 
-    /// The one identifier quoting function: wraps in `"` and doubles any `"`.
+    /// Quotes an identifier (``SQLIdentifier/quote(_:)``).
     public static func quoteIdentifier(_ name: String) -> String {
-        "\"" + name.replacingAll("\"", with: "\"\"") + "\""
+        SQLIdentifier.quote(name)
     }
 
     /// Reads a `-table` / `version-table` value.
@@ -91,15 +93,5 @@ public struct VersionTableNameError: Error, Sendable, Hashable, CustomStringConv
 
     public var description: String {
         "invalid version table name \(value.debugDescription): \(reason) (e.g. goose_db_version or app.goose_db_version)"
-    }
-}
-
-extension String {
-    fileprivate func replacingAll(_ target: Character, with replacement: String) -> String {
-        var result = ""
-        for character in self {
-            if character == target { result += replacement } else { result.append(character) }
-        }
-        return result
     }
 }

@@ -1,0 +1,11 @@
+/// SQL identifiers.
+public enum SQLIdentifier {
+    /// The one identifier quoting function: wraps in `"` and doubles any `"` (`odd"name` → `"odd""name"`).
+    public static func quote(_ name: String) -> String {
+        var result = "\""
+        for character in name {
+            if character == "\"" { result += "\"\"" } else { result.append(character) }
+        }
+        return result + "\""
+    }
+}
