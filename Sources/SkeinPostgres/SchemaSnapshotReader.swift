@@ -23,7 +23,9 @@ public import PostgresNIO
 ///
 /// Everything is read again when a schema's row was written (a rename changes every name in it), when the search
 /// path or a setting deparsing follows (`TimeZone`, `DateStyle`, `IntervalStyle`, `extra_float_digits`,
-/// `bytea_output`, `quote_all_identifiers`, `standard_conforming_strings`) changed or a role was renamed, when the
+/// `bytea_output`, `quote_all_identifiers`, `standard_conforming_strings`) changed or a role this database's
+/// objects name was renamed (the built-in roles, and those `pg_shdepend` records as an owner, grantee or policy
+/// role here: other databases' roles are not watched, so concurrent work elsewhere costs nothing), when the
 /// search path has more than one schema besides `pg_catalog` (a new object could hide another), and after a read
 /// inside a transaction that had written (its later writes carry the same transaction ID). Objects PostgreSQL
 /// creates at `initdb` (OIDs below 16384: `pg_catalog`'s types, functions, operators, collations) are taken as
@@ -396,7 +398,10 @@ public actor SchemaSnapshotReader {
         static let answer = #"""
             SELECT concat_ws(E'\n',
                 (SELECT text FROM settings),
-                (SELECT json_object_agg(ro.oid, ro.rolname) FROM pg_roles ro)::text,
+                (SELECT json_object_agg(ro.oid, ro.rolname) FROM pg_roles ro
+                 WHERE ro.oid < 16384 OR ro.oid IN (SELECT sd.refobjid FROM pg_shdepend sd
+                                                    WHERE sd.refclassid = 'pg_authid'::regclass
+                                                      AND sd.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())))::text,
                 (SELECT concat_ws(' ', txid_current_if_assigned() IS NOT NULL,
                                   (pg_snapshot_xmax(s)::text::bigint % 4294967296)::text,
                                   coalesce((SELECT string_agg((x::text::bigint % 4294967296)::text, ',') FROM pg_snapshot_xip(s) x), ''))

@@ -55,6 +55,15 @@ struct SchemaSnapshotReaderTests {
             _ = try await reader.read(logger: quietLogger)
             #expect(await reader.lastRead.reread == 1)
             #expect(await reader.lastRead.reused > 1)
+            // A role this database's objects do not name is renamed (as other tests, running at the same time, do):
+            // nothing here is read again.
+            try await withRole(on: connection) { role in
+                _ = try await reader.read(logger: quietLogger)
+                try await connection.run("ALTER ROLE \(role) RENAME TO \(role)_elsewhere")
+                _ = try await reader.read(logger: quietLogger)
+                #expect(await reader.lastRead.reread == 0)
+                try await connection.run("ALTER ROLE \(role)_elsewhere RENAME TO \(role)")
+            }
         }
     }
 
