@@ -120,7 +120,9 @@ struct CLIRunnerTests {
             configuration: try database.connectionConfiguration(), id: 1, logger: Logger(label: "test"))
         var sleeping: Int64 = -1
         for try await count in try await connection.query(
-            "SELECT count(*)::int8 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(60)%'",
+            // `query` keeps an idle session's last statement, and the ended client's backend may not have exited
+            // yet: only a statement still running in this database counts.
+            "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(60)%'",
             logger: Logger(label: "test")
         ).decode(Int64.self) { sleeping = count }
         var table: String?? = .none
