@@ -67,9 +67,12 @@ public struct CodegenConfiguration: Sendable, Hashable {
             return QueryAnalyzer.typeName(singular ? PackageAnalysis.singular(words) : words)
         }
 
-        /// The `column:` override of `table.column`, if any.
-        public func override(table: String, column: String) -> Override? {
-            overrides.first { $0.column == "\(table).\(column)" }
+        /// The `column:` override of a table's column, if any: written `schema.table.column`, or `table.column`
+        /// for a table in `public` (sqlc's rule: no schema means the default one).
+        public func override(schema: String, table: String, column: String) -> Override? {
+            overrides.first {
+                $0.column == "\(schema).\(table).\(column)" || (schema == "public" && $0.column == "\(table).\(column)")
+            }
         }
     }
 

@@ -203,10 +203,35 @@ extension PackageAnalysis {
                     ))
             }
         }
+        // Queries are methods too: `ListUsers` (`:many`) has `listUsersStream()`, which a query `ListUsersStream`
+        // would declare again.
+        var methodOwners: [String: AnnotatedQuery] = [:]
+        for query in allQueries {
+            let method = QueryAnalyzer.memberName(query.name)
+            for name in query.command == .many ? [method, method + "Stream"] : [method] {
+                if Self.reservedMemberNames.contains(name) {
+                    errors.append(
+                        QueryFileError(
+                            file: query.file, line: query.line,
+                            message:
+                                "query name \(query.name) becomes the method \(name)(), which Queries already has; rename the query"
+                        ))
+                } else if let earlier = methodOwners[name], earlier.name != query.name {
+                    errors.append(
+                        QueryFileError(
+                            file: query.file, line: query.line,
+                            message:
+                                "query name \(query.name) and query \(earlier.name) (\(earlier.file):\(earlier.line)) both become the method \(name)() (a :many query also has a …Stream method); rename one"
+                        ))
+                } else {
+                    methodOwners[name] = query
+                }
+            }
+        }
         var files: [QueryFilePlans] = []
         var index = tableRows.count
         let enumSwiftNames = Set(enums.map(\.swiftName))
-        let tablesByName = Dictionary(tables.map { ($0.name, $0) }) { first, _ in first }
+        let tablesByName = Dictionary(tables.map { ("\($0.schema).\($0.name)", $0) }) { first, _ in first }
         for (file, queries) in annotated {
             var plans: [QueryPlan] = []
             for query in queries {
@@ -225,13 +250,18 @@ extension PackageAnalysis {
                         let assigned = QueryAnalyzer.assignedColumns(statements)
                         for (position, parameter) in description.parameters.enumerated()
                         where position < analysis.parameters.count {
-                            guard let (table, column) = assigned[parameter.number] else { continue }
+                            guard let target = assigned[parameter.number] else { continue }
+                            // An unqualified table is public's: the search path the queries are described with.
+                            let schema = target.schema ?? "public"
                             // A column override types what goes into that column too.
-                            if let override = options.override(table: table, column: column) {
+                            if let override = options.override(
+                                schema: schema, table: target.table, column: target.column)
+                            {
                                 analysis.parameters[position].swiftType = override.swiftType
                             }
-                            let name = options.fieldName(column)
-                            if tablesByName[table]?.columns.first(where: { $0.name == name })?.nullable == true {
+                            let name = options.fieldName(target.column)
+                            let table = tablesByName["\(schema).\(target.table)"]
+                            if table?.columns.first(where: { $0.name == name })?.nullable == true {
                                 analysis.parameters[position].nullable = true
                             }
                         }
@@ -265,6 +295,11 @@ extension PackageAnalysis {
         "PostgresArrayEncodable", "PostgresArrayDecodable",
     ]
 
+    /// Members of the generated `Queries`: a query's method of that name would clash.
+    static let reservedMemberNames: Set<String> = [
+        "executor", "logger", "withTransaction", "withConnection", "stream", "all", "first",
+    ]
+
     /// A rejected query at its file:line (the line of PostgreSQL's position when it gave one).
     static func error(_ rejection: QueryDescriberError, in query: AnnotatedQuery) -> QueryFileError {
         let line = rejection.line(in: query.sql, startingAt: query.sqlLine)
@@ -280,14 +315,21 @@ extension PackageAnalysis {
         var taken: Set<String> = []
         return fields.map { field in
             var copy = field
-            var count = 1
-            while taken.contains(copy.name) {
-                count += 1
-                copy.name = field.name + String(count)
-            }
-            taken.insert(copy.name)
+            copy.name = unique(field.name, taken: &taken)
             return copy
         }
+    }
+
+    /// `name`, or `name2`, `name3`, … the first one not `taken`; the result is added to `taken`.
+    static func unique(_ name: String, taken: inout Set<String>) -> String {
+        var candidate = name
+        var count = 1
+        while taken.contains(candidate) {
+            count += 1
+            candidate = name + String(count)
+        }
+        taken.insert(candidate)
+        return candidate
     }
 
     /// sqlc's singular for a model's name: `users` → `user`, `categories` → `category`, `addresses` → `address`.
@@ -477,17 +519,14 @@ extension PackageAnalysis {
             index += 1
         }
         // Names stay unique across columns and embeds.
-        var seen: [String: Int] = [:]
+        var taken: Set<String> = []
         return result.map { field in
             switch field {
             case .column(let index, var column):
-                seen[column.name, default: 0] += 1
-                if let count = seen[column.name], count > 1 { column.name += String(count) }
+                column.name = Self.unique(column.name, taken: &taken)
                 return .column(index: index, field: column)
             case .embed(let name, let model, let start):
-                seen[name, default: 0] += 1
-                let count = seen[name] ?? 1
-                return .embed(name: count > 1 ? name + String(count) : name, model: model, start: start)
+                return .embed(name: Self.unique(name, taken: &taken), model: model, start: start)
             }
         }
     }

@@ -158,7 +158,9 @@ public struct QueryAnalyzer: Sendable {
     ) -> Result<AnalyzedQuery.Field, UnsupportedType> {
         let source = column.source
         let swift: String
-        if let source, let override = options.override(table: source.table, column: source.column) {
+        if let source,
+            let override = options.override(schema: source.schema, table: source.table, column: source.column)
+        {
             swift = override.swiftType
         } else {
             switch swiftType(source?.declaredType ?? column.type, in: types) {
@@ -289,34 +291,46 @@ public struct QueryAnalyzer: Sendable {
 
     /// Parameters assigned to a column: `INSERT INTO t (a) VALUES ($1)`, `UPDATE t SET a = $1`. A parameter put
     /// into a nullable column may be NULL (sqlc's rule).
-    static func assignedColumns(_ sql: String) -> [Int: (table: String, column: String)] {
+    /// A table column a parameter is inserted into or assigned to, as the statement names it (`schema` only when
+    /// the statement qualifies the table).
+    struct AssignedColumn: Equatable {
+        var schema: String?
+        var table: String
+        var column: String
+    }
+
+    static func assignedColumns(_ sql: String) -> [Int: AssignedColumn] {
         guard case .success(let statements) = SQLGrammar.parse(sql) else { return [:] }
         return assignedColumns(statements)
     }
 
-    static func assignedColumns(_ statements: [ParsedStatement]) -> [Int: (table: String, column: String)] {
-        var result: [Int: (table: String, column: String)] = [:]
+    static func assignedColumns(_ statements: [ParsedStatement]) -> [Int: AssignedColumn] {
+        var result: [Int: AssignedColumn] = [:]
         for statement in statements {
             for node in [statement.node] + statement.node.descendants() {
                 if let insert = node["InsertStmt"], let table = insert["relation"]?["relname"]?.string,
                     let columns = insert["cols"]?.array
                 {
+                    let schema = insert["relation"]?["schemaname"]?.string
                     for list in insert["selectStmt"]?["SelectStmt"]?["valuesLists"]?.array ?? [] {
                         for (column, value) in zip(columns, list["List"]?["items"]?.array ?? []) {
                             if let number = value["ParamRef"]?["number"]?.int,
                                 let name = column["ResTarget"]?["name"]?.string
                             {
-                                result[number] = result[number] ?? (table, name)
+                                result[number] =
+                                    result[number] ?? AssignedColumn(schema: schema, table: table, column: name)
                             }
                         }
                     }
                 }
                 if let update = node["UpdateStmt"], let table = update["relation"]?["relname"]?.string {
+                    let schema = update["relation"]?["schemaname"]?.string
                     for target in update["targetList"]?.array ?? [] {
                         if let number = target["ResTarget"]?["val"]?["ParamRef"]?["number"]?.int,
                             let name = target["ResTarget"]?["name"]?.string
                         {
-                            result[number] = result[number] ?? (table, name)
+                            result[number] =
+                                result[number] ?? AssignedColumn(schema: schema, table: table, column: name)
                         }
                     }
                 }

@@ -186,6 +186,91 @@ struct CLIGenerateTests {
         #expect(result.stderr.contains("the model of table moods is PublicMoods, as Mood is taken"), "\(result.stderr)")
     }
 
+    @Test("a query's methods clash with no other query's (…Stream of a :many) nor with Queries' own members")
+    func methodNameCollisions() throws {
+        let project = try Project(
+            queries: """
+                -- name: ListUsers :many
+                SELECT id FROM users;
+
+                -- name: ListUsersStream :many
+                SELECT id FROM users;
+
+                -- name: First :one
+                SELECT id FROM users LIMIT 1;
+                """)
+        defer { project.directory.delete() }
+        let result = try project.run([])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.contains(
+                "queries/users.sql:4: query name ListUsersStream and query ListUsers (queries/users.sql:1) both become the method listUsersStream()"
+            ), "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "queries/users.sql:7: query name First becomes the method first(), which Queries already has"),
+            "\(result.stderr)")
+        #expect(project.file("Queries.swift") == nil)
+    }
+
+    @Test("a column override and a parameter's nullability follow the table's schema, not just its name")
+    func schemaQualifiedTables() throws {
+        let schema = """
+            -- +goose Up
+            CREATE SCHEMA archive;
+            CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, note text NOT NULL);
+            CREATE TABLE archive.users (id bigint PRIMARY KEY, email text NOT NULL, note text);
+            -- +goose Down
+            DROP SCHEMA archive CASCADE;
+            """
+        let project = try Project(
+            queries: """
+                -- name: StoreArchivedUser :exec
+                INSERT INTO archive.users (id, email, note) VALUES ($1, $2, $3);
+
+                -- name: AddUser :exec
+                INSERT INTO users (id, email, note) VALUES ($1, $2, $3);
+
+                -- name: ArchivedEmails :many
+                SELECT email FROM archive.users;
+
+                -- name: Emails :many
+                SELECT email FROM users;
+                """, schema: schema)
+        defer { project.directory.delete() }
+        try project.directory.write(
+            "skein.yaml",
+            """
+            version: "2"
+            sql:
+              - engine: postgresql
+                schema: schema
+                queries: queries
+                gen:
+                  swift:
+                    out: Sources/DB
+                    overrides:
+                      - column: archive.users.email
+                        swift_type: ArchivedEmail
+                      - column: users.id
+                        swift_type: UserID
+            """)
+        let result = try project.run(["--dry-run", "--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let queries = try #require(document["queries"] as? [[String: Any]])
+        func fields(_ query: Int, _ key: String) -> [String] {
+            ((queries[query][key] as? [[String: Any]]) ?? []).map {
+                "\($0["name"] ?? ""): \($0["swiftType"] ?? "")\($0["nullable"] as? Bool == true ? "?" : "")"
+            }
+        }
+        // archive.users.note is nullable, public.users.note is not; `users.id` means public's table only.
+        #expect(fields(0, "parameters") == ["id: Int64", "email: ArchivedEmail", "note: String?"])
+        #expect(fields(1, "parameters") == ["id: UserID", "email: String", "note: String"])
+        #expect(fields(2, "columns") == ["email: ArchivedEmail"])
+        #expect(fields(3, "columns") == ["email: String"])
+    }
+
     @Test(":copyfrom of a column COPY's text form cannot take (an array, an override) is an error at file:line")
     func copyFromArray() throws {
         let project = try Project(
