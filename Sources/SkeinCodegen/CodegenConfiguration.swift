@@ -21,12 +21,14 @@ public struct CodegenConfiguration: Sendable, Hashable {
             case `public`, package, `internal`
         }
 
-        /// An `overrides` entry: a PostgreSQL type (`db_type`) or a column (`table.column`) to a Swift type.
+        /// An `overrides` entry: a PostgreSQL type (`db_type`: `jsonb`, `pg_catalog.jsonb`, `public.mood`) or a
+        /// column (`table.column` of a public table, `schema.table.column`) to a Swift type.
         public struct Override: Sendable, Hashable {
             public var databaseType: String?
             public var column: String?
             public var swiftType: String
-            /// `nullable: true` on a db_type override applies it to nullable columns only (sqlc's rule).
+            /// sqlc's `nullable:` key, read for compatibility: Skein applies a `db_type` override to nullable and
+            /// `NOT NULL` columns alike (Swift spells nullability `T?`), so it changes nothing.
             public var nullable: Bool
 
             public init(databaseType: String?, column: String?, swiftType: String, nullable: Bool) {

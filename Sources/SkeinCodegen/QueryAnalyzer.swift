@@ -42,9 +42,11 @@ public struct QueryAnalyzer: Sendable {
     /// The Swift type for a PostgreSQL type, or why there is none.
     public func swiftType(_ oid: UInt32, in types: [UInt32: PostgresTypeInfo]) -> Result<String, UnsupportedType> {
         guard let type = types[oid] else { return .failure(UnsupportedType(postgresType: "oid \(oid)")) }
-        for override in options.overrides where override.databaseType != nil {
-            if override.databaseType == type.typeName || override.databaseType == type.sqlName
-                || override.databaseType == type.name
+        for override in options.overrides {
+            guard let databaseType = override.databaseType else { continue }
+            // sqlc 1.29+ spells built-in types `pg_catalog.json`; 1.25 and PostgreSQL's own names plain `json`.
+            if databaseType == type.typeName || databaseType == type.sqlName || databaseType == type.name
+                || databaseType == "\(type.schema).\(type.typeName)"
             {
                 return .success(override.swiftType)
             }

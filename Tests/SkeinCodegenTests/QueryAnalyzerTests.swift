@@ -109,6 +109,25 @@ struct QueryAnalyzerTests {
         #expect(fields(try await analyze(text, options: options)[0].get().columns) == ["ttl: PostgresInterval?"])
     }
 
+    @Test("db_type overrides match PostgreSQL's names and sqlc's: interval, pg_catalog.interval, public.user_status")
+    func overrideSpellings() async throws {
+        let text = "-- name: TTL :one\nSELECT ttl, status FROM users WHERE id = $1;\n"
+        for (interval, status) in [
+            ("interval", "user_status"), ("pg_catalog.interval", "public.user_status"),
+        ] {
+            var options = CodegenConfiguration.SwiftOptions(out: "out")
+            options.overrides = [
+                .init(databaseType: interval, column: nil, swiftType: "Period", nullable: false),
+                .init(databaseType: status, column: nil, swiftType: "Status", nullable: false),
+            ]
+            #expect(
+                fields(try await analyze(text, options: options)[0].get().columns) == [
+                    "ttl: Period?", "status: Status",
+                ],
+                "\(interval), \(status)")
+        }
+    }
+
     @Test("names: snake_case to camelCase, leading acronyms lowered")
     func names() {
         #expect(QueryAnalyzer.memberName("created_at") == "createdAt")
