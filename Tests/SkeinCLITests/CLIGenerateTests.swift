@@ -330,6 +330,22 @@ struct CLIGenerateTests {
     @Test("--dev-url: the schema database is cached by the schema's hash and reused; --no-cache leaves nothing")
     func devURL() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
+        // Databases are cluster-wide, and other tests create and drop theirs while this one runs (SqlcAgreementTests
+        // runs `generate --no-cache` on the same server): generate connects as a role of its own, and only the
+        // databases that role owns are counted.
+        let role = "generator_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await rows("CREATE ROLE \(role) LOGIN CREATEDB PASSWORD 'secret-\(role)'", on: database)
+        var components = try #require(URLComponents(string: database.text))
+        components.user = role
+        components.password = "secret-\(role)"
+        let devURL = try #require(components.string)
+        func owned(_ prefix: String) async throws -> String? {
+            try await scalar(
+                """
+                SELECT count(*)::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+                WHERE r.rolname = '\(role)' AND d.datname LIKE '\(prefix)\\_%'
+                """, on: database)
+        }
         let project = try Project(
             queries: "-- name: Count :one\nSELECT count(*) FROM users;\n",
             schema: """
@@ -339,23 +355,27 @@ struct CLIGenerateTests {
                 DROP TABLE users;
                 """)
         defer { project.directory.delete() }
-        let cached = "SELECT count(*)::text FROM pg_database WHERE datname LIKE 'skein\\_schema\\_%'"
-        let before = Int(try await scalar(cached, on: database) ?? "0") ?? 0
-        let first = try project.run(["--dev-url", database.text, "--dry-run"])
+        let first = try project.run(["--dev-url", devURL, "--dry-run"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("Count :one () -> (count: Int64)"), "\(first.stdout)")
-        #expect(Int(try await scalar(cached, on: database) ?? "0") == before + 1)
-        let second = try project.run(["--dev-url", database.text, "--dry-run"])
+        #expect(try await owned("skein\\_schema") == "1")
+        let second = try project.run(["--dev-url", devURL, "--dry-run"])
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(Int(try await scalar(cached, on: database) ?? "0") == before + 1, "reused, not created again")
-        let scratch = try project.run(["--dev-url", database.text, "--no-cache", "--dry-run"])
+        #expect(try await owned("skein\\_schema") == "1", "reused, not created again")
+        let scratch = try project.run(["--dev-url", devURL, "--no-cache", "--dry-run"])
         #expect(scratch.status == 0, "\(scratch.stderr)")
-        #expect(
-            try await scalar(
-                "SELECT count(*)::text FROM pg_database WHERE datname LIKE 'skein\\_generate\\_%'", on: database) == "0"
-        )
+        #expect(try await owned("skein\\_generate") == "0")
         // The development database itself is never used for the schema.
         #expect(try await scalar("SELECT to_regclass('users')::text", on: database) == nil)
+
+        // The cached database and the role go (on a shared server they would stay).
+        let left = try await rows(
+            "SELECT d.datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = '\(role)'",
+            on: database)
+        for name in left.compactMap({ $0.first ?? nil }) {
+            _ = try await rows("DROP DATABASE \(TestDatabase.quoteIdentifier(name)) WITH (FORCE)", on: database)
+        }
+        _ = try await rows("DROP ROLE \(role)", on: database)
     }
 
     @Test("as sqlc's process plugin it answers with no files, so `sqlc generate` works from the same sqlc.yaml")
