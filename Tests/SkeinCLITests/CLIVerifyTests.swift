@@ -20,6 +20,14 @@ struct CLIVerifyTests {
     @Test("--dev-url: a scratch database there, dropped afterwards; a defect is named with its file; JSON output")
     func devURL() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
+        // Databases are cluster-wide and other tests create and drop theirs meanwhile: verify connects as a role of
+        // its own, and only the databases that role owns are counted.
+        let role = "verifier_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await rows("CREATE ROLE \(role) LOGIN CREATEDB PASSWORD 'secret-\(role)'", on: database)
+        var components = try #require(URLComponents(string: database.text))
+        components.user = role
+        components.password = "secret-\(role)"
+        let devURL = try #require(components.string)
         let dir = try MigrationsDirectory()
         defer { dir.delete() }
         try dir.write(
@@ -29,14 +37,14 @@ struct CLIVerifyTests {
         try dir.write(
             "20240115143022_add_user_authentication.sql",
             "-- +goose Up\nCREATE INDEX idx_sessions_token ON sessions (token);\n-- +goose Down\nSELECT 1;\n")
-        let text = try SkeinBinary.run(["verify", "--dir", dir.path, "--dev-url", database.text])
+        let text = try SkeinBinary.run(["verify", "--dir", dir.path, "--dev-url", devURL])
         #expect(text.status == 1)
         #expect(
             text.stdout.contains(
                 "\(dir.path)/20240115143022_add_user_authentication.sql: error: Down leaves index idx_sessions_token"),
             "\(text.stdout)")
         #expect(text.stdout.contains("1 verified, 1 failed, 0 skipped"))
-        let json = try SkeinBinary.run(["verify", "--dir", dir.path, "--dev-url", database.text, "--format", "json"])
+        let json = try SkeinBinary.run(["verify", "--dir", dir.path, "--dev-url", devURL, "--format", "json"])
         #expect(json.status == 1)
         let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(document?["schemaVersion"] as? Int == 1)
@@ -46,9 +54,12 @@ struct CLIVerifyTests {
         // The scratch databases are gone, and the dev database itself was never touched.
         #expect(
             try await scalar(
-                "SELECT count(*)::text FROM pg_database WHERE datname LIKE 'skein\\_verify\\_%'", on: database)
-                == "0")
+                """
+                SELECT count(*)::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+                WHERE r.rolname = '\(role)' AND d.datname LIKE 'skein\\_verify\\_%'
+                """, on: database) == "0")
         #expect(try await scalar("SELECT to_regclass('sessions')::text", on: database) == nil)
+        _ = try await rows("DROP ROLE \(role)", on: database)
     }
 
     @Test("--dev-url with a role that cannot create databases says so")
