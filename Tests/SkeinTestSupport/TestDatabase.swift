@@ -181,9 +181,12 @@ actor TestServer {
         } catch let error as SandboxError {
             throw TestDatabaseError("\(error) Or set \(TestDatabase.urlVariable) to an existing server's URL.")
         }
+        // A run's cluster grows to about 1.5 GB (a database per test, and the WAL that creating them writes), and a
+        // full /dev/shm stops the server mid-run: memory only with room for two such runs at once (another checkout's
+        // run, started at the same time, sees the same free space), else the disk.
         var options = SandboxOptions(
             installation: installation,
-            parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment, minimumFreeBytes: 1 << 30))
+            parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment, minimumFreeBytes: 3 << 30))
         // Suites run in parallel, each with its own databases, clients (pools) and CLI processes.
         options.settings["max_connections"] = "400"
         var cluster = try await SandboxCluster.create(options: options, logger: logger)
