@@ -13,12 +13,13 @@ struct InitdbTemplateTests {
         options.parentDirectory = parent
         let template = InitdbTemplate(options: options, account: try options.serverUser.resolve())
         #expect(!template.isUsable)
-        let first = try await withEphemeralCluster(options: options, logger: Fixtures.logger) { $0.url }
+        // Told apart by their directories: the second cluster may well get the port the first one let go.
+        let first = try await withEphemeralCluster(options: options, logger: Fixtures.logger) { $0.directory }
         #expect(template.isUsable, "the first cluster leaves a template")
         let second = try await withEphemeralCluster(options: options, logger: Fixtures.logger) { cluster in
             // The copied cluster starts and has the superuser initdb made.
             #expect(Fixtures.exists(cluster.dataDirectory + "/PG_VERSION"))
-            return cluster.url
+            return cluster.directory
         }
         #expect(first != second)
         let left = try FileManager.default.contentsOfDirectory(atPath: parent)
