@@ -207,9 +207,8 @@ extension PackageAnalysis {
         // would declare again.
         var methodOwners: [String: AnnotatedQuery] = [:]
         for query in allQueries {
-            let method = QueryAnalyzer.memberName(query.name)
-            for name in query.command == .many ? [method, method + "Stream"] : [method] {
-                if Self.reservedMemberNames.contains(name) {
+            for name in SwiftEmitter.methodNames(of: query) {
+                if SwiftEmitter.queriesMemberNames.contains(name) {
                     errors.append(
                         QueryFileError(
                             file: query.file, line: query.line,
@@ -293,11 +292,6 @@ extension PackageAnalysis {
         "PostgresTransactionError", "PostgresDecodingError", "PostgresEncodingContext", "PostgresDecodingContext",
         "PostgresJSONEncoder", "PostgresJSONDecoder", "PostgresNonThrowingEncodable", "PostgresDecodable",
         "PostgresArrayEncodable", "PostgresArrayDecodable",
-    ]
-
-    /// Members of the generated `Queries`: a query's method of that name would clash.
-    static let reservedMemberNames: Set<String> = [
-        "executor", "logger", "withTransaction", "withConnection", "stream", "all", "first",
     ]
 
     /// A rejected query at its file:line (the line of PostgreSQL's position when it gave one).

@@ -523,10 +523,22 @@ public struct SwiftEmitter: Sendable {
         var declaration: String { "func \(name)(\(arguments)) async throws -> \(result)" }
     }
 
+    /// The names of a query's `Queries` methods: `getUser`; for `:many` also `getUserStream`.
+    static func methodNames(of query: AnnotatedQuery) -> [String] {
+        let name = QueryAnalyzer.memberName(query.name)
+        return query.command == .many ? [name, name + "Stream"] : [name]
+    }
+
+    /// The members `Queries` itself declares (see ``queriesType(_:)``): a query's method must not take one.
+    static let queriesMemberNames: Set<String> = [
+        "executor", "logger", "withTransaction", "withConnection", "stream", "all", "first",
+    ]
+
     /// The `Queries` methods of a query (and the `Querier` requirements).
     func signatures(_ plan: QueryPlan) -> [Signature] {
         let query = plan.query
-        let name = QueryAnalyzer.memberName(query.name)
+        let names = Self.methodNames(of: query)
+        let name = names[0]
         let parameters = plan.analyzed.parameters
         let arguments: String
         let itemType: String
@@ -547,7 +559,7 @@ public struct SwiftEmitter: Sendable {
             return [
                 Signature(name: name, arguments: arguments, result: "[\(row)]"),
                 Signature(
-                    name: name + "Stream", arguments: arguments,
+                    name: names[1], arguments: arguments,
                     result: "AsyncThrowingMapSequence<PostgresRowSequence, \(row)>"),
             ]
         case .exec: return [Signature(name: name, arguments: arguments, result: "Void")]

@@ -10,7 +10,8 @@ struct CLIGenerateTests {
         let directory: MigrationsDirectory
         var path: String { directory.path }
 
-        init(queries: String, schema: String? = nil) throws {
+        /// `options`: more lines of the `gen: swift:` block (`overrides:`, `rename:`), indented as under `out:`.
+        init(queries: String, schema: String? = nil, options: String = "") throws {
             directory = try MigrationsDirectory()
             try FileManager.default.createDirectory(
                 atPath: directory.path + "/schema", withIntermediateDirectories: true)
@@ -28,7 +29,7 @@ struct CLIGenerateTests {
                     gen:
                       swift:
                         out: Sources/DB
-                """)
+                """ + (options.isEmpty ? "" : "\n" + options))
             try directory.write(
                 "schema/00001_users.sql",
                 schema ?? """
@@ -236,25 +237,15 @@ struct CLIGenerateTests {
 
                 -- name: Emails :many
                 SELECT email FROM users;
-                """, schema: schema)
+                """, schema: schema,
+            options: """
+                        overrides:
+                          - column: archive.users.email
+                            swift_type: ArchivedEmail
+                          - column: users.id
+                            swift_type: UserID
+                """)
         defer { project.directory.delete() }
-        try project.directory.write(
-            "skein.yaml",
-            """
-            version: "2"
-            sql:
-              - engine: postgresql
-                schema: schema
-                queries: queries
-                gen:
-                  swift:
-                    out: Sources/DB
-                    overrides:
-                      - column: archive.users.email
-                        swift_type: ArchivedEmail
-                      - column: users.id
-                        swift_type: UserID
-            """)
         let result = try project.run(["--dry-run", "--format", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -330,22 +321,9 @@ struct CLIGenerateTests {
     @Test("--dev-url: the schema database is cached by the schema's hash and reused; --no-cache leaves nothing")
     func devURL() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
-        // Databases are cluster-wide, and other tests create and drop theirs while this one runs (SqlcAgreementTests
-        // runs `generate --no-cache` on the same server): generate connects as a role of its own, and only the
-        // databases that role owns are counted.
-        let role = "generator_\(UInt32.random(in: 0...UInt32.max))"
-        _ = try await rows("CREATE ROLE \(role) LOGIN CREATEDB PASSWORD 'secret-\(role)'", on: database)
-        var components = try #require(URLComponents(string: database.text))
-        components.user = role
-        components.password = "secret-\(role)"
-        let devURL = try #require(components.string)
-        func owned(_ prefix: String) async throws -> String? {
-            try await scalar(
-                """
-                SELECT count(*)::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
-                WHERE r.rolname = '\(role)' AND d.datname LIKE '\(prefix)\\_%'
-                """, on: database)
-        }
+        // SqlcAgreementTests runs `generate --no-cache` on the same server meanwhile: only this role's databases count.
+        let role = try await OwnRole("generator", on: database)
+        let devURL = role.url
         let project = try Project(
             queries: "-- name: Count :one\nSELECT count(*) FROM users;\n",
             schema: """
@@ -358,24 +336,17 @@ struct CLIGenerateTests {
         let first = try project.run(["--dev-url", devURL, "--dry-run"])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("Count :one () -> (count: Int64)"), "\(first.stdout)")
-        #expect(try await owned("skein\\_schema") == "1")
+        #expect(try await role.databases(like: "skein\\_schema") == "1")
         let second = try project.run(["--dev-url", devURL, "--dry-run"])
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(try await owned("skein\\_schema") == "1", "reused, not created again")
+        #expect(try await role.databases(like: "skein\\_schema") == "1", "reused, not created again")
         let scratch = try project.run(["--dev-url", devURL, "--no-cache", "--dry-run"])
         #expect(scratch.status == 0, "\(scratch.stderr)")
-        #expect(try await owned("skein\\_generate") == "0")
+        #expect(try await role.databases(like: "skein\\_generate") == "0")
         // The development database itself is never used for the schema.
         #expect(try await scalar("SELECT to_regclass('users')::text", on: database) == nil)
 
-        // The cached database and the role go (on a shared server they would stay).
-        let left = try await rows(
-            "SELECT d.datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = '\(role)'",
-            on: database)
-        for name in left.compactMap({ $0.first ?? nil }) {
-            _ = try await rows("DROP DATABASE \(TestDatabase.quoteIdentifier(name)) WITH (FORCE)", on: database)
-        }
-        _ = try await rows("DROP ROLE \(role)", on: database)
+        try await role.drop()
     }
 
     @Test("as sqlc's process plugin it answers with no files, so `sqlc generate` works from the same sqlc.yaml")

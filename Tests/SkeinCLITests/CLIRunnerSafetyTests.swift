@@ -44,6 +44,46 @@ func scalar(_ sql: String, on database: DatabaseURL) async throws -> String? {
     try await rows(sql, on: database).first?.first ?? nil
 }
 
+/// A login role with CREATEDB of a test's own, and `url`: the test database's URL as that role. Databases are
+/// cluster-wide and other tests create and drop theirs meanwhile, so a test that counts what a `--dev-url` run
+/// leaves counts only the databases its role owns.
+struct OwnRole {
+    let name: String
+    let url: String
+    let database: DatabaseURL
+
+    init(_ prefix: String, on database: DatabaseURL) async throws {
+        name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
+        self.database = database
+        _ = try await rows("CREATE ROLE \(name) LOGIN CREATEDB PASSWORD 'secret-\(name)'", on: database)
+        var components = try #require(URLComponents(string: database.text))
+        components.user = name
+        components.password = "secret-\(name)"
+        url = try #require(components.string)
+    }
+
+    /// How many databases the role owns whose names start with `prefix` (a LIKE pattern).
+    func databases(like prefix: String) async throws -> String? {
+        try await scalar(
+            """
+            SELECT count(*)::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
+            WHERE r.rolname = '\(name)' AND d.datname LIKE '\(prefix)\\_%'
+            """, on: database)
+    }
+
+    /// Drops the role's databases (on a shared server they would stay), then the role.
+    func drop() async throws {
+        let left = try await rows(
+            "SELECT d.datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = '\(name)'",
+            on: database)
+        for database in left.compactMap({ $0.first ?? nil }) {
+            _ = try await rows(
+                "DROP DATABASE \(TestDatabase.quoteIdentifier(database)) WITH (FORCE)", on: self.database)
+        }
+        _ = try await rows("DROP ROLE \(name)", on: database)
+    }
+}
+
 extension SkeinBinary {
     /// Starts the binary without waiting; output goes to files read by ``finish(_:)``.
     static func start(_ arguments: [String]) throws -> (Process, URL) {

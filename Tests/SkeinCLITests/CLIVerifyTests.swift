@@ -20,14 +20,9 @@ struct CLIVerifyTests {
     @Test("--dev-url: a scratch database there, dropped afterwards; a defect is named with its file; JSON output")
     func devURL() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
-        // Databases are cluster-wide and other tests create and drop theirs meanwhile: verify connects as a role of
-        // its own, and only the databases that role owns are counted.
-        let role = "verifier_\(UInt32.random(in: 0...UInt32.max))"
-        _ = try await rows("CREATE ROLE \(role) LOGIN CREATEDB PASSWORD 'secret-\(role)'", on: database)
-        var components = try #require(URLComponents(string: database.text))
-        components.user = role
-        components.password = "secret-\(role)"
-        let devURL = try #require(components.string)
+        // Only the scratch databases of verify's own role count (other tests create and drop theirs meanwhile).
+        let role = try await OwnRole("verifier", on: database)
+        let devURL = role.url
         let dir = try MigrationsDirectory()
         defer { dir.delete() }
         try dir.write(
@@ -53,13 +48,9 @@ struct CLIVerifyTests {
         #expect(entries.map { $0["outcome"] as? String } == ["verified", "failed"])
         // The scratch databases are gone, and the dev database itself was never touched.
         #expect(
-            try await scalar(
-                """
-                SELECT count(*)::text FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba
-                WHERE r.rolname = '\(role)' AND d.datname LIKE 'skein\\_verify\\_%'
-                """, on: database) == "0")
+            try await role.databases(like: "skein\\_verify") == "0")
         #expect(try await scalar("SELECT to_regclass('sessions')::text", on: database) == nil)
-        _ = try await rows("DROP ROLE \(role)", on: database)
+        try await role.drop()
     }
 
     @Test("--dev-url with a role that cannot create databases says so")
