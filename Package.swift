@@ -14,6 +14,8 @@ let package = Package(
     products: [
         .executable(name: "skein", targets: ["SkeinCLI"]),
         .library(name: "SkeinCore", targets: ["SkeinCore"]),
+        .library(name: "SkeinConnection", targets: ["SkeinConnection"]),
+        .library(name: "SkeinGovernance", targets: ["SkeinGovernance"]),
         .library(name: "SkeinSandbox", targets: ["SkeinSandbox"]),
         .library(name: "SkeinPostgres", targets: ["SkeinPostgres"]),
         .library(name: "SkeinLint", targets: ["SkeinLint"]),
@@ -40,6 +42,16 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "SkeinConnection",
+            dependencies: ["SkeinCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SkeinGovernance",
+            dependencies: ["SkeinCore"],
+            swiftSettings: strictSettings
+        ),
         .systemLibrary(
             name: "CPgQuery",
             providers: [.apt(["libpg-query-dev"]), .brew(["libpg_query"])]
@@ -56,7 +68,9 @@ let package = Package(
         ),
         .target(
             name: "SkeinCodegen",
-            dependencies: ["CLibPQ", "SkeinSQL", "SkeinCore", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "CLibPQ", "SkeinSQL", "SkeinCore", "SkeinConnection", .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -67,7 +81,7 @@ let package = Package(
         .target(
             name: "SkeinPostgres",
             dependencies: [
-                "SkeinCore",
+                "SkeinCore", "SkeinConnection", "SkeinGovernance",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -88,7 +102,7 @@ let package = Package(
         ),
         .target(
             name: "SkeinConfig",
-            dependencies: ["SkeinCore", "SkeinInvocation", .product(name: "Yams", package: "Yams")],
+            dependencies: ["SkeinCore", "SkeinGovernance", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .target(
@@ -102,12 +116,15 @@ let package = Package(
         ),
         .target(
             name: "SkeinInvocation",
+            dependencies: ["SkeinCore"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "SkeinCLI",
             dependencies: [
                 "SkeinCore",
+                "SkeinConnection",
+                "SkeinGovernance",
                 "SkeinInvocation",
                 "SkeinConfig",
                 "SkeinLint",
@@ -150,6 +167,16 @@ let package = Package(
         .testTarget(
             name: "SkeinCoreTests",
             dependencies: ["SkeinCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinConnectionTests",
+            dependencies: ["SkeinConnection"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SkeinGovernanceTests",
+            dependencies: ["SkeinGovernance", "SkeinCore"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -223,7 +250,8 @@ let package = Package(
         .testTarget(
             name: "SkeinCLITests",
             dependencies: [
-                "SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig", "SkeinTestSupport", "SkeinSandbox",
+                "SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig", "SkeinGovernance", "SkeinTestSupport",
+                "SkeinSandbox",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

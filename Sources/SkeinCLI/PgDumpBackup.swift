@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import SkeinConnection
 import SkeinCore
+import SkeinGovernance
 import SkeinPostgres
 import SkeinSandbox
 

@@ -1,5 +1,5 @@
 public import SkeinCore
-import SkeinInvocation
+public import SkeinGovernance
 import Yams
 
 /// `skein.yaml`, the one project configuration. Precedence everywhere: flags > environment >
@@ -23,11 +23,11 @@ public struct ProjectConfiguration: Sendable, Hashable {
     /// The `gates:` section: each `refuse` or `warn` (default: `refuse` in Skein mode, `warn` in goose mode).
     public struct GateSettings: Sendable, Hashable {
         /// `modified`: an applied migration's Up changed since it ran.
-        public var modified: String?
+        public var modified: ModifiedPolicy?
         /// `destructive`: a `-- DESTRUCTIVE:` migration without a valid approval.
-        public var destructive: String?
+        public var destructive: DestructivePolicy?
         /// `backup`: a `-- DESTRUCTIVE:` migration without a backup (`--backup DIR` / `backup-dir`).
-        public var backup: String?
+        public var backup: BackupPolicy?
 
         public init() {}
     }
@@ -128,21 +128,21 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 for (gateNode, policyNode) in gates {
                     let gate = gateNode.string ?? ""
                     let gateLine = gateNode.mark.map { $0.line }
-                    let policy = policyNode.scalar?.string ?? ""
+                    let text = policyNode.scalar?.string ?? ""
                     guard ["modified", "destructive", "backup"].contains(gate) else {
                         throw ConfigurationError(
                             path: path, line: gateLine,
                             message: "unknown key \"gates.\(gate)\"; known keys: modified, destructive, backup")
                     }
-                    guard ["refuse", "warn"].contains(policy) else {
+                    guard let setting = GateSetting(rawValue: text) else {
                         throw ConfigurationError(
                             path: path, line: gateLine,
-                            message: "gates.\(gate) must be refuse or warn, not \"\(policy)\"")
+                            message: "gates.\(gate) must be refuse or warn, not \"\(text)\"")
                     }
                     switch gate {
-                    case "modified": configuration.gates.modified = policy
-                    case "destructive": configuration.gates.destructive = policy
-                    default: configuration.gates.backup = policy
+                    case "modified": configuration.gates.modified = ModifiedPolicy(setting)
+                    case "destructive": configuration.gates.destructive = DestructivePolicy(setting)
+                    default: configuration.gates.backup = BackupPolicy(setting)
                     }
                 }
             case "lock-timeout", "statement-timeout", "lock-wait", "warn-after":

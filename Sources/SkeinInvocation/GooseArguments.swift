@@ -1,3 +1,5 @@
+import SkeinCore
+
 /// The argv translator in front of ArgumentParser: decides between goose's grammar
 /// (`skein [OPTIONS] DRIVER DBSTRING COMMAND`, single-dash flags, Go's `flag` package rules) and Skein's
 /// (`skein COMMAND --dir …`), and turns a goose invocation into the equivalent Skein arguments (plus the
@@ -227,38 +229,5 @@ package enum GooseArguments {
         case "0", "f", "F", "false", "FALSE", "False": false
         default: nil
         }
-    }
-}
-
-/// Go's `time.ParseDuration` (`300ms`, `-1.5h`, `2h45m`): the value in seconds.
-package enum GoDuration {
-    package static func parse(_ text: String) -> Double? {
-        var scalars = Substring(text)
-        var sign = 1.0
-        if let first = scalars.first, first == "-" || first == "+" {
-            sign = first == "-" ? -1 : 1
-            scalars = scalars.dropFirst()
-        }
-        if scalars == "0" { return 0 }
-        guard !scalars.isEmpty else { return nil }
-        let units: [(String, Double)] = [
-            ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
-        ]
-        var total = 0.0
-        while !scalars.isEmpty {
-            let number = scalars.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-            guard !number.isEmpty, number != ".", let value = Double(number.hasPrefix(".") ? "0" + number : number)
-            else {
-                return nil
-            }
-            scalars = scalars.dropFirst(number.count)
-            guard let unit = units.sorted(by: { $0.0.count > $1.0.count }).first(where: { scalars.hasPrefix($0.0) })
-            else { return nil }
-            scalars = scalars.dropFirst(unit.0.count)
-            total += value * unit.1
-        }
-        // Go durations are int64 nanoseconds: about 2,562,047 hours at most.
-        guard total * 1e9 < Double(Int64.max) else { return nil }
-        return sign * total
     }
 }

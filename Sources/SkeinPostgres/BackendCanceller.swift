@@ -1,5 +1,6 @@
 public import Logging
 public import PostgresNIO
+import SkeinConnection
 
 /// PostgresNIO sends no cancel request, so Skein cancels a running statement itself: from a second,
 /// short-lived connection, `pg_cancel_backend(pid)` of the migration connection's backend. Used for goose's

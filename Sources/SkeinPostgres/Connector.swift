@@ -3,6 +3,7 @@ public import Logging
 import NIOCore
 import NIOSSL
 public import PostgresNIO
+public import SkeinConnection
 
 /// Why no connection could be made; names the server and what to check, never the password.
 public struct ConnectionError: Error, Sendable, CustomStringConvertible {

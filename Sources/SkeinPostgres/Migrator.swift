@@ -1,8 +1,9 @@
-public import Foundation
+import Foundation
 public import Logging
 public import Metrics
 public import PostgresNIO
 public import SkeinCore
+public import SkeinGovernance
 
 #if canImport(Glibc)
     import Glibc
@@ -120,11 +121,13 @@ public struct Migrator: Sendable {
                     approvals: approvalReferences(plan.steps))
             }
             if let tables, let audit {
-                try await checkGates(
-                    plan, migrations: migrations, records: records, tables: tables, audit: audit, on: connection,
-                    observer: observer, logger: logger)
-                // After the gates (no backup for a run that is refused), before the first step.
-                try await backUp(plan, tables: tables, audit: audit, on: connection, observer: observer, logger: logger)
+                // The gates decide (nothing is written when they refuse), then the runner acts: adoptions, audit
+                // rows, warnings and the backup, before the first step.
+                let decision = try await evaluateGates(
+                    plan, migrations: migrations, records: records, tables: tables, on: connection, logger: logger)
+                try await act(
+                    on: decision, plan: plan, tables: tables, audit: audit, on: connection, observer: observer,
+                    logger: logger)
             }
             var executor = MigrationExecutor(
                 store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
@@ -143,31 +146,30 @@ public struct Migrator: Sendable {
             let sizeBefore = try await databaseSize(on: connection, logger: logger)
             // One clean-up statement (it must not hang on a connection the server closed), which also reads the size
             // after.
-            func runRow(outcome: String, message: String?, sqlState: String?) async {
+            func runRow(outcome: AuditOutcome, message: String?, sqlState: String?) async {
                 try? await tables.writeAudit(
-                    SkeinTables.AuditValues(
-                        action: "run", version: plan.versionAfter, file: nil, direction: plan.steps.first?.direction,
-                        outcome: outcome, startedAt: startedAt, finishedAt: nil, duration: clock.now - started,
-                        sqlState: sqlState, message: message, checksum: nil, approval: nil, sizeBefore: sizeBefore,
-                        sizeAfter: nil),
+                    AuditRecord(
+                        action: .run, version: plan.versionAfter, direction: plan.steps.first?.direction,
+                        outcome: outcome, startedAt: startedAt, duration: clock.now - started, sqlState: sqlState,
+                        message: message, sizeBefore: sizeBefore),
                     context: audit, on: connection, logger: logger)
             }
             do {
                 let report = try await executor.execute(
                     plan.steps, on: connection, backendPID: backendPID, logger: logger)
                 await runRow(
-                    outcome: plan.steps.first?.direction == .down ? "rolled-back" : "applied",
+                    outcome: plan.steps.first?.direction == .down ? .rolledBack : .applied,
                     message: "\(report.completed.count) of \(plan.steps.count) migrations", sqlState: nil)
                 return Outcome(plan: plan, report: report)
             } catch let failure as MigrationFailure {
                 await runRow(
-                    outcome: "failed",
+                    outcome: .failed,
                     message:
                         "\(failure.completed.count) of \(plan.steps.count) migrations; failed at \(failure.failed.migration.fileName)",
                     sqlState: failure.sqlState)
                 throw failure
             } catch {
-                await runRow(outcome: "failed", message: "\(error)", sqlState: nil)
+                await runRow(outcome: .failed, message: "\(error)", sqlState: nil)
                 throw error
             }
         }
@@ -231,483 +233,4 @@ public struct Migrator: Sendable {
     /// The run-time gates, under the lock before anything runs: checksums of applied files (adopted when goose
     /// applied them alone; a changed Up refused, warned about or accepted), and approvals of destructive
     /// migrations.
-    func checkGates(
-        _ plan: MigrationPlan, migrations: [Migration], records: [VersionRecord], tables: SkeinTables,
-        audit: AuditContext, on connection: PostgresConnection, observer: (@Sendable (MigrationEvent) -> Void)?,
-        logger: Logger
-    ) async throws {
-        // The gates are about what an Up does: a run that only rolls back (or does nothing) skips them.
-        guard plan.steps.contains(where: { $0.direction == .up }) else { return }
-        let applied = MigrationPlanner.appliedVersions(of: records)
-        let recorded = try await tables.recordedChecksums(on: connection, logger: logger)
-        let drift = Drift.compare(migrations: migrations, applied: applied, recorded: recorded)
-        let byVersion = Dictionary(migrations.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
-
-        let unrecorded = drift.filter { $0.kind == .unrecorded }.compactMap { byVersion[$0.version] }
-        if !unrecorded.isEmpty {
-            let message =
-                "adopted the checksums of \(unrecorded.count) migration\(unrecorded.count == 1 ? "" : "s") applied without Skein (by goose): later changes to those files will be detected"
-            try await tables.adopt(
-                unrecorded, action: "adopt", message: message, context: audit, on: connection, logger: logger)
-            observer?(.notice(message))
-        }
-        for item in drift where item.kind == .downModified {
-            observer?(.notice(item.description + "; recorded as it was applied"))
-        }
-        let modified = drift.filter { $0.kind == .modified }
-        let appliesUps = plan.steps.contains { $0.direction == .up }
-        if !modified.isEmpty && appliesUps {
-            switch configuration.modified {
-            case .refuse:
-                throw RunnerError(
-                    .modified,
-                    "applied migrations changed since they were applied:\n  "
-                        + modified.map(\.description).joined(separator: "\n  "),
-                    help:
-                        "restore the files (git checkout) and put the change in a new migration; if the database really matches the new text, run with --allow-modified (recorded in the audit log)"
-                )
-            case .warn:
-                for item in modified { observer?(.notice(item.description)) }
-            case .allow:
-                for item in modified {
-                    guard let migration = byVersion[item.version] else { continue }
-                    try await tables.adopt(
-                        [migration], action: "allow-modified",
-                        message: "\(item.description); accepted with --allow-modified: the new checksums are recorded",
-                        context: audit, on: connection, logger: logger)
-                    observer?(.notice(item.description + "; accepted (--allow-modified), recorded in the audit log"))
-                }
-            }
-        }
-
-        let unapproved = plan.steps.filter { step in
-            guard step.direction == .up, step.migration.isDestructive else { return false }
-            if case .approved = configuration.approvals.standing(of: step.migration) { return false }
-            return true
-        }
-        guard !unapproved.isEmpty else { return }
-        func standing(_ migration: Migration) -> String {
-            if case .stale(let approval) = configuration.approvals.standing(of: migration) {
-                return "\(migration.fileName) (approved by \(approval.approvedBy), but the file changed since)"
-            }
-            return "\(migration.fileName) (no approval)"
-        }
-        switch configuration.destructive {
-        case .refuse:
-            throw RunnerError(
-                .unapproved,
-                "DESTRUCTIVE migrations without a valid approval: "
-                    + unapproved.map { standing($0.migration) }.joined(separator: ", "),
-                help:
-                    "have a reviewer run `skein approve VERSION --by NAME` and commit .skein-approvals.json, or run with --allow-destructive (recorded in the audit log with who ran it)"
-            )
-        case .warn:
-            for step in unapproved { observer?(.notice("DESTRUCTIVE without approval: \(standing(step.migration))")) }
-        case .allow:
-            for step in unapproved {
-                try await tables.writeAudit(
-                    SkeinTables.AuditValues(
-                        action: "allow-destructive", version: step.migration.version, file: step.migration.fileName,
-                        direction: .up, outcome: "recorded",
-                        message:
-                            "applied without approval: --allow-destructive by \(audit.actor.osUser)@\(audit.actor.host)",
-                        checksum: step.migration.checksum.file),
-                    context: audit, on: connection, logger: logger)
-                observer?(.notice("DESTRUCTIVE without approval, allowed: \(standing(step.migration)); recorded"))
-            }
-        }
-    }
-
-    /// The backup before the first step (``Configuration/backup``), or the destructive-needs-a-backup gate.
-    func backUp(
-        _ plan: MigrationPlan, tables: SkeinTables, audit: AuditContext, on connection: PostgresConnection,
-        observer: (@Sendable (MigrationEvent) -> Void)?, logger: Logger
-    ) async throws {
-        guard !plan.steps.isEmpty else { return }
-        let destructive = plan.steps.filter { $0.direction == .up && $0.migration.isDestructive }
-        func row(_ action: String, outcome: String, message: String) async throws {
-            try await tables.writeAudit(
-                SkeinTables.AuditValues(
-                    action: action, version: plan.versionAfter, outcome: outcome, message: message),
-                context: audit, on: connection, logger: logger)
-        }
-        if let backup = configuration.backup {
-            let started = ContinuousClock.now
-            let location: String
-            do {
-                location = try await backup.take(plan)
-            } catch {
-                try? await row("backup", outcome: "failed", message: "\(error)")
-                throw RunnerError(
-                    .backupFailed, "the backup before migrating failed, so nothing was migrated: \(error)",
-                    help:
-                        "fix the backup (disk space, pg_dump on PATH and of the server's major version or newer, the role's read privileges) and run again"
-                )
-            }
-            try await row(
-                "backup", outcome: "recorded",
-                message:
-                    "\(location) (\(ContinuousClock.now - started)), before migrating to \(plan.versionAfter.map(String.init) ?? "?")"
-            )
-            observer?(.notice("backup: \(location)"))
-            return
-        }
-        guard !destructive.isEmpty else { return }
-        let names = destructive.map(\.migration.fileName).joined(separator: ", ")
-        switch configuration.backupPolicy {
-        case .requiredForDestructive:
-            throw RunnerError(
-                .backupRequired, "DESTRUCTIVE migrations are about to run without a backup: \(names)",
-                help:
-                    "give --backup DIR (pg_dump -Fc before migrating; skein.yaml backup-dir), or --no-backup if a backup exists elsewhere (recorded in the audit log)"
-            )
-        case .warn:
-            observer?(.notice("DESTRUCTIVE migrations run without a backup: \(names)"))
-        case .waived:
-            try await row(
-                "no-backup", outcome: "recorded",
-                message:
-                    "DESTRUCTIVE migrations run without a backup (--no-backup by \(audit.actor.osUser)@\(audit.actor.host)): \(names)"
-            )
-            observer?(.notice("DESTRUCTIVE migrations run without a backup (--no-backup, recorded): \(names)"))
-        }
-    }
-
-    func databaseSize(on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
-        try await connection.query("SELECT pg_database_size(current_database())", logger: logger).decodeFirst(
-            Int64.self)
-    }
-
-    /// What the audit log holds (``SkeinTables/history(since:version:on:logger:)``); empty when Skein's tables do
-    /// not exist yet.
-    public func history(since: Date? = nil, version: Int64? = nil, on connection: PostgresConnection, logger: Logger)
-        async throws -> [AuditEntry]
-    {
-        guard let tables, try await presence(on: connection, logger: logger)?.1 == true else { return [] }
-        if try await tables.state(on: connection, exists: true, logger: logger).schemaVersion
-            < SkeinTables.schemaVersion
-        {
-            // An older layout: upgrade it, under the lock as a run would.
-            _ = try await locked(connection, logger: logger) { _ in
-                try await tables.ensure(
-                    on: connection, exists: true, skeinVersion: configuration.skeinVersion, logger: logger)
-            }
-        }
-        return try await tables.history(since: since, version: version, on: connection, logger: logger)
-    }
-
-    /// How the applied files compare with the checksums recorded when they ran, changing nothing (for
-    /// `validate --database-url`). Versions applied without a recorded checksum come back as
-    /// ``Drift/Kind/unrecorded``; applied versions whose file is gone are not drift (status lists them).
-    public func drift(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
-        -> [Drift]
-    {
-        guard let tables, let presence = try await presence(on: connection, logger: logger) else { return [] }
-        guard case .rows(let records) = try await store.history(on: connection, exists: presence.0, logger: logger)
-        else { return [] }
-        var recorded: [Int64: MigrationChecksum] = [:]
-        if presence.1, try await tables.state(on: connection, exists: true, logger: logger).schemaVersion >= 1 {
-            recorded = try await tables.recordedChecksums(on: connection, logger: logger)
-        }
-        return Drift.compare(
-            migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records), recorded: recorded)
-    }
-
-    /// Whether goose's table and Skein's tables exist, in one round trip.
-    func presence(on connection: PostgresConnection, logger: Logger) async throws -> (Bool, Bool)? {
-        let goose = store.table.quoted.replacingOccurrences(of: "'", with: "''")
-        return try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT to_regclass('\(goose)') IS NOT NULL, " + (tables?.existsSQL ?? "false")),
-            logger: logger
-        ).collect().first?.decode((Bool, Bool).self)
-    }
-
-    var planner: MigrationPlanner {
-        MigrationPlanner(
-            missingMigrations: configuration.missingMigrations, versioning: configuration.versioning,
-            manualRecovery: configuration.manualRecovery)
-    }
-
-    static func dirtyError(_ dirty: [DirtyMigration]) -> RunnerError {
-        RunnerError(
-            .dirty,
-            "the database is dirty: a NO TRANSACTION migration did not finish, so Skein will not guess what state it is in:\n  "
-                + dirty.map(\.description).joined(separator: "\n  "),
-            help:
-                "look at what those statements did; finish the rest by hand and run `skein repair \(dirty[0].version) --applied`, or undo what ran and run `skein repair \(dirty[0].version) --rolled-back`",
-            dirty: dirty)
-    }
-
-    /// Plans without changing anything, not even creating the version table (for `--dry-run`).
-    public func preview(
-        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
-    ) async throws -> MigrationPlan {
-        let presence = configuration.versioning == .versioned ? try await presence(on: connection, logger: logger) : nil
-        var plan = planner.plan(
-            command, migrations: migrations,
-            history: configuration.versioning == .versioned
-                ? try await store.history(on: connection, exists: presence?.0, logger: logger) : .rows([]))
-        if let tables,
-            case let dirty = try await tables.state(on: connection, exists: presence?.1, logger: logger).dirty,
-            !dirty.isEmpty
-        {
-            let error = Self.dirtyError(dirty)
-            plan.problems.append(Diagnostic(severity: .error, code: "dirty", message: error.message, help: error.help))
-        }
-        return plan
-    }
-
-    /// Every migration's state, without changing anything but creating goose's version table (as goose's status
-    /// does).
-    public func status(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
-        -> MigrationStatusReport
-    {
-        guard configuration.versioning == .versioned else {
-            return MigrationStatusReport(migrations: migrations, records: [], dirty: [], isVersioned: false)
-        }
-        let presence = try await presence(on: connection, logger: logger)
-        let records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
-        let dirty = try await tables?.state(on: connection, exists: presence?.1, logger: logger).dirty ?? []
-        var report = MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
-        if let tables, presence?.1 == true {
-            // Checksums of applied files against what was recorded when they ran.
-            let drift = Drift.compare(
-                migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records),
-                recorded: try await tables.recordedChecksums(on: connection, logger: logger), includingUnrecorded: false
-            )
-            let byVersion = Dictionary(drift.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
-            for index in report.entries.indices {
-                report.entries[index].drift = byVersion[report.entries[index].version]
-            }
-        }
-        return report
-    }
-
-    // MARK: - Repair
-
-    /// What `repair` should record a dirty migration as.
-    public enum RepairResolution: String, Sendable, Hashable {
-        /// Its direction is complete: after an Up, the version is applied; after a Down, it is not.
-        case applied
-        /// Its direction is undone: after an Up, the version is not applied; after a Down, it still is.
-        case rolledBack = "rolled-back"
-    }
-
-    /// Who runs an administrative action, for the audit log.
-    public struct Operator: Sendable, Hashable {
-        public var osUser: String
-        public var host: String
-        public init(osUser: String, host: String) {
-            self.osUser = osUser
-            self.host = host
-        }
-
-        /// The operating-system user running this process and this machine's host name.
-        public static var current: Operator {
-            var user = ProcessInfo.processInfo.environment["USER"] ?? ""
-            #if canImport(Glibc)
-                if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { user = String(cString: name) }
-            #endif
-            return Operator(osUser: user, host: ProcessInfo.processInfo.hostName)
-        }
-    }
-
-    /// Settles a dirty migration after the user has checked the database by hand: clears the dirty state, sets
-    /// goose's version row to match, and writes an audit row. Under the lock.
-    /// - Returns: the dirty state that was cleared.
-    /// - Throws: ``RunnerError`` `.notDirty` when `version` is not dirty.
-    public func repair(
-        version: Int64, as resolution: RepairResolution, migrations: [Migration], by actor: Operator,
-        on connection: PostgresConnection, logger: Logger
-    ) async throws -> DirtyMigration {
-        guard let tables else {
-            throw RunnerError(
-                .invalidConfiguration,
-                "repair needs Skein's tables, which are not kept with -no-versioning or Configuration.bookkeeping = .gooseOnly",
-                help: "run repair with the version table and Skein's tables on")
-        }
-        return try await locked(connection, logger: logger) { _ in
-            let state = try await tables.ensure(
-                on: connection, skeinVersion: configuration.skeinVersion, logger: logger)
-            guard let dirty = state.dirty.first(where: { $0.version == version }) else {
-                throw RunnerError(
-                    .notDirty, "version \(version) is not dirty",
-                    help: state.dirty.isEmpty
-                        ? "nothing needs repair"
-                        : "dirty: \(state.dirty.map { String($0.version) }.joined(separator: ", "))")
-            }
-            let applied = (dirty.direction == .up) == (resolution == .applied)
-            let records = try await store.ensuredRecords(on: connection, logger: logger)
-            let isApplied = MigrationPlanner.appliedVersions(of: records).contains(version)
-            let migration = migrations.first { $0.version == version }
-            try await connection.transaction(logger: logger) { statements in
-                if applied && !isApplied {
-                    var binds = PostgresBindings()
-                    binds.append(version)
-                    binds.append(true)
-                    try await statements.execute(PostgresQuery(unsafeSQL: store.insertSQL, binds: binds))
-                } else if !applied && isApplied {
-                    var binds = PostgresBindings()
-                    binds.append(version)
-                    try await statements.execute(PostgresQuery(unsafeSQL: store.deleteSQL, binds: binds))
-                }
-                var binds = PostgresBindings()
-                binds.append(version)
-                if applied, let migration {
-                    let step = MigrationStep(migration: migration, direction: .up, recording: .record)
-                    try await statements.execute(
-                        PostgresQuery(unsafeSQL: tables.upsertAppliedSQL, binds: tables.recordBindings(step)))
-                } else if !applied {
-                    try await statements.execute(PostgresQuery(unsafeSQL: tables.deleteAppliedSQL, binds: binds))
-                }
-                try await statements.execute(PostgresQuery(unsafeSQL: tables.clearProgressSQL, binds: binds))
-                var audit = PostgresBindings()
-                SkeinTables.AuditValues(
-                    action: "repair", version: version, file: dirty.file, direction: dirty.direction,
-                    outcome: resolution.rawValue, startedAt: Date(), finishedAt: nil, duration: nil, sqlState: nil,
-                    message: "\(dirty.description); recorded as \(resolution.rawValue)", checksum: nil, approval: nil,
-                    sizeBefore: nil, sizeAfter: nil
-                ).append(
-                    to: &audit,
-                    context: AuditContext(
-                        command: "repair \(version) --\(resolution.rawValue)", actor: actor,
-                        skeinVersion: configuration.skeinVersion))
-                try await statements.execute(PostgresQuery(unsafeSQL: tables.auditInsertSQL(first: 1), binds: audit))
-            }
-            logger.info(
-                "repaired", metadata: ["migration.version": "\(version)", "resolution": "\(resolution.rawValue)"])
-            return dirty
-        }
-    }
-
-    // MARK: - Lock
-
-    /// Runs `body` holding the advisory lock (when configured), releasing it afterwards; `body` gets the
-    /// connection's backend pid when taking the lock read it.
-    func locked<Result: Sendable>(
-        _ connection: PostgresConnection, logger: Logger, _ body: (Int32?) async throws -> Result
-    ) async throws -> Result {
-        let backendPID = try await lock(connection, logger: logger)
-        do {
-            let result = try await body(backendPID)
-            try await unlock(connection, logger: logger)
-            return result
-        } catch {
-            try? await unlock(connection, logger: logger)
-            throw error
-        }
-    }
-
-    private func lock(_ connection: PostgresConnection, logger: Logger) async throws -> Int32? {
-        guard let id = configuration.lockID else { return nil }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + configuration.lockWait
-        while true {
-            let row = try await connection.query("SELECT pg_try_advisory_lock(\(id)), pg_backend_pid()", logger: logger)
-                .collect().first?.decode((Bool, Int32).self)
-            if let row, row.0 { return row.1 }
-            let holder = try await lockHolder(id, on: connection, logger: logger)
-            logger.info("waiting for the migration lock", metadata: ["lock.holder": "\(holder ?? "unknown")"])
-            let remaining = deadline - clock.now
-            guard remaining > .zero else { throw LockTimeout(holder: holder, waited: clock.now - start) }
-            try await Task.sleep(for: min(configuration.lockRetryInterval, remaining))
-        }
-    }
-
-    private func unlock(_ connection: PostgresConnection, logger: Logger) async throws {
-        guard let id = configuration.lockID else { return }
-        try await connection.sendCleanup("SELECT pg_advisory_unlock(\(id))", logger: logger)
-    }
-
-    /// Who holds the advisory lock: pid, application, client address, since when.
-    func lockHolder(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> String? {
-        let classID = Int64(UInt64(bitPattern: id) >> 32)
-        let objectID = Int64(UInt64(bitPattern: id) & 0xFFFF_FFFF)
-        let rows = try await connection.query(
-            """
-            SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local'),
-                   coalesce(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '')
-            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-            WHERE l.locktype = 'advisory' AND l.granted
-              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.classid::int8 = \(classID) AND l.objid::int8 = \(objectID)
-            LIMIT 1
-            """, logger: logger)
-        for try await (pid, application, address, since) in rows.decode((Int32, String, String, String).self) {
-            return "pid \(pid), application \"\(application)\", from \(address), connected since \(since)"
-        }
-        return nil
-    }
-}
-
-/// Every migration's state for `status`: files and version rows side by side.
-public struct MigrationStatusReport: Sendable {
-    public enum State: String, Sendable, Hashable, Codable {
-        case applied, pending, dirty
-        case missingFile = "missing-file"
-        case goMigration = "go-migration"
-    }
-
-    public struct Entry: Sendable, Hashable {
-        public var version: Int64
-        /// `nil` for an applied version whose file is gone.
-        public var migration: Migration?
-        public var state: State
-        /// When the latest applied row was written (goose's `tstamp`).
-        public var appliedAt: Date?
-        public var dirty: DirtyMigration?
-        /// How the applied file compares with its recorded checksums (`nil`: unchanged, or not applied).
-        public var drift: Drift?
-    }
-
-    /// In version order: every file, then applied versions without a file.
-    public var entries: [Entry]
-    public var isVersioned: Bool
-
-    init(migrations: [Migration], records: [VersionRecord], dirty: [DirtyMigration], isVersioned: Bool) {
-        self.isVersioned = isVersioned
-        let latest = Self.latestByVersion(records)
-        let dirtyByVersion = Dictionary(dirty.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
-        var entries: [Entry] = migrations.map { migration in
-            let row = latest[migration.version]
-            let appliedAt = row?.isApplied == true ? row?.appliedAt : nil
-            let state: State
-            if let _ = dirtyByVersion[migration.version] {
-                state = .dirty
-            } else if migration.kind == .go {
-                state = .goMigration
-            } else {
-                state = row?.isApplied == true ? .applied : .pending
-            }
-            return Entry(
-                version: migration.version, migration: migration, state: state, appliedAt: appliedAt,
-                dirty: dirtyByVersion[migration.version])
-        }
-        if isVersioned {
-            let known = Set(migrations.map(\.version))
-            for version in MigrationPlanner.appliedVersions(of: records).subtracting(known).subtracting([0]).sorted() {
-                entries.append(
-                    Entry(
-                        version: version, migration: nil, state: .missingFile, appliedAt: latest[version]?.appliedAt,
-                        dirty: dirtyByVersion[version]))
-            }
-        }
-        self.entries = entries.sorted { $0.version < $1.version }
-    }
-
-    /// goose's GetMigration for every version at once: the row with the latest tstamp (one pass, so status
-    /// stays linear in the number of rows).
-    static func latestByVersion(_ rows: [VersionRecord]) -> [Int64: VersionRecord] {
-        var latest: [Int64: VersionRecord] = [:]
-        latest.reserveCapacity(rows.count)
-        for row in rows {
-            if let current = latest[row.version],
-                (current.appliedAt ?? .distantPast, current.id) >= (row.appliedAt ?? .distantPast, row.id)
-            {
-                continue
-            }
-            latest[row.version] = row
-        }
-        return latest
-    }
 }

@@ -1,7 +1,8 @@
-public import Foundation
+import Foundation
 public import Logging
 public import PostgresNIO
-public import SkeinCore
+import SkeinCore
+import SkeinGovernance
 
 /// Skein's own tables, beside goose's version table and never inside it, so goose can still read a database
 /// Skein migrated and the other way round.
@@ -248,7 +249,7 @@ public struct SkeinTables: Sendable {
         }
     }
 
-    func recordBindings(_ step: MigrationStep, audit: AuditValues? = nil, context: AuditContext? = nil)
+    func recordBindings(_ step: MigrationStep, audit: AuditRecord? = nil, context: AuditContext? = nil)
         -> PostgresBindings
     {
         var binds = PostgresBindings()
@@ -278,117 +279,4 @@ public struct SkeinTables: Sendable {
 
     var clearProgressSQL: String { "DELETE FROM \(progress) WHERE version_id = $1" }
 
-}
-
-/// A `NO TRANSACTION` migration that did not finish: what ran, and where it stopped.
-public struct DirtyMigration: Sendable, Hashable, CustomStringConvertible {
-    public var version: Int64
-    public var file: String
-    public var direction: Direction
-    /// The 1-based statement that was running (or failed) when it stopped.
-    public var statementIndex: Int
-    public var statementCount: Int
-    public var statementLine: Int
-    public var since: Date
-    public var backendPID: Int
-    public var failedSQLState: String?
-    public var failedMessage: String?
-
-    public var description: String {
-        if statementIndex > statementCount {
-            return
-                "\(file) (\(direction), NO TRANSACTION) is dirty: all \(statementCount) statements completed, but recording the version failed"
-                + (failedMessage.map { ": \($0)" } ?? " (process killed or connection lost)")
-        }
-        let ran =
-            statementIndex <= 1
-            ? "no statement before it completed"
-            : "statements 1–\(statementIndex - 1) of \(statementCount) completed"
-        let how =
-            failedMessage.map { "failed: \($0)" + (failedSQLState.map { " (SQLSTATE \($0))" } ?? "") }
-            ?? "was running when the run stopped (process killed or connection lost; server pid \(backendPID))"
-        return
-            "\(file) (\(direction), NO TRANSACTION) is dirty: \(ran); statement \(statementIndex) at line \(statementLine) \(how)"
-    }
-}
-
-/// An error of the runner that is not a server error inside a migration; `code` says which.
-public struct RunnerError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String, Sendable {
-            case invalidConfiguration, newerSchema, missingPrivilege, dirty, notDirty, modified, unapproved,
-                backupFailed,
-                backupRequired
-        }
-        private let value: Value
-        private init(_ value: Value) { self.value = value }
-        public static let invalidConfiguration = Code(.invalidConfiguration)
-        public static let newerSchema = Code(.newerSchema)
-        public static let missingPrivilege = Code(.missingPrivilege)
-        /// A `NO TRANSACTION` migration is half-done; `skein repair` settles it.
-        public static let dirty = Code(.dirty)
-        /// `repair` named a version that is not dirty.
-        public static let notDirty = Code(.notDirty)
-        /// An applied migration's Up changed since it was applied (``ModifiedPolicy/refuse``).
-        public static let modified = Code(.modified)
-        /// A `-- DESTRUCTIVE:` migration has no valid approval (``DestructivePolicy/refuse``).
-        public static let unapproved = Code(.unapproved)
-        /// The backup before the run failed, so nothing ran (``Migrator/Configuration/backup``).
-        public static let backupFailed = Code(.backupFailed)
-        /// A `-- DESTRUCTIVE:` migration is about to run without a backup (``BackupPolicy``).
-        public static let backupRequired = Code(.backupRequired)
-        public var description: String { value.rawValue }
-    }
-
-    public var code: Code
-    public var message: String
-    public var help: String
-    /// The dirty migrations, for ``Code/dirty``.
-    public var dirty: [DirtyMigration] = []
-
-    public init(_ code: Code, _ message: String, help: String, dirty: [DirtyMigration] = []) {
-        self.code = code
-        self.message = message
-        self.help = help
-        self.dirty = dirty
-    }
-
-    public var description: String { "\(message). \(help)" }
-}
-
-extension PostgresRowSequence {
-    /// The first row's only column, or `nil` when there is no row.
-    func decodeFirst<Value: PostgresDecodable & Sendable>(_ type: Value.Type) async throws -> Value? {
-        var first: Value?
-        for try await value in decode(Value.self) where first == nil { first = value }
-        return first
-    }
-}
-
-extension PostgresConnection {
-    /// Runs `body` in a transaction on this connection: COMMIT when it returns, ROLLBACK when it throws.
-    func transaction(
-        logger: Logger, _ body: (Statements) async throws -> Void,
-        mapError: (any Error) -> any Error = { $0 }
-    ) async throws {
-        let statements = Statements(connection: self, logger: logger)
-        do {
-            try await statements.execute("BEGIN")
-            try await body(statements)
-            try await statements.execute("COMMIT")
-        } catch {
-            try? await sendCleanup("ROLLBACK", logger: logger)
-            throw mapError(error)
-        }
-    }
-
-    /// Sends one statement and discards its rows.
-    struct Statements {
-        var connection: PostgresConnection
-        var logger: Logger
-        func execute(_ query: PostgresQuery) async throws {
-            _ = try await connection.query(query, logger: logger).collect()
-        }
-        func execute(_ sql: String) async throws { try await execute(PostgresQuery(unsafeSQL: sql)) }
-    }
 }

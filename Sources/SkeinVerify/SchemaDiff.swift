@@ -1,4 +1,4 @@
-public import SkeinPostgres
+import SkeinPostgres
 
 /// One way two schema snapshots differ: an object only in one of them, or one field of an object that changed.
 ///

@@ -1,3 +1,4 @@
+import SkeinCore
 import SkeinInvocation
 import Testing
 

@@ -1,5 +1,6 @@
 import SkeinConfig
 import SkeinCore
+import SkeinGovernance
 import Testing
 
 @Suite("skein.yaml")
@@ -27,8 +28,8 @@ struct ProjectConfigurationTests {
         )
         #expect(governed.backupDirectory == "backups")
         #expect(
-            governed.gates.modified == "warn" && governed.gates.destructive == "refuse"
-                && governed.gates.backup == "warn")
+            governed.gates.modified == .warn && governed.gates.destructive == .refuse
+                && governed.gates.backup == .warn)
     }
 
     @Test(

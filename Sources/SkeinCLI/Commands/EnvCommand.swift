@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SkeinConnection
+import SkeinGovernance
 import SkeinPostgres
 
 /// `skein env`: the resolved connection settings (password masked); in goose mode, goose's `env` lines.

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SkeinConnection
+import SkeinGovernance
 import SkeinPostgres
 
 /// `skein history`: the audit log — every migration attempt, every run, every administrative action.
@@ -67,9 +69,9 @@ struct HistoryCommand: AsyncParsableCommand {
         guard !entries.isEmpty else { return ["no audit rows yet: nothing has been migrated with Skein's tables"] }
         let formatter = ISO8601DateFormatter()
         func what(_ entry: AuditEntry) -> String {
-            entry.action == "run"
-                ? "\(entry.command ?? "run")\(entry.versionID.map { " → \($0)" } ?? "")"
-                : "\(entry.file ?? entry.versionID.map(String.init) ?? "-")\(entry.direction.map { " (\($0))" } ?? "")"
+            entry.action == .run
+                ? "\(entry.command ?? "run")\(entry.version.map { " → \($0)" } ?? "")"
+                : "\(entry.file ?? entry.version.map(String.init) ?? "-")\(entry.direction.map { " (\($0))" } ?? "")"
         }
         func padded(_ text: String, _ width: Int) -> String {
             text + String(repeating: " ", count: max(1, width - text.count))
@@ -83,15 +85,15 @@ struct HistoryCommand: AsyncParsableCommand {
             let duration = entry.durationSeconds.map { String(format: "%.3fs", $0) } ?? "-"
             let who = "\(entry.osUser ?? "?")@\(entry.host ?? "?") as \(entry.databaseUser)"
             lines.append(
-                padded(formatter.string(from: entry.startedAt), 22) + padded(entry.action, 10)
-                    + padded(entry.outcome, 13) + padded(duration, 10) + padded(what(entry), width) + who)
-            if entry.outcome == "failed" || entry.action != "migrate" && entry.action != "run",
+                padded(formatter.string(from: entry.startedAt), 22) + padded(entry.action.rawValue, 10)
+                    + padded(entry.outcome.rawValue, 13) + padded(duration, 10) + padded(what(entry), width) + who)
+            if entry.outcome == .failed || entry.action != .migrate && entry.action != .run,
                 let message = entry.message
             {
                 lines.append("    \(message)\(entry.sqlState.map { " (SQLSTATE \($0))" } ?? "")")
             }
             if let approval = entry.approval { lines.append("    approval: \(approval)") }
-            if entry.action == "run", let before = entry.databaseSizeBefore, let after = entry.databaseSizeAfter {
+            if entry.action == .run, let before = entry.databaseSizeBefore, let after = entry.databaseSizeAfter {
                 lines.append(
                     "    database size \(before) → \(after) bytes (\(after - before >= 0 ? "+" : "")\(after - before))")
             }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SkeinConnection
+import SkeinGovernance
 import SkeinPostgres
 
 /// `skein metrics`: the audit log as Prometheus metrics (or JSON): durations, outcomes, failure ratio, runs, size.

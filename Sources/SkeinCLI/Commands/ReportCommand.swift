@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SkeinConnection
+import SkeinGovernance
 import SkeinPostgres
 
 /// `skein report --html FILE`: the audit log as one self-contained HTML page with SVG charts.

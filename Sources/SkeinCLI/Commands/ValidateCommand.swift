@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import PostgresNIO
 import SkeinConfig
+import SkeinConnection
 import SkeinCore
+import SkeinGovernance
 import SkeinPostgres
 
 /// `skein validate`: every file parsed in both directions, names checked against the policy, duplicate

@@ -1,4 +1,7 @@
 import Foundation
+import SkeinConnection
+import SkeinCore
+import SkeinGovernance
 import SkeinPostgres
 
 /// One self-contained HTML page about the audit log: a summary, a timeline of migration attempts, their durations,
@@ -15,8 +18,8 @@ struct MigrationReportPage {
         self.generatedAt = generatedAt
     }
 
-    var attempts: [AuditEntry] { entries.filter { $0.action == "migrate" && $0.versionID != nil } }
-    var runs: [AuditEntry] { entries.filter { $0.action == "run" } }
+    var attempts: [AuditEntry] { entries.filter { $0.action == .migrate && $0.version != nil } }
+    var runs: [AuditEntry] { entries.filter { $0.action == .run } }
 
     static let width = 760.0
     static let labelWidth = 270.0
@@ -55,15 +58,15 @@ struct MigrationReportPage {
     // MARK: - Parts
 
     func summary(_ metrics: MigrationMetrics) -> String {
-        func count(_ direction: String?, _ outcome: String) -> Int {
+        func count(_ direction: Direction?, _ outcome: AuditOutcome) -> Int {
             metrics.migrationCounts.filter { $0.outcome == outcome && (direction == nil || $0.direction == direction) }
                 .reduce(0) { $0 + $1.count }
         }
         var rows: [(String, String)] = [
             ("Current version", String(metrics.currentVersion)),
-            ("Applied", String(count("up", "applied"))),
-            ("Rolled back", String(count("down", "rolled-back"))),
-            ("Failed", String(count(nil, "failed"))),
+            ("Applied", String(count(.up, .applied))),
+            ("Rolled back", String(count(.down, .rolledBack))),
+            ("Failed", String(count(nil, .failed))),
             ("Failure rate", String(format: "%.1f%%", metrics.failureRatio * 100)),
             ("Runs", String(metrics.runCounts.reduce(0) { $0 + $1.count })),
         ]
@@ -82,7 +85,7 @@ struct MigrationReportPage {
     /// circle), failed (a cross).
     func timeline() -> String {
         let attempts = attempts
-        let versions = Array(Set(attempts.compactMap(\.versionID))).sorted()
+        let versions = Array(Set(attempts.compactMap(\.version))).sorted()
         let lane = 22.0
         let top = 10.0
         let height = top + lane * Double(max(versions.count, 1)) + 30
@@ -92,7 +95,7 @@ struct MigrationReportPage {
         }
         let axis = TimeAxis(
             dates: attempts.map(\.startedAt), left: Self.labelWidth, right: Self.width - 20)
-        let files = Dictionary(attempts.map { ($0.versionID!, $0.file ?? String($0.versionID!)) }) { _, last in last }
+        let files = Dictionary(attempts.map { ($0.version!, $0.file ?? String($0.version!)) }) { _, last in last }
         for (index, version) in versions.enumerated() {
             let y = top + lane * Double(index) + lane / 2
             svg +=
@@ -101,7 +104,7 @@ struct MigrationReportPage {
             svg += Self.text(files[version] ?? String(version), x: Self.labelWidth - 8, y: y + 4, class: "label end")
         }
         for attempt in attempts {
-            let index = Double(versions.firstIndex(of: attempt.versionID!) ?? 0)
+            let index = Double(versions.firstIndex(of: attempt.version!) ?? 0)
             let x = axis.x(attempt.startedAt)
             let y = top + lane * index + lane / 2
             let title = "<title>\(Self.escape(Self.describe(attempt)))</title>"
@@ -138,7 +141,7 @@ struct MigrationReportPage {
             let y = 10 + row * Double(index)
             let seconds = attempt.durationSeconds ?? 0
             let barWidth = max(1, seconds / longest * span)
-            let name = "\(attempt.file ?? String(attempt.versionID!)) (\(attempt.direction ?? "?"))"
+            let name = "\(attempt.file ?? String(attempt.version!)) (\(attempt.direction?.rawValue ?? "?"))"
             svg += Self.text(name, x: Self.labelWidth - 8, y: y + 13, class: "label end")
             svg +=
                 "<rect class=\"bar \(Self.kind(attempt.outcome))\" x=\"\(Self.number(Self.labelWidth))\" y=\""
@@ -184,7 +187,7 @@ struct MigrationReportPage {
                 + Self.bytes(run.databaseSizeAfter!)
                 + (run.databaseSizeBefore.map { " (before: \(Self.bytes($0)))" } ?? "")
             svg +=
-                "<circle class=\"point\(run.outcome == "failed" ? " failed" : "")\" cx=\""
+                "<circle class=\"point\(run.outcome == .failed ? " failed" : "")\" cx=\""
                 + "\(Self.number(axis.x(run.finishedAt ?? run.startedAt)))\" cy=\"\(Self.number(y(run.databaseSizeAfter!)))\" "
                 + "r=\"4\"><title>\(Self.escape(title))</title></circle>\n"
         }
@@ -194,17 +197,18 @@ struct MigrationReportPage {
 
     /// Every attempt and run, oldest first.
     func table() -> String {
-        let rows = entries.filter { $0.action == "migrate" || $0.action == "run" || $0.action == "repair" }
+        let rows = entries.filter { $0.action == .migrate || $0.action == .run || $0.action == .repair }
         guard !rows.isEmpty else { return "<p class=\"empty\">The audit log is empty.</p>\n" }
         var html =
             "<table class=\"attempts\">\n<thead><tr><th>started (UTC)</th><th>action</th><th>migration / command</th>"
             + "<th>direction</th><th>outcome</th><th>duration</th><th>by</th><th>message</th></tr></thead>\n<tbody>\n"
         for entry in rows {
             let what =
-                entry.action == "run"
-                ? (entry.command ?? "run") : (entry.file ?? entry.versionID.map(String.init) ?? "")
+                entry.action == .run
+                ? (entry.command ?? "run") : (entry.file ?? entry.version.map(String.init) ?? "")
             let cells = [
-                Self.time(entry.startedAt), entry.action, what, entry.direction ?? "", entry.outcome,
+                Self.time(entry.startedAt), entry.action.rawValue, what, entry.direction?.rawValue ?? "",
+                entry.outcome.rawValue,
                 entry.durationSeconds.map(Self.seconds) ?? "",
                 "\(entry.osUser ?? "?")@\(entry.host ?? "?") as \(entry.databaseUser)",
                 [entry.message, entry.sqlState.map { "SQLSTATE \($0)" }].compactMap { $0 }.joined(separator: " "),
@@ -264,16 +268,19 @@ struct MigrationReportPage {
         """
 
     /// `applied`, `rolled-back` or `failed` for CSS; anything else is `other`.
-    static func kind(_ outcome: String) -> String {
-        ["applied", "rolled-back", "failed"].contains(outcome) ? outcome : "other"
+    static func kind(_ outcome: AuditOutcome) -> String {
+        switch outcome {
+        case .applied, .rolledBack, .failed: outcome.rawValue
+        case .recorded: "other"
+        }
     }
 
     static func describe(_ attempt: AuditEntry) -> String {
         var text =
-            "\(attempt.file ?? String(attempt.versionID ?? 0)) \(attempt.direction ?? "") \(attempt.outcome) "
+            "\(attempt.file ?? String(attempt.version ?? 0)) \(attempt.direction?.rawValue ?? "") \(attempt.outcome.rawValue) "
             + "at \(time(attempt.startedAt))"
         if let seconds = attempt.durationSeconds { text += " in \(self.seconds(seconds))" }
-        if let message = attempt.message, attempt.outcome == "failed" { text += ": \(message)" }
+        if let message = attempt.message, attempt.outcome == .failed { text += ": \(message)" }
         return text
     }
 

@@ -1,5 +1,6 @@
 import Foundation
-import SkeinPostgres
+import SkeinCore
+import SkeinGovernance
 import Testing
 
 @Suite("migration metrics from the audit log")
@@ -117,7 +118,7 @@ struct MigrationMetricsTests {
             ]
         let metrics = MigrationMetrics(entries: log, now: Self.t0)
         let three = metrics.latestAttempts.filter { $0.version == 3 }
-        #expect(three.map(\.outcome) == ["applied"] && three.map(\.durationSeconds) == [0.75])
+        #expect(three.map(\.outcome) == [.applied] && three.map(\.durationSeconds) == [0.75])
         #expect(metrics.currentVersion == 3)
         #expect(metrics.failureRatio == 0.2)
         #expect(metrics.lastRun?.databaseSizeChange == -60_000)

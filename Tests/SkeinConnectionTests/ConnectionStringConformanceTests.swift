@@ -1,5 +1,5 @@
 import Foundation
-import SkeinPostgres
+import SkeinConnection
 import Testing
 
 /// libpq's own answers for connection strings (`../shared/conformance/libpq-uri/cases.json`): PostgreSQL's

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import PostgresNIO
+public import SkeinPostgres
 
 /// A database's schema as a sorted list of objects, read from `pg_catalog` in one query: what `skein verify`
 /// compares before and after a migration's Up and Down.

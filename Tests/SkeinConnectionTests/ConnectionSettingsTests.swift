@@ -1,4 +1,4 @@
-import SkeinPostgres
+import SkeinConnection
 import Testing
 
 @Suite("connection settings: libpq precedence, PG* variables, .pgpass")

@@ -2,59 +2,7 @@ public import Foundation
 public import Logging
 public import PostgresNIO
 import SkeinCore
-
-/// Who and what a run is, stamped on each audit row it writes.
-public struct AuditContext: Sendable, Hashable {
-    /// One id per run: the rows of one `skein up` share it.
-    public var runID: String
-    /// The command as the user gave it (`up`, `down-to 20240101120000`).
-    public var command: String
-    public var actor: Migrator.Operator
-    public var skeinVersion: String
-    /// Approval references by version (who approved a destructive migration, bound to which checksum).
-    public var approvals: [Int64: String]
-
-    public init(
-        runID: String = UUID().uuidString.lowercased(), command: String, actor: Migrator.Operator,
-        skeinVersion: String, approvals: [Int64: String] = [:]
-    ) {
-        self.runID = runID
-        self.command = command
-        self.actor = actor
-        self.skeinVersion = skeinVersion
-        self.approvals = approvals
-    }
-}
-
-/// One row of Skein's audit log (`<table>_skein_audit`): a migration attempt, a whole run, or an administrative
-/// action (repair, allow-modified, allow-destructive, adopt, backup).
-public struct AuditEntry: Sendable, Hashable, Codable {
-    /// `migrate` (one migration in one direction), `run` (a whole command), `repair`, `adopt`,
-    /// `allow-modified`, `allow-destructive`, `no-backup`, `backup`.
-    public var action: String
-    public var id: Int64
-    public var versionID: Int64?
-    public var file: String?
-    /// `up` or `down`.
-    public var direction: String?
-    /// `applied`, `rolled-back`, `failed`, `skipped`, or the action's own result (`recorded`).
-    public var outcome: String
-    public var startedAt: Date
-    public var finishedAt: Date?
-    public var durationSeconds: Double?
-    public var sqlState: String?
-    public var message: String?
-    public var checksum: String?
-    public var databaseUser: String
-    public var osUser: String?
-    public var host: String?
-    public var skeinVersion: String
-    public var approval: String?
-    public var databaseSizeBefore: Int64?
-    public var databaseSizeAfter: Int64?
-    public var runID: String?
-    public var command: String?
-}
+public import SkeinGovernance
 
 extension SkeinTables {
     static let auditColumns = """
@@ -80,52 +28,12 @@ extension SkeinTables {
             """
     }
 
-    /// The values of one audit row, in ``auditInsertSQL(first:)``'s order.
-    struct AuditValues {
-        var action: String
-        var version: Int64? = nil
-        var file: String? = nil
-        var direction: Direction? = nil
-        var outcome: String
-        var startedAt = Date()
-        var finishedAt: Date? = nil
-        var duration: Duration? = nil
-        var sqlState: String? = nil
-        var message: String? = nil
-        var checksum: String? = nil
-        var approval: String? = nil
-        var sizeBefore: Int64? = nil
-        var sizeAfter: Int64? = nil
-
-        func append(to binds: inout PostgresBindings, context: AuditContext) {
-            binds.append(action)
-            binds.append(version)
-            binds.append(file)
-            binds.append(direction?.rawValue)
-            binds.append(outcome)
-            binds.append(startedAt)
-            binds.append(finishedAt)
-            binds.append(duration.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 })
-            binds.append(sqlState)
-            binds.append(message)
-            binds.append(checksum)
-            binds.append(context.actor.osUser)
-            binds.append(context.actor.host)
-            binds.append(context.skeinVersion)
-            binds.append(approval ?? version.flatMap { context.approvals[$0] })
-            binds.append(sizeBefore)
-            binds.append(sizeAfter)
-            binds.append(context.runID)
-            binds.append(context.command)
-        }
-    }
-
     /// Writes one audit row on its own (after a rollback, so it survives the failed transaction).
-    func writeAudit(_ values: AuditValues, context: AuditContext, on connection: PostgresConnection, logger: Logger)
+    func writeAudit(_ record: AuditRecord, context: AuditContext, on connection: PostgresConnection, logger: Logger)
         async throws
     {
         var binds = PostgresBindings()
-        values.append(to: &binds, context: context)
+        record.append(to: &binds, context: context)
         try await connection.sendCleanup(
             PostgresQuery(unsafeSQL: auditInsertSQL(first: 1), binds: binds), logger: logger)
     }
@@ -159,15 +67,53 @@ extension SkeinTables {
                     String, Int64, Int64?, String?, String?, String, Date, Date?, Double?, String?, String?, String?,
                     String, String?, String?, String, String?, Int64?, Int64?, String?, String?
                 ).self)
+            guard let action = AuditAction(rawValue: columns.0) else {
+                throw AuditDecodingError(id: columns.1, column: "action", value: columns.0)
+            }
+            guard let outcome = AuditOutcome(rawValue: columns.5) else {
+                throw AuditDecodingError(id: columns.1, column: "outcome", value: columns.5)
+            }
+            var direction: Direction?
+            if let text = columns.4 {
+                guard let value = Direction(rawValue: text) else {
+                    throw AuditDecodingError(id: columns.1, column: "direction", value: text)
+                }
+                direction = value
+            }
             entries.append(
                 AuditEntry(
-                    action: columns.0, id: columns.1, versionID: columns.2, file: columns.3, direction: columns.4,
-                    outcome: columns.5, startedAt: columns.6, finishedAt: columns.7, durationSeconds: columns.8,
+                    action: action, id: columns.1, version: columns.2, file: columns.3, direction: direction,
+                    outcome: outcome, startedAt: columns.6, finishedAt: columns.7, durationSeconds: columns.8,
                     sqlState: columns.9, message: columns.10, checksum: columns.11, databaseUser: columns.12,
                     osUser: columns.13, host: columns.14, skeinVersion: columns.15, approval: columns.16,
                     databaseSizeBefore: columns.17, databaseSizeAfter: columns.18, runID: columns.19,
                     command: columns.20))
         }
         return entries
+    }
+}
+
+extension AuditRecord {
+    /// The row's values in ``SkeinTables/auditInsertSQL(first:)``'s order.
+    func append(to binds: inout PostgresBindings, context: AuditContext) {
+        binds.append(action.rawValue)
+        binds.append(version)
+        binds.append(file)
+        binds.append(direction?.rawValue)
+        binds.append(outcome.rawValue)
+        binds.append(startedAt)
+        binds.append(finishedAt)
+        binds.append(durationSeconds)
+        binds.append(sqlState)
+        binds.append(message)
+        binds.append(checksum)
+        binds.append(context.actor.osUser)
+        binds.append(context.actor.host)
+        binds.append(context.skeinVersion)
+        binds.append(approval ?? version.flatMap { context.approvals[$0] })
+        binds.append(sizeBefore)
+        binds.append(sizeAfter)
+        binds.append(context.runID)
+        binds.append(context.command)
     }
 }

@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import SkeinCore
+import SkeinGovernance
+import Synchronization
+
+/// One step being run.
+struct StepRun {
+    var executor: MigrationExecutor
+    var step: MigrationStep
+    var connection: PostgresConnection
+    var watch: StatementWatch?
+    var logger: Logger
+    var startedAt: Date
+    var started: ContinuousClock.Instant
+
+    var tables: SkeinTables? { step.recording == .record ? executor.tables : nil }
+
+    func transactional(_ section: GooseSection) async throws {
+        do {
+            try await send("BEGIN", line: nil)
+            if let sql = executor.settings.setConfigSQL(isLocal: true) { try await send(sql, line: nil) }
+            for statement in section.statements {
+                try await sendStatement(statement, wrap: false)
+            }
+            try await record(finishing: false)
+            try await send("COMMIT", line: nil)
+        } catch {
+            try? await connection.sendCleanup("ROLLBACK", logger: logger)
+            throw MigrationExecutor.StepFailure(statement: MigrationExecutor.failure(error, line: nil))
+        }
+    }
+
+    func statementByStatement(_ section: GooseSection) async throws {
+        if let sql = executor.settings.setConfigSQL(isLocal: false) {
+            do { try await send(sql, line: nil) } catch {
+                throw MigrationExecutor.StepFailure(
+                    statement: MigrationExecutor.failure(error, line: nil), statementsCompleted: 0)
+            }
+        }
+        let count = section.statements.count
+        // Whether a progress row exists, so a failure can truthfully say the migration is recorded as dirty.
+        var progressRecorded = false
+        for (offset, statement) in section.statements.enumerated() {
+            do {
+                if let tables {
+                    try await markProgress(tables, index: offset + 1, of: count, line: statement.line)
+                    progressRecorded = true
+                }
+                try await sendStatement(statement, wrap: true)
+            } catch {
+                let failure = MigrationExecutor.failure(error, line: statement.line)
+                var dirty = false
+                if let tables {
+                    // A statement that failed on the server left nothing; if it was the first, nothing ran at all.
+                    if failure.isServerError && offset == 0 {
+                        try? await clearProgress(tables)
+                    } else {
+                        dirty = progressRecorded
+                        if failure.isServerError { try? await markFailed(tables, failure) }
+                    }
+                }
+                await resetSession()
+                throw MigrationExecutor.StepFailure(
+                    statement: failure, statementsCompleted: offset, leftDirty: dirty)
+            }
+        }
+        await resetSession()
+        do {
+            try await record(finishing: true)
+        } catch {
+            let failure = MigrationExecutor.failure(error, line: nil)
+            var dirty = false
+            if let tables, count > 0 {
+                // Every statement ran; say so in the progress row, so the dirty state is described truthfully.
+                try? await markProgress(tables, index: count + 1, of: count, line: 0, afterFailure: true)
+                if failure.isServerError { try? await markFailed(tables, failure) }
+                dirty = progressRecorded
+            }
+            throw MigrationExecutor.StepFailure(statement: failure, statementsCompleted: count, leftDirty: dirty)
+        }
+    }
+
+    /// Undoes the session timeouts a `NO TRANSACTION` file set.
+    func resetSession() async {
+        for sql in executor.settings.resetSQL {
+            try? await connection.sendCleanup(sql, logger: logger)
+        }
+    }
+
+    /// The version rows: goose's alone, or with Skein's checksum row (and, ending a `NO TRANSACTION` file,
+    /// the progress row cleared) in the same statement.
+    func record(finishing: Bool) async throws {
+        guard step.recording == .record else { return }
+        guard let tables else {
+            try await executor.store.record(
+                step.direction, version: step.migration.version, on: connection, logger: logger)
+            return
+        }
+        let audit = executor.audit.map { _ in
+            AuditRecord(
+                action: .migrate, version: step.migration.version, file: step.migration.fileName,
+                direction: step.direction, outcome: AuditOutcome(completed: step.direction), startedAt: startedAt,
+                duration: ContinuousClock.now - started, checksum: step.migration.checksum.file)
+        }
+        let sql = tables.recordSQL(
+            step.direction, versionStore: executor.store, clearingProgress: finishing, auditing: audit != nil)
+        _ = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: sql, binds: tables.recordBindings(step, audit: audit, context: executor.audit)),
+            logger: logger
+        )
+        .collect()
+    }
+
+    /// - Parameter afterFailure: send it as a clean-up statement (it must not hang on a closed connection).
+    func markProgress(_ tables: SkeinTables, index: Int, of count: Int, line: Int, afterFailure: Bool = false)
+        async throws
+    {
+        var binds = PostgresBindings()
+        binds.append(step.migration.version)
+        binds.append(step.migration.fileName)
+        binds.append(step.direction == .up ? "up" : "down")
+        binds.append(index)
+        binds.append(count)
+        binds.append(line)
+        let query = PostgresQuery(unsafeSQL: tables.markProgressSQL, binds: binds)
+        if afterFailure {
+            try await connection.sendCleanup(query, logger: logger)
+        } else {
+            _ = try await connection.query(query, logger: logger).collect()
+        }
+    }
+
+    func markFailed(_ tables: SkeinTables, _ failure: MigrationExecutor.StatementFailure) async throws {
+        var binds = PostgresBindings()
+        binds.append(step.migration.version)
+        binds.append(failure.sqlState)
+        binds.append(failure.message)
+        try await connection.sendCleanup(PostgresQuery(unsafeSQL: tables.markFailedSQL, binds: binds), logger: logger)
+    }
+
+    /// Clears the progress row after a failure that left nothing behind.
+    func clearProgress(_ tables: SkeinTables) async throws {
+        var binds = PostgresBindings()
+        binds.append(step.migration.version)
+        try await connection.sendCleanup(
+            PostgresQuery(unsafeSQL: tables.clearProgressSQL, binds: binds), logger: logger)
+    }
+
+    /// One goose statement: its commands one by one; in a `NO TRANSACTION` file, several commands are wrapped in
+    /// a transaction so the statement stays atomic, as goose's multi-command query is.
+    func sendStatement(_ statement: Statement, wrap: Bool) async throws {
+        let commands = SQLCommandSplitter.split(statement.sql)
+        let wrapped = wrap && commands.count > 1
+        if wrapped { try await send("BEGIN", line: statement.line) }
+        do {
+            for command in commands {
+                try await send(command.sql, line: statement.line + command.lineOffset, watched: true)
+            }
+            if wrapped { try await send("COMMIT", line: statement.line) }
+        } catch {
+            if wrapped { try? await connection.sendCleanup("ROLLBACK", logger: logger) }
+            throw error
+        }
+    }
+
+    func send(_ sql: String, line: Int?, watched: Bool = false) async throws {
+        let watch = watched ? self.watch : nil
+        if let watch, let line { watch.begin(step, line: line) }
+        defer { watch?.end() }
+        do {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+        } catch {
+            throw MigrationExecutor.failure(error, line: line)
+        }
+    }
+}

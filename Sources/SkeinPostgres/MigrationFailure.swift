@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+public import SkeinCore
+import SkeinGovernance
+import Synchronization
+
+/// A server error mapped to the migration file: which statement, where, and PostgreSQL's own words.
+public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
+    /// Versions applied (or rolled back) by this run before the failure; they stay.
+    public var completed: [MigrationStep]
+    /// The step that failed; nothing of it remains when it ran in a transaction.
+    public var failed: MigrationStep
+    /// The 1-based line in the file of the statement that failed.
+    public var line: Int?
+    public var sqlState: String?
+    public var message: String
+    public var detail: String?
+    public var hint: String?
+    /// For a `NO TRANSACTION` file: how many of its statements completed before the failure.
+    public var statementsCompleted: Int?
+    /// For a `NO TRANSACTION` file: whether Skein recorded it as dirty (``DirtyMigration``).
+    public var leftDirty = false
+
+    public var description: String {
+        var text = ""
+        let done = completed.map { "\($0.migration.fileName)" }
+        let verb = failed.direction == .up ? "Applied" : "Rolled back"
+        text +=
+            done.isEmpty
+            ? "Nothing was \(verb.lowercased()) before the failure. " : "\(verb) \(done.joined(separator: ", ")). "
+        text += "Failed \(failed.migration.path)\(line.map { ":\($0)" } ?? "") (\(failed.direction)): "
+        text += message
+        if let sqlState { text += " (SQLSTATE \(sqlState))" }
+        if let detail { text += "\n  detail: \(detail)" }
+        if let hint { text += "\n  hint: \(hint)" }
+        if sqlState == "55P03" {
+            text +=
+                "\n  help: the lock_timeout expired while the statement waited for a lock held by other sessions; retry when the table is quiet, or raise --lock-timeout"
+        } else if sqlState == "42501" {
+            text +=
+                "\n  help: the migration role lacks this privilege; grant it (or run as the objects' owner): docs/governance.md#least-privilege lists what a migration role needs"
+        } else if sqlState == "57014" {
+            text += "\n  help: the statement was cancelled (statement_timeout, -timeout or Ctrl-C)"
+        }
+        if failed.migration.kind == .go {
+            return text
+                + "\nSkein stopped before it; nothing after it ran. Run it with a goose binary built with it, or rewrite it in SQL."
+        }
+        let mode = failed.migration.transactionMode ?? .transaction
+        if mode.isTransactional {
+            text += "\nEverything of \(failed.migration.fileName) was rolled back; nothing after it ran."
+        } else {
+            let count = statementsCompleted ?? 0
+            let total = (try? failed.migration.section(failed.direction)?.get())?.statements.count ?? 0
+            text +=
+                "\n\(failed.migration.fileName) runs without a transaction: \(count) of its \(total) statements completed and stay"
+                + (count == 0 ? "" : " (up to the one before line \(line ?? 0))") + "; nothing after it ran."
+            if leftDirty {
+                text +=
+                    "\nIt is recorded as dirty: later runs refuse until you finish or undo those statements by hand and run `skein repair \(failed.migration.version) --applied` or `--rolled-back`."
+            }
+        }
+        return text
+    }
+}

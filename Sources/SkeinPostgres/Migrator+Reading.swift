@@ -1,0 +1,117 @@
+public import Foundation
+public import Logging
+public import PostgresNIO
+public import SkeinCore
+public import SkeinGovernance
+
+extension Migrator {
+    func databaseSize(on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+        try await connection.query("SELECT pg_database_size(current_database())", logger: logger).decodeFirst(
+            Int64.self)
+    }
+
+    /// What the audit log holds (``SkeinTables/history(since:version:on:logger:)``); empty when Skein's tables do
+    /// not exist yet.
+    public func history(since: Date? = nil, version: Int64? = nil, on connection: PostgresConnection, logger: Logger)
+        async throws -> [AuditEntry]
+    {
+        guard let tables, try await presence(on: connection, logger: logger)?.1 == true else { return [] }
+        if try await tables.state(on: connection, exists: true, logger: logger).schemaVersion
+            < SkeinTables.schemaVersion
+        {
+            // An older layout: upgrade it, under the lock as a run would.
+            _ = try await locked(connection, logger: logger) { _ in
+                try await tables.ensure(
+                    on: connection, exists: true, skeinVersion: configuration.skeinVersion, logger: logger)
+            }
+        }
+        return try await tables.history(since: since, version: version, on: connection, logger: logger)
+    }
+
+    /// How the applied files compare with the checksums recorded when they ran, changing nothing (for
+    /// `validate --database-url`). Versions applied without a recorded checksum come back as
+    /// ``Drift/Kind/unrecorded``; applied versions whose file is gone are not drift (status lists them).
+    public func drift(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
+        -> [Drift]
+    {
+        guard let tables, let presence = try await presence(on: connection, logger: logger) else { return [] }
+        guard case .rows(let records) = try await store.history(on: connection, exists: presence.0, logger: logger)
+        else { return [] }
+        var recorded: [Int64: MigrationChecksum] = [:]
+        if presence.1, try await tables.state(on: connection, exists: true, logger: logger).schemaVersion >= 1 {
+            recorded = try await tables.recordedChecksums(on: connection, logger: logger)
+        }
+        return Drift.compare(
+            migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records), recorded: recorded)
+    }
+
+    /// Whether goose's table and Skein's tables exist, in one round trip.
+    func presence(on connection: PostgresConnection, logger: Logger) async throws -> (Bool, Bool)? {
+        let goose = store.table.quoted.replacingOccurrences(of: "'", with: "''")
+        return try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT to_regclass('\(goose)') IS NOT NULL, " + (tables?.existsSQL ?? "false")),
+            logger: logger
+        ).collect().first?.decode((Bool, Bool).self)
+    }
+
+    var planner: MigrationPlanner {
+        MigrationPlanner(
+            missingMigrations: configuration.missingMigrations, versioning: configuration.versioning,
+            manualRecovery: configuration.manualRecovery)
+    }
+
+    static func dirtyError(_ dirty: [DirtyMigration]) -> RunnerError {
+        RunnerError(
+            .dirty,
+            "the database is dirty: a NO TRANSACTION migration did not finish, so Skein will not guess what state it is in:\n  "
+                + dirty.map(\.description).joined(separator: "\n  "),
+            help:
+                "look at what those statements did; finish the rest by hand and run `skein repair \(dirty[0].version) --applied`, or undo what ran and run `skein repair \(dirty[0].version) --rolled-back`",
+            dirty: dirty)
+    }
+
+    /// Plans without changing anything, not even creating the version table (for `--dry-run`).
+    public func preview(
+        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
+    ) async throws -> MigrationPlan {
+        let presence = configuration.versioning == .versioned ? try await presence(on: connection, logger: logger) : nil
+        var plan = planner.plan(
+            command, migrations: migrations,
+            history: configuration.versioning == .versioned
+                ? try await store.history(on: connection, exists: presence?.0, logger: logger) : .rows([]))
+        if let tables,
+            case let dirty = try await tables.state(on: connection, exists: presence?.1, logger: logger).dirty,
+            !dirty.isEmpty
+        {
+            let error = Self.dirtyError(dirty)
+            plan.problems.append(Diagnostic(severity: .error, code: "dirty", message: error.message, help: error.help))
+        }
+        return plan
+    }
+
+    /// Every migration's state, without changing anything but creating goose's version table (as goose's status
+    /// does).
+    public func status(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
+        -> MigrationStatusReport
+    {
+        guard configuration.versioning == .versioned else {
+            return MigrationStatusReport(migrations: migrations, records: [], dirty: [], isVersioned: false)
+        }
+        let presence = try await presence(on: connection, logger: logger)
+        let records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
+        let dirty = try await tables?.state(on: connection, exists: presence?.1, logger: logger).dirty ?? []
+        var report = MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
+        if let tables, presence?.1 == true {
+            // Checksums of applied files against what was recorded when they ran.
+            let drift = Drift.compare(
+                migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records),
+                recorded: try await tables.recordedChecksums(on: connection, logger: logger), includingUnrecorded: false
+            )
+            let byVersion = Dictionary(drift.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+            for index in report.entries.indices {
+                report.entries[index].drift = byVersion[report.entries[index].version]
+            }
+        }
+        return report
+    }
+}
