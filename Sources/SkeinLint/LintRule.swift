@@ -17,6 +17,11 @@ public struct LintRuleInfo: Sendable, Hashable {
         self.summary = summary
         self.policy = policy
     }
+
+    /// A finding of this rule: a rule creates its findings from its info, so the id is written once.
+    public func finding(_ message: String, hint: String?, at location: SourceLocation) -> LintFinding {
+        LintFinding(rule: id, message: message, hint: hint, location: location)
+    }
 }
 
 /// One policy rule over a migration file (and the files before it in version order).

@@ -46,20 +46,19 @@ public struct Linter: Sendable {
     public static var catalog: [LintRuleInfo] { catalogRules + allRules.flatMap(\.rules) }
 
     /// What reading the directory itself finds (``MigrationCatalog``): names goose refuses, duplicate versions.
-    static let catalogRules = [
-        LintRuleInfo(
-            id: "invalid-migration-name", defaultSeverity: .error,
-            summary: "a .sql file whose name has no version goose accepts (goose refuses the whole directory)",
-            policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql"),
-        LintRuleInfo(
-            id: "cannot-analyze", defaultSeverity: .warning,
-            summary: "a file too large to parse with PostgreSQL's grammar (only its name and structure are checked)",
-            policy: "Migration file syntax validation"),
-        LintRuleInfo(
-            id: "duplicate-version", defaultSeverity: .error,
-            summary: "two files share a version (goose panics on them)",
-            policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql"),
-    ]
+    static let catalogRules = [invalidMigrationName, cannotAnalyze, duplicateVersion]
+    static let invalidMigrationName = LintRuleInfo(
+        id: "invalid-migration-name", defaultSeverity: .error,
+        summary: "a .sql file whose name has no version goose accepts (goose refuses the whole directory)",
+        policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql")
+    static let cannotAnalyze = LintRuleInfo(
+        id: "cannot-analyze", defaultSeverity: .warning,
+        summary: "a file too large to parse with PostgreSQL's grammar (only its name and structure are checked)",
+        policy: "Migration file syntax validation")
+    static let duplicateVersion = LintRuleInfo(
+        id: "duplicate-version", defaultSeverity: .error,
+        summary: "two files share a version (goose panics on them)",
+        policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql")
 
     /// Lints source files (read as goose reads them) and returns the findings, sorted by file and line.
     public func lint(_ files: [SourceFile], parser: GooseParser = GooseParser()) -> [Diagnostic] {
@@ -127,12 +126,12 @@ public struct Linter: Sendable {
     ) -> [Diagnostic] {
         var findings: [Diagnostic] = []
         let migration = file.migration
-        if let size = file.tooLargeToAnalyze, let info = infos["cannot-analyze"],
+        if let size = file.tooLargeToAnalyze, let info = infos[Self.cannotAnalyze.id],
             let severity = configuration.severity(of: info)
         {
             findings.append(
                 Diagnostic(
-                    severity: severity, code: "cannot-analyze",
+                    severity: severity, code: Self.cannotAnalyze.id,
                     message:
                         "\(migration.fileName) holds \(size >> 20) MiB of statements, more than the \(LintFile.analysisLimit >> 20) MiB Skein parses with PostgreSQL's grammar; only its name and goose structure were checked",
                     help: "load large data with COPY from a file, outside the migration, or split the file",

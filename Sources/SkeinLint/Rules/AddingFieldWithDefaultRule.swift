@@ -8,15 +8,13 @@ import SkeinSQL
 /// under ACCESS EXCLUSIVE. Functions Skein does not know are treated as possibly volatile (as squawk does); tables
 /// created in the same migration are exempt.
 struct AddingFieldWithDefaultRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "adding-field-with-default", defaultSeverity: .warning,
-                summary:
-                    "ADD COLUMN with a volatile default, a serial type, or a generated or identity column, on a table that existed before this migration",
-                policy: LockSafetyRules.policy)
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "adding-field-with-default", defaultSeverity: .warning,
+        summary:
+            "ADD COLUMN with a volatile default, a serial type, or a generated or identity column, on a table that existed before this migration",
+        policy: LockSafetyRules.policy)
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     /// Built-in functions PostgreSQL marks VOLATILE that appear in column defaults.
     static let volatileFunctions: Set<String> = [
@@ -79,13 +77,11 @@ struct AddingFieldWithDefaultRule: LintRule {
                 let reason = Self.rewriteReason(column, postgresVersion: context.postgresVersion)
             else { return nil }
             let name = column["colname"]?.string ?? "<column>"
-            return LintFinding(
-                rule: "adding-field-with-default",
-                message:
-                    "adding \(alteration.table).\(name) rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes: \(reason)",
+            return Self.info.finding(
+                "adding \(alteration.table).\(name) rewrites the table under an ACCESS EXCLUSIVE lock, blocking reads and writes: \(reason)",
                 hint:
                     "add the column without the default (or with a constant or STABLE one), then backfill existing rows in batches and set the default in a later step",
-                location: alteration.command.location)
+                at: alteration.command.location)
         }
     }
 }

@@ -7,15 +7,13 @@ import SkeinSQL
 /// `NOT VALID` the constraint only applies to new rows, and a later `VALIDATE CONSTRAINT` scans under a lock that
 /// lets reads and writes go on. Tables created in the same migration are exempt, as in squawk.
 struct ConstraintMissingNotValidRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "constraint-missing-not-valid", defaultSeverity: .warning,
-                summary:
-                    "ADD CONSTRAINT … FOREIGN KEY or CHECK without NOT VALID on a table that existed before this migration",
-                policy: LockSafetyRules.policy)
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "constraint-missing-not-valid", defaultSeverity: .warning,
+        summary:
+            "ADD CONSTRAINT … FOREIGN KEY or CHECK without NOT VALID on a table that existed before this migration",
+        policy: LockSafetyRules.policy)
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         LockSafetyRules.alterationsOfExistingTables(in: file).compactMap { alteration in
@@ -31,13 +29,11 @@ struct ConstraintMissingNotValidRule: LintRule {
             let conname = constraint["conname"]?.string
             let name = conname.map { " \($0)" } ?? ""
             let blocked = kind == "foreign key" ? "writes to" : "reads and writes of"
-            return LintFinding(
-                rule: "constraint-missing-not-valid",
-                message:
-                    "adding \(kind)\(name) checks every row of \(alteration.table) and blocks \(blocked) it until the scan ends",
+            return Self.info.finding(
+                "adding \(kind)\(name) checks every row of \(alteration.table) and blocks \(blocked) it until the scan ends",
                 hint:
                     "add it with NOT VALID (only new rows are checked), then run ALTER TABLE \(alteration.table) VALIDATE CONSTRAINT \(conname ?? "<name>") in a later migration",
-                location: alteration.command.location)
+                at: alteration.command.location)
         }
     }
 }

@@ -6,17 +6,15 @@ import SkeinSQL
 /// ("Ensure constraint name consistency"). An unnamed constraint gets a name PostgreSQL makes up, so the Down
 /// cannot reliably drop it; a Down that drops a name the Up never added drops something else, or nothing.
 struct ConstraintNameConsistencyRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "constraint-name-consistency", defaultSeverity: .error,
-                summary:
-                    "ADD CONSTRAINT without a name in the Up, or a Down that drops a constraint name the Up never added",
-                policy:
-                    "Add Constraint: ALTER TABLE ADD CONSTRAINT / ALTER TABLE DROP CONSTRAINT IF EXISTS — Ensure constraint name consistency"
-            )
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "constraint-name-consistency", defaultSeverity: .error,
+        summary:
+            "ADD CONSTRAINT without a name in the Up, or a Down that drops a constraint name the Up never added",
+        policy:
+            "Add Constraint: ALTER TABLE ADD CONSTRAINT / ALTER TABLE DROP CONSTRAINT IF EXISTS — Ensure constraint name consistency"
+    )
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     static let kinds = [
         "CONSTR_CHECK": "CHECK", "CONSTR_UNIQUE": "UNIQUE", "CONSTR_PRIMARY": "PRIMARY KEY",
@@ -106,13 +104,11 @@ struct ConstraintNameConsistencyRule: LintRule {
                         kind == "PRIMARY KEY" ? "pkey" : kind == "FOREIGN KEY" ? "fkey" : kind.lowercased()
                     ]).joined(separator: "_")
                 findings.append(
-                    LintFinding(
-                        rule: "constraint-name-consistency",
-                        message:
-                            "ALTER TABLE \(table) ADD \(kind) has no constraint name: PostgreSQL generates one, so the Down cannot reliably drop it by name",
+                    Self.info.finding(
+                        "ALTER TABLE \(table) ADD \(kind) has no constraint name: PostgreSQL generates one, so the Down cannot reliably drop it by name",
                         hint:
                             "name it (ADD CONSTRAINT \(suggested) \(kind) …) and drop that name in the Down (ALTER TABLE \(table) DROP CONSTRAINT IF EXISTS \(suggested))",
-                        location: command.location))
+                        at: command.location))
             }
         }
         // Read the DO blocks once, when a drop needs them.
@@ -130,13 +126,11 @@ struct ConstraintNameConsistencyRule: LintRule {
                 if addedInUp.named.contains(SchemaObject(.constraint, name, table: table)) { continue }
                 if namesAddedInBlocks.contains(name.lowercased()) { continue }
                 findings.append(
-                    LintFinding(
-                        rule: "constraint-name-consistency",
-                        message:
-                            "the Down drops constraint \(name) on \(table), but the Up never adds a constraint of that name",
+                    Self.info.finding(
+                        "the Down drops constraint \(name) on \(table), but the Up never adds a constraint of that name",
                         hint:
                             "drop exactly the name the Up gives in ADD CONSTRAINT <name>; if the Up relies on a name PostgreSQL generated, name the constraint in the Up",
-                        location: command.location))
+                        at: command.location))
             }
         }
         return findings

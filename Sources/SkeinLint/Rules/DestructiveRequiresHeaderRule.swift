@@ -6,21 +6,21 @@ import SkeinSQL
 /// column or table, changes a column's type, truncates, or deletes/updates without WHERE must start with
 /// `-- DESTRUCTIVE:` ("Prefix with warning") and document the backup and recovery ("Backup strategy").
 struct DestructiveRequiresHeaderRule: LintRule {
+    static let destructiveRequiresHeader = LintRuleInfo(
+        id: "destructive-requires-header", defaultSeverity: .error,
+        summary: "a destructive Up without the `-- DESTRUCTIVE:` comment at the top",
+        policy: "Prefix with warning: Use -- DESTRUCTIVE: comment at the top")
+    static let destructiveRequiresBackupDoc = LintRuleInfo(
+        id: "destructive-requires-backup-doc", defaultSeverity: .error,
+        summary: "a DESTRUCTIVE migration without `-- Backup created:` and `-- Recovery procedure:` lines",
+        policy: "Backup strategy: Document data backup and recovery procedures")
+    static let destructiveRequiresApproval = LintRuleInfo(
+        id: "destructive-requires-approval", defaultSeverity: .error,
+        summary: "a destructive migration without a valid approval (`skein approve`) for its current content",
+        policy: "Require approval: Additional review process for destructive changes")
+
     var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "destructive-requires-header", defaultSeverity: .error,
-                summary: "a destructive Up without the `-- DESTRUCTIVE:` comment at the top",
-                policy: "Prefix with warning: Use -- DESTRUCTIVE: comment at the top"),
-            LintRuleInfo(
-                id: "destructive-requires-backup-doc", defaultSeverity: .error,
-                summary: "a DESTRUCTIVE migration without `-- Backup created:` and `-- Recovery procedure:` lines",
-                policy: "Backup strategy: Document data backup and recovery procedures"),
-            LintRuleInfo(
-                id: "destructive-requires-approval", defaultSeverity: .error,
-                summary: "a destructive migration without a valid approval (`skein approve`) for its current content",
-                policy: "Require approval: Additional review process for destructive changes"),
-        ]
+        [Self.destructiveRequiresHeader, Self.destructiveRequiresBackupDoc, Self.destructiveRequiresApproval]
     }
 
     /// What makes a command destructive, or `nil`.
@@ -69,12 +69,11 @@ struct DestructiveRequiresHeaderRule: LintRule {
         // The one detector of the header (SkeinCore's `DestructiveHeader`, which the runner's gate uses too).
         if !file.migration.isDestructive {
             findings.append(
-                LintFinding(
-                    rule: "destructive-requires-header",
-                    message: "the Up \(what), but the file does not start with `-- DESTRUCTIVE:`",
+                Self.destructiveRequiresHeader.finding(
+                    "the Up \(what), but the file does not start with `-- DESTRUCTIVE:`",
                     hint:
                         "start the file with `-- DESTRUCTIVE: <what is lost>`, `-- Backup created: <where>` and `-- Recovery procedure: <runbook>` (skein create --destructive writes them), and get the migration approved",
-                    location: first.location))
+                    at: first.location))
         } else {
             let header = file.headerComments.map { $0.lowercased() }
             var missing: [String] = []
@@ -86,11 +85,10 @@ struct DestructiveRequiresHeaderRule: LintRule {
             }
             if !missing.isEmpty {
                 findings.append(
-                    LintFinding(
-                        rule: "destructive-requires-backup-doc",
-                        message: "the DESTRUCTIVE header has no \(missing.joined(separator: " or ")) line",
+                    Self.destructiveRequiresBackupDoc.finding(
+                        "the DESTRUCTIVE header has no \(missing.joined(separator: " or ")) line",
                         hint: "say where the backup is and which runbook restores the data, in the header comments",
-                        location: file.location(line: 1)))
+                        at: file.location(line: 1)))
             }
         }
         switch context.approvals.standing(of: file.migration) {
@@ -98,20 +96,17 @@ struct DestructiveRequiresHeaderRule: LintRule {
             break
         case .stale(let approval):
             findings.append(
-                LintFinding(
-                    rule: "destructive-requires-approval",
-                    message:
-                        "the approval of \(file.migration.fileName) by \(approval.approvedBy) (\(approval.approvedAt)) no longer holds: the file changed since",
+                Self.destructiveRequiresApproval.finding(
+                    "the approval of \(file.migration.fileName) by \(approval.approvedBy) (\(approval.approvedAt)) no longer holds: the file changed since",
                     hint: "have it reviewed again, then `skein approve \(file.migration.version) --by <name>`",
-                    location: file.location(line: 1)))
+                    at: file.location(line: 1)))
         case .unapproved:
             findings.append(
-                LintFinding(
-                    rule: "destructive-requires-approval",
-                    message: "the Up \(what), and \(file.migration.fileName) has no approval",
+                Self.destructiveRequiresApproval.finding(
+                    "the Up \(what), and \(file.migration.fileName) has no approval",
                     hint:
                         "after review, record it: `skein approve \(file.migration.version) --by <name> --reason <why>` (written to \(ApprovalLedger.fileName), bound to the file's checksum)",
-                    location: file.location(line: 1)))
+                    at: file.location(line: 1)))
         }
         return findings
     }

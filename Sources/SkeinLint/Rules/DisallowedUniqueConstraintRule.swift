@@ -8,20 +8,18 @@ import SkeinSQL
 /// Reported under squawk's ids: `disallowed-unique-constraint` for UNIQUE and `adding-serial-primary-key-field` for
 /// PRIMARY KEY. Tables created in the same migration are exempt.
 struct DisallowedUniqueConstraintRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "disallowed-unique-constraint", defaultSeverity: .warning,
-                summary:
-                    "ADD UNIQUE without USING INDEX on a table that existed before this migration (builds the index under ACCESS EXCLUSIVE)",
-                policy: LockSafetyRules.policy),
-            LintRuleInfo(
-                id: "adding-serial-primary-key-field", defaultSeverity: .warning,
-                summary:
-                    "ADD PRIMARY KEY without USING INDEX on a table that existed before this migration (builds the index under ACCESS EXCLUSIVE)",
-                policy: LockSafetyRules.policy),
-        ]
-    }
+    static let disallowedUniqueConstraint = LintRuleInfo(
+        id: "disallowed-unique-constraint", defaultSeverity: .warning,
+        summary:
+            "ADD UNIQUE without USING INDEX on a table that existed before this migration (builds the index under ACCESS EXCLUSIVE)",
+        policy: LockSafetyRules.policy)
+    static let addingSerialPrimaryKeyField = LintRuleInfo(
+        id: "adding-serial-primary-key-field", defaultSeverity: .warning,
+        summary:
+            "ADD PRIMARY KEY without USING INDEX on a table that existed before this migration (builds the index under ACCESS EXCLUSIVE)",
+        policy: LockSafetyRules.policy)
+
+    var rules: [LintRuleInfo] { [Self.disallowedUniqueConstraint, Self.addingSerialPrimaryKeyField] }
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
@@ -38,23 +36,21 @@ struct DisallowedUniqueConstraintRule: LintRule {
                 continue
             }
             for constraint in constraints where constraint["indexname"] == nil {
-                let rule: String
+                let rule: LintRuleInfo
                 let kind: String
                 switch constraint["contype"]?.string {
-                case "CONSTR_UNIQUE": (rule, kind) = ("disallowed-unique-constraint", "UNIQUE")
-                case "CONSTR_PRIMARY": (rule, kind) = ("adding-serial-primary-key-field", "PRIMARY KEY")
+                case "CONSTR_UNIQUE": (rule, kind) = (Self.disallowedUniqueConstraint, "UNIQUE")
+                case "CONSTR_PRIMARY": (rule, kind) = (Self.addingSerialPrimaryKeyField, "PRIMARY KEY")
                 default: continue
                 }
                 let name = constraint["conname"]?.string.map { "constraint \($0)" } ?? "a \(kind) constraint"
                 let index = constraint["conname"]?.string ?? "\(alteration.table)_key"
                 findings.append(
-                    LintFinding(
-                        rule: rule,
-                        message:
-                            "adding \(name) builds its index on \(alteration.table) under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is built",
+                    rule.finding(
+                        "adding \(name) builds its index on \(alteration.table) under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is built",
                         hint:
                             "build the index first with CREATE UNIQUE INDEX CONCURRENTLY \(index) in a NO TRANSACTION migration, then ALTER TABLE \(alteration.table) ADD CONSTRAINT \(index) \(kind) USING INDEX \(index)",
-                        location: alteration.command.location))
+                        at: alteration.command.location))
             }
         }
         return findings

@@ -7,20 +7,18 @@ import SkeinSQL
 /// drops — itself, or with the table it belongs to. `ALTER TYPE … ADD VALUE` cannot be undone by a statement:
 /// the Down must recreate the type. A file whose Down is the policy's manual-recovery stub is exempt.
 struct DownUndoesUpRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "down-undoes-up", defaultSeverity: .error,
-                summary: "an object the Up creates (or an enum value it adds) that the Down does not undo",
-                policy:
-                    "Every migration MUST be reversible: All migrations must include a functional -- +goose Down section"
-            ),
-            LintRuleInfo(
-                id: "down-keeps-shared-object", defaultSeverity: .info,
-                summary: "a schema or extension the Up creates with IF NOT EXISTS that the Down keeps",
-                policy: "Data preservation: Down migrations should preserve data when possible"),
-        ]
-    }
+    static let downUndoesUp = LintRuleInfo(
+        id: "down-undoes-up", defaultSeverity: .error,
+        summary: "an object the Up creates (or an enum value it adds) that the Down does not undo",
+        policy:
+            "Every migration MUST be reversible: All migrations must include a functional -- +goose Down section"
+    )
+    static let downKeepsSharedObject = LintRuleInfo(
+        id: "down-keeps-shared-object", defaultSeverity: .info,
+        summary: "a schema or extension the Up creates with IF NOT EXISTS that the Down keeps",
+        policy: "Data preservation: Down migrations should preserve data when possible")
+
+    var rules: [LintRuleInfo] { [Self.downUndoesUp, Self.downKeepsSharedObject] }
 
     /// One thing the Up creates, with what else would remove it.
     struct Creation {
@@ -157,13 +155,11 @@ struct DownUndoesUpRule: LintRule {
                 if creation.unnamed {
                     guard !undone(down), !undone(laterInUp) else { continue }
                     findings.append(
-                        LintFinding(
-                            rule: "down-undoes-up",
-                            message:
-                                "the Down does not undo the unnamed index on \(creation.table ?? "?") that the Up creates (PostgreSQL picks its name)",
+                        Self.downUndoesUp.finding(
+                            "the Down does not undo the unnamed index on \(creation.table ?? "?") that the Up creates (PostgreSQL picks its name)",
                             hint:
                                 "name the index (CREATE INDEX IF NOT EXISTS <table>_<columns>_idx ON …) and add `DROP INDEX IF EXISTS <that name>;` to the Down",
-                            location: command.location))
+                            at: command.location))
                     continue
                 }
                 let recreated = creation.mayHaveExisted && down.recreated.contains(object)
@@ -176,26 +172,23 @@ struct DownUndoesUpRule: LintRule {
                 reported.insert(object)
                 if creation.mayHaveExisted, object.kind == .schema || object.kind == .extension {
                     findings.append(
-                        LintFinding(
-                            rule: "down-keeps-shared-object",
-                            message:
-                                "the Down keeps \(object.description), which the Up creates with IF NOT EXISTS (it may have existed before this migration)",
+                        Self.downKeepsSharedObject.finding(
+                            "the Down keeps \(object.description), which the Up creates with IF NOT EXISTS (it may have existed before this migration)",
                             hint:
                                 "if this migration introduced it, add `\(object.dropStatement)` to the Down; if other migrations rely on it, keep it",
-                            location: command.location))
+                            at: command.location))
                     continue
                 }
                 let what =
                     creation.mayHaveExisted
                     ? "\(object.description), which the Up creates or replaces" : "\(object.description)"
                 findings.append(
-                    LintFinding(
-                        rule: "down-undoes-up",
-                        message: "the Down does not undo \(what)",
+                    Self.downUndoesUp.finding(
+                        "the Down does not undo \(what)",
                         hint: creation.mayHaveExisted
                             ? "add `\(object.dropStatement)` to the Down, or recreate the previous definition there"
                             : "add `\(object.dropStatement)` to the Down (in reverse order of the Up)",
-                        location: command.location))
+                        at: command.location))
             }
             // ALTER TYPE … ADD VALUE: PostgreSQL cannot remove an enum value.
             if command.nodeType == "AlterEnumStmt", let body = command.body, body["newVal"] != nil,
@@ -208,13 +201,11 @@ struct DownUndoesUpRule: LintRule {
                 if createdHere || down.recreated.contains(type) { continue }
                 let value = body["newVal"]?.string ?? ""
                 findings.append(
-                    LintFinding(
-                        rule: "down-undoes-up",
-                        message:
-                            "the Up adds value '\(value)' to enum type \(type.name), which PostgreSQL cannot remove, and the Down does not recreate the type",
+                    Self.downUndoesUp.finding(
+                        "the Up adds value '\(value)' to enum type \(type.name), which PostgreSQL cannot remove, and the Down does not recreate the type",
                         hint:
                             "in the Down, create the type again without '\(value)' (CREATE TYPE \(type.name)_old AS ENUM (…); ALTER TABLE … ALTER COLUMN … TYPE \(type.name)_old USING …::text::\(type.name)_old; DROP TYPE \(type.name); ALTER TYPE \(type.name)_old RENAME TO \(type.name)), or mark the migration DESTRUCTIVE with the policy's manual-recovery Down",
-                        location: command.location))
+                        at: command.location))
             }
         }
         return findings

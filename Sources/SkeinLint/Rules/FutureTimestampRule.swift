@@ -7,14 +7,12 @@ import SkeinSQL
 /// out-of-order checks, blocks the files that should follow it. The time comes from ``LintContext/now``
 /// (``LintConfiguration/now``, set by the CLI); without it the rule is off, so linting stays pure.
 struct FutureTimestampRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "future-timestamp", defaultSeverity: .warning,
-                summary: "the version timestamp (YYYYMMDDHHMMSS, UTC) is later than now",
-                policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql")
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "future-timestamp", defaultSeverity: .warning,
+        summary: "the version timestamp (YYYYMMDDHHMMSS, UTC) is later than now",
+        policy: "Migration files MUST follow this exact pattern: YYYYMMDDHHMMSS_description.sql")
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     /// `now` as a `YYYYMMDDHHMMSS` number in UTC, as goose and `skein create` write versions.
     static func version(at now: Date) -> Int64 {
@@ -31,13 +29,11 @@ struct FutureTimestampRule: LintRule {
         let current = context.currentVersion.flatMap { $0.now == now ? $0.version : nil } ?? Self.version(at: now)
         guard file.migration.version > current else { return [] }
         return [
-            LintFinding(
-                rule: "future-timestamp",
-                message:
-                    "version \(digits) is later than now (\(current) UTC), so the file sorts after migrations created after it",
+            Self.info.finding(
+                "version \(digits) is later than now (\(current) UTC), so the file sorts after migrations created after it",
                 hint:
                     "rename the file with the current UTC time (skein create stamps it); a local-time stamp ahead of UTC also ends up in the future",
-                location: file.location())
+                at: file.location())
         ]
     }
 }

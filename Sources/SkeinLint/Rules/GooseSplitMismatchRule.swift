@@ -7,17 +7,15 @@ import SkeinSQL
 /// a comment too — and sends each piece as a query of its own. The pieces do not parse, while the lines together
 /// are one command to PostgreSQL. (`syntax-error` leaves these statements to this rule.)
 struct GooseSplitMismatchRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "goose-split-mismatch", defaultSeverity: .error,
-                summary:
-                    "goose cuts one SQL command into several queries at lines ending in `;` (a function body outside StatementBegin/End)",
-                policy:
-                    "Migration file syntax validation; multi-statement bodies go in -- +goose StatementBegin / StatementEnd"
-            )
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "goose-split-mismatch", defaultSeverity: .error,
+        summary:
+            "goose cuts one SQL command into several queries at lines ending in `;` (a function body outside StatementBegin/End)",
+        policy:
+            "Migration file syntax validation; multi-statement bodies go in -- +goose StatementBegin / StatementEnd"
+    )
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     /// One command goose cuts into pieces: goose statements `range` of a direction, which fail to parse one by one
     /// but parse as one text.
@@ -88,13 +86,11 @@ struct GooseSplitMismatchRule: LintRule {
             let error = cut.error.message.split(separator: "\n", maxSplits: 1)
             let reason = error.count > 1 ? error[0] + "…\"" : cut.error.message
             let piece = cutLine == first.line ? "line \(cutLine)" : "lines \(first.line)–\(cutLine)"
-            return LintFinding(
-                rule: "goose-split-mismatch",
-                message:
-                    "\(cut.direction == .up ? "Up" : "Down"): goose cuts lines \(first.line)–\(lastLine) into \(cut.statements.count) queries at the lines ending in `;`; the first, `\(firstLine)` (\(piece)), does not parse on its own (\(reason)), but PostgreSQL reads lines \(first.line)–\(lastLine) as \(commands)",
+            return Self.info.finding(
+                "\(cut.direction == .up ? "Up" : "Down"): goose cuts lines \(first.line)–\(lastLine) into \(cut.statements.count) queries at the lines ending in `;`; the first, `\(firstLine)` (\(piece)), does not parse on its own (\(reason)), but PostgreSQL reads lines \(first.line)–\(lastLine) as \(commands)",
                 hint:
                     "wrap lines \(first.line)–\(lastLine) in -- +goose StatementBegin / -- +goose StatementEnd so goose sends them as one statement",
-                location: file.location(line: first.line, column: column))
+                at: file.location(line: first.line, column: column))
         }
     }
 }

@@ -4,14 +4,12 @@ import SkeinSQL
 
 /// "Use IF EXISTS/IF NOT EXISTS: Protect against partial application" — Down's drops.
 struct DownDropIfExistsRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "down-drop-if-exists", defaultSeverity: .warning,
-                summary: "a DROP in the Down without IF EXISTS",
-                policy: "Use IF EXISTS/IF NOT EXISTS: Protect against partial application")
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "down-drop-if-exists", defaultSeverity: .warning,
+        summary: "a DROP in the Down without IF EXISTS",
+        policy: "Use IF EXISTS/IF NOT EXISTS: Protect against partial application")
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
@@ -26,11 +24,10 @@ struct DownDropIfExistsRule: LintRule {
                         $0 == "_" ? " " : $0
                     })
                 findings.append(
-                    LintFinding(
-                        rule: "down-drop-if-exists",
-                        message: "DROP \(kind) without IF EXISTS fails if the Up was only partly applied",
+                    Self.info.finding(
+                        "DROP \(kind) without IF EXISTS fails if the Up was only partly applied",
                         hint: "write DROP \(kind) IF EXISTS …",
-                        location: command.location))
+                        at: command.location))
             case "AlterTableStmt":
                 for cmd in body["cmds"]?.array ?? [] {
                     guard let alter = cmd["AlterTableCmd"], !alter.flag("missing_ok") else { continue }
@@ -42,10 +39,9 @@ struct DownDropIfExistsRule: LintRule {
                     }
                     let name = alter["name"]?.string.map { " \($0)" } ?? ""
                     findings.append(
-                        LintFinding(
-                            rule: "down-drop-if-exists",
-                            message: "\(what)\(name) without IF EXISTS fails if the Up was only partly applied",
-                            hint: "write \(what) IF EXISTS\(name)", location: command.location))
+                        Self.info.finding(
+                            "\(what)\(name) without IF EXISTS fails if the Up was only partly applied",
+                            hint: "write \(what) IF EXISTS\(name)", at: command.location))
                 }
             default:
                 break
@@ -58,14 +54,12 @@ struct DownDropIfExistsRule: LintRule {
 /// "Use IF EXISTS/IF NOT EXISTS: Protect against partial application" — Up's creations, where PostgreSQL allows
 /// IF NOT EXISTS.
 struct UpCreateIfNotExistsRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "up-create-if-not-exists", defaultSeverity: .warning,
-                summary: "a CREATE or ADD COLUMN in the Up without IF NOT EXISTS",
-                policy: "Use IF EXISTS/IF NOT EXISTS: Protect against partial application")
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "up-create-if-not-exists", defaultSeverity: .warning,
+        summary: "a CREATE or ADD COLUMN in the Up without IF NOT EXISTS",
+        policy: "Use IF EXISTS/IF NOT EXISTS: Protect against partial application")
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         var findings: [LintFinding] = []
@@ -103,9 +97,8 @@ struct UpCreateIfNotExistsRule: LintRule {
     }
 
     private func finding(_ what: String, _ fixed: String, _ command: LintCommand) -> LintFinding {
-        LintFinding(
-            rule: "up-create-if-not-exists",
-            message: "\(what) without IF NOT EXISTS fails if an earlier attempt was partly applied",
-            hint: "write \(fixed)", location: command.location)
+        Self.info.finding(
+            "\(what) without IF NOT EXISTS fails if an earlier attempt was partly applied",
+            hint: "write \(fixed)", at: command.location)
     }
 }

@@ -8,15 +8,13 @@ import SkeinSQL
 /// also reads v3.18's `+goose ENVSUB ON` / `OFF`). So `--+goose Up` works, while `-- +goose up`, `-- +goos Up`,
 /// `-- +goose StatementBegin -- note` and an indented `  -- +goose Down` are silently ignored.
 struct IgnoredGooseAnnotationRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "ignored-goose-annotation", defaultSeverity: .error,
-                summary:
-                    "a line meant as a goose annotation that goose v3.17 ignores (wrong case, misspelled, indented, extra words)",
-                policy: "Required Directives: -- +goose Up, -- +goose Down, -- +goose StatementBegin/StatementEnd")
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "ignored-goose-annotation", defaultSeverity: .error,
+        summary:
+            "a line meant as a goose annotation that goose v3.17 ignores (wrong case, misspelled, indented, extra words)",
+        policy: "Required Directives: -- +goose Up, -- +goose Down, -- +goose StatementBegin/StatementEnd")
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     /// What follows `--` in the annotations goose reads, exactly.
     static let annotations = [
@@ -141,9 +139,9 @@ struct IgnoredGooseAnnotationRule: LintRule {
                 hint = "write `-- \(intended)` exactly, at the start of the line"
             }
             findings.append(
-                LintFinding(
-                    rule: "ignored-goose-annotation", message: message, hint: hint,
-                    location: file.location(line: offset + 1, column: column)))
+                Self.info.finding(
+                    message, hint: hint,
+                    at: file.location(line: offset + 1, column: column)))
         }
         return findings
     }

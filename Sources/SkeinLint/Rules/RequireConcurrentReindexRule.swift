@@ -5,13 +5,11 @@ import SkeinSQL
 /// The policy's "Lock Timeout" row: `REINDEX` without `CONCURRENTLY` blocks writes to the table (and reads that
 /// use the index) until every index is rebuilt. `REINDEX SYSTEM`, which cannot run concurrently, is not reported.
 struct RequireConcurrentReindexRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "require-concurrent-reindex", defaultSeverity: .warning,
-                summary: "REINDEX without CONCURRENTLY", policy: LockSafetyRules.policy)
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "require-concurrent-reindex", defaultSeverity: .warning,
+        summary: "REINDEX without CONCURRENTLY", policy: LockSafetyRules.policy)
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     func check(_ file: LintFile, context: LintContext) -> [LintFinding] {
         file.up.compactMap { command in
@@ -29,12 +27,11 @@ struct RequireConcurrentReindexRule: LintRule {
             case "REINDEX_OBJECT_DATABASE": (kind, name) = ("DATABASE", body["name"]?.string ?? "")
             default: return nil
             }
-            return LintFinding(
-                rule: "require-concurrent-reindex",
-                message: "REINDEX \(kind) \(name) blocks writes to the tables it rebuilds until it finishes",
+            return Self.info.finding(
+                "REINDEX \(kind) \(name) blocks writes to the tables it rebuilds until it finishes",
                 hint:
                     "use REINDEX \(kind) CONCURRENTLY \(name) (PostgreSQL 12+) in its own `-- +goose NO TRANSACTION` file, as its only statement",
-                location: command.location)
+                at: command.location)
         }
     }
 }

@@ -8,15 +8,13 @@ import SkeinSQL
 /// ``LintContext/runnerSetsLockTimeout``). One finding per file, at the first such statement. squawk's id for the
 /// same check; its older `require-timeout-settings` also asks for `statement_timeout`.
 struct RequireLockTimeoutRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "require-lock-timeout", defaultSeverity: .warning,
-                summary:
-                    "a transactional file that alters or indexes an existing table without SET lock_timeout before it",
-                policy: LockSafetyRules.policy)
-        ]
-    }
+    static let info = LintRuleInfo(
+        id: "require-lock-timeout", defaultSeverity: .warning,
+        summary:
+            "a transactional file that alters or indexes an existing table without SET lock_timeout before it",
+        policy: LockSafetyRules.policy)
+
+    var rules: [LintRuleInfo] { [Self.info] }
 
     /// Whether the command sets `lock_timeout` (`true`), clears it (`false`), or does not touch it (`nil`).
     static func setsLockTimeout(_ command: LintCommand) -> Bool? {
@@ -77,13 +75,11 @@ struct RequireLockTimeoutRule: LintRule {
             }
             guard !timeoutSet, let what = Self.heavyLock(command, createdHere: createdHere) else { continue }
             return [
-                LintFinding(
-                    rule: "require-lock-timeout",
-                    message:
-                        "\(what) waits for its lock without a limit, and every query on the table queues behind it while it waits",
+                Self.info.finding(
+                    "\(what) waits for its lock without a limit, and every query on the table queues behind it while it waits",
                     hint:
                         "start the Up with SET LOCAL lock_timeout = '5s' (or have the runner set lock_timeout) and retry the migration if it times out",
-                    location: command.location)
+                    at: command.location)
             ]
         }
         return []

@@ -5,18 +5,16 @@ import SkeinSQL
 /// "Goose automatically wraps migrations in transactions": statements PostgreSQL refuses inside a transaction
 /// block fail in a transactional file, and in a multi-command goose statement (sent atomically).
 struct TransactionIncompatibleStatementRule: LintRule {
-    var rules: [LintRuleInfo] {
-        [
-            LintRuleInfo(
-                id: "transaction-incompatible-statement", defaultSeverity: .error,
-                summary: "a statement that cannot run inside a transaction, in a transactional file",
-                policy: "Transactions: Goose automatically wraps migrations in transactions"),
-            LintRuleInfo(
-                id: "transaction-control-in-migration", defaultSeverity: .error,
-                summary: "BEGIN, COMMIT or ROLLBACK inside a migration that goose already wraps in a transaction",
-                policy: "Transactions: Goose automatically wraps migrations in transactions"),
-        ]
-    }
+    static let transactionIncompatibleStatement = LintRuleInfo(
+        id: "transaction-incompatible-statement", defaultSeverity: .error,
+        summary: "a statement that cannot run inside a transaction, in a transactional file",
+        policy: "Transactions: Goose automatically wraps migrations in transactions")
+    static let transactionControlInMigration = LintRuleInfo(
+        id: "transaction-control-in-migration", defaultSeverity: .error,
+        summary: "BEGIN, COMMIT or ROLLBACK inside a migration that goose already wraps in a transaction",
+        policy: "Transactions: Goose automatically wraps migrations in transactions")
+
+    var rules: [LintRuleInfo] { [Self.transactionIncompatibleStatement, Self.transactionControlInMigration] }
 
     /// What the statement is, when PostgreSQL refuses it inside a transaction block.
     static func nonTransactional(_ command: LintCommand) -> String? {
@@ -48,33 +46,27 @@ struct TransactionIncompatibleStatementRule: LintRule {
                     let sharesStatement = commands.filter { $0.statement == command.statement }.count > 1
                     if file.isTransactional {
                         findings.append(
-                            LintFinding(
-                                rule: "transaction-incompatible-statement",
-                                message:
-                                    "\(what) cannot run inside a transaction block, and goose runs this file in one",
+                            Self.transactionIncompatibleStatement.finding(
+                                "\(what) cannot run inside a transaction block, and goose runs this file in one",
                                 hint:
                                     "put it in its own migration with `-- +goose NO TRANSACTION`, as the only statement",
-                                location: command.location))
+                                at: command.location))
                     } else if sharesStatement {
                         findings.append(
-                            LintFinding(
-                                rule: "transaction-incompatible-statement",
-                                message:
-                                    "\(what) shares a goose statement with other commands, which goose sends as one multi-command query (a transaction block)",
+                            Self.transactionIncompatibleStatement.finding(
+                                "\(what) shares a goose statement with other commands, which goose sends as one multi-command query (a transaction block)",
                                 hint: "give it a statement of its own (end the previous one with `;` on its line)",
-                                location: command.location))
+                                at: command.location))
                     }
                 }
                 if command.nodeType == "TransactionStmt", file.isTransactional {
                     let kind = command.body?["kind"]?.string ?? ""
                     findings.append(
-                        LintFinding(
-                            rule: "transaction-control-in-migration",
-                            message:
-                                "\(kind.replacingOccurrences(of: "TRANS_STMT_", with: "")) inside a migration goose already runs in a transaction",
+                        Self.transactionControlInMigration.finding(
+                            "\(kind.replacingOccurrences(of: "TRANS_STMT_", with: "")) inside a migration goose already runs in a transaction",
                             hint:
                                 "remove it: goose commits each migration itself; use `-- +goose NO TRANSACTION` if the file must manage its own transactions",
-                            location: command.location))
+                            at: command.location))
                 }
             }
         }
