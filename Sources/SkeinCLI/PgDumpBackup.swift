@@ -58,7 +58,7 @@ struct PgDumpBackup: Sendable {
 
     /// libpq's variables for the first endpoint of the settings Skein connected with.
     func libpqEnvironment() -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        var environment = CLIContext.current.environment.filter { !$0.key.hasPrefix("PG") }
         if let endpoint = settings.endpoints.first {
             switch endpoint.host {
             case .tcp(let name): environment["PGHOST"] = name
@@ -79,13 +79,13 @@ struct PgDumpBackup: Sendable {
 
     /// The program on PATH, else in the PostgreSQL installation Skein finds for its sandbox.
     static func program(_ name: String, logger: Logger) async throws -> String {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        for directory in (CLIContext.current.environment["PATH"] ?? "").split(separator: ":") {
             let path = "\(directory)/\(name)"
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
         do {
             let installation = try await PostgresInstallation.locate(
-                environment: ProcessInfo.processInfo.environment, logger: logger)
+                environment: CLIContext.current.environment, logger: logger)
             return installation.path(of: name)
         } catch {
             throw Failure(

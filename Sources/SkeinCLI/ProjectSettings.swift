@@ -30,7 +30,7 @@ struct ProjectSettings {
     var configuration: ProjectConfiguration
 
     static func resolve(
-        _ options: MigrationsOptions, environment: [String: String] = ProcessInfo.processInfo.environment
+        _ options: MigrationsOptions, environment: [String: String] = CLIContext.current.environment
     )
         throws -> ProjectSettings
     {
@@ -47,63 +47,37 @@ struct ProjectSettings {
     static func loadConfiguration(path: String?) throws -> ProjectConfiguration {
         let candidate = path ?? "skein.yaml"
         guard FileManager.default.fileExists(atPath: candidate) else {
-            if let path { throw CLIError(.configuration, "configuration file \(path) does not exist; check --config") }
+            if let path {
+                throw CLIFailure(.configuration, "configuration file \(path) does not exist; check --config")
+            }
             return ProjectConfiguration()
         }
         guard let data = FileManager.default.contents(atPath: candidate),
             let text = String(data: data, encoding: .utf8)
         else {
-            throw CLIError(.configuration, "cannot read \(candidate) as UTF-8 text; check its permissions and encoding")
+            throw CLIFailure(
+                .configuration, "cannot read \(candidate) as UTF-8 text; check its permissions and encoding")
         }
         do {
             return try ProjectConfiguration.parse(text, path: candidate)
         } catch {
-            throw CLIError(.configuration, error.description)
+            throw CLIFailure(.configuration, error.description)
         }
     }
 }
 
-/// Why a command could not finish, with the message that says what to do; the CLI prints it once and
-/// exits 1.
-struct CLIError: Error, CustomStringConvertible {
-    enum Code {
-        /// `skein.yaml` or `--config` is unusable.
-        case configuration
-        /// The migrations directory cannot be read.
-        case migrations
-        /// The policy refuses what was asked.
-        case refused
-        /// A file or directory cannot be written.
-        case fileSystem
-        /// A database (or the server programs for a throwaway one) cannot be reached or used.
-        case database
-    }
-
-    var code: Code
-    var message: String
-
-    init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    var description: String { message }
-}
-
 extension ParsableCommand {
-    /// Runs `body`, printing a ``CommandFailure`` (or any other error) once, in the run's style, and
-    /// exiting 1.
-    func reportingFailures(style: OutputStyle, _ body: () throws -> Void) throws {
+    /// Runs `body`, turning any error but an exit code into a ``CLIFailure`` (printed once by the entry point,
+    /// in the invocation's grammar, exit status 1).
+    func reportingFailures(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let exit as ExitCode {
             throw exit
+        } catch let failure as CLIFailure {
+            throw failure
         } catch {
-            switch style {
-            case .goose: Console.gooseLog("goose run: \(error)")
-            case .skein: Console.err("error: \(error)")
-            }
-            throw ExitCode(1)
+            throw CLIFailure(.run, "\(error)")
         }
     }
 }

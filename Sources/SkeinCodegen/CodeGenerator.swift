@@ -1,4 +1,5 @@
 import Foundation
+import SkeinConnection
 import SkeinCore
 
 /// `skein generate` as a library: schema in, analysis and Swift files out.
@@ -98,41 +99,41 @@ public enum SchemaDatabase {
         if try await !admin.rows("SELECT 1 FROM pg_catalog.pg_database WHERE datname = '\(final)'").isEmpty {
             return (final, true)
         }
-        let temporary = "\(final)_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        let temporary = ScratchDatabase.temporary(for: final)
         try await create(temporary, admin: admin)
         do {
-            let scratch = try QueryDescriber(connectionString: serverConnectionString, database: temporary)
+            let scratch = try QueryDescriber(connectionString: serverConnectionString, database: temporary.name)
             try await CodeGenerator.apply(schema, on: scratch)
         } catch {
-            try? await admin.run("DROP DATABASE IF EXISTS \(SQLIdentifier.quote(temporary)) WITH (FORCE)")
+            try? await admin.run(temporary.dropSQL)
             throw error
         }
         do {
             try await admin.run(
-                "ALTER DATABASE \(SQLIdentifier.quote(temporary)) RENAME TO \(SQLIdentifier.quote(final))")
+                "ALTER DATABASE \(SQLIdentifier.quote(temporary.name)) RENAME TO \(SQLIdentifier.quote(final))")
         } catch {
             // Another run made it first: use theirs.
-            try? await admin.run("DROP DATABASE IF EXISTS \(SQLIdentifier.quote(temporary)) WITH (FORCE)")
+            try? await admin.run(temporary.dropSQL)
         }
         return (final, false)
     }
 
     /// Creates a database for one run (dropped by ``drop(_:serverConnectionString:)``).
     public static func createScratch(serverConnectionString: String) async throws -> String {
-        let name = "skein_generate_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
-        try await create(name, admin: try QueryDescriber(connectionString: serverConnectionString))
-        return name
+        let scratch = ScratchDatabase(purpose: .generate)
+        try await create(scratch, admin: try QueryDescriber(connectionString: serverConnectionString))
+        return scratch.name
     }
 
     public static func drop(_ name: String, serverConnectionString: String) async throws {
         let admin = try QueryDescriber(connectionString: serverConnectionString)
-        try await admin.run("DROP DATABASE IF EXISTS \(SQLIdentifier.quote(name)) WITH (FORCE)")
+        try await admin.run(ScratchDatabase(name: name).dropSQL)
     }
 
-    private static func create(_ name: String, admin: QueryDescriber) async throws {
+    private static func create(_ database: ScratchDatabase, admin: QueryDescriber) async throws {
         do {
-            try await admin.run("CREATE DATABASE \(SQLIdentifier.quote(name))")
-        } catch let error as QueryDescriberError where error.sqlState == "42501" {
+            try await admin.run(database.createSQL)
+        } catch let error as QueryDescriberError where error.sqlState == ScratchDatabase.insufficientPrivilege {
             throw QueryDescriberError(
                 code: .queryRejected, endpoint: admin.endpoint,
                 message:

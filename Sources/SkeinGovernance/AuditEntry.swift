@@ -5,7 +5,8 @@ public import SkeinCore
 /// action (repair, adopt, allow-modified, allow-destructive, no-backup, backup).
 ///
 /// In JSON (`skein history --format json`), every key is present, absent values as `null`; the migration's version
-/// is under `version` and, for `schemaVersion: 1` readers, also under the deprecated `versionID`.
+/// is under `version` and, for `schemaVersion: 1` readers, also under the deprecated `versionID`; its file name is
+/// under `fileName` and, deprecated, `file` (everywhere else `file` is a path, which the audit log does not hold).
 public struct AuditEntry: Sendable, Hashable, Codable {
     public var action: AuditAction
     public var id: Int64
@@ -68,7 +69,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case action, id, version, versionID, file, direction, outcome, startedAt, finishedAt, durationSeconds,
+        case action, id, version, versionID, file, fileName, direction, outcome, startedAt, finishedAt, durationSeconds,
             sqlState, message, checksum, databaseUser, osUser, host, skeinVersion, approval, databaseSizeBefore,
             databaseSizeAfter, runID, command
     }
@@ -80,6 +81,7 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         try container.encode(version, forKey: .version)
         try container.encode(version, forKey: .versionID)
         try container.encode(file, forKey: .file)
+        try container.encode(file, forKey: .fileName)
         try container.encode(direction, forKey: .direction)
         try container.encode(outcome, forKey: .outcome)
         try container.encode(startedAt, forKey: .startedAt)
@@ -106,7 +108,9 @@ public struct AuditEntry: Sendable, Hashable, Codable {
         version =
             try container.decodeIfPresent(Int64.self, forKey: .version)
             ?? container.decodeIfPresent(Int64.self, forKey: .versionID)
-        file = try container.decodeIfPresent(String.self, forKey: .file)
+        file =
+            try container.decodeIfPresent(String.self, forKey: .fileName)
+            ?? container.decodeIfPresent(String.self, forKey: .file)
         direction = try container.decodeIfPresent(Direction.self, forKey: .direction)
         outcome = try container.decode(AuditOutcome.self, forKey: .outcome)
         startedAt = try container.decode(Date.self, forKey: .startedAt)

@@ -83,12 +83,13 @@ extension MigrationMetrics {
 }
 
 extension MigrationMetrics.Attempt {
-    enum CodingKeys: String, CodingKey { case version, file, direction, outcome, startedAt, durationSeconds }
+    enum CodingKeys: String, CodingKey { case version, file, fileName, direction, outcome, startedAt, durationSeconds }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(version, forKey: .version)
         try container.encode(file, forKey: .file)
+        try container.encode(file, forKey: .fileName)
         try container.encode(direction, forKey: .direction)
         try container.encode(outcome, forKey: .outcome)
         try container.encode(RFC3339.string(startedAt), forKey: .startedAt)
@@ -98,7 +99,9 @@ extension MigrationMetrics.Attempt {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         version = try container.decode(Int64.self, forKey: .version)
-        file = try container.decodeIfPresent(String.self, forKey: .file)
+        file =
+            try container.decodeIfPresent(String.self, forKey: .fileName)
+            ?? container.decodeIfPresent(String.self, forKey: .file)
         direction = try container.decode(Direction.self, forKey: .direction)
         outcome = try container.decode(AuditOutcome.self, forKey: .outcome)
         startedAt = try RFC3339.date(container, .startedAt)

@@ -1,3 +1,5 @@
+// Longer than 400 lines because: one cluster's lifecycle (create, start, stop, destroy) shares private helpers
+// for the server's processes, files and ports; split, they would have to become internal API.
 import Foundation
 public import Logging
 

@@ -1,3 +1,5 @@
+// Longer than 400 lines because: most of it is the snapshot's one catalog query, and the SQL stays next to the
+// types whose fields its columns fill.
 import Foundation
 public import Logging
 public import PostgresNIO

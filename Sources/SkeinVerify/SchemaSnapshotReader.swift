@@ -1,3 +1,5 @@
+// Longer than 400 lines because: the incremental read is one SQL statement (change search plus deparse), kept
+// beside the bookkeeping that decides which units it re-reads.
 import Foundation
 public import Logging
 public import PostgresNIO

@@ -468,7 +468,9 @@ struct CLIRunnerSafetyTests {
         let status = try SkeinBinary.run([
             "status", "--format", "json", "--dir", dir.path, "--database-url", database.text,
         ])
-        #expect(status.stdout.contains("\"file\":null,\"flags\":[],\"state\":\"missing-file\""), "\(status.stdout)")
+        #expect(
+            status.stdout.contains("\"file\":null,\"fileName\":null,\"flags\":[],\"state\":\"missing-file\""),
+            "\(status.stdout)")
         let up = try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
         #expect(up.status == 0 && up.stderr.contains("no migrations to run"), "\(up.stderr)")
     }

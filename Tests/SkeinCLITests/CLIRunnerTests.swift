@@ -158,7 +158,9 @@ struct CLIRunnerTests {
             "status", "--format", "json", "--dir", dir.path, "--database-url", database.text,
         ])
         #expect(status.stdout.contains("\"state\":\"go-migration\""))
-        #expect(status.stdout.contains("\"file\":\"\(dir.path)/00003_c.sql\",\"flags\":[],\"state\":\"pending\""))
+        #expect(
+            status.stdout.contains(
+                "\"file\":\"\(dir.path)/00003_c.sql\",\"fileName\":\"00003_c.sql\",\"flags\":[],\"state\":\"pending\""))
     }
 
     @Test("--dry-run prints the plan and the SQL and changes nothing, not even the version table")

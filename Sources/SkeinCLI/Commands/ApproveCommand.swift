@@ -25,15 +25,15 @@ struct ApproveCommand: ParsableCommand {
 
     func run() throws {
         let settings = try ProjectSettings.resolve(options)
-        try reportingFailures(style: settings.style) {
+        try reportingFailures {
             let catalog: MigrationCatalog
             do {
                 catalog = try MigrationCatalog(source: DirectorySource(directory: settings.directory))
             } catch {
-                throw CLIError(.migrations, "\(error)")
+                throw CLIFailure(.migrations, "\(error)")
             }
             guard let migration = catalog.migrations.first(where: { $0.version == version }) else {
-                throw CLIError(
+                throw CLIFailure(
                     .migrations,
                     "no migration with version \(version) in \(settings.directory); `skein status` or `ls \(settings.directory)` shows the versions"
                 )
@@ -44,7 +44,7 @@ struct ApproveCommand: ParsableCommand {
             do {
                 try ledger.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
-                throw CLIError(.fileSystem, "cannot write \(path): \(error)")
+                throw CLIFailure(.fileSystem, "cannot write \(path): \(error)")
             }
             Console.out(
                 "approved \(migration.fileName) by \(approval.approvedBy) (sha256 \(approval.checksum.prefix(12))…), recorded in \(path)"

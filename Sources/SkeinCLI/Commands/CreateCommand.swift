@@ -30,7 +30,7 @@ struct CreateCommand: ParsableCommand {
 
     func run() throws {
         let settings = try ProjectSettings.resolve(options)
-        try reportingFailures(style: settings.style) { try create(settings) }
+        try reportingFailures { try create(settings) }
     }
 
     private func warn(_ text: String, _ settings: ProjectSettings) {
@@ -39,7 +39,7 @@ struct CreateCommand: ParsableCommand {
 
     private func create(_ settings: ProjectSettings) throws {
         guard type == "sql" else {
-            throw CLIError(
+            throw CLIFailure(
                 .refused,
                 "Skein writes SQL migrations only (got type \"\(type)\"); run `create \(name) sql`, or use goose itself for Go migrations"
             )
@@ -50,12 +50,12 @@ struct CreateCommand: ParsableCommand {
             do {
                 try manager.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
             } catch {
-                throw CLIError(
+                throw CLIFailure(
                     .fileSystem,
                     "cannot create the migrations directory \(settings.directory): \(error.localizedDescription)")
             }
         } else if !isDirectory.boolValue {
-            throw CLIError(
+            throw CLIFailure(
                 .fileSystem,
                 "\(settings.directory) is a file, not a directory; pass the migrations directory with --dir")
         }
@@ -63,7 +63,7 @@ struct CreateCommand: ParsableCommand {
         do {
             existing = try MigrationCatalog(source: DirectorySource(directory: settings.directory))
         } catch {
-            throw CLIError(.migrations, "\(error)")
+            throw CLIFailure(.migrations, "\(error)")
         }
         var utc = Calendar(identifier: .gregorian)
         utc.timeZone = TimeZone(identifier: "UTC")!
@@ -78,7 +78,7 @@ struct CreateCommand: ParsableCommand {
         let migration: MigrationCreation.NewMigration
         switch planned {
         case .success(let value): migration = value
-        case .failure(let refusal): throw CLIError(.refused, refusal.message)
+        case .failure(let refusal): throw CLIFailure(.refused, refusal.message)
         }
         for warning in migration.warnings {
             warn(warning.message + (warning.help.map { " (\($0))" } ?? ""), settings)
@@ -89,7 +89,7 @@ struct CreateCommand: ParsableCommand {
         do {
             try Data(migration.text.utf8).write(to: URL(fileURLWithPath: path), options: [.withoutOverwriting])
         } catch {
-            throw CLIError(.fileSystem, "cannot write \(path) (nothing was written): \(error.localizedDescription)")
+            throw CLIFailure(.fileSystem, "cannot write \(path) (nothing was written): \(error.localizedDescription)")
         }
         switch settings.style {
         case .goose: Console.gooseLog("Created new file: \(path)")

@@ -19,7 +19,7 @@ struct EnvCommand: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = CLIContext.current.environment
         if goose {
             // goose's `env`: its variables, quoted with Go's %q; the connection string's password masked.
             let dbstring = environment["GOOSE_DBSTRING"] ?? ""
@@ -27,23 +27,24 @@ struct EnvCommand: ParsableCommand {
                 (try? ConnectionString.parse(dbstring)).map {
                     $0.parameters["password"] == nil ? dbstring : $0.description
                 } ?? dbstring
-            for (name, value) in [
+            let directory: String = environment["GOOSE_MIGRATION_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "."
+            let noColor: String = environment["NO_COLOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "false"
+            let lines: [(String, String)] = [
                 ("GOOSE_DRIVER", environment["GOOSE_DRIVER"] ?? ""), ("GOOSE_DBSTRING", masked),
-                ("GOOSE_MIGRATION_DIR", environment["GOOSE_MIGRATION_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "."),
-                ("NO_COLOR", environment["NO_COLOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "false"),
-            ] {
+                ("GOOSE_MIGRATION_DIR", directory), ("NO_COLOR", noColor),
+            ]
+            for (name, value) in lines {
                 Console.out("\(name)=\(value.debugDescription)")
             }
             return
         }
-        let text = DatabaseRun.connectionString(explicit: databaseURL, environment: environment)
+        let text = DatabaseConnection.connectionString(explicit: databaseURL, environment: environment)
         do {
-            let settings = try DatabaseRun.settings(
+            let settings = try DatabaseConnection.settings(
                 try ConnectionString.parse(text), environment: environment, homeDirectory: environment["HOME"])
             Console.out(settings.description)
         } catch {
-            Console.err("error: \(error)")
-            throw ExitCode(1)
+            throw CLIFailure(.database, "\(error)")
         }
     }
 }

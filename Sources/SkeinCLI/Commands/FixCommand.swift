@@ -12,9 +12,9 @@ struct FixCommand: ParsableCommand {
 
     func run() throws {
         let settings = try ProjectSettings.resolve(options)
-        try reportingFailures(style: settings.style) {
+        try reportingFailures {
             guard settings.policy == .warn else {
-                throw CLIError(
+                throw CLIFailure(
                     .refused,
                     "the policy requires timestamp versions (YYYYMMDDHHMMSS_description.sql); fix would renumber them sequentially. Set `policy: warn` in skein.yaml to allow it"
                 )
@@ -23,18 +23,18 @@ struct FixCommand: ParsableCommand {
             do {
                 catalog = try MigrationCatalog(source: DirectorySource(directory: settings.directory))
             } catch {
-                throw CLIError(.migrations, "\(error)")
+                throw CLIFailure(.migrations, "\(error)")
             }
             let renames = MigrationRenumbering.plan(catalog.migrations)
             // Check every target first, so nothing is half-renamed.
             for rename in renames where FileManager.default.fileExists(atPath: rename.to) {
-                throw CLIError(.fileSystem, "\(rename.to) already exists; nothing was renamed")
+                throw CLIFailure(.fileSystem, "\(rename.to) already exists; nothing was renamed")
             }
             for rename in renames {
                 do {
                     try FileManager.default.moveItem(atPath: rename.from, toPath: rename.to)
                 } catch {
-                    throw CLIError(
+                    throw CLIFailure(
                         .fileSystem, "cannot rename \(rename.from) to \(rename.to): \(error.localizedDescription)")
                 }
                 let line =

@@ -65,7 +65,7 @@ struct GenerateCommand: AsyncParsableCommand {
     /// libpq reads these when a connection string leaves something out; generate must only ever use what it is
     /// told (a throwaway cluster or --dev-url).
     static func forgetLibpqEnvironment() {
-        for key in ProcessInfo.processInfo.environment.keys
+        for key in CLIContext.current.environment.keys
         where key.hasPrefix("PG") && !key.hasPrefix("PG_") && key != "PGDATA" {
             unsetenv(key)
         }
@@ -78,7 +78,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let base =
             (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         guard !configuration.packages.isEmpty else {
-            throw CLIError(
+            throw CLIFailure(
                 .configuration,
                 "\(path) has no package that generates Swift: add `gen: swift: {out: …}` to an `sql:` entry (or a `codegen: [{plugin: swift, out: …}]` with a `plugins:` entry named swift)"
             )
@@ -88,7 +88,7 @@ struct GenerateCommand: AsyncParsableCommand {
             do {
                 schemas.append(try SchemaSource.load(package.schema, base: base))
             } catch {
-                throw CLIError(.configuration, "\(error)")
+                throw CLIFailure(.configuration, "\(error)")
             }
         }
         Self.forgetLibpqEnvironment()
@@ -98,12 +98,12 @@ struct GenerateCommand: AsyncParsableCommand {
             results = try await Self.onDevelopmentServer(
                 devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base)
         } else {
-            let environment = ProcessInfo.processInfo.environment
+            let environment = CLIContext.current.environment
             let installation: PostgresInstallation
             do {
                 installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
             } catch {
-                throw CLIError(
+                throw CLIFailure(
                     .database,
                     "generate needs a PostgreSQL to describe the queries, and PostgreSQL's server programs were not found: \(error). Install them (scripts/bootstrap.sh) or give --dev-url"
                 )
@@ -171,7 +171,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 do {
                     changes = try directory.write(result.files)
                 } catch {
-                    throw CLIError(
+                    throw CLIFailure(
                         .fileSystem, "cannot write \(display): \(error); check that the directory is writable")
                 }
                 written += changes.map { change in
@@ -226,7 +226,7 @@ struct GenerateCommand: AsyncParsableCommand {
             }
         }
         guard !candidates.isEmpty else {
-            throw CLIError(
+            throw CLIFailure(
                 .configuration,
                 "no skein.yaml or sqlc.yaml here; run in the project's directory or give -f (docs/codegen.md shows the configuration)"
             )
@@ -234,11 +234,13 @@ struct GenerateCommand: AsyncParsableCommand {
         var lastError: (any Error)?
         for path in candidates {
             guard FileManager.default.fileExists(atPath: path) else {
-                throw CLIError(.configuration, "\(path) does not exist; check -f (skein.yaml or sqlc.yaml with `sql:`)")
+                throw CLIFailure(
+                    .configuration, "\(path) does not exist; check -f (skein.yaml or sqlc.yaml with `sql:`)")
             }
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
             else {
-                throw CLIError(.configuration, "cannot read \(path) as UTF-8 text; check the path and its permissions")
+                throw CLIFailure(
+                    .configuration, "cannot read \(path) as UTF-8 text; check the path and its permissions")
             }
             // skein.yaml without `sql:` is the runner's configuration only: try sqlc.yaml next.
             if file == nil && path == "skein.yaml" && !text.contains("sql:") { continue }
@@ -249,8 +251,8 @@ struct GenerateCommand: AsyncParsableCommand {
                 if file != nil || path != "skein.yaml" { break }
             }
         }
-        if let lastError { throw CLIError(.configuration, "\(lastError)") }
-        throw CLIError(
+        if let lastError { throw CLIFailure(.configuration, "\(lastError)") }
+        throw CLIFailure(
             .configuration,
             "skein.yaml has no `sql:` list and there is no sqlc.yaml; add the packages to generate (docs/codegen.md)")
     }

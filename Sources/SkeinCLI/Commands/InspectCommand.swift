@@ -41,6 +41,7 @@ struct InspectCommand: ParsableCommand {
             // Every key is always present (null when unknown), as docs/json-output.md promises.
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(file, forKey: .file)
+            try container.encode((file as NSString).lastPathComponent, forKey: .fileName)
             try container.encode(version, forKey: .version)
             try container.encode(description, forKey: .description)
             try container.encode(checksum, forKey: .checksum)
@@ -53,12 +54,12 @@ struct InspectCommand: ParsableCommand {
         }
 
         enum CodingKeys: String, CodingKey {
-            case file, version, description, checksum, checksums, useTx, up, down, upError, downError
+            case file, fileName, version, description, checksum, checksums, useTx, up, down, upError, downError
         }
     }
 
     func run() throws {
-        let parser = GooseParser(environmentSubstitution: .enabled(ProcessInfo.processInfo.environment))
+        let parser = GooseParser(environmentSubstitution: .enabled(CLIContext.current.environment))
         var failed = false
         for path in files {
             guard let data = FileManager.default.contents(atPath: path) else {

@@ -69,14 +69,14 @@ struct LintCommand: ParsableCommand {
         }
         let settings = try ProjectSettings.resolve(options)
         var findings: [Diagnostic] = []
-        try reportingFailures(style: settings.style) {
+        try reportingFailures {
             var configuration = try lintConfiguration(settings.configuration)
             let inputs = paths.isEmpty ? [settings.directory] : paths
             var files: [SourceFile] = []
             for path in inputs {
                 var isDirectory: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                    throw CLIError(.migrations, "\(path) does not exist; pass migration files or directories")
+                    throw CLIFailure(.migrations, "\(path) does not exist; pass migration files or directories")
                 }
                 let directory = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
                 configuration.approvals.approvals += try Self.ledger(in: directory.isEmpty ? "." : directory).approvals
@@ -84,11 +84,11 @@ struct LintCommand: ParsableCommand {
                     do {
                         files += try DirectorySource(directory: path).sourceFiles()
                     } catch {
-                        throw CLIError(.migrations, "\(error)")
+                        throw CLIFailure(.migrations, "\(error)")
                     }
                 } else {
                     guard let data = FileManager.default.contents(atPath: path) else {
-                        throw CLIError(.migrations, "\(path) cannot be read; check its permissions")
+                        throw CLIFailure(.migrations, "\(path) cannot be read; check its permissions")
                     }
                     files.append(SourceFile(path: path, contents: Array(data)))
                 }
@@ -114,7 +114,7 @@ struct LintCommand: ParsableCommand {
         let known = Set(Linter.catalog.map(\.id))
         for (rule, value) in project.lint.rules {
             guard known.contains(rule) else {
-                throw CLIError(
+                throw CLIFailure(
                     .configuration,
                     "skein.yaml\(project.lint.ruleLines[rule].map { ":\($0)" } ?? ""): lint.rules names an unknown rule \"\(rule)\"; `skein lint --list-rules` lists them"
                 )
@@ -143,12 +143,12 @@ struct LintCommand: ParsableCommand {
             do {
                 try process.run()
             } catch {
-                throw CLIError(.fileSystem, "--changed needs git: \(error)")
+                throw CLIFailure(.fileSystem, "--changed needs git: \(error)")
             }
             let data = output.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             guard process.terminationStatus == 0 else {
-                throw CLIError(
+                throw CLIFailure(
                     .fileSystem, "--changed needs a git work tree (`git \(arguments.joined(separator: " "))` failed)")
             }
             return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
@@ -171,7 +171,7 @@ struct LintCommand: ParsableCommand {
         do {
             return try ApprovalLedger.decode(data, path: path)
         } catch {
-            throw CLIError(.migrations, "\(error)")
+            throw CLIFailure(.migrations, "\(error)")
         }
     }
 
@@ -193,7 +193,7 @@ struct LintCommand: ParsableCommand {
         case .github:
             for finding in findings { Console.out(Self.githubAnnotation(finding)) }
         case .text:
-            let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            let color = CLIContext.current.output.isTerminal && CLIContext.current.environment["NO_COLOR"] == nil
             for finding in findings { Console.out(color ? Self.colored(finding) : finding.description) }
             Console.out("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
         }

@@ -67,7 +67,7 @@ extension SandboxCommand {
 
         func run() async throws {
             let name = try selection.validatedName()
-            let environment = ProcessInfo.processInfo.environment
+            let environment = CLIContext.current.environment
             let store = selection.store
             let logger = selection.logger
             let port = port

@@ -70,12 +70,12 @@ struct ValidateCommand: AsyncParsableCommand {
         var findings: [Diagnostic] = []
         var count = 0
         var migrations: [Migration] = []
-        try reportingFailures(style: settings.style) {
+        try reportingFailures {
             let catalog: MigrationCatalog
             do {
                 catalog = try MigrationCatalog(source: DirectorySource(directory: settings.directory))
             } catch {
-                throw CLIError(.migrations, "\(error)")
+                throw CLIFailure(.migrations, "\(error)")
             }
             count = catalog.migrations.count
             migrations = catalog.migrations
@@ -116,9 +116,9 @@ struct ValidateCommand: AsyncParsableCommand {
         -> [Diagnostic]
     {
         let logger = Console.logger()
-        let environment = ProcessInfo.processInfo.environment
+        let environment = CLIContext.current.environment
         let connector = Connector(
-            settings: try DatabaseRun.settings(
+            settings: try DatabaseConnection.settings(
                 try ConnectionString.parse(url), environment: environment, homeDirectory: environment["HOME"]))
         let connection = try await connector.connect(logger: logger)
         var configuration = Migrator.Configuration()

@@ -64,7 +64,7 @@ struct VerifyCommand: AsyncParsableCommand {
     private func verify() async throws {
         let logger = Console.logger()
         let settings = try ProjectSettings.resolve(migrations)
-        let environment = ProcessInfo.processInfo.environment
+        let environment = CLIContext.current.environment
         var options = Verifier.Options()
         options.from = from
         options.to = to
@@ -72,12 +72,12 @@ struct VerifyCommand: AsyncParsableCommand {
         options.snapshot.includesPrivileges = withPrivileges
         if let seed {
             guard data else {
-                throw CLIError(.configuration, "--seed needs --data (the seed rows are what --data checks)")
+                throw CLIFailure(.configuration, "--seed needs --data (the seed rows are what --data checks)")
             }
             guard let bytes = FileManager.default.contents(atPath: seed),
                 let text = String(data: bytes, encoding: .utf8)
             else {
-                throw CLIError(
+                throw CLIFailure(
                     .fileSystem, "--seed \(seed) cannot be read as UTF-8 text; check the path and its permissions")
             }
             options.seed = SeedStatement.statements(of: text, path: seed)
@@ -89,16 +89,16 @@ struct VerifyCommand: AsyncParsableCommand {
                 source: DirectorySource(directory: settings.directory),
                 parser: GooseParser(environmentSubstitution: .enabled(environment)))
         } catch {
-            throw CLIError(.migrations, "\(error)")
+            throw CLIFailure(.migrations, "\(error)")
         }
         let problems = catalog.diagnostics.filter { $0.severity == .error }
         guard problems.isEmpty else {
             Console.report(problems)
-            throw CLIError(.migrations, "fix the files above first (skein validate lists every problem)")
+            throw CLIFailure(.migrations, "fix the files above first (skein validate lists every problem)")
         }
         let migrations = catalog.migrations
         guard !migrations.isEmpty else {
-            throw CLIError(.migrations, "no migrations in \(settings.directory); nothing to verify")
+            throw CLIFailure(.migrations, "no migrations in \(settings.directory); nothing to verify")
         }
         let progress = ProgressPrinter(enabled: format == .text)
         let verifier = Verifier(options: options)
@@ -113,7 +113,7 @@ struct VerifyCommand: AsyncParsableCommand {
             do {
                 installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
             } catch {
-                throw CLIError(
+                throw CLIFailure(
                     .database,
                     "verify needs a throwaway PostgreSQL, and PostgreSQL's server programs were not found: \(error). Install them (scripts/bootstrap.sh) or give --dev-url"
                 )
@@ -126,7 +126,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 logger: logger
             ) { cluster in
                 let connection = try await Connector(
-                    settings: try DatabaseRun.settings(
+                    settings: try DatabaseConnection.settings(
                         try ConnectionString.parse(cluster.url), environment: [:], homeDirectory: nil)
                 ).connect(logger: logger)
                 do {
@@ -157,45 +157,45 @@ struct VerifyCommand: AsyncParsableCommand {
             parsed = try ConnectionString.parse(url)
             try parsed.validate()
         } catch {
-            throw CLIError(.database, "--dev-url: \(error)")
+            throw CLIFailure(.database, "--dev-url: \(error)")
         }
         // Only what --dev-url says (and a password file): never PG* variables, DATABASE_URL or GOOSE_DBSTRING.
-        let home = ProcessInfo.processInfo.environment["HOME"]
+        let home = CLIContext.current.environment["HOME"]
         func connector(_ string: ConnectionString) throws -> Connector {
-            Connector(settings: try DatabaseRun.settings(string, environment: [:], homeDirectory: home))
+            Connector(settings: try DatabaseConnection.settings(string, environment: [:], homeDirectory: home))
         }
         let admin: PostgresConnection
         do {
             admin = try await connector(parsed).connect(logger: logger)
         } catch {
-            throw CLIError(.database, "--dev-url: \(error)")
+            throw CLIFailure(.database, "--dev-url: \(error)")
         }
-        let name = "skein_verify_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        let scratch = ScratchDatabase(purpose: .verify)
+        let name = scratch.name
         do {
             let canCreate = try await admin.query(
                 "SELECT rolcreatedb OR rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user", logger: logger
             ).collect().first?.decode(Bool.self)
             guard canCreate == true else {
                 try? await admin.close()
-                throw CLIError(
+                throw CLIFailure(
                     .database,
                     "--dev-url: the role has no CREATEDB privilege, and verify needs a scratch database; run ALTER ROLE … CREATEDB as a superuser, or leave --dev-url out to use a throwaway cluster"
                 )
             }
             _ = try await admin.query(
-                PostgresQuery(unsafeSQL: "CREATE DATABASE \(VersionTableName.quoteIdentifier(name))"), logger: logger
+                PostgresQuery(unsafeSQL: scratch.createSQL), logger: logger
             ).collect()
-        } catch let error as CLIError {
+        } catch let error as CLIFailure {
             throw error
         } catch {
             try? await admin.close()
-            throw CLIError(.database, "--dev-url: could not create the scratch database \(name): \(error)")
+            throw CLIFailure(.database, "--dev-url: could not create the scratch database \(name): \(error)")
         }
-        var scratch = parsed.parameters
-        scratch["dbname"] = name
         var outcome: Result<Value, any Error>
         do {
-            let connection = try await connector(ConnectionString(parameters: scratch)).connect(logger: logger)
+            let connection = try await connector(ConnectionString(parameters: scratch.parameters(on: parsed))).connect(
+                logger: logger)
             do {
                 outcome = .success(try await body(connection))
             } catch {
@@ -207,8 +207,7 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         do {
             _ = try await admin.query(
-                PostgresQuery(
-                    unsafeSQL: "DROP DATABASE IF EXISTS \(VersionTableName.quoteIdentifier(name)) WITH (FORCE)"),
+                PostgresQuery(unsafeSQL: scratch.dropSQL),
                 logger: logger
             ).collect()
         } catch {
@@ -276,6 +275,19 @@ struct VerifyJSON: Encodable {
         var reason: String?
         var problems: [Problem]
         var dataNotChecked: [String]
+
+        enum CodingKeys: String, CodingKey { case version, file, fileName, outcome, reason, problems, dataNotChecked }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(version, forKey: .version)
+            try container.encode(file, forKey: .file)
+            try container.encode((file as NSString).lastPathComponent, forKey: .fileName)
+            try container.encode(outcome, forKey: .outcome)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(problems, forKey: .problems)
+            try container.encode(dataNotChecked, forKey: .dataNotChecked)
+        }
     }
 
     struct Problem: Encodable {

@@ -1,3 +1,5 @@
+// Longer than 400 lines because: it is a literal port of goose v3.17.0's parser state machine, kept in one file
+// so that it reads side by side with goose's own parse.go (and its conformance vectors).
 /// The statements goose v3.17.0 produces for one direction of a migration file.
 public struct GooseSection: Sendable, Hashable, Codable {
     public var statements: [Statement]

@@ -7,6 +7,8 @@ import Logging
 /// are reserved). Nothing here ever holds a password: Skein logs no connection string.
 struct JSONLogHandler: LogHandler {
     var label: String
+    /// The invocation's stderr, captured when the logger is made (records may come from other threads).
+    var sink: OutputSink
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
@@ -27,7 +29,7 @@ struct JSONLogHandler: LogHandler {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(fields) else { return }
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        sink.write(data + Data("\n".utf8))
     }
 
     static func timestamp() -> String {

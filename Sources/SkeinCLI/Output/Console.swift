@@ -8,16 +8,16 @@ import SkeinCore
     import Darwin
 #endif
 
-/// The one place the CLI writes: results to stdout, notes, warnings and errors to stderr. In goose mode
-/// messages go to stderr with goose's log prefix (`2006/01/02 15:04:05 `, local time), as goose's
-/// `log.Printf` does.
+/// The one place the CLI writes: results to stdout, notes, warnings and errors to stderr, both the streams of
+/// the invocation being served (``CLIContext``). In goose mode messages go to stderr with goose's log prefix
+/// (`2006/01/02 15:04:05 `, local time), as goose's `log.Printf` does.
 enum Console {
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        CLIContext.current.output.write(text + "\n")
     }
 
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        CLIContext.current.error.write(text + "\n")
     }
 
     /// goose's `log.Printf`: every line prefixed with the local date and time.
@@ -42,13 +42,13 @@ enum Console {
     /// With `json` (`--log-format json`): every record at `info` and above (or `SKEIN_LOG_LEVEL`) as a JSON line
     /// on stderr (``JSONLogHandler``).
     static func logger(json: Bool = false) -> Logger {
+        let context = CLIContext.current
         if json {
-            var logger = Logger(label: "skein", factory: { JSONLogHandler(label: $0) })
-            logger.logLevel =
-                ProcessInfo.processInfo.environment["SKEIN_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            var logger = Logger(label: "skein", factory: { JSONLogHandler(label: $0, sink: context.error) })
+            logger.logLevel = context.environment["SKEIN_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
             return logger
         }
-        guard let text = ProcessInfo.processInfo.environment["SKEIN_LOG_LEVEL"],
+        guard let text = context.environment["SKEIN_LOG_LEVEL"],
             let level = Logger.Level(rawValue: text)
         else { return Logger(label: "skein", factory: { _ in SwiftLogNoOpLogHandler() }) }
         var logger = Logger(label: "skein", factory: { StreamLogHandler.standardError(label: $0) })

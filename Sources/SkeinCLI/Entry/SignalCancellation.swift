@@ -42,6 +42,8 @@ enum SignalCancellation {
         signals: [Int32] = [SIGINT, SIGTERM],
         _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
+        // A run in process (tests) leaves the process's signals alone.
+        guard CLIContext.current.signals == .install else { return try await body() }
         let task = Task { try await body() }
         let received = Atomic<Int32>(0)
         let queue = DispatchQueue(label: "skein.signals")

@@ -1,0 +1,249 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import SkeinConfig
+import SkeinConnection
+import SkeinCore
+import SkeinGovernance
+import SkeinPostgres
+import SkeinSandbox
+
+/// One goose database command, run the way goose v3.17 runs it: settings resolved (``RunSettings``), the files
+/// read, a connection (or a throwaway cluster with `--ephemeral`), goose's `-timeout` and Ctrl-C wired to a
+/// server-side cancel, and the command's body given a ``Context``.
+struct DatabaseRun {
+    var options: DatabaseOptions
+
+    var style: OutputStyle { OutputStyle(goose: options.migrations.goose) }
+
+    /// A failure, rendered once by the entry point in this command's grammar.
+    func fail(_ text: String) -> CLIFailure {
+        CLIFailure(.run, text)
+    }
+
+    /// What a command gets to work with.
+    struct Context: Sendable {
+        var connection: PostgresConnection
+        var migrations: [Migration]
+        var migrator: Migrator
+        var sideChannel: SideChannel
+        var logger: Logger
+    }
+
+    /// Resolves settings, reads the migrations, connects (to a throwaway cluster with `--ephemeral`), and
+    /// hands everything to `body`.
+    func withDatabase(_ body: @escaping @Sendable (Context) async throws -> Void) async throws {
+        let logger = Console.logger(json: options.logFormat == .json)
+        let environment = CLIContext.current.environment
+        let project = try ProjectSettings.resolve(options.migrations, environment: environment)
+        let settings = try RunSettings.resolve(
+            options, environment: environment, project: project,
+            approvals: try LintCommand.ledger(in: project.directory))
+        // Connect while the files are read and parsed (not with --ephemeral, whose cluster starts after). A
+        // problem with the files still wins: the connection is then dropped unused, and connection errors are
+        // reported only after the files are known good.
+        var connecting: Task<Connected, any Error>?
+        if !options.ephemeral, let parsed = try? ConnectionString.parse(settings.connectionString) {
+            connecting = Task { try await Self.connect(parsed, environment: environment, logger: logger) }
+        }
+        let catalog: MigrationCatalog
+        do {
+            catalog = try MigrationCatalog(
+                source: DirectorySource(directory: settings.directory),
+                parser: GooseParser(environmentSubstitution: .enabled(environment)))
+        } catch {
+            connecting?.cancel()
+            throw fail("\(error)")
+        }
+        if catalog.diagnostics.hasErrors {
+            connecting?.cancel()
+            Console.report(catalog.diagnostics)
+            throw fail("the migrations directory has errors (above); nothing was run")
+        }
+        let migrator = Migrator(configuration: settings.configuration)
+        let migrations = catalog.migrations
+        if options.ephemeral {
+            let installation: PostgresInstallation
+            do {
+                installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
+            } catch {
+                throw fail("--ephemeral needs PostgreSQL's server programs: \(error)")
+            }
+            say("skein: a throwaway PostgreSQL for this run (removed afterwards)")
+            try await withEphemeralCluster(
+                options: SandboxOptions(
+                    installation: installation,
+                    parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment)),
+                logger: logger
+            ) { cluster in
+                try await connectAndRun(
+                    ConnectionString.parse(cluster.url), environment: [:], migrations: migrations,
+                    migrator: migrator, settings: settings, logger: logger, body)
+            }
+            return
+        }
+        let parsed: ConnectionString
+        do {
+            parsed = try ConnectionString.parse(settings.connectionString)
+        } catch {
+            throw fail("\(error)")
+        }
+        try await connectAndRun(
+            parsed, environment: environment, migrations: migrations, migrator: migrator, settings: settings,
+            logger: logger, connecting: connecting, body)
+    }
+
+    /// An open connection with what cancels its statements.
+    struct Connected: Sendable {
+        var connector: Connector
+        var connection: PostgresConnection
+        var canceller: BackendCanceller
+    }
+
+    private static func connect(_ string: ConnectionString, environment: [String: String], logger: Logger)
+        async throws -> Connected
+    {
+        let connector = Connector(
+            settings: try DatabaseConnection.settings(
+                string, environment: environment, homeDirectory: environment["HOME"]))
+        let connection = try await connector.connect(logger: logger)
+        do {
+            let canceller = try await BackendCanceller(connector: connector, connection: connection, logger: logger)
+            return Connected(connector: connector, connection: connection, canceller: canceller)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// - Parameter connecting: a connection already under way to `string` (see ``withDatabase(_:)``).
+    private func connectAndRun(
+        _ string: ConnectionString, environment: [String: String], migrations: [Migration], migrator: Migrator,
+        settings: RunSettings, logger: Logger, connecting: Task<Connected, any Error>? = nil,
+        _ body: @escaping @Sendable (Context) async throws -> Void
+    ) async throws {
+        let connector: Connector
+        let connection: PostgresConnection
+        let canceller: BackendCanceller
+        do {
+            let connected =
+                if let connecting {
+                    try await connecting.value
+                } else {
+                    try await Self.connect(string, environment: environment, logger: logger)
+                }
+            (connector, connection, canceller) = (connected.connector, connected.connection, connected.canceller)
+        } catch {
+            throw fail("\(error)")
+        }
+        var migrator = migrator
+        if let directory = settings.backupDirectory {
+            migrator.configuration.backup =
+                PgDumpBackup(
+                    directory: directory, settings: connector.settings, logger: logger
+                ).hook
+        }
+        let context = Context(
+            connection: connection, migrations: migrations, migrator: migrator,
+            sideChannel: .connector(connector), logger: logger)
+        do {
+            // goose's -timeout and Ctrl-C: cancel the running statement on the server, then stop.
+            try await Self.run(within: settings.timeout, canceller: canceller, logger: logger) {
+                try await body(context)
+            }
+            try? await connection.close()
+        } catch let timedOut as TimedOut {
+            try? await connection.close()
+            throw fail("\(timedOut)")
+        } catch {
+            try? await connection.close()
+            if error is ExitCode || error is CLIFailure { throw error }
+            if error is CancellationError || error is SignalCancellation.Interrupted {
+                throw fail(
+                    "interrupted: the running statement was cancelled on the server; see the lines above for what was applied"
+                )
+            }
+            throw fail("\(error)")
+        }
+    }
+
+    /// Runs a command so that Ctrl-C / SIGTERM cancel it (and its statement on the server); exits 130 / 143.
+    static func interruptible(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        guard CLIContext.current.signals == .install else { return try await body() }
+        do {
+            try await SignalCancellation.run(body)
+        } catch let interrupted as SignalCancellation.Interrupted {
+            throw ExitCode(interrupted.exitCode)
+        }
+    }
+
+    /// ``interruptible(_:)`` for a command whose failures are one `error: …` line and exit status 1 (exit codes,
+    /// cancellation and Ctrl-C pass through).
+    static func reportingFailures(
+        describe: @escaping @Sendable (any Error) -> String = { "\($0)" },
+        _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await interruptible {
+            do {
+                try await body()
+            } catch let exit as ExitCode {
+                throw exit
+            } catch  where error is CancellationError || error is SignalCancellation.Interrupted {
+                throw error
+            } catch let failure as CLIFailure {
+                throw failure
+            } catch {
+                throw CLIFailure(.run, describe(error))
+            }
+        }
+    }
+
+    struct TimedOut: Error, CustomStringConvertible {
+        var limit: Duration
+        /// What the cancelled run reported (which migration, what ran, whether it is dirty).
+        var cause: (any Error)?
+        var description: String {
+            "context deadline exceeded: the run took longer than --timeout (\(GoDurationFormat.string(limit))); the running statement was cancelled on the server"
+                + (cause.map { ".\n\($0)" } ?? "")
+        }
+    }
+
+    /// Runs `body`; when `limit` passes or the task is cancelled (Ctrl-C), cancels the backend's statement.
+    static func run(
+        within limit: Duration?, canceller: BackendCanceller, logger: Logger,
+        _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await withTaskCancellationHandler {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await body()
+                    return true
+                }
+                if let limit {
+                    group.addTask {
+                        try await Task.sleep(for: limit)
+                        return false
+                    }
+                }
+                var timedOut = false
+                do {
+                    for try await finished in group {
+                        if finished {
+                            group.cancelAll()
+                            break
+                        }
+                        timedOut = true
+                        await canceller.cancel(logger: logger)
+                    }
+                } catch {
+                    if timedOut, let limit { throw TimedOut(limit: limit, cause: error) }
+                    throw error
+                }
+                if timedOut, let limit { throw TimedOut(limit: limit, cause: nil) }
+            }
+        } onCancel: {
+            Task { await canceller.cancel(logger: logger) }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import SkeinConfig
+import SkeinConnection
+import SkeinCore
+import SkeinGovernance
+import SkeinPostgres
+
+/// The settings of one database command, resolved once with one precedence — flags > environment > skein.yaml >
+/// defaults — into what the library takes (``Migrator/Configuration``) and what the CLI itself does (the
+/// connection string, `-timeout`, the backup directory). Pure: files, the clock and the connection are elsewhere,
+/// so the precedence is unit-tested.
+struct RunSettings: Sendable {
+    /// The migrations directory.
+    var directory: String
+    var style: OutputStyle
+    var configuration: Migrator.Configuration
+    /// goose's `-timeout` for the whole run; `nil`: none.
+    var timeout: Duration?
+    /// `--backup`, else skein.yaml's `backup-dir`.
+    var backupDirectory: String?
+    /// The connection string: `--database-url`, then GOOSE_DBSTRING, then DATABASE_URL; empty means libpq's `PG*`
+    /// variables and defaults.
+    var connectionString: String
+
+    /// Resolves `options` against `environment` and `project` (skein.yaml as read), with the directory's
+    /// approvals.
+    /// - Throws: ``CLIFailure`` naming the flag or key whose value is unusable.
+    static func resolve(
+        _ options: DatabaseOptions, environment: [String: String], project: ProjectSettings,
+        approvals: ApprovalLedger = ApprovalLedger(), skeinVersion: String = Skein.version
+    ) throws(CLIFailure) -> RunSettings {
+        var configuration = Migrator.Configuration()
+        configuration.skeinVersion = skeinVersion
+        do {
+            configuration.versionTable = try VersionTableName.parse(
+                options.table ?? project.configuration.versionTable ?? "goose_db_version")
+        } catch {
+            throw CLIFailure(.usage, "\(error)")
+        }
+        if options.noLock { configuration.lockID = nil }
+        configuration.missingMigrations = options.allowMissing ? .apply : .refuse
+        configuration.versioning = options.noVersioning ? .unversioned : .versioned
+        configuration.manualRecovery = options.allowManualRecovery ? .allow : .refuse
+        // The gates: on in Skein's grammar, warnings in goose's (as the policy's other rules), skein.yaml's
+        // `gates:` over both, the --allow flags and --no-backup over everything.
+        let defaults: GatePolicies = project.style == .goose ? .warning : .enforcing
+        let gates = project.configuration.gates
+        configuration.modified = options.allowModified ? .allow : gates.modified ?? defaults.modified
+        configuration.destructive = options.allowDestructive ? .allow : gates.destructive ?? defaults.destructive
+        configuration.backupPolicy = options.noBackup ? .waived : gates.backup ?? defaults.backup
+        configuration.approvals = approvals
+        // A flag wins over skein.yaml's key of the same name.
+        let run = project.configuration.run
+        if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait", configured: run.lockWait) {
+            configuration.lockWait = wait ?? .zero
+        }
+        if case .some(let value) = try duration(options.lockTimeout, flag: "lock-timeout", configured: run.lockTimeout)
+        {
+            configuration.statements.lockTimeout = value
+        }
+        if case .some(let value) = try duration(
+            options.statementTimeout, flag: "statement-timeout", configured: run.statementTimeout)
+        {
+            configuration.statements.statementTimeout = value
+        }
+        if case .some(let value) = try duration(options.warnAfter, flag: "warn-after", configured: run.warnAfter) {
+            configuration.statements.warnAfter = value
+        }
+        var timeout: Duration?
+        if case .some(let value) = try duration(options.timeout, flag: "timeout") { timeout = value }
+        return RunSettings(
+            directory: project.directory, style: project.style, configuration: configuration, timeout: timeout,
+            backupDirectory: options.backup ?? project.configuration.backupDirectory,
+            connectionString: DatabaseConnection.connectionString(
+                explicit: options.databaseURL, environment: environment))
+    }
+
+    /// A duration flag in Go's syntax (`90s`, `1h13m`); `0` means none. `configured` is skein.yaml's value in
+    /// seconds, used when the flag is absent. `.none`: neither says anything (keep the library's default).
+    static func duration(_ text: String?, flag: String, configured: Double? = nil) throws(CLIFailure) -> Duration?? {
+        guard let text else {
+            guard let configured else { return .none }
+            return .some(configured == 0 ? nil : .milliseconds(Int64((configured * 1000).rounded())))
+        }
+        guard let seconds = GoDuration.parse(text), seconds >= 0 else {
+            throw CLIFailure(.usage, "invalid --\(flag) \(text): use Go's duration syntax, e.g. 90s or 1h13m")
+        }
+        return .some(seconds == 0 ? nil : .milliseconds(Int64((seconds * 1000).rounded())))
+    }
+}
+
+/// How the CLI finds the database, as libpq would.
+enum DatabaseConnection {
+    /// The connection string to use: the flag, then GOOSE_DBSTRING, then DATABASE_URL; empty means libpq's
+    /// PG* variables and defaults.
+    static func connectionString(explicit: String?, environment: [String: String]) -> String {
+        explicit ?? environment["GOOSE_DBSTRING"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["DATABASE_URL"] ?? ""
+    }
+
+    /// What libpq would connect with for `string`: `PG*` from `environment`, `~/.pgpass` under `homeDirectory`
+    /// (read only when private), this OS user by default. The one place the CLI resolves connection settings.
+    static func settings(_ string: ConnectionString, environment: [String: String], homeDirectory: String?) throws
+        -> ConnectionSettings
+    {
+        var environment = environment
+        environment["HOME"] = homeDirectory
+        return try ConnectionSettings.resolve(string, environment: environment)
+    }
+}

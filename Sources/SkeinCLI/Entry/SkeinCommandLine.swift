@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import SkeinInvocation
+
+/// The command line as a function: argv (either grammar) → one command → output on the given streams and an
+/// exit status. No global state: the environment, the streams and whether to take over signals are parameters,
+/// so tests run it in process, in parallel.
+///
+/// ```swift
+/// let output = OutputBuffer(), error = OutputBuffer()
+/// let status = await SkeinCommandLine.run(
+///     arguments: ["validate", "--dir", path], environment: [:], output: output.sink, error: error.sink)
+/// ```
+enum SkeinCommandLine {
+    static func run(
+        arguments: [String], environment: [String: String], output: OutputSink, error: OutputSink,
+        signals: CLIContext.SignalHandling = .none
+    ) async -> Int32 {
+        if arguments == [SqlcPlugin.method] { return 0 }
+        var context = CLIContext(environment: environment, output: output, error: error, signals: signals)
+        let skeinArguments: [String]
+        switch GooseArguments.translate(arguments, environment: environment) {
+        case .skein(let translated):
+            skeinArguments = translated
+        case .goose(let translated):
+            context.style = .goose
+            let known = Set(Skein.configuration.subcommands.map { $0._commandName })
+            if let command = translated.first, !known.contains(command) {
+                return CLIContext.$current.withValue(context) {
+                    Console.gooseLog(
+                        "goose run: \"\(command)\" is not available in this version of Skein (see docs/goose-compatibility.md)"
+                    )
+                    return 1
+                }
+            }
+            skeinArguments = translated
+        case .gooseUsage(let code, let message):
+            return CLIContext.$current.withValue(context) {
+                if let message { Console.err(message) }
+                Console.out(GooseUsage.text)
+                return code
+            }
+        case .gooseVersion:
+            return CLIContext.$current.withValue(context) {
+                Console.out("goose version: skein \(Skein.version) (goose v3.17.0 compatible)")
+                return 0
+            }
+        case .gooseFailure(let message):
+            return CLIContext.$current.withValue(context) {
+                Console.gooseLog(message)
+                return 1
+            }
+        }
+        return await CLIContext.$current.withValue(context) {
+            await execute(skeinArguments, style: context.style)
+        }
+    }
+
+    /// Parses Skein's arguments, runs the command, renders its failure once.
+    private static func execute(_ arguments: [String], style: OutputStyle) async -> Int32 {
+        do {
+            var command = try Skein.parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let failure as CLIFailure {
+            Console.err(failure.rendered(style: style))
+            return failure.exitCode
+        } catch {
+            let code = Skein.exitCode(for: error)
+            let message = Skein.fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { Console.out(message) }
+                return 0
+            }
+            if !message.isEmpty { Console.err(message) }
+            // ArgumentParser uses 64 (EX_USAGE) for usage errors; goose and Skein use 2.
+            return code == .validationFailure ? 2 : code.rawValue
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import SkeinConfig
+import SkeinCore
+import SkeinGovernance
+import SkeinPostgres
+import Testing
+
+@testable import SkeinCLI
+
+/// The database commands' settings, resolved with one precedence (flags > environment > skein.yaml >
+/// defaults), without a database or a file.
+@Suite("run settings: flags > environment > skein.yaml > defaults")
+struct RunSettingsTests {
+    static func project(_ yaml: String = "", style: OutputStyle = .skein) throws -> ProjectSettings {
+        let configuration = try ProjectConfiguration.parse(yaml, path: "skein.yaml")
+        return ProjectSettings(
+            directory: configuration.migrationsDirectory ?? "migrations", policy: .enforce, style: style,
+            configuration: configuration)
+    }
+
+    static func resolve(
+        _ arguments: [String], environment: [String: String] = [:], yaml: String = "", style: OutputStyle = .skein
+    ) throws -> RunSettings {
+        try RunSettings.resolve(
+            DatabaseOptions.parse(arguments), environment: environment, project: project(yaml, style: style))
+    }
+
+    @Test("the connection string: the flag, then GOOSE_DBSTRING, then DATABASE_URL, then nothing (PG* variables)")
+    func connectionString() throws {
+        let environment = ["GOOSE_DBSTRING": "dbname=goose", "DATABASE_URL": "postgres:///url"]
+        #expect(
+            try Self.resolve(["--database-url", "dbname=flag"], environment: environment).connectionString
+                == "dbname=flag")
+        #expect(try Self.resolve([], environment: environment).connectionString == "dbname=goose")
+        #expect(
+            try Self.resolve([], environment: ["GOOSE_DBSTRING": "", "DATABASE_URL": "postgres:///url"])
+                .connectionString == "postgres:///url")
+        #expect(try Self.resolve([]).connectionString == "")
+    }
+
+    @Test("durations: a flag wins over skein.yaml, 0 turns a setting off, the library's default stays otherwise")
+    func durations() throws {
+        let yaml = "lock-timeout: 3s\nstatement-timeout: 10m\nwarn-after: 0\n"
+        let fromFile = try Self.resolve([], yaml: yaml).configuration.statements
+        #expect(fromFile.lockTimeout == .seconds(3))
+        #expect(fromFile.statementTimeout == .seconds(600))
+        #expect(fromFile.warnAfter == nil)
+        let flagged = try Self.resolve(["--lock-timeout", "750ms", "--warn-after", "2s"], yaml: yaml)
+        #expect(flagged.configuration.statements.lockTimeout == .milliseconds(750))
+        #expect(flagged.configuration.statements.warnAfter == .seconds(2))
+        let defaults = try Self.resolve([])
+        #expect(defaults.configuration.statements.lockTimeout == nil)
+        #expect(defaults.configuration.statements.warnAfter == Migrator.Configuration().statements.warnAfter)
+        #expect(defaults.timeout == nil)
+        #expect(try Self.resolve(["--timeout", "1h13m"]).timeout == .seconds(4380))
+    }
+
+    @Test("a bad duration names the flag and Go's syntax")
+    func badDuration() throws {
+        #expect(throws: CLIFailure.self) { try Self.resolve(["--lock-timeout", "soon"]) }
+        do {
+            _ = try Self.resolve(["--timeout", "5 minutes"])
+        } catch let failure as CLIFailure {
+            #expect(failure.message.contains("--timeout") && failure.message.contains("Go's duration syntax"))
+        }
+    }
+
+    @Test("gates: Skein's grammar refuses, goose's warns, skein.yaml overrides both, --allow and --no-backup win")
+    func gates() throws {
+        let skein = try Self.resolve([]).configuration
+        #expect(
+            skein.modified == .refuse && skein.destructive == .refuse && skein.backupPolicy == .requiredForDestructive)
+        let goose = try Self.resolve([], style: .goose).configuration
+        #expect(goose.modified == .warn && goose.destructive == .warn && goose.backupPolicy == .warn)
+        let configured = try Self.resolve(
+            [], yaml: "gates:\n  modified: warn\n  destructive: warn\n  backup: refuse\n", style: .goose
+        ).configuration
+        #expect(configured.modified == .warn && configured.destructive == .warn)
+        #expect(configured.backupPolicy == .requiredForDestructive)
+        let allowed = try Self.resolve(
+            ["--allow-modified", "--allow-destructive", "--no-backup"], yaml: "gates:\n  modified: refuse\n"
+        ).configuration
+        #expect(allowed.modified == .allow && allowed.destructive == .allow && allowed.backupPolicy == .waived)
+    }
+
+    @Test("the version table: the flag, then skein.yaml, then goose's default; a bad name is a usage failure")
+    func versionTable() throws {
+        #expect(try Self.resolve([]).configuration.versionTable == VersionTableName.gooseDefault)
+        #expect(try Self.resolve([], yaml: "version-table: app.versions\n").configuration.versionTable.schema == "app")
+        #expect(
+            try Self.resolve(["--table", "other"], yaml: "version-table: app.versions\n").configuration.versionTable
+                .table == "other")
+        #expect(throws: CLIFailure.self) { try Self.resolve(["--table", "a;b"]) }
+    }
+
+    @Test("switches: lock, missing migrations, versioning, manual recovery, backup directory")
+    func switches() throws {
+        let settings = try Self.resolve(
+            ["--no-lock", "--allow-missing", "--no-versioning", "--allow-manual-recovery", "--backup", "/b"],
+            yaml: "backup-dir: /from-yaml\n")
+        #expect(settings.configuration.lockID == nil)
+        #expect(settings.configuration.missingMigrations == .apply)
+        #expect(settings.configuration.versioning == .unversioned)
+        #expect(settings.configuration.manualRecovery == .allow)
+        #expect(settings.backupDirectory == "/b")
+        #expect(try Self.resolve([], yaml: "backup-dir: /from-yaml\n").backupDirectory == "/from-yaml")
+        #expect(try Self.resolve([]).configuration.lockID == Migrator.Configuration().lockID)
+    }
+}
