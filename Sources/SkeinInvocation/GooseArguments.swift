@@ -1,3 +1,4 @@
+import Foundation
 import SkeinCore
 
 /// The argv translator in front of ArgumentParser: decides between goose's grammar
@@ -61,11 +62,11 @@ package enum GooseArguments {
     /// (`-dir`, `-table`, …; `--help`/`--version` stay Skein's) or with a goose driver name.
     package static func isGooseGrammar(_ arguments: [String], environment: [String: String] = [:]) -> Bool {
         guard let first = arguments.first else { return false }
-        // goose's `[OPTIONS] COMMAND` form relies on GOOSE_DRIVER; with it set, a goose command is goose's.
-        if let driver = environment["GOOSE_DRIVER"], !driver.isEmpty,
-            fileCommands.contains(first) || databaseCommands.contains(first)
-        {
-            return true
+        // goose's `[OPTIONS] COMMAND` form relies on GOOSE_DRIVER; with it set, a goose command is goose's, and so is
+        // `DBSTRING COMMAND` (goose puts the driver in front of the arguments).
+        if let driver = environment["GOOSE_DRIVER"], !driver.isEmpty {
+            if fileCommands.contains(first) || databaseCommands.contains(first) { return true }
+            if arguments.count >= 2, databaseCommands.contains(arguments[1]), !first.hasPrefix("-") { return true }
         }
         if first.utf8.first == UInt8(ascii: "-") {
             if first == "--help" || first == "--version" { return false }
@@ -103,11 +104,35 @@ package enum GooseArguments {
         guard merged.count >= 3 else { return .gooseUsage(exitCode: 1, error: nil) }
         let (driver, dbstring, command) = (merged[0], merged[1], merged[2])
         guard postgresDrivers.contains(driver) else {
+            // goose's line (it echoes the DBSTRING; Skein masks a password in it), then what Skein supports.
+            guard drivers.contains(driver) else {
+                return .gooseFailure("-dbstring=\(goQuoted(masked(dbstring))): \(goQuoted(driver)): unknown dialect")
+            }
             return .gooseFailure(
                 "skein runs PostgreSQL migrations only: driver \"\(driver)\" is not supported (use postgres; see docs/goose-compatibility.md)"
             )
         }
         return commandArguments(command, Array(merged.dropFirst(3)), options: options, databaseURL: dbstring)
+    }
+
+    /// Go's `%q` for the plain strings goose quotes here.
+    static func goQuoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// A DBSTRING with its password hidden (URL user info or a `password=` keyword).
+    static func masked(_ dbstring: String) -> String {
+        var text = dbstring
+        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
+            let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
+        {
+            text.replaceSubrange(text.index(after: colon)..<at, with: "xxxxxx")
+        }
+        if let range = text.range(of: "password=") {
+            let end = text[range.upperBound...].firstIndex(of: " ") ?? text.endIndex
+            text.replaceSubrange(range.upperBound..<end, with: "xxxxxx")
+        }
+        return text
     }
 
     private static func commandArguments(
@@ -117,6 +142,7 @@ package enum GooseArguments {
             return .gooseFailure("goose run: \"\(command)\": no such command")
         }
         var arguments = [command]
+        var versionArgument: String?
         switch command {
         case "create":
             guard let name = rest.first else {
@@ -131,10 +157,13 @@ package enum GooseArguments {
                 return .gooseFailure(
                     "goose run: \(command) must be of form: goose [OPTIONS] DRIVER DBSTRING \(command) VERSION")
             }
-            guard Int64(version) != nil else {
+            guard var number = Int64(version) else {
                 return .gooseFailure("goose run: version must be a number (got '\(version)')")
             }
-            arguments.append(version)
+            // goose's down-to of a negative version rolls everything back, as down-to 0 does.
+            if command == "down-to", number < 0 { number = 0 }
+            // After `--`, so that a negative version (`up-to -5`) is not read as a flag.
+            versionArgument = String(number)
         default:
             break  // goose ignores extra arguments
         }
@@ -147,6 +176,7 @@ package enum GooseArguments {
         }
         if options.verbose { arguments.append("--verbose") }
         arguments.append("--goose")
+        if let versionArgument { arguments += ["--", versionArgument] }
         return .goose(arguments)
     }
 

@@ -16,6 +16,16 @@ public enum MigrationEvent: Sendable {
     /// Something the operator should know before the steps run: checksums adopted, a modified file accepted, a
     /// changed Down, a destructive migration let through.
     case notice(String)
+    /// A step's transaction begins or commits (goose's `-v`: `Begin transaction`, `Commit transaction`).
+    case transaction(MigrationStep, TransactionBoundary)
+    /// A goose statement is about to be sent (goose's `-v`: `Executing statement: …`).
+    case executing(MigrationStep, Statement)
+
+    /// Where a step's transaction is.
+    public enum TransactionBoundary: Sendable, Hashable {
+        case begin
+        case commit
+    }
 }
 
 /// A session another session waits for (`pg_blocking_pids`).

@@ -20,6 +20,7 @@ struct StepRun {
 
     func transactional(_ section: GooseSection) async throws {
         do {
+            executor.observer?(.transaction(step, .begin))
             try await send("BEGIN", line: nil)
             if let sql = executor.settings.setConfigSQL(isLocal: true) { try await send(sql, line: nil) }
             for statement in section.statements {
@@ -27,6 +28,7 @@ struct StepRun {
             }
             try await record(finishing: false)
             try await send("COMMIT", line: nil)
+            executor.observer?(.transaction(step, .commit))
         } catch {
             try? await connection.sendCleanup("ROLLBACK", logger: logger)
             throw MigrationExecutor.StepFailure(statement: MigrationExecutor.failure(error, line: nil))
@@ -153,18 +155,43 @@ struct StepRun {
     /// One goose statement: its commands one by one; in a `NO TRANSACTION` file, several commands are wrapped in
     /// a transaction so the statement stays atomic, as goose's multi-command query is.
     func sendStatement(_ statement: Statement, wrap: Bool) async throws {
+        executor.observer?(.executing(step, statement))
         let commands = SQLCommandSplitter.split(statement.sql)
+        // COPY … FROM STDIN waits for rows from the client; a migration has none to send (goose sends the inline
+        // rows as SQL, which PostgreSQL rejects). Refuse it before the server starts a copy.
+        if let copy = commands.first(where: { Self.copiesFromStandardInput($0.sql) }) {
+            throw MigrationExecutor.StatementFailure(
+                line: statement.line + copy.lineOffset, sqlState: nil,
+                message:
+                    "COPY … FROM STDIN cannot run in a migration: it waits for rows from the client, and a migration sends only SQL. Write the rows as INSERT … VALUES statements, or load them outside the migration (psql's \\copy, or COPY … FROM a file the server can read)",
+                statement: statement, command: copy.sql, refusedBeforeSending: true)
+        }
         let wrapped = wrap && commands.count > 1
         if wrapped { try await send("BEGIN", line: statement.line) }
         do {
             for command in commands {
-                try await send(command.sql, line: statement.line + command.lineOffset, watched: true)
+                do {
+                    try await send(command.sql, line: statement.line + command.lineOffset, watched: true)
+                } catch var failure as MigrationExecutor.StatementFailure {
+                    failure.statement = statement
+                    failure.command = command.sql
+                    throw failure
+                }
             }
             if wrapped { try await send("COMMIT", line: statement.line) }
         } catch {
             if wrapped { try? await connection.sendCleanup("ROLLBACK", logger: logger) }
             throw error
         }
+    }
+
+    /// Whether a command is `COPY … FROM STDIN` (any case, any spacing).
+    static func copiesFromStandardInput(_ sql: String) -> Bool {
+        let words = sql.lowercased().split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" })
+        guard words.first == "copy", let from = words.lastIndex(of: "from"), from + 1 < words.count else {
+            return false
+        }
+        return words[from + 1].hasPrefix("stdin")
     }
 
     func send(_ sql: String, line: Int?, watched: Bool = false) async throws {

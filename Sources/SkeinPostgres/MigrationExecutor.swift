@@ -110,6 +110,9 @@ public struct MigrationExecutor: Sendable {
                 metadata["migration.line"] = failure.statement.line.map { "\($0)" }
                 metadata["error.sqlstate"] = failure.statement.sqlState.map { "\($0)" }
                 metadata["error.message"] = "\(failure.statement.message)"
+                // The server's whole answer (detail, hint, position) as metadata; the message on one line.
+                for (key, value) in failure.statement.server?.metadata ?? [:] { metadata[key] = "\(value)" }
+                metadata["error"] = "\(failure.statement.server?.oneLine ?? failure.statement.message)"
                 logger.error("migration failed", metadata: metadata)
                 // The attempt's audit row, written after the rollback so that it survives.
                 if let tables, let audit, step.recording == .record {
@@ -129,7 +132,9 @@ public struct MigrationExecutor: Sendable {
                     completed: completed.map(\.step), failed: step, line: failure.statement.line,
                     sqlState: failure.statement.sqlState, message: failure.statement.message,
                     detail: failure.statement.detail, hint: failure.statement.hint,
-                    statementsCompleted: failure.statementsCompleted, leftDirty: failure.leftDirty)
+                    statementsCompleted: failure.statementsCompleted, leftDirty: failure.leftDirty,
+                    server: failure.statement.server, statement: failure.statement.statement,
+                    command: failure.statement.command)
             }
             let duration = clock.now - started
             report(step, outcome: AuditOutcome(completed: step.direction), duration: duration)
@@ -169,8 +174,16 @@ public struct MigrationExecutor: Sendable {
         var message: String
         var detail: String?
         var hint: String?
-        /// Whether the server answered (the statement failed there) rather than the connection failing.
-        var isServerError: Bool { sqlState != nil }
+        /// What PostgreSQL said, when it answered.
+        var server: ServerError?
+        /// The goose statement that failed, and the command of it that was sent.
+        var statement: Statement?
+        var command: String?
+        /// Skein refused the statement before sending it (nothing of it ran).
+        var refusedBeforeSending = false
+        /// Whether the statement failed without leaving anything: the server answered with an error (rather than the
+        /// connection failing), or Skein never sent it.
+        var isServerError: Bool { sqlState != nil || refusedBeforeSending }
     }
 
     struct StepFailure: Error {
@@ -181,17 +194,12 @@ public struct MigrationExecutor: Sendable {
 
     static func failure(_ error: any Error, line: Int?) -> StatementFailure {
         if let failure = error as? StatementFailure { return failure }
-        if let psql = error as? PSQLError, let info = psql.serverInfo {
+        if let server = ServerError(postgres: error) {
             return StatementFailure(
-                line: line, sqlState: info[.sqlState], message: info[.message] ?? "the server reported an error",
-                detail: info[.detail], hint: info[.hint])
+                line: line, sqlState: server.sqlState, message: server.message, detail: server.detail,
+                hint: server.hint, server: server)
         }
-        if let psql = error as? PSQLError {
-            return StatementFailure(
-                line: line, sqlState: nil,
-                message: "the connection failed (\(psql.code))\(psql.underlying.map { ": \($0)" } ?? "")",
-                detail: nil, hint: nil)
-        }
-        return StatementFailure(line: line, sqlState: nil, message: "\(error)", detail: nil, hint: nil)
+        return StatementFailure(
+            line: line, sqlState: nil, message: PostgresErrorText.describe(error), detail: nil, hint: nil)
     }
 }

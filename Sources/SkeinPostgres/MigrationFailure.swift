@@ -22,6 +22,43 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
     public var statementsCompleted: Int?
     /// For a `NO TRANSACTION` file: whether Skein recorded it as dirty (``DirtyMigration``).
     public var leftDirty = false
+    /// What PostgreSQL said, with the position it pointed at; `nil` when the connection failed instead.
+    public var server: ServerError?
+    /// The goose statement that failed, exactly as goose would send it.
+    public var statement: Statement?
+    /// The command of that statement that was sent when it failed.
+    public var command: String?
+
+    /// Where the error points in the file (PostgreSQL's position mapped back), with the line's text.
+    public var excerpt: StatementExcerpt? {
+        guard let position = server?.position, let statement else { return nil }
+        return StatementExcerpt.locate(
+            position: position, in: command ?? statement.sql, of: statement, file: failed.migration.path)
+    }
+
+    /// `file:line:col` of the error: PostgreSQL's position when it gave one, else the failing statement's line.
+    public var location: SourceLocation {
+        excerpt?.location ?? SourceLocation(file: failed.migration.path, line: line)
+    }
+
+    public init(
+        completed: [MigrationStep], failed: MigrationStep, line: Int?, sqlState: String?, message: String,
+        detail: String? = nil, hint: String? = nil, statementsCompleted: Int? = nil, leftDirty: Bool = false,
+        server: ServerError? = nil, statement: Statement? = nil, command: String? = nil
+    ) {
+        self.completed = completed
+        self.failed = failed
+        self.line = line
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+        self.hint = hint
+        self.statementsCompleted = statementsCompleted
+        self.leftDirty = leftDirty
+        self.server = server
+        self.statement = statement
+        self.command = command
+    }
 
     public var description: String {
         var text = ""

@@ -70,6 +70,17 @@ extension Migrator {
             dirty: dirty)
     }
 
+    /// The database's current version (goose's `version`): 0 on a database without goose's table, which only
+    /// ``FreshDatabasePolicy/createVersionTableOnRead`` creates (as goose does). Reads no migration file.
+    /// - Returns: `nil` when the table has rows but none applied (goose: "no next version found").
+    public func currentVersion(on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+        if configuration.freshDatabase == .createVersionTableOnRead {
+            return MigrationPlanner.currentVersion(of: try await store.ensuredRecords(on: connection, logger: logger))
+        }
+        guard case .rows(let rows) = try await store.history(on: connection, logger: logger) else { return 0 }
+        return MigrationPlanner.currentVersion(of: rows)
+    }
+
     /// Plans without changing anything, not even creating the version table (for `--dry-run`).
     public func preview(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
@@ -89,8 +100,9 @@ extension Migrator {
         return plan
     }
 
-    /// Every migration's state, without changing anything but creating goose's version table (as goose's status
-    /// does).
+    /// Every migration's state, changing nothing (under ``FreshDatabasePolicy/createVersionTableOnRead``, goose's
+    /// table is created when missing, as goose's status does). A database without goose's table lists every file
+    /// as pending.
     public func status(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
         -> MigrationStatusReport
     {
@@ -98,7 +110,14 @@ extension Migrator {
             return MigrationStatusReport(migrations: migrations, records: [], dirty: [], isVersioned: false)
         }
         let presence = try await presence(on: connection, logger: logger)
-        let records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
+        let records: [VersionRecord]
+        if configuration.freshDatabase == .createVersionTableOnRead {
+            records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
+        } else if case .rows(let rows) = try await store.history(on: connection, exists: presence?.0, logger: logger) {
+            records = rows
+        } else {
+            records = []
+        }
         let dirty = try await tables?.state(on: connection, exists: presence?.1, logger: logger).dirty ?? []
         var report = MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
         if let tables, presence?.1 == true {

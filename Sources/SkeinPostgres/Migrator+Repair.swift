@@ -38,9 +38,19 @@ extension Migrator {
                 "repair needs Skein's tables, which are not kept with -no-versioning or Configuration.bookkeeping = .gooseOnly",
                 help: "run repair with the version table and Skein's tables on")
         }
+        try tables.checkNameLength()
         return try await locked(connection, logger: logger) { _ in
+            // Read first: a database that is not dirty is left exactly as it is.
+            let read = try await tables.state(on: connection, logger: logger)
+            guard read.dirty.contains(where: { $0.version == version }) else {
+                throw RunnerError(
+                    .notDirty, "version \(version) is not dirty",
+                    help: read.dirty.isEmpty
+                        ? "nothing needs repair"
+                        : "dirty: \(read.dirty.map { String($0.version) }.joined(separator: ", "))")
+            }
             let state = try await tables.ensure(
-                on: connection, skeinVersion: configuration.skeinVersion, logger: logger)
+                on: connection, exists: true, skeinVersion: configuration.skeinVersion, logger: logger)
             guard let dirty = state.dirty.first(where: { $0.version == version }) else {
                 throw RunnerError(
                     .notDirty, "version \(version) is not dirty",

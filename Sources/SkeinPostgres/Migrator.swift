@@ -51,8 +51,20 @@ public struct Migrator: Sendable {
         public var backupPolicy: BackupPolicy = .requiredForDestructive
         /// Where the runner's metrics go (swift-metrics); `nil`: the bootstrapped backend.
         public var metrics: (any MetricsFactory)?
+        /// What a command may create on a database that has no version table yet.
+        public var freshDatabase: FreshDatabasePolicy = .createOnlyToRun
 
         public init() {}
+    }
+
+    /// What a command may create on a database without goose's version table (see docs/runner.md).
+    public enum FreshDatabasePolicy: Sendable, Hashable {
+        /// Nothing is created until a step runs: reading sees version 0 and every file pending, a refused run
+        /// writes nothing (Skein's grammar and the library).
+        case createOnlyToRun
+        /// goose v3.17's behaviour: every command that reads the version table creates it, with its version-0 row,
+        /// once the migration files have been read (goose's grammar).
+        case createVersionTableOnRead
     }
 
     /// Whether Skein keeps its own tables beside goose's.
@@ -112,9 +124,14 @@ public struct Migrator: Sendable {
         sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
     ) async throws -> Outcome {
         try await locked(connection, logger: logger) { backendPID in
-            let (plan, records) = try await lockedPlanAndRecords(
-                command, migrations: migrations, on: connection, logger: logger)
+            let read = try await lockedRead(command, migrations: migrations, on: connection, logger: logger)
+            let (plan, records) = (read.plan, read.records)
             guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
+            guard !plan.steps.isEmpty else {
+                return Outcome(plan: plan, report: MigrationExecutor.Report(completed: []))
+            }
+            // A step will run: only now is anything created (goose's table and Skein's, when missing).
+            try await prepareToRun(read, on: connection, logger: logger)
             let audit = tables.map { _ in
                 AuditContext(
                     command: "\(command)", actor: configuration.actor, skeinVersion: configuration.skeinVersion,
@@ -188,33 +205,77 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// Creates or upgrades Skein's tables, refuses a dirty state, reads the version table (creating it as goose
-    /// does) and plans. Call under the lock.
-    func lockedPlan(
-        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
-    )
-        async throws -> MigrationPlan
-    {
-        try await lockedPlanAndRecords(command, migrations: migrations, on: connection, logger: logger).plan
+    /// What a run read before deciding anything.
+    struct Read: Sendable {
+        var plan: MigrationPlan
+        var records: [VersionRecord]
+        /// Whether goose's table and Skein's tables existed.
+        var versionTableExists: Bool
+        var skeinTablesExist: Bool
     }
 
-    /// ``lockedPlan(_:migrations:on:logger:)`` with goose's rows it read (for the gates: one read per run).
-    func lockedPlanAndRecords(
+    /// Reads Skein's tables (refusing a dirty state) and goose's version table, and plans, changing nothing —
+    /// except goose's table itself under ``FreshDatabasePolicy/createVersionTableOnRead`` (goose's grammar), where
+    /// goose v3.17 creates it. Call under the lock.
+    func lockedRead(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
-    )
-        async throws -> (plan: MigrationPlan, records: [VersionRecord])
-    {
+    ) async throws -> Read {
         guard configuration.versioning == .versioned else {
-            return (planner.plan(command, migrations: migrations, history: .rows([])), [])
+            return Read(
+                plan: planner.plan(command, migrations: migrations, history: .rows([])), records: [],
+                versionTableExists: false, skeinTablesExist: false)
         }
-        let presence = try await presence(on: connection, logger: logger)
-        if let tables {
-            let state = try await tables.ensure(
-                on: connection, exists: presence?.1, skeinVersion: configuration.skeinVersion, logger: logger)
+        if let tables { try tables.checkNameLength() }
+        var presence = try await presence(on: connection, logger: logger) ?? (false, false)
+        if let tables, presence.1 {
+            let state = try await tables.state(on: connection, exists: true, logger: logger)
+            guard state.schemaVersion <= SkeinTables.schemaVersion else { throw tables.newerSchemaError(state) }
             guard state.dirty.isEmpty else { throw Self.dirtyError(state.dirty) }
         }
-        let records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
-        return (planner.plan(command, migrations: migrations, history: .rows(records)), records)
+        // goose collects the files first (for up-to, those up to the target): with none, it fails before touching
+        // the table.
+        let collected: Bool =
+            if case .upTo(let target) = command {
+                migrations.contains { $0.version <= target }
+            } else {
+                !migrations.isEmpty
+            }
+        if !presence.0, configuration.freshDatabase == .createVersionTableOnRead, collected {
+            try await store.createIfAbsent(on: connection, logger: logger)
+            presence.0 = true
+        }
+        let history: VersionHistory =
+            presence.0 ? try await store.history(on: connection, exists: true, logger: logger) : .absent
+        let records: [VersionRecord]
+        switch history {
+        case .rows(let rows): records = rows
+        case .absent: records = []
+        }
+        // Without goose's table nothing was ever applied here: a reset has nothing to do (goose creates its table
+        // and says nothing), like every other command on a fresh database.
+        let planned: VersionHistory =
+            if case .absent = history, command == .reset { .rows([VersionRecord(id: 1, version: 0)]) } else { history }
+        let plan = planner.plan(command, migrations: migrations, history: planned)
+        return Read(plan: plan, records: records, versionTableExists: presence.0, skeinTablesExist: presence.1)
+    }
+
+    /// Creates what a run that will apply or roll back steps needs: goose's table (with its version-0 row) when
+    /// missing, and Skein's tables (created or upgraded). Safe when several runners start together.
+    func prepareToRun(_ read: Read, on connection: PostgresConnection, logger: Logger) async throws {
+        guard configuration.versioning == .versioned else { return }
+        if let tables {
+            let state = try await tables.ensure(
+                on: connection, exists: read.skeinTablesExist, skeinVersion: configuration.skeinVersion,
+                logger: logger)
+            guard state.dirty.isEmpty else { throw Self.dirtyError(state.dirty) }
+        }
+        if !read.versionTableExists {
+            do {
+                try await store.createIfAbsent(on: connection, logger: logger)
+            } catch {
+                throw tables?.privilegeError(error) ?? error
+            }
+        }
     }
 
     /// Who approved each destructive migration about to be applied, for its audit row.

@@ -175,12 +175,7 @@ public struct SkeinTables: Sendable {
     ) async throws -> State {
         try checkNameLength()
         var state = try await state(on: connection, exists: exists, logger: logger)
-        guard state.schemaVersion <= Self.schemaVersion else {
-            throw RunnerError(
-                .newerSchema,
-                "Skein's tables beside \(versionTable) have layout \(state.schemaVersion), written by a newer Skein; this Skein knows layout \(Self.schemaVersion)",
-                help: "upgrade Skein to the version that migrated this database")
-        }
+        guard state.schemaVersion <= Self.schemaVersion else { throw newerSchemaError(state) }
         while state.schemaVersion < Self.schemaVersion {
             let next = state.schemaVersion + 1
             try await connection.transaction(logger: logger) {
@@ -196,10 +191,20 @@ public struct SkeinTables: Sendable {
             } mapError: { error in
                 self.privilegeError(error) ?? error
             }
-            logger.info("upgraded Skein's tables", metadata: ["skein.schema_version": "\(next)"])
+            logger.info(
+                state.schemaVersion == 0 ? "created Skein's tables" : "upgraded Skein's tables",
+                metadata: ["skein.schema_version": "\(next)"])
             state.schemaVersion = next
         }
         return state
+    }
+
+    /// The tables were written by a newer Skein.
+    func newerSchemaError(_ state: State) -> RunnerError {
+        RunnerError(
+            .newerSchema,
+            "Skein's tables beside \(versionTable) have layout \(state.schemaVersion), written by a newer Skein; this Skein knows layout \(Self.schemaVersion)",
+            help: "upgrade Skein to the version that migrated this database")
     }
 
     /// A role that may not create tables here gets the grant it needs.

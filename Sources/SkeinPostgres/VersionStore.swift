@@ -45,7 +45,7 @@ public struct VersionStore: Sendable {
     {
         let present: Bool
         if let exists { present = exists } else { present = try await self.exists(on: connection, logger: logger) }
-        if !present { try await create(on: connection, logger: logger) }
+        if !present { try await createIfAbsent(on: connection, logger: logger) }
         return try await records(on: connection, logger: logger)
     }
 
@@ -69,16 +69,22 @@ public struct VersionStore: Sendable {
         return records
     }
 
-    /// Creates the table with goose's version-0 row, in one transaction.
-    private func create(on connection: PostgresConnection, logger: Logger) async throws {
-        _ = try await connection.query("BEGIN", logger: logger).collect()
-        do {
-            _ = try await connection.query(PostgresQuery(unsafeSQL: createTableSQL), logger: logger).collect()
-            try await record(.up, version: 0, on: connection, logger: logger)
-            _ = try await connection.query("COMMIT", logger: logger).collect()
-        } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger).collect()
-            throw error
+    /// Creates the table with goose's version-0 row when it does not exist, in one transaction. Safe when several
+    /// processes do it at once (a first `status`, `up` and `down` started together): the transaction first takes a
+    /// transaction-level advisory lock of its own (not the migration lock, which a running `up` holds for its whole
+    /// run), then looks again, so exactly one creates the table and writes its row and the others read it.
+    public func createIfAbsent(on connection: PostgresConnection, logger: Logger) async throws {
+        var binds = PostgresBindings()
+        binds.append("skein: create \(table.quoted)")
+        try await connection.transaction(logger: logger) { statements in
+            try await statements.execute(
+                PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", binds: binds))
+            guard try await !exists(on: connection, logger: logger) else { return }
+            try await statements.execute(createTableSQL)
+            var row = PostgresBindings()
+            row.append(Int64(0))
+            row.append(true)
+            try await statements.execute(PostgresQuery(unsafeSQL: insertSQL, binds: row))
         }
     }
 

@@ -21,17 +21,19 @@ struct SkeinBinary {
         return root.appendingPathComponent(".build/debug/skein").path
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
-        -> Result
-    {
+    /// - Parameter replacing: run with exactly `environment` instead of this process's environment plus it.
+    static func run(
+        _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], replacing: Bool = false
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
-        var env = ProcessInfo.processInfo.environment
-        for key in ["GOOSE_MIGRATION_DIR", "GOOSE_DRIVER", "GOOSE_DBSTRING"] { env[key] = nil }
+        var env = replacing ? [:] : ProcessInfo.processInfo.environment
+        for key in ["GOOSE_MIGRATION_DIR", "GOOSE_DRIVER", "GOOSE_DBSTRING"] where !replacing { env[key] = nil }
         env.merge(environment) { $1 }
         process.environment = env
+        process.standardInput = FileHandle.nullDevice
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -106,6 +108,12 @@ struct CLIEndToEndTests {
     func gooseCreate() throws {
         let root = try scratch()
         defer { try? FileManager.default.removeItem(at: root) }
+        // goose writes into an existing directory only (and so does Skein in goose's grammar).
+        let missing = try SkeinBinary.run(["-dir", "migrations", "create", "add_user_roles", "sql"], in: root)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("goose run: failed to create migration file: open migrations/"))
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("migrations"), withIntermediateDirectories: true)
         let result = try SkeinBinary.run(["-dir", "migrations", "create", "add_user_roles", "sql"], in: root)
         #expect(result.status == 0)
         #expect(result.stdout.isEmpty)

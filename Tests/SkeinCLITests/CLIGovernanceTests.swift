@@ -262,7 +262,7 @@ struct CLIGovernanceTests {
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
-                "20240101120000_add_owned_name.sql:2 (up): must be owner of table owned (SQLSTATE 42501)"),
+                "20240101120000_add_owned_name.sql:2: must be owner of table owned (SQLSTATE 42501)"),
             "\(result.stderr)")
         #expect(result.stderr.contains("docs/governance.md#least-privilege"))
     }

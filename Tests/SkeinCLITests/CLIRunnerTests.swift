@@ -117,7 +117,7 @@ struct CLIRunnerTests {
             result.stderr.contains("deadline exceeded: the run took longer than --timeout (1s)"), "\(result.stderr)")
         // The server's own answer, not a clock: PostgreSQL cancelled the sleep at its line (it did not run out).
         #expect(
-            result.stderr.contains("00001_slow.sql:3 (up): canceling statement due to user request (SQLSTATE 57014)"),
+            result.stderr.contains("00001_slow.sql:3: canceling statement due to user request (SQLSTATE 57014)"),
             "\(result.stderr)")
         let connection = try await PostgresConnection.connect(
             configuration: try database.connectionConfiguration(), id: 1, logger: Logger(label: "test"))
@@ -153,7 +153,7 @@ struct CLIRunnerTests {
         let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
         #expect(result.status == 1)
         #expect(result.stderr.contains("00002_b.go is a goose Go migration"), "\(result.stderr)")
-        #expect(result.stderr.contains("Applied 00001_a.sql"))
+        #expect(result.stderr.contains("applied 1 migration before it"))
         let status = try SkeinBinary.run([
             "status", "--format", "json", "--dir", dir.path, "--database-url", database.text,
         ])
@@ -220,6 +220,54 @@ struct CLIRunnerTests {
         #expect(!goose.stdout.contains("s3cret"))
     }
 
+    @Test(
+        "a failure reads file:line:col, PostgreSQL's words and psql's caret in Skein's grammar; goose's own line last in goose's"
+    )
+    func failureRendering() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skein-render-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n".write(
+            to: dir.appendingPathComponent("00001_a.sql"), atomically: true, encoding: .utf8)
+        try
+            "-- +goose Up\n-- +goose StatementBegin\nINSERT INTO a VALUES (1);\n  INSERT INTO a VALUS (2);\n-- +goose StatementEnd\n-- +goose Down\nDELETE FROM a;\n"
+            .write(to: dir.appendingPathComponent("00002_b.sql"), atomically: true, encoding: .utf8)
+        let skeinDatabase = try await TestDatabase.makeFreshDatabase()
+        let skein = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", skeinDatabase.text, "--verbose"])
+        #expect(skein.status == 1)
+        // The error's own line and column (PostgreSQL's position mapped back), not where the statement begins.
+        #expect(
+            skein.stderr.contains(
+                "error: \(dir.path)/00002_b.sql:4:17: syntax error at or near \"VALUS\" (SQLSTATE 42601)"),
+            "\(skein.stderr)")
+        let caret = "  " + String(repeating: " ", count: "LINE 4: ".count + 16) + "^"
+        #expect(skein.stderr.contains("  LINE 4:   INSERT INTO a VALUS (2);\n\(caret)\n"), "\(skein.stderr)")
+        #expect(
+            skein.stderr.contains("applied 1 migration before it; 00002_b.sql was rolled back; nothing after it ran"))
+        #expect(!skein.stderr.contains("goose run:") && !skein.stderr.contains("PSQLError"))
+        // --verbose names each statement as it is sent.
+        #expect(skein.stderr.contains("executing \(dir.path)/00001_a.sql:2: CREATE TABLE a (id int);"))
+
+        let gooseDatabase = try await TestDatabase.makeFreshDatabase()
+        let goose = try SkeinBinary.run(["-v", "-dir", dir.path, "postgres", gooseDatabase.text, "up"])
+        #expect(goose.status == 1)
+        let lines = goose.stderr.split(separator: "\n").map(String.init)
+        let last = try #require(lines.last)
+        #expect(
+            last.hasSuffix(
+                #"goose run: ERROR 00002_b.sql: failed to run SQL migration: failed to execute SQL query "INSERT INTO a VALUES (1);\n  INSERT INTO a VALUS (2);": ERROR: syntax error at or near "VALUS" (SQLSTATE 42601)"#
+            ), "\(goose.stderr)")
+        // Skein's context comes before it, as goose log lines starting `skein: `; -v logs goose's execution lines.
+        #expect(
+            lines.contains {
+                $0.hasSuffix(" skein: \(dir.path)/00002_b.sql:4:17: syntax error at or near \"VALUS\" (SQLSTATE 42601)")
+            })
+        #expect(
+            lines.contains { $0.hasSuffix(" Begin transaction") }
+                && lines.contains { $0.hasSuffix(" Commit transaction") })
+        #expect(lines.contains { $0.hasSuffix(" Executing statement: CREATE TABLE a (id int);") })
+    }
+
     @Test("a failing migration: exit 1, file:line, SQLSTATE, what was applied; no password in the output")
     func failure() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
@@ -232,7 +280,7 @@ struct CLIRunnerTests {
             to: dir.appendingPathComponent("00002_b.sql"), atomically: true, encoding: .utf8)
         let result = try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("Applied 00001_a.sql"))
+        #expect(result.stderr.contains("applied 1 migration before it"))
         #expect(result.stderr.contains("00002_b.sql:3"))
         #expect(result.stderr.contains("42P07"))
         #expect(result.stderr.contains("nothing after it ran"))

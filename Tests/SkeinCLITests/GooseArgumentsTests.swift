@@ -33,8 +33,25 @@ struct GooseArgumentsTests {
         Case(
             arguments: ["postgres", "dsn", "up-to", "20240101120000"],
             expected: .goose([
-                "up-to", "20240101120000", "--dir", ".", "--database-url", "dsn", "--table", "goose_db_version",
-                "--goose",
+                "up-to", "--dir", ".", "--database-url", "dsn", "--table", "goose_db_version", "--goose", "--",
+                "20240101120000",
+            ])),
+        // goose's down-to of a negative version is down-to 0; a negative up-to target stays (after --).
+        Case(
+            arguments: ["postgres", "dsn", "down-to", "-1"],
+            expected: .goose([
+                "down-to", "--dir", ".", "--database-url", "dsn", "--table", "goose_db_version", "--goose", "--", "0",
+            ])),
+        Case(
+            arguments: ["postgres", "dsn", "up-to", "-5"],
+            expected: .goose([
+                "up-to", "--dir", ".", "--database-url", "dsn", "--table", "goose_db_version", "--goose", "--", "-5",
+            ])),
+        // GOOSE_DRIVER from the environment with the DBSTRING typed: goose puts the driver in front.
+        Case(
+            arguments: ["dsn", "up-to", "1"], environment: ["GOOSE_DRIVER": "postgres"],
+            expected: .goose([
+                "up-to", "--dir", ".", "--database-url", "dsn", "--table", "goose_db_version", "--goose", "--", "1",
             ])),
         // Go flag syntax: -flag=value, --flag, booleans, -- terminator.
         Case(

@@ -34,7 +34,7 @@ struct CreateCommand: ParsableCommand {
     }
 
     private func warn(_ text: String, _ settings: ProjectSettings) {
-        settings.style == .goose ? Console.gooseLog("warning: \(text)") : Console.err("warning: \(text)")
+        settings.style == .goose ? Console.gooseLog("skein: warning: \(text)") : Console.err("warning: \(text)")
     }
 
     private func create(_ settings: ProjectSettings) throws {
@@ -44,9 +44,24 @@ struct CreateCommand: ParsableCommand {
                 "Skein writes SQL migrations only (got type \"\(type)\"); run `create \(name) sql`, or use goose itself for Go migrations"
             )
         }
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let now = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date())
+        let timestamp = MigrationTemplate.timestampVersion(
+            year: now.year!, month: now.month!, day: now.day!, hour: now.hour!, minute: now.minute!, second: now.second!
+        )
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if !manager.fileExists(atPath: settings.directory, isDirectory: &isDirectory) {
+            // goose's create writes into an existing directory only; Skein's makes it (make migrate-create in a new
+            // project).
+            if settings.style == .goose {
+                let path = (settings.directory as NSString).appendingPathComponent(
+                    "\(sequential ? "00001" : String(timestamp))_\(name).\(type)")
+                throw CLIFailure(
+                    .fileSystem, "the migrations directory \(settings.directory) does not exist; create it first",
+                    gooseLine: "failed to create migration file: open \(path): no such file or directory")
+            }
             do {
                 try manager.createDirectory(atPath: settings.directory, withIntermediateDirectories: true)
             } catch {
@@ -65,12 +80,6 @@ struct CreateCommand: ParsableCommand {
         } catch {
             throw CLIFailure(.migrations, "\(error)")
         }
-        var utc = Calendar(identifier: .gregorian)
-        utc.timeZone = TimeZone(identifier: "UTC")!
-        let now = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date())
-        let timestamp = MigrationTemplate.timestampVersion(
-            year: now.year!, month: now.month!, day: now.day!, hour: now.hour!, minute: now.minute!, second: now.second!
-        )
         let planned = MigrationCreation.plan(
             name: name, style: destructive ? .destructive : .standard,
             numbering: sequential ? .sequential : .timestamp(timestamp), policy: settings.policy,

@@ -23,7 +23,7 @@ struct FixCommand: ParsableCommand {
             do {
                 catalog = try MigrationCatalog(source: DirectorySource(directory: settings.directory))
             } catch {
-                throw CLIFailure(.migrations, "\(error)")
+                throw CLIFailure(.migrations, "\(error)", gooseLine: (error as? MigrationSourceError)?.gooseMessage)
             }
             let renames = MigrationRenumbering.plan(catalog.migrations)
             // Check every target first, so nothing is half-renamed.

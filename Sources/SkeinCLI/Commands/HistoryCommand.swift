@@ -53,7 +53,7 @@ struct HistoryCommand: AsyncParsableCommand {
         }
         let format = format
         let version = migrationVersion
-        try await runner.withDatabase { [since] context in
+        try await runner.withDatabase(reading: .nothing) { [since] context in
             let entries = try await context.migrator.history(
                 since: since, version: version, on: context.connection, logger: context.logger)
             if format == .json {

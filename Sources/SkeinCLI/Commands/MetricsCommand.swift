@@ -30,7 +30,7 @@ struct MetricsCommand: AsyncParsableCommand {
     func run() async throws {
         let runner = DatabaseRun(options: options)
         let format = format
-        try await runner.withDatabase { context in
+        try await runner.withDatabase(reading: .nothing) { context in
             let entries = try await context.migrator.history(on: context.connection, logger: context.logger)
             let metrics = MigrationMetrics(entries: entries, now: Date())
             switch format {

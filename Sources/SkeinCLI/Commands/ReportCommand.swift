@@ -24,7 +24,7 @@ struct ReportCommand: AsyncParsableCommand {
     func run() async throws {
         let runner = DatabaseRun(options: options)
         let path = htmlPath
-        try await runner.withDatabase { context in
+        try await runner.withDatabase(reading: .nothing) { context in
             let entries = try await context.migrator.history(on: context.connection, logger: context.logger)
             let page = MigrationReportPage(entries: entries)
             do {

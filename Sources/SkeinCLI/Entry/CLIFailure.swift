@@ -20,14 +20,29 @@ struct CLIFailure: Error, CustomStringConvertible {
     }
 
     var code: Code
+    /// What Skein's grammar prints after `error: `.
     var message: String
     /// 1 unless the failure says otherwise (130 after Ctrl-C).
     var exitCode: Int32
+    /// In goose's grammar: goose v3.17's own words for the same failure (after `goose run: `), printed as the last
+    /// line of stderr, so scripts that grep goose's lines keep working; `nil` when goose has no such failure (then
+    /// ``message`` is used).
+    var gooseLine: String?
+    /// In goose's grammar: Skein's context, printed before goose's line as `skein: ` log lines.
+    var gooseContext: [String] = []
+    /// The word after `goose ` in goose's line: `run` (its `log.Fatalf("goose run: %v")`), or `validate`.
+    var gooseCommand = "run"
 
-    init(_ code: Code, _ message: String, exitCode: Int32 = 1) {
+    init(
+        _ code: Code, _ message: String, exitCode: Int32 = 1, gooseLine: String? = nil, gooseContext: [String] = [],
+        gooseCommand: String = "run"
+    ) {
         self.code = code
         self.message = message
         self.exitCode = exitCode
+        self.gooseLine = gooseLine
+        self.gooseContext = gooseContext
+        self.gooseCommand = gooseCommand
     }
 
     var description: String { message }
@@ -35,8 +50,15 @@ struct CLIFailure: Error, CustomStringConvertible {
     /// The lines to print on stderr.
     func rendered(style: OutputStyle) -> String {
         switch style {
-        case .goose: Console.gooseLogPrefix() + "goose run: \(message)"
-        case .skein: "error: \(message)"
+        case .goose:
+            let prefix = Console.gooseLogPrefix()
+            return
+                (gooseContext.map { prefix + "skein: " + $0 } + [
+                    prefix + "goose \(gooseCommand): \(gooseLine ?? message)"
+                ])
+                .joined(separator: "\n")
+        case .skein:
+            return "error: \(message)"
         }
     }
 }

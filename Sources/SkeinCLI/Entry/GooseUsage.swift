@@ -1,5 +1,10 @@
+/// goose's usage, split between the streams as goose v3.17 splits it: the text on stdout, the flag list (Go's
+/// `flag.PrintDefaults`, byte for byte goose's) on stderr, after `flag provided but not defined: -x` when a flag
+/// was wrong. The text names skein and the drivers it runs (a documented difference).
 enum GooseUsage {
-    static let text = """
+    /// What goes to stdout: usage, drivers, examples, then (after an empty `Options:` section whose flags went to
+    /// stderr) the commands.
+    static let standardOutput = """
         Usage: skein [OPTIONS] DRIVER DBSTRING COMMAND
 
         or
@@ -20,6 +25,28 @@ enum GooseUsage {
             GOOSE_DRIVER=postgres GOOSE_DBSTRING="user=postgres dbname=postgres sslmode=disable" skein status
 
         Options:
+
+
+        Commands:
+            up                   Migrate the DB to the most recent version available
+            up-by-one            Migrate the DB up by 1
+            up-to VERSION        Migrate the DB to a specific VERSION
+            down                 Roll back the version by 1
+            down-to VERSION      Roll back to a specific VERSION
+            redo                 Re-run the latest migration
+            reset                Roll back all migrations
+            status               Dump the migration status for the current DB
+            version              Print the current version of the database
+            create NAME [sql|go] Creates new migration file with the current timestamp
+            fix                  Apply sequential ordering to migrations
+            validate             Check migration files without running them
+
+        Skein's own grammar: skein --help
+
+        """
+
+    /// What goes to stderr: goose's flags as Go's `flag` package prints them.
+    static let flags = """
           -allow-missing
             \tapplies missing (out-of-order) migrations
           -certfile string
@@ -43,21 +70,5 @@ enum GooseUsage {
           -v\tenable verbose mode
           -version
             \tprint version
-
-        Commands:
-            up                   Migrate the DB to the most recent version available
-            up-by-one            Migrate the DB up by 1
-            up-to VERSION        Migrate the DB to a specific VERSION
-            down                 Roll back the version by 1
-            down-to VERSION      Roll back to a specific VERSION
-            redo                 Re-run the latest migration
-            reset                Roll back all migrations
-            status               Dump the migration status for the current DB
-            version              Print the current version of the database
-            create NAME [sql|go] Creates new migration file with the current timestamp
-            fix                  Apply sequential ordering to migrations
-            validate             Check migration files without running them
-
-        Skein's own grammar: skein --help
         """
 }

@@ -36,13 +36,15 @@ enum SkeinCommandLine {
             skeinArguments = translated
         case .gooseUsage(let code, let message):
             return CLIContext.$current.withValue(context) {
-                if let message { Console.err(message) }
-                Console.out(GooseUsage.text)
+                // Go's flag package: the error, then the flag list, on stderr; goose's usage text on stdout.
+                Console.err((message.map { $0 + "\n" } ?? "") + GooseUsage.flags)
+                CLIContext.current.output.write(GooseUsage.standardOutput)
                 return code
             }
         case .gooseVersion:
             return CLIContext.$current.withValue(context) {
-                Console.out("goose version: skein \(Skein.version) (goose v3.17.0 compatible)")
+                // goose's own line, which scripts parse: the goose version Skein is compatible with.
+                Console.out("goose version: v3.17.0")
                 return 0
             }
         case .gooseFailure(let message):

@@ -56,9 +56,19 @@ enum Console {
         return logger
     }
 
-    /// Diagnostics, compiler style, to stderr.
+    /// Diagnostics, compiler style, to stderr; in goose's grammar each line is a `skein: ` log line, so goose's own
+    /// lines stay what scripts see.
     static func report(_ diagnostics: [Diagnostic]) {
-        for diagnostic in diagnostics { err(diagnostic.description) }
+        guard !diagnostics.isEmpty else { return }
+        switch CLIContext.current.style {
+        case .skein:
+            for diagnostic in diagnostics { err(diagnostic.description) }
+        case .goose:
+            let prefix = gooseLogPrefix()
+            err(
+                diagnostics.flatMap { $0.description.split(separator: "\n", omittingEmptySubsequences: false) }
+                    .map { prefix + "skein: " + $0 }.joined(separator: "\n"))
+        }
     }
 
     /// One JSON value on one line of stdout (keys sorted, so output is stable).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One migration file, parsed eagerly in both directions when it is read.
 public struct Migration: Sendable, Hashable {
     /// The path as given (used in every message).
@@ -179,7 +181,10 @@ extension Diagnostic {
         self.init(
             severity: .error, code: "goose-\(error.kind.rawValue)",
             message: "\(error.direction == .up ? "Up" : "Down"): \(error.message)", help: error.help,
-            location: SourceLocation(file: path, line: error.line))
+            location: SourceLocation(file: path, line: error.line),
+            gooseMessage:
+                "ERROR \((path as NSString).lastPathComponent): failed to parse SQL migration file: \(error.gooseMessage)"
+        )
     }
 }
 

@@ -57,15 +57,20 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// What to do about it; `nil` when there is nothing useful to say.
     public var help: String?
     public var location: SourceLocation?
+    /// What goose v3.17's command line prints for the same problem (after `goose run: `), where it has words for
+    /// it; Skein's goose grammar prints it as its last line.
+    public var gooseMessage: String?
 
     public init(
-        severity: Severity, code: String, message: String, help: String? = nil, location: SourceLocation? = nil
+        severity: Severity, code: String, message: String, help: String? = nil, location: SourceLocation? = nil,
+        gooseMessage: String? = nil
     ) {
         self.severity = severity
         self.code = code
         self.message = message
         self.help = help
         self.location = location
+        self.gooseMessage = gooseMessage
     }
 
     /// The compiler-style rendering: `file:line: severity[code]: message` and an indented `help:` line.

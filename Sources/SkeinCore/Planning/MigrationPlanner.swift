@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// One row of goose's version table (`goose_db_version`).
 /// The pure planner: available migrations + applied rows + command → steps and problems, with goose
@@ -109,18 +109,19 @@ private struct PlanBuilder {
     func file(for version: Int64) -> Migration? { firstIndexByVersion[version].map { migrations[$0] } }
 
     mutating func problem(
-        _ severity: Severity, _ code: String, _ message: String, help: String? = nil, path: String? = nil
+        _ severity: Severity, _ code: String, _ message: String, help: String? = nil, path: String? = nil,
+        goose: String? = nil
     ) {
         problems.append(
             Diagnostic(
                 severity: severity, code: code, message: message, help: help,
-                location: path.map { SourceLocation(file: $0) }))
+                location: path.map { SourceLocation(file: $0) }, gooseMessage: goose))
     }
 
     mutating func noMigrationFiles() {
         problem(
             .error, "no-migration-files", "no migration files found",
-            help: "check --dir (goose's -dir); create one with skein create NAME")
+            help: "check --dir (goose's -dir); create one with skein create NAME", goose: "no migration files found")
     }
 
     // MARK: Versioned (goose's version table)
@@ -167,13 +168,17 @@ private struct PlanBuilder {
         let highest = records.map(\.version).max() ?? 0
         let missing = found.filter { !recorded.contains($0.version) && $0.version < highest }
         if !missing.isEmpty, missingMigrations == .refuse {
-            for migration in missing {
+            // goose's words for all of them at once, on the first.
+            let goose =
+                "error: found \(missing.count) missing migrations:"
+                + missing.map { "\n\tversion \($0.version): \($0.path)" }.joined()
+            for (index, migration) in missing.enumerated() {
                 problem(
                     .error, "missing-migration",
                     "version \(migration.version) is not applied, but the database is already at version \(highest)",
                     help:
                         "apply it out of order with --allow-missing (goose: -allow-missing), or rename it to a version above \(highest)",
-                    path: migration.path)
+                    path: migration.path, goose: index == 0 ? goose : nil)
             }
             return
         }
@@ -210,14 +215,16 @@ private struct PlanBuilder {
         guard current != 0 else {
             problem(
                 .error, "no-current-version", "no migration is applied (current version 0): nothing to roll back",
-                help: "run up first; goose reports this as \"migration 0: no current version found\"")
+                help: "run up first",
+                goose: reapply ? "no current version found" : "migration 0: no current version found")
             return
         }
         guard let migration = file(for: current) else {
             problem(
                 .error, "missing-file",
                 "the current version \(current) has no migration file, so it cannot be rolled back",
-                help: "restore the file from version control")
+                help: "restore the file from version control",
+                goose: reapply ? "no current version found" : "migration \(current): no current version found")
             return
         }
         steps = [MigrationStep(migration: migration, direction: .down, recording: .record)]

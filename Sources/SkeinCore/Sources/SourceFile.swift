@@ -106,10 +106,13 @@ public protocol MigrationSource: Sendable {
 public struct MigrationSourceError: Error, Sendable, Hashable, CustomStringConvertible {
     public var path: String
     public var reason: String
+    /// What goose v3.17 says instead (`migrations directory does not exist`), where it says something else.
+    public var gooseMessage: String?
 
-    public init(path: String, reason: String) {
+    public init(path: String, reason: String, gooseMessage: String? = nil) {
         self.path = path
         self.reason = reason
+        self.gooseMessage = gooseMessage
     }
 
     public var description: String { "cannot read migrations at \(path): \(reason)" }
@@ -131,8 +134,8 @@ public struct DirectorySource: MigrationSource {
             throw MigrationSourceError(
                 path: directory,
                 reason:
-                    "the directory does not exist; create it (skein create NAME makes the first migration) or pass --dir"
-            )
+                    "the directory does not exist; create it (skein create NAME makes the first migration) or pass --dir",
+                gooseMessage: "\(directory) directory does not exist")
         }
         guard status.st_mode & mode_t(S_IFMT) == mode_t(S_IFDIR) else {
             throw MigrationSourceError(

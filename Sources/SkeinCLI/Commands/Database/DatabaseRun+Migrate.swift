@@ -41,7 +41,10 @@ extension DatabaseRun {
                     throw fail("no next version found")
                 }
                 Console.report(rejected.problems)
-                throw fail("nothing was run: fix the problems above")
+                throw FailureText.cliFailure(rejected)
+            } catch let failure as MigrationFailure {
+                await afterRun(command, failure: failure, context: context)
+                throw FailureText.cliFailure(failure, command: command)
             } catch {
                 await afterRun(command, failure: error, context: context)
                 throw error

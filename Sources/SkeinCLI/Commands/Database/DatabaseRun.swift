@@ -31,9 +31,22 @@ struct DatabaseRun {
         var logger: Logger
     }
 
+    /// What a command reads of the migrations directory.
+    enum Reading: Sendable {
+        /// Every file (the runner's commands).
+        case migrations
+        /// Every file, for `status`: goose fails on an empty directory before it touches the database, and says
+        /// so with `failed to collect migrations: `.
+        case migrationsForStatus
+        /// None (`version`, `history`, `metrics`, `report`: they read the database only).
+        case nothing
+    }
+
     /// Resolves settings, reads the migrations, connects (to a throwaway cluster with `--ephemeral`), and
     /// hands everything to `body`.
-    func withDatabase(_ body: @escaping @Sendable (Context) async throws -> Void) async throws {
+    func withDatabase(reading: Reading = .migrations, _ body: @escaping @Sendable (Context) async throws -> Void)
+        async throws
+    {
         let logger = Console.logger(json: options.logFormat == .json)
         let environment = CLIContext.current.environment
         let project = try ProjectSettings.resolve(options.migrations, environment: environment)
@@ -48,18 +61,31 @@ struct DatabaseRun {
             connecting = Task { try await Self.connect(parsed, environment: environment, logger: logger) }
         }
         let catalog: MigrationCatalog
+        let gooseCollect = reading == .migrationsForStatus ? "failed to collect migrations: " : ""
         do {
-            catalog = try MigrationCatalog(
-                source: DirectorySource(directory: settings.directory),
-                parser: GooseParser(environmentSubstitution: .enabled(environment)))
+            catalog =
+                reading == .nothing && !options.noVersioning
+                ? MigrationCatalog(migrations: [], diagnostics: [])
+                : try MigrationCatalog(
+                    source: DirectorySource(directory: settings.directory),
+                    parser: GooseParser(environmentSubstitution: .enabled(environment)))
         } catch {
             connecting?.cancel()
-            throw fail("\(error)")
+            throw CLIFailure(.migrations, "\(error)", gooseLine: error.gooseMessage.map { gooseCollect + $0 })
         }
-        if catalog.diagnostics.hasErrors {
+        // Duplicate versions matter where a command collects them: the planner checks those (goose's up-to below a
+        // duplicate works); every other problem of the directory stops the run here.
+        let blocking =
+            reading == .migrations ? catalog.diagnostics.filter { $0.code != "duplicate-version" } : catalog.diagnostics
+        if blocking.hasErrors {
             connecting?.cancel()
             Console.report(catalog.diagnostics)
             throw fail("the migrations directory has errors (above); nothing was run")
+        }
+        if reading == .migrationsForStatus, settings.style == .goose, catalog.migrations.isEmpty {
+            connecting?.cancel()
+            throw CLIFailure(
+                .migrations, "no migration files found", gooseLine: gooseCollect + "no migration files found")
         }
         let migrator = Migrator(configuration: settings.configuration)
         let migrations = catalog.migrations
@@ -79,19 +105,22 @@ struct DatabaseRun {
             ) { cluster in
                 try await connectAndRun(
                     ConnectionString.parse(cluster.url), environment: [:], migrations: migrations,
-                    migrator: migrator, settings: settings, logger: logger, body)
+                    migrator: migrator, settings: settings, reading: reading, logger: logger, body)
             }
             return
         }
         let parsed: ConnectionString
         do {
             parsed = try ConnectionString.parse(settings.connectionString)
+            try parsed.validate()
         } catch {
-            throw fail("\(error)")
+            throw CLIFailure(
+                .database, "\(error)",
+                gooseLine: "cannot parse `\(ConnectionString.masked(settings.connectionString))`: \(error)")
         }
         try await connectAndRun(
             parsed, environment: environment, migrations: migrations, migrator: migrator, settings: settings,
-            logger: logger, connecting: connecting, body)
+            reading: reading, logger: logger, connecting: connecting, body)
     }
 
     /// An open connection with what cancels its statements.
@@ -120,7 +149,7 @@ struct DatabaseRun {
     /// - Parameter connecting: a connection already under way to `string` (see ``withDatabase(_:)``).
     private func connectAndRun(
         _ string: ConnectionString, environment: [String: String], migrations: [Migration], migrator: Migrator,
-        settings: RunSettings, logger: Logger, connecting: Task<Connected, any Error>? = nil,
+        settings: RunSettings, reading: Reading, logger: Logger, connecting: Task<Connected, any Error>? = nil,
         _ body: @escaping @Sendable (Context) async throws -> Void
     ) async throws {
         let connector: Connector
@@ -135,7 +164,7 @@ struct DatabaseRun {
                 }
             (connector, connection, canceller) = (connected.connector, connected.connection, connected.canceller)
         } catch {
-            throw fail("\(error)")
+            throw Self.connectionFailure(error, string, environment: environment, reading: reading)
         }
         var migrator = migrator
         if let directory = settings.backupDirectory {
@@ -156,6 +185,10 @@ struct DatabaseRun {
         } catch let timedOut as TimedOut {
             try? await connection.close()
             throw fail("\(timedOut)")
+        } catch let rejected as Migrator.PlanRejected {
+            try? await connection.close()
+            Console.report(rejected.problems)
+            throw FailureText.cliFailure(rejected)
         } catch {
             try? await connection.close()
             if error is ExitCode || error is CLIFailure { throw error }
@@ -164,8 +197,35 @@ struct DatabaseRun {
                     "interrupted: the running statement was cancelled on the server; see the lines above for what was applied"
                 )
             }
-            throw fail("\(error)")
+            throw CLIFailure(
+                .run, PostgresErrorText.describe(error), gooseLine: ServerError(postgres: error)?.gooseText)
         }
+    }
+
+    /// Why no connection could be made; in goose's grammar, goose's own wrapping of it (`failed to connect to
+    /// `host=… user=… database=…`: …`, after `failed to ensure DB version: ` for `status`).
+    static func connectionFailure(
+        _ error: any Error, _ string: ConnectionString, environment: [String: String], reading: Reading
+    ) -> CLIFailure {
+        let settings = try? DatabaseConnection.settings(
+            string, environment: environment, homeDirectory: environment["HOME"])
+        let reason: String
+        if let connectionError = error as? ConnectionError {
+            reason = connectionError.attempts.map(\.reason).joined(separator: "; ")
+        } else {
+            reason = PostgresErrorText.oneLine(error)
+        }
+        let host = settings?.endpoints.first.map { endpoint -> String in
+            switch endpoint.host {
+            case .tcp(let host): host
+            case .unixSocket(let directory): directory
+            }
+        }
+        let target = "host=\(host ?? "?") user=\(settings?.user ?? "?") database=\(settings?.database ?? "?")"
+        let goose = "failed to connect to `\(target)`: \(reason)"
+        return CLIFailure(
+            .database, PostgresErrorText.describe(error),
+            gooseLine: reading == .migrationsForStatus ? "failed to ensure DB version: " + goose : goose)
     }
 
     /// Runs a command so that Ctrl-C / SIGTERM cancel it (and its statement on the server); exits 130 / 143.

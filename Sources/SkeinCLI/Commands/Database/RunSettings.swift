@@ -37,6 +37,9 @@ struct RunSettings: Sendable {
             throw CLIFailure(.usage, "\(error)")
         }
         if options.noLock { configuration.lockID = nil }
+        // goose creates its version table wherever a command reads it; Skein's grammar creates nothing until a step
+        // runs.
+        configuration.freshDatabase = project.style == .goose ? .createVersionTableOnRead : .createOnlyToRun
         configuration.missingMigrations = options.allowMissing ? .apply : .refuse
         configuration.versioning = options.noVersioning ? .unversioned : .versioned
         configuration.manualRecovery = options.allowManualRecovery ? .allow : .refuse

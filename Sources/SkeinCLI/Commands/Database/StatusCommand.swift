@@ -40,7 +40,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let runner = DatabaseRun(options: options)
         let format = format
-        try await runner.withDatabase { context in
+        try await runner.withDatabase(reading: .migrationsForStatus) { context in
             let report = try await context.migrator.status(
                 migrations: context.migrations, on: context.connection, logger: context.logger)
             if format == .json {

@@ -9,14 +9,15 @@ struct VersionCommand: AsyncParsableCommand {
 
     func run() async throws {
         let runner = DatabaseRun(options: options)
-        try await runner.withDatabase { context in
+        // The version is the database's: no migration file is read (but -no-versioning's file version).
+        try await runner.withDatabase(reading: .nothing) { context in
             if context.migrator.configuration.versioning == .unversioned {
                 runner.say("goose: file version \(context.migrations.last?.version ?? 0)")
                 return
             }
-            let rows = try await VersionStore(table: context.migrator.configuration.versionTable)
-                .ensuredRecords(on: context.connection, logger: context.logger)
-            guard let current = MigrationPlanner.currentVersion(of: rows) else {
+            guard
+                let current = try await context.migrator.currentVersion(on: context.connection, logger: context.logger)
+            else {
                 throw runner.fail("no next version found")
             }
             runner.say("goose: version \(current)")
