@@ -93,6 +93,20 @@ package enum GoText {
         return false
     }
 
+    /// The 1-based column (in Unicode scalars) of the first scalar of `bytes[range]` that is not white space, or
+    /// `nil` when it has none.
+    static func contentColumn(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        var index = range.lowerBound
+        var column = 1
+        while index < range.upperBound {
+            let (space, length) = spaceAt(bytes, index)
+            if !space { return column }
+            index += length
+            column += 1
+        }
+        return nil
+    }
+
     /// Whether `bytes[range]` starts with `prefix` (ASCII).
     @inline(__always)
     static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ prefix: StaticString) -> Bool {
