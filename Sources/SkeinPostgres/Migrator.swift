@@ -51,6 +51,11 @@ public struct Migrator: Sendable {
         public var backupPolicy: BackupPolicy = .requiredForDestructive
         /// Where the runner's metrics go (swift-metrics); `nil`: the bootstrapped backend.
         public var metrics: (any MetricsFactory)?
+        /// A grammar that reads every statement of the plan under the lock, before the gates, the backup and the
+        /// first step: a statement it rejects refuses the whole run (``PlanRejected``, code `syntax-error`), so a
+        /// typo never stops a run half-way. `nil` (the default) checks nothing; the `skein` CLI passes PostgreSQL
+        /// 15's grammar (libpg_query), which an app need not link. See ``StatementChecker``.
+        public var statementChecker: StatementChecker?
 
         public init() {}
     }
@@ -105,16 +110,22 @@ public struct Migrator: Sendable {
     /// - Parameters:
     ///   - sideChannel: a second connection for the lock-wait watch (``StatementSettings/warnAfter``).
     ///   - observer: told as each step finishes and while a statement waits.
-    /// - Throws: ``PlanRejected``, ``LockTimeout``, ``RunnerError`` (`.dirty`, `.missingPrivilege`, …),
+    /// - Throws: ``PlanRejected`` (also when ``Configuration/statementChecker`` rejects a statement of the plan:
+    ///   nothing was written), ``LockTimeout``, ``RunnerError`` (`.dirty`, `.missingPrivilege`, …),
     ///   ``MigrationFailure``, or a connection error.
     public func run(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection,
         sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
     ) async throws -> Outcome {
         try await locked(connection, logger: logger) { backendPID in
-            let (plan, records) = try await lockedPlanAndRecords(
+            var (plan, records) = try await lockedPlanAndRecords(
                 command, migrations: migrations, on: connection, logger: logger)
+            // Every statement about to run is read before anything is written: a typo refuses the whole run.
+            plan = try await checkingStatements(of: plan, on: connection, logger: logger)
             guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
+            for warning in plan.problems where warning.code == StatementChecker.notCheckedCode {
+                observer?(.notice(warning.location.map { "\($0): \(warning.message)" } ?? warning.message))
+            }
             let audit = tables.map { _ in
                 AuditContext(
                     command: "\(command)", actor: configuration.actor, skeinVersion: configuration.skeinVersion,
