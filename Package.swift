@@ -128,6 +128,7 @@ let package = Package(
                 "SkeinInvocation",
                 "SkeinConfig",
                 "SkeinLint",
+                "SkeinSQL",
                 "SkeinSandbox",
                 "SkeinPostgres",
                 "SkeinVerify",

@@ -89,20 +89,10 @@ public struct LintFile: Sendable {
             tooLargeToAnalyze = size
             return
         }
-        // goose trims a statement's leading white space: the file's line tells how far its first line is indented.
-        let bytes = Array(text.utf8)
-        var lineStarts = [0]
-        for (index, byte) in bytes.enumerated() where byte == 0x0A { lineStarts.append(index + 1) }
-        func indentation(_ line: Int) -> Int {
-            guard line >= 1, line <= lineStarts.count else { return 0 }
-            var index = lineStarts[line - 1]
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
-            return index - lineStarts[line - 1]
-        }
         func commands(_ direction: Direction) -> [LintCommand] {
             guard case .success(let section)? = migration.section(direction) else { return [] }
             return section.statements.flatMap {
-                Self.commands(of: $0, path: migration.path, indentation: indentation($0.line))
+                Self.commands(of: $0, path: migration.path)
             }
         }
         up = commands(.up)
@@ -128,27 +118,23 @@ public struct LintFile: Sendable {
         }
     }
 
-    /// - Parameter indentation: how many columns the statement's first line is indented in the file.
-    static func commands(of statement: Statement, path: String, indentation: Int = 0) -> [LintCommand] {
-        let bytes = Array(statement.sql.utf8)
-        func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
-            let (line, column) = Self.position(of: offset, in: bytes)
-            return (line, line == 0 ? column + indentation : column)
+    /// The commands of a goose statement, each placed in the file (``Statement/position(ofUTF8Offset:)``).
+    static func commands(of statement: Statement, path: String) -> [LintCommand] {
+        func location(_ offset: Int) -> SourceLocation {
+            let (line, column) = statement.position(ofUTF8Offset: offset)
+            return SourceLocation(file: path, line: line, column: column)
         }
         switch SQLGrammar.parse(statement.sql) {
         case .success(let parsed):
+            let bytes = Array(statement.sql.utf8)
             return parsed.map { command in
-                let (line, column) = position(of: firstCodeByte(bytes, from: command.byteOffset), in: bytes)
-                return LintCommand(
+                LintCommand(
                     statement: statement, parsed: .success(command),
-                    location: SourceLocation(file: path, line: statement.line + line, column: column))
+                    location: location(firstCodeByte(bytes, from: command.byteOffset)))
             }
         case .failure(let error):
-            let (line, column) = position(of: error.byteOffset ?? 0, in: bytes)
             return [
-                LintCommand(
-                    statement: statement, parsed: .failure(error),
-                    location: SourceLocation(file: path, line: statement.line + line, column: column))
+                LintCommand(statement: statement, parsed: .failure(error), location: location(error.byteOffset ?? 0))
             ]
         }
     }
@@ -167,22 +153,5 @@ public struct LintFile: Sendable {
             }
         }
         return min(index, bytes.count)
-    }
-
-    /// 0-based line offset and 1-based column (in Unicode scalars) of a byte offset.
-    static func position(of offset: Int, in bytes: [UInt8]) -> (line: Int, column: Int) {
-        var line = 0
-        var column = 1
-        var index = 0
-        while index < min(offset, bytes.count) {
-            if bytes[index] == 0x0A {
-                line += 1
-                column = 1
-            } else if bytes[index] & 0xC0 != 0x80 {
-                column += 1
-            }
-            index += 1
-        }
-        return (line, column)
     }
 }

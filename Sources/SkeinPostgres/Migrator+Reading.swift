@@ -81,7 +81,8 @@ extension Migrator {
         return MigrationPlanner.currentVersion(of: rows)
     }
 
-    /// Plans without changing anything, not even creating the version table (for `--dry-run`).
+    /// Plans without changing anything, not even creating the version table (for `--dry-run`); the statements of
+    /// the plan are checked as ``run(_:migrations:on:sideChannel:observer:logger:)`` checks them.
     public func preview(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
     ) async throws -> MigrationPlan {
@@ -97,7 +98,7 @@ extension Migrator {
             let error = Self.dirtyError(dirty)
             plan.problems.append(Diagnostic(severity: .error, code: "dirty", message: error.message, help: error.help))
         }
-        return plan
+        return try await checkingStatements(of: plan, on: connection, logger: logger)
     }
 
     /// Every migration's state, changing nothing (under ``FreshDatabasePolicy/createVersionTableOnRead``, goose's

@@ -53,6 +53,11 @@ public struct Migrator: Sendable {
         public var metrics: (any MetricsFactory)?
         /// What a command may create on a database that has no version table yet.
         public var freshDatabase: FreshDatabasePolicy = .createOnlyToRun
+        /// A grammar that reads every statement of the plan under the lock, before the gates, the backup and the
+        /// first step: a statement it rejects refuses the whole run (``PlanRejected``, code `syntax-error`), so a
+        /// typo never stops a run half-way. `nil` (the default) checks nothing; the `skein` CLI passes PostgreSQL
+        /// 15's grammar (libpg_query), which an app need not link. See ``StatementChecker``.
+        public var statementChecker: StatementChecker?
 
         public init() {}
     }
@@ -117,7 +122,8 @@ public struct Migrator: Sendable {
     /// - Parameters:
     ///   - sideChannel: a second connection for the lock-wait watch (``StatementSettings/warnAfter``).
     ///   - observer: told as each step finishes and while a statement waits.
-    /// - Throws: ``PlanRejected``, ``LockTimeout``, ``RunnerError`` (`.dirty`, `.missingPrivilege`, …),
+    /// - Throws: ``PlanRejected`` (also when ``Configuration/statementChecker`` rejects a statement of the plan:
+    ///   nothing was written), ``LockTimeout``, ``RunnerError`` (`.dirty`, `.missingPrivilege`, …),
     ///   ``MigrationFailure``, or a connection error.
     public func run(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection,
@@ -125,10 +131,15 @@ public struct Migrator: Sendable {
     ) async throws -> Outcome {
         try await locked(connection, logger: logger) { backendPID in
             let read = try await lockedRead(command, migrations: migrations, on: connection, logger: logger)
-            let (plan, records) = (read.plan, read.records)
+            let records = read.records
+            // Every statement about to run is read before anything is written: a typo refuses the whole run.
+            let plan = try await checkingStatements(of: read.plan, on: connection, logger: logger)
             guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
             guard !plan.steps.isEmpty else {
                 return Outcome(plan: plan, report: MigrationExecutor.Report(completed: []))
+            }
+            for warning in plan.problems where warning.code == StatementChecker.notCheckedCode {
+                observer?(.notice(warning.location.map { "\($0): \(warning.message)" } ?? warning.message))
             }
             // A step will run: only now is anything created (goose's table and Skein's, when missing).
             try await prepareToRun(read, on: connection, logger: logger)

@@ -38,20 +38,10 @@ extension SQLGrammar {
         defer { pg_query_free_parse_result(result) }
         if let error = result.error {
             let message = error.pointee.message.map { String(cString: $0) } ?? "syntax error"
-            // cursorpos is a 1-based character (not byte) position.
-            let position = Int(error.pointee.cursorpos)
-            var offset: Int?
-            if position > 0 {
-                var characters = 0
-                var index = 0
-                while index < bytes.count, characters < position - 1 {
-                    index += 1
-                    while index < bytes.count, bytes[index] & 0xC0 == 0x80 { index += 1 }
-                    characters += 1
-                }
-                offset = index
-            }
-            return .failure(SQLParseError(message: message, byteOffset: offset))
+            return .failure(
+                SQLParseError(
+                    message: message, byteOffset: byteOffset(ofCursorPosition: Int(error.pointee.cursorpos), in: bytes))
+            )
         }
         guard let json = result.parse_tree,
             let tree = try? SQLTree(json: Array(UnsafeRawBufferPointer(start: json, count: strlen(json)))),
@@ -67,5 +57,31 @@ extension SQLGrammar {
                 node: entry["stmt"] ?? .null, byteOffset: start, byteLength: max(0, min(length, bytes.count - start)))
         }
         return .success(statements)
+    }
+
+    /// Whether PostgreSQL's parser accepts `sql` (one or several commands), without building parse trees
+    /// (`pg_query_split_with_parser`: the grammar runs, only the commands' places come back), so it is cheap
+    /// enough for every statement of a run. `nil` when it parses.
+    public static func syntaxError(in sql: String) -> SQLParseError? {
+        let result = pg_query_split_with_parser(sql)
+        defer { pg_query_free_split_result(result) }
+        guard let error = result.error else { return nil }
+        return SQLParseError(
+            message: error.pointee.message.map { String(cString: $0) } ?? "syntax error",
+            byteOffset: byteOffset(ofCursorPosition: Int(error.pointee.cursorpos), in: Array(sql.utf8)))
+    }
+
+    /// libpg_query's `cursorpos` (a 1-based character, not byte, position; 0 when unknown) as a 0-based UTF-8
+    /// offset.
+    static func byteOffset(ofCursorPosition position: Int, in bytes: [UInt8]) -> Int? {
+        guard position > 0 else { return nil }
+        var characters = 0
+        var index = 0
+        while index < bytes.count, characters < position - 1 {
+            index += 1
+            while index < bytes.count, bytes[index] & 0xC0 == 0x80 { index += 1 }
+            characters += 1
+        }
+        return index
     }
 }

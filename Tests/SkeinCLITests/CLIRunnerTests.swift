@@ -230,7 +230,7 @@ struct CLIRunnerTests {
         try "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n".write(
             to: dir.appendingPathComponent("00001_a.sql"), atomically: true, encoding: .utf8)
         try
-            "-- +goose Up\n-- +goose StatementBegin\nINSERT INTO a VALUES (1);\n  INSERT INTO a VALUS (2);\n-- +goose StatementEnd\n-- +goose Down\nDELETE FROM a;\n"
+            "-- +goose Up\n-- +goose StatementBegin\nINSERT INTO a VALUES (1);\n  INSERT INTO a VALUES ('x');\n-- +goose StatementEnd\n-- +goose Down\nDELETE FROM a;\n"
             .write(to: dir.appendingPathComponent("00002_b.sql"), atomically: true, encoding: .utf8)
         let skeinDatabase = try await TestDatabase.makeFreshDatabase()
         let skein = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", skeinDatabase.text, "--verbose"])
@@ -238,10 +238,10 @@ struct CLIRunnerTests {
         // The error's own line and column (PostgreSQL's position mapped back), not where the statement begins.
         #expect(
             skein.stderr.contains(
-                "error: \(dir.path)/00002_b.sql:4:17: syntax error at or near \"VALUS\" (SQLSTATE 42601)"),
+                "error: \(dir.path)/00002_b.sql:4:25: invalid input syntax for type integer: \"x\" (SQLSTATE 22P02)"),
             "\(skein.stderr)")
-        let caret = "  " + String(repeating: " ", count: "LINE 4: ".count + 16) + "^"
-        #expect(skein.stderr.contains("  LINE 4:   INSERT INTO a VALUS (2);\n\(caret)\n"), "\(skein.stderr)")
+        let caret = "  " + String(repeating: " ", count: "LINE 4: ".count + 24) + "^"
+        #expect(skein.stderr.contains("  LINE 4:   INSERT INTO a VALUES ('x');\n\(caret)\n"), "\(skein.stderr)")
         #expect(
             skein.stderr.contains("applied 1 migration before it; 00002_b.sql was rolled back; nothing after it ran"))
         #expect(!skein.stderr.contains("goose run:") && !skein.stderr.contains("PSQLError"))
@@ -255,12 +255,14 @@ struct CLIRunnerTests {
         let last = try #require(lines.last)
         #expect(
             last.hasSuffix(
-                #"goose run: ERROR 00002_b.sql: failed to run SQL migration: failed to execute SQL query "INSERT INTO a VALUES (1);\n  INSERT INTO a VALUS (2);": ERROR: syntax error at or near "VALUS" (SQLSTATE 42601)"#
+                #"goose run: ERROR 00002_b.sql: failed to run SQL migration: failed to execute SQL query "INSERT INTO a VALUES (1);\n  INSERT INTO a VALUES ('x');": ERROR: invalid input syntax for type integer: "x" (SQLSTATE 22P02)"#
             ), "\(goose.stderr)")
         // Skein's context comes before it, as goose log lines starting `skein: `; -v logs goose's execution lines.
         #expect(
             lines.contains {
-                $0.hasSuffix(" skein: \(dir.path)/00002_b.sql:4:17: syntax error at or near \"VALUS\" (SQLSTATE 42601)")
+                $0.hasSuffix(
+                    " skein: \(dir.path)/00002_b.sql:4:25: invalid input syntax for type integer: \"x\" (SQLSTATE 22P02)"
+                )
             })
         #expect(
             lines.contains { $0.hasSuffix(" Begin transaction") }

@@ -107,4 +107,15 @@ struct RunSettingsTests {
         #expect(try Self.resolve([], yaml: "backup-dir: /from-yaml\n").backupDirectory == "/from-yaml")
         #expect(try Self.resolve([]).configuration.lockID == Migrator.Configuration().lockID)
     }
+
+    @Test(
+        "both grammars check every statement with PostgreSQL's grammar before a run; the library's default checks none")
+    func statementChecker() throws {
+        #expect(Migrator.Configuration().statementChecker == nil)
+        for style in [OutputStyle.skein, .goose] {
+            let checker = try #require(try Self.resolve([], style: style).configuration.statementChecker)
+            #expect(checker.check("SELEC 1;", 15) != .valid)
+            #expect(checker.check("SELECT 1;", 15) == .valid)
+        }
+    }
 }

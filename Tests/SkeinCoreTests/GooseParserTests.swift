@@ -36,6 +36,15 @@ struct GooseParserTests {
         #expect(down == [Statement(sql: "DROP TABLE a;", line: 15)])
     }
 
+    @Test("each statement keeps the column after the indentation goose trims from its first line")
+    func columns() throws {
+        let text = "-- +goose Up\nSELECT 1;\n    SELECT 2;\n  \n\t\u{A0}SELECT\n  3;\n-- +goose Down\n"
+        let up = try statements(text)
+        #expect(up.map(\.line) == [2, 3, 5])
+        #expect(up.map(\.column) == [1, 5, 3])
+        #expect(up[2].sql == "SELECT\n  3;")
+    }
+
     @Test("CRLF line endings split like LF, as Go's scanner drops the CR")
     func crlf() throws {
         let text = "-- +goose Up\r\nCREATE TABLE a (id int);\r\n-- +goose Down\r\nDROP TABLE a;\r\n"

@@ -25,6 +25,17 @@ enum GooseValidation {
                 }
             }
         }
+        // Beyond goose: every statement read with PostgreSQL's grammar, so a typo fails here, not half-way through a
+        // run.
+        let syntax = GrammarStatementChecker.checker.diagnostics(for: catalog.migrations, serverMajorVersion: nil)
+            .filter { $0.severity == .error }
+        if let first = syntax.first {
+            Console.report(syntax)
+            throw CLIFailure(
+                .migrations, first.description,
+                gooseLine: "failed to parse file \"\(first.location?.file ?? directory)\": \(first.message)",
+                gooseCommand: "validate")
+        }
         guard verbose else { return }
         var rows = [["Type", "Txn", "Up", "Down", "Name"], ["────", "───", "──", "────", "────"]]
         for migration in catalog.migrations {

@@ -14,12 +14,15 @@ struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract:
-            "Check every migration file without a database: both directions parse, names follow the policy, versions are unique.",
+            "Check every migration file without a database: both directions parse (with goose's rules and PostgreSQL's grammar), names follow the policy, versions are unique.",
         discussion: """
             Prints every finding as file:line: severity[code]: message, with a help line. Exit 1 when any
-            finding is an error. In goose mode (and with `policy: warn`) naming rules are warnings. With
-            --database-url, also compares the applied files with the checksums recorded when they ran (nothing is
-            changed in the database): a changed Up is an error, a changed Down or comment a warning.
+            finding is an error. Every statement of both directions is parsed with PostgreSQL 15's grammar
+            (syntax-error, at file:line:col); with skein.yaml's lint.postgres-version above 15, a statement that
+            grammar rejects is a warning (syntax-not-checked) instead. In goose mode (and with `policy: warn`)
+            naming rules are warnings. With --database-url, also compares the applied files with the checksums
+            recorded when they ran (nothing is changed in the database): a changed Up is an error, a changed Down
+            or comment a warning.
             """
     )
 
@@ -83,7 +86,10 @@ struct ValidateCommand: AsyncParsableCommand {
             }
             count = catalog.migrations.count
             migrations = catalog.migrations
-            findings = MigrationValidation.validate(catalog, policy: settings.policy)
+            // PostgreSQL 15's grammar, for the server skein.yaml's lint.postgres-version names.
+            findings = MigrationValidation.validate(
+                catalog, policy: settings.policy, statementChecker: GrammarStatementChecker.checker,
+                serverMajorVersion: settings.configuration.lint.postgresVersion)
             if options.verbose, format == .text { printTable(catalog) }
         }
         if let databaseURL {

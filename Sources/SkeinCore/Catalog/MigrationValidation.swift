@@ -7,10 +7,18 @@ public enum PolicyEnforcement: String, Sendable, Hashable, Codable {
 }
 
 /// `skein validate`: every file parsed in both directions, names checked against the policy, duplicate
-/// versions — every finding at once.
+/// versions, and, with a grammar, every statement of both directions — every finding at once.
 public enum MigrationValidation {
-    /// All findings for a catalog.
-    public static func validate(_ catalog: MigrationCatalog, policy: PolicyEnforcement) -> [Diagnostic] {
+    /// All findings for a catalog, ordered by file and line.
+    /// - Parameters:
+    ///   - statementChecker: a grammar for every statement of both directions of every file (its findings are
+    ///     ``StatementChecker/syntaxErrorCode`` errors in either policy: PostgreSQL would reject the statement);
+    ///     `nil` checks none.
+    ///   - serverMajorVersion: the PostgreSQL major version the statements are for, passed to the checker.
+    public static func validate(
+        _ catalog: MigrationCatalog, policy: PolicyEnforcement, statementChecker: StatementChecker? = nil,
+        serverMajorVersion: Int? = nil
+    ) -> [Diagnostic] {
         var findings = catalog.diagnostics
         for migration in catalog.migrations {
             var naming = MigrationNamePolicy.check(
@@ -41,6 +49,9 @@ public enum MigrationValidation {
                 }
             }
             findings += parseErrors.map { Diagnostic(parseError: $0, path: migration.path) }
+        }
+        if let statementChecker {
+            findings += statementChecker.diagnostics(for: catalog.migrations, serverMajorVersion: serverMajorVersion)
         }
         return findings.sorted { lhs, rhs in
             let left = (lhs.location?.file ?? "", lhs.location?.line ?? 0)

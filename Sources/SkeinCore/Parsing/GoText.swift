@@ -1,3 +1,5 @@
+import Foundation
+
 // Go's string functions that goose's parser relies on, with Go's exact rules, so that Skein splits
 // files exactly as goose does.
 //
@@ -93,6 +95,20 @@ package enum GoText {
         return false
     }
 
+    /// The 1-based column (in Unicode scalars) of the first scalar of `bytes[range]` that is not white space, or
+    /// `nil` when it has none.
+    static func contentColumn(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int? {
+        var index = range.lowerBound
+        var column = 1
+        while index < range.upperBound {
+            let (space, length) = spaceAt(bytes, index)
+            if !space { return column }
+            index += length
+            column += 1
+        }
+        return nil
+    }
+
     /// Whether `bytes[range]` starts with `prefix` (ASCII).
     @inline(__always)
     static func hasPrefix(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ prefix: StaticString) -> Bool {
@@ -149,5 +165,41 @@ package enum GoText {
         }
         if start < count { append(count) }
         return result
+    }
+
+    /// Go's `%q` (`strconv.Quote`): double quotes, `\"` and `\\`, `\n`-style escapes for control characters,
+    /// `\x`/`\u` for other non-printable ones; printable Unicode kept as it is.
+    package static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\u{07}": out += "\\a"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{0B}": out += "\\v"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += String(format: "\\x%02x", scalar.value)
+                } else if scalar.properties.generalCategory == .format || scalar.properties.generalCategory == .control
+                    || scalar.properties.generalCategory == .unassigned
+                    || scalar.properties.generalCategory == .privateUse
+                    || scalar.properties.generalCategory == .surrogate
+                    || scalar.properties.generalCategory == .lineSeparator
+                    || scalar.properties.generalCategory == .paragraphSeparator
+                {
+                    out +=
+                        scalar.value <= 0xFFFF
+                        ? String(format: "\\u%04x", scalar.value) : String(format: "\\U%08x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
     }
 }

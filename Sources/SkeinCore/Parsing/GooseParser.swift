@@ -124,6 +124,7 @@ public struct GooseParser: Sendable {
         var statements: [Statement] = []
         var buffer: [UInt8] = []
         var bufferContentLine: Int?
+        var bufferContentColumn = 1
         var blockStartLine: Int?
         let recognizesEnvironmentSubstitution = environmentSubstitution != .ignored
 
@@ -155,13 +156,17 @@ public struct GooseParser: Sendable {
 
         func store() {
             // An empty StatementBegin/End block stores an empty statement: it "starts" at its block.
-            statements.append(Statement(sql: trimmedBuffer(), line: bufferContentLine ?? blockStartLine ?? 1))
+            statements.append(
+                Statement(
+                    sql: trimmedBuffer(), line: bufferContentLine ?? blockStartLine ?? 1,
+                    column: bufferContentLine == nil ? 1 : bufferContentColumn))
             reset()
         }
 
         func reset() {
             buffer.removeAll(keepingCapacity: true)
             bufferContentLine = nil
+            bufferContentColumn = 1
         }
 
         var lastLineNumber = 0
@@ -296,16 +301,20 @@ public struct GooseParser: Sendable {
                     }
                 }
                 guard !otherDirection else { break }
-                let hasContent: Bool
+                // Where the line's content starts, when it is the statement's first (goose trims what is before).
+                let contentColumn: Int?
                 if let expanded {
                     buffer += expanded
-                    hasContent = expanded.withUnsafeBufferPointer { GoText.hasContent($0, 0..<$0.count) }
+                    contentColumn = expanded.withUnsafeBufferPointer { GoText.contentColumn($0, 0..<$0.count) }
                 } else {
                     buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
-                    hasContent = GoText.hasContent(bytes, range)
+                    contentColumn = GoText.contentColumn(bytes, range)
                 }
                 buffer.append(UInt8(ascii: "\n"))
-                if bufferContentLine == nil, hasContent { bufferContentLine = lineNumber }
+                if bufferContentLine == nil, let contentColumn {
+                    bufferContentLine = lineNumber
+                    bufferContentColumn = contentColumn
+                }
             }
 
             if otherDirection {

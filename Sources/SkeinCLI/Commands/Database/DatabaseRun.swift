@@ -293,8 +293,17 @@ struct DatabaseRun {
                             group.cancelAll()
                             break
                         }
+                        guard !timedOut else { continue }
                         timedOut = true
-                        await canceller.cancel(logger: logger)
+                        // Cancel the running statement, and keep cancelling until the run ends: the deadline can
+                        // pass between two statements, when a single cancel would hit nothing.
+                        group.addTask {
+                            while !Task.isCancelled {
+                                await canceller.cancel(logger: logger)
+                                try? await Task.sleep(for: .milliseconds(100))
+                            }
+                            return false
+                        }
                     }
                 } catch {
                     if timedOut, let limit { throw TimedOut(limit: limit, cause: error) }

@@ -14,7 +14,7 @@ enum FailureText {
                 "ERROR \(migration.path): failed to run Go migration: Go functions must be registered and built into a custom binary (see https://github.com/pressly/goose/tree/master/examples/go-migrations)"
         } else {
             let cause = failure.server?.gooseText ?? failure.message
-            let query = failure.statement.map { "failed to execute SQL query \(GoQuote.quote($0.sql)): " } ?? ""
+            let query = failure.statement.map { "failed to execute SQL query \(GoText.quote($0.sql)): " } ?? ""
             line = "ERROR \(migration.fileName): failed to run SQL migration: \(query)\(cause)"
         }
         // goose's reset wraps the Down's error; down, down-to and redo do not.
@@ -92,43 +92,5 @@ enum FailureText {
         return CLIFailure(
             .refused, "nothing was run: fix the problems above", gooseLine: errors.lazy.compactMap(\.gooseMessage).first
         )
-    }
-}
-
-/// Go's `%q` (`strconv.Quote`): double quotes, `\"` and `\\`, `\n`-style escapes for control characters, `\x`/`\u`
-/// for other non-printable ones; printable Unicode kept as it is.
-enum GoQuote {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\x%02x", scalar.value)
-                } else if scalar.properties.generalCategory == .format || scalar.properties.generalCategory == .control
-                    || scalar.properties.generalCategory == .unassigned
-                    || scalar.properties.generalCategory == .privateUse
-                    || scalar.properties.generalCategory == .surrogate
-                    || scalar.properties.generalCategory == .lineSeparator
-                    || scalar.properties.generalCategory == .paragraphSeparator
-                {
-                    out +=
-                        scalar.value <= 0xFFFF
-                        ? String(format: "\\u%04x", scalar.value) : String(format: "\\U%08x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

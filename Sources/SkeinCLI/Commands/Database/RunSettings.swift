@@ -51,6 +51,8 @@ struct RunSettings: Sendable {
         configuration.destructive = options.allowDestructive ? .allow : gates.destructive ?? defaults.destructive
         configuration.backupPolicy = options.noBackup ? .waived : gates.backup ?? defaults.backup
         configuration.approvals = approvals
+        // Both grammars: every statement of the plan is parsed before the first step (goose would stop half-way).
+        configuration.statementChecker = GrammarStatementChecker.checker
         // A flag wins over skein.yaml's key of the same name.
         let run = project.configuration.run
         if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait", configured: run.lockWait) {
