@@ -17,9 +17,44 @@ extension ConnectionSettings {
     public static func resolve(_ string: ConnectionString, environment: [String: String]) throws(ConnectionStringError)
         -> ConnectionSettings
     {
-        try resolve(
+        let settings = try resolve(
             string, environment: environment, operatingSystemUser: operatingSystemUser(),
             homeDirectory: environment["HOME"], passwordFile: readPrivateFile)
+        try settings.checkTLSFiles()
+        return settings
+    }
+
+    /// `sslrootcert`, `sslcert` and `sslkey` name files that exist and can be read, before any connection is
+    /// tried (TLS libraries report a missing file as `noSuchFilesystemObject`, naming neither the setting nor the
+    /// path).
+    /// - Throws: ``ConnectionStringError`` naming the parameter, the path and what to do.
+    public func checkTLSFiles() throws(ConnectionStringError) {
+        // libpq reads them only when it may use TLS.
+        guard sslMode != .disable else { return }
+        let files: [(parameter: String, path: String?, what: String)] = [
+            ("sslrootcert", sslRootCertificate, "the CA certificate(s) that signed the server's certificate"),
+            ("sslcert", sslCertificate, "the client certificate"),
+            ("sslkey", sslKey, "the client certificate's private key"),
+        ]
+        for file in files {
+            guard let path = file.path, !path.isEmpty else { continue }
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ConnectionStringError(
+                    .invalidValue, "\(file.parameter)=\(path): no such file",
+                    help: "point \(file.parameter) (or its PG* variable) at \(file.what), in PEM format")
+            }
+            guard !isDirectory.boolValue else {
+                throw ConnectionStringError(
+                    .invalidValue, "\(file.parameter)=\(path) is a directory, not a file",
+                    help: "point \(file.parameter) at \(file.what), in PEM format")
+            }
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw ConnectionStringError(
+                    .invalidValue, "\(file.parameter)=\(path) cannot be read by this user",
+                    help: "fix the file's permissions (the key should be readable by this user only: chmod 600)")
+            }
+        }
     }
 
     /// The operating-system user running this process (libpq's default database user); `postgres` when it has

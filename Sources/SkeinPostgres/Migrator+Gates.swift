@@ -15,10 +15,10 @@ extension Migrator {
     /// Asks ``GateEvaluation`` about `plan`, reading the recorded checksums only when it needs them.
     func evaluateGates(
         _ plan: MigrationPlan, migrations: [Migration], records: [VersionRecord], tables: SkeinTables,
-        on connection: PostgresConnection, logger: Logger
+        tablesExist: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> GateDecision {
         let recorded =
-            GateEvaluation.readsChecksums(plan)
+            GateEvaluation.readsChecksums(plan) && tablesExist
             ? try await tables.recordedChecksums(on: connection, logger: logger) : [:]
         return GateEvaluation(
             policies: gatePolicies, approvals: configuration.approvals, actor: configuration.actor,
@@ -27,11 +27,8 @@ extension Migrator {
             plan, migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records), recorded: recorded)
     }
 
-    /// Refuses a rejected run (every unmet gate in one error), or carries out the decision's actions in order.
-    func act(
-        on decision: GateDecision, plan: MigrationPlan, tables: SkeinTables, audit: AuditContext,
-        on connection: PostgresConnection, observer: (@Sendable (MigrationEvent) -> Void)?, logger: Logger
-    ) async throws {
+    /// Refuses a rejected run: every unmet gate in one error.
+    func refuseIfRejected(_ decision: GateDecision) throws {
         if let first = decision.refusals.first {
             guard decision.refusals.count > 1 else {
                 throw RunnerError(RunnerError.Code(refusing: first.gate), first.message, help: first.help)
@@ -42,6 +39,14 @@ extension Migrator {
                     + decision.refusals.map { "  \($0.message)\n    (\($0.help))" }.joined(separator: "\n"),
                 help: "settle each gate above, then run again")
         }
+    }
+
+    /// Carries out an accepted decision's actions, in order.
+    func act(
+        on decision: GateDecision, plan: MigrationPlan, tables: SkeinTables, audit: AuditContext,
+        on connection: PostgresConnection, observer: (@Sendable (MigrationEvent) -> Void)?, logger: Logger
+    ) async throws {
+        try refuseIfRejected(decision)
         for action in decision.actions {
             switch action {
             case .adopt(let migrations, let auditAction, let message):

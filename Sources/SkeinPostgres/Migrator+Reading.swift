@@ -46,12 +46,27 @@ extension Migrator {
     }
 
     /// Whether goose's table and Skein's tables exist, in one round trip.
+    /// Whether goose's table and Skein's tables exist, in one round trip. A table of that name that lacks goose's
+    /// columns (`--table canary`, `--table information_schema.tables`) is refused before anything reads or writes it.
+    /// - Throws: ``RunnerError`` `.invalidConfiguration` for a table that is not goose's.
     func presence(on connection: PostgresConnection, logger: Logger) async throws -> (Bool, Bool)? {
         let goose = store.table.quoted.replacingOccurrences(of: "'", with: "''")
-        return try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT to_regclass('\(goose)') IS NOT NULL, " + (tables?.existsSQL ?? "false")),
-            logger: logger
-        ).collect().first?.decode((Bool, Bool).self)
+        let sql =
+            "SELECT to_regclass('\(goose)') IS NOT NULL, \(tables?.existsSQL ?? "false"), "
+            + "(SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('\(goose)') "
+            + "AND attnum > 0 AND NOT attisdropped AND attname IN ('id', 'version_id', 'is_applied', 'tstamp'))::int4"
+        let row = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?.decode(
+            (Bool, Bool, Int32).self)
+        guard let row else { return nil }
+        if row.0, row.2 != 4 {
+            throw RunnerError(
+                .invalidConfiguration,
+                "\(store.table) exists but is not goose's version table (it lacks goose's columns id, version_id, is_applied, tstamp); nothing was read or written",
+                help:
+                    "name goose's version table with --table (goose's default is goose_db_version), or rename the unrelated table"
+            )
+        }
+        return (row.0, row.1)
     }
 
     var planner: MigrationPlanner {
@@ -74,6 +89,7 @@ extension Migrator {
     /// ``FreshDatabasePolicy/createVersionTableOnRead`` creates (as goose does). Reads no migration file.
     /// - Returns: `nil` when the table has rows but none applied (goose: "no next version found").
     public func currentVersion(on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+        _ = try await presence(on: connection, logger: logger)
         if configuration.freshDatabase == .createVersionTableOnRead {
             return MigrationPlanner.currentVersion(of: try await store.ensuredRecords(on: connection, logger: logger))
         }

@@ -141,18 +141,23 @@ public struct Migrator: Sendable {
             for warning in plan.problems where warning.code == StatementChecker.notCheckedCode {
                 observer?(.notice(warning.location.map { "\($0): \(warning.message)" } ?? warning.message))
             }
-            // A step will run: only now is anything created (goose's table and Skein's, when missing).
-            try await prepareToRun(read, on: connection, logger: logger)
             let audit = tables.map { _ in
                 AuditContext(
                     command: "\(command)", actor: configuration.actor, skeinVersion: configuration.skeinVersion,
                     approvals: approvalReferences(plan.steps))
             }
-            if let tables, let audit {
-                // The gates decide (nothing is written when they refuse), then the runner acts: adoptions, audit
-                // rows, warnings and the backup, before the first step.
-                let decision = try await evaluateGates(
-                    plan, migrations: migrations, records: records, tables: tables, on: connection, logger: logger)
+            // The gates decide first, reading only: a refused run writes nothing at all.
+            let decision: GateDecision? =
+                if let tables {
+                    try await evaluateGates(
+                        plan, migrations: migrations, records: records, tables: tables,
+                        tablesExist: read.skeinTablesExist, on: connection, logger: logger)
+                } else { nil }
+            if let decision { try refuseIfRejected(decision) }
+            // A step will run: only now is anything created (goose's table and Skein's, when missing).
+            try await prepareToRun(read, on: connection, logger: logger)
+            if let tables, let audit, let decision {
+                // Then the runner acts: adoptions, audit rows, warnings and the backup, before the first step.
                 try await act(
                     on: decision, plan: plan, tables: tables, audit: audit, on: connection, observer: observer,
                     logger: logger)

@@ -165,9 +165,24 @@ struct LintCommand: ParsableCommand {
     }
 
     /// The approvals of a migrations directory (none when the file does not exist).
+    /// The directory's `.skein-approvals.json`: empty when there is none; a file that exists but cannot be read
+    /// (a directory, unreadable, malformed, a `schemaVersion` this Skein does not know) is an error, never "no
+    /// approval" — and never overwritten.
     static func ledger(in directory: String) throws -> ApprovalLedger {
         let path = (directory as NSString).appendingPathComponent(ApprovalLedger.fileName)
-        guard let data = FileManager.default.contents(atPath: path) else { return ApprovalLedger() }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return ApprovalLedger() }
+        guard !isDirectory.boolValue else {
+            throw CLIFailure(
+                .migrations,
+                "\(path) is a directory, not the approvals file; move it away (the approvals are a JSON file of that name)"
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIFailure(
+                .migrations,
+                "\(path) cannot be read (check its permissions); no approval was assumed and nothing was run")
+        }
         do {
             return try ApprovalLedger.decode(data, path: path)
         } catch {

@@ -18,6 +18,7 @@ enum SkeinCommandLine {
     ) async -> Int32 {
         if arguments == [SqlcPlugin.method] { return 0 }
         var context = CLIContext(environment: environment, output: output, error: error, signals: signals)
+        context.secrets = CLIContext.secrets(in: arguments, environment: environment)
         let skeinArguments: [String]
         switch GooseArguments.translate(arguments, environment: environment) {
         case .skein(let translated):
@@ -60,6 +61,10 @@ enum SkeinCommandLine {
 
     /// Parses Skein's arguments, runs the command, renders its failure once.
     private static func execute(_ arguments: [String], style: OutputStyle) async -> Int32 {
+        if style == .skein, let unknown = unknownCommand(arguments) {
+            Console.err(unknown)
+            return 2
+        }
         do {
             var command = try Skein.parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -82,5 +87,36 @@ enum SkeinCommandLine {
             // ArgumentParser uses 64 (EX_USAGE) for usage errors; goose and Skein use 2.
             return code == .validationFailure ? 2 : code.rawValue
         }
+    }
+
+    /// `skein stauts` or `skein help frobnicate`: the command that does not exist, and the closest one that does.
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        let names = Skein.configuration.subcommands.map { $0._commandName }
+        var candidate: String?
+        if arguments.first == "help", arguments.count >= 2 {
+            candidate = arguments[1]
+        } else if let first = arguments.first, !first.hasPrefix("-"), first != "help" {
+            candidate = first
+        }
+        guard let name = candidate, !names.contains(name) else { return nil }
+        let closest = names.map { ($0, editDistance($0, name)) }.min { $0.1 < $1.1 }
+        var message = "error: unknown command '\(name)'"
+        if let closest, closest.1 <= max(2, name.count / 3) { message += "; did you mean '\(closest.0)'?" }
+        return message + "\n  help: skein --help lists the commands"
+    }
+
+    /// Levenshtein distance, for "did you mean".
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars)
+        let b = Array(b.unicodeScalars)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
     }
 }

@@ -13,11 +13,13 @@ import SkeinCore
 /// (`2006/01/02 15:04:05 `, local time), as goose's `log.Printf` does.
 enum Console {
     static func out(_ text: String) {
-        CLIContext.current.output.write(text + "\n")
+        let context = CLIContext.current
+        context.output.write(context.masking(text) + "\n")
     }
 
     static func err(_ text: String) {
-        CLIContext.current.error.write(text + "\n")
+        let context = CLIContext.current
+        context.error.write(context.masking(text) + "\n")
     }
 
     /// goose's `log.Printf`: every line prefixed with the local date and time.

@@ -69,11 +69,20 @@ public struct ApprovalLedger: Sendable, Hashable, Codable {
     /// Reads a ledger.
     /// - Throws: ``ApprovalLedgerError`` naming the file.
     public static func decode(_ data: Data, path: String) throws(ApprovalLedgerError) -> ApprovalLedger {
+        let ledger: ApprovalLedger
         do {
-            return try JSONDecoder().decode(ApprovalLedger.self, from: data)
+            ledger = try JSONDecoder().decode(ApprovalLedger.self, from: data)
         } catch {
             throw ApprovalLedgerError(path: path, reason: "\(error)")
         }
+        guard ledger.schemaVersion == 1 else {
+            throw ApprovalLedgerError(
+                path: path,
+                reason:
+                    "schemaVersion \(ledger.schemaVersion), written by a newer Skein; this one reads schemaVersion 1 — upgrade skein (nothing was changed)"
+            )
+        }
+        return ledger
     }
 
     /// The ledger as stable, reviewable JSON (sorted keys, one approval per block).

@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SkeinTestSupport
+import Testing
+
+/// The reliability issue's defects, each against a real PostgreSQL: a refused run writes nothing, first runs
+/// started together never race, an unrelated `--table` is refused, no secret is echoed, TLS and approvals files
+/// that cannot be used are named.
+@Suite("skein binary: a refused run changes nothing, first runs never race, no secret is echoed", .requiresPostgreSQL)
+struct CLIReliabilityTests {
+    static func directory(_ files: [String: [UInt8]]) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("skein-rel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        for (name, bytes) in files { try Data(bytes).write(to: url.appendingPathComponent(name)) }
+        return url
+    }
+
+    static let good = Array("-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n".utf8)
+
+    /// Every ordinary table of the database, as `schema.table`.
+    static func tables(_ database: DatabaseURL) async throws -> [String] {
+        let logger = Logger(label: "test")
+        let connection = try await PostgresConnection.connect(
+            configuration: try database.connectionConfiguration(), id: 1, logger: logger)
+        do {
+            var names: [String] = []
+            let rows = try await connection.query(
+                "SELECT schemaname || '.' || tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
+                logger: logger)
+            for try await name in rows.decode(String.self) { names.append(name) }
+            try await connection.close()
+            return names
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    struct BadFile: Sendable, CustomTestStringConvertible {
+        var kind: String
+        var bytes: [UInt8]
+        var testDescription: String { kind }
+    }
+
+    @Test(
+        "a run refused because a file is bad writes nothing: no version table, no Skein table",
+        arguments: [
+            BadFile(kind: "a 0-byte file", bytes: []),
+            BadFile(kind: "only a Down", bytes: Array("-- +goose Down\nDROP TABLE b;\n".utf8)),
+            BadFile(kind: "an unfinished statement", bytes: Array("-- +goose Up\nCREATE TABLE b (id int)\n".utf8)),
+            BadFile(
+                kind: "an unterminated StatementBegin",
+                bytes: Array("-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE b (id int);\n".utf8)),
+            BadFile(kind: "a BOM", bytes: [0xEF, 0xBB, 0xBF] + Array("-- +goose Up\nSELECT 1;\n".utf8)),
+            BadFile(
+                kind: "invalid UTF-8", bytes: Array("-- +goose Up\nSELECT '".utf8) + [0xC3, 0x28] + Array("';\n".utf8)),
+            BadFile(kind: "a syntax error", bytes: Array("-- +goose Up\nCREAT TABLE b (id int);\n".utf8)),
+        ])
+    func refusedRunWritesNothing(_ bad: BadFile) async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try Self.directory(["00001_a.sql": Self.good, "00002_bad.sql": bad.bytes])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(try await Self.tables(database) == [], "\(bad.kind): \(result.stderr)")
+    }
+
+    @Test("refused by a gate, or repair of a clean database, or an over-long --table: nothing is written")
+    func refusedByGatesWritesNothing() async throws {
+        let destructive = Array(
+            "-- DESTRUCTIVE: drops table a\n-- +goose Up\nDROP TABLE IF EXISTS a;\n-- +goose Down\nSELECT 1;\n".utf8)
+        let dir = try Self.directory(["00001_drop.sql": destructive])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let database = try await TestDatabase.makeFreshDatabase()
+        let unapproved = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        #expect(unapproved.status == 1 && unapproved.stderr.contains("approval"), "\(unapproved.stderr)")
+        let repair = try SkeinBinary.run([
+            "repair", "1", "--applied", "--dir", dir.path, "--database-url", database.text,
+        ])
+        #expect(repair.status == 1 && repair.stderr.contains("not dirty"), "\(repair.stderr)")
+        let long = String(repeating: "v", count: 60)
+        let tooLong = try SkeinBinary.run([
+            "up", "--dir", dir.path, "--database-url", database.text, "--table", long, "--allow-destructive",
+            "--no-backup",
+        ])
+        #expect(tooLong.status == 1, "\(tooLong.stderr)")
+        #expect(try await Self.tables(database) == [])
+    }
+
+    @Test("--table naming an existing table that is not goose's is refused before anything reads or writes it")
+    func unrelatedTable() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        try await TestDatabase.execute("CREATE TABLE canary (note text)", on: database)
+        let dir = try Self.directory(["00001_a.sql": Self.good])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for table in ["canary", "information_schema.tables"] {
+            let result = try SkeinBinary.run([
+                "up", "--dir", dir.path, "--database-url", database.text, "--table", table,
+            ])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("is not goose's version table"), "\(result.stderr)")
+            let goose = try SkeinBinary.run(["-dir", dir.path, "-table", table, "postgres", database.text, "status"])
+            #expect(goose.status == 1 && goose.stderr.contains("is not goose's version table"), "\(goose.stderr)")
+        }
+        #expect(try await Self.tables(database) == ["public.canary"])
+    }
+
+    @Test("a password in an argument is never echoed: goose's no-such-command, usage errors, connection failures")
+    func noSecretEchoed() throws {
+        let secret = "hunter2SECRET"
+        let url = "postgres://app:\(secret)@127.0.0.1:1/db"
+        let goose = try SkeinBinary.run(
+            ["-dir", "migrations", "postgres", url, "up"], environment: ["GOOSE_DBSTRING": "dbname=x"])
+        #expect(goose.status == 1)
+        #expect(goose.stderr.contains("no such command"), "\(goose.stderr)")
+        #expect(!goose.stderr.contains(secret) && !goose.stdout.contains(secret))
+        let usage = try SkeinBinary.run(["up", url])
+        #expect(usage.status == 2)
+        #expect(!usage.stderr.contains(secret) && !usage.stdout.contains(secret), "\(usage.stderr)")
+        let keyValue = try SkeinBinary.run(["status", "--database-url", "host=127.0.0.1 port=1 password=\(secret)"])
+        #expect(keyValue.status == 1)
+        #expect(!keyValue.stderr.contains(secret) && !keyValue.stdout.contains(secret), "\(keyValue.stderr)")
+    }
+
+    @Test("TLS files that do not exist are named with their parameter and path, not noSuchFilesystemObject")
+    func tlsFiles() throws {
+        let dir = try Self.directory(["00001_a.sql": Self.good])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for parameter in ["sslrootcert", "sslcert", "sslkey"] {
+            let result = try SkeinBinary.run([
+                "status", "--dir", dir.path, "--database-url",
+                "postgres://app@127.0.0.1:1/x?sslmode=verify-full&\(parameter)=/nonexistent/\(parameter).pem",
+            ])
+            #expect(result.status == 1)
+            #expect(
+                result.stderr.contains("\(parameter)=/nonexistent/\(parameter).pem: no such file"), "\(result.stderr)")
+            #expect(!result.stderr.contains("noSuchFilesystemObject"))
+        }
+    }
+
+    @Test("an approvals file that cannot be read is an error, and approve never overwrites it")
+    func approvalsFile() throws {
+        let destructive = Array(
+            "-- DESTRUCTIVE: drops table a\n-- +goose Up\nDROP TABLE IF EXISTS a;\n-- +goose Down\nSELECT 1;\n".utf8)
+        let dir = try Self.directory(["00001_drop.sql": destructive])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ledger = dir.appendingPathComponent(".skein-approvals.json")
+        let newer = #"{"schemaVersion": 2, "approvals": [], "signatures": []}"#
+        try Data(newer.utf8).write(to: ledger)
+        let approve = try SkeinBinary.run(["approve", "1", "--by", "reviewer", "--dir", dir.path])
+        #expect(approve.status == 1 && approve.stderr.contains("schemaVersion 2"), "\(approve.stderr)")
+        #expect(try String(contentsOf: ledger, encoding: .utf8) == newer, "the newer file is left as it was")
+        let lint = try SkeinBinary.run(["lint", dir.path])
+        #expect(lint.status == 1 && lint.stderr.contains("schemaVersion 2"), "\(lint.stderr)")
+        try FileManager.default.removeItem(at: ledger)
+        try FileManager.default.createDirectory(at: ledger, withIntermediateDirectories: false)
+        let directory = try SkeinBinary.run(["approve", "1", "--by", "reviewer", "--dir", dir.path])
+        #expect(directory.status == 1 && directory.stderr.contains("is a directory"), "\(directory.stderr)")
+    }
+
+    @Test("an unknown command exits 2 with the closest one; skein help of an unknown command too")
+    func unknownCommands() throws {
+        let typo = try SkeinBinary.run(["stauts"])
+        #expect(typo.status == 2 && typo.stderr.contains("did you mean 'status'?"), "\(typo.stderr)")
+        let help = try SkeinBinary.run(["help", "frobnicate"])
+        #expect(help.status == 2 && help.stderr.contains("unknown command 'frobnicate'"), "\(help.stderr)")
+        #expect(try SkeinBinary.run(["help", "status"]).status == 0)
+    }
+
+    /// `flock -s LOCK skein …` waits on a lock the test holds exclusively: releasing it starts all of them at once.
+    static func startTogether(_ commands: [[String]]) throws -> [SkeinBinary.Result] {
+        let lock = FileManager.default.temporaryDirectory.appendingPathComponent("skein-barrier-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: lock.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: lock) }
+        let holder = open(lock.path, O_RDONLY)
+        defer { close(holder) }
+        guard flock(holder, LOCK_EX) == 0 else { throw BarrierError() }
+        var processes: [(Process, Pipe, Pipe)] = []
+        for arguments in commands {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+            process.arguments = ["-s", lock.path, SkeinBinary.path] + arguments
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            processes.append((process, out, err))
+        }
+        flock(holder, LOCK_UN)
+        return processes.map { process, out, err in
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return SkeinBinary.Result(
+                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderr, as: UTF8.self))
+        }
+    }
+
+    struct BarrierError: Error {}
+
+    @Test(
+        "status, up and down started together on a fresh database, 50 times: up and status exit 0, down 0 or goose's no current version, each version row once",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock")))
+    func concurrentFirstRuns() async throws {
+        let dir = try Self.directory([
+            "00001_a.sql": Self.good,
+            "00002_b.sql": Array("-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n".utf8),
+        ])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for trial in 0..<50 {
+            let database = try await TestDatabase.makeFreshDatabase()
+            let grammar = ["-dir", dir.path, "postgres", database.text]
+            let results = try Self.startTogether([grammar + ["status"], grammar + ["up"], grammar + ["down"]])
+            let (status, up, down) = (results[0], results[1], results[2])
+            #expect(status.status == 0, "trial \(trial) status: \(status.stderr)")
+            #expect(up.status == 0, "trial \(trial) up: \(up.stderr)")
+            #expect(
+                down.status == 0 || down.stderr.contains("goose run: migration 0: no current version found"),
+                "trial \(trial) down: \(down.stderr)")
+            for result in results { #expect(!result.stderr.contains("PSQLError"), "trial \(trial): \(result.stderr)") }
+            let logger = Logger(label: "test")
+            let connection = try await PostgresConnection.connect(
+                configuration: try database.connectionConfiguration(), id: 1, logger: logger)
+            let rows = try await connection.query(
+                "SELECT count(*)::int8, count(DISTINCT (version_id, is_applied))::int8, count(*) FILTER (WHERE version_id = 0)::int8 FROM goose_db_version",
+                logger: logger)
+            for try await (total, distinct, zero) in rows.decode((Int64, Int64, Int64).self) {
+                #expect(zero == 1, "trial \(trial): one version-0 row")
+                #expect(total == distinct, "trial \(trial): each version row once")
+            }
+            try await connection.close()
+        }
+    }
+}
