@@ -49,10 +49,19 @@ extension ConnectionSettings {
                     .invalidValue, "\(file.parameter)=\(path) is a directory, not a file",
                     help: "point \(file.parameter) at \(file.what), in PEM format")
             }
-            guard FileManager.default.isReadableFile(atPath: path) else {
+            guard FileManager.default.isReadableFile(atPath: path),
+                let contents = FileManager.default.contents(atPath: path)
+            else {
                 throw ConnectionStringError(
                     .invalidValue, "\(file.parameter)=\(path) cannot be read by this user",
                     help: "fix the file's permissions (the key should be readable by this user only: chmod 600)")
+            }
+            guard String(decoding: contents.prefix(1 << 20), as: UTF8.self).contains("-----BEGIN ") else {
+                throw ConnectionStringError(
+                    .invalidValue, "\(file.parameter)=\(path) is not in PEM format (no -----BEGIN line)",
+                    help:
+                        "point \(file.parameter) at \(file.what) in PEM format; convert a DER file with `openssl x509 -inform der -in FILE -out FILE.pem` (or `openssl pkey` for a key)"
+                )
             }
         }
     }

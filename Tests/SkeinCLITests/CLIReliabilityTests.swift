@@ -139,6 +139,52 @@ struct CLIReliabilityTests {
         }
     }
 
+    @Test("a TLS file that is not PEM is named with its parameter, and how to convert it")
+    func tlsNotPEM() throws {
+        let dir = try Self.directory(["00001_a.sql": Self.good, "root.der": [0x30, 0x82, 0x01, 0x0A, 0x02]])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("root.der").path
+        let result = try SkeinBinary.run([
+            "status", "--dir", dir.path, "--database-url",
+            "postgres://app@127.0.0.1:1/x?sslmode=verify-ca&sslrootcert=\(path)",
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("sslrootcert=\(path) is not in PEM format"), "\(result.stderr)")
+    }
+
+    @Test("a lone COPY … FROM STDIN is refused before it is sent, saying what to write instead; nothing is applied")
+    func copyFromStandardInput() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let copy = Array("-- +goose Up\nCREATE TABLE c (id int);\nCOPY c (id) FROM STDIN;\n-- +goose Down\nDROP TABLE c;\n".utf8)
+        let dir = try Self.directory(["00001_copy.sql": copy])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("00001_copy.sql:3: COPY … FROM STDIN cannot run in a migration"), "\(result.stderr)")
+        #expect(result.stderr.contains("INSERT … VALUES"))
+        #expect(!result.stderr.contains("unexpectedBackendMessage"))
+        #expect(try await !Self.tables(database).contains("public.c"))
+    }
+
+    @Test("goose's status as a role that may not create goose's table: PostgreSQL's own words, never PSQLError's")
+    func permissionDeniedInGooseGrammar() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let role = "skein_nocreate_\(UInt32.random(in: 0...UInt32.max))"
+        try await TestDatabase.execute("CREATE ROLE \(role) LOGIN", on: database)
+        try await TestDatabase.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC", on: database)
+        let dir = try Self.directory(["00001_a.sql": Self.good])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var components = try #require(URLComponents(string: database.text))
+        components.user = role
+        components.password = nil
+        let url = try #require(components.string)
+        let result = try SkeinBinary.run(["-dir", dir.path, "postgres", url, "status"])
+        try? await TestDatabase.execute("DROP OWNED BY \(role); DROP ROLE \(role)", on: database)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("goose run: ERROR: permission denied for schema public (SQLSTATE 42501)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("PSQLError"))
+    }
+
     @Test("an approvals file that cannot be read is an error, and approve never overwrites it")
     func approvalsFile() throws {
         let destructive = Array(
