@@ -104,6 +104,26 @@ struct CLIEndToEndTests {
         #expect(text.contains("SELECT 'MANUAL_RECOVERY_REQUIRED' as status;"))
     }
 
+    @Test("a file made by skein create and filled in correctly lints clean")
+    func createdFileLintsClean() throws {
+        let root = try scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let created = try SkeinBinary.run(["create", "add_user_roles", "sql", "--dir", "migrations"], in: root)
+        #expect(created.status == 0, "\(created.stderr)")
+        let path = root.appendingPathComponent(created.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        var text = try String(contentsOf: path, encoding: .utf8)
+        text = text.replacingOccurrences(
+            of: "\n\n-- +goose Down\n",
+            with:
+                "\nCREATE TABLE IF NOT EXISTS user_roles (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n\n-- +goose Down\n"
+        )
+        text += "DROP TABLE IF EXISTS user_roles;\n"
+        try text.write(to: path, atomically: true, encoding: .utf8)
+        let lint = try SkeinBinary.run(["lint", "migrations"], in: root)
+        #expect(lint.status == 0, "\(lint.stdout)\(lint.stderr)")
+        #expect(!lint.stdout.contains("error[") && !lint.stdout.contains("warning["), "\(lint.stdout)")
+    }
+
     @Test("goose's create line works with goose replaced by skein")
     func gooseCreate() throws {
         let root = try scratch()

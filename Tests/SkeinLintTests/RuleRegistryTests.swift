@@ -39,6 +39,9 @@ struct RuleRegistryTests {
                     up: "CREATE SCHEMA IF NOT EXISTS app;", header: "-- +goose no transaction\n"),
                 "20240206120000_add_items.sql": "CREATE TABLE items (id int);\n",
                 "20240207120000_begin_work.sql": migration(up: "BEGIN;\nSELECT 1;\nCOMMIT;"),
+                "20240208120000_add_tenant.sql": migration(
+                    up: "ALTER TABLE orders ADD COLUMN tenant_id bigint NOT NULL;",
+                    down: "ALTER TABLE orders DROP COLUMN IF EXISTS tenant_id;"),
                 "20990101000000_create_future.sql": migration(up: "SELECT 1;"),
             ]
             return corpusFiles

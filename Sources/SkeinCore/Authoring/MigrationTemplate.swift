@@ -21,8 +21,8 @@ public enum MigrationTemplate {
                 -- CREATE TABLE IF NOT EXISTS widgets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
                 -- ALTER TABLE widgets ADD COLUMN IF NOT EXISTS name text;
                 -- CREATE INDEX IF NOT EXISTS idx_widgets_name ON widgets (name);
-                -- Statements containing semicolons (functions, DO blocks) go between
-                -- -- +goose StatementBegin and -- +goose StatementEnd.
+                -- Statements containing semicolons (functions, DO blocks) go in a StatementBegin/StatementEnd
+                -- block (docs/migration-files.md).
 
                 -- +goose Down
                 -- Undo exactly what Up did, in reverse order, with IF EXISTS, e.g.

@@ -6,7 +6,7 @@ enum LockSafetyRules {
     static let all: [any LintRule] = [
         RequireConcurrentIndexCreationRule(), ConstraintMissingNotValidRule(), AddingNotNullableFieldRule(),
         AddingFieldWithDefaultRule(), ChangingColumnTypeRule(), DisallowedUniqueConstraintRule(),
-        RequireConcurrentReindexRule(), RequireLockTimeoutRule(),
+        RequireConcurrentReindexRule(), RequireLockTimeoutRule(), AddingRequiredFieldRule(),
     ]
 
     /// The policy sentence every lock-safety rule enforces.
