@@ -125,10 +125,11 @@ public enum MigrationNamePolicy {
 
     /// The policy's "Action-oriented" verbs; one list shared by `create`, `validate` and lint.
     public static let actionVerbs: [String] = [
-        "add", "alter", "backfill", "change", "convert", "create", "deprecate", "disable", "drop",
-        "enable", "extend", "fix", "grant", "index", "initial", "insert", "merge", "migrate", "modify",
-        "move", "partition", "populate", "remove", "rename", "replace", "restore", "revoke", "seed",
-        "set", "split", "update", "upgrade",
+        "add", "alter", "archive", "attach", "backfill", "change", "clean", "convert", "create", "delete",
+        "deprecate", "detach", "disable", "drop", "enable", "extend", "fix", "grant", "index", "initial",
+        "insert", "merge", "migrate", "modify", "move", "normalize", "partition", "populate", "purge",
+        "rebuild", "refresh", "reindex", "remove", "rename", "replace", "restore", "revoke", "seed", "set",
+        "split", "truncate", "update", "upgrade", "validate",
     ]
 
     /// A timestamp version's calendar parts.

@@ -45,20 +45,22 @@ struct RequireLockTimeoutRule: LintRule {
         }
     }
 
-    /// What heavy lock the command takes on a table that existed before this migration, or `nil`.
-    static func heavyLock(_ command: LintCommand, createdHere: Set<String>) -> String? {
-        guard let body = command.body else { return nil }
+    /// What the command is, the table, and the lock it takes (``LockTable``), for a command that waits for a lock
+    /// that queues application traffic on a table that existed before this migration; `nil` otherwise.
+    static func heavyLock(_ command: LintCommand, createdHere: Set<String>) -> (what: String, mode: TableLockMode)? {
+        guard let body = command.body, let type = command.nodeType, let mode = LockTable.lock(of: type, body), mode.blocksTraffic
+        else { return nil }
         switch command.nodeType {
         case "AlterTableStmt" where body["objtype"]?.string == "OBJECT_TABLE":
             guard let table = SchemaObject.relation(body["relation"]), !createdHere.contains(table) else {
                 return nil
             }
-            return "ALTER TABLE \(table)"
-        case "IndexStmt" where !body.flag("concurrent"):
+            return ("ALTER TABLE \(table)", mode)
+        case "IndexStmt":
             guard let table = SchemaObject.relation(body["relation"]), !createdHere.contains(table) else {
                 return nil
             }
-            return "CREATE INDEX on \(table)"
+            return ("CREATE INDEX on \(table)", mode)
         default:
             return nil
         }
@@ -73,10 +75,10 @@ struct RequireLockTimeoutRule: LintRule {
                 timeoutSet = sets
                 continue
             }
-            guard !timeoutSet, let what = Self.heavyLock(command, createdHere: createdHere) else { continue }
+            guard !timeoutSet, let (what, mode) = Self.heavyLock(command, createdHere: createdHere) else { continue }
             return [
                 Self.info.finding(
-                    "\(what) waits for its lock without a limit, and every query on the table queues behind it while it waits",
+                    "\(what) takes \(mode) and waits for it without a limit; while it waits, \(mode.queuedBehind)",
                     hint:
                         "start the Up with SET LOCAL lock_timeout = '5s' (or have the runner set lock_timeout) and retry the migration if it times out",
                     at: command.location)

@@ -1,0 +1,114 @@
+public import SkeinSQL
+
+/// PostgreSQL's table-level lock modes (the documentation's "Explicit Locking" chapter), weakest first.
+public enum TableLockMode: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
+    case accessShare = "ACCESS SHARE"
+    case rowShare = "ROW SHARE"
+    case rowExclusive = "ROW EXCLUSIVE"
+    case shareUpdateExclusive = "SHARE UPDATE EXCLUSIVE"
+    case share = "SHARE"
+    case shareRowExclusive = "SHARE ROW EXCLUSIVE"
+    case exclusive = "EXCLUSIVE"
+    case accessExclusive = "ACCESS EXCLUSIVE"
+
+    public var description: String { rawValue }
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+
+    /// The documentation's conflict table.
+    public func conflicts(with other: TableLockMode) -> Bool {
+        let conflicting: Set<TableLockMode> =
+            switch self {
+            case .accessShare: [.accessExclusive]
+            case .rowShare: [.exclusive, .accessExclusive]
+            case .rowExclusive: [.share, .shareRowExclusive, .exclusive, .accessExclusive]
+            case .shareUpdateExclusive: [.shareUpdateExclusive, .share, .shareRowExclusive, .exclusive, .accessExclusive]
+            case .share: [.rowExclusive, .shareUpdateExclusive, .shareRowExclusive, .exclusive, .accessExclusive]
+            case .shareRowExclusive:
+                [.rowExclusive, .shareUpdateExclusive, .share, .shareRowExclusive, .exclusive, .accessExclusive]
+            case .exclusive: [.rowShare, .rowExclusive, .shareUpdateExclusive, .share, .shareRowExclusive, .exclusive, .accessExclusive]
+            case .accessExclusive: Set(Self.allCases)
+            }
+        return conflicting.contains(other)
+    }
+
+    /// What queues behind a request for this lock while it waits (a waiting request queues every later request
+    /// that conflicts with it), as a clause a message can end with.
+    public var queuedBehind: String {
+        switch self {
+        case .accessShare, .rowShare, .rowExclusive: "ordinary reads and writes do not queue behind it"
+        case .shareUpdateExclusive:
+            "other schema changes, VACUUM and CREATE INDEX CONCURRENTLY queue behind it; reads and writes do not"
+        case .share, .shareRowExclusive: "writes to the table (INSERT, UPDATE, DELETE) queue behind it; reads do not"
+        case .exclusive: "writes and SELECT … FOR UPDATE queue behind it; plain reads do not"
+        case .accessExclusive: "every query on the table, reads included, queues behind it"
+        }
+    }
+
+    /// Whether ordinary application queries (reads take ACCESS SHARE, writes ROW EXCLUSIVE) wait behind it.
+    public var blocksTraffic: Bool { conflicts(with: .rowExclusive) || conflicts(with: .accessShare) }
+}
+
+/// The lock each kind of DDL takes on its table, from PostgreSQL's documentation (ALTER TABLE's "lock level" notes,
+/// CREATE INDEX, REINDEX, VACUUM, …). Every lint message that names a lock takes it from here; the lock trace
+/// checks this table against what PostgreSQL really takes.
+public enum LockTable {
+    /// The lock `ALTER TABLE`'s subcommand `subtype` (libpg_query's `AT_…`) takes; the strongest when unknown.
+    public static func alterTable(_ subtype: String, validating: Bool = false) -> TableLockMode {
+        switch subtype {
+        case "AT_ValidateConstraint", "AT_SetStatistics", "AT_ClusterOn", "AT_DropCluster", "AT_SetRelOptions",
+            "AT_ResetRelOptions", "AT_SetOptions", "AT_ResetOptions", "AT_DetachPartitionFinalize":
+            .shareUpdateExclusive
+        case "AT_AttachPartition":
+            // On the parent (the partition gets ACCESS EXCLUSIVE).
+            .shareUpdateExclusive
+        case "AT_AddConstraint" where !validating:
+            // A foreign key added NOT VALID or validated takes SHARE ROW EXCLUSIVE; other constraints ACCESS
+            // EXCLUSIVE (handled by the caller, which knows the constraint).
+            .accessExclusive
+        case "AT_EnableTrig", "AT_DisableTrig", "AT_EnableAlwaysTrig", "AT_EnableReplicaTrig", "AT_EnableTrigAll",
+            "AT_DisableTrigAll", "AT_EnableTrigUser", "AT_DisableTrigUser":
+            .shareRowExclusive
+        default:
+            .accessExclusive
+        }
+    }
+
+    /// The lock a command takes on the table it names, or `nil` when it takes none worth naming (or the kind is not
+    /// in the table).
+    public static func lock(of nodeType: String, _ body: SQLNode) -> TableLockMode? {
+        switch nodeType {
+        case "AlterTableStmt":
+            let modes = (body["cmds"]?.array ?? []).compactMap { command -> TableLockMode? in
+                guard let alter = command["AlterTableCmd"], let subtype = alter["subtype"]?.string else { return nil }
+                if subtype == "AT_AddConstraint", alter["def"]?["Constraint"]?["contype"]?.string == "CONSTR_FOREIGN" {
+                    return .shareRowExclusive
+                }
+                return alterTable(subtype)
+            }
+            return modes.max()
+        case "IndexStmt":
+            return body.flag("concurrent") ? .shareUpdateExclusive : .share
+        case "ReindexStmt":
+            // Writes wait on the table; reads that would use the index being rebuilt wait on its ACCESS EXCLUSIVE.
+            // REINDEX … CONCURRENTLY takes SHARE UPDATE EXCLUSIVE instead.
+            let concurrent = (body["params"]?.array ?? []).contains {
+                $0["DefElem"]?["defname"]?.string == "concurrently"
+            }
+            return concurrent ? .shareUpdateExclusive : .share
+        case "RefreshMatViewStmt":
+            return body.flag("concurrent") ? .exclusive : .accessExclusive
+        case "DropStmt", "TruncateStmt", "RenameStmt", "ClusterStmt":
+            return .accessExclusive
+        case "VacuumStmt":
+            return .shareUpdateExclusive
+        case "CreateTrigStmt":
+            return .shareRowExclusive
+        case "LockStmt":
+            return .accessExclusive
+        default:
+            return nil
+        }
+    }
+}
