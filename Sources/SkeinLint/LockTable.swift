@@ -23,11 +23,16 @@ public enum TableLockMode: String, Sendable, Hashable, CaseIterable, Comparable,
             case .accessShare: [.accessExclusive]
             case .rowShare: [.exclusive, .accessExclusive]
             case .rowExclusive: [.share, .shareRowExclusive, .exclusive, .accessExclusive]
-            case .shareUpdateExclusive: [.shareUpdateExclusive, .share, .shareRowExclusive, .exclusive, .accessExclusive]
+            case .shareUpdateExclusive:
+                [.shareUpdateExclusive, .share, .shareRowExclusive, .exclusive, .accessExclusive]
             case .share: [.rowExclusive, .shareUpdateExclusive, .shareRowExclusive, .exclusive, .accessExclusive]
             case .shareRowExclusive:
                 [.rowExclusive, .shareUpdateExclusive, .share, .shareRowExclusive, .exclusive, .accessExclusive]
-            case .exclusive: [.rowShare, .rowExclusive, .shareUpdateExclusive, .share, .shareRowExclusive, .exclusive, .accessExclusive]
+            case .exclusive:
+                [
+                    .rowShare, .rowExclusive, .shareUpdateExclusive, .share, .shareRowExclusive, .exclusive,
+                    .accessExclusive,
+                ]
             case .accessExclusive: Set(Self.allCases)
             }
         return conflicting.contains(other)

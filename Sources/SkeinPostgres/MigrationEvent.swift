@@ -20,6 +20,8 @@ public enum MigrationEvent: Sendable {
     case transaction(MigrationStep, TransactionBoundary)
     /// A goose statement is about to be sent (goose's `-v`: `Executing statement: …`).
     case executing(MigrationStep, Statement)
+    /// The backup before the first step was taken and checked; where it is (information, not a warning).
+    case backedUp(location: String)
 
     /// Where a step's transaction is.
     public enum TransactionBoundary: Sendable, Hashable {

@@ -61,7 +61,9 @@ public struct MigrationExecutor: Sendable {
         // running longer, with who blocks it (no task per statement on the hot path).
         return try await withThrowingTaskGroup(of: Report?.self) { group in
             group.addTask { [observer] in
-                try await watch.watch(
+                // The watch ends quietly when the run is cancelled (Ctrl-C): the steps' own failure, which names
+                // the migration and what ran, is what the run reports.
+                try? await watch.watch(
                     every: warnAfter, side: side, pid: pid, logger: logger, observer: observer)
                 return nil
             }
@@ -194,6 +196,11 @@ public struct MigrationExecutor: Sendable {
 
     static func failure(_ error: any Error, line: Int?) -> StatementFailure {
         if let failure = error as? StatementFailure { return failure }
+        if error is CancellationError {
+            // Ctrl-C or SIGTERM (or an app cancelling the task): the statement was cancelled on the server.
+            return StatementFailure(
+                line: line, sqlState: nil, message: PostgresErrorText.describe(error), detail: nil, hint: nil)
+        }
         if let server = ServerError(postgres: error) {
             return StatementFailure(
                 line: line, sqlState: server.sqlState, message: server.message, detail: server.detail,

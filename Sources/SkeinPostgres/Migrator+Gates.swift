@@ -91,6 +91,6 @@ extension Migrator {
             message:
                 "\(location) (\(ContinuousClock.now - started)), before migrating to \(plan.versionAfter.map(String.init) ?? "?")"
         )
-        observer?(.notice("backup: \(location)"))
+        observer?(.backedUp(location: location))
     }
 }

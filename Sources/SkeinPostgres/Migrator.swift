@@ -202,7 +202,7 @@ public struct Migrator: Sendable {
                     sqlState: failure.sqlState)
                 throw failure
             } catch {
-                await runRow(outcome: .failed, message: "\(error)", sqlState: nil)
+                await runRow(outcome: .failed, message: PostgresErrorText.oneLine(error), sqlState: nil)
                 throw error
             }
         }

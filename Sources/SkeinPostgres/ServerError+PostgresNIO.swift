@@ -20,6 +20,7 @@ extension ServerError {
 /// reaches a user.
 public enum PostgresErrorText {
     public static func describe(_ error: any Error) -> String {
+        if error is CancellationError { return "cancelled by the operator (Ctrl-C, SIGTERM, or the app cancelled it)" }
         if let server = ServerError(postgres: error) { return server.description }
         if let psql = error as? PSQLError {
             return "the connection failed (\(psql.code))" + (psql.underlying.map { ": \($0)" } ?? "")

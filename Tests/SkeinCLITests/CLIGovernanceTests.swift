@@ -163,6 +163,7 @@ struct CLIGovernanceTests {
         let dumps = try FileManager.default.contentsOfDirectory(atPath: backups)
         #expect(dumps.count == 1 && dumps[0].hasSuffix("-to-20240102120000.dump"), "\(dumps)")
         #expect(approved.stderr.contains("backup: \(backups)/"))
+        #expect(!approved.stderr.contains("warning: backup"), "a backup taken is information, not a warning")
         #expect(!approved.stderr.contains("password"))
         // The failed attempt and the backup that was taken, both audited.
         let backupRows = try await rows(

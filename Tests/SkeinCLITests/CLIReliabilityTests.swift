@@ -155,12 +155,14 @@ struct CLIReliabilityTests {
     @Test("a lone COPY … FROM STDIN is refused before it is sent, saying what to write instead; nothing is applied")
     func copyFromStandardInput() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
-        let copy = Array("-- +goose Up\nCREATE TABLE c (id int);\nCOPY c (id) FROM STDIN;\n-- +goose Down\nDROP TABLE c;\n".utf8)
+        let copy = Array(
+            "-- +goose Up\nCREATE TABLE c (id int);\nCOPY c (id) FROM STDIN;\n-- +goose Down\nDROP TABLE c;\n".utf8)
         let dir = try Self.directory(["00001_copy.sql": copy])
         defer { try? FileManager.default.removeItem(at: dir) }
         let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("00001_copy.sql:3: COPY … FROM STDIN cannot run in a migration"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("00001_copy.sql:3: COPY … FROM STDIN cannot run in a migration"), "\(result.stderr)")
         #expect(result.stderr.contains("INSERT … VALUES"))
         #expect(!result.stderr.contains("unexpectedBackendMessage"))
         #expect(try await !Self.tables(database).contains("public.c"))
@@ -181,8 +183,54 @@ struct CLIReliabilityTests {
         let result = try SkeinBinary.run(["-dir", dir.path, "postgres", url, "status"])
         try? await TestDatabase.execute("DROP OWNED BY \(role); DROP ROLE \(role)", on: database)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("goose run: ERROR: permission denied for schema public (SQLSTATE 42501)"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("goose run: ERROR: permission denied for schema public (SQLSTATE 42501)"),
+            "\(result.stderr)")
         #expect(!result.stderr.contains("PSQLError"))
+    }
+
+    @Test("Ctrl-C during a long statement: cancelled on the server, the migration and line named, exit 130, recorded")
+    func interrupted() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try Self.directory([
+            "00001_sleep.sql": Array("-- +goose Up\nSELECT pg_sleep(60);\n-- +goose Down\nSELECT 1;\n".utf8)
+        ])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SkeinBinary.path)
+        process.arguments = ["up", "--dir", dir.path, "--database-url", database.text]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The barrier: the sleep is running on the server (a bounded wait on its state, not a guess at a duration).
+        let logger = Logger(label: "test")
+        let watcher = try await PostgresConnection.connect(
+            configuration: try database.connectionConfiguration(), id: 2, logger: logger)
+        var running = false
+        for _ in 0..<600 where !running {
+            let rows = try await watcher.query(
+                "SELECT count(*)::int8 FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'SELECT pg_sleep(60)%'",
+                logger: logger)
+            for try await count in rows.decode(Int64.self) { running = count > 0 }
+            if !running { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try await watcher.close()
+        #expect(running, "the migration's statement never started")
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("cancelled by the operator (Ctrl-C)"), "\(stderr)")
+        // The migration and its line; the cause as the server said it (57014) or as the cancelled task saw it.
+        #expect(stderr.contains("00001_sleep.sql:2: "), "\(stderr)")
+        #expect(stderr.contains("was rolled back; nothing after it ran"), "\(stderr)")
+        let history = try SkeinBinary.run(["history", "--format", "json", "--database-url", database.text])
+        #expect(history.stdout.contains("\"outcome\":\"failed\""), "\(history.stdout)")
+        #expect(
+            history.stdout.contains("canceling statement due to user request")
+                || history.stdout.contains("cancelled by the operator"), "\(history.stdout)")
+        #expect(!history.stdout.contains("CancellationError"))
     }
 
     @Test("an approvals file that cannot be read is an error, and approve never overwrites it")

@@ -8,7 +8,8 @@ struct AddingRequiredFieldRuleTests {
 
     @Test("ADD COLUMN … NOT NULL without a default on an existing table is an error at its ALTER TABLE")
     func reported() {
-        let up = "ALTER TABLE orders ADD COLUMN tenant_id bigint NOT NULL;\nALTER TABLE orders ADD COLUMN code text PRIMARY KEY;"
+        let up =
+            "ALTER TABLE orders ADD COLUMN tenant_id bigint NOT NULL;\nALTER TABLE orders ADD COLUMN code text PRIMARY KEY;"
         #expect(
             findings([name: migration(up: up)], only: "adding-required-field") == [
                 "migrations/\(name):2:1 error[adding-required-field]",

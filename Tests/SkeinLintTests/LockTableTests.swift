@@ -5,7 +5,8 @@ import Testing
 
 @Suite("lint: the lock each kind of DDL takes, and the messages that name it")
 struct LockTableTests {
-    @Test("the conflict table is PostgreSQL's: symmetric, ACCESS EXCLUSIVE conflicts with all, ACCESS SHARE only with it")
+    @Test(
+        "the conflict table is PostgreSQL's: symmetric, ACCESS EXCLUSIVE conflicts with all, ACCESS SHARE only with it")
     func conflicts() {
         for a in TableLockMode.allCases {
             for b in TableLockMode.allCases {

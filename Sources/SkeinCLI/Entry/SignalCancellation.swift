@@ -24,6 +24,8 @@ enum SignalCancellation {
     struct Interrupted: Error, CustomStringConvertible {
         /// The signal number, such as `SIGINT`.
         var signal: Int32
+        /// What the cancelled work threw as it stopped (which migration, what ran), if anything.
+        var cause: (any Error)? = nil
 
         /// The shell's convention: 128 plus the signal number (130 for Ctrl-C).
         var exitCode: Int32 { 128 + signal }
@@ -74,7 +76,7 @@ enum SignalCancellation {
             return result
         } catch {
             let number = received.load(ordering: .relaxed)
-            if number != 0 { throw Interrupted(signal: number) }
+            if number != 0 { throw Interrupted(signal: number, cause: error) }
             throw error
         }
     }

@@ -48,7 +48,8 @@ struct RequireLockTimeoutRule: LintRule {
     /// What the command is, the table, and the lock it takes (``LockTable``), for a command that waits for a lock
     /// that queues application traffic on a table that existed before this migration; `nil` otherwise.
     static func heavyLock(_ command: LintCommand, createdHere: Set<String>) -> (what: String, mode: TableLockMode)? {
-        guard let body = command.body, let type = command.nodeType, let mode = LockTable.lock(of: type, body), mode.blocksTraffic
+        guard let body = command.body, let type = command.nodeType, let mode = LockTable.lock(of: type, body),
+            mode.blocksTraffic
         else { return nil }
         switch command.nodeType {
         case "AlterTableStmt" where body["objtype"]?.string == "OBJECT_TABLE":

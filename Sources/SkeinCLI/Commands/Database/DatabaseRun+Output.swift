@@ -64,6 +64,9 @@ extension DatabaseRun {
             case .goose: Console.gooseLog("Executing statement: \(statement.sql)")
             case .skein: Console.err("executing \(step.migration.path):\(statement.line): \(statement.sql)")
             }
+        case .backedUp(let location):
+            // Information, not a warning: the backup the run asked for exists and was checked.
+            style == .goose ? Console.gooseLog("skein: backup: \(location)") : Console.err("backup: \(location)")
         case .transaction, .executing:
             break
         }

@@ -9,6 +9,10 @@ import SkeinGovernance
 import SkeinPostgres
 import SkeinSandbox
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One goose database command, run the way goose v3.17 runs it: settings resolved (``RunSettings``), the files
 /// read, a connection (or a throwaway cluster with `--ephemeral`), goose's `-timeout` and Ctrl-C wired to a
 /// server-side cancel, and the command's body given a ``Context``.
@@ -234,7 +238,18 @@ struct DatabaseRun {
         do {
             try await SignalCancellation.run(body)
         } catch let interrupted as SignalCancellation.Interrupted {
-            throw ExitCode(interrupted.exitCode)
+            // Say which migration was cancelled and what ran, then exit as the shell expects (130 after Ctrl-C).
+            if var failure = interrupted.cause as? CLIFailure {
+                let who = interrupted.signal == SIGINT ? "Ctrl-C" : "signal \(interrupted.signal)"
+                failure.message = "cancelled by the operator (\(who)): \(failure.message)"
+                failure.gooseContext.insert("cancelled by the operator (\(who))", at: 0)
+                failure.exitCode = interrupted.exitCode
+                throw failure
+            }
+            throw CLIFailure(
+                .run,
+                "\(interrupted.signal == SIGINT ? "interrupted (Ctrl-C)" : "terminated (signal \(interrupted.signal))"): nothing was running on the server, or it was cancelled there",
+                exitCode: interrupted.exitCode)
         }
     }
 
