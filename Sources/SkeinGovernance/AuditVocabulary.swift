@@ -13,6 +13,9 @@ public enum AuditAction: String, Sendable, Hashable, Codable, CaseIterable, Cust
     case adopt
     /// `--allow-modified`: an applied file whose Up changed was accepted.
     case allowModified = "allow-modified"
+    /// A run went ahead although an applied migration's Up changed, because the gate only warns (goose's grammar,
+    /// or `gates.modified: warn`); the recorded checksums stay as they were.
+    case ranModified = "ran-modified"
     /// `--allow-destructive`: a `-- DESTRUCTIVE:` migration ran without an approval.
     case allowDestructive = "allow-destructive"
     /// `--no-backup`: a destructive migration ran without a backup.

@@ -121,7 +121,15 @@ public struct GateEvaluation: Sendable {
                         "restore the files (git checkout) and put the change in a new migration; if the database really matches the new text, run with --allow-modified (recorded in the audit log)"
                 ))
         case .warn:
-            for item in modified { decision.actions.append(.notice(item.description)) }
+            for item in modified {
+                decision.actions.append(
+                    .record(
+                        AuditRecord(
+                            action: .ranModified, version: item.version, file: item.file, outcome: .recorded,
+                            message: "\(item.description); the run went ahead (the modified gate warns)",
+                            checksum: item.current)))
+                decision.actions.append(.notice(item.description))
+            }
         case .allow:
             for item in modified {
                 guard let migration = byVersion[item.version] else { continue }

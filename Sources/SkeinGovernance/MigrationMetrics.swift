@@ -160,7 +160,7 @@ public struct MigrationMetrics: Sendable, Hashable, Codable {
                     runID: entry.runID, command: entry.command, outcome: entry.outcome, startedAt: entry.startedAt,
                     finishedAt: entry.finishedAt, durationSeconds: entry.durationSeconds,
                     databaseSizeBefore: entry.databaseSizeBefore, databaseSizeAfter: entry.databaseSizeAfter)
-            case .adopt, .allowModified, .allowDestructive, .noBackup, .backup:
+            case .adopt, .allowModified, .ranModified, .allowDestructive, .noBackup, .backup:
                 continue
             }
         }

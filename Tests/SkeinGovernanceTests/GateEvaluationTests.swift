@@ -85,10 +85,10 @@ struct GateEvaluationTests {
     }
 
     @Test(
-        "a changed Up: refuse refuses and writes nothing, warn warns, allow records the new checksums",
+        "a changed Up: refuse refuses and writes nothing, warn warns and records that it ran, allow records the new checksums",
         arguments: [
             ModifiedCase(policy: .refuse, refused: true, recorded: [], noticeCount: 0),
-            ModifiedCase(policy: .warn, refused: false, recorded: [], noticeCount: 1),
+            ModifiedCase(policy: .warn, refused: false, recorded: [.ranModified], noticeCount: 1),
             ModifiedCase(policy: .allow, refused: false, recorded: [.allowModified], noticeCount: 1),
         ])
     func modified(_ row: ModifiedCase) {
