@@ -36,7 +36,44 @@ extension Migrator {
             logger.info("waiting for the migration lock", metadata: ["lock.holder": "\(holder ?? "unknown")"])
             let remaining = deadline - clock.now
             guard remaining > .zero else { throw LockTimeout(holder: holder, waited: clock.now - start) }
-            try await Task.sleep(for: min(configuration.lockRetryInterval, remaining))
+            // Wait inside PostgreSQL: a blocking pg_advisory_lock, bounded by lock_timeout, is granted the moment the
+            // holder lets go (no poll interval to sit out); every retry interval the holder is looked up and
+            // logged again.
+            if let pid = try await waitForLock(id, at: most(min(configuration.lockRetryInterval, remaining)), on: connection, logger: logger) {
+                return pid
+            }
+        }
+    }
+
+    private func most(_ duration: Duration) -> Duration { max(duration, .milliseconds(1)) }
+
+    /// `pg_advisory_lock` with `lock_timeout` for at most `limit`: the backend pid when granted, `nil` when the
+    /// limit passed (SQLSTATE 55P03). The session's own `lock_timeout` is put back either way.
+    private func waitForLock(_ id: Int64, at limit: Duration, on connection: PostgresConnection, logger: Logger)
+        async throws -> Int32?
+    {
+        let milliseconds = max(1, Int64(limit.components.seconds) * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
+        let previous = try await connection.query("SELECT current_setting('lock_timeout')", logger: logger)
+            .collect().first?.decode(String.self) ?? "0"
+        var binds = PostgresBindings()
+        binds.append("\(milliseconds)ms")
+        _ = try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT set_config('lock_timeout', $1, false)", binds: binds), logger: logger
+        ).collect()
+        var restore = PostgresBindings()
+        restore.append(previous)
+        let restoreQuery = PostgresQuery(unsafeSQL: "SELECT set_config('lock_timeout', $1, false)", binds: restore)
+        do {
+            let pid = try await connection.query("SELECT pg_backend_pid() FROM pg_advisory_lock(\(id))", logger: logger)
+                .collect().first?.decode(Int32.self)
+            _ = try await connection.query(restoreQuery, logger: logger).collect()
+            return pid
+        } catch let error where ServerError(postgres: error)?.sqlState == "55P03" {
+            _ = try await connection.query(restoreQuery, logger: logger).collect()
+            return nil
+        } catch {
+            try? await connection.sendCleanup(restoreQuery, logger: logger)
+            throw error
         }
     }
 
