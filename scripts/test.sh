@@ -3,6 +3,6 @@
 # (a throwaway cluster the tests start themselves, or $SKEIN_TEST_DATABASE_URL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
+scripts/bootstrap.sh --peers
 swift build --build-tests
 swift test --skip-build "$@"
