@@ -253,6 +253,27 @@ struct CLIReliabilityTests {
         #expect(directory.status == 1 && directory.stderr.contains("is a directory"), "\(directory.stderr)")
     }
 
+    @Test("history, metrics, report and version need only the database: no migrations directory")
+    func databaseOnlyCommands() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try Self.directory(["00001_a.sql": Self.good])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text]).status == 0)
+        let nowhere = "/nonexistent/skein-\(UUID().uuidString)"
+        let report = FileManager.default.temporaryDirectory.appendingPathComponent("skein-\(UUID().uuidString).html")
+        defer { try? FileManager.default.removeItem(at: report) }
+        for arguments in [
+            ["history"], ["metrics"], ["report", "--html", report.path], ["version"],
+        ] {
+            let result = try SkeinBinary.run(arguments + ["--dir", nowhere, "--database-url", database.text])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        let fresh = try await TestDatabase.makeFreshDatabase()
+        let status = try SkeinBinary.run(["status", "--dir", dir.path, "--database-url", fresh.text])
+        #expect(status.status == 0 && status.stdout.contains("Pending"), "\(status.stdout)\(status.stderr)")
+        #expect(try await Self.tables(fresh) == [], "skein status on a fresh database creates nothing")
+    }
+
     @Test("an unknown command exits 2 with the closest one; skein help of an unknown command too")
     func unknownCommands() throws {
         let typo = try SkeinBinary.run(["stauts"])
