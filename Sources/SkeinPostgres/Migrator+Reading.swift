@@ -104,6 +104,10 @@ extension Migrator {
     /// Every migration's state, changing nothing (under ``FreshDatabasePolicy/createVersionTableOnRead``, goose's
     /// table is created when missing, as goose's status does). A database without goose's table lists every file
     /// as pending.
+    ///
+    /// Migrations read without parsing (``MigrationCatalog/Parsing/deferred``, what the CLI's `status` reads) are
+    /// parsed only when they are applied and their file checksum differs from the one recorded when they ran
+    /// (``Migration/parsed(unlessRecorded:)``); the report holds them as they then are.
     public func status(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
         -> MigrationStatusReport
     {
@@ -120,17 +124,23 @@ extension Migrator {
             records = []
         }
         let dirty = try await tables?.state(on: connection, exists: presence?.1, logger: logger).dirty ?? []
+        guard let tables, presence?.1 == true else {
+            return MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
+        }
+        // Checksums of applied files against what was recorded when they ran; a file read unparsed is parsed only
+        // when it changed since.
+        let recorded = try await tables.recordedChecksums(on: connection, logger: logger)
+        let applied = MigrationPlanner.appliedVersions(of: records)
+        let migrations = migrations.map { migration in
+            applied.contains(migration.version)
+                ? migration.parsed(unlessRecorded: recorded[migration.version]) : migration
+        }
         var report = MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
-        if let tables, presence?.1 == true {
-            // Checksums of applied files against what was recorded when they ran.
-            let drift = Drift.compare(
-                migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records),
-                recorded: try await tables.recordedChecksums(on: connection, logger: logger), includingUnrecorded: false
-            )
-            let byVersion = Dictionary(drift.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
-            for index in report.entries.indices {
-                report.entries[index].drift = byVersion[report.entries[index].version]
-            }
+        let drift = Drift.compare(
+            migrations: migrations, applied: applied, recorded: recorded, includingUnrecorded: false)
+        let byVersion = Dictionary(drift.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+        for index in report.entries.indices {
+            report.entries[index].drift = byVersion[report.entries[index].version]
         }
         return report
     }
