@@ -63,13 +63,15 @@ enum SkeinCommandLine {
     /// ArgumentParser's root parse builds the whole command tree and reflects every command it passes (a few
     /// milliseconds in a binary this size: each new type's protocol conformances are looked up by scanning all of
     /// them). A command without subcommands that the first argument names is parsed on its own first; only when
-    /// that fails (help, a usage error) is the root parse run, so errors, help and usage text are exactly the
-    /// root's.
+    /// that does not give that command (help, a usage error) is the root parse run, so errors, help and usage text
+    /// are exactly the root's.
     static func parse(_ arguments: [String]) throws -> any ParsableCommand {
         if let name = arguments.first,
             let command = Skein.configuration.subcommands.first(where: { $0.configuration.commandName == name }),
             command.configuration.subcommands.isEmpty,
-            let parsed = try? command.parseAsRoot(Array(arguments.dropFirst()))
+            let parsed = try? command.parseAsRoot(Array(arguments.dropFirst())),
+            // Not ArgumentParser's help command (`--help` parses into one): help is the root's text.
+            ObjectIdentifier(type(of: parsed)) == ObjectIdentifier(command)
         {
             return parsed
         }
