@@ -50,7 +50,13 @@ struct StatusCommand: AsyncParsableCommand {
             // One write for the whole table (10,000 rows are 10,000 writes otherwise).
             var lines = ["    Applied At                  Migration", "    ======================================="]
             lines.reserveCapacity(report.entries.count + 2)
-            let ansic = GoDurationFormat.ANSIC()
+            // Dates by arithmetic; the DateFormatter (ICU's start-up) only for a year outside 1000–9999.
+            var formatter: GoDurationFormat.ANSIC?
+            func ansic(_ date: Date) -> String {
+                if let text = GoDurationFormat.ANSIC.format(date) { return text }
+                if formatter == nil { formatter = GoDurationFormat.ANSIC() }
+                return formatter!.string(date)
+            }
             for entry in report.entries {
                 guard let migration = entry.migration else { continue }
                 let appliedAt: String
@@ -59,7 +65,7 @@ struct StatusCommand: AsyncParsableCommand {
                 } else if entry.state == .dirty {
                     appliedAt = "DIRTY"
                 } else {
-                    appliedAt = entry.appliedAt.map(ansic.string) ?? "Pending"
+                    appliedAt = entry.appliedAt.map(ansic) ?? "Pending"
                 }
                 // appliedAt is ASCII: pad it to 24 columns.
                 let padding = String(repeating: " ", count: max(0, 24 - appliedAt.utf8.count))
