@@ -6,7 +6,11 @@ import SkeinPostgres
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show each migration's status, as goose does (or --format json).")
+        commandName: "status",
+        // skein is this command's super-command. Said so, ArgumentParser skips its completion-script check (two more
+        // command parsers: a fifth of this command's start-up) when SkeinCommandLine.parse parses the command on its
+        // own; the root parse, errors and help are unchanged (they name the root's super-command, which has none).
+        _superCommandName: "skein", abstract: "Show each migration's status, as goose does (or --format json).")
     @OptionGroup var options: DatabaseOptions
 
     @Option(name: .long, help: "text (goose's table) or json.")
