@@ -61,10 +61,10 @@ let package = Package(
             dependencies: ["CPgQuery"],
             swiftSettings: strictSettings
         ),
-        .systemLibrary(
+        // libpq's header, and its functions loaded on first use (not linked: see Sources/CLibPQ/include/shim.h).
+        .target(
             name: "CLibPQ",
-            pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
         ),
         .target(
             name: "SkeinCodegen",

@@ -33,10 +33,14 @@ public actor QueryDescriber {
     /// - Parameter connectionString: a libpq connection string: a `postgres://` URI or `key=value` pairs; what it
     ///   leaves out comes from libpq's `PG*` variables and defaults.
     /// - Throws: ``QueryDescriberError`` with ``QueryDescriberError/Code/invalidConnectionString`` or
-    ///   ``QueryDescriberError/Code/connectionFailed`` (naming the host and database, never the password).
+    ///   ``QueryDescriberError/Code/connectionFailed`` (naming the host and database, never the password; also when
+    ///   libpq itself cannot be loaded).
     /// - Parameter database: connect to this database instead of the one the string names (the string's other
     ///   settings still apply).
     public init(connectionString: String, database: String? = nil) throws {
+        if let problem = skein_libpq_load_error() {
+            throw QueryDescriberError(code: .connectionFailed, endpoint: "", message: String(cString: problem))
+        }
         guard var options = Self.parseConnectionString(connectionString) else {
             throw QueryDescriberError(
                 code: .invalidConnectionString, endpoint: "", message: "not a libpq connection string")

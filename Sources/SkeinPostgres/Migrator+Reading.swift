@@ -45,6 +45,14 @@ extension Migrator {
             migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records), recorded: recorded)
     }
 
+    /// Skein's checksum rows when `present` (Skein's tables exist), else none.
+    private func recordedChecksums(on connection: PostgresConnection, when present: Bool, logger: Logger)
+        async throws -> [Int64: MigrationChecksum]
+    {
+        guard present, let tables else { return [:] }
+        return try await tables.recordedChecksums(on: connection, logger: logger)
+    }
+
     /// Whether goose's table and Skein's tables exist, in one round trip.
     /// Whether goose's table and Skein's tables exist, in one round trip. A table of that name that lacks goose's
     /// columns (`--table canary`, `--table information_schema.tables`) is refused before anything reads or writes it.
@@ -120,6 +128,10 @@ extension Migrator {
     /// Every migration's state, changing nothing (under ``FreshDatabasePolicy/createVersionTableOnRead``, goose's
     /// table is created when missing, as goose's status does). A database without goose's table lists every file
     /// as pending.
+    ///
+    /// Migrations read without parsing (``MigrationCatalog/Parsing/deferred``, what the CLI's `status` reads) are
+    /// parsed only when they are applied and their file checksum differs from the one recorded when they ran
+    /// (``Migration/parsed(unlessRecorded:)``); the report holds them as they then are.
     public func status(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
         -> MigrationStatusReport
     {
@@ -127,26 +139,39 @@ extension Migrator {
             return MigrationStatusReport(migrations: migrations, records: [], dirty: [], isVersioned: false)
         }
         let presence = try await presence(on: connection, logger: logger)
-        let records: [VersionRecord]
-        if configuration.freshDatabase == .createVersionTableOnRead {
-            records = try await store.ensuredRecords(on: connection, exists: presence?.0, logger: logger)
-        } else if case .rows(let rows) = try await store.history(on: connection, exists: presence?.0, logger: logger) {
-            records = rows
-        } else {
-            records = []
+        var hasVersionTable = presence?.0 == true
+        if configuration.freshDatabase == .createVersionTableOnRead, !hasVersionTable {
+            // As goose's status: the table is created, in a transaction nothing else is sent into.
+            try await store.createIfAbsent(on: connection, logger: logger)
+            hasVersionTable = true
         }
-        let dirty = try await tables?.state(on: connection, exists: presence?.1, logger: logger).dirty ?? []
+        // The three reads are independent: asked for together, PostgresNIO sends each as soon as the one before
+        // is answered, without waiting for this task in between.
+        let hasSkeinTables = tables != nil && presence?.1 == true
+        async let history = store.history(on: connection, exists: hasVersionTable, logger: logger)
+        async let state = tables?.state(on: connection, exists: hasSkeinTables, logger: logger)
+        async let recordedChecksums = recordedChecksums(
+            on: connection, when: hasSkeinTables, logger: logger)
+        let records: [VersionRecord]
+        if case .rows(let rows) = try await history { records = rows } else { records = [] }
+        let dirty = try await state?.dirty ?? []
+        let recorded = try await recordedChecksums
+        guard hasSkeinTables else {
+            return MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
+        }
+        // Checksums of applied files against what was recorded when they ran; a file read unparsed is parsed only
+        // when it changed since.
+        let applied = MigrationPlanner.appliedVersions(of: records)
+        let migrations = migrations.map { migration in
+            applied.contains(migration.version)
+                ? migration.parsed(unlessRecorded: recorded[migration.version]) : migration
+        }
         var report = MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
-        if let tables, presence?.1 == true {
-            // Checksums of applied files against what was recorded when they ran.
-            let drift = Drift.compare(
-                migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records),
-                recorded: try await tables.recordedChecksums(on: connection, logger: logger), includingUnrecorded: false
-            )
-            let byVersion = Dictionary(drift.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
-            for index in report.entries.indices {
-                report.entries[index].drift = byVersion[report.entries[index].version]
-            }
+        let drift = Drift.compare(
+            migrations: migrations, applied: applied, recorded: recorded, includingUnrecorded: false)
+        let byVersion = Dictionary(drift.map { ($0.version, $0) }, uniquingKeysWith: { first, _ in first })
+        for index in report.entries.indices {
+            report.entries[index].drift = byVersion[report.entries[index].version]
         }
         return report
     }

@@ -59,14 +59,39 @@ enum SkeinCommandLine {
         }
     }
 
+    /// The command `arguments` name, parsed.
+    ///
+    /// ArgumentParser's root parse builds the whole command tree and reflects every command it passes (a few
+    /// milliseconds in a binary this size: each new type's protocol conformances are looked up by scanning all of
+    /// them). A command without subcommands that the first argument names is parsed on its own first; only when
+    /// that does not give that command (help, a usage error) is the root parse run, so errors, help and usage text
+    /// are exactly the root's.
+    static func parse(_ arguments: [String]) throws -> any ParsableCommand {
+        if let name = arguments.first,
+            let command = Skein.configuration.subcommands.first(where: { $0.configuration.commandName == name }),
+            command.configuration.subcommands.isEmpty,
+            let parsed = try? command.parseAsRoot(Array(arguments.dropFirst())),
+            // Not ArgumentParser's help command (`--help` parses into one): help is the root's text.
+            ObjectIdentifier(type(of: parsed)) == ObjectIdentifier(command)
+        {
+            return parsed
+        }
+        return try Skein.parseAsRoot(arguments)
+    }
+
     /// Parses Skein's arguments, runs the command, renders its failure once.
     private static func execute(_ arguments: [String], style: OutputStyle) async -> Int32 {
+        if arguments == ["--version"] {
+            // What ArgumentParser prints for the root's --version, without building the command tree first.
+            Console.out(Skein.configuration.version)
+            return 0
+        }
         if style == .skein, let unknown = unknownCommand(arguments) {
             Console.err(unknown)
             return 2
         }
         do {
-            var command = try Skein.parseAsRoot(arguments)
+            var command = try parse(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 
 #if canImport(Glibc)
     import Glibc
@@ -14,6 +15,12 @@ import Foundation
 enum SkeinMain {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // One event-loop thread for the process: a command holds one connection (and short-lived side connections
+        // that watch or cancel it), while NIO's singleton group would start a thread per core before the first
+        // connect. NIO_SINGLETON_GROUP_LOOP_COUNT still decides when it is set; `--version` alone uses no NIO.
+        if arguments != ["--version"], CLIContext.current.environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
+            NIOSingletons.groupLoopCountSuggestion = 1
+        }
         if arguments == [SqlcPlugin.method] { SqlcPlugin.answer() }
         let status = await SkeinCommandLine.run(
             arguments: arguments, environment: CLIContext.current.environment, output: .standardOutput,

@@ -1,6 +1,7 @@
 import Foundation
 
-/// One migration file, parsed eagerly in both directions when it is read.
+/// One migration file, parsed in both directions when it is read (or, for `status`, read with its parse deferred:
+/// ``init(deferringParseOf:name:parser:)``).
 public struct Migration: Sendable, Hashable {
     /// The path as given (used in every message).
     public var path: String
@@ -14,6 +15,18 @@ public struct Migration: Sendable, Hashable {
     public var checksum: MigrationChecksum
     /// Whether the file starts with the policy's `-- DESTRUCTIVE:` header (``DestructiveHeader``).
     public var isDestructive = false
+    /// A file read without parsing: its bytes and how to parse them (`nil` once parsed).
+    private var deferred: DeferredParse?
+
+    /// What parsing a file read with ``init(deferringParseOf:name:parser:)`` needs.
+    private struct DeferredParse: Sendable, Hashable {
+        var file: SourceFile
+        var environmentSubstitution: GooseParser.EnvironmentSubstitution
+    }
+
+    /// Whether ``up``, ``down`` and the Up/Down checksums come from parsing the file: always, but for a file read
+    /// with ``init(deferringParseOf:name:parser:)`` and not ``parsed()`` since.
+    public var isParsed: Bool { deferred == nil }
 
     public var version: Int64 { name.version }
     public var fileName: String { name.fileName }
@@ -82,6 +95,46 @@ public struct Migration: Sendable, Hashable {
         self.isDestructive = file.contents.withUnsafeBufferPointer { DestructiveHeader.isPresent(in: $0) }
     }
 
+    /// Reads a file without parsing it: the name, the file checksum and the `DESTRUCTIVE` header; ``up``, ``down``
+    /// and the Up/Down checksums are `nil` until ``parsed()`` (``isParsed`` is `false`). What `status` reads: it
+    /// parses only the applied files whose file checksum differs from the one recorded when they ran
+    /// (``parsed(unlessRecorded:)``).
+    public init(deferringParseOf file: SourceFile, name: MigrationName, parser: GooseParser = GooseParser()) {
+        self.path = file.path
+        self.name = name
+        self.up = nil
+        self.down = nil
+        self.checksum = MigrationChecksum(
+            file: MigrationChecksum.fileChecksum(ofBytes: file.contents), up: nil, down: nil)
+        guard name.kind == .sql else { return }
+        // As the parsing initializer: the header is looked for only in usable text.
+        if file.textError() == nil {
+            self.isDestructive = file.contents.withUnsafeBufferPointer { DestructiveHeader.isPresent(in: $0) }
+        }
+        self.deferred = DeferredParse(file: file, environmentSubstitution: parser.environmentSubstitution)
+    }
+
+    /// This migration with both directions parsed (itself when it already is).
+    public func parsed() -> Migration {
+        guard let deferred else { return self }
+        return Migration(
+            file: deferred.file, name: name,
+            parser: GooseParser(environmentSubstitution: deferred.environmentSubstitution))
+    }
+
+    /// This migration with its checksums known, parsing it only when it must: a file whose file checksum is the one
+    /// `recorded` when it ran has the recorded Up and Down checksums too (they are computed from the same bytes,
+    /// line endings aside, which the file checksum also ignores), so it stays unparsed; a changed file is parsed.
+    /// - Parameter recorded: the checksums Skein recorded when this version was applied; `nil` leaves the migration
+    ///   as it is.
+    public func parsed(unlessRecorded recorded: MigrationChecksum?) -> Migration {
+        guard !isParsed, let recorded else { return self }
+        guard recorded.file == checksum.file else { return parsed() }
+        var known = self
+        known.checksum = recorded
+        return known
+    }
+
     /// A migration made from parts (tests, tools).
     public init(
         path: String, name: MigrationName, up: Result<GooseSection, GooseParseError>?,
@@ -107,10 +160,19 @@ public struct MigrationCatalog: Sendable {
         self.diagnostics = diagnostics
     }
 
+    /// How much of each file a catalog parses.
+    public enum Parsing: Sendable, Hashable {
+        /// Both directions of every file, when it is read (every command that plans, runs or checks files).
+        case everything
+        /// Nothing yet: names and file checksums (``Migration/init(deferringParseOf:name:parser:)``); `status`
+        /// parses only what changed since it was applied.
+        case deferred
+    }
+
     /// Reads every file of a source with goose's rules: a `.sql` file whose name has no version is an
     /// error (goose refuses the whole directory); a `.go` file without a version, and `_test.go` files,
     /// are skipped, as goose skips them.
-    public init(files: [SourceFile], parser: GooseParser = GooseParser()) {
+    public init(files: [SourceFile], parser: GooseParser = GooseParser(), parsing: Parsing = .everything) {
         var migrations: [Migration] = []
         migrations.reserveCapacity(files.count)
         var diagnostics: [Diagnostic] = []
@@ -118,8 +180,10 @@ public struct MigrationCatalog: Sendable {
         // Files parse independently: on all cores, then assembled in order.
         let parsed = ParallelMap.map(sorted) { file -> Result<Migration?, MigrationName.Problem> in
             MigrationName.parse(file.fileName).map { name in
-                name.kind == .go && file.fileName.hasSuffix("_test.go")
-                    ? nil : Migration(file: file, name: name, parser: parser)
+                if name.kind == .go && file.fileName.hasSuffix("_test.go") { return nil }
+                return parsing == .everything
+                    ? Migration(file: file, name: name, parser: parser)
+                    : Migration(deferringParseOf: file, name: name, parser: parser)
             }
         }
         for (file, result) in zip(sorted, parsed) {
@@ -143,8 +207,10 @@ public struct MigrationCatalog: Sendable {
     }
 
     /// Reads a source.
-    public init(source: any MigrationSource, parser: GooseParser = GooseParser()) throws(MigrationSourceError) {
-        self.init(files: try source.sourceFiles(), parser: parser)
+    public init(source: any MigrationSource, parser: GooseParser = GooseParser(), parsing: Parsing = .everything)
+        throws(MigrationSourceError)
+    {
+        self.init(files: try source.sourceFiles(), parser: parser, parsing: parsing)
     }
 
     /// One error per file that shares its version with an earlier one (goose panics on these).

@@ -39,10 +39,12 @@ struct DatabaseRun {
     enum Reading: Sendable {
         /// Every file (the runner's commands).
         case migrations
-        /// Every file, for `status`: goose fails on an empty directory before it touches the database, and says
-        /// so with `failed to collect migrations: `.
+        /// Every file's name and checksum, for `status` (parsed only where it changed since it was applied): goose
+        /// fails on an empty directory before it touches the database, and says so with `failed to collect
+        /// migrations: `.
         case migrationsForStatus
-        /// None (`version`, `history`, `metrics`, `report`: they read the database only).
+        /// None (`version`, `history`, `metrics`, `report`: they read the database only; `version` with
+        /// `-no-versioning` reads the names, unparsed).
         case nothing
     }
 
@@ -72,7 +74,9 @@ struct DatabaseRun {
                 ? MigrationCatalog(migrations: [], diagnostics: [])
                 : try MigrationCatalog(
                     source: DirectorySource(directory: settings.directory),
-                    parser: GooseParser(environmentSubstitution: .enabled(environment)))
+                    parser: GooseParser(environmentSubstitution: .enabled(environment)),
+                    // Only the runner's commands need every file parsed first; status parses what changed.
+                    parsing: reading == .migrations ? .everything : .deferred)
         } catch {
             connecting?.cancel()
             throw CLIFailure(.migrations, "\(error)", gooseLine: error.gooseMessage.map { gooseCollect + $0 })

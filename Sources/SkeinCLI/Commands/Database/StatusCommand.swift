@@ -6,7 +6,11 @@ import SkeinPostgres
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Show each migration's status, as goose does (or --format json).")
+        commandName: "status",
+        // skein is this command's super-command. Said so, ArgumentParser skips its completion-script check (two more
+        // command parsers: a fifth of this command's start-up) when SkeinCommandLine.parse parses the command on its
+        // own; the root parse, errors and help are unchanged (they name the root's super-command, which has none).
+        _superCommandName: "skein", abstract: "Show each migration's status, as goose does (or --format json).")
     @OptionGroup var options: DatabaseOptions
 
     @Option(name: .long, help: "text (goose's table) or json.")
@@ -50,7 +54,13 @@ struct StatusCommand: AsyncParsableCommand {
             // One write for the whole table (10,000 rows are 10,000 writes otherwise).
             var lines = ["    Applied At                  Migration", "    ======================================="]
             lines.reserveCapacity(report.entries.count + 2)
-            let ansic = GoDurationFormat.ANSIC()
+            // Dates by arithmetic; the DateFormatter (ICU's start-up) only for a year outside 1000–9999.
+            var formatter: GoDurationFormat.ANSIC?
+            func ansic(_ date: Date) -> String {
+                if let text = GoDurationFormat.ANSIC.format(date) { return text }
+                if formatter == nil { formatter = GoDurationFormat.ANSIC() }
+                return formatter!.string(date)
+            }
             for entry in report.entries {
                 guard let migration = entry.migration else { continue }
                 let appliedAt: String
@@ -59,7 +69,7 @@ struct StatusCommand: AsyncParsableCommand {
                 } else if entry.state == .dirty {
                     appliedAt = "DIRTY"
                 } else {
-                    appliedAt = entry.appliedAt.map(ansic.string) ?? "Pending"
+                    appliedAt = entry.appliedAt.map(ansic) ?? "Pending"
                 }
                 // appliedAt is ASCII: pad it to 24 columns.
                 let padding = String(repeating: " ", count: max(0, 24 - appliedAt.utf8.count))

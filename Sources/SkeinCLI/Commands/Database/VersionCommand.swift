@@ -4,7 +4,11 @@ import SkeinPostgres
 
 struct VersionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "version", abstract: "Print the database's current version.")
+        commandName: "version",
+        // skein is this command's super-command. Said so, ArgumentParser skips its completion-script check (two more
+        // command parsers: a fifth of this command's start-up) when SkeinCommandLine.parse parses the command on its
+        // own; the root parse, errors and help are unchanged (they name the root's super-command, which has none).
+        _superCommandName: "skein", abstract: "Print the database's current version.")
     @OptionGroup var options: DatabaseOptions
 
     func run() async throws {

@@ -1,0 +1,79 @@
+import Foundation
+import SkeinCore
+import Testing
+
+/// `status` reads files without parsing them and parses only what changed since it was applied.
+@Suite("deferred parsing")
+struct DeferredParseTests {
+    static let text = "-- DESTRUCTIVE: drops a\n-- +goose Up\nDROP TABLE a;\n-- +goose Down\nCREATE TABLE a (id int);\n"
+    static let name = try! MigrationName.parse("20240101120000_drop_a.sql").get()
+    static let file = SourceFile(path: "m/20240101120000_drop_a.sql", text: text)
+
+    @Test("a file read unparsed has its name, file checksum and header, and no sections until parsed()")
+    func unparsed() {
+        let eager = Migration(file: Self.file, name: Self.name)
+        let deferred = Migration(deferringParseOf: Self.file, name: Self.name)
+        #expect(!deferred.isParsed && eager.isParsed)
+        #expect(deferred.up == nil && deferred.down == nil)
+        #expect(deferred.checksum == MigrationChecksum(file: eager.checksum.file, up: nil, down: nil))
+        #expect(deferred.isDestructive && deferred.fileName == eager.fileName && deferred.path == eager.path)
+        #expect(deferred.parsed() == eager)
+        #expect(eager.parsed() == eager)
+    }
+
+    @Test("parsed() keeps the parser's environment substitution")
+    func environment() throws {
+        let source = SourceFile(
+            path: "1_x.sql", text: "-- +goose Up\n-- +goose ENVSUB ON\nSELECT '${X}';\n-- +goose Down\nSELECT 1;\n")
+        let name = try MigrationName.parse("1_x.sql").get()
+        let parser = GooseParser(environmentSubstitution: .enabled(["X": "a"]))
+        let parsed = Migration(deferringParseOf: source, name: name, parser: parser).parsed()
+        #expect(parsed == Migration(file: source, name: name, parser: parser))
+        #expect(try parsed.up?.get().statements.first?.sql == "SELECT 'a';")
+    }
+
+    @Test("an unchanged file takes the recorded checksums and stays unparsed; a changed one is parsed")
+    func againstRecorded() {
+        let recorded = Migration(file: Self.file, name: Self.name).checksum
+        let deferred = Migration(deferringParseOf: Self.file, name: Self.name)
+        let unchanged = deferred.parsed(unlessRecorded: recorded)
+        #expect(!unchanged.isParsed && unchanged.checksum == recorded)
+        // The same text with Windows line endings: the same file checksum, so the same sections.
+        let crlf = SourceFile(path: Self.file.path, text: Self.text.replacingOccurrences(of: "\n", with: "\r\n"))
+        #expect(
+            Migration(deferringParseOf: crlf, name: Self.name).parsed(unlessRecorded: recorded).checksum == recorded)
+        #expect(Migration(file: crlf, name: Self.name).checksum == recorded)
+
+        let edited = SourceFile(path: Self.file.path, text: Self.text.replacingOccurrences(of: "DROP", with: "DROP "))
+        let changed = Migration(deferringParseOf: edited, name: Self.name).parsed(unlessRecorded: recorded)
+        #expect(changed.isParsed && changed == Migration(file: edited, name: Self.name))
+        #expect(changed.checksum.up != recorded.up)
+        // Nothing recorded: nothing to compare, nothing parsed.
+        #expect(!deferred.parsed(unlessRecorded: nil).isParsed)
+    }
+
+    @Test("a file that is not usable text reads unparsed and parses to the same errors")
+    func unusableText() {
+        let bom = SourceFile(path: "m/1_bom.sql", contents: [0xEF, 0xBB, 0xBF] + Array("-- DESTRUCTIVE: x\n".utf8))
+        let name = try! MigrationName.parse("1_bom.sql").get()
+        let deferred = Migration(deferringParseOf: bom, name: name)
+        #expect(!deferred.isDestructive && deferred.parsed() == Migration(file: bom, name: name))
+    }
+
+    @Test("a catalog read with deferred parsing has the same names, order and findings, nothing parsed")
+    func catalog() {
+        let files = InMemorySource(texts: [
+            "00002_b.sql": "-- +goose Up\nSELECT 1\n",
+            "00001_a.sql": "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n",
+            "00001_again.sql": "-- +goose Up\nSELECT 3;\n",
+            "00003_c.go": "package migrations\n",
+            "notes.sql": "SELECT 1;\n",
+        ]).files
+        let everything = MigrationCatalog(files: files)
+        let deferred = MigrationCatalog(files: files, parsing: .deferred)
+        #expect(deferred.migrations.map(\.fileName) == everything.migrations.map(\.fileName))
+        #expect(deferred.diagnostics == everything.diagnostics)
+        #expect(deferred.migrations.filter { $0.kind == .sql }.allSatisfy { !$0.isParsed })
+        #expect(deferred.migrations.map { $0.parsed() } == everything.migrations)
+    }
+}
