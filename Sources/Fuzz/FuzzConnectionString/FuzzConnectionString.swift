@@ -5,7 +5,7 @@ import SkeinConnection
 ///
 /// Properties, each a trap when it fails: parsing and validating are deterministic; the masked `description`
 /// never shows a password (`password`, `sslpassword`) that could not have come from anywhere else in it; and it
-/// reads back as the same parameters, the passwords as the mask.
+/// reads back as the same parameters, the passwords as the mask; `masked(_:)` leaves no password libpq would read.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     ConnectionStringProperties.check(String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self))
@@ -33,6 +33,16 @@ enum ConnectionStringProperties {
             precondition(
                 Array(description.utf8).firstRange(of: Array(password.utf8)) == nil,
                 "the description shows the \(secret): \(description.debugDescription)")
+        }
+
+        // `masked(_:)`, for strings in messages, must hide every password libpq would read from the text.
+        if let remasked = try? ConnectionString.parse(ConnectionString.masked(text)) {
+            for secret in secrets {
+                guard let password = connection.parameters[secret], password.unicodeScalars.count >= 3 else { continue }
+                precondition(
+                    remasked.parameters[secret] != password,
+                    "masked(_:) shows the \(secret): \(ConnectionString.masked(text).debugDescription)")
+            }
         }
 
         var masked = connection.parameters
