@@ -18,7 +18,7 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzCommandSplitter", ["SkeinCore", "SkeinSQL"]),
     ("FuzzConnectionString", ["SkeinConnection"]),
     ("FuzzProjectConfiguration", ["SkeinConfig"]),
-    ("FuzzQueryFile", ["SkeinCodegen"]),
+    ("FuzzQueryFile", ["SkeinCodegen", "SkeinCore"]),
 ]
 
 let package = Package(

@@ -1,4 +1,5 @@
 import Foundation
+import SkeinCore
 
 /// One annotated query of a query file, with sqlc's macros rewritten to PostgreSQL placeholders.
 ///
@@ -115,15 +116,17 @@ public enum QueryFileParser {
                 bodyLine += 1
             }
             let source = body.joined(separator: "\n")
+            let noSQL = QueryFileError(
+                file: file, line: query.line,
+                message: "query \(query.name) has no SQL after its `-- name:` line; write the statement below it")
             guard source.contains(where: { !$0.isWhitespace }) else {
-                errors.append(
-                    QueryFileError(
-                        file: file, line: query.line,
-                        message:
-                            "query \(query.name) has no SQL after its `-- name:` line; write the statement below it"))
+                errors.append(noSQL)
                 return
             }
             switch rewrite(source) {
+            case .success(let (sql, _, _)) where SQLCommandSplitter.split(sql).isEmpty:
+                // Only semicolons and comments: nothing to prepare.
+                errors.append(noSQL)
             case .success(let (sql, parameters, embeds)):
                 queries.append(
                     AnnotatedQuery(

@@ -100,6 +100,20 @@ struct QueryFileTests {
         #expect(errors[5].message.contains("must be an identifier"))
     }
 
+    /// Found by FuzzQueryFile (docs/fuzzing.md): a query of only semicolons or block comments was accepted with
+    /// empty SQL.
+    @Test(
+        "a query of only semicolons or comments has no SQL",
+        arguments: ["-- name: A :one\n;\n", "-- name: A :exec\n/* later */ ;;\n", "-- name: A :one\n-- Doc.\n/* */\n"])
+    func noSQL(text: String) {
+        let (queries, errors) = QueryFileParser.parseAll(text, file: "q.sql")
+        #expect(queries.isEmpty)
+        #expect(
+            errors.map(\.description) == [
+                "q.sql:1: query A has no SQL after its `-- name:` line; write the statement below it"
+            ])
+    }
+
     @Test("CRLF line endings: every annotation is seen, lines are counted, no \\r reaches the SQL")
     func crlf() throws {
         let parsed = try queries(
