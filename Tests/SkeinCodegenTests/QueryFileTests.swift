@@ -114,6 +114,20 @@ struct QueryFileTests {
             ])
     }
 
+    /// Found by FuzzQueryFile (docs/fuzzing.md): a `$n` of twenty digits overflowed `Int`, and the parser trapped.
+    @Test("a $n above PostgreSQL's 65535 parameters is an error, not a crash")
+    func placeholderOutOfRange() {
+        let (queries, errors) = QueryFileParser.parseAll(
+            "-- name: A :one\nSELECT @a,\n  $99999999999999999999;\n", file: "q.sql")
+        #expect(queries.isEmpty)
+        #expect(
+            errors.map(\.description) == [
+                "q.sql:3: $999999999999… is out of range: PostgreSQL numbers parameters $1 to $65535"
+            ])
+        let highest = QueryFileParser.parseAll("-- name: B :one\nSELECT $65535;\n", file: "q.sql")
+        #expect(highest.errors.isEmpty && highest.queries.first?.parameters.map(\.number) == [65535])
+    }
+
     @Test("CRLF line endings: every annotation is seen, lines are counted, no \\r reaches the SQL")
     func crlf() throws {
         let parsed = try queries(
