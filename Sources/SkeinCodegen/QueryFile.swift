@@ -480,6 +480,9 @@ public enum QueryFileParser {
                 index = closing(scalars, from: index, quote: scalar)
             } else if scalar == "-", index + 1 < scalars.count, scalars[index + 1] == "-" {
                 while index < scalars.count, scalars[index] != "\n" { index += 1 }
+            } else if scalar == "/", index + 1 < scalars.count, scalars[index + 1] == "*" {
+                // As `rewrite` skips them: a quote in a block comment opens no string.
+                index = blockCommentEnd(scalars, from: index)
             } else if scalar == "$", let end = dollarQuoteEnd(scalars, from: index) {
                 index = end
             } else if scalar == "$", index + 1 < scalars.count, ("0"..."9").contains(scalars[index + 1]) {

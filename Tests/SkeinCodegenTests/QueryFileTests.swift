@@ -128,6 +128,16 @@ struct QueryFileTests {
         #expect(highest.errors.isEmpty && highest.queries.first?.parameters.map(\.number) == [65535])
     }
 
+    /// Found by FuzzQueryFile (docs/fuzzing.md): a quote inside a block comment hid the `$n` after it from the
+    /// numbering of named parameters, so `@i` took `$1` too.
+    @Test("a quote in a block comment does not hide a $n from the numbering of named parameters")
+    func quoteInBlockComment() {
+        let (queries, errors) = QueryFileParser.parseAll("-- name: A :many\n/* it's */ SELECT $1, @i;\n", file: "q.sql")
+        #expect(errors.isEmpty)
+        #expect(queries.first?.parameters.map(\.number) == [1, 2])
+        #expect(queries.first?.sql == "/* it's */ SELECT $1, $2")
+    }
+
     @Test("CRLF line endings: every annotation is seen, lines are counted, no \\r reaches the SQL")
     func crlf() throws {
         let parsed = try queries(
