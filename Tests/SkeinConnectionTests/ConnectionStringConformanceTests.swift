@@ -113,9 +113,21 @@ struct ConnectionStringConformanceTests {
         arguments: [
             ("host=h password=\u{FFFD} password='n3cr et'", "n3cr"), ("host=h password\t=s3cr3t", "s3cr3t"),
             ("password=s3\\ cr3t", "cr3t"), ("postgresql://u:s3cr3t@h/db?sslpassword=k3yp4ss", "k3yp4ss"),
+            ("postgres://h/db?password=s3cr3t&application_name=a@b", "s3cr3t"),
+            ("postgres://u:s3?cr3t@h/db", "s3?cr3t"),
         ])
     func masksEveryPassword(text: String, secret: String) throws {
         #expect(try ConnectionString.parse(text).parameters.values.contains { $0.contains(secret) })
         #expect(!ConnectionString.masked(text).contains(secret), "\(ConnectionString.masked(text))")
+    }
+
+    /// Found by FuzzConnectionString (docs/fuzzing.md): a `password=` inside a URI's user name was masked past the
+    /// `@`, so a later `…:password@` (here in the database name) became the user info, with the password.
+    @Test("masked(_:) leaves no password that libpq would read")
+    func maskedReadsNoPassword() throws {
+        let text = "postgres://upassword=x:s3cr3t@h:5432/db&a:s3cr3t@h"
+        #expect(try ConnectionString.parse(text).parameters["password"] == "s3cr3t")
+        let masked = ConnectionString.masked(text)
+        #expect(try ConnectionString.parse(masked).parameters["password"] == "xxxxxx", "\(masked)")
     }
 }
