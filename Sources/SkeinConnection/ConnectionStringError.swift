@@ -47,26 +47,29 @@ extension ConnectionString {
         // space followed by a combining mark is still a quote or a space.
         var bytes = Array(text.utf8)
         let mask = Array("xxxxxx".utf8)
-        // URL user info as libpq finds it: scheme://user:password@host, when an @ comes before any /. What follows
-        // is searched for keywords; the user name is not (a `password=` there would mask past the @).
-        var index = 0
+        // URL user info as libpq finds it: scheme://user:password@host, when an @ comes before any /. The keyword
+        // search below skips it (a `password=` in the user name would mask past the @).
+        var userInfo = 0..<0
         if let scheme = bytes.firstRange(of: Array("://".utf8)),
             let at = bytes[scheme.upperBound...].firstIndex(where: {
                 $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "/")
             }),
             bytes[at] == UInt8(ascii: "@")
         {
-            index = at
+            userInfo = scheme.upperBound..<at
             if let colon = bytes[scheme.upperBound..<at].firstIndex(of: UInt8(ascii: ":")) {
                 bytes.replaceSubrange(colon + 1..<at, with: mask)
-                index = colon + 1 + mask.count
+                userInfo = scheme.upperBound..<colon + 1 + mask.count
             }
         }
         // key=value: password=secret, password = 'se cret', pass\ word; a URI's ?password=secret&…
         let keyword = Array("password".utf8)
+        var index = 0
         while index + keyword.count <= bytes.count {
             defer { index += 1 }
-            guard bytes[index..<index + keyword.count].elementsEqual(keyword, by: { $0 | 0x20 == $1 }) else {
+            guard !userInfo.contains(index),
+                bytes[index..<index + keyword.count].elementsEqual(keyword, by: { $0 | 0x20 == $1 })
+            else {
                 continue
             }
             var position = index + keyword.count

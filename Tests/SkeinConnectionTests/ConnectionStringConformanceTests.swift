@@ -115,6 +115,7 @@ struct ConnectionStringConformanceTests {
             ("password=s3\\ cr3t", "cr3t"), ("postgresql://u:s3cr3t@h/db?sslpassword=k3yp4ss", "k3yp4ss"),
             ("postgres://h/db?password=s3cr3t&application_name=a@b", "s3cr3t"),
             ("postgres://u:s3?cr3t@h/db", "s3?cr3t"),
+            ("password=s3cr3t://u@h", "s3cr3t"),
         ])
     func masksEveryPassword(text: String, secret: String) throws {
         #expect(try ConnectionString.parse(text).parameters.values.contains { $0.contains(secret) })
