@@ -8,6 +8,19 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// Coverage-guided fuzz targets (docs/fuzzing.md), one product each, built one at a time by scripts/fuzz.sh with
+/// `swift build --sanitize fuzzer --product <name> --scratch-path .build-fuzz`. Each holds only the
+/// `LLVMFuzzerTestOneInput` function: under `--sanitize fuzzer` libFuzzer supplies `main`; a plain `swift build`
+/// links them as executables that do nothing (SwiftPM compiles a one-file executable target as a library and gives
+/// it an empty entry point), so they need no special casing here.
+let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+    ("FuzzGooseParser", ["SkeinCore"]),
+    ("FuzzCommandSplitter", ["SkeinCore", "SkeinSQL"]),
+    ("FuzzConnectionString", ["SkeinConnection"]),
+    ("FuzzProjectConfiguration", ["SkeinConfig"]),
+    ("FuzzQueryFile", ["SkeinCodegen", "SkeinCore"]),
+]
+
 let package = Package(
     name: "skein",
     platforms: [.macOS(.v15)],
@@ -22,7 +35,7 @@ let package = Package(
         .library(name: "SkeinVerify", targets: ["SkeinVerify"]),
         .library(name: "SkeinCodegen", targets: ["SkeinCodegen"]),
         .plugin(name: "GenerateQueries", targets: ["GenerateQueries"]),
-    ],
+    ] + fuzzTargets.map { .executable(name: $0.name, targets: [$0.name]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -260,4 +273,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
     ]
+        + fuzzTargets.map {
+            .executableTarget(
+                name: $0.name, dependencies: $0.dependencies, path: "Sources/Fuzz/\($0.name)",
+                swiftSettings: strictSettings)
+        }
 )

@@ -1,4 +1,5 @@
 import Foundation
+import SkeinCore
 
 /// One annotated query of a query file, with sqlc's macros rewritten to PostgreSQL placeholders.
 ///
@@ -115,15 +116,17 @@ public enum QueryFileParser {
                 bodyLine += 1
             }
             let source = body.joined(separator: "\n")
+            let noSQL = QueryFileError(
+                file: file, line: query.line,
+                message: "query \(query.name) has no SQL after its `-- name:` line; write the statement below it")
             guard source.contains(where: { !$0.isWhitespace }) else {
-                errors.append(
-                    QueryFileError(
-                        file: file, line: query.line,
-                        message:
-                            "query \(query.name) has no SQL after its `-- name:` line; write the statement below it"))
+                errors.append(noSQL)
                 return
             }
             switch rewrite(source) {
+            case .success(let (sql, _, _)) where SQLCommandSplitter.split(sql).isEmpty:
+                // Only semicolons and comments: nothing to prepare.
+                errors.append(noSQL)
             case .success(let (sql, parameters, embeds)):
                 queries.append(
                     AnnotatedQuery(
@@ -284,11 +287,15 @@ public enum QueryFileParser {
                 continue
             }
             if scalar == "$", index + 1 < scalars.count, ("0"..."9").contains(scalars[index + 1]) {
-                var end = index + 1
-                var value = 0
-                while end < scalars.count, ("0"..."9").contains(scalars[end]) {
-                    value = value * 10 + Int(scalars[end].value - 48)
-                    end += 1
+                let (value, end) = placeholder(scalars, from: index)
+                guard value <= parameterLimit else {
+                    let digits = String(String.UnicodeScalarView(scalars[index + 1..<min(end, index + 13)]))
+                    return .failure(
+                        RewriteProblem(
+                            lineOffset: line,
+                            message:
+                                "$\(digits)\(end - index > 13 ? "…" : "") is out of range: PostgreSQL numbers parameters $1 to $\(parameterLimit)"
+                        ))
                 }
                 if !positionalSeen.contains(value) {
                     positionalSeen.insert(value)
@@ -448,6 +455,21 @@ public enum QueryFileParser {
         return scalars.count
     }
 
+    /// The most parameters a statement can have (the protocol's 16-bit count).
+    static let parameterLimit = 65535
+
+    /// The number of the `$n` at `index` and the index after its digits; a number above ``parameterLimit`` is
+    /// `parameterLimit + 1` (so twenty digits do not overflow).
+    static func placeholder(_ scalars: [Unicode.Scalar], from index: Int) -> (number: Int, end: Int) {
+        var end = index + 1
+        var value = 0
+        while end < scalars.count, ("0"..."9").contains(scalars[end]) {
+            value = min(value * 10 + Int(scalars[end].value - 48), parameterLimit + 1)
+            end += 1
+        }
+        return (value, end)
+    }
+
     /// The highest `$n` outside quotes and comments.
     static func highestPlaceholder(_ scalars: [Unicode.Scalar]) -> Int {
         var highest = 0
@@ -458,15 +480,13 @@ public enum QueryFileParser {
                 index = closing(scalars, from: index, quote: scalar)
             } else if scalar == "-", index + 1 < scalars.count, scalars[index + 1] == "-" {
                 while index < scalars.count, scalars[index] != "\n" { index += 1 }
+            } else if scalar == "/", index + 1 < scalars.count, scalars[index + 1] == "*" {
+                // As `rewrite` skips them: a quote in a block comment opens no string.
+                index = blockCommentEnd(scalars, from: index)
             } else if scalar == "$", let end = dollarQuoteEnd(scalars, from: index) {
                 index = end
             } else if scalar == "$", index + 1 < scalars.count, ("0"..."9").contains(scalars[index + 1]) {
-                var end = index + 1
-                var value = 0
-                while end < scalars.count, ("0"..."9").contains(scalars[end]) {
-                    value = value * 10 + Int(scalars[end].value - 48)
-                    end += 1
-                }
+                let (value, end) = placeholder(scalars, from: index)
                 highest = max(highest, value)
                 index = end
             } else {

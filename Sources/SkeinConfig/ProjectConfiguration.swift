@@ -87,13 +87,14 @@ public struct ProjectConfiguration: Sendable, Hashable {
             throw ConfigurationError(path: path, line: nil, message: "is not valid YAML: \(error)")
         }
         guard let node else { return ProjectConfiguration() }
+        let lines = YAMLLines(text)
         guard let mapping = node.mapping else {
             throw ConfigurationError(
-                path: path, line: node.mark.map { $0.line }, message: "must be a mapping of keys (migrations-dir: …)")
+                path: path, line: lines.line(of: node), message: "must be a mapping of keys (migrations-dir: …)")
         }
         var configuration = ProjectConfiguration()
         for (keyNode, valueNode) in mapping {
-            let line = keyNode.mark.map { $0.line }
+            let line = lines.line(of: keyNode)
             guard let key = keyNode.string else {
                 throw ConfigurationError(path: path, line: line, message: "has a key that is not a string")
             }
@@ -116,7 +117,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 }
                 configuration.policy = policy
             case "lint":
-                configuration.lint = try parseLint(valueNode, path: path, line: line)
+                configuration.lint = try parseLint(valueNode, path: path, line: line, lines: lines)
             case "backup-dir":
                 configuration.backupDirectory = try string()
             case "gates":
@@ -127,7 +128,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 }
                 for (gateNode, policyNode) in gates {
                     let gate = gateNode.string ?? ""
-                    let gateLine = gateNode.mark.map { $0.line }
+                    let gateLine = lines.line(of: gateNode)
                     let text = policyNode.scalar?.string ?? ""
                     guard ["modified", "destructive", "backup"].contains(gate) else {
                         throw ConfigurationError(
@@ -174,14 +175,16 @@ public struct ProjectConfiguration: Sendable, Hashable {
 }
 
 extension ProjectConfiguration {
-    static func parseLint(_ node: Node, path: String, line: Int?) throws(ConfigurationError) -> LintSettings {
+    static func parseLint(_ node: Node, path: String, line: Int?, lines: YAMLLines) throws(ConfigurationError)
+        -> LintSettings
+    {
         guard let mapping = node.mapping else {
             throw ConfigurationError(
                 path: path, line: line, message: "lint must be a mapping (rules:, exclude:, baseline:)")
         }
         var settings = LintSettings()
         for (keyNode, valueNode) in mapping {
-            let keyLine = keyNode.mark.map { $0.line }
+            let keyLine = lines.line(of: keyNode)
             let key = keyNode.string ?? ""
             switch key {
             case "rules":
@@ -196,11 +199,11 @@ extension ProjectConfiguration {
                     if value == "false" { value = "off" }  // YAML 1.1 readers turn a bare off into false
                     guard ["error", "warning", "info", "off"].contains(value) else {
                         throw ConfigurationError(
-                            path: path, line: ruleNode.mark.map { $0.line },
+                            path: path, line: lines.line(of: ruleNode),
                             message: "lint.rules.\(rule) must be error, warning, info or off, not \"\(value)\"")
                     }
                     settings.rules[rule] = value
-                    settings.ruleLines[rule] = ruleNode.mark.map { $0.line }
+                    settings.ruleLines[rule] = lines.line(of: ruleNode)
                 }
             case "exclude":
                 guard let list = valueNode.sequence else {
@@ -227,6 +230,33 @@ extension ProjectConfiguration {
             }
         }
         return settings
+    }
+}
+
+/// The lines of a YAML text, to name a node's line. libyaml puts what ends at the end of a file that has no final
+/// line break (`---`, `key: &anchor`) on the line after the last; Skein names the last line instead.
+struct YAMLLines {
+    /// The number of lines: YAML's line breaks are LF, CR, CRLF, NEL, LS and PS.
+    let count: Int
+
+    init(_ text: String) {
+        var breaks = 0
+        var previous: Unicode.Scalar?
+        var last: Unicode.Scalar?
+        for scalar in text.unicodeScalars {
+            if ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar), !(scalar == "\n" && previous == "\r") {
+                breaks += 1
+            }
+            previous = scalar
+            last = scalar
+        }
+        // Text after the last line break is one more line.
+        let endsWithBreak = last.map { ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) } ?? true
+        count = max(1, breaks + (endsWithBreak ? 0 : 1))
+    }
+
+    func line(of node: Node) -> Int? {
+        node.mark.map { min($0.line, count) }
     }
 }
 

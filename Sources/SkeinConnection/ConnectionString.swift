@@ -38,8 +38,13 @@ public struct ConnectionString: Sendable, Hashable, CustomStringConvertible {
         }.joined(separator: " ")
     }
 
+    /// A value as key=value syntax reads it back: quoted when it is empty or holds white space (any byte libpq's
+    /// parser stops at), a quote or a backslash.
     static func quoted(_ value: String) -> String {
-        guard value.isEmpty || value.contains(where: { $0 == " " || $0 == "'" || $0 == "\\" }) else { return value }
+        guard
+            value.isEmpty
+                || value.utf8.contains(where: { isSpace($0) || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") })
+        else { return value }
         return "'" + value.replacingBackslashesAndQuotes() + "'"
     }
 
@@ -96,7 +101,7 @@ public struct ConnectionString: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: key=value
 
-    private static func isSpace(_ byte: UInt8) -> Bool {
+    static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || (0x09...0x0D).contains(byte)
     }
 

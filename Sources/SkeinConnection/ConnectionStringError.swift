@@ -26,13 +26,15 @@ extension String {
         String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 
+    /// A backslash before each backslash and quote, scalar by scalar: a quote followed by a combining mark is one
+    /// `Character`, but still a quote to libpq.
     func replacingBackslashesAndQuotes() -> String {
-        var result = ""
-        for character in self {
-            if character == "\\" || character == "'" { result.append("\\") }
-            result.append(character)
+        var result = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            if scalar == "\\" || scalar == "'" { result.append("\\") }
+            result.append(scalar)
         }
-        return result
+        return String(result)
     }
 }
 
@@ -41,40 +43,55 @@ extension ConnectionString {
     /// `user:xxxxxx@`, a `password=…` keyword's value becomes `xxxxxx`. For messages about strings that could
     /// not be parsed (a parsed one masks itself in ``description``).
     public static func masked(_ text: String) -> String {
-        var result = text
-        // URL user info: scheme://user:password@host
-        if let scheme = result.range(of: "://"),
-            let at = result[scheme.upperBound...].range(of: "@"),
-            let colon = result[scheme.upperBound..<at.lowerBound].range(of: ":")
+        // On the UTF-8 bytes, with libpq's white space: indices stay valid across replacements, and a quote or a
+        // space followed by a combining mark is still a quote or a space.
+        var bytes = Array(text.utf8)
+        let mask = Array("xxxxxx".utf8)
+        // URL user info as libpq finds it: scheme://user:password@host, when an @ comes before any /. The keyword
+        // search below skips it (a `password=` in the user name would mask past the @).
+        var userInfo = 0..<0
+        if let scheme = bytes.firstRange(of: Array("://".utf8)),
+            let at = bytes[scheme.upperBound...].firstIndex(where: {
+                $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "/")
+            }),
+            bytes[at] == UInt8(ascii: "@")
         {
-            result.replaceSubrange(colon.upperBound..<at.lowerBound, with: "xxxxxx")
+            userInfo = scheme.upperBound..<at
+            if let colon = bytes[scheme.upperBound..<at].firstIndex(of: UInt8(ascii: ":")) {
+                bytes.replaceSubrange(colon + 1..<at, with: mask)
+                userInfo = scheme.upperBound..<colon + 1 + mask.count
+            }
         }
-        // key=value: password=secret or password='se cret'
-        var searchStart = result.startIndex
-        while let key = result.range(of: "password", options: [.caseInsensitive], range: searchStart..<result.endIndex)
-        {
-            var index = key.upperBound
-            while index < result.endIndex, result[index] == " " { index = result.index(after: index) }
-            guard index < result.endIndex, result[index] == "=" else {
-                searchStart = key.upperBound
+        // key=value: password=secret, password = 'se cret', pass\ word; a URI's ?password=secret&…
+        let keyword = Array("password".utf8)
+        var index = 0
+        while index + keyword.count <= bytes.count {
+            defer { index += 1 }
+            guard !userInfo.contains(index),
+                bytes[index..<index + keyword.count].elementsEqual(keyword, by: { $0 | 0x20 == $1 })
+            else {
                 continue
             }
-            index = result.index(after: index)
-            while index < result.endIndex, result[index] == " " { index = result.index(after: index) }
-            var end = index
-            if end < result.endIndex, result[end] == "'" {
-                end = result.index(after: end)
-                while end < result.endIndex, result[end] != "'" {
-                    if result[end] == "\\" { end = result.index(after: end) }
-                    if end < result.endIndex { end = result.index(after: end) }
+            var position = index + keyword.count
+            while position < bytes.count, isSpace(bytes[position]) { position += 1 }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "=") else { continue }
+            position += 1
+            while position < bytes.count, isSpace(bytes[position]) { position += 1 }
+            let start = position
+            if position < bytes.count, bytes[position] == UInt8(ascii: "'") {
+                position += 1
+                while position < bytes.count, bytes[position] != UInt8(ascii: "'") {
+                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
                 }
-                if end < result.endIndex { end = result.index(after: end) }
+                position += 1
             } else {
-                while end < result.endIndex, result[end] != " ", result[end] != "&" { end = result.index(after: end) }
+                while position < bytes.count, !isSpace(bytes[position]), bytes[position] != UInt8(ascii: "&") {
+                    position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
+                }
             }
-            result.replaceSubrange(index..<end, with: "xxxxxx")
-            searchStart = result.index(index, offsetBy: 6, limitedBy: result.endIndex) ?? result.endIndex
+            bytes.replaceSubrange(start..<min(position, bytes.count), with: mask)
+            index = start + mask.count - 1
         }
-        return result
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -57,4 +57,18 @@ struct ProjectConfigurationTests {
             #expect(error.description.contains(mention), "\(error)")
         }
     }
+
+    /// Found by FuzzProjectConfiguration (docs/fuzzing.md): libyaml puts a node that ends a file without a final line
+    /// break on the line after the last, so the error named a line the file does not have.
+    @Test(
+        "an error at the end of the file names a line of the file",
+        arguments: [("---", "skein.yaml:1:"), ("---\n", "skein.yaml:1:"), ("# skein.yaml\n---", "skein.yaml:2:")])
+    func endOfFile(text: String, location: String) {
+        do {
+            _ = try ProjectConfiguration.parse(text, path: "skein.yaml")
+            Issue.record("must fail")
+        } catch {
+            #expect(error.description.hasPrefix(location), "\(error)")
+        }
+    }
 }

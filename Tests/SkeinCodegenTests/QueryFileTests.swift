@@ -100,6 +100,44 @@ struct QueryFileTests {
         #expect(errors[5].message.contains("must be an identifier"))
     }
 
+    /// Found by FuzzQueryFile (docs/fuzzing.md): a query of only semicolons or block comments was accepted with
+    /// empty SQL.
+    @Test(
+        "a query of only semicolons or comments has no SQL",
+        arguments: ["-- name: A :one\n;\n", "-- name: A :exec\n/* later */ ;;\n", "-- name: A :one\n-- Doc.\n/* */\n"])
+    func noSQL(text: String) {
+        let (queries, errors) = QueryFileParser.parseAll(text, file: "q.sql")
+        #expect(queries.isEmpty)
+        #expect(
+            errors.map(\.description) == [
+                "q.sql:1: query A has no SQL after its `-- name:` line; write the statement below it"
+            ])
+    }
+
+    /// Found by FuzzQueryFile (docs/fuzzing.md): a `$n` of twenty digits overflowed `Int`, and the parser trapped.
+    @Test("a $n above PostgreSQL's 65535 parameters is an error, not a crash")
+    func placeholderOutOfRange() {
+        let (queries, errors) = QueryFileParser.parseAll(
+            "-- name: A :one\nSELECT @a,\n  $99999999999999999999;\n", file: "q.sql")
+        #expect(queries.isEmpty)
+        #expect(
+            errors.map(\.description) == [
+                "q.sql:3: $999999999999… is out of range: PostgreSQL numbers parameters $1 to $65535"
+            ])
+        let highest = QueryFileParser.parseAll("-- name: B :one\nSELECT $65535;\n", file: "q.sql")
+        #expect(highest.errors.isEmpty && highest.queries.first?.parameters.map(\.number) == [65535])
+    }
+
+    /// Found by FuzzQueryFile (docs/fuzzing.md): a quote inside a block comment hid the `$n` after it from the
+    /// numbering of named parameters, so `@i` took `$1` too.
+    @Test("a quote in a block comment does not hide a $n from the numbering of named parameters")
+    func quoteInBlockComment() {
+        let (queries, errors) = QueryFileParser.parseAll("-- name: A :many\n/* it's */ SELECT $1, @i;\n", file: "q.sql")
+        #expect(errors.isEmpty)
+        #expect(queries.first?.parameters.map(\.number) == [1, 2])
+        #expect(queries.first?.sql == "/* it's */ SELECT $1, $2")
+    }
+
     @Test("CRLF line endings: every annotation is seen, lines are counted, no \\r reaches the SQL")
     func crlf() throws {
         let parsed = try queries(

@@ -87,4 +87,48 @@ struct ConnectionStringConformanceTests {
             #expect(!error.description.contains("s3cr3t"))
         }
     }
+
+    /// Found by FuzzConnectionString (docs/fuzzing.md): a value holding a tab, a form feed or a line break was
+    /// written unquoted, and a quote followed by a combining mark (one `Character`) was not escaped, so the
+    /// description read back as other parameters, or not at all.
+    @Test(
+        "the description reads back as the same parameters, the password masked",
+        arguments: [
+            "postgresql://h1%0Ch2,h3/db?connect_timeout=5", "postgresql://u:pw@h/db?application_name=a%09b",
+            "host=h options='-c\nx' user=''", "host=h dbname='a b' password='it\\'s'",
+            "host='a\\\\b\\'\u{301}'",
+        ])
+    func descriptionReadsBack(text: String) throws {
+        let parsed = try ConnectionString.parse(text)
+        var masked = parsed.parameters
+        if masked["password"] != nil { masked["password"] = "********" }
+        #expect(try ConnectionString.parse(parsed.description).parameters == masked, "\(parsed.description)")
+    }
+
+    /// Found by FuzzConnectionString (docs/fuzzing.md): `masked(_:)` lost its place after a password with a
+    /// multi-byte character (it reused a `String` index across a replacement) and showed the next one; it missed
+    /// `password<TAB>=`; and it showed what follows an escaped space.
+    @Test(
+        "masked(_:) hides every password libpq would read",
+        arguments: [
+            ("host=h password=\u{FFFD} password='n3cr et'", "n3cr"), ("host=h password\t=s3cr3t", "s3cr3t"),
+            ("password=s3\\ cr3t", "cr3t"), ("postgresql://u:s3cr3t@h/db?sslpassword=k3yp4ss", "k3yp4ss"),
+            ("postgres://h/db?password=s3cr3t&application_name=a@b", "s3cr3t"),
+            ("postgres://u:s3?cr3t@h/db", "s3?cr3t"),
+            ("password=s3cr3t://u@h", "s3cr3t"),
+        ])
+    func masksEveryPassword(text: String, secret: String) throws {
+        #expect(try ConnectionString.parse(text).parameters.values.contains { $0.contains(secret) })
+        #expect(!ConnectionString.masked(text).contains(secret), "\(ConnectionString.masked(text))")
+    }
+
+    /// Found by FuzzConnectionString (docs/fuzzing.md): a `password=` inside a URI's user name was masked past the
+    /// `@`, so a later `…:password@` (here in the database name) became the user info, with the password.
+    @Test("masked(_:) leaves no password that libpq would read")
+    func maskedReadsNoPassword() throws {
+        let text = "postgres://upassword=x:s3cr3t@h:5432/db&a:s3cr3t@h"
+        #expect(try ConnectionString.parse(text).parameters["password"] == "s3cr3t")
+        let masked = ConnectionString.masked(text)
+        #expect(try ConnectionString.parse(masked).parameters["password"] == "xxxxxx", "\(masked)")
+    }
 }

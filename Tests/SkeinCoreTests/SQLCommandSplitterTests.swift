@@ -57,6 +57,25 @@ struct SQLCommandSplitterTests {
         #expect(split("BEGIN; SELECT 1; COMMIT;") == ["BEGIN", "SELECT 1", "COMMIT"])
     }
 
+    /// Caught by FuzzCommandSplitter's agreement with libpg_query (docs/fuzzing.md): a parameter or column named
+    /// `begin` opened a body that never closed, so the next command was sent with the routine. psql counts BEGIN,
+    /// CASE and END only outside parentheses; so does the splitter.
+    @Test(
+        "in a routine definition, begin inside parentheses is a name, not a body",
+        arguments: [
+            (
+                "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'SELECT 1'; SELECT 2",
+                ["CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'SELECT 1'", "SELECT 2"]
+            ),
+            (
+                "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t (begin) VALUES (1); END; SELECT 1",
+                ["CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t (begin) VALUES (1); END", "SELECT 1"]
+            ),
+        ])
+    func beginAsName(sql: String, expected: [String]) {
+        #expect(split(sql) == expected)
+    }
+
     @Test("line offsets point at each command's first line")
     func lines() {
         let commands = SQLCommandSplitter.split("SELECT 1;\n\n-- c\nSELECT\n 2;")

@@ -40,6 +40,8 @@ struct SplitterAgreementTests {
         "SELECT 1 /* a; /* nested; */ b; */; SELECT 2",
         "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END; SELECT 2; END; SELECT f(1);",
         "CREATE TABLE t (a text DEFAULT ';'); -- trailing; comment\nINSERT INTO t VALUES ('x;y');",
+        "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'SELECT 1'; SELECT 2",
+        "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t (begin) VALUES (1); END; SELECT 1",
     ]
 
     @Test("same number of commands, same text, on the examples, goose's files and tricky cases")

@@ -16,8 +16,9 @@ public struct SQLCommand: Sendable, Hashable {
 /// command per call (PostgresNIO). A pure-Swift lexer with PostgreSQL's rules (`standard_conforming_strings`
 /// on): `'…'` with `''`, `E'…'` with backslash escapes, `U&'…'`, `"…"` identifiers, `$tag$…$tag$` bodies,
 /// `--` comments, nested `/* */` comments, and psql's rule for SQL-standard function bodies: inside
-/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN [ATOMIC]` / `CASE` … `END` nest and their semicolons do
-/// not end the command. Commands holding only white space and comments are dropped.
+/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN [ATOMIC]` / `CASE` … `END` outside parentheses nest and their
+/// semicolons do not end the command (inside parentheses `begin` is a name: `f(begin int)`). Commands holding only
+/// white space and comments are dropped.
 public enum SQLCommandSplitter {
     public static func split(_ sql: String) -> [SQLCommand] {
         var lexer = Lexer(Array(sql.unicodeScalars))
@@ -56,6 +57,7 @@ public enum SQLCommandSplitter {
             // psql's rule for function bodies.
             var words: [String] = []
             var bodyDepth = 0
+            var parenthesisDepth = 0
 
             func finish(_ end: Int, into result: inout [SQLCommand]) {
                 if hasContent {
@@ -91,12 +93,19 @@ public enum SQLCommandSplitter {
                     advance()
                     hasContent = false
                     words = []
+                    parenthesisDepth = 0
+                case "(":
+                    parenthesisDepth += 1
+                    advance()
+                case ")":
+                    parenthesisDepth = max(0, parenthesisDepth - 1)
+                    advance()
                 case _ where Self.isIdentifierStart(scalar):
                     let wordStart = index
                     while let next = peek(), Self.isIdentifierPart(next) { advance() }
                     let word = String(String.UnicodeScalarView(scalars[wordStart..<index])).lowercased()
                     if words.count < 4 { words.append(word) }
-                    if isRoutineDefinition(words) {
+                    if parenthesisDepth == 0, isRoutineDefinition(words) {
                         switch word {
                         case "begin", "case": bodyDepth += 1
                         case "end": bodyDepth = max(0, bodyDepth - 1)
