@@ -185,7 +185,7 @@ def main():
 
     how = "hyperfine -N" if hyperfine else "a loop here"
     print(f"examples/agentflow (9 applied), median of {args.timings} runs in {args.rounds} interleaved rounds ({how}); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"load average {os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} cores")
     if dbmate:
         print(f"peer: {run([dbmate, '--version']).stdout.strip()} ({dbmate}); dbmate has no `version`: its `status` is the peer of both")
     else:
