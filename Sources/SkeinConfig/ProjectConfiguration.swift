@@ -81,13 +81,23 @@ public struct ProjectConfiguration: Sendable, Hashable {
     /// - Throws: ``ConfigurationError`` naming the file, the line and the key.
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> ProjectConfiguration {
         let node: Node?
+        let lines = YAMLLines(text)
         do {
             node = try Yams.compose(yaml: text)
+        } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
+            // Yams sorts the keys as nodes, which is no order once a key is not a string (its message then changes
+            // from one call to the next), and quotes the whole file: name them here, sorted.
+            let keys = duplicates.filter { $0 != "<uncovertable>" }.sorted().map { "\"\($0)\"" }
+            let named = keys + (keys.count < duplicates.count ? ["one that is not a string"] : [])
+            let list = named.count == 1 ? named[0] : named.dropLast().joined(separator: ", ") + " and " + named.last!
+            throw ConfigurationError(
+                path: path, line: keys.count == duplicates.count ? min(context.mark.line, lines.count) : nil,
+                message:
+                    "repeats the key\(named.count == 1 ? "" : "s") \(list) in one mapping; each key may appear once")
         } catch {
             throw ConfigurationError(path: path, line: nil, message: "is not valid YAML: \(error)")
         }
         guard let node else { return ProjectConfiguration() }
-        let lines = YAMLLines(text)
         guard let mapping = node.mapping else {
             throw ConfigurationError(
                 path: path, line: lines.line(of: node), message: "must be a mapping of keys (migrations-dir: …)")

@@ -43,12 +43,12 @@ extension ConnectionString {
     /// `user:xxxxxx@`, a `password=…` keyword's value becomes `xxxxxx`. For messages about strings that could
     /// not be parsed (a parsed one masks itself in ``description``).
     public static func masked(_ text: String) -> String {
-        // On the UTF-8 bytes, with libpq's white space: indices stay valid across replacements, and a quote or a
-        // space followed by a combining mark is still a quote or a space.
-        var bytes = Array(text.utf8)
-        let mask = Array("xxxxxx".utf8)
+        // On the UTF-8 bytes, with libpq's white space (a quote or a space followed by a combining mark is still a
+        // quote or a space to libpq). The ranges to hide are all found in the text as given, then replaced.
+        let bytes = Array(text.utf8)
+        var hidden: [Range<Int>] = []
         // URL user info as libpq finds it: scheme://user:password@host, when an @ comes before any /. The keyword
-        // search below skips it (a `password=` in the user name would mask past the @).
+        // search below skips it (a `password=` in the user name would hide past the @).
         var userInfo = 0..<0
         if let scheme = bytes.firstRange(of: Array("://".utf8)),
             let at = bytes[scheme.upperBound...].firstIndex(where: {
@@ -57,24 +57,24 @@ extension ConnectionString {
             bytes[at] == UInt8(ascii: "@")
         {
             userInfo = scheme.upperBound..<at
-            if let colon = bytes[scheme.upperBound..<at].firstIndex(of: UInt8(ascii: ":")) {
-                bytes.replaceSubrange(colon + 1..<at, with: mask)
-                userInfo = scheme.upperBound..<colon + 1 + mask.count
-            }
+            if let colon = bytes[userInfo].firstIndex(of: UInt8(ascii: ":")) { hidden.append(colon + 1..<at) }
         }
         // key=value: password=secret, password = 'se cret', pass\ word; a URI's ?password=secret&…
         let keyword = Array("password".utf8)
         var index = 0
         while index + keyword.count <= bytes.count {
-            defer { index += 1 }
             guard !userInfo.contains(index),
                 bytes[index..<index + keyword.count].elementsEqual(keyword, by: { $0 | 0x20 == $1 })
             else {
+                index += 1
                 continue
             }
             var position = index + keyword.count
             while position < bytes.count, isSpace(bytes[position]) { position += 1 }
-            guard position < bytes.count, bytes[position] == UInt8(ascii: "=") else { continue }
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "=") else {
+                index += 1
+                continue
+            }
             position += 1
             while position < bytes.count, isSpace(bytes[position]) { position += 1 }
             let start = position
@@ -89,9 +89,21 @@ extension ConnectionString {
                     position += bytes[position] == UInt8(ascii: "\\") ? 2 : 1
                 }
             }
-            bytes.replaceSubrange(start..<min(position, bytes.count), with: mask)
-            index = start + mask.count - 1
+            let end = min(position, bytes.count)
+            hidden.append(start..<end)
+            index = max(end, index + 1)
         }
-        return String(decoding: bytes, as: UTF8.self)
+        // Overlapping ranges become one; each is replaced, from the last, so the earlier ones stay where they are.
+        var merged: [Range<Int>] = []
+        for range in hidden.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, range.lowerBound < last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        var result = bytes
+        for range in merged.reversed() { result.replaceSubrange(range, with: Array("xxxxxx".utf8)) }
+        return String(decoding: result, as: UTF8.self)
     }
 }

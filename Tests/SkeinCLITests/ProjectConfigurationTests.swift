@@ -71,4 +71,30 @@ struct ProjectConfigurationTests {
             #expect(error.description.hasPrefix(location), "\(error)")
         }
     }
+
+    /// Found by FuzzProjectConfiguration (docs/fuzzing.md): Yams names repeated keys in an order that changes from
+    /// one call to the next when one of them is not a string, and its message quotes the whole file. Skein names
+    /// them itself, sorted, with the line when every repeated key is a string.
+    @Test(
+        "a repeated key is named once, the same way every time",
+        arguments: [
+            (
+                "policy: warn\nlint:\n  baseline: 1\npolicy: enforce\n",
+                "skein.yaml:1: repeats the key \"policy\" in one mapping; each key may appear once (see docs/configuration.md)"
+            ),
+            (
+                "sql:\n  - gen: 1\n    ? {h: m}\n    : 1\n    codegen: 1\n    ? {h: m}\n    : 2\n    gen: 2\n    codegen: 2\n",
+                "skein.yaml: repeats the keys \"codegen\", \"gen\" and one that is not a string in one mapping; each key may appear once (see docs/configuration.md)"
+            ),
+        ])
+    func repeatedKeys(text: String, expected: String) {
+        for _ in 0..<20 {
+            do {
+                _ = try ProjectConfiguration.parse(text, path: "skein.yaml")
+                Issue.record("must fail")
+            } catch {
+                #expect(error.description == expected)
+            }
+        }
+    }
 }

@@ -116,6 +116,7 @@ struct ConnectionStringConformanceTests {
             ("postgres://h/db?password=s3cr3t&application_name=a@b", "s3cr3t"),
             ("postgres://u:s3?cr3t@h/db", "s3?cr3t"),
             ("password=s3cr3t://u@h", "s3cr3t"),
+            ("password=a://u:b@h\tpassword=s3cr3t", "s3cr3t"),
         ])
     func masksEveryPassword(text: String, secret: String) throws {
         #expect(try ConnectionString.parse(text).parameters.values.contains { $0.contains(secret) })

@@ -15,9 +15,8 @@ enum ConfigurationProperties {
 
     static func check(_ text: String) {
         let result = Result { () throws(ConfigurationError) in try ProjectConfiguration.parse(text, path: path) }
-        precondition(
-            result == Result { () throws(ConfigurationError) in try ProjectConfiguration.parse(text, path: path) },
-            "reading is not deterministic")
+        let again = Result { () throws(ConfigurationError) in try ProjectConfiguration.parse(text, path: path) }
+        precondition(result == again, "reading is not deterministic: \(result) then \(again)")
         // YAML's line breaks: LF, CR, CRLF, NEL, LS, PS (an upper bound: CRLF counts twice).
         let lineCount =
             text.unicodeScalars.count(where: { ["\n", "\r", "\u{85}", "\u{2028}", "\u{2029}"].contains($0) }) + 1
