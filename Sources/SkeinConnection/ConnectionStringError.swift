@@ -48,9 +48,10 @@ extension ConnectionString {
         let bytes = Array(text.utf8)
         var hidden: [Range<Int>] = []
         // URL user info as libpq finds it: scheme://user:password@host, when an @ comes before any /. The keyword
-        // search below skips it (a `password=` in the user name would hide past the @).
+        // search below skips it (a `password=` in the user name would hide past the @). Only a text that starts with
+        // a scheme is a URL: in `dbname=x://u password=…` the :// is inside a value.
         var userInfo = 0..<0
-        if let scheme = bytes.firstRange(of: Array("://".utf8)),
+        if let scheme = urlScheme(bytes),
             let at = bytes[scheme.upperBound...].firstIndex(where: {
                 $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "/")
             }),
@@ -105,5 +106,22 @@ extension ConnectionString {
         var result = bytes
         for range in merged.reversed() { result.replaceSubrange(range, with: Array("xxxxxx".utf8)) }
         return String(decoding: result, as: UTF8.self)
+    }
+
+    /// Where `scheme://` is when the text (after white space) starts with one: a letter, then letters, digits,
+    /// `+`, `-` or `.` (RFC 3986).
+    private static func urlScheme(_ bytes: [UInt8]) -> Range<Int>? {
+        func isLetter(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(byte | 0x20) }
+        var index = 0
+        while index < bytes.count, isSpace(bytes[index]) { index += 1 }
+        let start = index
+        guard start < bytes.count, isLetter(bytes[start]) else { return nil }
+        while index < bytes.count,
+            isLetter(bytes[index]) || (0x30...0x39).contains(bytes[index]) || [0x2B, 0x2D, 0x2E].contains(bytes[index])
+        {
+            index += 1
+        }
+        guard bytes[index...].starts(with: Array("://".utf8)) else { return nil }
+        return start..<index + 3
     }
 }

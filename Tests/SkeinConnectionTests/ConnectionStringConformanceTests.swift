@@ -117,6 +117,7 @@ struct ConnectionStringConformanceTests {
             ("postgres://u:s3?cr3t@h/db", "s3?cr3t"),
             ("password=s3cr3t://u@h", "s3cr3t"),
             ("password=a://u:b@h\tpassword=s3cr3t", "s3cr3t"),
+            ("dbname=x://u password=s3cr3t@h", "s3cr3t"),
         ])
     func masksEveryPassword(text: String, secret: String) throws {
         #expect(try ConnectionString.parse(text).parameters.values.contains { $0.contains(secret) })
@@ -131,5 +132,7 @@ struct ConnectionStringConformanceTests {
         #expect(try ConnectionString.parse(text).parameters["password"] == "s3cr3t")
         let masked = ConnectionString.masked(text)
         #expect(try ConnectionString.parse(masked).parameters["password"] == "xxxxxx", "\(masked)")
+        // Strings that do not parse (what masked(_:) is for) are masked too: any scheme, in any case.
+        #expect(ConnectionString.masked("MySQL://u:s3cr3t@h") == "MySQL://u:xxxxxx@h")
     }
 }
