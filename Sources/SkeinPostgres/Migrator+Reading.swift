@@ -63,8 +63,14 @@ extension Migrator {
             "SELECT to_regclass('\(goose)') IS NOT NULL, \(tables?.existsSQL ?? "false"), "
             + "(SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('\(goose)') "
             + "AND attnum > 0 AND NOT attisdropped AND attname IN ('id', 'version_id', 'is_applied', 'tstamp'))::int4"
-        let row = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?.decode(
+        var row = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?.decode(
             (Bool, Bool, Int32).self)
+        if let found = row, found.0, found.2 != 4 {
+            // Another runner may have created the table while this statement ran: to_regclass looks the name up in
+            // the newest catalog, the column count reads the statement's snapshot. Ask again before refusing.
+            row = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?.decode(
+                (Bool, Bool, Int32).self)
+        }
         guard let row else { return nil }
         if row.0, row.2 != 4 {
             throw RunnerError(
