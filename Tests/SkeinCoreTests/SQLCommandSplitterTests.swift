@@ -76,6 +76,14 @@ struct SQLCommandSplitterTests {
         #expect(split(sql) == expected)
     }
 
+    /// Found by FuzzCommandSplitter (docs/fuzzing.md): a `$` right after a closing dollar quote was taken for part
+    /// of an identifier, so a dollar quote opening there was not seen and its `;` split the command.
+    @Test("a dollar quote may open right where another closes")
+    func adjacentDollarQuotes() {
+        #expect(split("DO $$ $$$$;\r$$\r") == ["DO $$ $$$$;\r$$"])
+        #expect(split("DO $a$ x $a$$b$;$b$; SELECT 2") == ["DO $a$ x $a$$b$;$b$", "SELECT 2"])
+    }
+
     @Test("line offsets point at each command's first line")
     func lines() {
         let commands = SQLCommandSplitter.split("SELECT 1;\n\n-- c\nSELECT\n 2;")

@@ -42,6 +42,7 @@ struct SplitterAgreementTests {
         "CREATE TABLE t (a text DEFAULT ';'); -- trailing; comment\nINSERT INTO t VALUES ('x;y');",
         "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'SELECT 1'; SELECT 2",
         "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t (begin) VALUES (1); END; SELECT 1",
+        "DO $$ $$$$;\r$$\r",
     ]
 
     @Test("same number of commands, same text, on the examples, goose's files and tricky cases")

@@ -58,6 +58,9 @@ public enum SQLCommandSplitter {
             var words: [String] = []
             var bodyDepth = 0
             var parenthesisDepth = 0
+            // Where the last dollar quote ended: a `$` there opens another one (`$$a$$$$b$$`), it does not continue
+            // an identifier.
+            var dollarQuoteEnd = -1
 
             func finish(_ end: Int, into result: inout [SQLCommand]) {
                 if hasContent {
@@ -86,8 +89,8 @@ public enum SQLCommandSplitter {
                     skipQuoted("'", backslashEscapes: escapes)
                 case "\"":
                     skipQuoted("\"", backslashEscapes: false)
-                case "$" where !(index > 0 && Self.isIdentifierPart(scalars[index - 1])):
-                    if !skipDollarQuoted() { advance() }
+                case "$" where index == dollarQuoteEnd || !(index > 0 && Self.isIdentifierPart(scalars[index - 1])):
+                    if skipDollarQuoted() { dollarQuoteEnd = index } else { advance() }
                 case ";" where bodyDepth == 0:
                     finish(index, into: &result)
                     advance()
