@@ -39,7 +39,9 @@ extension Migrator {
             // Wait inside PostgreSQL: a blocking pg_advisory_lock, bounded by lock_timeout, is granted the moment the
             // holder lets go (no poll interval to sit out); every retry interval the holder is looked up and
             // logged again.
-            if let pid = try await waitForLock(id, at: most(min(configuration.lockRetryInterval, remaining)), on: connection, logger: logger) {
+            if let pid = try await waitForLock(
+                id, at: most(min(configuration.lockRetryInterval, remaining)), on: connection, logger: logger)
+            {
                 return pid
             }
         }
@@ -52,8 +54,10 @@ extension Migrator {
     private func waitForLock(_ id: Int64, at limit: Duration, on connection: PostgresConnection, logger: Logger)
         async throws -> Int32?
     {
-        let milliseconds = max(1, Int64(limit.components.seconds) * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
-        let previous = try await connection.query("SELECT current_setting('lock_timeout')", logger: logger)
+        let milliseconds = max(
+            1, Int64(limit.components.seconds) * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
+        let previous =
+            try await connection.query("SELECT current_setting('lock_timeout')", logger: logger)
             .collect().first?.decode(String.self) ?? "0"
         var binds = PostgresBindings()
         binds.append("\(milliseconds)ms")

@@ -166,40 +166,4 @@ package enum GoText {
         if start < count { append(count) }
         return result
     }
-
-    /// Go's `%q` (`strconv.Quote`): double quotes, `\"` and `\\`, `\n`-style escapes for control characters,
-    /// `\x`/`\u` for other non-printable ones; printable Unicode kept as it is.
-    package static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += String(format: "\\x%02x", scalar.value)
-                } else if scalar.properties.generalCategory == .format || scalar.properties.generalCategory == .control
-                    || scalar.properties.generalCategory == .unassigned
-                    || scalar.properties.generalCategory == .privateUse
-                    || scalar.properties.generalCategory == .surrogate
-                    || scalar.properties.generalCategory == .lineSeparator
-                    || scalar.properties.generalCategory == .paragraphSeparator
-                {
-                    out +=
-                        scalar.value <= 0xFFFF
-                        ? String(format: "\\u%04x", scalar.value) : String(format: "\\U%08x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }

@@ -418,9 +418,10 @@ public struct GooseParser: Sendable {
     }
 }
 
-/// Go's `%q` formatting, for reproducing goose's messages.
-enum GoQuote {
-    static func quote(_ text: String) -> String {
+/// Go's `%q` formatting (`strconv.Quote`), for reproducing goose's messages (the parser's, and the CLI's
+/// `failed to execute SQL query "…"`).
+package enum GoQuote {
+    package static func quote(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

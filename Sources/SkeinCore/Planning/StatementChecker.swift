@@ -100,7 +100,7 @@ private struct CheckedSection: Sendable {
                 return nil
             case .syntaxError(let message, let offset):
                 // goose's words for what PostgreSQL would answer when goose reached the statement.
-                let query = GoText.quote(statement.sql)
+                let query = GoQuote.quote(statement.sql)
                 return Diagnostic(
                     severity: .error, code: StatementChecker.syntaxErrorCode, message: "\(label): \(message)",
                     help: help, location: location(offset),

@@ -14,7 +14,7 @@ enum FailureText {
                 "ERROR \(migration.path): failed to run Go migration: Go functions must be registered and built into a custom binary (see https://github.com/pressly/goose/tree/master/examples/go-migrations)"
         } else {
             let cause = failure.server?.gooseText ?? failure.message
-            let query = failure.statement.map { "failed to execute SQL query \(GoText.quote($0.sql)): " } ?? ""
+            let query = failure.statement.map { "failed to execute SQL query \(GoQuote.quote($0.sql)): " } ?? ""
             line = "ERROR \(migration.fileName): failed to run SQL migration: \(query)\(cause)"
         }
         // goose's reset wraps the Down's error; down, down-to and redo do not.
