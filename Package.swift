@@ -129,7 +129,7 @@ let package = Package(
         ),
         .target(
             name: "SkeinInvocation",
-            dependencies: ["SkeinCore"],
+            dependencies: ["SkeinCore", "SkeinConnection"],
             swiftSettings: strictSettings
         ),
         .executableTarget(

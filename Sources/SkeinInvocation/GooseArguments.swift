@@ -1,4 +1,5 @@
 import Foundation
+import SkeinConnection
 import SkeinCore
 
 /// The argv translator in front of ArgumentParser: decides between goose's grammar
@@ -106,33 +107,15 @@ package enum GooseArguments {
         guard postgresDrivers.contains(driver) else {
             // goose's line (it echoes the DBSTRING; Skein masks a password in it), then what Skein supports.
             guard drivers.contains(driver) else {
-                return .gooseFailure("-dbstring=\(goQuoted(masked(dbstring))): \(goQuoted(driver)): unknown dialect")
+                return .gooseFailure(
+                    "-dbstring=\(GoQuote.quote(ConnectionString.masked(dbstring))): \(GoQuote.quote(driver)): unknown dialect"
+                )
             }
             return .gooseFailure(
                 "skein runs PostgreSQL migrations only: driver \"\(driver)\" is not supported (use postgres; see docs/goose-compatibility.md)"
             )
         }
         return commandArguments(command, Array(merged.dropFirst(3)), options: options, databaseURL: dbstring)
-    }
-
-    /// Go's `%q` for the plain strings goose quotes here.
-    static func goQuoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
-
-    /// A DBSTRING with its password hidden (URL user info or a `password=` keyword).
-    static func masked(_ dbstring: String) -> String {
-        var text = dbstring
-        if let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@"),
-            let colon = text[scheme.upperBound..<at].firstIndex(of: ":")
-        {
-            text.replaceSubrange(text.index(after: colon)..<at, with: "xxxxxx")
-        }
-        if let range = text.range(of: "password=") {
-            let end = text[range.upperBound...].firstIndex(of: " ") ?? text.endIndex
-            text.replaceSubrange(range.upperBound..<end, with: "xxxxxx")
-        }
-        return text
     }
 
     private static func commandArguments(

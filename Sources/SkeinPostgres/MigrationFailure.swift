@@ -60,6 +60,20 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
         self.command = command
     }
 
+    /// What to do about the failure, for the SQLSTATEs a migration commonly meets (lock timeout, privilege, cancel).
+    public var help: String? {
+        switch sqlState {
+        case "55P03":
+            "the lock_timeout expired while the statement waited for a lock held by other sessions; retry when the table is quiet, or raise --lock-timeout"
+        case "42501":
+            "the migration role lacks this privilege; grant it (or run as the objects' owner): docs/governance.md#least-privilege lists what a migration role needs"
+        case "57014":
+            "the statement was cancelled (statement_timeout, -timeout or Ctrl-C)"
+        default:
+            nil
+        }
+    }
+
     public var description: String {
         var text = ""
         let done = completed.map { "\($0.migration.fileName)" }
@@ -72,15 +86,7 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let detail { text += "\n  detail: \(detail)" }
         if let hint { text += "\n  hint: \(hint)" }
-        if sqlState == "55P03" {
-            text +=
-                "\n  help: the lock_timeout expired while the statement waited for a lock held by other sessions; retry when the table is quiet, or raise --lock-timeout"
-        } else if sqlState == "42501" {
-            text +=
-                "\n  help: the migration role lacks this privilege; grant it (or run as the objects' owner): docs/governance.md#least-privilege lists what a migration role needs"
-        } else if sqlState == "57014" {
-            text += "\n  help: the statement was cancelled (statement_timeout, -timeout or Ctrl-C)"
-        }
+        if let help { text += "\n  help: \(help)" }
         if failed.migration.kind == .go {
             return text
                 + "\nSkein stopped before it; nothing after it ran. Run it with a goose binary built with it, or rewrite it in SQL."

@@ -38,7 +38,7 @@ enum FailureText {
         } else {
             lines.append("\(failure.location): \(failure.message)")
         }
-        if let help = help(failure.sqlState) { lines.append("  help: \(help)") }
+        if let help = failure.help { lines.append("  help: \(help)") }
         let verb = failure.failed.direction == .up ? "applied" : "rolled back"
         let count = failure.completed.count
         let done =
@@ -64,19 +64,6 @@ enum FailureText {
             }
         }
         return lines
-    }
-
-    static func help(_ sqlState: String?) -> String? {
-        switch sqlState {
-        case "55P03":
-            "the lock_timeout expired while the statement waited for a lock held by other sessions; retry when the table is quiet, or raise --lock-timeout"
-        case "42501":
-            "the migration role lacks this privilege; grant it (or run as the objects' owner): docs/governance.md#least-privilege lists what a migration role needs"
-        case "57014":
-            "the statement was cancelled (statement_timeout, -timeout or Ctrl-C)"
-        default:
-            nil
-        }
     }
 
     /// The failure as the CLI reports it, in both grammars.
