@@ -34,10 +34,16 @@ struct ProjectSettings {
     )
         throws -> ProjectSettings
     {
-        let configuration = try loadConfiguration(path: options.config)
-        let style = OutputStyle(goose: options.goose)
+        try resolve(directory: options.dir, config: options.config, goose: options.goose, environment: environment)
+    }
+
+    static func resolve(directory flag: String?, config: String?, goose: Bool, environment: [String: String]) throws
+        -> ProjectSettings
+    {
+        let configuration = try loadConfiguration(path: config)
+        let style = OutputStyle(goose: goose)
         let directory =
-            options.dir ?? environment["GOOSE_MIGRATION_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            flag ?? environment["GOOSE_MIGRATION_DIR"].flatMap { $0.isEmpty ? nil : $0 }
             ?? configuration.migrationsDirectory ?? "migrations"
         // goose mode: policy violations are warnings unless skein.yaml says `policy: enforce`.
         let policy = configuration.policy ?? (style == .goose ? .warn : .enforce)

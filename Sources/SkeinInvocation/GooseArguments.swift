@@ -43,6 +43,9 @@ package enum GooseArguments {
         "up", "up-by-one", "up-to", "down", "down-to", "redo", "reset", "status", "version", "create", "fix",
     ]
 
+    /// goose's database commands that only read: Skein's `status` and `version` take no run options.
+    static let readOnlyCommands: Set<String> = ["status", "version"]
+
     package struct Options: Equatable {
         var directory = "."
         var table = "goose_db_version"
@@ -153,7 +156,8 @@ package enum GooseArguments {
         if command != "env" { arguments += ["--dir", options.directory] }
         if let databaseURL, !fileCommands.contains(command) {
             arguments += ["--database-url", databaseURL, "--table", options.table]
-            if options.allowMissing { arguments.append("--allow-missing") }
+            // Only the commands that migrate take it (goose accepts and ignores it elsewhere).
+            if options.allowMissing, !readOnlyCommands.contains(command) { arguments.append("--allow-missing") }
             if options.noVersioning { arguments.append("--no-versioning") }
             if let timeout = options.timeout { arguments += ["--timeout", timeout] }
         }

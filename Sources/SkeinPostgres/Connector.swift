@@ -5,17 +5,6 @@ import NIOSSL
 public import PostgresNIO
 public import SkeinConnection
 
-/// Why no connection could be made; names the server and what to check, never the password.
-public struct ConnectionError: Error, Sendable, CustomStringConvertible {
-    public var attempts: [(endpoint: String, reason: String)]
-    public var help: String
-
-    public var description: String {
-        let tried = attempts.map { "\($0.endpoint): \($0.reason)" }.joined(separator: "; ")
-        return "Cannot connect to PostgreSQL (\(tried)). \(help)"
-    }
-}
-
 /// Opens the one held connection with libpq's semantics on PostgresNIO: endpoints tried in order,
 /// `target_session_attrs=read-write` checked with `transaction_read_only`, `sslmode` mapped onto NIOSSL.
 public struct Connector: Sendable {
@@ -27,7 +16,7 @@ public struct Connector: Sendable {
 
     /// Connects to the first endpoint that accepts (and is writable when asked).
     public func connect(logger: Logger) async throws -> PostgresConnection {
-        var attempts: [(endpoint: String, reason: String)] = []
+        var attempts: [ConnectionError.Attempt] = []
         for (index, endpoint) in settings.endpoints.enumerated() {
             for tls in try tlsAttempts(for: endpoint) {
                 do {
@@ -59,21 +48,20 @@ public struct Connector: Sendable {
                         for try await value in rows.decode(String.self) { readOnly = value == "on" }
                         if readOnly {
                             try? await connection.close()
-                            attempts.append(
-                                (endpoint.description, "the server is read-only (target_session_attrs=read-write)"))
+                            attempts.append(.init(endpoint: endpoint, failure: .readOnly))
                             break
                         }
                     }
                     return connection
                 } catch {
-                    attempts.append((endpoint.description, Self.reason(error)))
+                    let (failure, address) = ConnectionError.failure(error, connectTimeout: settings.connectTimeout)
+                    attempts.append(.init(endpoint: endpoint, address: address, failure: failure))
                 }
             }
         }
         throw ConnectionError(
-            attempts: attempts,
-            help:
-                "Check --database-url (or GOOSE_DBSTRING, DATABASE_URL, PG* variables) and that the server is running.")
+            attempts: attempts, user: settings.user, database: settings.database,
+            passwordSource: settings.passwordSource)
     }
 
     /// libpq's `sslmode`, as the TLS settings to try in order.
@@ -101,17 +89,5 @@ public struct Connector: Sendable {
         case .verifyCA: return [.require(try context(.noHostnameVerification))]
         case .verifyFull: return [.require(try context(.fullVerification))]
         }
-    }
-
-    static func reason(_ error: any Error) -> String {
-        if let psql = error as? PSQLError {
-            if let message = psql.serverInfo?[.message] {
-                return message + (psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "")
-            }
-            if psql.code == .sslUnsupported { return "the server does not support TLS (sslmode requires it)" }
-            if let underlying = psql.underlying { return "\(underlying)" }
-            return "\(psql.code)"
-        }
-        return "\(error)"
     }
 }

@@ -143,6 +143,14 @@ struct CLIServerTests {
             #expect(wrong.stderr.contains("password authentication failed for user \"postgres\""), "\(wrong.stderr)")
             #expect(wrong.stderr.contains("28P01"))
             #expect(!wrong.stderr.contains("battery-staple") && !wrong.stdout.contains("battery-staple"))
+            // psql's words, the advice for a password, and no "is the server running" (it is).
+            #expect(
+                wrong.stderr.contains(
+                    "connection to server at \"127.0.0.1\", port \(cluster.port) failed: FATAL: password authentication failed"
+                ), "\(wrong.stderr)")
+            #expect(
+                wrong.stderr.contains("check the password for user \"postgres\" (it came from the connection string)"))
+            #expect(!wrong.stderr.contains("Is the server running"))
 
             let unverified = try up(base.replacingOccurrences(of: "%", with: "correct-horse") + "?sslmode=verify-full")
             #expect(unverified.status == 1, "a self-signed certificate is not trusted without sslrootcert")

@@ -23,7 +23,7 @@ struct RunSettingsTests {
         _ arguments: [String], environment: [String: String] = [:], yaml: String = "", style: OutputStyle = .skein
     ) throws -> RunSettings {
         try RunSettings.resolve(
-            DatabaseOptions.parse(arguments), environment: environment, project: project(yaml, style: style))
+            MigrateArguments.parse(arguments).database, environment: environment, project: project(yaml, style: style))
     }
 
     @Test("the connection string: the flag, then GOOSE_DBSTRING, then DATABASE_URL, then nothing (PG* variables)")

@@ -10,13 +10,13 @@ struct HistoryCommand: AsyncParsableCommand {
         commandName: "history",
         abstract: "Show the audit log: who ran which migration, when, how long, with what result.",
         discussion: """
-            Reads Skein's audit table beside goose's version table (<table>_skein_audit): one row per migration
-            attempt (applied, rolled-back, failed), one per run (with the database size before and after), and
-            one per administrative action (repair, adopt, allow-modified, allow-destructive, backup). See
-            docs/governance.md.
+            Reads Skein's audit table beside goose's version table (<table>_skein_audit): one row per migration \
+            attempt (applied, rolled-back, failed), one per run (with the database size before and after), and \
+            one per administrative action (repair, adopt, allow-modified, allow-destructive, backup). It needs \
+            only the database (no migrations directory). See docs/governance.md.
             """)
 
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var server: ServerOptions
 
     @Option(name: .long, help: "text or json.")
     var format: OutputFormat = .text
@@ -42,7 +42,7 @@ struct HistoryCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runner = DatabaseRun(options: options)
+        let runner = DatabaseRun(options: DatabaseOptions(server))
         var since: Date?
         if let text = self.since {
             guard let date = Self.date(text) else {

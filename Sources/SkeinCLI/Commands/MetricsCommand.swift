@@ -22,13 +22,13 @@ struct MetricsCommand: AsyncParsableCommand {
         case json
     }
 
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var server: ServerOptions
 
     @Option(name: .long, help: "prometheus (text exposition format 0.0.4) or json.")
     var format: Format = .prometheus
 
     func run() async throws {
-        let runner = DatabaseRun(options: options)
+        let runner = DatabaseRun(options: DatabaseOptions(server))
         let format = format
         try await runner.withDatabase(reading: .nothing) { context in
             let entries = try await context.migrator.history(on: context.connection, logger: context.logger)

@@ -16,13 +16,13 @@ struct ReportCommand: AsyncParsableCommand {
             docs/governance.md#report.
             """)
 
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var server: ServerOptions
 
     @Option(name: .customLong("html"), help: "The HTML file to write (replaced if it exists).")
     var htmlPath: String
 
     func run() async throws {
-        let runner = DatabaseRun(options: options)
+        let runner = DatabaseRun(options: DatabaseOptions(server))
         let path = htmlPath
         try await runner.withDatabase(reading: .nothing) { context in
             let entries = try await context.migrator.history(on: context.connection, logger: context.logger)

@@ -1,7 +1,77 @@
 import ArgumentParser
 
-/// Options of the commands that talk to a database.
-struct DatabaseOptions: ParsableArguments {
+/// Every setting a database command can be given, as one value for ``DatabaseRun`` and ``RunSettings``. Each
+/// command parses only the option groups that mean something to it (``ServerOptions`` for all; the directory,
+/// versioning and ``RunOptions`` for the commands that read files or migrate), so `skein version --backup x` is a
+/// usage error and `skein history --help` lists what `history` takes; what a command does not take keeps its
+/// default here.
+struct DatabaseOptions: Sendable {
+    // ServerOptions
+    var databaseURL: String?
+    var table: String?
+    var config: String?
+    var timeout: String?
+    var goose = false
+    // DirectoryOptions
+    var dir: String?
+    var verbose = false
+    // VersioningOptions
+    var noVersioning = false
+    // RunOptions
+    var allowMissing = false
+    var noLock = false
+    var allowManualRecovery = false
+    var dryRun = false
+    var lockWait: String?
+    var lockTimeout: String?
+    var statementTimeout: String?
+    var warnAfter: String?
+    var ephemeral = false
+    var allowModified = false
+    var allowDestructive = false
+    var backup: String?
+    var noBackup = false
+    var logFormat: LogFormat = .text
+    var metricsFile: String?
+    var onFailure: String?
+
+    init(
+        _ server: ServerOptions, directory: DirectoryOptions? = nil, versioning: VersioningOptions? = nil,
+        run: RunOptions? = nil
+    ) {
+        databaseURL = server.databaseURL
+        table = server.table
+        config = server.config
+        timeout = server.timeout
+        goose = server.goose
+        if let directory {
+            dir = directory.dir
+            verbose = directory.verbose
+        }
+        if let versioning { noVersioning = versioning.noVersioning }
+        if let run {
+            allowMissing = run.allowMissing
+            noLock = run.noLock
+            allowManualRecovery = run.allowManualRecovery
+            dryRun = run.dryRun
+            lockWait = run.lockWait
+            lockTimeout = run.lockTimeout
+            statementTimeout = run.statementTimeout
+            warnAfter = run.warnAfter
+            ephemeral = run.ephemeral
+            allowModified = run.allowModified
+            allowDestructive = run.allowDestructive
+            backup = run.backup
+            noBackup = run.noBackup
+            logFormat = run.logFormat
+            metricsFile = run.metricsFile
+            onFailure = run.onFailure
+        }
+    }
+}
+
+/// Where the database is: the options of every database command.
+struct ServerOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
@@ -12,11 +82,39 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "goose's version table (default goose_db_version; schema.table allowed).")
     var table: String?
 
-    @Flag(name: .long, help: "Apply unapplied versions below the current one (goose's -allow-missing).")
-    var allowMissing = false
+    @Option(name: .long, help: "Project configuration file (default: ./skein.yaml when present).")
+    var config: String?
 
+    @Option(name: .long, help: "Maximum time for the whole command, Go duration syntax (goose's -timeout), e.g. 1h13m.")
+    var timeout: String?
+
+    @Flag(name: .long, help: .hidden)
+    var goose = false
+}
+
+/// The migrations directory: the options of the commands that read it.
+struct DirectoryOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help:
+            "Directory with the migration files (env GOOSE_MIGRATION_DIR; skein.yaml migrations-dir; default: migrations)."
+    )
+    var dir: String?
+
+    @Flag(name: [.short, .long], help: "Print more detail.")
+    var verbose = false
+}
+
+/// goose's `-no-versioning`: `status`, `version` and the commands that migrate.
+struct VersioningOptions: ParsableArguments {
     @Flag(name: .long, help: "Run files in order without the version table (goose's -no-versioning).")
     var noVersioning = false
+}
+
+/// What only the commands that migrate take.
+struct RunOptions: ParsableArguments {
+    @Flag(name: .long, help: "Apply unapplied versions below the current one (goose's -allow-missing).")
+    var allowMissing = false
 
     @Flag(name: .long, help: "Do not take the advisory lock.")
     var noLock = false
@@ -27,10 +125,7 @@ struct DatabaseOptions: ParsableArguments {
     @Flag(name: .long, help: "Print the plan and the SQL that would run; change nothing (not even the version table).")
     var dryRun = false
 
-    @Option(name: .long, help: "Maximum time for the whole run, Go duration syntax (goose's -timeout), e.g. 1h13m.")
-    var timeout: String?
-
-    @Option(name: .long, help: "How long to wait for another run's migration lock (default 5m; retried every 5s).")
+    @Option(name: .long, help: "How long to wait for another run's migration lock (default 5m).")
     var lockWait: String?
 
     @Option(
@@ -83,8 +178,16 @@ struct DatabaseOptions: ParsableArguments {
         name: .long,
         help: "Run this shell command when a migration fails, with SKEIN_FAILED_* variables describing the failure.")
     var onFailure: String?
+}
 
-    @OptionGroup var migrations: MigrationsOptions
+/// Every option of a command that migrates (`up`, `down`, `redo`, …).
+struct MigrateArguments: ParsableArguments {
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var directory: DirectoryOptions
+    @OptionGroup var versioning: VersioningOptions
+    @OptionGroup var run: RunOptions
+
+    var database: DatabaseOptions { DatabaseOptions(server, directory: directory, versioning: versioning, run: run) }
 }
 
 /// `--log-format`.

@@ -55,11 +55,11 @@ extension DatabaseRun {
             warn(text)
         case .notice(let text):
             warn(text)
-        case .transaction(_, let boundary) where options.migrations.verbose:
+        case .transaction(_, let boundary) where options.verbose:
             // goose's -v lines.
             let text = boundary == .begin ? "Begin transaction" : "Commit transaction"
             style == .goose ? Console.gooseLog(text) : Console.err(text.lowercased())
-        case .executing(let step, let statement) where options.migrations.verbose:
+        case .executing(let step, let statement) where options.verbose:
             switch style {
             case .goose: Console.gooseLog("Executing statement: \(statement.sql)")
             case .skein: Console.err("executing \(step.migration.path):\(statement.line): \(statement.sql)")

@@ -19,7 +19,7 @@ import SkeinSandbox
 struct DatabaseRun {
     var options: DatabaseOptions
 
-    var style: OutputStyle { OutputStyle(goose: options.migrations.goose) }
+    var style: OutputStyle { OutputStyle(goose: options.goose) }
 
     /// A failure, rendered once by the entry point in this command's grammar.
     func fail(_ text: String) -> CLIFailure {
@@ -55,7 +55,8 @@ struct DatabaseRun {
     {
         let logger = Console.logger(json: options.logFormat == .json)
         let environment = CLIContext.current.environment
-        let project = try ProjectSettings.resolve(options.migrations, environment: environment)
+        let project = try ProjectSettings.resolve(
+            directory: options.dir, config: options.config, goose: options.goose, environment: environment)
         let settings = try RunSettings.resolve(
             options, environment: environment, project: project,
             approvals: try LintCommand.ledger(in: project.directory))
@@ -172,7 +173,11 @@ struct DatabaseRun {
                 }
             (connector, connection, canceller) = (connected.connector, connected.connection, connected.canceller)
         } catch {
-            throw Self.connectionFailure(error, string, environment: environment, reading: reading)
+            throw Self.connectionFailure(
+                error, string, environment: environment, reading: reading,
+                source: options.ephemeral
+                    ? "the throwaway cluster"
+                    : DatabaseConnection.source(explicit: options.databaseURL, environment: environment))
         }
         var migrator = migrator
         if let directory = settings.backupDirectory {
@@ -210,19 +215,16 @@ struct DatabaseRun {
         }
     }
 
-    /// Why no connection could be made; in goose's grammar, goose's own wrapping of it (`failed to connect to
-    /// `host=… user=… database=…`: …`, after `failed to ensure DB version: ` for `status`).
+    /// Why no connection could be made: psql's words (``ConnectionError``) and where the connection string came
+    /// from; in goose's grammar, goose's own wrapping of pgx's words (`failed to connect to `host=… user=…
+    /// database=…`: dial error (…)`, after `failed to ensure DB version: ` for `status`).
     static func connectionFailure(
-        _ error: any Error, _ string: ConnectionString, environment: [String: String], reading: Reading
+        _ error: any Error, _ string: ConnectionString, environment: [String: String], reading: Reading,
+        source: String
     ) -> CLIFailure {
         let settings = try? DatabaseConnection.settings(
             string, environment: environment, homeDirectory: environment["HOME"])
-        let reason: String
-        if let connectionError = error as? ConnectionError {
-            reason = connectionError.attempts.map(\.reason).joined(separator: "; ")
-        } else {
-            reason = PostgresErrorText.oneLine(error)
-        }
+        let reason = (error as? ConnectionError)?.gooseReason ?? PostgresErrorText.oneLine(error)
         let host = settings?.endpoints.first.map { endpoint -> String in
             switch endpoint.host {
             case .tcp(let host): host
@@ -232,7 +234,7 @@ struct DatabaseRun {
         let target = "host=\(host ?? "?") user=\(settings?.user ?? "?") database=\(settings?.database ?? "?")"
         let goose = "failed to connect to `\(target)`: \(reason)"
         return CLIFailure(
-            .database, PostgresErrorText.describe(error),
+            .database, PostgresErrorText.describe(error) + "\n  help: the connection string came from \(source)",
             gooseLine: reading == .migrationsForStatus ? "failed to ensure DB version: " + goose : goose)
     }
 

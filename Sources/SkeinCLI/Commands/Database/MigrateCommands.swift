@@ -3,18 +3,18 @@ import SkeinCore
 
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "up", abstract: "Migrate to the most recent version.")
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var arguments: MigrateArguments
     func run() async throws {
-        let options = options
+        let options = arguments.database
         try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.up) }
     }
 }
 
 struct UpByOneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "up-by-one", abstract: "Migrate up by one version.")
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var arguments: MigrateArguments
     func run() async throws {
-        let options = options
+        let options = arguments.database
         try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.upByOne) }
     }
 }
@@ -23,18 +23,18 @@ struct UpToCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up-to", abstract: "Migrate up to VERSION (a cut-off).")
     @Argument var version: Int64
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var arguments: MigrateArguments
     func run() async throws {
-        let options = options
+        let options = arguments.database
         try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.upTo(version)) }
     }
 }
 
 struct DownCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "down", abstract: "Roll back the current version.")
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var arguments: MigrateArguments
     func run() async throws {
-        let options = options
+        let options = arguments.database
         try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.down) }
     }
 }
@@ -42,9 +42,9 @@ struct DownCommand: AsyncParsableCommand {
 struct DownToCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "down-to", abstract: "Roll back down to VERSION.")
     @Argument var version: Int64
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var arguments: MigrateArguments
     func run() async throws {
-        let options = options
+        let options = arguments.database
         try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.downTo(version)) }
     }
 }
@@ -52,9 +52,9 @@ struct DownToCommand: AsyncParsableCommand {
 struct RedoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redo", abstract: "Roll back the current version and apply it again.")
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var arguments: MigrateArguments
     func run() async throws {
-        let options = options
+        let options = arguments.database
         try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.redo) }
     }
 }
@@ -62,9 +62,9 @@ struct RedoCommand: AsyncParsableCommand {
 struct ResetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reset", abstract: "Roll back every applied migration.")
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var arguments: MigrateArguments
     func run() async throws {
-        let options = options
+        let options = arguments.database
         try await DatabaseRun.interruptible { try await DatabaseRun(options: options).migrate(.reset) }
     }
 }

@@ -18,14 +18,15 @@ struct RepairCommand: AsyncParsableCommand {
     var applied = false
     @Flag(name: .customLong("rolled-back"), help: "The migration's direction is undone.")
     var rolledBack = false
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var directory: DirectoryOptions
 
     func validate() throws {
         guard applied != rolledBack else { throw ValidationError("give exactly one of --applied and --rolled-back") }
     }
 
     func run() async throws {
-        let runner = DatabaseRun(options: options)
+        let runner = DatabaseRun(options: DatabaseOptions(server, directory: directory))
         let resolution: Migrator.RepairResolution = applied ? .applied : .rolledBack
         let version = version
         try await DatabaseRun.interruptible {

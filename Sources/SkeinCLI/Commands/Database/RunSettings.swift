@@ -101,6 +101,14 @@ enum DatabaseConnection {
         explicit ?? environment["GOOSE_DBSTRING"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["DATABASE_URL"] ?? ""
     }
 
+    /// Where ``connectionString(explicit:environment:)`` found the string, for messages.
+    static func source(explicit: String?, environment: [String: String]) -> String {
+        if explicit != nil { return "--database-url" }
+        if environment["GOOSE_DBSTRING"].map({ !$0.isEmpty }) ?? false { return "GOOSE_DBSTRING" }
+        if environment["DATABASE_URL"] != nil { return "DATABASE_URL" }
+        return "PG* variables and libpq's defaults (no --database-url, GOOSE_DBSTRING or DATABASE_URL)"
+    }
+
     /// What libpq would connect with for `string`: `PG*` from `environment`, `~/.pgpass` under `homeDirectory`
     /// (read only when private), this OS user by default. The one place the CLI resolves connection settings.
     static func settings(_ string: ConnectionString, environment: [String: String], homeDirectory: String?) throws

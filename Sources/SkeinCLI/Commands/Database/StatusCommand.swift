@@ -11,7 +11,9 @@ struct StatusCommand: AsyncParsableCommand {
         // command parsers: a fifth of this command's start-up) when SkeinCommandLine.parse parses the command on its
         // own; the root parse, errors and help are unchanged (they name the root's super-command, which has none).
         _superCommandName: "skein", abstract: "Show each migration's status, as goose does (or --format json).")
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var directory: DirectoryOptions
+    @OptionGroup var versioning: VersioningOptions
 
     @Option(name: .long, help: "text (goose's table) or json.")
     var format: OutputFormat = .text
@@ -42,7 +44,7 @@ struct StatusCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runner = DatabaseRun(options: options)
+        let runner = DatabaseRun(options: DatabaseOptions(server, directory: directory, versioning: versioning))
         let format = format
         try await runner.withDatabase(reading: .migrationsForStatus) { context in
             let report = try await context.migrator.status(

@@ -9,10 +9,12 @@ struct VersionCommand: AsyncParsableCommand {
         // command parsers: a fifth of this command's start-up) when SkeinCommandLine.parse parses the command on its
         // own; the root parse, errors and help are unchanged (they name the root's super-command, which has none).
         _superCommandName: "skein", abstract: "Print the database's current version.")
-    @OptionGroup var options: DatabaseOptions
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var directory: DirectoryOptions
+    @OptionGroup var versioning: VersioningOptions
 
     func run() async throws {
-        let runner = DatabaseRun(options: options)
+        let runner = DatabaseRun(options: DatabaseOptions(server, directory: directory, versioning: versioning))
         // The version is the database's: no migration file is read (but -no-versioning's file version).
         try await runner.withDatabase(reading: .nothing) { context in
             if context.migrator.configuration.versioning == .unversioned {
