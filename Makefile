@@ -1,6 +1,8 @@
 # The policy's targets. Skein replaces goose: `make migrate-create NAME=add_user_roles`.
-# Override SKEIN to use an installed binary (SKEIN=skein), MIGRATIONS_DIR for another directory.
-SKEIN ?= $(shell [ -x .build/release/skein ] && echo .build/release/skein || echo swift run --quiet skein)
+# Copy this file into your project: it runs the skein on PATH (in Skein's own checkout, its release build first,
+# else `swift run`). Override SKEIN for another binary, MIGRATIONS_DIR for another directory.
+SKEIN ?= $(shell if [ -x .build/release/skein ]; then echo .build/release/skein; \
+	elif command -v skein >/dev/null 2>&1; then echo skein; else echo swift run --quiet skein; fi)
 MIGRATIONS_DIR ?= migrations
 SQLC_CONFIG ?= sqlc.yaml
 

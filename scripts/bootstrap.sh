@@ -82,3 +82,9 @@ if ! python3 -c 'import jsonschema, yaml' >/dev/null 2>&1; then
         || echo "bootstrap: jsonschema could not be installed; scripts/check-json-schemas.py will not run" >&2
 fi
 
+
+# The app walkthrough (docs/app.md, run by CI) talks to the example app over HTTP.
+if ! command -v curl >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing curl for the app walkthrough (docs/app.md)" >&2
+    DEBIAN_FRONTEND=noninteractive ${SUDO:-} apt-get install -y -qq --no-install-recommends curl >/dev/null
+fi

@@ -424,7 +424,7 @@ def check_history(validator, tmp):
     try:
         run(["up", *args], 1, "up failing at 00002")
         run(["down", *args], 0, "down rolling back 00001")
-        report = parse_json(run(["history", "--format", "json", *args], 0, "history").stdout, "history --format json")
+        report = parse_json(run(["history", "--format", "json", *args[2:]], 0, "history").stdout, "history --format json")
         expect_valid(validator, report, "history --format json")
         actions = [(e["action"], e["outcome"]) for e in report["entries"]]
         if actions != [("migrate", "applied"), ("migrate", "failed"), ("run", "failed"),
@@ -452,7 +452,7 @@ def check_metrics(validator, tmp):
     url = run(["sandbox", "start", "--name", name], 0, "sandbox start").stdout.strip()
     args = ["--dir", str(migrations), "--database-url", url]
     try:
-        empty = parse_json(run(["metrics", "--format", "json", *args], 0, "metrics before any run").stdout,
+        empty = parse_json(run(["metrics", "--format", "json", *args[2:]], 0, "metrics before any run").stdout,
                            "metrics --format json before any run")
         expect_valid(validator, empty, "metrics --format json before any run")
         if empty["lastRun"] is not None or empty["failureRatio"] != 0:
@@ -460,7 +460,7 @@ def check_metrics(validator, tmp):
         passed()
         run(["up", *args], 1, "up failing at 00003")
         run(["down", *args], 0, "down rolling back 00002")
-        report = parse_json(run(["metrics", "--format", "json", *args], 0, "metrics").stdout, "metrics --format json")
+        report = parse_json(run(["metrics", "--format", "json", *args[2:]], 0, "metrics").stdout, "metrics --format json")
         expect_valid(validator, report, "metrics --format json")
         counts = {(c["direction"], c["outcome"]): c["count"] for c in report["migrationCounts"]}
         if counts != {("up", "applied"): 2, ("up", "failed"): 1, ("down", "rolled-back"): 1, ("down", "failed"): 0}:

@@ -55,9 +55,9 @@ public struct SwiftEmitter: Sendable {
     }
 
     /// `public import` / `package import` for public API (SE-0409: with InternalImportsByDefault a plain import is
-    /// internal); Foundation so only when a public declaration of the file uses one of its types, else a public
-    /// import is an "unused public import" warning.
-    func imports(into out: inout Writer, foundationInPublicAPI: Bool) {
+    /// internal); Foundation and PostgresNIO so only when a public declaration of the file uses one of their types,
+    /// else a public import is an "unused public import" warning.
+    func imports(into out: inout Writer, foundationInPublicAPI: Bool, postgresInPublicAPI: Bool = true) {
         let modifier =
             switch options.accessLevel {
             case .public: "public "
@@ -65,7 +65,7 @@ public struct SwiftEmitter: Sendable {
             case .internal: ""
             }
         out.line((foundationInPublicAPI ? modifier : "") + "import Foundation")
-        out.line(modifier + "import PostgresNIO")
+        out.line((postgresInPublicAPI ? modifier : "") + "import PostgresNIO")
     }
 
     /// Whether a field's type is (or contains) one of Foundation's.
@@ -99,7 +99,12 @@ public struct SwiftEmitter: Sendable {
         out.line("// swift-format-ignore-file")
         out.line("// skein generate: the schema's tables and enums.")
         out.line()
-        imports(into: &out, foundationInPublicAPI: Self.usesFoundation(analysis.tables.flatMap(\.columns)))
+        // The models' own API names PostgresNIO only through the enums' conformances and ByteBuffer columns (their
+        // decoding initialisers are internal).
+        let columns = analysis.tables.flatMap(\.columns)
+        imports(
+            into: &out, foundationInPublicAPI: Self.usesFoundation(columns),
+            postgresInPublicAPI: !analysis.enums.isEmpty || columns.contains { $0.swiftType.contains("ByteBuffer") })
         for model in analysis.enums {
             out.line()
             enumeration(model, into: &out)

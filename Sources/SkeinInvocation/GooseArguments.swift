@@ -135,8 +135,9 @@ package enum GooseArguments {
                 return .gooseFailure(
                     "goose run: create must be of form: goose [OPTIONS] DRIVER DBSTRING create NAME [go|sql]")
             }
-            // goose's default type is go; Skein writes SQL only (the create command says so).
-            arguments += [name, rest.count == 2 ? rest[1] : "go"]  // goose reads the type only from exactly two arguments
+            // goose's default type is go; Skein writes SQL only (the create command says so). goose reads the type
+            // only from exactly two arguments.
+            arguments += [name, rest.count == 2 ? rest[1] : "go"]
             if options.sequential { arguments.append("--sequential") }
         case "up-to", "down-to":
             guard let version = rest.first else {

@@ -176,6 +176,7 @@ public struct SkeinTables: Sendable {
         try checkNameLength()
         var state = try await state(on: connection, exists: exists, logger: logger)
         guard state.schemaVersion <= Self.schemaVersion else { throw newerSchemaError(state) }
+        let created = state.schemaVersion == 0
         while state.schemaVersion < Self.schemaVersion {
             let next = state.schemaVersion + 1
             try await connection.transaction(logger: logger) {
@@ -191,10 +192,13 @@ public struct SkeinTables: Sendable {
             } mapError: { error in
                 self.privilegeError(error) ?? error
             }
-            logger.info(
-                state.schemaVersion == 0 ? "created Skein's tables" : "upgraded Skein's tables",
-                metadata: ["skein.schema_version": "\(next)"])
             state.schemaVersion = next
+            // A fresh database gets one line, "created", at the layout it ends with; an older layout, one per step.
+            if !created || next == Self.schemaVersion {
+                logger.info(
+                    created ? "created Skein's tables" : "upgraded Skein's tables",
+                    metadata: ["skein.schema_version": "\(next)"])
+            }
         }
         return state
     }

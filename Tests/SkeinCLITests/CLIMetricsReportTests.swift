@@ -9,7 +9,7 @@ import Testing
 @Suite("skein metrics and skein report against a real PostgreSQL", .requiresPostgreSQL)
 struct CLIMetricsReportTests {
     /// Three migrations: 1 and 2 apply, 3 fails (42P07); then `down` rolls 2 back. Returns the arguments that reach
-    /// the database and the URL.
+    /// the database (only the database: `metrics` and `report` take no `--dir`) and the URL.
     static func migratedDatabase(_ dir: URL) async throws -> (args: [String], database: DatabaseURL) {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let files = [
@@ -24,10 +24,10 @@ struct CLIMetricsReportTests {
             try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         let database = try await TestDatabase.makeFreshDatabase()
-        let args = ["--dir", dir.path, "--database-url", database.text]
-        let up = try SkeinBinary.run(["up"] + args)
+        let args = ["--database-url", database.text]
+        let up = try SkeinBinary.run(["up", "--dir", dir.path] + args)
         #expect(up.status == 1 && up.stderr.contains("42P07"), "\(up.stderr)")
-        let down = try SkeinBinary.run(["down"] + args)
+        let down = try SkeinBinary.run(["down", "--dir", dir.path] + args)
         #expect(down.status == 0, "\(down.stderr)")
         return (args, database)
     }

@@ -81,15 +81,16 @@ struct CLIRunnerTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let dir = Self.root.appendingPathComponent("examples/agentflow/migrations").path
         let args = ["--dir", dir, "--database-url", database.text]
-        #expect(try SkeinBinary.run(["history"] + args).stdout.contains("no audit rows yet"))
+        let history = ["history", "--database-url", database.text]
+        #expect(try SkeinBinary.run(history).stdout.contains("no audit rows yet"))
         #expect(try SkeinBinary.run(["up"] + args).status == 0)
         #expect(try SkeinBinary.run(["down"] + args).status == 0)
-        let text = try SkeinBinary.run(["history"] + args)
+        let text = try SkeinBinary.run(history)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("20240918150000_add_role_to_users.sql (down)"), "\(text.stdout)")
         #expect(text.stdout.contains("rolled-back"))
         #expect(text.stdout.contains("database size "))
-        let json = try SkeinBinary.run(["history", "--format", "json", "--version", "20240918150000"] + args)
+        let json = try SkeinBinary.run(history + ["--format", "json", "--version", "20240918150000"])
         let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let entries = document?["entries"] as? [[String: Any]] ?? []
         // Its Up, its Down, and the two runs that did them.
@@ -99,7 +100,7 @@ struct CLIRunnerTests {
             ])
         #expect(entries.allSatisfy { ($0["durationSeconds"] as? Double ?? -1) >= 0 })
         #expect(!json.stdout.contains("password"))
-        let later = try SkeinBinary.run(["history", "--since", "2999-01-01"] + args)
+        let later = try SkeinBinary.run(history + ["--since", "2999-01-01"])
         #expect(later.stdout.contains("no audit rows yet"))
     }
 
@@ -292,7 +293,7 @@ struct CLIRunnerTests {
         ])
         #expect(bad.status == 1)
         #expect(!bad.stderr.contains("hunter2") && !bad.stdout.contains("hunter2"))
-        #expect(bad.stderr.contains("127.0.0.1:1"))
+        #expect(bad.stderr.contains("connection to server at \"127.0.0.1\", port 1 failed: Connection refused"))
         let badPort = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", "host=localhost port=abc"])
         #expect(badPort.status == 1 && badPort.stderr.contains("invalid port number"))
     }

@@ -52,9 +52,20 @@ struct MigrationCreationTests {
         #expect((try? plan("add_x", numbering: .sequential).get()) == nil)
     }
 
-    @Test("an existing version is refused")
-    func clash() {
-        #expect((try? plan("add_x", existing: [20_240_115_143_022]).get()) == nil)
+    @Test("a file created in the same second takes the next free second; a sequential clash is refused")
+    func clash() throws {
+        #expect(
+            try plan("add_x", existing: [20_240_115_143_022, 20_240_115_143_023]).get().fileName
+                == "20240115143024_add_x.sql")
+        #expect(
+            try plan("add_x", numbering: .timestamp("20241231235959"), existing: [20_241_231_235_959]).get().fileName
+                == "20250101000000_add_x.sql")
+        #expect(
+            try plan("add_x", numbering: .timestamp("20240228235959"), existing: [20_240_228_235_959]).get().fileName
+                == "20240229000000_add_x.sql")  // a leap year
+        #expect(
+            try plan("add_x", numbering: .timestamp("20230228235959"), existing: [20_230_228_235_959]).get().fileName
+                == "20230301000000_add_x.sql")
     }
 }
 

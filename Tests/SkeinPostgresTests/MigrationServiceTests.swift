@@ -90,9 +90,10 @@ struct MigrationServiceTests {
     }
 }
 
-/// Collects what a logger says at error level.
+/// Collects what a logger says at `minimum` and above.
 private struct CollectingLogHandler: LogHandler {
     let lines: Observations
+    var minimum: Logger.Level = .error
     var metadata: Logger.Metadata = [:]
     var logLevel: Logger.Level = .trace
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -100,7 +101,7 @@ private struct CollectingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
     func log(event: LogEvent) {
-        if event.level >= .error { lines.append("\(event.level): \(event.message)") }
+        if event.level >= minimum { lines.append("\(event.level): \(event.message)") }
     }
 }
 
@@ -217,5 +218,30 @@ struct MigrationServiceConnectionTests {
         let noConnection = try #require(error as? MigrationService.NoConnection)
         #expect(noConnection.waited == .seconds(1))
         #expect(log.contains { $0.contains("no connection to PostgreSQL within 1 s") })
+    }
+}
+
+@Suite("MigrationService: what a fresh database's start-up logs", .requiresPostgreSQL)
+struct MigrationServiceLogTests {
+    @Test("Skein's tables on a fresh database: one \"created\" line, no \"upgraded\"")
+    func freshDatabase() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let lines = Observations()
+        let logger = Logger(label: "app", factory: { _ in CollectingLogHandler(lines: lines, minimum: .info) })
+        let quiet = Logger(label: "pool", factory: { _ in SwiftLogNoOpLogHandler() })
+        let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: quiet)
+        let migrations = try MigrationCatalog(source: MigrationServiceConnectionTests.catalog).migrations
+        let service = try MigrationService(
+            client: client, connectionString: database.text, environment: [:], migrations: migrations,
+            logger: logger)
+        let group = ServiceGroup(services: [client, service], logger: quiet)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            _ = try await service.completion.wait()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        let tables = lines.all.filter { $0.contains("Skein's tables") }
+        #expect(tables == ["info: created Skein's tables"])
     }
 }

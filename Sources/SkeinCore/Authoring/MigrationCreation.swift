@@ -67,10 +67,16 @@ public enum MigrationCreation {
         }
         warnings += MigrationNamePolicy.descriptionWarnings(description, location: nil)
 
-        let version: String
+        var version: String
         switch numbering {
         case .timestamp(let digits):
+            // Two files created within one second: the second takes the next free second (the version only orders
+            // the files), instead of a clash to wait out.
             version = digits
+            let taken = Set(existing.map(\.version))
+            while let number = Int64(version), taken.contains(number), let next = Self.secondAfter(version) {
+                version = next
+            }
         case .sequential:
             guard policy == .warn else {
                 return .failure(
@@ -85,7 +91,7 @@ public enum MigrationCreation {
                 "sequential versions break the naming policy (YYYYMMDDHHMMSS_description.sql)")
             version = MigrationTemplate.nextSequentialVersion(after: existing.map(\.version))
         }
-        if let clash = existing.first(where: { $0.version == Int64(version) }) {
+        if let clash = existing.first(where: { $0.version == Int64(version) }) {  // sequential, or an odd timestamp
             return .failure(
                 Refusal(
                     code: "duplicate-version",
@@ -95,5 +101,21 @@ public enum MigrationCreation {
             NewMigration(
                 fileName: "\(version)_\(description).sql", version: version,
                 text: MigrationTemplate.text(style, name: description), warnings: warnings))
+    }
+
+    /// The `YYYYMMDDHHMMSS` one second after `digits`, carried through minutes, hours, days, months and years;
+    /// `nil` when `digits` is not a real timestamp.
+    static func secondAfter(_ digits: String) -> String? {
+        guard var t = MigrationNamePolicy.timestamp(fromDigits: digits[...]) else { return nil }
+        t.second += 1
+        if t.second == 60 { (t.second, t.minute) = (0, t.minute + 1) }
+        if t.minute == 60 { (t.minute, t.hour) = (0, t.hour + 1) }
+        if t.hour == 24 { (t.hour, t.day) = (0, t.day + 1) }
+        if t.day > MigrationNamePolicy.daysIn(month: t.month, year: t.year) { (t.day, t.month) = (1, t.month + 1) }
+        if t.month == 13 { (t.month, t.year) = (1, t.year + 1) }
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let year = String(t.year)
+        guard year.count == 4 else { return nil }
+        return year + two(t.month) + two(t.day) + two(t.hour) + two(t.minute) + two(t.second)
     }
 }

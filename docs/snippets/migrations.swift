@@ -1,0 +1,4 @@
+import SkeinCore
+
+/// The migrations read earlier on the page.
+let migrations: [Migration] = []
