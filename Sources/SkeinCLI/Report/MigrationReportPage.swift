@@ -21,8 +21,8 @@ struct MigrationReportPage {
     var attempts: [AuditEntry] { entries.filter { $0.action == .migrate && $0.version != nil } }
     var runs: [AuditEntry] { entries.filter { $0.action == .run } }
 
-    static let width = 760.0
-    static let labelWidth = 270.0
+    /// Every chart's width in CSS pixels (the page is 80em wide at most; a narrower window scales the charts down).
+    static let width = 960.0
 
     func render() -> String {
         let metrics = MigrationMetrics(entries: entries, now: generatedAt ?? Date(timeIntervalSince1970: 0))
@@ -47,7 +47,7 @@ struct MigrationReportPage {
         html += timeline()
         html += "<h2>Durations</h2>\n<p>How long each attempt took, in the order they ran.</p>\n"
         html += durations()
-        html += "<h2>Database size</h2>\n<p>The database's size after each run.</p>\n"
+        html += "<h2>Database size</h2>\n<p>\(Self.escape(sizeCaption()))</p>\n"
         html += sizes()
         html += "<h2>Attempts</h2>\n"
         html += table()
@@ -82,31 +82,35 @@ struct MigrationReportPage {
     }
 
     /// One lane per version; a mark per attempt at its start time: applied (filled circle), rolled back (hollow
-    /// circle), failed (a cross).
+    /// circle), failed (a cross). Each lane is labelled with its file name, whole (``LabelColumn``).
     func timeline() -> String {
         let attempts = attempts
         let versions = Array(Set(attempts.compactMap(\.version))).sorted()
-        let lane = 22.0
         let top = 10.0
-        let height = top + lane * Double(max(versions.count, 1)) + 30
+        let files = Dictionary(attempts.map { ($0.version!, $0.file ?? String($0.version!)) }) { _, last in last }
+        let column = LabelColumn(versions.map { files[$0] ?? String($0) })
+        var lanes: [Int64: Double] = [:]
+        var bottom = top
+        var rows = ""
+        for (index, version) in versions.enumerated() {
+            let height = LabelColumn.height(lines: column.lines[index].count, minimum: 22)
+            let y = bottom + height / 2
+            lanes[version] = y
+            bottom += height
+            rows +=
+                "<line class=\"lane\" x1=\"\(Self.number(column.plotLeft))\" y1=\"\(Self.number(y))\" x2=\""
+                + "\(Self.number(Self.width - 20))\" y2=\"\(Self.number(y))\"/>\n" + column.text(index, y: y)
+        }
+        let height = max(bottom, top + 22) + 30
         var svg = Self.svgStart("timeline", height: height, label: "Timeline of migration attempts")
         guard !attempts.isEmpty else {
             return svg + Self.text("no migration attempts yet", x: 10, y: 24, class: "empty") + "</svg>\n"
         }
-        let axis = TimeAxis(
-            dates: attempts.map(\.startedAt), left: Self.labelWidth, right: Self.width - 20)
-        let files = Dictionary(attempts.map { ($0.version!, $0.file ?? String($0.version!)) }) { _, last in last }
-        for (index, version) in versions.enumerated() {
-            let y = top + lane * Double(index) + lane / 2
-            svg +=
-                "<line class=\"lane\" x1=\"\(Self.number(Self.labelWidth))\" y1=\"\(Self.number(y))\" x2=\""
-                + "\(Self.number(Self.width - 20))\" y2=\"\(Self.number(y))\"/>\n"
-            svg += Self.text(files[version] ?? String(version), x: Self.labelWidth - 8, y: y + 4, class: "label end")
-        }
+        svg += rows
+        let axis = TimeAxis(dates: attempts.map(\.startedAt), left: column.plotLeft, right: Self.width - 20)
         for attempt in attempts {
-            let index = Double(versions.firstIndex(of: attempt.version!) ?? 0)
             let x = axis.x(attempt.startedAt)
-            let y = top + lane * index + lane / 2
+            let y = lanes[attempt.version!] ?? top
             let title = "<title>\(Self.escape(Self.describe(attempt)))</title>"
             let kind = Self.kind(attempt.outcome)
             switch kind {
@@ -121,40 +125,44 @@ struct MigrationReportPage {
                     + "\(title)</circle>\n"
             }
         }
-        let bottom = top + lane * Double(versions.count) + 18
-        svg += axis.labels(y: bottom)
+        svg += axis.labels(y: bottom + 18)
         return svg + "</svg>\n" + Self.legend
     }
 
     /// One horizontal bar per attempt, in the order they ran; its class says applied, rolled-back or failed.
     func durations() -> String {
         let attempts = attempts
-        let row = 20.0
-        let height = 10 + row * Double(max(attempts.count, 1)) + 10
+        let column = LabelColumn(
+            attempts.map { "\($0.file ?? String($0.version!)) (\($0.direction?.rawValue ?? "?"))" })
+        let heights = column.lines.map { LabelColumn.height(lines: $0.count, minimum: 20) }
+        let height = 20 + max(heights.reduce(0, +), 20)
         var svg = Self.svgStart("durations", height: height, label: "Duration of each migration attempt")
         guard !attempts.isEmpty else {
             return svg + Self.text("no migration attempts yet", x: 10, y: 24, class: "empty") + "</svg>\n"
         }
         let longest = max(attempts.compactMap(\.durationSeconds).max() ?? 0, 0.001)
-        let span = Self.width - Self.labelWidth - 90
+        let span = Self.width - column.plotLeft - 90
+        var top = 10.0
         for (index, attempt) in attempts.enumerated() {
-            let y = 10 + row * Double(index)
+            let y = top + heights[index] / 2
+            top += heights[index]
             let seconds = attempt.durationSeconds ?? 0
             let barWidth = max(1, seconds / longest * span)
-            let name = "\(attempt.file ?? String(attempt.version!)) (\(attempt.direction?.rawValue ?? "?"))"
-            svg += Self.text(name, x: Self.labelWidth - 8, y: y + 13, class: "label end")
+            svg += column.text(index, y: y)
             svg +=
-                "<rect class=\"bar \(Self.kind(attempt.outcome))\" x=\"\(Self.number(Self.labelWidth))\" y=\""
-                + "\(Self.number(y + 3))\" width=\"\(Self.number(barWidth))\" height=\"\(Self.number(row - 6))\">"
+                "<rect class=\"bar \(Self.kind(attempt.outcome))\" x=\"\(Self.number(column.plotLeft))\" y=\""
+                + "\(Self.number(y - 7))\" width=\"\(Self.number(barWidth))\" height=\"14\">"
                 + "<title>\(Self.escape(Self.describe(attempt)))</title></rect>\n"
             svg += Self.text(
-                attempt.durationSeconds.map(Self.seconds) ?? "?", x: Self.labelWidth + barWidth + 6, y: y + 13,
+                attempt.durationSeconds.map(Self.seconds) ?? "?", x: column.plotLeft + barWidth + 6, y: y + 4,
                 class: "value")
         }
         return svg + "</svg>\n"
     }
 
-    /// A point per run row with a size after, joined by a line; a failed run's point is marked.
+    /// A point per run row with a size after, joined by a line; a failed run's point is marked. The axis starts at
+    /// zero (``SizeScale``): a change of a few KiB in a database of megabytes is as flat as it is small, and the
+    /// caption gives the smallest and largest size in bytes.
     func sizes() -> String {
         let runs = runs.filter { $0.databaseSizeAfter != nil }
         let height = 220.0
@@ -166,17 +174,17 @@ struct MigrationReportPage {
         let top = 15.0
         let bottom = height - 35
         let axis = TimeAxis(dates: runs.map { $0.finishedAt ?? $0.startedAt }, left: left, right: Self.width - 20)
-        let sizes = runs.map { $0.databaseSizeAfter! }
-        let low = sizes.min()!
-        let high = sizes.max()!
-        func y(_ size: Int64) -> Double {
-            high == low ? (top + bottom) / 2 : bottom - Double(size - low) / Double(high - low) * (bottom - top)
+        let scale = SizeScale(largest: runs.map { $0.databaseSizeAfter! }.max()!)
+        func y(_ size: Int64) -> Double { bottom - Double(size) / Double(scale.top) * (bottom - top) }
+        for tick in scale.ticks {
+            svg +=
+                "<line class=\"grid\" x1=\"\(Self.number(left))\" y1=\"\(Self.number(y(tick)))\" x2=\""
+                + "\(Self.number(Self.width - 20))\" y2=\"\(Self.number(y(tick)))\"/>\n"
+            svg += Self.text(scale.label(tick), x: left - 6, y: y(tick) + 4, class: "tick end")
         }
         svg +=
             "<line class=\"axis\" x1=\"\(Self.number(left))\" y1=\"\(Self.number(top))\" x2=\"\(Self.number(left))\" "
             + "y2=\"\(Self.number(bottom))\"/>\n"
-        svg += Self.text(Self.bytes(high), x: left - 6, y: y(high) + 4, class: "label end")
-        if high != low { svg += Self.text(Self.bytes(low), x: left - 6, y: y(low) + 4, class: "label end") }
         let points = runs.map {
             "\(Self.number(axis.x($0.finishedAt ?? $0.startedAt))),\(Self.number(y($0.databaseSizeAfter!)))"
         }
@@ -184,8 +192,8 @@ struct MigrationReportPage {
         for run in runs {
             let title =
                 "\(run.command ?? "run") (\(run.outcome)) \(Self.time(run.finishedAt ?? run.startedAt)): "
-                + Self.bytes(run.databaseSizeAfter!)
-                + (run.databaseSizeBefore.map { " (before: \(Self.bytes($0)))" } ?? "")
+                + Self.exactBytes(run.databaseSizeAfter!)
+                + (run.databaseSizeBefore.map { " (before: \(Self.exactBytes($0)))" } ?? "")
             svg +=
                 "<circle class=\"point\(run.outcome == .failed ? " failed" : "")\" cx=\""
                 + "\(Self.number(axis.x(run.finishedAt ?? run.startedAt)))\" cy=\"\(Self.number(y(run.databaseSizeAfter!)))\" "
@@ -195,62 +203,51 @@ struct MigrationReportPage {
         return svg + "</svg>\n"
     }
 
-    /// Every attempt and run, oldest first.
+    /// The size chart's caption: the range of sizes, exact.
+    func sizeCaption() -> String {
+        let sizes = runs.compactMap(\.databaseSizeAfter)
+        guard let low = sizes.min(), let high = sizes.max() else { return "The database's size after each run." }
+        guard high != low else { return "The database's size after each run: \(Self.exactBytes(high)) each time." }
+        return "The database's size after each run: from \(Self.exactBytes(low)) to \(Self.exactBytes(high)) "
+            + "(a range of \(Self.bytes(high - low)))."
+    }
+
+    /// Every attempt and run, oldest first, in a frame that scrolls sideways rather than widen the page. Long file
+    /// names and messages break after `_` (or anywhere, as a last resort); who ran it is two lines: user@host, then
+    /// the role.
     func table() -> String {
         let rows = entries.filter { $0.action == .migrate || $0.action == .run || $0.action == .repair }
         guard !rows.isEmpty else { return "<p class=\"empty\">The audit log is empty.</p>\n" }
         var html =
-            "<table class=\"attempts\">\n<thead><tr><th>started (UTC)</th><th>action</th><th>migration / command</th>"
-            + "<th>direction</th><th>outcome</th><th>duration</th><th>by</th><th>message</th></tr></thead>\n<tbody>\n"
+            "<div class=\"attempts\">\n<table class=\"attempts\">\n<thead><tr><th>started (UTC)</th><th>action</th>"
+            + "<th>migration / command</th><th>direction</th><th>outcome</th><th>duration</th><th>by</th>"
+            + "<th>message</th></tr></thead>\n<tbody>\n"
         for entry in rows {
             let what =
                 entry.action == .run
                 ? (entry.command ?? "run") : (entry.file ?? entry.version.map(String.init) ?? "")
+            let message = [entry.message, entry.sqlState.map { "SQLSTATE \($0)" }].compactMap { $0 }
+                .joined(separator: " ")
             let cells = [
-                Self.time(entry.startedAt), entry.action.rawValue, what, entry.direction?.rawValue ?? "",
-                entry.outcome.rawValue,
-                entry.durationSeconds.map(Self.seconds) ?? "",
-                "\(entry.osUser ?? "?")@\(entry.host ?? "?") as \(entry.databaseUser)",
-                [entry.message, entry.sqlState.map { "SQLSTATE \($0)" }].compactMap { $0 }.joined(separator: " "),
+                ("nowrap", Self.escape(Self.time(entry.startedAt))), ("nowrap", Self.escape(entry.action.rawValue)),
+                ("name", Self.breakable(what)), ("nowrap", Self.escape(entry.direction?.rawValue ?? "")),
+                ("nowrap", Self.escape(entry.outcome.rawValue)),
+                ("nowrap", Self.escape(entry.durationSeconds.map(Self.seconds) ?? "")),
+                (
+                    "by",
+                    "<span>\(Self.escape("\(entry.osUser ?? "?")@\(entry.host ?? "?")"))</span> "
+                        + "<span>as \(Self.escape(entry.databaseUser))</span>"
+                ),
+                ("message", Self.breakable(message)),
             ]
             html +=
                 "<tr class=\"\(Self.kind(entry.outcome))\">"
-                + cells.map { "<td>\(Self.escape($0))</td>" }.joined() + "</tr>\n"
+                + cells.map { "<td class=\"\($0.0)\">\($0.1)</td>" }.joined() + "</tr>\n"
         }
-        return html + "</tbody>\n</table>\n"
+        return html + "</tbody>\n</table>\n</div>\n"
     }
 
     // MARK: - Helpers
-
-    /// A time axis over the dates given: left to right, the middle when they are all the same instant.
-    struct TimeAxis {
-        var first: Date
-        var last: Date
-        var left: Double
-        var right: Double
-
-        init(dates: [Date], left: Double, right: Double) {
-            first = dates.min() ?? Date(timeIntervalSince1970: 0)
-            last = dates.max() ?? first
-            self.left = left
-            self.right = right
-        }
-
-        func x(_ date: Date) -> Double {
-            let span = last.timeIntervalSince(first)
-            guard span > 0 else { return (left + right) / 2 }
-            return left + date.timeIntervalSince(first) / span * (right - left)
-        }
-
-        func labels(y: Double) -> String {
-            guard last > first else {
-                return MigrationReportPage.text(
-                    MigrationReportPage.time(first), x: (left + right) / 2, y: y, class: "axis-label middle")
-            }
-            return MigrationReportPage.text(MigrationReportPage.time(first), x: left, y: y, class: "axis-label")
-                + MigrationReportPage.text(MigrationReportPage.time(last), x: right, y: y, class: "axis-label end")
-        }
-    }
 
     static func svgStart(_ name: String, height: Double, label: String) -> String {
         "<svg class=\"chart \(name)\" role=\"img\" aria-label=\"\(escape(label))\" width=\"\(number(width))\" "
@@ -328,12 +325,30 @@ struct MigrationReportPage {
         return unit == 0 ? "\(value) bytes" : String(format: "%.1f", amount) + " " + units[unit]
     }
 
+    /// `text` escaped, with a line-break opportunity (`<wbr/>`) after each `_`, so that a long file name wraps
+    /// between its words.
+    static func breakable(_ text: String) -> String {
+        text.split(separator: "_", omittingEmptySubsequences: false).map { escape(String($0)) }
+            .joined(separator: "_<wbr/>")
+    }
+
+    /// `7,912,227 bytes`: every digit, grouped by thousands.
+    static func exactBytes(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped += "," }
+            grouped.append(digit)
+        }
+        return (value < 0 ? "−" : "") + grouped + " bytes"
+    }
+
     static func time(_ date: Date) -> String {
         date.formatted(Date.ISO8601FormatStyle())
     }
 
     static let css = """
-        body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 60em; \
+        body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 80em; \
         padding: 0 1em; color: #1d1d1f; }
         h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 2em; }
         .generated, .legend, p { color: #555; font-size: 0.9em; }
@@ -341,8 +356,10 @@ struct MigrationReportPage {
         dl.summary dt { font-weight: 600; } dl.summary dd { margin: 0; }
         svg.chart { display: block; max-width: 100%; height: auto; font-size: 11px; }
         svg text { fill: #333; } svg text.end { text-anchor: end; } svg text.middle { text-anchor: middle; }
-        svg text.axis-label { fill: #777; } svg text.empty { fill: #777; font-style: italic; }
-        line.lane { stroke: #e3e3e3; } line.axis { stroke: #999; }
+        svg text.label { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", \
+        "Liberation Mono", monospace; font-size: 11px; }
+        svg text.axis-label, svg text.tick { fill: #777; } svg text.empty { fill: #777; font-style: italic; }
+        line.lane, line.grid { stroke: #e3e3e3; } line.axis { stroke: #999; }
         .mark.applied, .bar.applied, .key.applied { fill: #2e8b57; color: #2e8b57; }
         .mark.rolled-back { fill: #fff; stroke: #d2691e; stroke-width: 2; }
         .bar.rolled-back, .key.rolled-back { fill: #d2691e; color: #d2691e; }
@@ -351,9 +368,12 @@ struct MigrationReportPage {
         .bar.other, .mark.other { fill: #888; }
         polyline.line { fill: none; stroke: #3366cc; stroke-width: 2; }
         circle.point { fill: #3366cc; } circle.point.failed { fill: #c0392b; }
+        div.attempts { overflow-x: auto; }
         table.attempts { border-collapse: collapse; font-size: 0.85em; width: 100%; }
         table.attempts th, table.attempts td { border-bottom: 1px solid #ddd; padding: 0.3em 0.5em; text-align: left; \
         vertical-align: top; }
+        table.attempts th, td.nowrap, td.by span { white-space: nowrap; } td.by span { display: block; }
+        td.name, td.message { overflow-wrap: anywhere; min-width: 12em; }
         tr.failed td { background: #fdecea; } tr.rolled-back td { background: #fdf3e7; }
         """
 }
