@@ -21,21 +21,65 @@ public enum CodeGenerator {
         public var files: [GeneratedFile]
     }
 
-    /// Runs the schema's scripts in order on the describer's database.
+    /// Applies the schema on the describer's database the way each part can run (``SchemaSource/Unit``): a goose
+    /// file's Up in a transaction, a `NO TRANSACTION` file statement by statement, a plain file whole and, when that
+    /// fails, statement by statement. What fails is tried again after everything else, until a round applies
+    /// nothing more (sqlc accepts files in an order where a later one defines what an earlier one uses); only what
+    /// never applies is an error.
     ///
-    /// - Throws: ``SchemaSourceError`` naming the file and line of the statement PostgreSQL rejected.
+    /// - Throws: ``SchemaSourceError`` naming the file and line of the first statement PostgreSQL kept rejecting.
     public static func apply(_ schema: SchemaSource, on describer: QueryDescriber) async throws {
-        for script in schema.scripts {
+        var pending: [(unit: SchemaSource.Unit, error: SchemaSourceError?)] = []
+        for unit in schema.units {
+            if let error = try await apply(unit, on: describer) {
+                guard unit.mode == .file, let statements = SchemaSource.statements(of: unit.scripts[0]) else {
+                    pending.append((unit, error))
+                    continue
+                }
+                for statement in statements {
+                    let single = SchemaSource.Unit(mode: .statements, scripts: [statement])
+                    if let error = try await apply(single, on: describer) { pending.append((single, error)) }
+                }
+            }
+        }
+        while !pending.isEmpty {
+            var left: [(unit: SchemaSource.Unit, error: SchemaSourceError?)] = []
+            for (unit, _) in pending {
+                if let error = try await apply(unit, on: describer) { left.append((unit, error)) }
+            }
+            if left.count == pending.count {
+                pending = left
+                break
+            }
+            pending = left
+        }
+        if let (_, error) = pending.first, let error {
+            throw SchemaSourceError(
+                file: error.file, line: error.line,
+                message: error.message
+                    + (pending.count > 1 ? " (and \(pending.count - 1) more that never applied)" : ""))
+        }
+    }
+
+    /// Runs one unit; returns PostgreSQL's rejection (after rolling back what it started), `nil` when it applied.
+    static func apply(_ unit: SchemaSource.Unit, on describer: QueryDescriber) async throws -> SchemaSourceError? {
+        if unit.mode == .transaction { try await describer.run("BEGIN") }
+        for script in unit.scripts {
             do {
                 try await describer.run(script.sql)
             } catch let error as QueryDescriberError where error.code == .queryRejected {
+                // Outside a transaction block ROLLBACK only warns; inside one (ours, or the file's own BEGIN)
+                // it ends it, so the next unit starts clean.
+                try await describer.run("ROLLBACK")
                 let line = error.line(in: script.sql, startingAt: script.line)
                 var message = "the schema does not apply: \(error.message)"
                 if let sqlState = error.sqlState { message += " (SQLSTATE \(sqlState))" }
-                message += "; fix the schema file (it must run on an empty database, in this order)"
-                throw SchemaSourceError(file: script.file, line: line, message: message)
+                message += "; fix the schema file (it must run on an empty database)"
+                return SchemaSourceError(file: script.file, line: line, message: message)
             }
         }
+        if unit.mode == .transaction { try await describer.run("COMMIT") }
+        return nil
     }
 
     /// Reads the package's query files and generates its Swift files.

@@ -1,5 +1,6 @@
 import Foundation
 import SkeinCore
+import SkeinSQL
 
 /// The schema a package's queries run against, as sqlc reads it: SQL files, or a goose directory whose files
 /// contribute their Up sections only, in version order.
@@ -13,8 +14,32 @@ public struct SchemaSource: Sendable, Hashable {
         public var sql: String
     }
 
+    /// What is applied as one, the way it can run: as the runner applies a goose file, or as psql runs a file.
+    public struct Unit: Sendable, Hashable {
+        public enum Mode: Sendable, Hashable {
+            /// A goose file's Up: its statements in one transaction (`LOCK TABLE` and friends need one).
+            case transaction
+            /// Each statement on its own: a `-- +goose NO TRANSACTION` file (`CREATE INDEX CONCURRENTLY`).
+            case statements
+            /// A plain SQL file, sent whole (one implicit transaction: fast, and all or nothing); when that fails,
+            /// statement by statement, so statements that cannot run in a transaction run, and what needs a
+            /// later file is retried after it.
+            case file
+        }
+
+        public var mode: Mode
+        public var scripts: [Script]
+    }
+
     /// In the order they run.
-    public var scripts: [Script]
+    public var units: [Unit]
+
+    /// Every script, in order.
+    public var scripts: [Script] { units.flatMap(\.scripts) }
+
+    public init(units: [Unit]) {
+        self.units = units
+    }
 
     /// A SHA-256 of every script, in order: equal schemas share a cached schema database.
     public var fingerprint: String {
@@ -32,7 +57,7 @@ public struct SchemaSource: Sendable, Hashable {
     /// section never runs); any other `.sql` file runs whole. A directory's `.sql` files are read in goose version
     /// order when their names are migration names, else in file-name order.
     public static func load(_ paths: [String], base: String) throws(SchemaSourceError) -> SchemaSource {
-        var scripts: [Script] = []
+        var units: [Unit] = []
         for path in paths {
             let full = path.hasPrefix("/") ? path : base + "/" + path
             var isDirectory: ObjCBool = false
@@ -61,23 +86,41 @@ public struct SchemaSource: Sendable, Hashable {
                 files = [path]
             }
             for file in files {
-                scripts += try read(file, full: file.hasPrefix("/") ? file : base + "/" + file)
+                units.append(try read(file, full: file.hasPrefix("/") ? file : base + "/" + file))
             }
         }
-        return SchemaSource(scripts: scripts)
+        return SchemaSource(units: units)
     }
 
-    private static func read(_ file: String, full: String) throws(SchemaSourceError) -> [Script] {
+    private static func read(_ file: String, full: String) throws(SchemaSourceError) -> Unit {
         guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8)
         else {
             throw SchemaSourceError(file: file, line: nil, message: "cannot be read as UTF-8 text")
         }
-        guard text.contains("+goose Up") else { return [Script(file: file, line: 1, sql: text)] }
+        guard text.contains("+goose Up") else {
+            return Unit(mode: .file, scripts: [Script(file: file, line: 1, sql: text)])
+        }
         switch GooseParser().parse(text, direction: .up) {
         case .success(let section):
-            return section.statements.map { Script(file: file, line: $0.line, sql: $0.sql) }
+            return Unit(
+                mode: section.transactionMode.isTransactional ? .transaction : .statements,
+                scripts: section.statements.map { Script(file: file, line: $0.line, sql: $0.sql) })
         case .failure(let error):
             throw SchemaSourceError(file: file, line: error.line, message: error.description)
+        }
+    }
+
+    /// A plain file's statements, as PostgreSQL's parser delimits them, each with its line; `nil` when the file
+    /// does not parse (then it runs whole, and PostgreSQL's error names the place).
+    static func statements(of script: Script) -> [Script]? {
+        guard let split = try? SQLGrammar.split(script.sql), !split.isEmpty else { return nil }
+        let bytes = Array(script.sql.utf8)
+        var line = script.line
+        var counted = 0
+        return split.map { statement in
+            for byte in bytes[counted..<statement.byteOffset] where byte == UInt8(ascii: "\n") { line += 1 }
+            counted = statement.byteOffset
+            return Script(file: script.file, line: line, sql: statement.text)
         }
     }
 }

@@ -1,0 +1,89 @@
+import Foundation
+import SkeinCodegen
+import SkeinTestSupport
+import Testing
+
+/// The schema of a real project applies the way it can run (the codegen issue: a project with `CREATE INDEX
+/// CONCURRENTLY` generated nothing, a goose file with `LOCK TABLE` failed, files in the "wrong" order failed).
+@Suite("generate's schema: applied as each part can run", .requiresPostgreSQL)
+struct SchemaApplicationTests {
+    /// Writes `files` into a new directory and applies `paths` of it on a fresh database; returns the error, if any,
+    /// and the describer to look at the result with.
+    func apply(_ files: [String: String], paths: [String]) async throws -> (SchemaSourceError?, QueryDescriber) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skein-schema-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (name, text) in files {
+            let url = directory.appendingPathComponent(name)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let database = try await TestDatabase.makeFreshDatabase()
+        let describer = try QueryDescriber(connectionString: database.text)
+        do {
+            try await CodeGenerator.apply(try SchemaSource.load(paths, base: directory.path), on: describer)
+            return (nil, describer)
+        } catch let error as SchemaSourceError {
+            return (error, describer)
+        }
+    }
+
+    func relations(_ describer: QueryDescriber) async throws -> [String] {
+        try await describer.rows(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace ORDER BY relname"
+        ).compactMap { $0[0] }
+    }
+
+    @Test("a plain file with CREATE INDEX CONCURRENTLY applies: statement by statement once the whole file cannot")
+    func concurrently() async throws {
+        let (error, describer) = try await apply(
+            [
+                "schema.sql": """
+                CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);
+                CREATE INDEX CONCURRENTLY idx_users_email ON users (email);
+                CREATE VIEW active_users AS SELECT id FROM users;
+                """
+            ], paths: ["schema.sql"])
+        #expect(error == nil, "\(String(describing: error))")
+        #expect(try await relations(describer) == ["active_users", "idx_users_email", "users", "users_pkey"])
+    }
+
+    @Test("a goose directory: each Up in a transaction (LOCK TABLE works), NO TRANSACTION files statement by statement")
+    func gooseDirectory() async throws {
+        let (error, describer) = try await apply(
+            [
+                "migrations/00001_create_users.sql":
+                    "-- +goose Up\nCREATE TABLE users (id bigint PRIMARY KEY, email text);\n-- +goose Down\nDROP TABLE users;\n",
+                "migrations/00002_backfill.sql":
+                    "-- +goose Up\nLOCK TABLE users IN SHARE ROW EXCLUSIVE MODE;\nUPDATE users SET email = lower(email);\n"
+                    + "-- +goose Down\nSELECT 1;\n",
+                "migrations/00003_index.sql":
+                    "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY idx_users_email ON users (email);\n"
+                    + "-- +goose Down\nDROP INDEX CONCURRENTLY idx_users_email;\n",
+            ], paths: ["migrations"])
+        #expect(error == nil, "\(String(describing: error))")
+        #expect(try await relations(describer) == ["idx_users_email", "users", "users_pkey"])
+    }
+
+    @Test("files listed before what they use apply once it exists; what never applies is named at file:line")
+    func order() async throws {
+        let (error, describer) = try await apply(
+            [
+                "b_orders.sql": "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n",
+                "a_views.sql": "CREATE VIEW order_count AS SELECT count(*) FROM orders;\n",
+                "c_users.sql": "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+            ], paths: ["a_views.sql", "b_orders.sql", "c_users.sql"])
+        #expect(error == nil, "\(String(describing: error))")
+        #expect(try await relations(describer) == ["order_count", "orders", "orders_pkey", "users", "users_pkey"])
+
+        let (broken, _) = try await apply(
+            [
+                "schema.sql":
+                    "CREATE TABLE users (id bigint PRIMARY KEY);\n\nCREATE VIEW v AS SELECT nope FROM users;\n"
+            ], paths: ["schema.sql"])
+        let failure = try #require(broken)
+        #expect(failure.file == "schema.sql" && failure.line == 3, "\(failure)")
+        #expect(failure.message.contains("column \"nope\" does not exist"))
+    }
+}
