@@ -7,7 +7,7 @@ import SkeinCore
 /// ```swift
 /// let configuration = try CodegenConfiguration.parse(text, path: "skein.yaml")
 /// for package in configuration.packages {
-///     let schema = try SchemaSource.load(package.schema, base: projectDirectory)
+///     let schema = try CodeGenerator.schema(for: package, base: projectDirectory)
 ///     let describer = try QueryDescriber(connectionString: scratchDatabaseURL)
 ///     try await CodeGenerator.apply(schema, on: describer)
 ///     let result = try await CodeGenerator.generate(package, base: projectDirectory, describer: describer)
@@ -32,7 +32,9 @@ public enum CodeGenerator {
         var pending: [(unit: SchemaSource.Unit, error: SchemaSourceError?)] = []
         for unit in schema.units {
             if let error = try await apply(unit, on: describer) {
-                guard unit.mode == .file, let statements = SchemaSource.statements(of: unit.scripts[0]) else {
+                guard unit.mode == .file, let statements = SchemaSource.statements(of: unit.scripts[0]),
+                    !statements.isEmpty
+                else {
                     pending.append((unit, error))
                     continue
                 }
@@ -80,6 +82,20 @@ public enum CodeGenerator {
         }
         if unit.mode == .transaction { try await describer.run("COMMIT") }
         return nil
+    }
+
+    /// The package's schema as sqlc reads it: its `schema:` files, then the statements of its query files that
+    /// change the schema and carry no name annotation (a `CREATE TABLE` in a query file), in query-file order.
+    public static func schema(
+        for package: CodegenConfiguration.Package, base: String
+    ) throws(SchemaSourceError) -> SchemaSource {
+        var schema = try SchemaSource.load(package.schema, base: base)
+        for (path, text) in try readQueryFiles(package.queries, base: base) {
+            for statement in QueryFileParser.read(text, file: path).schema {
+                schema.units.append(SchemaSource.Unit(mode: .statements, scripts: [statement]))
+            }
+        }
+        return schema
     }
 
     /// Reads the package's query files and generates its Swift files.

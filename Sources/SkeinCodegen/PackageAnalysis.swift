@@ -100,9 +100,12 @@ extension PackageAnalysis {
         var errors: [QueryFileError] = []
         var annotated: [(file: String, queries: [AnnotatedQuery])] = []
         var seenNames: [String: AnnotatedQuery] = [:]
+        var skipped: [String] = []
         for (path, text) in queryFiles {
-            let (queries, problems) = QueryFileParser.parseAll(text, file: path)
-            errors += problems
+            let contents = QueryFileParser.read(text, file: path)
+            errors += contents.errors
+            skipped += contents.skipped.map(\.description)
+            let queries = contents.queries
             for query in queries {
                 if let earlier = seenNames[query.name], earlier.file != query.file {
                     errors.append(
@@ -140,7 +143,7 @@ extension PackageAnalysis {
         }
         let described = try await describer.describe(tableStatements + allQueries.map(\.sql))
         let analyzer = QueryAnalyzer(options: options)
-        var warnings: [String] = []
+        var warnings: [String] = skipped
 
         let enums = enumRows.map { row in
             let schema = row[0] ?? "", name = row[1] ?? ""

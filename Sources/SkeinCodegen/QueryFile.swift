@@ -1,5 +1,6 @@
 import Foundation
 import SkeinCore
+import SkeinSQL
 
 /// One annotated query of a query file, with sqlc's macros rewritten to PostgreSQL placeholders.
 ///
@@ -77,6 +78,17 @@ public struct QueryFileErrors: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
+/// What a query file holds, read as sqlc reads it.
+public struct QueryFileContents: Sendable, Hashable {
+    public var queries: [AnnotatedQuery] = []
+    public var errors: [QueryFileError] = []
+    /// Statements without a name annotation that change the schema (`CREATE TABLE`, `ALTER TYPE`, …): sqlc reads
+    /// them into its catalog, so they are applied after the schema files, in query-file order.
+    public var schema: [SchemaSource.Script] = []
+    /// Statements without a name annotation that are not DDL: skipped, as sqlc skips them, with a warning.
+    public var skipped: [QueryFileError] = []
+}
+
 /// Reads sqlc-annotated query files.
 public enum QueryFileParser {
     /// Every query of `text`, or every problem found (all at once).
@@ -88,8 +100,64 @@ public enum QueryFileParser {
     /// The queries that could be read and the problems of the others, so that every problem of a project can be
     /// reported in one run.
     public static func parseAll(_ text: String, file: String) -> (queries: [AnnotatedQuery], errors: [QueryFileError]) {
-        var queries: [AnnotatedQuery] = []
-        var errors: [QueryFileError] = []
+        let contents = read(text, file: file)
+        return (contents.queries, contents.errors)
+    }
+
+    /// The annotation on a line: `-- name: Name :kind` or `/* name: Name :kind */`; `nil` when the line is not one.
+    static func annotation(_ trimmed: Substring) -> Substring? {
+        if trimmed.hasPrefix("-- name:") { return trimmed.dropFirst("-- name:".count) }
+        if trimmed.hasPrefix("/* name:") {
+            let end = trimmed.trimmingCharacters(in: .whitespaces)
+            guard end.hasSuffix("*/") else { return nil }
+            return Substring(end.dropFirst("/* name:".count).dropLast(2))
+        }
+        return nil
+    }
+
+    /// Statements of `text` (which starts at `line`) without an annotation: DDL goes to `schema`, the rest to
+    /// `skipped`.
+    static func unannotated(_ text: String, line: Int, file: String, into contents: inout QueryFileContents) {
+        guard text.contains(where: { !$0.isWhitespace }) else { return }
+        let script = SchemaSource.Script(file: file, line: line, sql: text)
+        guard let statements = SchemaSource.statements(of: script) else {
+            contents.errors.append(
+                QueryFileError(
+                    file: file, line: line,
+                    message:
+                        "SQL without a `-- name: Name :kind` annotation that PostgreSQL's grammar cannot read; annotate the query (e.g. `-- name: GetUserByID :one`) or fix it"
+                ))
+            return
+        }
+        for statement in statements {
+            let lineOfSQL = statement.line + SchemaSource.leadingLines(statement.sql)
+            guard case .success(let parsed) = SQLGrammar.parse(statement.sql), let kind = parsed.first?.nodeType else {
+                continue
+            }
+            if SchemaSource.isSchemaChange(kind) {
+                contents.schema.append(statement)
+            } else {
+                contents.skipped.append(
+                    QueryFileError(
+                        file: file, line: lineOfSQL,
+                        message:
+                            "a statement without a `-- name: Name :kind` annotation is skipped (as sqlc skips it); annotate it to generate a method"
+                    ))
+            }
+        }
+    }
+
+    /// Every query, schema statement and problem of `text`.
+    public static func read(_ text: String, file: String) -> QueryFileContents {
+        var contents = QueryFileContents()
+        var queries: [AnnotatedQuery] {
+            get { contents.queries }
+            set { contents.queries = newValue }
+        }
+        var errors: [QueryFileError] {
+            get { contents.errors }
+            set { contents.errors = newValue }
+        }
         // Split on the scalar: in a String, "\r\n" is one Character, which a split on "\n" would not see.
         let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map {
             Substring($0.last == "\r" ? $0.dropLast() : $0)
@@ -115,7 +183,23 @@ public enum QueryFileParser {
                 body = body.dropFirst()
                 bodyLine += 1
             }
-            let source = body.joined(separator: "\n")
+            var source = body.joined(separator: "\n")
+            // The query is the first statement under the annotation; what follows it until the next annotation has
+            // none (sqlc: DDL for the catalog, anything else skipped).
+            if let statements = SchemaSource.statements(
+                of: SchemaSource.Script(file: file, line: bodyLine, sql: source)), statements.count > 1
+            {
+                let firstLength = statements[0].sql.utf8.count
+                let bytes = Array(source.utf8)
+                // The query keeps its own text and `;`; the rest starts after that `;`.
+                var cut = firstLength
+                while cut < bytes.count, bytes[cut] != UInt8(ascii: ";") { cut += 1 }
+                cut = min(cut + 1, bytes.count)
+                let rest = String(decoding: bytes[cut...], as: UTF8.self)
+                let restLine = bodyLine + bytes[..<cut].filter { $0 == UInt8(ascii: "\n") }.count
+                source = String(decoding: bytes[..<cut], as: UTF8.self)
+                unannotated(rest, line: restLine, file: file, into: &contents)
+            }
             let noSQL = QueryFileError(
                 file: file, line: query.line,
                 message: "query \(query.name) has no SQL after its `-- name:` line; write the statement below it")
@@ -138,26 +222,25 @@ public enum QueryFileParser {
             }
         }
 
+        var preamble: [Substring] = []
         for (index, line) in lines.enumerated() {
             let number = index + 1
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            guard trimmed.hasPrefix("-- name:") else {
+            guard let annotation = annotation(trimmed) else {
                 if current != nil {
                     current?.body.append(line)
-                } else if !sawAnnotation && trimmed.contains(where: { !$0.isWhitespace }) && !trimmed.hasPrefix("--") {
-                    errors.append(
-                        QueryFileError(
-                            file: file, line: number,
-                            message:
-                                "SQL before the first `-- name: Name :kind` annotation; every query needs one (e.g. `-- name: GetUserByID :one`)"
-                        ))
+                } else if !sawAnnotation {
+                    preamble.append(line)
                 }
                 continue
+            }
+            if !sawAnnotation {
+                unannotated(preamble.joined(separator: "\n"), line: 1, file: file, into: &contents)
             }
             finish()
             // The SQL after a broken annotation belongs to it: no second error for it.
             sawAnnotation = true
-            let words = trimmed.dropFirst("-- name:".count).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let words = annotation.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard words.count == 2, words[1].hasPrefix(":") else {
                 errors.append(
                     QueryFileError(
@@ -193,7 +276,9 @@ public enum QueryFileParser {
             current = (name, command, number, [], number + 1)
         }
         finish()
-        return (queries, errors)
+        if !sawAnnotation { unannotated(preamble.joined(separator: "\n"), line: 1, file: file, into: &contents) }
+        contents.errors.sort { ($0.line, $0.message) < ($1.line, $1.message) }
+        return contents
     }
 
     static let kindList = AnnotatedQuery.Command.allCases.map { ":" + $0.rawValue }.joined(separator: " ")

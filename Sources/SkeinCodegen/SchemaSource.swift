@@ -110,17 +110,49 @@ public struct SchemaSource: Sendable, Hashable {
         }
     }
 
-    /// A plain file's statements, as PostgreSQL's parser delimits them, each with its line; `nil` when the file
-    /// does not parse (then it runs whole, and PostgreSQL's error names the place).
+    /// Blank and comment-only lines at the start of `sql` (a split statement keeps the comments before it).
+    static func leadingLines(_ sql: String) -> Int {
+        var count = 0
+        for line in sql.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.isEmpty || trimmed.hasPrefix("--") else { break }
+            count += 1
+        }
+        return count
+    }
+
+    /// Whether a statement of this parse-tree kind changes the schema (sqlc reads such statements in query files
+    /// into its catalog): CREATE, ALTER, DROP, COMMENT and their kin; not queries, DML, SET or transaction control.
+    static func isSchemaChange(_ nodeType: String) -> Bool {
+        if nodeType.hasPrefix("Create") || nodeType.hasPrefix("Alter") || nodeType.hasPrefix("Drop") {
+            // Not the cluster's: databases, tablespaces, roles, system settings.
+            return ![
+                "CreatedbStmt", "DropdbStmt", "AlterDatabaseStmt", "AlterDatabaseSetStmt", "AlterSystemStmt",
+                "CreateTableSpaceStmt", "DropTableSpaceStmt", "CreateRoleStmt", "AlterRoleStmt", "DropRoleStmt",
+            ].contains(nodeType)
+        }
+        return [
+            "ViewStmt", "IndexStmt", "CompositeTypeStmt", "DefineStmt", "RenameStmt", "CommentStmt", "RuleStmt",
+            "CreateEnumStmt", "CreateDomainStmt", "CreateFunctionStmt", "CreateTrigStmt", "GrantStmt",
+        ].contains(nodeType)
+    }
+
+    /// A plain file's statements, as PostgreSQL's parser delimits them, each with the line of its first
+    /// character (leading white space dropped; comments before a statement stay with it); `[]` for only comments,
+    /// `nil` when the text does not parse (then it runs whole, and PostgreSQL's error names the place).
     static func statements(of script: Script) -> [Script]? {
-        guard let split = try? SQLGrammar.split(script.sql), !split.isEmpty else { return nil }
+        guard let split = try? SQLGrammar.split(script.sql) else { return nil }
         let bytes = Array(script.sql.utf8)
         var line = script.line
         var counted = 0
-        return split.map { statement in
-            for byte in bytes[counted..<statement.byteOffset] where byte == UInt8(ascii: "\n") { line += 1 }
-            counted = statement.byteOffset
-            return Script(file: script.file, line: line, sql: statement.text)
+        return split.compactMap { statement in
+            var start = statement.byteOffset
+            let end = statement.byteOffset + statement.byteLength
+            while start < end, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+            guard start < end else { return nil }
+            for byte in bytes[counted..<start] where byte == UInt8(ascii: "\n") { line += 1 }
+            counted = start
+            return Script(file: script.file, line: line, sql: String(decoding: bytes[start..<end], as: UTF8.self))
         }
     }
 }

@@ -294,6 +294,28 @@ struct CLIGenerateTests {
             "\(result.stderr)")
     }
 
+    @Test("a table declared in a query file is schema (as sqlc reads it); other unannotated SQL is skipped, warned")
+    func ddlInQueryFiles() throws {
+        let project = try Project(
+            queries: """
+                CREATE TABLE IF NOT EXISTS audit_events (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));
+                DELETE FROM audit_events;
+
+                /* name: ListAuditEvents :many */
+                SELECT id, user_id FROM audit_events WHERE user_id = @user_id;
+                """)
+        defer { project.directory.delete() }
+        let result = try project.run([])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            result.stderr.contains(
+                "warning: queries/users.sql:2: a statement without a `-- name: Name :kind` annotation is skipped"),
+            "\(result.stderr)")
+        let generated = try String(contentsOfFile: project.path + "/Sources/DB/users.sql.swift", encoding: .utf8)
+        #expect(generated.contains("func listAuditEvents(userId: Int64)"), "\(generated)")
+        #expect(!generated.contains("DELETE"))
+    }
+
     @Test("--dry-run --format json: the analysed model, nothing written")
     func dryRun() throws {
         let project = try Project(queries: Self.queries)

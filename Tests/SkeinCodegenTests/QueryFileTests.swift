@@ -91,13 +91,39 @@ struct QueryFileTests {
             return
         }
         let errors = failure.errors
-        #expect(errors.map(\.line) == [1, 4, 6, 8, 10, 11], "\(errors)")
-        #expect(errors[0].description.hasPrefix("q.sql:1: SQL before the first `-- name:"))
-        #expect(errors[1].message.contains("unknown query kind :fetch"))
-        #expect(errors[2].message == "query A is already defined at line 2")
-        #expect(errors[3].message.contains("query C has no SQL"))
-        #expect(errors[4].message.contains("parameter a is used both as sqlc.arg and as sqlc.narg"))
-        #expect(errors[5].message.contains("must be an identifier"))
+        #expect(errors.map(\.line) == [4, 6, 8, 10, 11], "\(errors)")
+        #expect(errors[0].message.contains("unknown query kind :fetch"))
+        #expect(errors[1].message == "query A is already defined at line 2")
+        #expect(errors[2].message.contains("query C has no SQL"))
+        #expect(errors[3].message.contains("parameter a is used both as sqlc.arg and as sqlc.narg"))
+        #expect(errors[4].message.contains("must be an identifier"))
+    }
+
+    @Test("statements without an annotation, as sqlc reads them: DDL is schema, the rest is skipped with a warning")
+    func unannotated() {
+        let contents = QueryFileParser.read(
+            """
+            -- A table only the queries use (sqlc reads it into its catalog).
+            CREATE TABLE audit_events (id bigint PRIMARY KEY, kind text NOT NULL);
+            SELECT 1;
+
+            -- name: ListEvents :many
+            SELECT id, kind FROM audit_events ORDER BY id;
+
+            CREATE INDEX audit_events_kind ON audit_events (kind);
+            DELETE FROM audit_events;
+            /* name: CountEvents :one */
+            SELECT count(*) FROM audit_events;
+            """, file: "q.sql")
+        #expect(contents.errors.isEmpty, "\(contents.errors)")
+        #expect(contents.queries.map(\.name) == ["ListEvents", "CountEvents"])
+        #expect(contents.queries[0].sql == "SELECT id, kind FROM audit_events ORDER BY id")
+        #expect(contents.queries[1].line == 10 && contents.queries[1].command == .one)
+        #expect(contents.schema.map(\.line) == [1, 8])
+        #expect(contents.schema[0].sql.contains("CREATE TABLE audit_events"))
+        #expect(contents.schema[1].sql.contains("CREATE INDEX audit_events_kind"))
+        #expect(contents.skipped.map(\.line) == [3, 9])
+        #expect(contents.skipped[0].message.contains("without a `-- name: Name :kind` annotation is skipped"))
     }
 
     /// Found by FuzzQueryFile (docs/fuzzing.md): a query of only semicolons or block comments was accepted with

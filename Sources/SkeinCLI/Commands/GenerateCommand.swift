@@ -86,7 +86,7 @@ struct GenerateCommand: AsyncParsableCommand {
         var schemas: [SchemaSource] = []
         for package in configuration.packages {
             do {
-                schemas.append(try SchemaSource.load(package.schema, base: base))
+                schemas.append(try CodeGenerator.schema(for: package, base: base))
             } catch {
                 throw CLIFailure(.configuration, "\(error)")
             }
