@@ -427,6 +427,20 @@ public enum QueryFileParser {
                         RewriteProblem(
                             lineOffset: line, message: "\(text)\(argument)) needs a name: letters, digits and _"))
                 }
+                if kind == .slice, let (keep, negated) = inListStart(output),
+                    let after = inListEnd(scalars, from: close + 1)
+                {
+                    // sqlc's documented `IN (sqlc.slice(ids))` (sqlc's MySQL form, expanded to a list there):
+                    // PostgreSQL gets one array parameter, `= ANY($n)` (`NOT IN`: `<> ALL($n)`).
+                    switch number(for: argument, kind: .slice) {
+                    case .success(let value):
+                        output = String.UnicodeScalarView(output.prefix(keep))
+                        output.append(contentsOf: (negated ? "<> ALL($\(value))" : "= ANY($\(value))").unicodeScalars)
+                    case .failure(let problem): return .failure(problem)
+                    }
+                    index = after
+                    continue
+                }
                 if let kind {
                     switch number(for: argument, kind: kind) {
                     case .success(let value): output.append(contentsOf: "$\(value)".unicodeScalars)
@@ -473,6 +487,42 @@ public enum QueryFileParser {
         while sql.hasSuffix(";") { sql = String(sql.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
         parameters.sort { $0.number < $1.number }
         return .success((sql, parameters, embeds))
+    }
+
+    /// When `output` ends with `IN (` (or `NOT IN (`), white space allowed, after a word boundary: how many scalars
+    /// to keep (up to the white space before `IN`/`NOT`, kept), and whether it was `NOT IN`.
+    static func inListStart(_ output: String.UnicodeScalarView) -> (keep: Int, negated: Bool)? {
+        let scalars = Array(output)
+        var end = scalars.count
+        func skipSpace() { while end > 0, scalars[end - 1].properties.isWhitespace { end -= 1 } }
+        skipSpace()
+        guard end > 0, scalars[end - 1] == "(" else { return nil }
+        end -= 1
+        skipSpace()
+        func word(_ text: String) -> Bool {
+            let letters = Array(text.unicodeScalars)
+            guard end >= letters.count else { return false }
+            let candidate = scalars[(end - letters.count)..<end]
+            guard zip(candidate, letters).allSatisfy({ String($0).uppercased() == String($1) }) else { return false }
+            let before = end - letters.count
+            guard before == 0 || !(scalars[before - 1].properties.isAlphabetic || scalars[before - 1] == "_") else {
+                return false
+            }
+            end = before
+            return true
+        }
+        guard word("IN") else { return nil }
+        let afterIn = end
+        skipSpace()
+        if word("NOT") { return (end, true) }
+        return (afterIn, false)
+    }
+
+    /// The index after `)` when only white space lies between `from` and it.
+    static func inListEnd(_ scalars: [Unicode.Scalar], from: Int) -> Int? {
+        var index = from
+        while index < scalars.count, scalars[index].properties.isWhitespace { index += 1 }
+        return index < scalars.count && scalars[index] == ")" ? index + 1 : nil
     }
 
     static func describe(_ kind: AnnotatedQuery.Parameter.Kind) -> String {

@@ -316,6 +316,18 @@ struct CLIGenerateTests {
         #expect(!generated.contains("DELETE"))
     }
 
+    @Test("IN (sqlc.slice(ids)) takes an array and sends = ANY($1)")
+    func sliceInList() throws {
+        let project = try Project(
+            queries: "-- name: UsersByID :many\nSELECT id FROM users WHERE id IN (sqlc.slice(ids));\n")
+        defer { project.directory.delete() }
+        let result = try project.run([])
+        #expect(result.status == 0, "\(result.stderr)")
+        let generated = try String(contentsOfFile: project.path + "/Sources/DB/users.sql.swift", encoding: .utf8)
+        #expect(generated.contains("SELECT id FROM users WHERE id = ANY($1)"), "\(generated)")
+        #expect(generated.contains("func usersByID(ids: [Int64])"), "\(generated)")
+    }
+
     @Test("--dry-run --format json: the analysed model, nothing written")
     func dryRun() throws {
         let project = try Project(queries: Self.queries)

@@ -99,6 +99,22 @@ struct QueryFileTests {
         #expect(errors[4].message.contains("must be an identifier"))
     }
 
+    @Test(
+        "sqlc's documented IN (sqlc.slice(ids)) becomes one array parameter PostgreSQL accepts",
+        arguments: [
+            ("WHERE id IN (sqlc.slice(ids))", "WHERE id = ANY($1)"),
+            ("WHERE id in(sqlc.slice('ids') )", "WHERE id = ANY($1)"),
+            ("WHERE id NOT IN ( sqlc.slice(ids))", "WHERE id <> ALL($1)"),
+            ("WHERE id = ANY(sqlc.slice(ids))", "WHERE id = ANY($1)"),
+            ("WHERE pin (sqlc.slice(ids))", "WHERE pin ($1)"),
+        ])
+    func slice(written: String, sent: String) throws {
+        let query = try #require(
+            try QueryFileParser.parse("-- name: Some :many\nSELECT id FROM t \(written);\n", file: "q.sql").get().first)
+        #expect(query.sql == "SELECT id FROM t \(sent)")
+        #expect(query.parameters == [AnnotatedQuery.Parameter(number: 1, name: "ids", kind: .slice)])
+    }
+
     @Test("statements without an annotation, as sqlc reads them: DDL is schema, the rest is skipped with a warning")
     func unannotated() {
         let contents = QueryFileParser.read(
