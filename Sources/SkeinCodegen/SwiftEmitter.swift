@@ -185,12 +185,15 @@ public struct SwiftEmitter: Sendable {
     }
 
     /// Stored properties and a memberwise `init` with the same access level.
-    func memberwise(_ fields: [AnalyzedQuery.Field], into out: inout Writer, indent: String) {
+    func memberwise(
+        _ fields: [AnalyzedQuery.Field], into out: inout Writer, indent: String, optionalDefault: Bool = false
+    ) {
         for field in fields {
             out.line("\(indent)\(access)var \(Self.identifier(field.name)): \(Self.type(field))")
         }
         out.line()
-        let parameters = fields.map { Self.parameter($0.name, Self.type($0)) }.joined(separator: ", ")
+        let parameters = fields.map { Self.parameter($0.name, Self.type($0), optionalDefault: optionalDefault) }
+            .joined(separator: ", ")
         out.line("\(indent)\(access)init(\(parameters)) {")
         for field in fields {
             out.line("\(indent)    self.\(Self.identifier(field.name)) = \(Self.argument(field.name))")
@@ -451,7 +454,7 @@ public struct SwiftEmitter: Sendable {
         out.line()
         if parameters.count > 1 {
             out.line("    \(a)struct Params: \(conformances(parameters)) {")
-            memberwise(parameters, into: &out, indent: "        ")
+            memberwise(parameters, into: &out, indent: "        ", optionalDefault: true)
             out.line("    }")
             out.line()
             out.line("    \(a)var params: Params")
@@ -463,7 +466,7 @@ public struct SwiftEmitter: Sendable {
         } else if let parameter = parameters.first {
             out.line("    \(a)var \(Self.identifier(parameter.name)): \(Self.type(parameter))")
             out.line()
-            out.line("    \(a)init(\(Self.parameter(parameter.name, Self.type(parameter)))) {")
+            out.line("    \(a)init(\(Self.parameter(parameter.name, Self.type(parameter), optionalDefault: true))) {")
             out.line("        self.\(Self.identifier(parameter.name)) = \(Self.argument(parameter.name))")
             out.line("    }")
             out.line()
@@ -551,7 +554,7 @@ public struct SwiftEmitter: Sendable {
             arguments = "_ params: \(query.name).Params"
             itemType = "\(query.name).Params"
         } else if let parameter = parameters.first {
-            arguments = Self.parameter(parameter.name, Self.type(parameter))
+            arguments = Self.parameter(parameter.name, Self.type(parameter), optionalDefault: true)
             itemType = Self.type(parameter)
         } else {
             arguments = ""
@@ -710,8 +713,10 @@ public struct SwiftEmitter: Sendable {
 
     /// `name: Type` in a parameter list; `self` cannot name the parameter (it would hide `self`), so the label
     /// gets another parameter name.
-    static func parameter(_ name: String, _ type: String) -> String {
-        name == "self" ? "self self_: \(type)" : "\(label(name)): \(type)"
+    /// `optionalDefault`: an Optional parameter defaults to `nil` (query parameters; not a row's or model's fields).
+    static func parameter(_ name: String, _ type: String, optionalDefault: Bool = false) -> String {
+        let suffix = optionalDefault && type.hasSuffix("?") ? " = nil" : ""
+        return (name == "self" ? "self self_: \(type)" : "\(label(name)): \(type)") + suffix
     }
 
     /// The value of the parameter ``parameter(_:_:)`` declared.

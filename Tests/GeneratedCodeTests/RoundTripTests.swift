@@ -92,6 +92,8 @@ struct RoundTripTests {
             let second = try #require(try await queries.createUser(Self.newUser("b@x.org"))).id
             #expect(try await queries.renameUser(RenameUser.Params(displayName: "A", id: first)) == 1)
             #expect(try await queries.renameUser(RenameUser.Params(displayName: nil, id: 999)) == 0)
+            // An optional parameter defaults to nil (it compiles only so).
+            #expect(try await queries.renameUser(RenameUser.Params(id: 999)) == 0)
             #expect(try await queries.suspendUsers(status: .active) == "UPDATE 2")
             try await queries.touchUsers([
                 TouchUsers.Params(id: first, displayName: "first"), TouchUsers.Params(id: second, displayName: nil),

@@ -35,7 +35,7 @@ struct CreateAgent: PostgresPreparedStatement {
         var flags: [Bool]?
         var statuses: [UserStatus]?
 
-        init(ownerId: Int64?, name: String, score: Double?, avatar: ByteBuffer?, flags: [Bool]?, statuses: [UserStatus]?) {
+        init(ownerId: Int64? = nil, name: String, score: Double? = nil, avatar: ByteBuffer? = nil, flags: [Bool]? = nil, statuses: [UserStatus]? = nil) {
             self.ownerId = ownerId
             self.name = name
             self.score = score

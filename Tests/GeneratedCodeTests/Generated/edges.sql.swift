@@ -23,7 +23,7 @@ struct CreateEntry: PostgresPreparedStatement {
         var `let`: Int32?
         var type: String?
 
-        init(id: Int32, self self_: String?, default: String, `let`: Int32?, type: String?) {
+        init(id: Int32, self self_: String? = nil, default: String, `let`: Int32? = nil, type: String? = nil) {
             self.id = id
             self.`self` = self_
             self.`default` = `default`

@@ -95,7 +95,7 @@ struct CreateUser: PostgresPreparedStatement {
         var balance: Decimal
         var externalId: UUID?
 
-        init(email: String, displayName: String?, status: UserStatus, tags: [String], settings: String?, balance: Decimal, externalId: UUID?) {
+        init(email: String, displayName: String? = nil, status: UserStatus, tags: [String], settings: String? = nil, balance: Decimal, externalId: UUID? = nil) {
             self.email = email
             self.displayName = displayName
             self.status = status
@@ -259,7 +259,7 @@ struct RenameUser: PostgresPreparedStatement {
         var displayName: String?
         var id: Int64
 
-        init(displayName: String?, id: Int64) {
+        init(displayName: String? = nil, id: Int64) {
             self.displayName = displayName
             self.id = id
         }
@@ -360,7 +360,7 @@ struct CopyUsers: PostgresPreparedStatement {
         var externalId: UUID?
         var createdAt: Date
 
-        init(email: String, displayName: String?, status: UserStatus, balance: Decimal, externalId: UUID?, createdAt: Date) {
+        init(email: String, displayName: String? = nil, status: UserStatus, balance: Decimal, externalId: UUID? = nil, createdAt: Date) {
             self.email = email
             self.displayName = displayName
             self.status = status
@@ -406,7 +406,7 @@ struct TouchUsers: PostgresPreparedStatement {
         var id: Int64
         var displayName: String?
 
-        init(id: Int64, displayName: String?) {
+        init(id: Int64, displayName: String? = nil) {
             self.id = id
             self.displayName = displayName
         }

@@ -25,7 +25,7 @@ public struct CreateInvoice: PostgresPreparedStatement {
         public var due: Date?
         public var notes: String?
 
-        public init(customer: String, amount: Int64, period: BillingPeriod, details: InvoiceDetails?, due: Date?, notes: String?) {
+        public init(customer: String, amount: Int64, period: BillingPeriod, details: InvoiceDetails? = nil, due: Date? = nil, notes: String? = nil) {
             self.customer = customer
             self.amount = amount
             self.period = period

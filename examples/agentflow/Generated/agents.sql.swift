@@ -28,7 +28,7 @@ public struct UpsertAgent: PostgresPreparedStatement {
         public var description: String?
         public var config: String
 
-        public init(ownerId: UUID, name: String, kind: AgentKind, description: String?, config: String) {
+        public init(ownerId: UUID, name: String, kind: AgentKind, description: String? = nil, config: String) {
             self.ownerId = ownerId
             self.name = name
             self.kind = kind
@@ -92,7 +92,7 @@ public struct ListAgentsByOwner: PostgresPreparedStatement {
         public var ownerId: UUID
         public var kind: AgentKind?
 
-        public init(ownerId: UUID, kind: AgentKind?) {
+        public init(ownerId: UUID, kind: AgentKind? = nil) {
             self.ownerId = ownerId
             self.kind = kind
         }
@@ -234,7 +234,7 @@ public struct CopyAgents: PostgresPreparedStatement {
         public var description: String?
         public var config: String
 
-        public init(ownerId: UUID, name: String, kind: AgentKind, description: String?, config: String) {
+        public init(ownerId: UUID, name: String, kind: AgentKind, description: String? = nil, config: String) {
             self.ownerId = ownerId
             self.name = name
             self.kind = kind

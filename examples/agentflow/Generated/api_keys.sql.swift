@@ -39,7 +39,7 @@ public struct CreateAPIKey: PostgresPreparedStatement {
         public var scopes: [String]
         public var expiresAt: Date?
 
-        public init(userId: UUID, name: String, keyPrefix: String, keyHash: ByteBuffer, scopes: [String], expiresAt: Date?) {
+        public init(userId: UUID, name: String, keyPrefix: String, keyHash: ByteBuffer, scopes: [String], expiresAt: Date? = nil) {
             self.userId = userId
             self.name = name
             self.keyPrefix = keyPrefix
@@ -210,7 +210,7 @@ public struct TouchAPIKeys: PostgresPreparedStatement {
         public var usedAt: Date?
         public var id: UUID
 
-        public init(usedAt: Date?, id: UUID) {
+        public init(usedAt: Date? = nil, id: UUID) {
             self.usedAt = usedAt
             self.id = id
         }

@@ -202,7 +202,7 @@ public struct UpsertUser: PostgresPreparedStatement {
         public var passwordHash: String?
         public var role: String
 
-        public init(email: String, displayName: String, passwordHash: String?, role: String) {
+        public init(email: String, displayName: String, passwordHash: String? = nil, role: String) {
             self.email = email
             self.displayName = displayName
             self.passwordHash = passwordHash

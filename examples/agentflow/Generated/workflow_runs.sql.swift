@@ -32,7 +32,7 @@ public struct StartWorkflowRun: PostgresPreparedStatement {
         public var triggeredBy: UUID?
         public var input: String
 
-        public init(workflowId: UUID, triggeredBy: UUID?, input: String) {
+        public init(workflowId: UUID, triggeredBy: UUID? = nil, input: String) {
             self.workflowId = workflowId
             self.triggeredBy = triggeredBy
             self.input = input
@@ -143,7 +143,7 @@ public struct FinishWorkflowRun: PostgresPreparedStatement {
         public var error: String?
         public var id: UUID
 
-        public init(status: WorkflowRunStatus, output: String?, error: String?, id: UUID) {
+        public init(status: WorkflowRunStatus, output: String? = nil, error: String? = nil, id: UUID) {
             self.status = status
             self.output = output
             self.error = error
@@ -390,7 +390,7 @@ public struct EnqueueSteps: PostgresPreparedStatement {
         public var name: String
         public var input: String
 
-        public init(runId: UUID, agentId: UUID?, stepIndex: Int32, name: String, input: String) {
+        public init(runId: UUID, agentId: UUID? = nil, stepIndex: Int32, name: String, input: String) {
             self.runId = runId
             self.agentId = agentId
             self.stepIndex = stepIndex
@@ -458,7 +458,7 @@ public struct RecordStepResult: PostgresPreparedStatement {
         public var error: String?
         public var startedAt: Date?
 
-        public init(runId: UUID, agentId: UUID?, stepIndex: Int32, attempt: Int32, name: String, status: WorkflowRunStatus, input: String, output: String?, error: String?, startedAt: Date?) {
+        public init(runId: UUID, agentId: UUID? = nil, stepIndex: Int32, attempt: Int32, name: String, status: WorkflowRunStatus, input: String, output: String? = nil, error: String? = nil, startedAt: Date? = nil) {
             self.runId = runId
             self.agentId = agentId
             self.stepIndex = stepIndex

@@ -39,7 +39,7 @@ public struct CreateWorkflowVersion: PostgresPreparedStatement {
         public var description: String?
         public var definition: String
 
-        public init(ownerId: UUID, defaultAgentId: UUID?, name: String, description: String?, definition: String) {
+        public init(ownerId: UUID, defaultAgentId: UUID? = nil, name: String, description: String? = nil, definition: String) {
             self.ownerId = ownerId
             self.defaultAgentId = defaultAgentId
             self.name = name

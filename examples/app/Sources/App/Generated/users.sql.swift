@@ -21,7 +21,7 @@ public struct CreateUser: PostgresPreparedStatement {
         public var email: String
         public var displayName: String?
 
-        public init(email: String, displayName: String?) {
+        public init(email: String, displayName: String? = nil) {
             self.email = email
             self.displayName = displayName
         }
