@@ -19,25 +19,10 @@ import subprocess
 import sys
 import tempfile
 
+from docblocks import blocks
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKER = re.compile(r"^<!-- snippet: (compile(?: with (?P<with>.+?))?|excerpt of (?P<path>\S+)|fragment: (?P<why>.+?)) -->$")
-
-
-def blocks(path):
-    """(line of the fence, the marker line or None, the block's lines)."""
-    lines = open(path, encoding="utf-8").read().split("\n")
-    index = 0
-    while index < len(lines):
-        if lines[index].strip() == "```swift":
-            start = index
-            body = []
-            index += 1
-            while index < len(lines) and lines[index].strip() != "```":
-                body.append(lines[index])
-                index += 1
-            previous = lines[start - 1].strip() if start > 0 else ""
-            yield start + 1, previous, body
-        index += 1
 
 
 def is_excerpt(body, path):
@@ -74,7 +59,7 @@ def main():
     counts = {"compile": 0, "excerpt": 0, "fragment": 0}
     for document in documents:
         relative = os.path.relpath(document, ROOT)
-        for line, previous, body in blocks(document):
+        for line, previous, body in blocks(document, ["swift"]):
             where = f"{relative}:{line}"
             marker = MARKER.match(previous)
             if not marker:

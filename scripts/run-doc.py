@@ -19,43 +19,34 @@ import subprocess
 import sys
 import tempfile
 
+from docblocks import blocks
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKER = re.compile(r"^<!-- (run|run: exit (?P<code>\d+)|not run: .+?) -->$")
 
 
 def script_for(path):
-    lines = open(path, encoding="utf-8").read().split("\n")
     relative = os.path.relpath(path, ROOT)
     # A server a walkthrough started in the background is stopped whatever happens.
     parts = ["set -euo pipefail", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"]
-    index = 0
     count = 0
-    while index < len(lines):
-        if lines[index].strip() in ("```sh", "```bash"):
-            start = index
-            body = []
-            index += 1
-            while index < len(lines) and lines[index].strip() != "```":
-                body.append(lines[index])
-                index += 1
-            marker = MARKER.match(lines[start - 1].strip() if start else "")
-            where = f"{relative}:{start + 1}"
-            if not marker:
-                sys.exit(f"{where}: a ```sh block needs <!-- run -->, <!-- run: exit N --> or <!-- not run: REASON -->")
-            if marker.group(1).startswith("not run"):
-                index += 1
-                continue
-            count += 1
-            text = "\n".join(body)
-            parts.append(f"echo '>>> {where}' >&2")
-            if marker.group("code") is None:
-                parts.append(text)
-            else:
-                code = marker.group("code")
-                parts.append(
-                    f"set +e\n(\nset -e\n{text}\n)\nstatus=$?\nset -e\n"
-                    f"if [ \"$status\" -ne {code} ]; then echo '{where}: expected exit {code}, got '$status >&2; exit 1; fi")
-        index += 1
+    for line, previous, body in blocks(path, ["sh", "bash"]):
+        marker = MARKER.match(previous)
+        where = f"{relative}:{line}"
+        if not marker:
+            sys.exit(f"{where}: a ```sh block needs <!-- run -->, <!-- run: exit N --> or <!-- not run: REASON -->")
+        if marker.group(1).startswith("not run"):
+            continue
+        count += 1
+        text = "\n".join(body)
+        parts.append(f"echo '>>> {where}' >&2")
+        if marker.group("code") is None:
+            parts.append(text)
+        else:
+            code = marker.group("code")
+            parts.append(
+                f"set +e\n(\nset -e\n{text}\n)\nstatus=$?\nset -e\n"
+                f"if [ \"$status\" -ne {code} ]; then echo '{where}: expected exit {code}, got '$status >&2; exit 1; fi")
     return "\n".join(parts) + "\n", count
 
 
