@@ -12,6 +12,11 @@ public struct AnalyzedQuery: Sendable, Hashable, Codable {
         /// The Swift type, without the `?` of a nullable field.
         public var swiftType: String
         public var nullable: Bool
+        /// The type comes from the query itself (`AS "col: SwiftType"`): like a `column:` override, the generator
+        /// cannot know its conformances.
+        public var typedInline = false
+
+        enum CodingKeys: String, CodingKey { case name, postgresType, swiftType, nullable }
     }
 
     public var name: String
@@ -128,6 +133,20 @@ public struct QueryAnalyzer: Sendable {
         }
         var columns: [AnalyzedQuery.Field] = []
         for (index, column) in described.columns.enumerated() {
+            let inline = InlineOverride(column.name)
+            if let type = inline.swiftType {
+                // `AS "col: SwiftType"`: the query names the type; nullability as inferred unless it says `?`/`!`.
+                var field = AnalyzedQuery.Field(
+                    name: options.fieldName(inline.name), postgresType: column.sqlType, swiftType: type,
+                    nullable: true, typedInline: true)
+                let inferred = self.field(column, types: described.types)
+                if case .success(let known) = inferred { field.nullable = known.nullable }
+                if column.source == nil { field.nullable = !counts.contains(index) }
+                if let source = column.source, nullableTables.contains(source.table) { field.nullable = true }
+                field.nullable = inline.nullability ?? field.nullable
+                columns.append(field)
+                continue
+            }
             switch field(column, types: described.types) {
             case .success(var field):
                 // The catalog's answer, corrected by the query's shape.
@@ -136,6 +155,9 @@ public struct QueryAnalyzer: Sendable {
                 } else {
                     field.nullable = !counts.contains(index)
                 }
+                // `AS "col!"` / `AS "col?"`: the query's author knows better (sqlx's and pgtyped's spelling).
+                field.name = options.fieldName(inline.name)
+                field.nullable = inline.nullability ?? field.nullable
                 columns.append(field)
             case .failure(let unsupported):
                 problems.append("column \(column.name): \(unsupported)")
@@ -151,6 +173,37 @@ public struct QueryAnalyzer: Sendable {
             AnalyzedQuery(
                 name: query.name, command: query.command.rawValue, file: query.file, line: query.line,
                 parameters: parameters, columns: columns))
+    }
+
+    /// A result column's name with sqlx's inline overrides read off it: `col!` (never NULL), `col?` (may be NULL),
+    /// `col: SwiftType` (that type; `SwiftType?` also nullable). Quote the alias so PostgreSQL keeps it:
+    /// `SELECT max(id) AS "max_id!" …`.
+    struct InlineOverride: Equatable {
+        var name: String
+        var nullability: Bool?
+        var swiftType: String?
+
+        init(_ column: String) {
+            name = column
+            if let colon = column.firstIndex(of: ":") {
+                name = column[..<colon].trimmingCharacters(in: .whitespaces)
+                var type = column[column.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                if type.hasSuffix("?") {
+                    nullability = true
+                    type.removeLast()
+                } else if type.hasSuffix("!") {
+                    nullability = false
+                    type.removeLast()
+                }
+                swiftType = type.isEmpty ? nil : type
+            } else if column.count > 1, column.hasSuffix("!") {
+                name = String(column.dropLast())
+                nullability = false
+            } else if column.count > 1, column.hasSuffix("?") {
+                name = String(column.dropLast())
+                nullability = true
+            }
+        }
     }
 
     /// A result column as the catalog sees it: its Swift type (a `column:` override, else its declared type's) and

@@ -50,7 +50,8 @@ public struct SwiftEmitter: Sendable {
         let overridden = Set(options.overrides.map(\.swiftType))
         return fields.allSatisfy { field in
             let base = field.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?"))
-            return !overridden.contains(field.swiftType) && base != "ByteBuffer" && !nonCodableModels.contains(base)
+            return !overridden.contains(field.swiftType) && !field.typedInline && base != "ByteBuffer"
+                && !nonCodableModels.contains(base)
         }
     }
 
@@ -180,7 +181,7 @@ public struct SwiftEmitter: Sendable {
         let overridden = Set(options.overrides.map(\.swiftType))
         var list = ["Sendable", "Hashable"]
         if options.emitCodable && isCodable(fields) { list.append("Codable") }
-        if fields.contains(where: { overridden.contains($0.swiftType) }) { list = ["Sendable"] }
+        if fields.contains(where: { overridden.contains($0.swiftType) || $0.typedInline }) { list = ["Sendable"] }
         return list.joined(separator: ", ")
     }
 

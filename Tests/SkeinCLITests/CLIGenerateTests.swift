@@ -316,6 +316,26 @@ struct CLIGenerateTests {
         #expect(!generated.contains("DELETE"))
     }
 
+    @Test("inline overrides in the SQL: AS \"col!\", AS \"col?\", AS \"col: SwiftType\"")
+    func inlineOverrides() throws {
+        let project = try Project(
+            queries: """
+                -- name: Extremes :one
+                SELECT max(id) AS "top!", email AS "mail?", id AS "ident: UserID", max(id) AS "maybe: Int64?"
+                FROM users GROUP BY id;
+                """)
+        defer { project.directory.delete() }
+        let result = try project.run([])
+        #expect(result.status == 0, "\(result.stderr)")
+        let generated = try String(contentsOfFile: project.path + "/Sources/DB/users.sql.swift", encoding: .utf8)
+        #expect(generated.contains("public var top: Int64\n"), "\(generated)")
+        #expect(generated.contains("public var mail: String?\n"))
+        #expect(generated.contains("public var ident: UserID\n"))
+        #expect(generated.contains("public var maybe: Int64?\n"))
+        // A type the generator cannot know: no Hashable or Codable promised for it.
+        #expect(generated.contains("public struct Row: Sendable {"))
+    }
+
     @Test("IN (sqlc.slice(ids)) takes an array and sends = ANY($1)")
     func sliceInList() throws {
         let project = try Project(
