@@ -6,7 +6,7 @@ SKEIN ?= $(shell if [ -x .build/release/skein ]; then echo .build/release/skein;
 MIGRATIONS_DIR ?= migrations
 SQLC_CONFIG ?= sqlc.yaml
 
-.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create sqlc-generate build test quickstart
+.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create sqlc-generate sqlc-check-queries build test quickstart
 
 # The database comes from DATABASE_URL (or GOOSE_DBSTRING, or PG* variables).
 migrate-up:
@@ -30,6 +30,11 @@ migrate-create:
 # DATABASE_URL); DEV_URL=… puts the schema database on a development server instead. SQLC_CONFIG=… for another file.
 sqlc-generate:
 	$(SKEIN) generate -f $(SQLC_CONFIG) $(if $(DEV_URL),--dev-url "$(DEV_URL)")
+
+# Names the migration that breaks (or retypes) each query, on a throwaway PostgreSQL; SINCE=<deployed version>
+# checks only the migrations after it (CI: fail the build before such a migration ships).
+sqlc-check-queries:
+	$(SKEIN) check-queries -f $(SQLC_CONFIG) $(if $(SINCE),--since $(SINCE)) $(if $(DEV_URL),--dev-url "$(DEV_URL)")
 
 build:
 	swift build -c release --product skein --static-swift-stdlib

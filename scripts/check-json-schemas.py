@@ -11,6 +11,8 @@
 - `skein metrics --format json` on a sandbox after an up with a failure and a down:
   docs/schemas/metrics.schema.json.
 - `skein generate --dry-run --format json` on Tests/GeneratedCodeTests/Fixture: docs/schemas/generate.schema.json.
+- `skein check-queries --format json` on a copy of examples/agentflow with a breaking migration:
+  docs/schemas/check-queries.schema.json.
 - Each schema must reject a few deliberately wrong documents, so a schema that accepts anything fails.
 
 Usage: scripts/check-json-schemas.py   (SKEIN_BINARY overrides .build/debug/skein)
@@ -410,6 +412,30 @@ def check_generate(validator, tmp):
         expect_invalid(validator, document, what)
 
 
+def check_check_queries(validator, tmp):
+    """check-queries --format json on a copy of the examples with a migration that breaks a query."""
+    project = tmp / "check-queries"
+    subprocess.run(["cp", "-r", str(ROOT / "examples" / "agentflow"), str(project)], check=True)
+    (project / "migrations" / "20990101000000_drop_users_display_name.sql").write_text(
+        "-- +goose Up\nALTER TABLE users DROP COLUMN display_name;\n-- +goose Down\nSELECT 1;\n")
+    result = run(["check-queries", "-f", str(project / "sqlc.yaml"), "--format", "json"], 1, "check-queries")
+    report = parse_json(result.stdout, "check-queries --format json")
+    expect_valid(validator, report, "check-queries --format json")
+    codes = {finding["code"] for finding in report["packages"][0]["findings"]}
+    if not {"query-broken", "query-changed"} <= codes:
+        fail(f"check-queries: expected a broken and a changed query, got {codes}")
+    passed()
+    mutations = {
+        "an unknown code": lambda d: d["packages"][0]["findings"][0].update(code="query-fine"),
+        "a finding without a file": lambda d: d["packages"][0]["findings"][0].pop("file"),
+        "negative steps": lambda d: d["packages"][0].update(steps=-1),
+    }
+    for what, mutate in mutations.items():
+        document = copy.deepcopy(report)
+        mutate(document)
+        expect_invalid(validator, document, what)
+
+
 # ---------------------------------------------------------------- metrics
 
 def check_history(validator, tmp):
@@ -500,6 +526,7 @@ def main():
     history = load_validator("history.schema.json")
     metrics = load_validator("metrics.schema.json")
     generate = load_validator("generate.schema.json")
+    check_queries = load_validator("check-queries.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
         check_inspect(inspect, tmp)
@@ -511,6 +538,7 @@ def main():
         check_history(history, tmp)
         check_metrics(metrics, tmp)
         check_generate(generate, tmp)
+        check_check_queries(check_queries, tmp)
     print(f"json schemas: {checks} checks passed")
 
 

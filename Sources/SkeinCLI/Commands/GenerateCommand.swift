@@ -217,6 +217,11 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     private func loadConfiguration() throws -> (String, CodegenConfiguration) {
+        try Self.loadConfiguration(file: file)
+    }
+
+    /// The configuration `-f` names, else skein.yaml with `sql:`, else sqlc.yaml: its path and contents.
+    static func loadConfiguration(file: String?) throws -> (String, CodegenConfiguration) {
         var candidates = [String]()
         if let file {
             candidates = [file]

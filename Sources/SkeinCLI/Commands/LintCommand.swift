@@ -303,20 +303,28 @@ struct SARIFLog: Encodable {
     }
 
     init(findings: [Diagnostic], rules: [LintRuleInfo], version: String) {
-        func level(_ severity: Severity) -> String {
-            switch severity {
-            case .error: "error"
-            case .warning: "warning"
-            case .info: "note"
-            }
-        }
-        let driver = Driver(
-            name: "skein", version: version, informationUri: "https://github.com/skein/skein",
+        self.init(
+            findings: findings,
             rules: rules.map {
                 Rule(
                     id: $0.id, shortDescription: .init(text: $0.summary), fullDescription: .init(text: $0.policy),
-                    defaultConfiguration: .init(level: level($0.defaultSeverity)))
-            })
+                    defaultConfiguration: .init(level: Self.level($0.defaultSeverity)))
+            }, version: version)
+    }
+
+    static func level(_ severity: Severity) -> String {
+        switch severity {
+        case .error: "error"
+        case .warning: "warning"
+        case .info: "note"
+        }
+    }
+
+    /// A log of `findings` (each with its `code` as the rule id) for any of Skein's checks.
+    init(findings: [Diagnostic], rules: [Rule], version: String) {
+        let level = Self.level
+        let driver = Driver(
+            name: "skein", version: version, informationUri: "https://github.com/skein/skein", rules: rules)
         let results = findings.map { finding in
             Result(
                 ruleId: finding.code, level: level(finding.severity),

@@ -24,6 +24,7 @@ struct Skein: AsyncParsableCommand {
             CreateCommand.self,
             InspectCommand.self,
             ValidateCommand.self, LintCommand.self, ApproveCommand.self, VerifyCommand.self, GenerateCommand.self,
+            CheckQueriesCommand.self,
             HistoryCommand.self,
             MetricsCommand.self, ReportCommand.self,
             SandboxCommand.self,
