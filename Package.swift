@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "SkeinLint", targets: ["SkeinLint"]),
         .library(name: "SkeinVerify", targets: ["SkeinVerify"]),
         .library(name: "SkeinCodegen", targets: ["SkeinCodegen"]),
+        .library(name: "SkeinTypes", targets: ["SkeinTypes"]),
         .plugin(name: "GenerateQueries", targets: ["GenerateQueries"]),
     ] + fuzzTargets.map { .executable(name: $0.name, targets: [$0.name]) },
     dependencies: [
@@ -83,6 +84,15 @@ let package = Package(
             name: "SkeinCodegen",
             dependencies: [
                 "CLibPQ", "SkeinSQL", "SkeinCore", "SkeinConnection", .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            // The runtime `skein generate`'s code may import: codecs for PostgreSQL types PostgresNIO lacks.
+            name: "SkeinTypes",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -206,6 +216,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SkeinTypesTests",
+            dependencies: [
+                "SkeinTypes", "SkeinTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SkeinPostgresTests",
             dependencies: [
                 "SkeinPostgres", "SkeinCore", "SkeinTestSupport",
@@ -236,7 +255,7 @@ let package = Package(
         .testTarget(
             name: "GeneratedCodeTests",
             dependencies: [
-                "SkeinCodegen", "SkeinTestSupport",
+                "SkeinCodegen", "SkeinTestSupport", "SkeinTypes",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

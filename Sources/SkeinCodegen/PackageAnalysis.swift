@@ -353,6 +353,9 @@ extension PackageAnalysis {
         let scalars: [String: String] = [
             "Bool": "bool", "Int16": "int2", "Int32": "int4", "Int64": "int8", "Float": "float4", "Double": "float8",
             "Decimal": "numeric", "String": "text", "UUID": "uuid", "Date": "timestamptz", "ByteBuffer": "bytea",
+            "UInt8": "char", "PostgresInterval": "interval", "PostgresINET": "inet", "PostgresMoney": "money",
+            "PostgresBitString": "varbit", "PostgresOID": "oid", "PostgresLSN": "pg_lsn", "PostgresXML": "xml",
+            "PostgresMACAddress": "macaddr", "PostgresMACAddress8": "macaddr8",
         ]
         if swift.hasPrefix("["), swift.hasSuffix("]") {
             return naturalType(of: String(swift.dropFirst().dropLast()), enums: enums).map { "_" + $0 }

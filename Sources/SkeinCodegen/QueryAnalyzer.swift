@@ -41,7 +41,22 @@ public struct QueryAnalyzer: Sendable {
         "bool": "Bool", "int2": "Int16", "int4": "Int32", "int8": "Int64", "float4": "Float", "float8": "Double",
         "numeric": "Decimal", "text": "String", "varchar": "String", "bpchar": "String", "name": "String",
         "uuid": "UUID", "timestamptz": "Date", "timestamp": "Date", "date": "Date", "bytea": "ByteBuffer",
-        "json": "String", "jsonb": "String", "char": "String",
+        "json": "String", "jsonb": "String", "char": "UInt8",
+        // The SkeinTypes runtime's codecs (PostgresNIO has none): generated files that use one import SkeinTypes.
+        "interval": "PostgresInterval", "inet": "PostgresINET", "cidr": "PostgresINET",
+        "macaddr": "PostgresMACAddress", "macaddr8": "PostgresMACAddress8", "money": "PostgresMoney",
+        "bit": "PostgresBitString", "varbit": "PostgresBitString", "pg_lsn": "PostgresLSN", "xml": "PostgresXML",
+        "oid": "PostgresOID", "regproc": "PostgresOID", "regprocedure": "PostgresOID", "regoper": "PostgresOID",
+        "regoperator": "PostgresOID", "regclass": "PostgresOID", "regtype": "PostgresOID",
+        "regconfig": "PostgresOID", "regdictionary": "PostgresOID", "regnamespace": "PostgresOID",
+        "regrole": "PostgresOID", "regcollation": "PostgresOID", "void": "PostgresVoid",
+    ]
+
+    /// The Swift types of the SkeinTypes runtime module.
+    public static let runtimeTypes: Set<String> = [
+        "PostgresInterval", "PostgresINET", "PostgresMACAddress", "PostgresMACAddress8", "PostgresMoney",
+        "PostgresBitString",
+        "PostgresLSN", "PostgresXML", "PostgresOID", "PostgresVoid",
     ]
 
     /// The Swift type for a PostgreSQL type, or why there is none.
@@ -65,7 +80,7 @@ public struct QueryAnalyzer: Sendable {
         case .base where type.element != nil:
             guard let element = type.element else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
             return swiftType(element, in: types).map { "[\($0)]" }
-        case .base where type.isBuiltin:
+        case .base where type.isBuiltin, .pseudo where type.typeName == "void":
             if let mapped = Self.builtinTypes[type.typeName] { return .success(mapped) }
             return .failure(UnsupportedType(postgresType: type.sqlName))
         default:
@@ -155,6 +170,8 @@ public struct QueryAnalyzer: Sendable {
                 } else {
                     field.nullable = !counts.contains(index)
                 }
+                // A `void` result is never NULL: it is the call having happened.
+                if field.swiftType == "PostgresVoid" { field.nullable = false }
                 // `AS "col!"` / `AS "col?"`: the query's author knows better (sqlx's and pgtyped's spelling).
                 field.name = options.fieldName(inline.name)
                 field.nullable = inline.nullability ?? field.nullable

@@ -58,7 +58,10 @@ public struct SwiftEmitter: Sendable {
     /// `public import` / `package import` for public API (SE-0409: with InternalImportsByDefault a plain import is
     /// internal); Foundation and PostgresNIO so only when a public declaration of the file uses one of their types,
     /// else a public import is an "unused public import" warning.
-    func imports(into out: inout Writer, foundationInPublicAPI: Bool, postgresInPublicAPI: Bool = true) {
+    func imports(
+        into out: inout Writer, foundationInPublicAPI: Bool, postgresInPublicAPI: Bool = true,
+        runtime: Bool = false
+    ) {
         let modifier =
             switch options.accessLevel {
             case .public: "public "
@@ -67,6 +70,13 @@ public struct SwiftEmitter: Sendable {
             }
         out.line((foundationInPublicAPI ? modifier : "") + "import Foundation")
         out.line((postgresInPublicAPI ? modifier : "") + "import PostgresNIO")
+        // Types PostgresNIO has no codec for come from Skein's small runtime product (docs/codegen.md).
+        if runtime { out.line(modifier + "import SkeinTypes") }
+    }
+
+    /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.
+    static func usesRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
+        fields.contains { QueryAnalyzer.runtimeTypes.contains($0.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?"))) }
     }
 
     /// Whether a field's type is (or contains) one of Foundation's.
@@ -105,7 +115,8 @@ public struct SwiftEmitter: Sendable {
         let columns = analysis.tables.flatMap(\.columns)
         imports(
             into: &out, foundationInPublicAPI: Self.usesFoundation(columns),
-            postgresInPublicAPI: !analysis.enums.isEmpty || columns.contains { $0.swiftType.contains("ByteBuffer") })
+            postgresInPublicAPI: !analysis.enums.isEmpty || columns.contains { $0.swiftType.contains("ByteBuffer") },
+            runtime: Self.usesRuntime(columns))
         for model in analysis.enums {
             out.line()
             enumeration(model, into: &out)
@@ -214,7 +225,9 @@ public struct SwiftEmitter: Sendable {
         imports(
             into: &out,
             foundationInPublicAPI: options.emitProtocol
-                && Self.usesFoundation(analysis.files.flatMap(\.queries).flatMap(Self.publicFields)))
+                && Self.usesFoundation(analysis.files.flatMap(\.queries).flatMap(Self.publicFields)),
+            runtime: options.emitProtocol
+                && Self.usesRuntime(analysis.files.flatMap(\.queries).flatMap(Self.publicFields)))
         out.line()
         out.line("/// The package's queries, run through a `PostgresClient` (each call leases a connection) or on one")
         out.line("/// `PostgresConnection` (for instance inside a transaction: see `withTransaction`).")
@@ -382,7 +395,9 @@ public struct SwiftEmitter: Sendable {
         out.line("// swift-format-ignore-file")
         out.line("// source: \(file)")
         out.line()
-        imports(into: &out, foundationInPublicAPI: Self.usesFoundation(plans.flatMap(Self.publicFields)))
+        imports(
+            into: &out, foundationInPublicAPI: Self.usesFoundation(plans.flatMap(Self.publicFields)),
+            runtime: Self.usesRuntime(plans.flatMap(Self.publicFields)))
         for plan in plans {
             out.line()
             statement(plan, into: &out)

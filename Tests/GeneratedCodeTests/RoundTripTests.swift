@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import SkeinCodegen
 import SkeinTestSupport
+import SkeinTypes
 import Testing
 
 /// The code `skein generate` wrote for `Fixture/` (in `Generated/`, compiled into this target), run against a real
@@ -220,6 +221,15 @@ struct RoundTripTests {
     @Test("emit_protocol: Queries conforms to Querier, so callers can take a mock")
     func querier() async throws {
         struct Fake: Querier {
+            func createDevice(_ params: CreateDevice.Params) async throws -> Device? { nil }
+            func getDevice(id: Int64) async throws -> Device? { nil }
+            func devicesIn(network: PostgresINET) async throws -> [DevicesIn.Row] { [] }
+            func devicesInStream(network: PostgresINET) async throws -> AsyncThrowingMapSequence<
+                PostgresRowSequence, DevicesIn.Row
+            > {
+                throw CancellationError()
+            }
+            func lockDevice(id: Int64) async throws -> PostgresVoid? { nil }
             func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row? { nil }
             func agentsWithOwners() async throws -> [AgentsWithOwners.Row] { [] }
             func agentsWithOwnersStream() async throws -> AsyncThrowingMapSequence<
@@ -281,5 +291,40 @@ struct RoundTripTests {
             try await querier.getUserByID(id: 7)?.email ?? "nobody"
         }
         #expect(try await greeting(Fake()) == "mock@x.org")
+    }
+}
+
+/// The generated code for types PostgresNIO has no codec for (SkeinTypes), through PostgreSQL and back.
+@Suite("Generated code with SkeinTypes round-trips", .requiresPostgreSQL)
+struct RuntimeTypesRoundTripTests {
+    @Test("inet, cidr, macaddr, macaddr8, interval, money, varbit, pg_lsn, xml, \"char\", regclass, void; NULLs")
+    func devices() async throws {
+        try await RoundTripTests().withQueries { queries, _ in
+            let full = CreateDevice.Params(
+                address: PostgresINET(address: [192, 168, 1, 20], prefixLength: 24),
+                network: PostgresINET(address: [192, 168, 1, 0], prefixLength: 24, isCIDR: true),
+                mac: PostgresMACAddress(bytes: [8, 0, 0x2b, 1, 2, 3]),
+                mac8: PostgresMACAddress8(bytes: [8, 0, 0x2b, 1, 2, 3, 4, 5]),
+                heartbeat: PostgresInterval(months: 1, days: 2, microseconds: 3_000_004),
+                price: PostgresMoney(minorUnits: 1999), flags: PostgresBitString("1011"),
+                wal: PostgresLSN(0x16_B374_D848), config: PostgresXML("<on/>"), kind: UInt8(ascii: "z"),
+                ownerTable: PostgresOID(1259))
+            let created = try #require(try await queries.createDevice(full))
+            #expect(created.address == full.address && created.network == full.network)
+            #expect(created.mac == full.mac && created.mac8 == full.mac8)
+            #expect(created.heartbeat == full.heartbeat && created.price == full.price && created.flags == full.flags)
+            #expect(created.wal == full.wal && created.config == full.config && created.kind == full.kind)
+            #expect(created.ownerTable == full.ownerTable)
+            #expect(try await queries.getDevice(id: created.id) == created)
+
+            let bare = try #require(
+                try await queries.createDevice(
+                    CreateDevice.Params(
+                        address: PostgresINET(address: [10, 0, 0, 1]), heartbeat: PostgresInterval(.seconds(30)),
+                        kind: UInt8(ascii: "a"))))
+            #expect(bare.network == nil && bare.mac == nil && bare.price == nil && bare.ownerTable == nil)
+            #expect(try await queries.devicesIn(network: full.network!).map(\.id) == [created.id])
+            #expect(try await queries.lockDevice(id: created.id) == PostgresVoid())
+        }
     }
 }

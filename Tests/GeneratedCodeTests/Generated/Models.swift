@@ -4,6 +4,7 @@
 
 import Foundation
 import PostgresNIO
+import SkeinTypes
 
 /// The PostgreSQL enum `public.user_status`; it binds as text, cast to the enum in the SQL.
 enum UserStatus: String, Sendable, Hashable, CaseIterable, Codable, PostgresNonThrowingEncodable, PostgresDecodable, PostgresArrayEncodable, PostgresArrayDecodable {
@@ -66,6 +67,57 @@ extension Agent {
             avatar: try row[start + 5].decode(ByteBuffer?.self),
             flags: try row[start + 6].decode([Bool]?.self),
             statuses: try row[start + 7].decode([UserStatus]?.self)
+        )
+    }
+}
+
+/// The table `public.devices`.
+struct Device: Sendable, Hashable, Codable {
+    var id: Int64
+    var address: PostgresINET
+    var network: PostgresINET?
+    var mac: PostgresMACAddress?
+    var mac8: PostgresMACAddress8?
+    var heartbeat: PostgresInterval
+    var price: PostgresMoney?
+    var flags: PostgresBitString?
+    var wal: PostgresLSN?
+    var config: PostgresXML?
+    var kind: UInt8
+    var ownerTable: PostgresOID?
+
+    init(id: Int64, address: PostgresINET, network: PostgresINET?, mac: PostgresMACAddress?, mac8: PostgresMACAddress8?, heartbeat: PostgresInterval, price: PostgresMoney?, flags: PostgresBitString?, wal: PostgresLSN?, config: PostgresXML?, kind: UInt8, ownerTable: PostgresOID?) {
+        self.id = id
+        self.address = address
+        self.network = network
+        self.mac = mac
+        self.mac8 = mac8
+        self.heartbeat = heartbeat
+        self.price = price
+        self.flags = flags
+        self.wal = wal
+        self.config = config
+        self.kind = kind
+        self.ownerTable = ownerTable
+    }
+}
+
+extension Device {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int64.self),
+            address: try row[start + 1].decode(PostgresINET.self),
+            network: try row[start + 2].decode(PostgresINET?.self),
+            mac: try row[start + 3].decode(PostgresMACAddress?.self),
+            mac8: try row[start + 4].decode(PostgresMACAddress8?.self),
+            heartbeat: try row[start + 5].decode(PostgresInterval.self),
+            price: try row[start + 6].decode(PostgresMoney?.self),
+            flags: try row[start + 7].decode(PostgresBitString?.self),
+            wal: try row[start + 8].decode(PostgresLSN?.self),
+            config: try row[start + 9].decode(PostgresXML?.self),
+            kind: try row[start + 10].decode(UInt8.self),
+            ownerTable: try row[start + 11].decode(PostgresOID?.self)
         )
     }
 }

@@ -4,6 +4,7 @@
 
 import Foundation
 import PostgresNIO
+import SkeinTypes
 
 /// The package's queries, run through a `PostgresClient` (each call leases a connection) or on one
 /// `PostgresConnection` (for instance inside a transaction: see `withTransaction`).
@@ -141,6 +142,11 @@ protocol Querier: Sendable {
     func agentWithOwner(id: UUID) async throws -> AgentWithOwner.Row?
     func agentStats(ownerId: Int64) async throws -> AgentStats.Row?
     func getAgent(id: UUID) async throws -> Agent?
+    func createDevice(_ params: CreateDevice.Params) async throws -> Device?
+    func getDevice(id: Int64) async throws -> Device?
+    func devicesIn(network: PostgresINET) async throws -> [DevicesIn.Row]
+    func devicesInStream(network: PostgresINET) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, DevicesIn.Row>
+    func lockDevice(id: Int64) async throws -> PostgresVoid?
     func createEntry(_ params: CreateEntry.Params) async throws -> Entry?
     func entryBySelf(self self_: String) async throws -> EntryBySelf.Row?
     func entrySpread() async throws -> [EntrySpread.Row]

@@ -1,0 +1,91 @@
+import Logging
+import PostgresNIO
+import SkeinTestSupport
+import SkeinTypes
+import Testing
+
+/// Each SkeinTypes codec against a real PostgreSQL: a value PostgreSQL writes decodes to what its text says, a
+/// value bound comes back equal, NULL decodes as nil, and arrays work.
+@Suite("SkeinTypes: the codecs generated code uses for types PostgresNIO lacks", .requiresPostgreSQL)
+struct RoundTripTests {
+    static let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Decodes `literal::type`, binds the result back (`$1::type`), and reads NULL and a one-element array.
+    func roundTrip<T: PostgresBinaryValue & Equatable & Sendable>(
+        _ literal: String, as type: String, expected: T, text: String? = nil
+    ) async throws where T._DecodableType == T {
+        try await TestDatabase.withFreshDatabase { database in
+            let client = database.client
+            let read = try await client.query(PostgresQuery(unsafeSQL: "SELECT '\(literal)'::\(type)"), logger: Self.logger)
+            var decoded: T?
+            for try await value in read.decode(T.self) { decoded = value }
+            #expect(decoded == expected, "\(literal)::\(type)")
+
+            var bindings = PostgresBindings()
+            bindings.append(expected)
+            let echoed = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT $1::\(type), $1::\(type)::text, NULL::\(type), ARRAY[$1::\(type)]", binds: bindings),
+                logger: Self.logger)
+            for try await row in echoed {
+                let cells = row.makeRandomAccess()
+                #expect(try cells[0].decode(T.self) == expected)
+                if let text { #expect(try cells[1].decode(String.self) == text) }
+                #expect(try cells[2].decode(T?.self) == nil)
+                #expect(try cells[3].decode([T].self) == [expected])
+            }
+        }
+    }
+
+    @Test("interval: months, days and microseconds kept apart") func interval() async throws {
+        try await roundTrip(
+            "1 year 2 mons 3 days 04:05:06.000007", as: "interval",
+            expected: PostgresInterval(months: 14, days: 3, microseconds: 14_706_000_007),
+            text: "1 year 2 mons 3 days 04:05:06.000007")
+        try await roundTrip("-1 days -00:00:01", as: "interval", expected: PostgresInterval(days: -1, microseconds: -1_000_000))
+        #expect(PostgresInterval(months: 14, days: 3, microseconds: 14_706_000_007).description == "P1Y2M3DT4H5M6.000007S")
+        #expect(PostgresInterval(.seconds(90)) == PostgresInterval(microseconds: 90_000_000))
+    }
+
+    @Test("inet and cidr, IPv4 and IPv6") func inet() async throws {
+        try await roundTrip(
+            "192.168.0.10/24", as: "inet", expected: PostgresINET(address: [192, 168, 0, 10], prefixLength: 24),
+            text: "192.168.0.10/24")
+        try await roundTrip(
+            "2001:db8::1", as: "inet",
+            expected: PostgresINET(address: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1]),
+            text: "2001:db8::1/128")  // text(inet) always shows the length
+        try await roundTrip(
+            "10.0.0.0/8", as: "cidr", expected: PostgresINET(address: [10, 0, 0, 0], prefixLength: 8, isCIDR: true),
+            text: "10.0.0.0/8")
+        #expect(PostgresINET(address: [0x20, 0x01, 0x0d, 0xb8] + [UInt8](repeating: 0, count: 11) + [1]).description == "2001:db8::1")
+        #expect(PostgresINET(address: [10, 0, 0, 0], prefixLength: 8, isCIDR: true).description == "10.0.0.0/8")
+    }
+
+    @Test("macaddr and macaddr8") func mac() async throws {
+        try await roundTrip(
+            "08:00:2b:01:02:03", as: "macaddr", expected: PostgresMACAddress(bytes: [8, 0, 0x2b, 1, 2, 3]),
+            text: "08:00:2b:01:02:03")
+        try await roundTrip(
+            "08:00:2b:01:02:03:04:05", as: "macaddr8",
+            expected: PostgresMACAddress8(bytes: [8, 0, 0x2b, 1, 2, 3, 4, 5]), text: "08:00:2b:01:02:03:04:05")
+    }
+
+    @Test("money, bit and varbit, oid and regclass, pg_lsn, xml") func scalars() async throws {
+        try await roundTrip("12.34", as: "money", expected: PostgresMoney(minorUnits: 1234))
+        try await roundTrip("10110", as: "varbit", expected: PostgresBitString("10110")!, text: "10110")
+        try await roundTrip("101101011", as: "bit(9)", expected: PostgresBitString("101101011")!, text: "101101011")
+        try await roundTrip("1259", as: "oid", expected: PostgresOID(1259), text: "1259")
+        try await roundTrip("pg_class", as: "regclass", expected: PostgresOID(1259), text: "pg_class")
+        try await roundTrip("16/B374D848", as: "pg_lsn", expected: PostgresLSN(0x16_B374_D848), text: "16/B374D848")
+        try await roundTrip("<a>b</a>", as: "xml", expected: PostgresXML("<a>b</a>"), text: "<a>b</a>")
+    }
+
+    @Test("void: a function that returns nothing decodes as PostgresVoid") func void() async throws {
+        try await TestDatabase.withFreshDatabase { database in
+            let rows = try await database.client.query("SELECT pg_advisory_xact_lock(1)", logger: Self.logger)
+            var count = 0
+            for try await _ in rows.decode(PostgresVoid.self) { count += 1 }
+            #expect(count == 1)
+        }
+    }
+}
