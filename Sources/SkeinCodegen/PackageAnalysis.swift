@@ -355,7 +355,12 @@ extension PackageAnalysis {
             "Decimal": "numeric", "String": "text", "UUID": "uuid", "Date": "timestamptz", "ByteBuffer": "bytea",
             "UInt8": "char", "PostgresInterval": "interval", "PostgresINET": "inet", "PostgresMoney": "money",
             "PostgresBitString": "varbit", "PostgresOID": "oid", "PostgresLSN": "pg_lsn", "PostgresXML": "xml",
-            "PostgresMACAddress": "macaddr", "PostgresMACAddress8": "macaddr8",
+            "PostgresMACAddress": "macaddr", "PostgresMACAddress8": "macaddr8", "PostgresTime": "time",
+            "PostgresTimeTZ": "timetz", "PostgresJSONPath": "jsonpath", "PostgresPoint": "point",
+            "PostgresLineSegment": "lseg", "PostgresBox": "box", "PostgresPath": "path", "PostgresPolygon": "polygon",
+            "PostgresLine": "line", "PostgresCircle": "circle", "PostgresInt4Range": "int4range",
+            "PostgresInt8Range": "int8range", "PostgresNumRange": "numrange", "PostgresTimestampRange": "tsrange",
+            "PostgresTimestampTZRange": "tstzrange", "PostgresDateRange": "daterange",
         ]
         if swift.hasPrefix("["), swift.hasSuffix("]") {
             return naturalType(of: String(swift.dropFirst().dropLast()), enums: enums).map { "_" + $0 }

@@ -50,13 +50,21 @@ public struct QueryAnalyzer: Sendable {
         "regoperator": "PostgresOID", "regclass": "PostgresOID", "regtype": "PostgresOID",
         "regconfig": "PostgresOID", "regdictionary": "PostgresOID", "regnamespace": "PostgresOID",
         "regrole": "PostgresOID", "regcollation": "PostgresOID", "void": "PostgresVoid",
+        "time": "PostgresTime", "timetz": "PostgresTimeTZ", "jsonpath": "PostgresJSONPath",
+        "point": "PostgresPoint", "lseg": "PostgresLineSegment", "box": "PostgresBox", "path": "PostgresPath",
+        "polygon": "PostgresPolygon", "line": "PostgresLine", "circle": "PostgresCircle",
+        "int4range": "PostgresInt4Range", "int8range": "PostgresInt8Range", "numrange": "PostgresNumRange",
+        "tsrange": "PostgresTimestampRange", "tstzrange": "PostgresTimestampTZRange", "daterange": "PostgresDateRange",
     ]
 
     /// The Swift types of the SkeinTypes runtime module.
     public static let runtimeTypes: Set<String> = [
         "PostgresInterval", "PostgresINET", "PostgresMACAddress", "PostgresMACAddress8", "PostgresMoney",
         "PostgresBitString",
-        "PostgresLSN", "PostgresXML", "PostgresOID", "PostgresVoid",
+        "PostgresLSN", "PostgresXML", "PostgresOID", "PostgresVoid", "PostgresTime", "PostgresTimeTZ",
+        "PostgresJSONPath", "PostgresPoint", "PostgresLineSegment", "PostgresBox", "PostgresPath", "PostgresPolygon",
+        "PostgresLine", "PostgresCircle", "PostgresInt4Range", "PostgresInt8Range", "PostgresNumRange",
+        "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange",
     ]
 
     /// The Swift type for a PostgreSQL type, or why there is none.
@@ -80,7 +88,7 @@ public struct QueryAnalyzer: Sendable {
         case .base where type.element != nil:
             guard let element = type.element else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
             return swiftType(element, in: types).map { "[\($0)]" }
-        case .base where type.isBuiltin, .pseudo where type.typeName == "void":
+        case .base where type.isBuiltin, .pseudo where type.typeName == "void", .range where type.isBuiltin:
             if let mapped = Self.builtinTypes[type.typeName] { return .success(mapped) }
             return .failure(UnsupportedType(postgresType: type.sqlName))
         default:

@@ -76,7 +76,9 @@ public struct SwiftEmitter: Sendable {
 
     /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.
     static func usesRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.contains { QueryAnalyzer.runtimeTypes.contains($0.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?"))) }
+        fields.contains {
+            QueryAnalyzer.runtimeTypes.contains($0.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?")))
+        }
     }
 
     /// Whether a field's type is (or contains) one of Foundation's.

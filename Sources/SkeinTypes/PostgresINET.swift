@@ -50,7 +50,9 @@ public struct PostgresINET: Sendable, Hashable, Codable, CustomStringConvertible
         let full = UInt8(address.count * 8)
         let suffix = isCIDR || prefixLength != full ? "/\(prefixLength)" : ""
         if address.count == 4 { return address.map(String.init).joined(separator: ".") + suffix }
-        var groups = stride(from: 0, to: address.count, by: 2).map { UInt16(address[$0]) << 8 | UInt16(address[$0 + 1]) }
+        var groups = stride(from: 0, to: address.count, by: 2).map {
+            UInt16(address[$0]) << 8 | UInt16(address[$0 + 1])
+        }
         // The longest run of zero groups (two or more) becomes `::`.
         var best: (start: Int, count: Int) = (-1, 0)
         var index = 0

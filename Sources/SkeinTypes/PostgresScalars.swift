@@ -159,7 +159,8 @@ public struct PostgresLSN: Sendable, Hashable, Codable, CustomStringConvertible,
 
     /// `16/B374D848`, as PostgreSQL prints it.
     public var description: String {
-        String(rawValue >> 32, radix: 16, uppercase: true) + "/" + String(rawValue & 0xFFFF_FFFF, radix: 16, uppercase: true)
+        String(rawValue >> 32, radix: 16, uppercase: true) + "/"
+            + String(rawValue & 0xFFFF_FFFF, radix: 16, uppercase: true)
     }
 }
 

@@ -308,13 +308,17 @@ struct RuntimeTypesRoundTripTests {
                 heartbeat: PostgresInterval(months: 1, days: 2, microseconds: 3_000_004),
                 price: PostgresMoney(minorUnits: 1999), flags: PostgresBitString("1011"),
                 wal: PostgresLSN(0x16_B374_D848), config: PostgresXML("<on/>"), kind: UInt8(ascii: "z"),
-                ownerTable: PostgresOID(1259))
+                ownerTable: PostgresOID(1259), opens: PostgresTime(hour: 7, minute: 30),
+                maintenance: PostgresTimestampTZRange(
+                    lower: Date(timeIntervalSince1970: 1_700_000_000), upper: nil),
+                slots: PostgresInt4Range(lower: 1, upper: 10), spot: PostgresPoint(x: 52.5, y: 13.4))
             let created = try #require(try await queries.createDevice(full))
             #expect(created.address == full.address && created.network == full.network)
             #expect(created.mac == full.mac && created.mac8 == full.mac8)
             #expect(created.heartbeat == full.heartbeat && created.price == full.price && created.flags == full.flags)
             #expect(created.wal == full.wal && created.config == full.config && created.kind == full.kind)
-            #expect(created.ownerTable == full.ownerTable)
+            #expect(created.ownerTable == full.ownerTable && created.opens == full.opens)
+            #expect(created.maintenance == full.maintenance && created.slots == full.slots && created.spot == full.spot)
             #expect(try await queries.getDevice(id: created.id) == created)
 
             let bare = try #require(

@@ -15,7 +15,10 @@ struct SwiftEmitterTests {
         arguments: [
             (
                 "GeneratedCodeTests", "skein.yaml",
-                ["Models.swift", "Queries.swift", "agents.sql.swift", "devices.sql.swift", "edges.sql.swift", "users.sql.swift"]
+                [
+                    "Models.swift", "Queries.swift", "agents.sql.swift", "devices.sql.swift", "edges.sql.swift",
+                    "users.sql.swift",
+                ]
             ),
             ("GeneratedPluginFormTests", "sqlc.yaml", ["Models.swift", "Queries.swift", "invoices.sql.swift"]),
         ])

@@ -85,8 +85,12 @@ struct Device: Sendable, Hashable, Codable {
     var config: PostgresXML?
     var kind: UInt8
     var ownerTable: PostgresOID?
+    var opens: PostgresTime?
+    var maintenance: PostgresTimestampTZRange?
+    var slots: PostgresInt4Range?
+    var spot: PostgresPoint?
 
-    init(id: Int64, address: PostgresINET, network: PostgresINET?, mac: PostgresMACAddress?, mac8: PostgresMACAddress8?, heartbeat: PostgresInterval, price: PostgresMoney?, flags: PostgresBitString?, wal: PostgresLSN?, config: PostgresXML?, kind: UInt8, ownerTable: PostgresOID?) {
+    init(id: Int64, address: PostgresINET, network: PostgresINET?, mac: PostgresMACAddress?, mac8: PostgresMACAddress8?, heartbeat: PostgresInterval, price: PostgresMoney?, flags: PostgresBitString?, wal: PostgresLSN?, config: PostgresXML?, kind: UInt8, ownerTable: PostgresOID?, opens: PostgresTime?, maintenance: PostgresTimestampTZRange?, slots: PostgresInt4Range?, spot: PostgresPoint?) {
         self.id = id
         self.address = address
         self.network = network
@@ -99,6 +103,10 @@ struct Device: Sendable, Hashable, Codable {
         self.config = config
         self.kind = kind
         self.ownerTable = ownerTable
+        self.opens = opens
+        self.maintenance = maintenance
+        self.slots = slots
+        self.spot = spot
     }
 }
 
@@ -117,7 +125,11 @@ extension Device {
             wal: try row[start + 8].decode(PostgresLSN?.self),
             config: try row[start + 9].decode(PostgresXML?.self),
             kind: try row[start + 10].decode(UInt8.self),
-            ownerTable: try row[start + 11].decode(PostgresOID?.self)
+            ownerTable: try row[start + 11].decode(PostgresOID?.self),
+            opens: try row[start + 12].decode(PostgresTime?.self),
+            maintenance: try row[start + 13].decode(PostgresTimestampTZRange?.self),
+            slots: try row[start + 14].decode(PostgresInt4Range?.self),
+            spot: try row[start + 15].decode(PostgresPoint?.self)
         )
     }
 }

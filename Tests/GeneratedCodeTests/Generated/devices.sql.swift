@@ -9,12 +9,17 @@ import SkeinTypes
 /// `CreateDevice` (:one, queries/devices.sql:1).
 struct CreateDevice: PostgresPreparedStatement {
     static let sql = #"""
-        INSERT INTO devices (address, network, mac, mac8, heartbeat, price, flags, wal, config, kind, owner_table)
-        VALUES ($1, ($2::cidr), $3, $4, $5, $6, $7, $8, $9, $10, ($11::regclass))
+        INSERT INTO devices (
+            address, network, mac, mac8, heartbeat, price, flags, wal, config, kind, owner_table, opens, maintenance, slots, spot
+        )
+        VALUES (
+            $1, ($2::cidr), $3, $4, $5, $6, $7, $8, $9, $10, ($11::regclass), $12,
+            $13, $14, $15
+        )
         RETURNING *
         """#
 
-    static let bindingDataTypes: [PostgresDataType] = [PostgresINET.psqlType, PostgresINET.psqlType, PostgresMACAddress.psqlType, PostgresMACAddress8.psqlType, PostgresInterval.psqlType, PostgresMoney.psqlType, PostgresBitString.psqlType, PostgresLSN.psqlType, PostgresXML.psqlType, UInt8.psqlType, PostgresOID.psqlType]
+    static let bindingDataTypes: [PostgresDataType] = [PostgresINET.psqlType, PostgresINET.psqlType, PostgresMACAddress.psqlType, PostgresMACAddress8.psqlType, PostgresInterval.psqlType, PostgresMoney.psqlType, PostgresBitString.psqlType, PostgresLSN.psqlType, PostgresXML.psqlType, UInt8.psqlType, PostgresOID.psqlType, PostgresTime.psqlType, PostgresTimestampTZRange.psqlType, PostgresInt4Range.psqlType, PostgresPoint.psqlType]
 
     typealias Row = Device
 
@@ -30,8 +35,12 @@ struct CreateDevice: PostgresPreparedStatement {
         var config: PostgresXML?
         var kind: UInt8
         var ownerTable: PostgresOID?
+        var opens: PostgresTime?
+        var maintenance: PostgresTimestampTZRange?
+        var slots: PostgresInt4Range?
+        var spot: PostgresPoint?
 
-        init(address: PostgresINET, network: PostgresINET? = nil, mac: PostgresMACAddress? = nil, mac8: PostgresMACAddress8? = nil, heartbeat: PostgresInterval, price: PostgresMoney? = nil, flags: PostgresBitString? = nil, wal: PostgresLSN? = nil, config: PostgresXML? = nil, kind: UInt8, ownerTable: PostgresOID? = nil) {
+        init(address: PostgresINET, network: PostgresINET? = nil, mac: PostgresMACAddress? = nil, mac8: PostgresMACAddress8? = nil, heartbeat: PostgresInterval, price: PostgresMoney? = nil, flags: PostgresBitString? = nil, wal: PostgresLSN? = nil, config: PostgresXML? = nil, kind: UInt8, ownerTable: PostgresOID? = nil, opens: PostgresTime? = nil, maintenance: PostgresTimestampTZRange? = nil, slots: PostgresInt4Range? = nil, spot: PostgresPoint? = nil) {
             self.address = address
             self.network = network
             self.mac = mac
@@ -43,6 +52,10 @@ struct CreateDevice: PostgresPreparedStatement {
             self.config = config
             self.kind = kind
             self.ownerTable = ownerTable
+            self.opens = opens
+            self.maintenance = maintenance
+            self.slots = slots
+            self.spot = spot
         }
     }
 
@@ -53,7 +66,7 @@ struct CreateDevice: PostgresPreparedStatement {
     }
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
+        var bindings = PostgresBindings(capacity: 15)
         bindings.append(params.address)
         bindings.append(params.network)
         bindings.append(params.mac)
@@ -65,6 +78,10 @@ struct CreateDevice: PostgresPreparedStatement {
         bindings.append(params.config)
         bindings.append(params.kind)
         bindings.append(params.ownerTable)
+        bindings.append(params.opens)
+        bindings.append(params.maintenance)
+        bindings.append(params.slots)
+        bindings.append(params.spot)
         return bindings
     }
 
@@ -73,7 +90,7 @@ struct CreateDevice: PostgresPreparedStatement {
     }
 }
 
-/// `GetDevice` (:one, queries/devices.sql:6).
+/// `GetDevice` (:one, queries/devices.sql:11).
 struct GetDevice: PostgresPreparedStatement {
     static let sql = #"""
         SELECT * FROM devices WHERE id = $1
@@ -100,7 +117,7 @@ struct GetDevice: PostgresPreparedStatement {
     }
 }
 
-/// `DevicesIn` (:many, queries/devices.sql:9).
+/// `DevicesIn` (:many, queries/devices.sql:14).
 struct DevicesIn: PostgresPreparedStatement {
     static let sql = #"""
         SELECT id, address FROM devices WHERE address <<= $1::cidr ORDER BY id
@@ -139,7 +156,7 @@ struct DevicesIn: PostgresPreparedStatement {
     }
 }
 
-/// `LockDevice` (:one, queries/devices.sql:12).
+/// `LockDevice` (:one, queries/devices.sql:17).
 struct LockDevice: PostgresPreparedStatement {
     static let sql = #"""
         SELECT pg_advisory_xact_lock($1)
@@ -172,22 +189,22 @@ extension Queries {
         try await first(CreateDevice(params))
     }
 
-    /// `GetDevice` (:one, queries/devices.sql:6).
+    /// `GetDevice` (:one, queries/devices.sql:11).
     func getDevice(id: Int64) async throws -> Device? {
         try await first(GetDevice(id: id))
     }
 
-    /// `DevicesIn` (:many, queries/devices.sql:9).
+    /// `DevicesIn` (:many, queries/devices.sql:14).
     func devicesIn(network: PostgresINET) async throws -> [DevicesIn.Row] {
         try await all(DevicesIn(network: network))
     }
 
-    /// `DevicesIn` (:many, queries/devices.sql:9), row by row as they arrive.
+    /// `DevicesIn` (:many, queries/devices.sql:14), row by row as they arrive.
     func devicesInStream(network: PostgresINET) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, DevicesIn.Row> {
         try await stream(DevicesIn(network: network))
     }
 
-    /// `LockDevice` (:one, queries/devices.sql:12).
+    /// `LockDevice` (:one, queries/devices.sql:17).
     func lockDevice(id: Int64) async throws -> PostgresVoid? {
         try await first(LockDevice(id: id))
     }

@@ -1,6 +1,11 @@
 -- name: CreateDevice :one
-INSERT INTO devices (address, network, mac, mac8, heartbeat, price, flags, wal, config, kind, owner_table)
-VALUES (@address, @network, @mac, @mac8, @heartbeat, @price, @flags, @wal, @config, @kind, @owner_table)
+INSERT INTO devices (
+    address, network, mac, mac8, heartbeat, price, flags, wal, config, kind, owner_table, opens, maintenance, slots, spot
+)
+VALUES (
+    @address, @network, @mac, @mac8, @heartbeat, @price, @flags, @wal, @config, @kind, @owner_table, @opens,
+    @maintenance, @slots, @spot
+)
 RETURNING *;
 
 -- name: GetDevice :one

@@ -12,7 +12,11 @@ CREATE TABLE devices (
     wal pg_lsn,
     config xml,
     kind "char" NOT NULL DEFAULT 'a',
-    owner_table regclass
+    owner_table regclass,
+    opens time,
+    maintenance tstzrange,
+    slots int4range,
+    spot point
 );
 
 -- +goose Down
