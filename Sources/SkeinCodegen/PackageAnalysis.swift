@@ -52,6 +52,10 @@ public struct QueryPlan: Sendable, Hashable {
     public var copyTarget: CopyTarget?
     /// For `:execrows` / `:execresult`: the SQL counts the rows it touched; this is the command tag's word.
     public var affectedTag: String?
+    /// A `:one` that always returns its row: `INSERT … VALUES (one row) RETURNING …` into a plain table with no
+    /// `BEFORE INSERT` row trigger or `INSERT` rule, without `ON CONFLICT DO NOTHING` (or a `DO UPDATE … WHERE`).
+    /// Its method returns the row, not an Optional, and throws `NoRow` if PostgreSQL returns none anyway.
+    public var alwaysReturnsRow = false
 
     public struct CopyTarget: Sendable, Hashable {
         public var table: String
@@ -137,6 +141,21 @@ extension PackageAnalysis {
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
             GROUP BY n.nspname, t.typname ORDER BY n.nspname = 'public' DESC, n.nspname, t.typname
             """)
+        // Plain tables whose INSERT always yields its row: no BEFORE INSERT row trigger (tgtype: ROW 1, BEFORE 2,
+        // INSERT 4), no INSERT rule; partitioned tables and views are left out (their partitions' or INSTEAD OF
+        // triggers decide).
+        let insertSafe = Set(
+            try await describer.rows(
+                """
+                SELECT n.nspname || '.' || c.relname
+                FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND NOT EXISTS (
+                    SELECT 1 FROM pg_catalog.pg_trigger t
+                    WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND (t.tgtype & 7) = 7)
+                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid AND r.ev_type = '3')
+                """
+            ).compactMap { $0[0] })
         let allQueries = annotated.flatMap(\.queries)
         let tableStatements = tableRows.map { row in
             "SELECT * FROM \(SQLIdentifier.quote(row[0] ?? "")).\(SQLIdentifier.quote(row[1] ?? ""))"
@@ -271,7 +290,10 @@ extension PackageAnalysis {
                             query, analysis, description, statements: statements, tables: tables,
                             enumSwiftNames: enumSwiftNames)
                         {
-                        case .success(let plan): plans.append(plan)
+                        case .success(var plan):
+                            plan.alwaysReturnsRow =
+                                query.command == .one && Self.alwaysReturnsRow(statements, insertSafe: insertSafe)
+                            plans.append(plan)
                         case .failure(let problem): errors.append(problem)
                         }
                     }
@@ -287,7 +309,8 @@ extension PackageAnalysis {
 
     /// Type names the generated code refers to: a model, enum or query of that name would shadow them.
     static let reservedTypeNames: Set<String> = [
-        "Queries", "Querier", "CopyText", "Row", "Params", "Executor", "String", "Int", "Int16", "Int32", "Int64",
+        "Queries", "Querier", "CopyText", "NoRow", "Row", "Params", "Executor", "String", "Int", "Int16", "Int32",
+        "Int64",
         "Float", "Double", "Bool", "Decimal", "UUID", "Date", "Calendar", "TimeZone", "ByteBuffer", "Logger", "Void",
         "Sendable", "Hashable", "Codable", "CaseIterable", "Optional", "Array", "AsyncThrowingMapSequence",
         "PostgresClient", "PostgresConnection", "PostgresRow", "PostgresRandomAccessRow", "PostgresRowSequence",
@@ -455,6 +478,26 @@ extension PackageAnalysis {
         return .success(
             QueryPlan(
                 query: query, analyzed: analysis, sql: sql, row: row, copyTarget: copyTarget, affectedTag: affectedTag))
+    }
+
+    /// Whether the statement is an `INSERT` that always returns its one row (``QueryPlan/alwaysReturnsRow``).
+    static func alwaysReturnsRow(_ statements: [ParsedStatement], insertSafe: Set<String>) -> Bool {
+        guard statements.count == 1, let insert = statements[0].node["InsertStmt"],
+            !(insert["returningList"]?.array.isEmpty ?? true), insert["withClause"] == nil,
+            let table = insert["relation"]?["relname"]?.string
+        else { return false }
+        let schema = insert["relation"]?["schemaname"]?.string ?? "public"
+        guard insertSafe.contains("\(schema).\(table)") else { return false }
+        if let conflict = insert["onConflictClause"]?["OnConflictClause"] ?? insert["onConflictClause"] {
+            // DO UPDATE without a WHERE returns the row it inserted or updated; DO NOTHING, or a WHERE, may not.
+            guard conflict["action"]?.string == "ONCONFLICT_UPDATE", conflict["whereClause"] == nil else {
+                return false
+            }
+        }
+        // DEFAULT VALUES, or exactly one VALUES row: not INSERT … SELECT, which may select nothing.
+        guard let select = insert["selectStmt"]?["SelectStmt"] else { return insert["selectStmt"] == nil }
+        let values = select["valuesLists"]?.array ?? []
+        return values.count == 1 && select["fromClause"] == nil && select["whereClause"] == nil
     }
 
     /// `WITH affected AS (<DML> RETURNING 1) SELECT count(*) FROM affected` (or `SELECT count(*) FROM (<SELECT>)`),

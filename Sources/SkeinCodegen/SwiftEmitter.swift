@@ -319,8 +319,37 @@ public struct SwiftEmitter: Sendable {
         )
         out.line("        try await all(statement).first")
         out.line("    }")
-        out.line("}")
         let plans = analysis.files.flatMap(\.queries)
+        let one = plans.contains(where: \.alwaysReturnsRow)
+        if one {
+            out.line()
+            out.line(
+                "    /// The statement's row, for a query that always returns one (`INSERT … RETURNING`); throws `NoRow`"
+            )
+            out.line(
+                "    /// if PostgreSQL returned none all the same (a trigger or rule added since the code was generated)."
+            )
+            out.line(
+                "    \(a)func one<Statement: PostgresPreparedStatement>(_ statement: Statement, query: String) async throws -> Statement.Row {"
+            )
+            out.line("        guard let row = try await first(statement) else { throw NoRow(query: query) }")
+            out.line("        return row")
+            out.line("    }")
+        }
+        out.line("}")
+        if one {
+            out.line()
+            out.line("/// A query that always returns its row returned none.")
+            out.line("\(a)struct NoRow: Error, CustomStringConvertible {")
+            out.line("    \(a)var query: String")
+            out.line()
+            out.line("    \(a)var description: String {")
+            out.line(
+                "        \"\\(query) returned no row: a trigger or rule on its table may suppress the insert now; run skein generate again\""
+            )
+            out.line("    }")
+            out.line("}")
+        }
         if plans.contains(where: { $0.query.command == .copyfrom }) {
             out.line()
             copyHelpers(into: &out)
@@ -557,7 +586,7 @@ public struct SwiftEmitter: Sendable {
 
     /// The members `Queries` itself declares (see ``queriesType(_:)``): a query's method must not take one.
     static let queriesMemberNames: Set<String> = [
-        "executor", "logger", "withTransaction", "withConnection", "stream", "all", "first",
+        "executor", "logger", "withTransaction", "withConnection", "stream", "all", "first", "one",
     ]
 
     /// The `Queries` methods of a query (and the `Querier` requirements).
@@ -580,7 +609,7 @@ public struct SwiftEmitter: Sendable {
         }
         let row = rowType(plan)
         switch query.command {
-        case .one: return [Signature(name: name, arguments: arguments, result: "\(row)?")]
+        case .one: return [Signature(name: name, arguments: arguments, result: plan.alwaysReturnsRow ? row : "\(row)?")]
         case .many:
             return [
                 Signature(name: name, arguments: arguments, result: "[\(row)]"),
@@ -628,6 +657,8 @@ public struct SwiftEmitter: Sendable {
             out.line(index == 0 ? doc + "." : doc + ", row by row as they arrive.")
             out.line("    \(a)\(signature.declaration) {")
             switch query.command {
+            case .one where plan.alwaysReturnsRow:
+                out.line("        try await one(\(make), query: \(Self.stringLiteral(query.name)))")
             case .one: out.line("        try await first(\(make))")
             case .many: out.line(index == 0 ? "        try await all(\(make))" : "        try await stream(\(make))")
             case .exec: out.line("        _ = try await all(\(make))")

@@ -32,11 +32,10 @@ struct RoundTripTests {
     func roundTrip() async throws {
         try await withQueries { queries, _ in
             let external = UUID()
-            let created = try #require(
-                try await queries.createUser(
-                    CreateUser.Params(
-                        email: "ada@example.com", displayName: "Ada", status: .inReview, tags: ["admin", "ops"],
-                        settings: #"{"theme": "dark"}"#, balance: Decimal(string: "1234.56")!, externalId: external)))
+            let created = try await queries.createUser(
+                CreateUser.Params(
+                    email: "ada@example.com", displayName: "Ada", status: .inReview, tags: ["admin", "ops"],
+                    settings: #"{"theme": "dark"}"#, balance: Decimal(string: "1234.56")!, externalId: external))
             #expect(created.email == "ada@example.com")
             #expect(created.displayName == "Ada")
             #expect(created.status == .inReview)
@@ -49,7 +48,7 @@ struct RoundTripTests {
             let fetched = try #require(try await queries.getUserByID(id: created.id))
             #expect(fetched == created)
 
-            let bare = try #require(try await queries.createUser(Self.newUser("bob@example.com")))
+            let bare = try await queries.createUser(Self.newUser("bob@example.com"))
             #expect(bare.displayName == nil && bare.settings == nil && bare.externalId == nil && bare.tags == [])
             #expect(try await queries.getUserByEmail(email: "bob@example.com")?.id == bare.id)
         }
@@ -74,7 +73,7 @@ struct RoundTripTests {
             var ids: [Int64] = []
             for (index, status) in [UserStatus.active, .suspended, .active].enumerated() {
                 ids.append(
-                    try #require(try await queries.createUser(Self.newUser("u\(index)@x.org", status: status))).id)
+                    try await queries.createUser(Self.newUser("u\(index)@x.org", status: status)).id)
             }
             #expect(try await queries.listUsersByStatus(status: .active).map(\.id) == [ids[0], ids[2]])
             var streamed: [String] = []
@@ -89,8 +88,8 @@ struct RoundTripTests {
     @Test(":exec, :execrows, :execresult, and the batch kinds")
     func commands() async throws {
         try await withQueries { queries, _ in
-            let first = try #require(try await queries.createUser(Self.newUser("a@x.org"))).id
-            let second = try #require(try await queries.createUser(Self.newUser("b@x.org"))).id
+            let first = try await queries.createUser(Self.newUser("a@x.org")).id
+            let second = try await queries.createUser(Self.newUser("b@x.org")).id
             #expect(try await queries.renameUser(RenameUser.Params(displayName: "A", id: first)) == 1)
             #expect(try await queries.renameUser(RenameUser.Params(displayName: nil, id: 999)) == 0)
             // An optional parameter defaults to nil (it compiles only so).
@@ -114,7 +113,7 @@ struct RoundTripTests {
         try await withQueries { queries, _ in
             var ids: [Int64] = []
             for index in 0..<5 {
-                ids.append(try #require(try await queries.createUser(Self.newUser("p\(index)@x.org"))).id)
+                ids.append(try await queries.createUser(Self.newUser("p\(index)@x.org")).id)
             }
             #expect(
                 try await queries.bumpBalance(BumpBalance.Params(amount: Decimal(string: "2.50")!, id: ids[0])) == 1)
@@ -152,17 +151,15 @@ struct RoundTripTests {
     @Test("left joins give optionals, sqlc.embed gives models, arrays of enums and bytea round-trip")
     func joinsAndEmbeds() async throws {
         try await withQueries { queries, _ in
-            let owner = try #require(try await queries.createUser(Self.newUser("owner@x.org")))
-            let agent = try #require(
-                try await queries.createAgent(
-                    CreateAgent.Params(
-                        ownerId: owner.id, name: "scout", score: 0.5, avatar: ByteBuffer(bytes: [0, 1, 255]),
-                        flags: [true, false], statuses: [.active, .inReview])))
+            let owner = try await queries.createUser(Self.newUser("owner@x.org"))
+            let agent = try await queries.createAgent(
+                CreateAgent.Params(
+                    ownerId: owner.id, name: "scout", score: 0.5, avatar: ByteBuffer(bytes: [0, 1, 255]),
+                    flags: [true, false], statuses: [.active, .inReview]))
             #expect(agent.label == "SCOUT")
-            let orphan = try #require(
-                try await queries.createAgent(
-                    CreateAgent.Params(
-                        ownerId: nil, name: "lonely", score: nil, avatar: nil, flags: nil, statuses: nil)))
+            let orphan = try await queries.createAgent(
+                CreateAgent.Params(
+                    ownerId: nil, name: "lonely", score: nil, avatar: nil, flags: nil, statuses: nil))
             let listed = try await queries.agentsWithOwners()
             #expect(listed.map(\.name) == ["lonely", "scout"])
             #expect(listed[0].ownerEmail == nil && listed[0].ownerStatus == nil)
@@ -181,7 +178,7 @@ struct RoundTripTests {
         struct Abort: Error {}
         try await withQueries { queries, _ in
             let kept = try await queries.withTransaction { transaction in
-                try await transaction.createUser(Self.newUser("kept@x.org"))?.id
+                try await transaction.createUser(Self.newUser("kept@x.org")).id
             }
             await #expect(throws: Abort.self) {
                 try await queries.withTransaction { transaction in
@@ -191,7 +188,7 @@ struct RoundTripTests {
                 }
             }
             #expect(try await queries.countUsers() == 1)
-            #expect(try await queries.getUserByID(id: try #require(kept))?.email == "kept@x.org")
+            #expect(try await queries.getUserByID(id: kept)?.email == "kept@x.org")
             // A bad value is PostgreSQL's error, and the connection stays usable.
             await #expect(throws: PSQLError.self) {
                 _ = try await queries.createUser(Self.newUser("not-an-email"))
@@ -203,9 +200,8 @@ struct RoundTripTests {
     @Test("columns named like Swift keywords (self, default, let), made-up names (?column?), computed columns after *")
     func awkwardNames() async throws {
         try await withQueries { queries, _ in
-            let entry = try #require(
-                try await queries.createEntry(
-                    CreateEntry.Params(id: 1, self: "me", default: "d", let: nil, type: "t")))
+            let entry = try await queries.createEntry(
+                CreateEntry.Params(id: 1, self: "me", default: "d", let: nil, type: "t"))
             #expect(entry == Entry(id: 1, self: "me", default: "d", let: nil, type: "t"))
             #expect(entry.`self` == "me" && entry.`default` == "d" && entry.`let` == nil)
             let row = try #require(try await queries.entryBySelf(self: "me"))
@@ -221,7 +217,7 @@ struct RoundTripTests {
     @Test("emit_protocol: Queries conforms to Querier, so callers can take a mock")
     func querier() async throws {
         struct Fake: Querier {
-            func createDevice(_ params: CreateDevice.Params) async throws -> Device? { nil }
+            func createDevice(_ params: CreateDevice.Params) async throws -> Device { throw CancellationError() }
             func getDevice(id: Int64) async throws -> Device? { nil }
             func devicesIn(network: PostgresINET) async throws -> [DevicesIn.Row] { [] }
             func devicesInStream(network: PostgresINET) async throws -> AsyncThrowingMapSequence<
@@ -230,7 +226,7 @@ struct RoundTripTests {
                 throw CancellationError()
             }
             func lockDevice(id: Int64) async throws -> PostgresVoid? { nil }
-            func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row? { nil }
+            func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row { throw CancellationError() }
             func agentsWithOwners() async throws -> [AgentsWithOwners.Row] { [] }
             func agentsWithOwnersStream() async throws -> AsyncThrowingMapSequence<
                 PostgresRowSequence, AgentsWithOwners.Row
@@ -246,7 +242,7 @@ struct RoundTripTests {
                     balance: 0, externalId: nil, createdAt: Date(timeIntervalSince1970: 0))
             }
             func getUserByEmail(email: String) async throws -> GetUserByEmail.Row? { nil }
-            func createUser(_ params: CreateUser.Params) async throws -> User? { nil }
+            func createUser(_ params: CreateUser.Params) async throws -> User { throw CancellationError() }
             func listUsersByStatus(status: UserStatus) async throws -> [ListUsersByStatus.Row] { [] }
             func listUsersByStatusStream(status: UserStatus) async throws -> AsyncThrowingMapSequence<
                 PostgresRowSequence, ListUsersByStatus.Row
@@ -268,7 +264,7 @@ struct RoundTripTests {
             func getUsersBatch(_ items: [Int64]) async throws -> [GetUsersBatch.Row?] { [] }
             func statusesOf(_ items: [Int64]) async throws -> [[UserStatus]] { [] }
             func bumpBalance(_ params: BumpBalance.Params) async throws -> Int { 0 }
-            func createEntry(_ params: CreateEntry.Params) async throws -> Entry? { nil }
+            func createEntry(_ params: CreateEntry.Params) async throws -> Entry { throw CancellationError() }
             func entryBySelf(self value: String) async throws -> EntryBySelf.Row? { nil }
             func entriesBetween(_ params: EntriesBetween.Params) async throws -> [Int32] { [] }
             func entriesBetweenStream(
@@ -312,7 +308,7 @@ struct RuntimeTypesRoundTripTests {
                 maintenance: PostgresTimestampTZRange(
                     lower: Date(timeIntervalSince1970: 1_700_000_000), upper: nil),
                 slots: PostgresInt4Range(lower: 1, upper: 10), spot: PostgresPoint(x: 52.5, y: 13.4))
-            let created = try #require(try await queries.createDevice(full))
+            let created = try await queries.createDevice(full)
             #expect(created.address == full.address && created.network == full.network)
             #expect(created.mac == full.mac && created.mac8 == full.mac8)
             #expect(created.heartbeat == full.heartbeat && created.price == full.price && created.flags == full.flags)
@@ -321,11 +317,10 @@ struct RuntimeTypesRoundTripTests {
             #expect(created.maintenance == full.maintenance && created.slots == full.slots && created.spot == full.spot)
             #expect(try await queries.getDevice(id: created.id) == created)
 
-            let bare = try #require(
-                try await queries.createDevice(
-                    CreateDevice.Params(
-                        address: PostgresINET(address: [10, 0, 0, 1]), heartbeat: PostgresInterval(.seconds(30)),
-                        kind: UInt8(ascii: "a"))))
+            let bare = try await queries.createDevice(
+                CreateDevice.Params(
+                    address: PostgresINET(address: [10, 0, 0, 1]), heartbeat: PostgresInterval(.seconds(30)),
+                    kind: UInt8(ascii: "a")))
             #expect(bare.network == nil && bare.mac == nil && bare.price == nil && bare.ownerTable == nil)
             #expect(try await queries.devicesIn(network: full.network!).map(\.id) == [created.id])
             #expect(try await queries.lockDevice(id: created.id) == PostgresVoid())

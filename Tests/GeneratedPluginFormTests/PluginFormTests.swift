@@ -64,20 +64,18 @@ struct PluginFormTests {
             let period = BillingPeriod(months: 1, days: 2, microseconds: 3_000_000)
             let details = InvoiceDetails(lines: ["seat", "support"], discount: 0.1)
             let due = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 86_400))
-            let bill: Bill = try #require(
-                try await queries.createInvoice(
-                    CreateInvoice.Params(
-                        customer: "ACME", amount: 12_000, period: period, details: details, due: due, notes: "net 30")))
+            let bill: Bill = try await queries.createInvoice(
+                CreateInvoice.Params(
+                    customer: "ACME", amount: 12_000, period: period, details: details, due: due, notes: "net 30"))
             #expect(bill.state == .draft)
             #expect(bill.period == period)
             #expect(bill.details == details)
             #expect(bill.due == due)
             #expect(bill.notes == "net 30")
-            let bare = try #require(
-                try await queries.createInvoice(
-                    CreateInvoice.Params(
-                        customer: "Initech", amount: 50, period: BillingPeriod(days: 30), details: nil, due: nil,
-                        notes: nil)))
+            let bare = try await queries.createInvoice(
+                CreateInvoice.Params(
+                    customer: "Initech", amount: 50, period: BillingPeriod(days: 30), details: nil, due: nil,
+                    notes: nil))
             #expect(bare.details == nil && bare.due == nil && bare.notes == nil)
             #expect(try await queries.getInvoice(id: bill.id)?.customer == "ACME")
 
@@ -93,14 +91,12 @@ struct PluginFormTests {
     @Test("LEFT JOIN aggregates: COALESCE is not optional, max and CASE without ELSE are; a batch in one go")
     func totals() async throws {
         try await withQueries { queries in
-            let first = try #require(
-                try await queries.createInvoice(
-                    CreateInvoice.Params(
-                        customer: "A", amount: 100, period: BillingPeriod(), details: nil, due: nil, notes: nil)))
-            let second = try #require(
-                try await queries.createInvoice(
-                    CreateInvoice.Params(
-                        customer: "B", amount: 200, period: BillingPeriod(), details: nil, due: nil, notes: nil)))
+            let first = try await queries.createInvoice(
+                CreateInvoice.Params(
+                    customer: "A", amount: 100, period: BillingPeriod(), details: nil, due: nil, notes: nil))
+            let second = try await queries.createInvoice(
+                CreateInvoice.Params(
+                    customer: "B", amount: 200, period: BillingPeriod(), details: nil, due: nil, notes: nil))
             try await queries.recordPayments([
                 RecordPayments.Params(invoiceId: first.id, amount: 60),
                 RecordPayments.Params(invoiceId: first.id, amount: 40),

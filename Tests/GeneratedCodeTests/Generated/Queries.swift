@@ -87,6 +87,22 @@ struct Queries: Sendable {
     func first<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> Statement.Row? {
         try await all(statement).first
     }
+
+    /// The statement's row, for a query that always returns one (`INSERT … RETURNING`); throws `NoRow`
+    /// if PostgreSQL returned none all the same (a trigger or rule added since the code was generated).
+    func one<Statement: PostgresPreparedStatement>(_ statement: Statement, query: String) async throws -> Statement.Row {
+        guard let row = try await first(statement) else { throw NoRow(query: query) }
+        return row
+    }
+}
+
+/// A query that always returns its row returned none.
+struct NoRow: Error, CustomStringConvertible {
+    var query: String
+
+    var description: String {
+        "\(query) returned no row: a trigger or rule on its table may suppress the insert now; run skein generate again"
+    }
 }
 
 /// Values in `COPY … FROM STDIN` text format.
@@ -136,18 +152,18 @@ enum CopyText {
 
 /// Every query of the package, for mocking: `Queries` conforms.
 protocol Querier: Sendable {
-    func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row?
+    func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row
     func agentsWithOwners() async throws -> [AgentsWithOwners.Row]
     func agentsWithOwnersStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, AgentsWithOwners.Row>
     func agentWithOwner(id: UUID) async throws -> AgentWithOwner.Row?
     func agentStats(ownerId: Int64) async throws -> AgentStats.Row?
     func getAgent(id: UUID) async throws -> Agent?
-    func createDevice(_ params: CreateDevice.Params) async throws -> Device?
+    func createDevice(_ params: CreateDevice.Params) async throws -> Device
     func getDevice(id: Int64) async throws -> Device?
     func devicesIn(network: PostgresINET) async throws -> [DevicesIn.Row]
     func devicesInStream(network: PostgresINET) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, DevicesIn.Row>
     func lockDevice(id: Int64) async throws -> PostgresVoid?
-    func createEntry(_ params: CreateEntry.Params) async throws -> Entry?
+    func createEntry(_ params: CreateEntry.Params) async throws -> Entry
     func entryBySelf(self self_: String) async throws -> EntryBySelf.Row?
     func entrySpread() async throws -> [EntrySpread.Row]
     func entrySpreadStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, EntrySpread.Row>
@@ -155,7 +171,7 @@ protocol Querier: Sendable {
     func entriesBetweenStream(_ params: EntriesBetween.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int32>
     func getUserByID(id: Int64) async throws -> User?
     func getUserByEmail(email: String) async throws -> GetUserByEmail.Row?
-    func createUser(_ params: CreateUser.Params) async throws -> User?
+    func createUser(_ params: CreateUser.Params) async throws -> User
     func listUsersByStatus(status: UserStatus) async throws -> [ListUsersByStatus.Row]
     func listUsersByStatusStream(status: UserStatus) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ListUsersByStatus.Row>
     func listUsersByIDs(ids: [Int64]) async throws -> [Int64]

@@ -233,8 +233,8 @@ struct GetAgent: PostgresPreparedStatement {
 
 extension Queries {
     /// `CreateAgent` (:one, queries/agents.sql:1).
-    func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row? {
-        try await first(CreateAgent(params))
+    func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row {
+        try await one(CreateAgent(params), query: "CreateAgent")
     }
 
     /// `AgentsWithOwners` (:many, queries/agents.sql:6).

@@ -185,8 +185,8 @@ struct LockDevice: PostgresPreparedStatement {
 
 extension Queries {
     /// `CreateDevice` (:one, queries/devices.sql:1).
-    func createDevice(_ params: CreateDevice.Params) async throws -> Device? {
-        try await first(CreateDevice(params))
+    func createDevice(_ params: CreateDevice.Params) async throws -> Device {
+        try await one(CreateDevice(params), query: "CreateDevice")
     }
 
     /// `GetDevice` (:one, queries/devices.sql:11).

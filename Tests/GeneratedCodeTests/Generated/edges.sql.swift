@@ -171,8 +171,8 @@ struct EntriesBetween: PostgresPreparedStatement {
 
 extension Queries {
     /// `CreateEntry` (:one, queries/edges.sql:1).
-    func createEntry(_ params: CreateEntry.Params) async throws -> Entry? {
-        try await first(CreateEntry(params))
+    func createEntry(_ params: CreateEntry.Params) async throws -> Entry {
+        try await one(CreateEntry(params), query: "CreateEntry")
     }
 
     /// `EntryBySelf` (:one, queries/edges.sql:5).

@@ -606,8 +606,8 @@ extension Queries {
     }
 
     /// `CreateUser` (:one, queries/users.sql:7).
-    func createUser(_ params: CreateUser.Params) async throws -> User? {
-        try await first(CreateUser(params))
+    func createUser(_ params: CreateUser.Params) async throws -> User {
+        try await one(CreateUser(params), query: "CreateUser")
     }
 
     /// `ListUsersByStatus` (:many, queries/users.sql:12).

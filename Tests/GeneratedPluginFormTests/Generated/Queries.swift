@@ -86,4 +86,20 @@ public struct Queries: Sendable {
     public func first<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> Statement.Row? {
         try await all(statement).first
     }
+
+    /// The statement's row, for a query that always returns one (`INSERT … RETURNING`); throws `NoRow`
+    /// if PostgreSQL returned none all the same (a trigger or rule added since the code was generated).
+    public func one<Statement: PostgresPreparedStatement>(_ statement: Statement, query: String) async throws -> Statement.Row {
+        guard let row = try await first(statement) else { throw NoRow(query: query) }
+        return row
+    }
+}
+
+/// A query that always returns its row returned none.
+public struct NoRow: Error, CustomStringConvertible {
+    public var query: String
+
+    public var description: String {
+        "\(query) returned no row: a trigger or rule on its table may suppress the insert now; run skein generate again"
+    }
 }

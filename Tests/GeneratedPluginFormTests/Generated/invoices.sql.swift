@@ -254,8 +254,8 @@ public struct RecordPayments: PostgresPreparedStatement {
 
 extension Queries {
     /// `CreateInvoice` (:one, queries/invoices.sql:1).
-    public func createInvoice(_ params: CreateInvoice.Params) async throws -> Bill? {
-        try await first(CreateInvoice(params))
+    public func createInvoice(_ params: CreateInvoice.Params) async throws -> Bill {
+        try await one(CreateInvoice(params), query: "CreateInvoice")
     }
 
     /// `GetInvoice` (:one, queries/invoices.sql:6).

@@ -86,6 +86,22 @@ public struct Queries: Sendable {
     public func first<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> Statement.Row? {
         try await all(statement).first
     }
+
+    /// The statement's row, for a query that always returns one (`INSERT … RETURNING`); throws `NoRow`
+    /// if PostgreSQL returned none all the same (a trigger or rule added since the code was generated).
+    public func one<Statement: PostgresPreparedStatement>(_ statement: Statement, query: String) async throws -> Statement.Row {
+        guard let row = try await first(statement) else { throw NoRow(query: query) }
+        return row
+    }
+}
+
+/// A query that always returns its row returned none.
+public struct NoRow: Error, CustomStringConvertible {
+    public var query: String
+
+    public var description: String {
+        "\(query) returned no row: a trigger or rule on its table may suppress the insert now; run skein generate again"
+    }
 }
 
 /// Values in `COPY … FROM STDIN` text format.
@@ -135,7 +151,7 @@ enum CopyText {
 
 /// Every query of the package, for mocking: `Queries` conforms.
 public protocol Querier: Sendable {
-    func upsertAgent(_ params: UpsertAgent.Params) async throws -> Agent?
+    func upsertAgent(_ params: UpsertAgent.Params) async throws -> Agent
     func listAgentsByOwner(_ params: ListAgentsByOwner.Params) async throws -> [ListAgentsByOwner.Row]
     func listAgentsByOwnerStream(_ params: ListAgentsByOwner.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ListAgentsByOwner.Row>
     func findAgentsByConfig(configFilter: String) async throws -> [FindAgentsByConfig.Row]
@@ -143,7 +159,7 @@ public protocol Querier: Sendable {
     func getAgentWithOwner(id: UUID) async throws -> GetAgentWithOwner.Row?
     func copyAgents(_ rows: [CopyAgents.Params]) async throws -> Int
     func deleteAgent(_ params: DeleteAgent.Params) async throws -> Void
-    func createAPIKey(_ params: CreateAPIKey.Params) async throws -> CreateAPIKey.Row?
+    func createAPIKey(_ params: CreateAPIKey.Params) async throws -> CreateAPIKey.Row
     func authenticateAPIKey(keyHash: ByteBuffer) async throws -> AuthenticateAPIKey.Row?
     func listAPIKeysWithScope(_ params: ListAPIKeysWithScope.Params) async throws -> [ListAPIKeysWithScope.Row]
     func listAPIKeysWithScopeStream(_ params: ListAPIKeysWithScope.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ListAPIKeysWithScope.Row>
@@ -153,12 +169,12 @@ public protocol Querier: Sendable {
     func listActiveUsers(_ params: ListActiveUsers.Params) async throws -> [ListActiveUsers.Row]
     func listActiveUsersStream(_ params: ListActiveUsers.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ListActiveUsers.Row>
     func getUserByEmail(email: String) async throws -> GetUserByEmail.Row?
-    func upsertUser(_ params: UpsertUser.Params) async throws -> UpsertUser.Row?
+    func upsertUser(_ params: UpsertUser.Params) async throws -> UpsertUser.Row
     func updateUserRole(_ params: UpdateUserRole.Params) async throws -> Void
     func softDeleteUser(id: UUID) async throws -> Int
     func countUsersByRole() async throws -> [CountUsersByRole.Row]
     func countUsersByRoleStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, CountUsersByRole.Row>
-    func startWorkflowRun(_ params: StartWorkflowRun.Params) async throws -> StartWorkflowRun.Row?
+    func startWorkflowRun(_ params: StartWorkflowRun.Params) async throws -> StartWorkflowRun.Row
     func claimPendingRuns(batchSize: Int64) async throws -> [ClaimPendingRuns.Row]
     func claimPendingRunsStream(batchSize: Int64) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ClaimPendingRuns.Row>
     func finishWorkflowRun(_ params: FinishWorkflowRun.Params) async throws -> Int
@@ -168,9 +184,9 @@ public protocol Querier: Sendable {
     func getRunTimeline(id: UUID) async throws -> [GetRunTimeline.Row]
     func getRunTimelineStream(id: UUID) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, GetRunTimeline.Row>
     func enqueueSteps(_ items: [EnqueueSteps.Params]) async throws -> Void
-    func recordStepResult(_ params: RecordStepResult.Params) async throws -> RecordStepResult.Row?
+    func recordStepResult(_ params: RecordStepResult.Params) async throws -> RecordStepResult.Row
     func nextPendingStep(_ items: [UUID]) async throws -> [NextPendingStep.Row?]
-    func createWorkflowVersion(_ params: CreateWorkflowVersion.Params) async throws -> CreateWorkflowVersion.Row?
+    func createWorkflowVersion(_ params: CreateWorkflowVersion.Params) async throws -> CreateWorkflowVersion.Row
     func getWorkflowWithDefaultAgent(id: UUID) async throws -> GetWorkflowWithDefaultAgent.Row?
     func listWorkflowsWithRunStats(ownerId: UUID) async throws -> [ListWorkflowsWithRunStats.Row]
     func listWorkflowsWithRunStatsStream(ownerId: UUID) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, ListWorkflowsWithRunStats.Row>

@@ -304,8 +304,8 @@ public struct DeleteAgent: PostgresPreparedStatement {
 
 extension Queries {
     /// `UpsertAgent` (:one, queries/agents.sql:3).
-    public func upsertAgent(_ params: UpsertAgent.Params) async throws -> Agent? {
-        try await first(UpsertAgent(params))
+    public func upsertAgent(_ params: UpsertAgent.Params) async throws -> Agent {
+        try await one(UpsertAgent(params), query: "UpsertAgent")
     }
 
     /// Every agent of a user, optionally of one kind only (a NULL kind lists them all).

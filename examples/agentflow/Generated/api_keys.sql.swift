@@ -279,8 +279,8 @@ public struct RevokeAPIKey: PostgresPreparedStatement {
 
 extension Queries {
     /// `CreateAPIKey` (:one, queries/api_keys.sql:3).
-    public func createAPIKey(_ params: CreateAPIKey.Params) async throws -> CreateAPIKey.Row? {
-        try await first(CreateAPIKey(params))
+    public func createAPIKey(_ params: CreateAPIKey.Params) async throws -> CreateAPIKey.Row {
+        try await one(CreateAPIKey(params), query: "CreateAPIKey")
     }
 
     /// `AuthenticateAPIKey` (:one, queries/api_keys.sql:8).

@@ -372,8 +372,8 @@ extension Queries {
     /// `inserted` is true for a new row (xmax = 0) and false when the conflict branch updated an existing one.
     ///
     /// `UpsertUser` (:one, queries/users.sql:21).
-    public func upsertUser(_ params: UpsertUser.Params) async throws -> UpsertUser.Row? {
-        try await first(UpsertUser(params))
+    public func upsertUser(_ params: UpsertUser.Params) async throws -> UpsertUser.Row {
+        try await one(UpsertUser(params), query: "UpsertUser")
     }
 
     /// `UpdateUserRole` (:exec, queries/users.sql:32).

@@ -554,8 +554,8 @@ public struct NextPendingStep: PostgresPreparedStatement {
 
 extension Queries {
     /// `StartWorkflowRun` (:one, queries/workflow_runs.sql:3).
-    public func startWorkflowRun(_ params: StartWorkflowRun.Params) async throws -> StartWorkflowRun.Row? {
-        try await first(StartWorkflowRun(params))
+    public func startWorkflowRun(_ params: StartWorkflowRun.Params) async throws -> StartWorkflowRun.Row {
+        try await one(StartWorkflowRun(params), query: "StartWorkflowRun")
     }
 
     /// The scheduler claims the oldest pending runs; SKIP LOCKED lets several schedulers poll at once
@@ -620,8 +620,8 @@ extension Queries {
     /// A worker reports a step attempt's outcome; a retry is a new attempt number.
     ///
     /// `RecordStepResult` (:one, queries/workflow_runs.sql:58).
-    public func recordStepResult(_ params: RecordStepResult.Params) async throws -> RecordStepResult.Row? {
-        try await first(RecordStepResult(params))
+    public func recordStepResult(_ params: RecordStepResult.Params) async throws -> RecordStepResult.Row {
+        try await one(RecordStepResult(params), query: "RecordStepResult")
     }
 
     /// `NextPendingStep` (:batchone, queries/workflow_runs.sql:66).

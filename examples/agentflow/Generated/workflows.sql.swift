@@ -249,8 +249,8 @@ public struct DeactivateWorkflows: PostgresPreparedStatement {
 
 extension Queries {
     /// `CreateWorkflowVersion` (:one, queries/workflows.sql:4).
-    public func createWorkflowVersion(_ params: CreateWorkflowVersion.Params) async throws -> CreateWorkflowVersion.Row? {
-        try await first(CreateWorkflowVersion(params))
+    public func createWorkflowVersion(_ params: CreateWorkflowVersion.Params) async throws -> CreateWorkflowVersion.Row {
+        try await one(CreateWorkflowVersion(params), query: "CreateWorkflowVersion")
     }
 
     /// The default agent is optional (ON DELETE SET NULL), hence the LEFT JOIN: its columns are optional.

@@ -59,9 +59,8 @@ struct App {
         }
         router.post("users") { request, context -> User in
             let body = try await request.decode(as: NewUser.self, context: context)
-            guard let user = try await queries.createUser(.init(email: body.email, displayName: body.displayName))
-            else { throw HTTPError(.internalServerError) }
-            return user
+            // An INSERT … RETURNING of one row: the generated method returns the row itself.
+            return try await queries.createUser(.init(email: body.email, displayName: body.displayName))
         }
         let port = Int(environment["PORT"] ?? "") ?? 8080
         let app = Application(

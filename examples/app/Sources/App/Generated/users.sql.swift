@@ -95,8 +95,8 @@ public struct CountUsers: PostgresPreparedStatement {
 
 extension Queries {
     /// `CreateUser` (:one, queries/users.sql:1).
-    public func createUser(_ params: CreateUser.Params) async throws -> User? {
-        try await first(CreateUser(params))
+    public func createUser(_ params: CreateUser.Params) async throws -> User {
+        try await one(CreateUser(params), query: "CreateUser")
     }
 
     /// `GetUserByID` (:one, queries/users.sql:6).
