@@ -156,6 +156,22 @@ extension PackageAnalysis {
                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid AND r.ev_type = '3')
                 """
             ).compactMap { $0[0] })
+        // Every table's live columns in order, for writing out `*` (StarExpansion).
+        var tableColumns: [String: [String]] = [:]
+        for row in try await describer.rows(
+            """
+            SELECT n.nspname || '.' || c.relname, array_to_json(array_agg(a.attname ORDER BY a.attnum))::text
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            GROUP BY 1
+            """)
+        {
+            guard let name = row[0], let json = row[1], let data = json.data(using: .utf8),
+                let names = try? JSONDecoder().decode([String].self, from: data)
+            else { continue }
+            tableColumns[name] = names
+        }
         let allQueries = annotated.flatMap(\.queries)
         let tableStatements = tableRows.map { row in
             "SELECT * FROM \(SQLIdentifier.quote(row[0] ?? "")).\(SQLIdentifier.quote(row[1] ?? ""))"
@@ -288,7 +304,7 @@ extension PackageAnalysis {
                         }
                         switch Self.plan(
                             query, analysis, description, statements: statements, tables: tables,
-                            enumSwiftNames: enumSwiftNames)
+                            enumSwiftNames: enumSwiftNames, tableColumns: tableColumns)
                         {
                         case .success(var plan):
                             plan.alwaysReturnsRow =
@@ -395,7 +411,8 @@ extension PackageAnalysis {
     /// Decides the row's shape and the SQL's casts.
     static func plan(
         _ query: AnnotatedQuery, _ analysis: AnalyzedQuery, _ described: DescribedQuery,
-        statements: [ParsedStatement], tables: [TableModel], enumSwiftNames: Set<String>
+        statements: [ParsedStatement], tables: [TableModel], enumSwiftNames: Set<String>,
+        tableColumns: [String: [String]] = [:]
     ) -> Result<QueryPlan, QueryFileError> {
         // Casts: where the Swift value's encoding is not PostgreSQL's parameter type.
         var casts: [Int: String] = [:]
@@ -406,7 +423,14 @@ extension PackageAnalysis {
                 casts[parameter.number] = parameter.sqlType
             }
         }
-        var sql = casts.isEmpty ? query.sql : insertCasts(casts, into: query.sql, statements: statements)
+        // `*` written out as its columns (decoding is by position), then the casts.
+        let expanded = StarExpansion.expand(
+            query.sql, statements: statements, described: described, columns: tableColumns)
+        var sql =
+            casts.isEmpty
+            ? expanded
+            : expanded == query.sql
+                ? insertCasts(casts, into: query.sql, statements: statements) : insertCasts(casts, into: expanded)
         let fields = analysis.columns
         let command = query.command
         var affectedTag: String?

@@ -116,7 +116,7 @@ struct AgentsWithOwners: PostgresPreparedStatement {
 /// `AgentWithOwner` (:one, queries/agents.sql:11).
 struct AgentWithOwner: PostgresPreparedStatement {
     static let sql = #"""
-        SELECT agents.*, users.*
+        SELECT agents.id, agents.owner_id, agents.name, agents.score, agents.runs, agents.avatar, agents.flags, agents.statuses, users.id, users.email, users.display_name, users.status, users.tags, users.settings, users.balance, users.external_id, users.created_at
         FROM agents JOIN users ON users.id = agents.owner_id
         WHERE agents.id = $1
         """#
@@ -207,7 +207,7 @@ struct AgentStats: PostgresPreparedStatement {
 /// `GetAgent` (:one, queries/agents.sql:21).
 struct GetAgent: PostgresPreparedStatement {
     static let sql = #"""
-        SELECT * FROM agents WHERE id = $1
+        SELECT agents.id, agents.owner_id, agents.name, agents.score, agents.runs, agents.avatar, agents.flags, agents.statuses FROM agents WHERE id = $1
         """#
 
     static let bindingDataTypes: [PostgresDataType] = [UUID.psqlType]

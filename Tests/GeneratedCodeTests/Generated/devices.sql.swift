@@ -16,7 +16,7 @@ struct CreateDevice: PostgresPreparedStatement {
             $1, ($2::cidr), $3, $4, $5, $6, $7, $8, $9, $10, ($11::regclass), $12,
             $13, $14, $15
         )
-        RETURNING *
+        RETURNING devices.id, devices.address, devices.network, devices.mac, devices.mac8, devices.heartbeat, devices.price, devices.flags, devices.wal, devices.config, devices.kind, devices.owner_table, devices.opens, devices.maintenance, devices.slots, devices.spot
         """#
 
     static let bindingDataTypes: [PostgresDataType] = [PostgresINET.psqlType, PostgresINET.psqlType, PostgresMACAddress.psqlType, PostgresMACAddress8.psqlType, PostgresInterval.psqlType, PostgresMoney.psqlType, PostgresBitString.psqlType, PostgresLSN.psqlType, PostgresXML.psqlType, UInt8.psqlType, PostgresOID.psqlType, PostgresTime.psqlType, PostgresTimestampTZRange.psqlType, PostgresInt4Range.psqlType, PostgresPoint.psqlType]
@@ -93,7 +93,7 @@ struct CreateDevice: PostgresPreparedStatement {
 /// `GetDevice` (:one, queries/devices.sql:11).
 struct GetDevice: PostgresPreparedStatement {
     static let sql = #"""
-        SELECT * FROM devices WHERE id = $1
+        SELECT devices.id, devices.address, devices.network, devices.mac, devices.mac8, devices.heartbeat, devices.price, devices.flags, devices.wal, devices.config, devices.kind, devices.owner_table, devices.opens, devices.maintenance, devices.slots, devices.spot FROM devices WHERE id = $1
         """#
 
     static let bindingDataTypes: [PostgresDataType] = [Int64.psqlType]

@@ -9,7 +9,7 @@ import PostgresNIO
 struct CreateEntry: PostgresPreparedStatement {
     static let sql = #"""
         INSERT INTO entries (id, "self", "default", "let", type) VALUES ($1, $2, $3, $4, $5)
-        RETURNING *
+        RETURNING entries.id, entries.self, entries."default", entries.let, entries.type
         """#
 
     static let bindingDataTypes: [PostgresDataType] = [Int32.psqlType, String.psqlType, String.psqlType, Int32.psqlType, String.psqlType]

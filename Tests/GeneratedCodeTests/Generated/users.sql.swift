@@ -8,7 +8,7 @@ import PostgresNIO
 /// `GetUserByID` (:one, queries/users.sql:1).
 struct GetUserByID: PostgresPreparedStatement {
     static let sql = #"""
-        SELECT * FROM users WHERE id = $1
+        SELECT users.id, users.email, users.display_name, users.status, users.tags, users.settings, users.balance, users.external_id, users.created_at FROM users WHERE id = $1
         """#
 
     static let bindingDataTypes: [PostgresDataType] = [Int64.psqlType]
@@ -79,7 +79,7 @@ struct CreateUser: PostgresPreparedStatement {
     static let sql = #"""
         INSERT INTO users (email, display_name, status, tags, settings, balance, external_id)
         VALUES (($1::email_address), $2, ($3::user_status), $4, ($5::jsonb), $6, $7)
-        RETURNING *
+        RETURNING users.id, users.email, users.display_name, users.status, users.tags, users.settings, users.balance, users.external_id, users.created_at
         """#
 
     static let bindingDataTypes: [PostgresDataType] = [String.psqlType, String.psqlType, UserStatus.psqlType, [String].psqlType, String.psqlType, Decimal.psqlType, UUID.psqlType]

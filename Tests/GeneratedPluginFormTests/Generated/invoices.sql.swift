@@ -10,7 +10,7 @@ public struct CreateInvoice: PostgresPreparedStatement {
     public static let sql = #"""
         INSERT INTO billing.invoices (customer, amount_cents, period, details, due, notes)
         VALUES ($1, $2, ($3::interval), ($4::jsonb), ($5::date), ($6::character varying))
-        RETURNING *
+        RETURNING invoices.id, invoices.customer, invoices.state, invoices.amount_cents, invoices.period, invoices.details, invoices.due, invoices.notes
         """#
 
     public static let bindingDataTypes: [PostgresDataType] = [String.psqlType, Int64.psqlType, BillingPeriod.psqlType, InvoiceDetails.psqlType, Date.psqlType, String.psqlType]
@@ -60,7 +60,7 @@ public struct CreateInvoice: PostgresPreparedStatement {
 /// `GetInvoice` (:one, queries/invoices.sql:6).
 public struct GetInvoice: PostgresPreparedStatement {
     public static let sql = #"""
-        SELECT * FROM billing.invoices WHERE id = $1
+        SELECT invoices.id, invoices.customer, invoices.state, invoices.amount_cents, invoices.period, invoices.details, invoices.due, invoices.notes FROM billing.invoices WHERE id = $1
         """#
 
     public static let bindingDataTypes: [PostgresDataType] = [Int32.psqlType]

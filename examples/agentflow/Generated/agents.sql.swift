@@ -14,7 +14,7 @@ public struct UpsertAgent: PostgresPreparedStatement {
         SET kind = EXCLUDED.kind,
             description = COALESCE(EXCLUDED.description, agents.description),
             config = EXCLUDED.config
-        RETURNING *
+        RETURNING agents.id, agents.owner_id, agents.name, agents.kind, agents.description, agents.config, agents.created_at, agents.updated_at
         """#
 
     public static let bindingDataTypes: [PostgresDataType] = [UUID.psqlType, String.psqlType, AgentKind.psqlType, String.psqlType, String.psqlType]
@@ -176,7 +176,7 @@ public struct FindAgentsByConfig: PostgresPreparedStatement {
 /// `GetAgentWithOwner` (:one, queries/agents.sql:27).
 public struct GetAgentWithOwner: PostgresPreparedStatement {
     public static let sql = #"""
-        SELECT agents.*, users.*
+        SELECT agents.id, agents.owner_id, agents.name, agents.kind, agents.description, agents.config, agents.created_at, agents.updated_at, users.id, users.email, users.display_name, users.password_hash, users.created_at, users.updated_at, users.deleted_at, users.role
         FROM agents
         JOIN users ON users.id = agents.owner_id
         WHERE agents.id = $1

@@ -10,7 +10,7 @@ public struct CreateUser: PostgresPreparedStatement {
     public static let sql = #"""
         INSERT INTO users (email, display_name)
         VALUES ($1, $2)
-        RETURNING *
+        RETURNING users.id, users.email, users.display_name, users.created_at
         """#
 
     public static let bindingDataTypes: [PostgresDataType] = [String.psqlType, String.psqlType]
@@ -48,7 +48,7 @@ public struct CreateUser: PostgresPreparedStatement {
 /// `GetUserByID` (:one, queries/users.sql:6).
 public struct GetUserByID: PostgresPreparedStatement {
     public static let sql = #"""
-        SELECT * FROM users WHERE id = $1
+        SELECT users.id, users.email, users.display_name, users.created_at FROM users WHERE id = $1
         """#
 
     public static let bindingDataTypes: [PostgresDataType] = [Int64.psqlType]
