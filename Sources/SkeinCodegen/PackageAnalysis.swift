@@ -338,11 +338,16 @@ extension PackageAnalysis {
 
     /// A rejected query at its file:line (the line of PostgreSQL's position when it gave one).
     static func error(_ rejection: QueryDescriberError, in query: AnnotatedQuery) -> QueryFileError {
-        let line = rejection.line(in: query.sql, startingAt: query.sqlLine)
+        var line = rejection.line(in: query.sql, startingAt: query.sqlLine)
+        var column: Int?
+        // PostgreSQL's position in the rewritten SQL, back to the file's line:column (as lint reports).
+        if let position = rejection.position, let location = query.location(ofPosition: position) {
+            (line, column) = (location.line, location.column)
+        }
         var message = "\(query.name): \(rejection.message)"
         if let sqlState = rejection.sqlState { message += " (SQLSTATE \(sqlState))" }
         if let hint = rejection.hint { message += "; hint: \(hint)" }
-        return QueryFileError(file: query.file, line: line, message: message)
+        return QueryFileError(file: query.file, line: line, column: column, message: message)
     }
 
     /// A second `id` becomes `id2`, a third `id3` (sqlc: `id_2`); by position, so that two equal fields (`id >= $1

@@ -55,21 +55,47 @@ public struct AnnotatedQuery: Sendable, Hashable {
     /// The `--` comment lines right under the `-- name:` line (without `-- `): the query's documentation, as sqlc
     /// reads them.
     public var comments: [String] = []
+    /// For each Unicode scalar of ``sql``, its scalar offset in ``source`` (a macro's replacement points at the
+    /// macro), so PostgreSQL's position in the SQL maps back to the file.
+    public var sqlOrigin: [Int] = []
+
+    /// The file's line and column (1-based, in Unicode scalars) of PostgreSQL's 1-based character `position` in
+    /// ``sql``; `nil` when it cannot be mapped.
+    public func location(ofPosition position: Int) -> (line: Int, column: Int)? {
+        guard position >= 1, position <= sqlOrigin.count else { return nil }
+        let offset = sqlOrigin[position - 1]
+        let scalars = Array(source.unicodeScalars)
+        guard offset <= scalars.count else { return nil }
+        var line = sqlLine
+        var column = 1
+        for scalar in scalars[..<offset] {
+            if scalar == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return (line, column)
+    }
 }
 
 /// A problem in a query file, at its place.
 public struct QueryFileError: Error, Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
+    /// 1-based, in Unicode scalars, when known (PostgreSQL's position in the query, mapped back).
+    public var column: Int?
     public var message: String
 
-    public init(file: String, line: Int, message: String) {
+    public init(file: String, line: Int, column: Int? = nil, message: String) {
         self.file = file
         self.line = line
+        self.column = column
         self.message = message
     }
 
-    public var description: String { "\(file):\(line): \(message)" }
+    public var description: String { "\(file):\(line)\(column.map { ":\($0)" } ?? ""): \(message)" }
 }
 
 /// Every problem of a query file, in line order.
@@ -207,15 +233,16 @@ public enum QueryFileParser {
                 errors.append(noSQL)
                 return
             }
-            switch rewrite(source) {
-            case .success(let (sql, _, _)) where SQLCommandSplitter.split(sql).isEmpty:
+            switch rewriteTracing(source) {
+            case .success(let rewritten) where SQLCommandSplitter.split(rewritten.sql).isEmpty:
                 // Only semicolons and comments: nothing to prepare.
                 errors.append(noSQL)
-            case .success(let (sql, parameters, embeds)):
+            case .success(let rewritten):
                 queries.append(
                     AnnotatedQuery(
                         name: query.name, command: query.command, file: file, line: query.line, source: source,
-                        sql: sql, parameters: parameters, embeds: embeds, sqlLine: bodyLine, comments: comments))
+                        sql: rewritten.sql, parameters: rewritten.parameters, embeds: rewritten.embeds,
+                        sqlLine: bodyLine, comments: comments, sqlOrigin: rewritten.origin))
             case .failure(let problem):
                 errors.append(
                     QueryFileError(file: file, line: bodyLine + problem.lineOffset, message: problem.message))
@@ -290,8 +317,28 @@ public enum QueryFileParser {
 
     /// Replaces sqlc's macros outside quotes and comments; keeps positional `$n` numbering consistent.
     static func rewrite(_ source: String) -> Result<(String, [AnnotatedQuery.Parameter], [String]), RewriteProblem> {
+        rewriteTracing(source).map { ($0.sql, $0.parameters, $0.embeds) }
+    }
+
+    /// ``rewrite(_:)``, with where each scalar of the SQL came from in `source` (its scalar offset), so that
+    /// PostgreSQL's position in the SQL maps back to the file's line and column.
+    static func rewriteTracing(
+        _ source: String
+    ) -> Result<(sql: String, parameters: [AnnotatedQuery.Parameter], embeds: [String], origin: [Int]), RewriteProblem>
+    {
         let scalars = Array(source.unicodeScalars)
         var output = String.UnicodeScalarView()
+        var origin: [Int] = []
+        /// Copies `range` of the source as it is.
+        func copy(_ range: Range<Int>) {
+            output.append(contentsOf: scalars[range])
+            origin += Array(range)
+        }
+        /// Writes `text` in place of what starts at `position`.
+        func emit(_ text: String, at position: Int) {
+            output.append(contentsOf: text.unicodeScalars)
+            origin += Array(repeating: position, count: text.unicodeScalars.count)
+        }
         var parameters: [AnnotatedQuery.Parameter] = []
         var byName: [String: Int] = [:]
         var embeds: [String] = []
@@ -347,27 +394,27 @@ public enum QueryFileParser {
             if scalar == "'" || scalar == "\"" {
                 let end = closing(scalars, from: index, quote: scalar)
                 for position in index..<end where scalars[position] == "\n" { line += 1 }
-                output.append(contentsOf: scalars[index..<end])
+                copy(index..<end)
                 index = end
                 continue
             }
             if scalar == "-", index + 1 < scalars.count, scalars[index + 1] == "-" {
                 var end = index
                 while end < scalars.count, scalars[end] != "\n" { end += 1 }
-                output.append(contentsOf: scalars[index..<end])
+                copy(index..<end)
                 index = end
                 continue
             }
             if scalar == "/", index + 1 < scalars.count, scalars[index + 1] == "*" {
                 let end = blockCommentEnd(scalars, from: index)
                 for position in index..<end where scalars[position] == "\n" { line += 1 }
-                output.append(contentsOf: scalars[index..<end])
+                copy(index..<end)
                 index = end
                 continue
             }
             if scalar == "$", let end = dollarQuoteEnd(scalars, from: index) {
                 for position in index..<end where scalars[position] == "\n" { line += 1 }
-                output.append(contentsOf: scalars[index..<end])
+                copy(index..<end)
                 index = end
                 continue
             }
@@ -386,7 +433,7 @@ public enum QueryFileParser {
                     positionalSeen.insert(value)
                     parameters.append(AnnotatedQuery.Parameter(number: value, name: nil, kind: .argument))
                 }
-                output.append(contentsOf: scalars[index..<end])
+                copy(index..<end)
                 index = end
                 continue
             }
@@ -402,7 +449,7 @@ public enum QueryFileParser {
                 while end < scalars.count, isIdentifier(scalars[end]) { end += 1 }
                 let name = String(String.UnicodeScalarView(scalars[index + 1..<end]))
                 switch number(for: name, kind: .argument) {
-                case .success(let value): output.append(contentsOf: "$\(value)".unicodeScalars)
+                case .success(let value): emit("$\(value)", at: index)
                 case .failure(let problem): return .failure(problem)
                 }
                 index = end
@@ -435,7 +482,8 @@ public enum QueryFileParser {
                     switch number(for: argument, kind: .slice) {
                     case .success(let value):
                         output = String.UnicodeScalarView(output.prefix(keep))
-                        output.append(contentsOf: (negated ? "<> ALL($\(value))" : "= ANY($\(value))").unicodeScalars)
+                        origin = Array(origin.prefix(keep))
+                        emit(negated ? "<> ALL($\(value))" : "= ANY($\(value))", at: index)
                     case .failure(let problem): return .failure(problem)
                     }
                     index = after
@@ -443,17 +491,17 @@ public enum QueryFileParser {
                 }
                 if let kind {
                     switch number(for: argument, kind: kind) {
-                    case .success(let value): output.append(contentsOf: "$\(value)".unicodeScalars)
+                    case .success(let value): emit("$\(value)", at: index)
                     case .failure(let problem): return .failure(problem)
                     }
                 } else {
                     embeds.append(argument)
-                    output.append(contentsOf: "\(argument).*".unicodeScalars)
+                    emit("\(argument).*", at: index)
                 }
                 index = close + 1
                 continue
             }
-            output.append(scalar)
+            copy(index..<index + 1)
             index += 1
         }
         // Comments after the statement (before the next `-- name:`) are not part of it.
@@ -483,10 +531,12 @@ public enum QueryFileParser {
             position += 1
             if !scalar.properties.isWhitespace { codeEnd = position }
         }
+        let leading = written[..<codeEnd].prefix { $0.properties.isWhitespace }.count
         var sql = String(String.UnicodeScalarView(written[..<codeEnd])).trimmingCharacters(in: .whitespacesAndNewlines)
         while sql.hasSuffix(";") { sql = String(sql.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
         parameters.sort { $0.number < $1.number }
-        return .success((sql, parameters, embeds))
+        let traced = Array(origin.dropFirst(leading).prefix(sql.unicodeScalars.count))
+        return .success((sql, parameters, embeds, traced))
     }
 
     /// When `output` ends with `IN (` (or `NOT IN (`), white space allowed, after a word boundary: how many scalars

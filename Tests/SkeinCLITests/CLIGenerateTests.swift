@@ -132,7 +132,7 @@ struct CLIGenerateTests {
             result.stderr.contains("queries/users.sql:12: unknown query kind :bogus for Broken"), "\(result.stderr)")
         #expect(
             result.stderr.contains(
-                "queries/users.sql:3: GetUser: column \"nope\" does not exist (SQLSTATE 42703)"), "\(result.stderr)")
+                "queries/users.sql:3:8: GetUser: column \"nope\" does not exist (SQLSTATE 42703)"), "\(result.stderr)")
         #expect(
             result.stderr.contains(
                 "queries/users.sql:6: Seen: column seen: PostgresNIO has no Swift type for tsvector; cast it in the query (e.g. ::text) or add an override"

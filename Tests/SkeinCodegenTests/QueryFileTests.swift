@@ -1,3 +1,4 @@
+import Foundation
 import SkeinCodegen
 import Testing
 
@@ -113,6 +114,28 @@ struct QueryFileTests {
             try QueryFileParser.parse("-- name: Some :many\nSELECT id FROM t \(written);\n", file: "q.sql").get().first)
         #expect(query.sql == "SELECT id FROM t \(sent)")
         #expect(query.parameters == [AnnotatedQuery.Parameter(number: 1, name: "ids", kind: .slice)])
+    }
+
+    @Test("PostgreSQL's position in the rewritten SQL maps back to the file's line:column, past macros")
+    func positions() throws {
+        let text = """
+            -- name: Find :many
+            -- Documentation lines are not SQL.
+            SELECT id FROM t
+            WHERE a = sqlc.arg(alpha) AND @beta = b
+              AND nope = 1;
+            """
+        let query = try #require(try QueryFileParser.parse(text, file: "q.sql").get().first)
+        #expect(query.sql == "SELECT id FROM t\nWHERE a = $1 AND $2 = b\n  AND nope = 1")
+        // PostgreSQL counts characters from 1.
+        func position(of needle: String) -> Int {
+            query.sql.distance(from: query.sql.startIndex, to: query.sql.range(of: needle)!.lowerBound) + 1
+        }
+        #expect(query.location(ofPosition: position(of: "nope"))! == (line: 5, column: 7))
+        #expect(query.location(ofPosition: position(of: "b\n"))! == (line: 4, column: 39))
+        #expect(query.location(ofPosition: position(of: "$2"))! == (line: 4, column: 31))  // the @beta it stands for
+        #expect(query.location(ofPosition: 1)! == (line: 3, column: 1))
+        #expect(query.location(ofPosition: 10_000) == nil)
     }
 
     @Test("statements without an annotation, as sqlc reads them: DDL is schema, the rest is skipped with a warning")

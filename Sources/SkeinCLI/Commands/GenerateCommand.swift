@@ -53,8 +53,10 @@ struct GenerateCommand: AsyncParsableCommand {
         func here(_ path: String) -> String { path.hasPrefix("/") ? path : Self.normalized(base + "/" + path) }
         switch error {
         case let errors as CodegenErrors:
-            return errors.errors.map { QueryFileError(file: here($0.file), line: $0.line, message: $0.message) }
-                .map(\.description).joined(separator: "\n")
+            return errors.errors.map {
+                QueryFileError(file: here($0.file), line: $0.line, column: $0.column, message: $0.message)
+            }
+            .map(\.description).joined(separator: "\n")
         case let error as SchemaSourceError:
             return SchemaSourceError(file: here(error.file), line: error.line, message: error.message).description
         default:
