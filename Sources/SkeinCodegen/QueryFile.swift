@@ -1,6 +1,7 @@
 import Foundation
 import SkeinCore
 import SkeinSQL
+import Synchronization
 
 /// One annotated query of a query file, with sqlc's macros rewritten to PostgreSQL placeholders.
 ///
@@ -126,7 +127,7 @@ public enum QueryFileParser {
     /// The queries that could be read and the problems of the others, so that every problem of a project can be
     /// reported in one run.
     public static func parseAll(_ text: String, file: String) -> (queries: [AnnotatedQuery], errors: [QueryFileError]) {
-        let contents = read(text, file: file)
+        let contents = parse(contentsOf: text, file: file)
         return (contents.queries, contents.errors)
     }
 
@@ -173,8 +174,20 @@ public enum QueryFileParser {
         }
     }
 
+    /// What ``read(_:file:)`` made of each text, so that `generate` reading a package's query files for their DDL
+    /// and then for their queries parses each once.
+    private static let memo = Mutex<[String: QueryFileContents]>([:])
+
     /// Every query, schema statement and problem of `text`.
     public static func read(_ text: String, file: String) -> QueryFileContents {
+        let key = file + "\u{0}" + text
+        if let known = memo.withLock({ $0[key] }) { return known }
+        let contents = parse(contentsOf: text, file: file)
+        memo.withLock { $0[key] = contents }
+        return contents
+    }
+
+    static func parse(contentsOf text: String, file: String) -> QueryFileContents {
         var contents = QueryFileContents()
         var queries: [AnnotatedQuery] {
             get { contents.queries }
@@ -211,9 +224,12 @@ public enum QueryFileParser {
             }
             var source = body.joined(separator: "\n")
             // The query is the first statement under the annotation; what follows it until the next annotation has
-            // none (sqlc: DDL for the catalog, anything else skipped).
-            if let statements = SchemaSource.statements(
-                of: SchemaSource.Script(file: file, line: bodyLine, sql: source)), statements.count > 1
+            // none (sqlc: DDL for the catalog, anything else skipped). Skein's own splitter says cheaply whether
+            // there is more than one; PostgreSQL's grammar then cuts exactly.
+            let commands = SQLCommandSplitter.split(source)
+            if commands.count > 1,
+                let statements = SchemaSource.statements(
+                    of: SchemaSource.Script(file: file, line: bodyLine, sql: source)), statements.count > 1
             {
                 let firstLength = statements[0].sql.utf8.count
                 let bytes = Array(source.utf8)
@@ -234,7 +250,7 @@ public enum QueryFileParser {
                 return
             }
             switch rewriteTracing(source) {
-            case .success(let rewritten) where SQLCommandSplitter.split(rewritten.sql).isEmpty:
+            case .success where commands.isEmpty:
                 // Only semicolons and comments: nothing to prepare.
                 errors.append(noSQL)
             case .success(let rewritten):
@@ -327,17 +343,20 @@ public enum QueryFileParser {
     ) -> Result<(sql: String, parameters: [AnnotatedQuery.Parameter], embeds: [String], origin: [Int]), RewriteProblem>
     {
         let scalars = Array(source.unicodeScalars)
-        var output = String.UnicodeScalarView()
+        var output: [Unicode.Scalar] = []
         var origin: [Int] = []
+        output.reserveCapacity(scalars.count + 16)
+        origin.reserveCapacity(scalars.count + 16)
         /// Copies `range` of the source as it is.
         func copy(_ range: Range<Int>) {
             output.append(contentsOf: scalars[range])
-            origin += Array(range)
+            origin.append(contentsOf: range)
         }
         /// Writes `text` in place of what starts at `position`.
         func emit(_ text: String, at position: Int) {
+            let before = output.count
             output.append(contentsOf: text.unicodeScalars)
-            origin += Array(repeating: position, count: text.unicodeScalars.count)
+            origin.append(contentsOf: repeatElement(position, count: output.count - before))
         }
         var parameters: [AnnotatedQuery.Parameter] = []
         var byName: [String: Int] = [:]
@@ -481,8 +500,8 @@ public enum QueryFileParser {
                     // PostgreSQL gets one array parameter, `= ANY($n)` (`NOT IN`: `<> ALL($n)`).
                     switch number(for: argument, kind: .slice) {
                     case .success(let value):
-                        output = String.UnicodeScalarView(output.prefix(keep))
-                        origin = Array(origin.prefix(keep))
+                        output.removeSubrange(keep...)
+                        origin.removeSubrange(keep...)
                         emit(negated ? "<> ALL($\(value))" : "= ANY($\(value))", at: index)
                     case .failure(let problem): return .failure(problem)
                     }
@@ -501,11 +520,12 @@ public enum QueryFileParser {
                 index = close + 1
                 continue
             }
-            copy(index..<index + 1)
+            output.append(scalar)
+            origin.append(index)
             index += 1
         }
         // Comments after the statement (before the next `-- name:`) are not part of it.
-        let written = Array(output)
+        let written = output
         var codeEnd = 0
         var position = 0
         while position < written.count {
@@ -541,8 +561,7 @@ public enum QueryFileParser {
 
     /// When `output` ends with `IN (` (or `NOT IN (`), white space allowed, after a word boundary: how many scalars
     /// to keep (up to the white space before `IN`/`NOT`, kept), and whether it was `NOT IN`.
-    static func inListStart(_ output: String.UnicodeScalarView) -> (keep: Int, negated: Bool)? {
-        let scalars = Array(output)
+    static func inListStart(_ scalars: [Unicode.Scalar]) -> (keep: Int, negated: Bool)? {
         var end = scalars.count
         func skipSpace() { while end > 0, scalars[end - 1].properties.isWhitespace { end -= 1 } }
         skipSpace()
