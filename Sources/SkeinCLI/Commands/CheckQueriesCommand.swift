@@ -100,22 +100,9 @@ struct CheckQueriesCommand: AsyncParsableCommand {
             }
             results = impacts
         } else {
-            let environment = CLIContext.current.environment
-            let installation: PostgresInstallation
-            do {
-                installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
-            } catch {
-                throw CLIFailure(
-                    .database,
-                    "check-queries needs a PostgreSQL to describe the queries, and PostgreSQL's server programs were not found: \(error). Install them (scripts/bootstrap.sh) or give --dev-url"
-                )
-            }
-            if format == .text { Console.err("skein: a throwaway PostgreSQL for the migrations (removed afterwards)") }
-            results = try await withEphemeralCluster(
-                options: SandboxOptions(
-                    installation: installation,
-                    parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment)),
-                logger: logger
+            results = try await ThrowawayCluster.run(
+                command: "check-queries", need: "a PostgreSQL to describe the queries",
+                purpose: format == .text ? "the migrations" : nil, logger: logger
             ) { cluster in
                 var impacts: [QueryImpact] = []
                 for (index, input) in inputs.enumerated() {

@@ -100,24 +100,9 @@ struct GenerateCommand: AsyncParsableCommand {
             results = try await Self.onDevelopmentServer(
                 devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base)
         } else {
-            let environment = CLIContext.current.environment
-            let installation: PostgresInstallation
-            do {
-                installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
-            } catch {
-                throw CLIFailure(
-                    .database,
-                    "generate needs a PostgreSQL to describe the queries, and PostgreSQL's server programs were not found: \(error). Install them (scripts/bootstrap.sh) or give --dev-url"
-                )
-            }
-            if format == .text && !dryRun {
-                Console.err("skein: a throwaway PostgreSQL for the schema (removed afterwards)")
-            }
-            results = try await withEphemeralCluster(
-                options: SandboxOptions(
-                    installation: installation,
-                    parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment)),
-                logger: logger
+            results = try await ThrowawayCluster.run(
+                command: "generate", need: "a PostgreSQL to describe the queries",
+                purpose: format == .text && !dryRun ? "the schema" : nil, logger: logger
             ) { cluster in
                 var results: [CodeGenerator.Result] = []
                 for (index, package) in configuration.packages.enumerated() {

@@ -109,20 +109,8 @@ struct VerifyCommand: AsyncParsableCommand {
                 try await verifier.verify(migrations, on: connection, observer: progress.observe, logger: logger)
             }
         } else {
-            let installation: PostgresInstallation
-            do {
-                installation = try await PostgresInstallation.locate(environment: environment, logger: logger)
-            } catch {
-                throw CLIFailure(
-                    .database,
-                    "verify needs a throwaway PostgreSQL, and PostgreSQL's server programs were not found: \(error). Install them (scripts/bootstrap.sh) or give --dev-url"
-                )
-            }
-            if format == .text { Console.err("skein: a throwaway PostgreSQL for verification (removed afterwards)") }
-            report = try await withEphemeralCluster(
-                options: SandboxOptions(
-                    installation: installation,
-                    parentDirectory: SandboxOptions.scratchParentDirectory(environment: environment)),
+            report = try await ThrowawayCluster.run(
+                command: "verify", need: "a throwaway PostgreSQL", purpose: format == .text ? "verification" : nil,
                 logger: logger
             ) { cluster in
                 let connection = try await Connector(
