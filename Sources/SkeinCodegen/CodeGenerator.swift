@@ -113,7 +113,7 @@ public enum CodeGenerator {
         _ paths: [String], base: String
     ) throws(SchemaSourceError) -> [(path: String, text: String)] {
         var result: [(path: String, text: String)] = []
-        for path in paths {
+        for path in try SchemaSource.expandingGlobs(paths, base: base, key: "queries") {
             let full = path.hasPrefix("/") ? path : base + "/" + path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {

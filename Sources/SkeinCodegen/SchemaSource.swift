@@ -2,6 +2,10 @@ import Foundation
 import SkeinCore
 import SkeinSQL
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The schema a package's queries run against, as sqlc reads it: SQL files, or a goose directory whose files
 /// contribute their Up sections only, in version order.
 public struct SchemaSource: Sendable, Hashable {
@@ -58,7 +62,7 @@ public struct SchemaSource: Sendable, Hashable {
     /// order when their names are migration names, else in file-name order.
     public static func load(_ paths: [String], base: String) throws(SchemaSourceError) -> SchemaSource {
         var units: [Unit] = []
-        for path in paths {
+        for path in try expandingGlobs(paths, base: base, key: "schema") {
             let full = path.hasPrefix("/") ? path : base + "/" + path
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
@@ -108,6 +112,32 @@ public struct SchemaSource: Sendable, Hashable {
         case .failure(let error):
             throw SchemaSourceError(file: file, line: error.line, message: error.description)
         }
+    }
+
+    /// `paths` with glob patterns (`*`, `?`, `[…]`, as sqlc accepts them: `schema/*.sql`) replaced by the paths they
+    /// match, sorted; a pattern that matches nothing is an error naming the key.
+    static func expandingGlobs(_ paths: [String], base: String, key: String) throws(SchemaSourceError) -> [String] {
+        var result: [String] = []
+        for path in paths {
+            guard path.contains(where: { "*?[".contains($0) }) else {
+                result.append(path)
+                continue
+            }
+            let prefix = path.hasPrefix("/") ? "" : base + "/"
+            var matches = glob_t()
+            defer { globfree(&matches) }
+            guard glob(prefix + path, 0, nil, &matches) == 0 else {
+                throw SchemaSourceError(
+                    file: path, line: nil, message: "matches no file; check the pattern in `\(key):`")
+            }
+            var found: [String] = []
+            for index in 0..<Int(matches.gl_pathc) {
+                guard let match = matches.gl_pathv[index].map({ String(cString: $0) }) else { continue }
+                found.append(String(match.dropFirst(prefix.count)))
+            }
+            result += found.sorted()
+        }
+        return result
     }
 
     /// Blank and comment-only lines at the start of `sql` (a split statement keeps the comments before it).

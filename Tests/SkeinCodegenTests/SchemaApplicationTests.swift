@@ -66,6 +66,33 @@ struct SchemaApplicationTests {
         #expect(try await relations(describer) == ["idx_users_email", "users", "users_pkey"])
     }
 
+    @Test("glob patterns in schema: and queries:, as sqlc accepts them; a pattern that matches nothing is named")
+    func globs() async throws {
+        let (error, describer) = try await apply(
+            [
+                "db/02_orders.sql":
+                    "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n",
+                "db/01_users.sql": "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+                "db/notes.txt": "not SQL",
+            ], paths: ["db/*.sql"])
+        #expect(error == nil, "\(String(describing: error))")
+        #expect(try await relations(describer) == ["orders", "orders_pkey", "users", "users_pkey"])
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skein-globs-\(UUID())")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("q"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ["b.sql", "a.sql", "c.txt"] {
+            try "-- name: X :one\nSELECT 1;\n".write(
+                to: directory.appendingPathComponent("q/" + name), atomically: true, encoding: .utf8)
+        }
+        #expect(
+            try CodeGenerator.readQueryFiles(["q/*.sql"], base: directory.path).map(\.path) == ["q/a.sql", "q/b.sql"])
+        #expect(throws: SchemaSourceError.self) {
+            try CodeGenerator.readQueryFiles(["nothing/*.sql"], base: directory.path)
+        }
+    }
+
     @Test("files listed before what they use apply once it exists; what never applies is named at file:line")
     func order() async throws {
         let (error, describer) = try await apply(
