@@ -30,12 +30,18 @@ public struct CodegenConfiguration: Sendable, Hashable {
             /// sqlc's `nullable:` key, read for compatibility: Skein applies a `db_type` override to nullable and
             /// `NOT NULL` columns alike (Swift spells nullability `T?`), so it changes nothing.
             public var nullable: Bool
+            /// `conforms_to: [Hashable, Codable]`: what the type provides, so the structs that hold it keep those
+            /// conformances (without it they are `Sendable` only: the generator cannot see the type).
+            public var conformsTo: Set<String> = []
 
-            public init(databaseType: String?, column: String?, swiftType: String, nullable: Bool) {
+            public init(
+                databaseType: String?, column: String?, swiftType: String, nullable: Bool, conformsTo: Set<String> = []
+            ) {
                 self.databaseType = databaseType
                 self.column = column
                 self.swiftType = swiftType
                 self.nullable = nullable
+                self.conformsTo = conformsTo
             }
         }
 
@@ -195,17 +201,29 @@ public struct CodegenConfiguration: Sendable, Hashable {
                     }
                     for (overrideKey, _) in fields {
                         let name = overrideKey.string ?? ""
-                        guard ["db_type", "column", "swift_type", "nullable"].contains(name) else {
+                        guard ["db_type", "column", "swift_type", "nullable", "conforms_to"].contains(name) else {
                             throw fail(
                                 overrideKey,
-                                "unknown key \"\(name)\" in an override; known keys: db_type, column, swift_type, nullable"
+                                "unknown key \"\(name)\" in an override; known keys: db_type, column, swift_type, nullable, conforms_to"
                             )
+                        }
+                    }
+                    var conformsTo: Set<String> = []
+                    if let list = fields["conforms_to"] {
+                        guard let items = list.sequence else {
+                            throw fail(list, "conforms_to must be a list: [Hashable, Codable]")
+                        }
+                        for protocolNode in items {
+                            guard let name = protocolNode.string, ["Hashable", "Codable"].contains(name) else {
+                                throw fail(protocolNode, "conforms_to takes Hashable and Codable")
+                            }
+                            conformsTo.insert(name)
                         }
                     }
                     options.overrides.append(
                         SwiftOptions.Override(
                             databaseType: databaseType, column: column, swiftType: swiftType,
-                            nullable: fields["nullable"]?.bool ?? false))
+                            nullable: fields["nullable"]?.bool ?? false, conformsTo: conformsTo))
                 }
             default:
                 throw fail(

@@ -47,12 +47,18 @@ public struct SwiftEmitter: Sendable {
 
     /// Whether the fields' types are all ones the generator knows to be `Codable`.
     func isCodable(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        let overridden = Set(options.overrides.map(\.swiftType))
-        return fields.allSatisfy { field in
+        fields.allSatisfy { field in
             let base = field.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?"))
-            return !overridden.contains(field.swiftType) && !field.typedInline && base != "ByteBuffer"
-                && !nonCodableModels.contains(base)
+            return provides("Codable", field) && base != "ByteBuffer" && !nonCodableModels.contains(base)
         }
+    }
+
+    /// Whether a field's type provides `conformance`: always for the types the generator maps, for an override
+    /// only when its `conforms_to:` says so, never for an inline `AS "col: Type"`.
+    func provides(_ conformance: String, _ field: AnalyzedQuery.Field) -> Bool {
+        if field.typedInline { return false }
+        let overrides = options.overrides.filter { $0.swiftType == field.swiftType }
+        return overrides.isEmpty || overrides.allSatisfy { $0.conformsTo.contains(conformance) }
     }
 
     /// `public import` / `package import` for public API (SE-0409: with InternalImportsByDefault a plain import is
@@ -191,10 +197,9 @@ public struct SwiftEmitter: Sendable {
 
     /// `Sendable, Hashable` (and `Codable`) when every field's type is one the generator knows to be so.
     func conformances(_ fields: [AnalyzedQuery.Field]) -> String {
-        let overridden = Set(options.overrides.map(\.swiftType))
-        var list = ["Sendable", "Hashable"]
+        var list = ["Sendable"]
+        if fields.allSatisfy({ provides("Hashable", $0) }) { list.append("Hashable") }
         if options.emitCodable && isCodable(fields) { list.append("Codable") }
-        if fields.contains(where: { overridden.contains($0.swiftType) || $0.typedInline }) { list = ["Sendable"] }
         return list.joined(separator: ", ")
     }
 

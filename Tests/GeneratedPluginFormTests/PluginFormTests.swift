@@ -68,6 +68,8 @@ struct PluginFormTests {
                 CreateInvoice.Params(
                     customer: "ACME", amount: 12_000, period: period, details: details, due: due, notes: "net 30"))
             #expect(bill.state == .draft)
+            // conforms_to: [Hashable] on both overrides keeps Bill Hashable (it compiles only so).
+            #expect(Set([bill, bill]).count == 1)
             #expect(bill.period == period)
             #expect(bill.details == details)
             #expect(bill.due == due)

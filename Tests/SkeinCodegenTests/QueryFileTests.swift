@@ -267,6 +267,31 @@ struct CodegenConfigurationTests {
         #expect(package.options.overrides[1].column == "users.settings")
     }
 
+    @Test("an override's conforms_to: Hashable and Codable only, as a list")
+    func conformsTo() throws {
+        func parse(_ value: String) throws -> CodegenConfiguration {
+            try CodegenConfiguration.parse(
+                """
+                version: "2"
+                sql:
+                  - engine: postgresql
+                    schema: migrations
+                    queries: queries
+                    gen:
+                      swift:
+                        out: Out
+                        overrides:
+                          - db_type: interval
+                            swift_type: Period
+                            conforms_to: \(value)
+                """, path: "skein.yaml")
+        }
+        #expect(
+            try parse("[Hashable, Codable]").packages[0].options.overrides[0].conformsTo == ["Hashable", "Codable"])
+        #expect(throws: (any Error).self) { try parse("[Equatable]") }
+        #expect(throws: (any Error).self) { try parse("Hashable") }
+    }
+
     @Test("sqlc.yaml's plugin form: sqlc keeps its go block, Skein reads the swift plugin's codegen entry")
     func pluginForm() throws {
         let configuration = try CodegenConfiguration.parse(

@@ -33,7 +33,7 @@ public enum BillState: String, Sendable, Hashable, CaseIterable, PostgresNonThro
 }
 
 /// The table `billing.invoices`.
-public struct Bill: Sendable {
+public struct Bill: Sendable, Hashable {
     public var id: Int32
     public var customer: String
     public var state: BillState

@@ -17,7 +17,7 @@ public struct CreateInvoice: PostgresPreparedStatement {
 
     public typealias Row = Bill
 
-    public struct Params: Sendable {
+    public struct Params: Sendable, Hashable {
         public var customer: String
         public var amount: Int64
         public var period: BillingPeriod
