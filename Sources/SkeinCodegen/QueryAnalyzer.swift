@@ -155,6 +155,10 @@ public struct QueryAnalyzer: Sendable {
             }
         }
         var columns: [AnalyzedQuery.Field] = []
+        // Which range-table entry each output column comes from, where the select list says (`p.name`): a
+        // self-join's preserved side stays non-optional (`FROM authors a LEFT JOIN authors p`).
+        let qualifiers = Self.columnQualifiers(statements, columnCount: described.columns.count)
+        let nullableEntries = Self.nullableEntries(statements)
         for (index, column) in described.columns.enumerated() {
             let inline = InlineOverride(column.name)
             if let type = inline.swiftType {
@@ -165,7 +169,11 @@ public struct QueryAnalyzer: Sendable {
                 let inferred = self.field(column, types: described.types)
                 if case .success(let known) = inferred { field.nullable = known.nullable }
                 if column.source == nil { field.nullable = !counts.contains(index) }
-                if let source = column.source, nullableTables.contains(source.table) { field.nullable = true }
+                if let source = column.source,
+                    qualifiers?[index].map({ nullableEntries.contains($0) }) ?? nullableTables.contains(source.table)
+                {
+                    field.nullable = true
+                }
                 field.nullable = inline.nullability ?? field.nullable
                 columns.append(field)
                 continue
@@ -174,7 +182,9 @@ public struct QueryAnalyzer: Sendable {
             case .success(var field):
                 // The catalog's answer, corrected by the query's shape.
                 if let source = column.source {
-                    field.nullable = field.nullable || nullableTables.contains(source.table)
+                    let outerJoined =
+                        qualifiers?[index].map { nullableEntries.contains($0) } ?? nullableTables.contains(source.table)
+                    field.nullable = field.nullable || outerJoined
                 } else {
                     field.nullable = !counts.contains(index)
                 }
@@ -260,6 +270,51 @@ public struct QueryAnalyzer: Sendable {
     static func nullableTables(_ sql: String) -> Set<String> {
         guard case .success(let statements) = SQLGrammar.parse(sql) else { return [] }
         return nullableTables(statements)
+    }
+
+    /// The range-table entries (by alias, else table name) on the nullable side of an outer join.
+    static func nullableEntries(_ statements: [ParsedStatement]) -> Set<String> {
+        var nullable: Set<String> = []
+        func entries(_ node: SQLNode) -> [String] {
+            ([node] + node.descendants()).compactMap { descendant in
+                guard descendant.nodeType == "RangeVar", let body = descendant.body else { return nil }
+                return body["alias"]?["aliasname"]?.string ?? body["relname"]?.string
+            }
+        }
+        for statement in statements {
+            for node in statement.node.descendants() where node.nodeType == "JoinExpr" {
+                guard let join = node.body else { continue }
+                let kind = join["jointype"]?.string ?? "JOIN_INNER"
+                if kind == "JOIN_LEFT" || kind == "JOIN_FULL", let right = join["rarg"] {
+                    nullable.formUnion(entries(right))
+                }
+                if kind == "JOIN_RIGHT" || kind == "JOIN_FULL", let left = join["larg"] {
+                    nullable.formUnion(entries(left))
+                }
+            }
+        }
+        return nullable
+    }
+
+    /// The qualifier of each output column of a plain SELECT whose list has no `*`: `p` for `p.name`, `nil` for an
+    /// unqualified column or an expression; `nil` for the whole list when it cannot be told (a `*`, a set
+    /// operation, a count that does not match).
+    static func columnQualifiers(_ statements: [ParsedStatement], columnCount: Int) -> [String?]? {
+        guard statements.count == 1, let select = statements[0].node["SelectStmt"],
+            select["op"] == nil || select["op"]?.string == "SETOP_NONE",
+            let targets = select["targetList"]?.array, targets.count == columnCount
+        else { return nil }
+        var qualifiers: [String?] = []
+        for target in targets {
+            guard let value = target["ResTarget"]?["val"] else { return nil }
+            if let fields = value["ColumnRef"]?["fields"]?.array {
+                if fields.contains(where: { $0["A_Star"] != nil }) { return nil }
+                qualifiers.append(fields.count == 2 ? fields[0]["String"]?["sval"]?.string : nil)
+            } else {
+                qualifiers.append(nil)
+            }
+        }
+        return qualifiers
     }
 
     static func nullableTables(_ statements: [ParsedStatement]) -> Set<String> {

@@ -37,6 +37,29 @@ struct QueryAnalyzerTests {
         fields.map { "\($0.name): \($0.swiftType)\($0.nullable ? "?" : "")" }
     }
 
+    @Test("a self-join: the preserved side keeps NOT NULL, the outer-joined side is optional (per entry, not table)")
+    func selfJoin() async throws {
+        let results = try await analyze(
+            """
+            -- name: WithReferrer :many
+            SELECT u.id, u.status, r.id AS referrer_id, r.status AS referrer_status
+            FROM users u LEFT JOIN users r ON r.id = u.id + 1;
+
+            -- name: Unqualified :many
+            SELECT status FROM users u LEFT JOIN orders o ON o.user_id = u.id;
+
+            -- name: Starred :many
+            SELECT u.*, r.id FROM users u LEFT JOIN users r ON r.id = u.id;
+            """)
+        let referred = fields(try results[0].get().columns)
+        #expect(
+            referred == ["id: Int64", "status: UserStatus", "referrerId: Int64?", "referrerStatus: UserStatus?"],
+            "\(referred)")
+        // An unqualified column or a `*`: decided by table, as before (users is not outer-joined here).
+        #expect(fields(try results[1].get().columns) == ["status: UserStatus"])
+        #expect(try results[2].get().columns.allSatisfy(\.nullable), "a star over a self-join stays optional")
+    }
+
     @Test("columns: catalog NOT NULL, NOT NULL domains, enums, arrays; the nullable side of a LEFT JOIN; count vs sum")
     func columns() async throws {
         let results = try await analyze(
