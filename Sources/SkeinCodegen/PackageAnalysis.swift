@@ -405,6 +405,9 @@ extension PackageAnalysis {
             "PostgresLine": "line", "PostgresCircle": "circle", "PostgresInt4Range": "int4range",
             "PostgresInt8Range": "int8range", "PostgresNumRange": "numrange", "PostgresTimestampRange": "tsrange",
             "PostgresTimestampTZRange": "tstzrange", "PostgresDateRange": "daterange",
+            "PostgresInt4Multirange": "int4multirange", "PostgresInt8Multirange": "int8multirange",
+            "PostgresNumMultirange": "nummultirange", "PostgresTimestampMultirange": "tsmultirange",
+            "PostgresTimestampTZMultirange": "tstzmultirange", "PostgresDateMultirange": "datemultirange",
         ]
         if swift.hasPrefix("["), swift.hasSuffix("]") {
             return naturalType(of: String(swift.dropFirst().dropLast()), enums: enums).map { "_" + $0 }

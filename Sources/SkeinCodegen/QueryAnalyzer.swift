@@ -55,6 +55,9 @@ public struct QueryAnalyzer: Sendable {
         "polygon": "PostgresPolygon", "line": "PostgresLine", "circle": "PostgresCircle",
         "int4range": "PostgresInt4Range", "int8range": "PostgresInt8Range", "numrange": "PostgresNumRange",
         "tsrange": "PostgresTimestampRange", "tstzrange": "PostgresTimestampTZRange", "daterange": "PostgresDateRange",
+        "int4multirange": "PostgresInt4Multirange", "int8multirange": "PostgresInt8Multirange",
+        "nummultirange": "PostgresNumMultirange", "tsmultirange": "PostgresTimestampMultirange",
+        "tstzmultirange": "PostgresTimestampTZMultirange", "datemultirange": "PostgresDateMultirange",
     ]
 
     /// The Swift types of the SkeinTypes runtime module.
@@ -64,7 +67,9 @@ public struct QueryAnalyzer: Sendable {
         "PostgresLSN", "PostgresXML", "PostgresOID", "PostgresVoid", "PostgresTime", "PostgresTimeTZ",
         "PostgresJSONPath", "PostgresPoint", "PostgresLineSegment", "PostgresBox", "PostgresPath", "PostgresPolygon",
         "PostgresLine", "PostgresCircle", "PostgresInt4Range", "PostgresInt8Range", "PostgresNumRange",
-        "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange",
+        "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange", "PostgresInt4Multirange",
+        "PostgresInt8Multirange", "PostgresNumMultirange", "PostgresTimestampMultirange",
+        "PostgresTimestampTZMultirange", "PostgresDateMultirange",
     ]
 
     /// The Swift type for a PostgreSQL type, or why there is none.
@@ -88,7 +93,8 @@ public struct QueryAnalyzer: Sendable {
         case .base where type.element != nil:
             guard let element = type.element else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
             return swiftType(element, in: types).map { "[\($0)]" }
-        case .base where type.isBuiltin, .pseudo where type.typeName == "void", .range where type.isBuiltin:
+        case .base where type.isBuiltin, .pseudo where type.typeName == "void", .range where type.isBuiltin,
+            .multirange where type.isBuiltin:
             if let mapped = Self.builtinTypes[type.typeName] { return .success(mapped) }
             return .failure(UnsupportedType(postgresType: type.sqlName))
         default:

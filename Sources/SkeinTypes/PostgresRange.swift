@@ -7,6 +7,9 @@ public protocol PostgresRangeKind: Sendable {
     associatedtype Bound: Sendable & Hashable & Codable
     static var rangeType: PostgresDataType { get }
     static var rangeArrayType: PostgresDataType { get }
+    /// The range's multirange type (PostgreSQL 14+) and its array.
+    static var multirangeType: PostgresDataType { get }
+    static var multirangeArrayType: PostgresDataType { get }
     static func write(_ bound: Bound, into buffer: inout ByteBuffer)
     static func read(_ buffer: inout ByteBuffer) throws -> Bound
 }
@@ -86,6 +89,49 @@ public struct PostgresRangeValue<Kind: PostgresRangeKind>: Sendable, Hashable, C
     }
 }
 
+/// A multirange (`int4multirange`, `tstzmultirange`, …, PostgreSQL 14+): its ranges, in order, as PostgreSQL
+/// normalises them (sorted, merged where they touch).
+public struct PostgresMultirange<Kind: PostgresRangeKind>: Sendable, Hashable, Codable, PostgresBinaryValue {
+    public var ranges: [PostgresRangeValue<Kind>]
+
+    public init(_ ranges: [PostgresRangeValue<Kind>]) {
+        self.ranges = ranges
+    }
+
+    public static var psqlType: PostgresDataType { Kind.multirangeType }
+    public static var psqlArrayType: PostgresDataType { Kind.multirangeArrayType }
+    public static var decodedTypes: [PostgresDataType] { [Kind.multirangeType] }
+
+    public init(binary buffer: inout ByteBuffer, type: PostgresDataType) throws {
+        let count = Int(try buffer.read(Int32.self))
+        guard count >= 0 else { throw PostgresDecodingError.Code.failure }
+        ranges = try (0..<count).map { _ in
+            let length = Int(try buffer.read(Int32.self))
+            guard length >= 0, var bytes = buffer.readSlice(length: length) else {
+                throw PostgresDecodingError.Code.failure
+            }
+            return try PostgresRangeValue<Kind>(binary: &bytes, type: Kind.rangeType)
+        }
+    }
+
+    public func write(into buffer: inout ByteBuffer) {
+        buffer.writeInteger(Int32(ranges.count))
+        for range in ranges {
+            let start = buffer.writerIndex
+            buffer.writeInteger(Int32(0))
+            range.write(into: &buffer)
+            buffer.setInteger(Int32(buffer.writerIndex - start - 4), at: start)
+        }
+    }
+}
+
+public typealias PostgresInt4Multirange = PostgresMultirange<Int4RangeKind>
+public typealias PostgresInt8Multirange = PostgresMultirange<Int8RangeKind>
+public typealias PostgresNumMultirange = PostgresMultirange<NumRangeKind>
+public typealias PostgresTimestampMultirange = PostgresMultirange<TimestampRangeKind>
+public typealias PostgresTimestampTZMultirange = PostgresMultirange<TimestampTZRangeKind>
+public typealias PostgresDateMultirange = PostgresMultirange<DateRangeKind>
+
 public typealias PostgresInt4Range = PostgresRangeValue<Int4RangeKind>
 public typealias PostgresInt8Range = PostgresRangeValue<Int8RangeKind>
 public typealias PostgresNumRange = PostgresRangeValue<NumRangeKind>
@@ -94,6 +140,8 @@ public typealias PostgresTimestampTZRange = PostgresRangeValue<TimestampTZRangeK
 public typealias PostgresDateRange = PostgresRangeValue<DateRangeKind>
 
 public enum Int4RangeKind: PostgresRangeKind {
+    public static var multirangeType: PostgresDataType { PostgresDataType(4451) }
+    public static var multirangeArrayType: PostgresDataType { PostgresDataType(6150) }
     public static var rangeType: PostgresDataType { .int4Range }
     public static var rangeArrayType: PostgresDataType { .int4RangeArray }
     public static func write(_ bound: Int32, into buffer: inout ByteBuffer) { buffer.writeInteger(bound) }
@@ -101,6 +149,8 @@ public enum Int4RangeKind: PostgresRangeKind {
 }
 
 public enum Int8RangeKind: PostgresRangeKind {
+    public static var multirangeType: PostgresDataType { PostgresDataType(4536) }
+    public static var multirangeArrayType: PostgresDataType { PostgresDataType(6157) }
     public static var rangeType: PostgresDataType { .int8Range }
     public static var rangeArrayType: PostgresDataType { .int8RangeArray }
     public static func write(_ bound: Int64, into buffer: inout ByteBuffer) { buffer.writeInteger(bound) }
@@ -109,6 +159,8 @@ public enum Int8RangeKind: PostgresRangeKind {
 
 /// `numrange`: PostgresNIO's `numeric` codec for the bounds.
 public enum NumRangeKind: PostgresRangeKind {
+    public static var multirangeType: PostgresDataType { PostgresDataType(4532) }
+    public static var multirangeArrayType: PostgresDataType { PostgresDataType(6151) }
     public static var rangeType: PostgresDataType { .numrange }
     public static var rangeArrayType: PostgresDataType { PostgresDataType(3907) }
     public static func write(_ bound: Decimal, into buffer: inout ByteBuffer) {
@@ -135,6 +187,8 @@ enum PostgresEpoch {
 
 /// `tsrange`: the bounds as UTC instants (a `timestamp` has no zone; read as PostgresNIO reads one, in UTC).
 public enum TimestampRangeKind: PostgresRangeKind {
+    public static var multirangeType: PostgresDataType { PostgresDataType(4533) }
+    public static var multirangeArrayType: PostgresDataType { PostgresDataType(6152) }
     public static var rangeType: PostgresDataType { .tsrange }
     public static var rangeArrayType: PostgresDataType { PostgresDataType(3909) }
     public static func write(_ bound: Date, into buffer: inout ByteBuffer) {
@@ -147,6 +201,8 @@ public enum TimestampRangeKind: PostgresRangeKind {
 
 /// `tstzrange`.
 public enum TimestampTZRangeKind: PostgresRangeKind {
+    public static var multirangeType: PostgresDataType { PostgresDataType(4534) }
+    public static var multirangeArrayType: PostgresDataType { PostgresDataType(6153) }
     public static var rangeType: PostgresDataType { .tstzrange }
     public static var rangeArrayType: PostgresDataType { .tstzrangeArray }
     public static func write(_ bound: Date, into buffer: inout ByteBuffer) {
@@ -159,6 +215,8 @@ public enum TimestampTZRangeKind: PostgresRangeKind {
 
 /// `daterange`: each bound is the UTC midnight of its day.
 public enum DateRangeKind: PostgresRangeKind {
+    public static var multirangeType: PostgresDataType { PostgresDataType(4535) }
+    public static var multirangeArrayType: PostgresDataType { PostgresDataType(6155) }
     public static var rangeType: PostgresDataType { .daterange }
     public static var rangeArrayType: PostgresDataType { PostgresDataType(3913) }
     public static func write(_ bound: Date, into buffer: inout ByteBuffer) {

@@ -150,6 +150,22 @@ struct RoundTripTests {
             text: "[2023-11-14,2023-11-16)")
     }
 
+    @Test("multiranges: normalised, empty") func multiranges() async throws {
+        try await roundTrip(
+            "{[1,3),[5,7]}", as: "int4multirange",
+            expected: PostgresInt4Multirange([.init(lower: 1, upper: 3), .init(lower: 5, upper: 8)]),
+            text: "{[1,3),[5,8)}")
+        try await roundTrip(
+            "{[3,4), [1,2)}", as: "int8multirange",
+            expected: PostgresInt8Multirange([.init(lower: 1, upper: 2), .init(lower: 3, upper: 4)]),
+            text: "{[1,2),[3,4)}")
+        try await roundTrip("{}", as: "nummultirange", expected: PostgresNumMultirange([]), text: "{}")
+        let day = Date(timeIntervalSince1970: 1_699_920_000)  // 2023-11-14
+        try await roundTrip(
+            "{[2023-11-14,2023-11-15)}", as: "datemultirange",
+            expected: PostgresDateMultirange([.init(lower: day, upper: day.addingTimeInterval(86_400))]))
+    }
+
     @Test("void: a function that returns nothing decodes as PostgresVoid") func void() async throws {
         try await TestDatabase.withFreshDatabase { database in
             let rows = try await database.client.query("SELECT pg_advisory_xact_lock(1)", logger: Self.logger)
