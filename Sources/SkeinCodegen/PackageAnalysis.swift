@@ -408,6 +408,7 @@ extension PackageAnalysis {
             "PostgresInt4Multirange": "int4multirange", "PostgresInt8Multirange": "int8multirange",
             "PostgresNumMultirange": "nummultirange", "PostgresTimestampMultirange": "tsmultirange",
             "PostgresTimestampTZMultirange": "tstzmultirange", "PostgresDateMultirange": "datemultirange",
+            "PostgresTSVector": "tsvector",
         ]
         if swift.hasPrefix("["), swift.hasSuffix("]") {
             return naturalType(of: String(swift.dropFirst().dropLast()), enums: enums).map { "_" + $0 }

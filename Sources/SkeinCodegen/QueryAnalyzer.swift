@@ -58,6 +58,7 @@ public struct QueryAnalyzer: Sendable {
         "int4multirange": "PostgresInt4Multirange", "int8multirange": "PostgresInt8Multirange",
         "nummultirange": "PostgresNumMultirange", "tsmultirange": "PostgresTimestampMultirange",
         "tstzmultirange": "PostgresTimestampTZMultirange", "datemultirange": "PostgresDateMultirange",
+        "tsvector": "PostgresTSVector",
     ]
 
     /// The Swift types of the SkeinTypes runtime module.
@@ -69,7 +70,7 @@ public struct QueryAnalyzer: Sendable {
         "PostgresLine", "PostgresCircle", "PostgresInt4Range", "PostgresInt8Range", "PostgresNumRange",
         "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange", "PostgresInt4Multirange",
         "PostgresInt8Multirange", "PostgresNumMultirange", "PostgresTimestampMultirange",
-        "PostgresTimestampTZMultirange", "PostgresDateMultirange",
+        "PostgresTimestampTZMultirange", "PostgresDateMultirange", "PostgresTSVector",
     ]
 
     /// The Swift type for a PostgreSQL type, or why there is none.
