@@ -123,10 +123,18 @@ extension PackageAnalysis {
             }
             annotated.append((path, queries))
         }
-        // The schema's tables and enums, from the catalog.
+        // The schema's tables and enums, from the catalog. The fourth column says whether an INSERT into the table
+        // always yields its row: a plain table with no BEFORE INSERT row trigger (tgtype: ROW 1, BEFORE 2, INSERT 4)
+        // and no INSERT rule (partitioned tables and views are left out: their partitions' or INSTEAD OF triggers
+        // decide).
         let tableRows = try await describer.rows(
             """
-            SELECT n.nspname, c.relname, c.oid::int8
+            SELECT n.nspname, c.relname, c.oid::int8,
+              c.relkind = 'r'
+                AND NOT EXISTS (
+                  SELECT 1 FROM pg_catalog.pg_trigger t
+                  WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND (t.tgtype & 7) = 7)
+                AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid AND r.ev_type = '3')
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
               AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
@@ -141,42 +149,18 @@ extension PackageAnalysis {
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
             GROUP BY n.nspname, t.typname ORDER BY n.nspname = 'public' DESC, n.nspname, t.typname
             """)
-        // Plain tables whose INSERT always yields its row: no BEFORE INSERT row trigger (tgtype: ROW 1, BEFORE 2,
-        // INSERT 4), no INSERT rule; partitioned tables and views are left out (their partitions' or INSTEAD OF
-        // triggers decide).
-        let insertSafe = Set(
-            try await describer.rows(
-                """
-                SELECT n.nspname || '.' || c.relname
-                FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-                  AND NOT EXISTS (
-                    SELECT 1 FROM pg_catalog.pg_trigger t
-                    WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND (t.tgtype & 7) = 7)
-                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid AND r.ev_type = '3')
-                """
-            ).compactMap { $0[0] })
-        // Every table's live columns in order, for writing out `*` (StarExpansion).
-        var tableColumns: [String: [String]] = [:]
-        for row in try await describer.rows(
-            """
-            SELECT n.nspname || '.' || c.relname, array_to_json(array_agg(a.attname ORDER BY a.attnum))::text
-            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-            GROUP BY 1
-            """)
-        {
-            guard let name = row[0], let json = row[1], let data = json.data(using: .utf8),
-                let names = try? JSONDecoder().decode([String].self, from: data)
-            else { continue }
-            tableColumns[name] = names
-        }
+        let insertSafe = Set(tableRows.filter { $0[3] == "t" }.map { "\($0[0] ?? "").\($0[1] ?? "")" })
         let allQueries = annotated.flatMap(\.queries)
         let tableStatements = tableRows.map { row in
             "SELECT * FROM \(SQLIdentifier.quote(row[0] ?? "")).\(SQLIdentifier.quote(row[1] ?? ""))"
         }
         let described = try await describer.describe(tableStatements + allQueries.map(\.sql))
+        // Every table's columns in order, as PostgreSQL described `SELECT * FROM` it: for writing out `*`.
+        var tableColumns: [String: [String]] = [:]
+        for (row, result) in zip(tableRows, described.prefix(tableRows.count)) {
+            guard case .success(let table) = result else { continue }
+            tableColumns["\(row[0] ?? "").\(row[1] ?? "")"] = table.columns.map(\.name)
+        }
         let analyzer = QueryAnalyzer(options: options)
         var warnings: [String] = skipped
 

@@ -74,8 +74,7 @@ public struct ConnectionError: Error, Sendable, Hashable, CustomStringConvertibl
             case .system(_, let message): message
             case .unknownHost(let host): "could not translate host name \"\(host)\" to address"
             case .timedOut(let seconds): "timeout expired" + (seconds.map { " (connect_timeout=\($0))" } ?? "")
-            case .server(let error):
-                "\(error.severity): \(error.message)" + (error.sqlState.map { " (SQLSTATE \($0))" } ?? "")
+            case .server(let error): error.gooseText
             case .readOnly: "session is read-only (target_session_attrs=read-write)"
             case .other(let text): text
             }
@@ -168,7 +167,7 @@ public struct ConnectionError: Error, Sendable, Hashable, CustomStringConvertibl
         case .unknownHost(let host): return "hostname resolving error (lookup \(host): no such host)"
         case .timedOut: return "dial error (\(target): i/o timeout)"
         case .server(let error):
-            return "server error (\(error.severity): \(error.message) (SQLSTATE \(error.sqlState ?? "XX000")))"
+            return "server error (\(error.gooseText))"
         case .readOnly, .other: return attempt.failure.reason
         }
     }

@@ -98,15 +98,20 @@ enum DatabaseConnection {
     /// The connection string to use: the flag, then GOOSE_DBSTRING, then DATABASE_URL; empty means libpq's
     /// PG* variables and defaults.
     static func connectionString(explicit: String?, environment: [String: String]) -> String {
-        explicit ?? environment["GOOSE_DBSTRING"].flatMap { $0.isEmpty ? nil : $0 } ?? environment["DATABASE_URL"] ?? ""
+        resolve(explicit: explicit, environment: environment).string
     }
 
     /// Where ``connectionString(explicit:environment:)`` found the string, for messages.
     static func source(explicit: String?, environment: [String: String]) -> String {
-        if explicit != nil { return "--database-url" }
-        if environment["GOOSE_DBSTRING"].map({ !$0.isEmpty }) ?? false { return "GOOSE_DBSTRING" }
-        if environment["DATABASE_URL"] != nil { return "DATABASE_URL" }
-        return "PG* variables and libpq's defaults (no --database-url, GOOSE_DBSTRING or DATABASE_URL)"
+        resolve(explicit: explicit, environment: environment).source
+    }
+
+    /// The one precedence both answer from.
+    private static func resolve(explicit: String?, environment: [String: String]) -> (string: String, source: String) {
+        if let explicit { return (explicit, "--database-url") }
+        if let goose = environment["GOOSE_DBSTRING"], !goose.isEmpty { return (goose, "GOOSE_DBSTRING") }
+        if let url = environment["DATABASE_URL"] { return (url, "DATABASE_URL") }
+        return ("", "PG* variables and libpq's defaults (no --database-url, GOOSE_DBSTRING or DATABASE_URL)")
     }
 
     /// What libpq would connect with for `string`: `PG*` from `environment`, `~/.pgpass` under `homeDirectory`
