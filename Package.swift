@@ -183,6 +183,8 @@ let package = Package(
             name: "SkeinTestSupport",
             dependencies: [
                 "SkeinSandbox",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -211,7 +213,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SkeinLintTests",
-            dependencies: ["SkeinLint", "SkeinCore", "SkeinSQL"],
+            dependencies: ["SkeinLint", "SkeinCore", "SkeinSQL", "SkeinTestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),

@@ -38,14 +38,15 @@ struct PgDumpBackup: Sendable {
         let dump = try await Self.program("pg_dump", logger: logger)
         let restore = try await Self.program("pg_restore", logger: logger)
         let environment = libpqEnvironment()
-        let dumped = try Self.run(dump, ["--format=custom", "--no-password", "--file", file], environment: environment)
+        let dumped = try await Self.run(
+            dump, ["--format=custom", "--no-password", "--file", file], environment: environment)
         guard dumped.status == 0 else {
             try? FileManager.default.removeItem(atPath: file)
             throw Failure(
                 description:
                     "pg_dump exited \(dumped.status): \(dumped.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        let listed = try Self.run(restore, ["--list", file], environment: environment)
+        let listed = try await Self.run(restore, ["--list", file], environment: environment)
         guard listed.status == 0, !listed.stdout.isEmpty else {
             throw Failure(
                 description:
@@ -95,29 +96,11 @@ struct PgDumpBackup: Sendable {
         }
     }
 
-    /// Runs `program`; its standard error goes to a temporary file, so that a full pipe can never block it while
-    /// its standard output is read.
-    static func run(_ program: String, _ arguments: [String], environment: [String: String]) throws -> (
+    /// Runs `program` to its end (``ExternalProgram``: both streams read together, the exit awaited on the process).
+    static func run(_ program: String, _ arguments: [String], environment: [String: String]) async throws -> (
         status: Int32, stdout: String, stderr: String
     ) {
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "skein-\((program as NSString).lastPathComponent)-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let errorData = (try? Data(contentsOf: errorFile)) ?? Data()
-        return (
-            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-            String(decoding: errorData, as: UTF8.self)
-        )
+        let result = try await ExternalProgram(program, arguments, environment: environment).collect()
+        return (result.status, result.stdout, result.stderr)
     }
 }

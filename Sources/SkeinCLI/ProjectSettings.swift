@@ -78,12 +78,22 @@ extension ParsableCommand {
     func reportingFailures(_ body: () throws -> Void) throws {
         do {
             try body()
-        } catch let exit as ExitCode {
-            throw exit
-        } catch let failure as CLIFailure {
-            throw failure
         } catch {
-            throw CLIFailure(.run, "\(error)")
+            throw Self.reported(error)
         }
+    }
+
+    /// ``reportingFailures(_:)`` for a body that awaits.
+    func reportingFailures(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            throw Self.reported(error)
+        }
+    }
+
+    private static func reported(_ error: any Error) -> any Error {
+        if error is ExitCode || error is CLIFailure { return error }
+        return CLIFailure(.run, "\(error)")
     }
 }

@@ -34,15 +34,15 @@ struct CLICheckQueriesTests {
         return project
     }
 
-    func check(_ project: CLIGenerateTests.Project, _ arguments: [String] = []) throws -> SkeinBinary.Result {
-        try SkeinBinary.run(["check-queries"] + arguments, in: project.directory.url)
+    func check(_ project: CLIGenerateTests.Project, _ arguments: [String] = []) async throws -> SkeinBinary.Result {
+        try await SkeinBinary.run(["check-queries"] + arguments, in: project.directory.url)
     }
 
     @Test("the migration that breaks a query is named, with PostgreSQL's words; a type change is a warning; exit 1")
-    func breaks() throws {
+    func breaks() async throws {
         let project = try Self.project()
         defer { project.directory.delete() }
-        let result = try check(project)
+        let result = try await check(project)
         #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(
@@ -59,10 +59,10 @@ struct CLICheckQueriesTests {
     }
 
     @Test("--since: what is deployed applies at once; a query that never described is invalid; json and sarif")
-    func sinceAndFormats() throws {
+    func sinceAndFormats() async throws {
         let project = try Self.project()
         defer { project.directory.delete() }
-        let deployed = try check(project, ["--since", "3", "--format", "json"])
+        let deployed = try await check(project, ["--since", "3", "--format", "json"])
         #expect(deployed.status == 1)
         let document = try JSONSerialization.jsonObject(with: Data(deployed.stdout.utf8)) as? [String: Any]
         let package = (document?["packages"] as? [[String: Any]])?.first
@@ -71,7 +71,7 @@ struct CLICheckQueriesTests {
         #expect(findings.map { $0["code"] as? String } == ["query-invalid"], "\(deployed.stdout)")
         #expect(findings.first?["line"] as? Int == 1)
 
-        let sarif = try check(project, ["--format", "sarif"])
+        let sarif = try await check(project, ["--format", "sarif"])
         let log = try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as? [String: Any]
         #expect(log?["version"] as? String == "2.1.0")
         let results = (log?["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]] ?? []
@@ -79,20 +79,20 @@ struct CLICheckQueriesTests {
     }
 
     @Test("a clean history exits 0; a migration that does not apply is named at its line")
-    func cleanAndBroken() throws {
+    func cleanAndBroken() async throws {
         let project = try Self.project()
         defer { project.directory.delete() }
         try project.directory.write(
             "schema/00003_drop_nickname.sql",
             "-- +goose Up\nALTER TABLE users ADD COLUMN age int;\n-- +goose Down\nSELECT 1;\n")
-        let clean = try check(project)
+        let clean = try await check(project)
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
         #expect(clean.stdout.hasSuffix("checked 3 queries after each of 3 migrations: 0 broken, 0 changed\n"))
 
         try project.directory.write(
             "schema/00003_drop_nickname.sql",
             "-- +goose Up\n\nALTER TABLE nowhere ADD COLUMN age int;\n-- +goose Down\nSELECT 1;\n")
-        let broken = try check(project)
+        let broken = try await check(project)
         #expect(broken.status == 1)
         #expect(
             broken.stdout.contains(

@@ -2,6 +2,10 @@ import Foundation
 import SkeinTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Checksums and drift, adoption, and approvals at run time, through the `skein` binary on real PostgreSQL.
 @Suite("skein binary: governance gates")
 struct CLIGovernanceTests {
@@ -17,13 +21,13 @@ struct CLIGovernanceTests {
         defer { dir.delete() }
         try dir.write("20240101120000_create_users_table.sql", Self.users)
         let args = ["--dir", dir.path, "--database-url", database.text]
-        #expect(try SkeinBinary.run(["up"] + args).status == 0)
+        #expect(try await SkeinBinary.run(["up"] + args).status == 0)
 
         // Only the Down changes: reported, not blocking.
         try dir.write(
             "20240101120000_create_users_table.sql",
             Self.users.replacingOccurrences(of: "DROP TABLE users;", with: "DROP TABLE IF EXISTS users;"))
-        let downOnly = try SkeinBinary.run(["status", "--format", "json"] + args)
+        let downOnly = try await SkeinBinary.run(["status", "--format", "json"] + args)
         #expect(downOnly.stdout.contains("\"down-modified\""), "\(downOnly.stdout)")
 
         // The Up changes: a new migration may not run on top of it.
@@ -34,7 +38,7 @@ struct CLIGovernanceTests {
             "20240102120000_add_users_name.sql",
             "-- +goose Up\nALTER TABLE users ADD COLUMN name text;\n-- +goose Down\nALTER TABLE users DROP COLUMN name;\n"
         )
-        let refused = try SkeinBinary.run(["up"] + args)
+        let refused = try await SkeinBinary.run(["up"] + args)
         #expect(refused.status == 1)
         #expect(
             refused.stderr.contains("20240101120000_create_users_table.sql: its Up changed after it was applied"),
@@ -43,22 +47,22 @@ struct CLIGovernanceTests {
         #expect(
             try await scalar(
                 "SELECT count(*)::text FROM goose_db_version WHERE version_id = 20240102120000", on: database) == "0")
-        let status = try SkeinBinary.run(["status", "--format", "json"] + args)
+        let status = try await SkeinBinary.run(["status", "--format", "json"] + args)
         #expect(status.stdout.contains("\"modified\""), "\(status.stdout)")
-        let validate = try SkeinBinary.run([
+        let validate = try await SkeinBinary.run([
             "validate", "--format", "json", "--dir", dir.path, "--database-url", database.text,
         ])
         #expect(validate.status == 1)
         #expect(validate.stdout.contains("\"code\":\"modified\""), "\(validate.stdout)")
-        #expect(try SkeinBinary.run(["validate", "--dir", dir.path]).status == 0)
+        #expect(try await SkeinBinary.run(["validate", "--dir", dir.path]).status == 0)
 
         // goose's invocation: a warning, and the run goes on (goose itself keeps no checksums).
-        let goose = try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up-by-one"])
+        let goose = try await SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up-by-one"])
         #expect(goose.status == 0, "\(goose.stderr)")
         #expect(goose.stderr.contains("its Up changed after it was applied"))
-        #expect(try SkeinBinary.run(["down"] + args).status == 0)
+        #expect(try await SkeinBinary.run(["down"] + args).status == 0)
 
-        let allowed = try SkeinBinary.run(["up", "--allow-modified"] + args)
+        let allowed = try await SkeinBinary.run(["up", "--allow-modified"] + args)
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(allowed.stderr.contains("accepted (--allow-modified)"))
         #expect(
@@ -69,7 +73,7 @@ struct CLIGovernanceTests {
         try dir.write(
             "20240103120000_add_users_age.sql",
             "-- +goose Up\nALTER TABLE users ADD COLUMN age int;\n-- +goose Down\nALTER TABLE users DROP COLUMN age;\n")
-        #expect(try SkeinBinary.run(["up"] + args).status == 0)
+        #expect(try await SkeinBinary.run(["up"] + args).status == 0)
     }
 
     @Test("a database migrated by goose alone: Skein adopts the checksums on its first run, says so, and audits it")
@@ -93,7 +97,7 @@ struct CLIGovernanceTests {
             "20240102120000_add_users_name.sql",
             "-- +goose Up\nALTER TABLE users ADD COLUMN name text;\n-- +goose Down\nALTER TABLE users DROP COLUMN name;\n"
         )
-        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        let result = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(
             result.stderr.contains("adopted the checksums of 1 migration applied without Skein"), "\(result.stderr)")
@@ -127,7 +131,7 @@ struct CLIGovernanceTests {
             """
         try dir.write("20240102120000_drop_users_table.sql", drop)
         let args = ["--dir", dir.path, "--database-url", database.text]
-        let refused = try SkeinBinary.run(["up"] + args)
+        let refused = try await SkeinBinary.run(["up"] + args)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("20240102120000_drop_users_table.sql (no approval)"), "\(refused.stderr)")
         #expect(refused.stderr.contains("skein approve"))
@@ -135,22 +139,24 @@ struct CLIGovernanceTests {
         #expect(try await scalar("SELECT to_regclass('users')::text", on: database) == nil)
 
         #expect(
-            try SkeinBinary.run(["approve", "20240102120000", "--by", "alice", "--reason", "legacy", "--dir", dir.path])
-                .status == 0)
+            try await SkeinBinary.run([
+                "approve", "20240102120000", "--by", "alice", "--reason", "legacy", "--dir", dir.path,
+            ])
+            .status == 0)
         try dir.write(
             "20240102120000_drop_users_table.sql", drop.replacingOccurrences(of: "users table", with: "users table!"))
-        let stale = try SkeinBinary.run(["up"] + args)
+        let stale = try await SkeinBinary.run(["up"] + args)
         #expect(stale.status == 1)
         #expect(stale.stderr.contains("approved by alice, but the file changed since"), "\(stale.stderr)")
 
         try dir.write("20240102120000_drop_users_table.sql", drop)
         // Approved, but a destructive migration also needs a backup.
-        let unbacked = try SkeinBinary.run(["up"] + args)
+        let unbacked = try await SkeinBinary.run(["up"] + args)
         #expect(unbacked.status == 1)
         #expect(unbacked.stderr.contains("without a backup: 20240102120000_drop_users_table.sql"), "\(unbacked.stderr)")
         #expect(unbacked.stderr.contains("--backup DIR"))
         // A backup that cannot be written stops the run before anything runs.
-        let badBackup = try SkeinBinary.run(["up", "--backup", "/proc/skein-cannot-write-here"] + args)
+        let badBackup = try await SkeinBinary.run(["up", "--backup", "/proc/skein-cannot-write-here"] + args)
         #expect(badBackup.status == 1)
         #expect(
             badBackup.stderr.contains("the backup before migrating failed, so nothing was migrated"),
@@ -158,7 +164,7 @@ struct CLIGovernanceTests {
         #expect(try await scalar("SELECT to_regclass('users')::text", on: database) == nil)
 
         let backups = dir.url.appendingPathComponent("backups").path
-        let approved = try SkeinBinary.run(["up", "--backup", backups] + args)
+        let approved = try await SkeinBinary.run(["up", "--backup", backups] + args)
         #expect(approved.status == 0, "\(approved.stderr)")
         let dumps = try FileManager.default.contentsOfDirectory(atPath: backups)
         #expect(dumps.count == 1 && dumps[0].hasSuffix("-to-20240102120000.dump"), "\(dumps)")
@@ -182,7 +188,7 @@ struct CLIGovernanceTests {
             "20240103120000_drop_users_again.sql",
             "-- DESTRUCTIVE: nothing left\n-- +goose Up\nDROP TABLE IF EXISTS users;\n-- +goose Down\nSELECT 'MANUAL_RECOVERY_REQUIRED';\n"
         )
-        let allowed = try SkeinBinary.run(["up", "--allow-destructive", "--no-backup"] + args)
+        let allowed = try await SkeinBinary.run(["up", "--allow-destructive", "--no-backup"] + args)
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(
             try await scalar(
@@ -209,7 +215,7 @@ struct CLIGovernanceTests {
         let hookOutput = dir.url.appendingPathComponent("hook.txt").path
         let metrics = dir.url.appendingPathComponent("skein.prom").path
         let url = database.text
-        let result = try SkeinBinary.run(
+        let result = try await SkeinBinary.run(
             [
                 "up", "--dir", dir.path, "--database-url", url, "--log-format", "json", "--metrics-file", metrics,
                 "--on-failure",
@@ -241,6 +247,29 @@ struct CLIGovernanceTests {
         #expect(text.contains("skein_migrations_total{direction=\"up\",outcome=\"applied\"} 1"))
     }
 
+    @Test("an --on-failure hook that leaves a program running in the background does not hold the run")
+    func hookInBackground() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("00001_fail.sql", "-- +goose Up\nSELECT 1/0;\n-- +goose Down\nSELECT 1;\n")
+        let pidFile = dir.url.appendingPathComponent("notifier.pid").path
+        // Not SkeinBinary.run's 10 minutes: a run held by the notifier would end only when it does.
+        let run = try await ChildProcess.run(
+            SkeinBinary.path,
+            [
+                "up", "--dir", dir.path, "--database-url", database.text, "--on-failure",
+                "sleep 600 & echo $! > \(pidFile)",
+            ], environment: SkeinBinary.environment([:]), limit: .seconds(120))
+        let notifier = Int32(
+            (try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                ?? "")
+        defer { if let notifier { kill(notifier, SIGKILL) } }
+        #expect(run.status == 1, "\(run.stderr)")
+        #expect(run.stderr.contains("division by zero"), "\(run.stderr)")
+        #expect(notifier.map { kill($0, 0) == 0 } == true, "the hook's background program is still running")
+    }
+
     @Test("a role without the privilege a statement needs: the failure names it, at its file and line, with the hint")
     func leastPrivilege() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
@@ -258,7 +287,7 @@ struct CLIGovernanceTests {
         )
         var url = URLComponents(string: database.text)!
         url.user = role
-        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", url.string!])
+        let result = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", url.string!])
         for statement in ["DROP OWNED BY \(role)", "DROP ROLE \(role)"] { _ = try await rows(statement, on: database) }
         #expect(result.status == 1)
         #expect(

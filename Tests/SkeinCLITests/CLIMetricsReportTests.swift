@@ -25,9 +25,9 @@ struct CLIMetricsReportTests {
         }
         let database = try await TestDatabase.makeFreshDatabase()
         let args = ["--database-url", database.text]
-        let up = try SkeinBinary.run(["up", "--dir", dir.path] + args)
+        let up = try await SkeinBinary.run(["up", "--dir", dir.path] + args)
         #expect(up.status == 1 && up.stderr.contains("42P07"), "\(up.stderr)")
-        let down = try SkeinBinary.run(["down", "--dir", dir.path] + args)
+        let down = try await SkeinBinary.run(["down", "--dir", dir.path] + args)
         #expect(down.status == 0, "\(down.stderr)")
         return (args, database)
     }
@@ -48,7 +48,7 @@ struct CLIMetricsReportTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let (args, database) = try await Self.migratedDatabase(dir)
 
-        let result = try SkeinBinary.run(["metrics"] + args)
+        let result = try await SkeinBinary.run(["metrics"] + args)
         #expect(result.status == 0, "\(result.stderr)")
         let text = result.stdout
         let samples = Dictionary(
@@ -87,7 +87,7 @@ struct CLIMetricsReportTests {
         #expect(text.contains("# HELP skein_migration_failure_ratio "))
         Self.expectNoSecrets(result.stdout + result.stderr, database)
 
-        let json = try SkeinBinary.run(["metrics", "--format", "json"] + args)
+        let json = try await SkeinBinary.run(["metrics", "--format", "json"] + args)
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["schemaVersion"] as? Int == 1)
@@ -104,7 +104,7 @@ struct CLIMetricsReportTests {
         #expect(run["outcome"] as? String == "rolled-back" && run["command"] as? String == "down")
         Self.expectNoSecrets(json.stdout + json.stderr, database)
 
-        let bad = try SkeinBinary.run(["metrics", "--format", "yaml"] + args)
+        let bad = try await SkeinBinary.run(["metrics", "--format", "yaml"] + args)
         #expect(bad.status == 2)
     }
 
@@ -117,11 +117,11 @@ struct CLIMetricsReportTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let args = ["--database-url", database.text]
         for command in ["up", "redo"] {
-            let result = try SkeinBinary.run([command, "--dir", dir.path] + args)
+            let result = try await SkeinBinary.run([command, "--dir", dir.path] + args)
             #expect(result.status == 0, "\(command): \(result.stderr)")
         }
 
-        let history = try SkeinBinary.run(["history", "--format", "json"] + args)
+        let history = try await SkeinBinary.run(["history", "--format", "json"] + args)
         #expect(history.status == 0, "\(history.stderr)")
         let entries = try #require(
             (JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])?["entries"]
@@ -143,14 +143,14 @@ struct CLIMetricsReportTests {
                     "00002_create_b.sql down rolled-back", "00002_create_b.sql up applied",
                 ])
 
-        let metrics = try SkeinBinary.run(["metrics"] + args)
+        let metrics = try await SkeinBinary.run(["metrics"] + args)
         #expect(metrics.status == 0, "\(metrics.stderr)")
         let lines = Set(metrics.stdout.split(separator: "\n").map(String.init))
         #expect(lines.contains(#"skein_runs_total{outcome="applied"} 2"#), "\(metrics.stdout)")
         #expect(lines.contains(#"skein_runs_total{outcome="rolled-back"} 0"#))
         #expect(lines.contains(#"skein_migrations_total{direction="down",outcome="rolled-back"} 1"#))
         #expect(lines.contains("skein_current_version 2"))
-        let json = try SkeinBinary.run(["metrics", "--format", "json"] + args)
+        let json = try await SkeinBinary.run(["metrics", "--format", "json"] + args)
         let object = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let run = try #require(object["lastRun"] as? [String: Any])
         #expect(run["command"] as? String == "redo" && run["outcome"] as? String == "applied", "\(run)")
@@ -170,7 +170,7 @@ struct CLIMetricsReportTests {
         try FileManager.default.createDirectory(
             at: page.deletingLastPathComponent(), withIntermediateDirectories: true)
 
-        let result = try SkeinBinary.run(["report", "--html", page.path] + args)
+        let result = try await SkeinBinary.run(["report", "--html", page.path] + args)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("4 migration attempts, 2 runs"), "\(result.stdout)")
         let html = try String(contentsOf: page, encoding: .utf8)
@@ -201,10 +201,10 @@ struct CLIMetricsReportTests {
 
         // The same rows give the same bytes.
         let again = dir.appendingPathComponent("out/again.html")
-        #expect(try SkeinBinary.run(["report", "--html", again.path] + args).status == 0)
+        #expect(try await SkeinBinary.run(["report", "--html", again.path] + args).status == 0)
         #expect(try Data(contentsOf: again) == Data(contentsOf: page))
 
-        let unwritable = try SkeinBinary.run(
+        let unwritable = try await SkeinBinary.run(
             ["report", "--html", dir.appendingPathComponent("no/such/r.html").path] + args)
         #expect(unwritable.status == 1 && unwritable.stderr.contains("cannot write"), "\(unwritable.stderr)")
     }

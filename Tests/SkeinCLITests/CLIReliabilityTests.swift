@@ -61,7 +61,7 @@ struct CLIReliabilityTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let dir = try Self.directory(["00001_a.sql": Self.good, "00002_bad.sql": bad.bytes])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        let result = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
         #expect(result.status == 1, "\(result.stderr)")
         #expect(try await Self.tables(database) == [], "\(bad.kind): \(result.stderr)")
     }
@@ -73,14 +73,14 @@ struct CLIReliabilityTests {
         let dir = try Self.directory(["00001_drop.sql": destructive])
         defer { try? FileManager.default.removeItem(at: dir) }
         let database = try await TestDatabase.makeFreshDatabase()
-        let unapproved = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        let unapproved = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
         #expect(unapproved.status == 1 && unapproved.stderr.contains("approval"), "\(unapproved.stderr)")
-        let repair = try SkeinBinary.run([
+        let repair = try await SkeinBinary.run([
             "repair", "1", "--applied", "--dir", dir.path, "--database-url", database.text,
         ])
         #expect(repair.status == 1 && repair.stderr.contains("not dirty"), "\(repair.stderr)")
         let long = String(repeating: "v", count: 60)
-        let tooLong = try SkeinBinary.run([
+        let tooLong = try await SkeinBinary.run([
             "up", "--dir", dir.path, "--database-url", database.text, "--table", long, "--allow-destructive",
             "--no-backup",
         ])
@@ -95,40 +95,44 @@ struct CLIReliabilityTests {
         let dir = try Self.directory(["00001_a.sql": Self.good])
         defer { try? FileManager.default.removeItem(at: dir) }
         for table in ["canary", "information_schema.tables"] {
-            let result = try SkeinBinary.run([
+            let result = try await SkeinBinary.run([
                 "up", "--dir", dir.path, "--database-url", database.text, "--table", table,
             ])
             #expect(result.status == 1)
             #expect(result.stderr.contains("is not goose's version table"), "\(result.stderr)")
-            let goose = try SkeinBinary.run(["-dir", dir.path, "-table", table, "postgres", database.text, "status"])
+            let goose = try await SkeinBinary.run([
+                "-dir", dir.path, "-table", table, "postgres", database.text, "status",
+            ])
             #expect(goose.status == 1 && goose.stderr.contains("is not goose's version table"), "\(goose.stderr)")
         }
         #expect(try await Self.tables(database) == ["public.canary"])
     }
 
     @Test("a password in an argument is never echoed: goose's no-such-command, usage errors, connection failures")
-    func noSecretEchoed() throws {
+    func noSecretEchoed() async throws {
         let secret = "hunter2SECRET"
         let url = "postgres://app:\(secret)@127.0.0.1:1/db"
-        let goose = try SkeinBinary.run(
+        let goose = try await SkeinBinary.run(
             ["-dir", "migrations", "postgres", url, "up"], environment: ["GOOSE_DBSTRING": "dbname=x"])
         #expect(goose.status == 1)
         #expect(goose.stderr.contains("no such command"), "\(goose.stderr)")
         #expect(!goose.stderr.contains(secret) && !goose.stdout.contains(secret))
-        let usage = try SkeinBinary.run(["up", url])
+        let usage = try await SkeinBinary.run(["up", url])
         #expect(usage.status == 2)
         #expect(!usage.stderr.contains(secret) && !usage.stdout.contains(secret), "\(usage.stderr)")
-        let keyValue = try SkeinBinary.run(["status", "--database-url", "host=127.0.0.1 port=1 password=\(secret)"])
+        let keyValue = try await SkeinBinary.run([
+            "status", "--database-url", "host=127.0.0.1 port=1 password=\(secret)",
+        ])
         #expect(keyValue.status == 1)
         #expect(!keyValue.stderr.contains(secret) && !keyValue.stdout.contains(secret), "\(keyValue.stderr)")
     }
 
     @Test("TLS files that do not exist are named with their parameter and path, not noSuchFilesystemObject")
-    func tlsFiles() throws {
+    func tlsFiles() async throws {
         let dir = try Self.directory(["00001_a.sql": Self.good])
         defer { try? FileManager.default.removeItem(at: dir) }
         for parameter in ["sslrootcert", "sslcert", "sslkey"] {
-            let result = try SkeinBinary.run([
+            let result = try await SkeinBinary.run([
                 "status", "--dir", dir.path, "--database-url",
                 "postgres://app@127.0.0.1:1/x?sslmode=verify-full&\(parameter)=/nonexistent/\(parameter).pem",
             ])
@@ -140,11 +144,11 @@ struct CLIReliabilityTests {
     }
 
     @Test("a TLS file that is not PEM is named with its parameter, and how to convert it")
-    func tlsNotPEM() throws {
+    func tlsNotPEM() async throws {
         let dir = try Self.directory(["00001_a.sql": Self.good, "root.der": [0x30, 0x82, 0x01, 0x0A, 0x02]])
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("root.der").path
-        let result = try SkeinBinary.run([
+        let result = try await SkeinBinary.run([
             "status", "--dir", dir.path, "--database-url",
             "postgres://app@127.0.0.1:1/x?sslmode=verify-ca&sslrootcert=\(path)",
         ])
@@ -159,7 +163,7 @@ struct CLIReliabilityTests {
             "-- +goose Up\nCREATE TABLE c (id int);\nCOPY c (id) FROM STDIN;\n-- +goose Down\nDROP TABLE c;\n".utf8)
         let dir = try Self.directory(["00001_copy.sql": copy])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        let result = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
         #expect(result.status == 1)
         #expect(
             result.stderr.contains("00001_copy.sql:3: COPY … FROM STDIN cannot run in a migration"), "\(result.stderr)")
@@ -180,7 +184,7 @@ struct CLIReliabilityTests {
         components.user = role
         components.password = nil
         let url = try #require(components.string)
-        let result = try SkeinBinary.run(["-dir", dir.path, "postgres", url, "status"])
+        let result = try await SkeinBinary.run(["-dir", dir.path, "postgres", url, "status"])
         try? await TestDatabase.execute("DROP OWNED BY \(role); DROP ROLE \(role)", on: database)
         #expect(result.status == 1)
         #expect(
@@ -196,13 +200,9 @@ struct CLIReliabilityTests {
             "00001_sleep.sql": Array("-- +goose Up\nSELECT pg_sleep(60);\n-- +goose Down\nSELECT 1;\n".utf8)
         ])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SkeinBinary.path)
-        process.arguments = ["up", "--dir", dir.path, "--database-url", database.text]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try await ChildProcess(
+            SkeinBinary.path, ["up", "--dir", dir.path, "--database-url", database.text],
+            environment: SkeinBinary.environment([:]))
         // The barrier: the sleep is running on the server (a bounded wait on its state, not a guess at a duration).
         let logger = Logger(label: "test")
         let watcher = try await PostgresConnection.connect(
@@ -217,15 +217,15 @@ struct CLIReliabilityTests {
         }
         try await watcher.close()
         #expect(running, "the migration's statement never started")
-        kill(process.processIdentifier, SIGINT)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130, "\(stderr)")
+        process.signal(SIGINT)
+        let ended = await process.wait()
+        let stderr = process.stderr
+        #expect(ended.status == 130 && !ended.signalled, "\(stderr)")
         #expect(stderr.contains("cancelled by the operator (Ctrl-C)"), "\(stderr)")
         // The migration and its line; the cause as the server said it (57014) or as the cancelled task saw it.
         #expect(stderr.contains("00001_sleep.sql:2: "), "\(stderr)")
         #expect(stderr.contains("was rolled back; nothing after it ran"), "\(stderr)")
-        let history = try SkeinBinary.run(["history", "--format", "json", "--database-url", database.text])
+        let history = try await SkeinBinary.run(["history", "--format", "json", "--database-url", database.text])
         #expect(history.stdout.contains("\"outcome\":\"failed\""), "\(history.stdout)")
         #expect(
             history.stdout.contains("canceling statement due to user request")
@@ -234,7 +234,7 @@ struct CLIReliabilityTests {
     }
 
     @Test("an approvals file that cannot be read is an error, and approve never overwrites it")
-    func approvalsFile() throws {
+    func approvalsFile() async throws {
         let destructive = Array(
             "-- DESTRUCTIVE: drops table a\n-- +goose Up\nDROP TABLE IF EXISTS a;\n-- +goose Down\nSELECT 1;\n".utf8)
         let dir = try Self.directory(["00001_drop.sql": destructive])
@@ -242,14 +242,14 @@ struct CLIReliabilityTests {
         let ledger = dir.appendingPathComponent(".skein-approvals.json")
         let newer = #"{"schemaVersion": 2, "approvals": [], "signatures": []}"#
         try Data(newer.utf8).write(to: ledger)
-        let approve = try SkeinBinary.run(["approve", "1", "--by", "reviewer", "--dir", dir.path])
+        let approve = try await SkeinBinary.run(["approve", "1", "--by", "reviewer", "--dir", dir.path])
         #expect(approve.status == 1 && approve.stderr.contains("schemaVersion 2"), "\(approve.stderr)")
         #expect(try String(contentsOf: ledger, encoding: .utf8) == newer, "the newer file is left as it was")
-        let lint = try SkeinBinary.run(["lint", dir.path])
+        let lint = try await SkeinBinary.run(["lint", dir.path])
         #expect(lint.status == 1 && lint.stderr.contains("schemaVersion 2"), "\(lint.stderr)")
         try FileManager.default.removeItem(at: ledger)
         try FileManager.default.createDirectory(at: ledger, withIntermediateDirectories: false)
-        let directory = try SkeinBinary.run(["approve", "1", "--by", "reviewer", "--dir", dir.path])
+        let directory = try await SkeinBinary.run(["approve", "1", "--by", "reviewer", "--dir", dir.path])
         #expect(directory.status == 1 && directory.stderr.contains("is a directory"), "\(directory.stderr)")
     }
 
@@ -258,7 +258,7 @@ struct CLIReliabilityTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let dir = try Self.directory(["00001_a.sql": Self.good])
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text]).status == 0)
+        #expect(try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text]).status == 0)
         let nowhere = "/nonexistent/skein-\(UUID().uuidString)"
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("skein-\(UUID().uuidString).html")
         defer { try? FileManager.default.removeItem(at: report) }
@@ -267,54 +267,46 @@ struct CLIReliabilityTests {
         for arguments in [
             ["history"], ["metrics"], ["report", "--html", report.path], ["version", "--dir", nowhere],
         ] {
-            let result = try SkeinBinary.run(arguments + ["--database-url", database.text])
+            let result = try await SkeinBinary.run(arguments + ["--database-url", database.text])
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
         }
         let fresh = try await TestDatabase.makeFreshDatabase()
-        let status = try SkeinBinary.run(["status", "--dir", dir.path, "--database-url", fresh.text])
+        let status = try await SkeinBinary.run(["status", "--dir", dir.path, "--database-url", fresh.text])
         #expect(status.status == 0 && status.stdout.contains("Pending"), "\(status.stdout)\(status.stderr)")
         #expect(try await Self.tables(fresh) == [], "skein status on a fresh database creates nothing")
     }
 
     @Test("an unknown command exits 2 with the closest one; skein help of an unknown command too")
-    func unknownCommands() throws {
-        let typo = try SkeinBinary.run(["stauts"])
+    func unknownCommands() async throws {
+        let typo = try await SkeinBinary.run(["stauts"])
         #expect(typo.status == 2 && typo.stderr.contains("did you mean 'status'?"), "\(typo.stderr)")
-        let help = try SkeinBinary.run(["help", "frobnicate"])
+        let help = try await SkeinBinary.run(["help", "frobnicate"])
         #expect(help.status == 2 && help.stderr.contains("unknown command 'frobnicate'"), "\(help.stderr)")
-        #expect(try SkeinBinary.run(["help", "status"]).status == 0)
+        #expect(try await SkeinBinary.run(["help", "status"]).status == 0)
     }
 
     /// `flock -s LOCK skein …` waits on a lock the test holds exclusively: releasing it starts all of them at once.
-    static func startTogether(_ commands: [[String]]) throws -> [SkeinBinary.Result] {
+    static func startTogether(_ commands: [[String]]) async throws -> [SkeinBinary.Result] {
         let lock = FileManager.default.temporaryDirectory.appendingPathComponent("skein-barrier-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: lock.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: lock) }
         let holder = open(lock.path, O_RDONLY)
         defer { close(holder) }
         guard flock(holder, LOCK_EX) == 0 else { throw BarrierError() }
-        var processes: [(Process, Pipe, Pipe)] = []
+        var processes: [ChildProcess] = []
         for arguments in commands {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-            process.arguments = ["-s", lock.path, SkeinBinary.path] + arguments
-            let out = Pipe()
-            let err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            processes.append((process, out, err))
+            processes.append(
+                try await ChildProcess(
+                    "/usr/bin/flock", ["-s", lock.path, SkeinBinary.path] + arguments,
+                    environment: SkeinBinary.environment([:])))
         }
         flock(holder, LOCK_UN)
-        return processes.map { process, out, err in
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return SkeinBinary.Result(
-                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                stderr: String(decoding: stderr, as: UTF8.self))
+        var results: [SkeinBinary.Result] = []
+        for process in processes {
+            let output = try await process.output()
+            results.append(SkeinBinary.Result(status: output.status, stdout: output.stdout, stderr: output.stderr))
         }
+        return results
     }
 
     struct BarrierError: Error {}
@@ -331,7 +323,7 @@ struct CLIReliabilityTests {
         for trial in 0..<50 {
             let database = try await TestDatabase.makeFreshDatabase()
             let grammar = ["-dir", dir.path, "postgres", database.text]
-            let results = try Self.startTogether([grammar + ["status"], grammar + ["up"], grammar + ["down"]])
+            let results = try await Self.startTogether([grammar + ["status"], grammar + ["up"], grammar + ["down"]])
             let (status, up, down) = (results[0], results[1], results[2])
             #expect(status.status == 0, "trial \(trial) status: \(status.stderr)")
             #expect(up.status == 0, "trial \(trial) up: \(up.stderr)")

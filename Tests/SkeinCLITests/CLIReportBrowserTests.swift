@@ -172,16 +172,16 @@ struct CLIReportBrowserTests {
         let reading = ["--database-url", url]
 
         // up: two applied, the third fails; fixed, up applies it; redo; down; up again.
-        let failed = try SkeinBinary.run(["up"] + args)
+        let failed = try await SkeinBinary.run(["up"] + args)
         #expect(failed.status == 1 && failed.stderr.contains("42P07"), "\(failed.stderr)")
         try dir.write("20240201100000_create_audit_events.sql", Self.fixedThird)
         for command in ["up", "redo", "down", "up"] {
-            let result = try SkeinBinary.run([command] + args)
+            let result = try await SkeinBinary.run([command] + args)
             #expect(result.status == 0, "\(command): \(result.stderr)")
         }
 
         // The runs' sizes differ, by a few KiB only.
-        let history = try SkeinBinary.run(["history", "--format", "json"] + reading)
+        let history = try await SkeinBinary.run(["history", "--format", "json"] + reading)
         let entries = try #require(
             (JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])?["entries"]
                 as? [[String: Any]])
@@ -195,7 +195,7 @@ struct CLIReportBrowserTests {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
         let page = work.appendingPathComponent("report.html")
-        let report = try SkeinBinary.run(["report", "--html", page.path] + reading)
+        let report = try await SkeinBinary.run(["report", "--html", page.path] + reading)
         #expect(report.status == 0, "\(report.stderr)")
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(!html.lowercased().contains("<script"), "the page itself has no script")
@@ -205,7 +205,7 @@ struct CLIReportBrowserTests {
         let bodyEnd = try #require(html.range(of: "</body>"))
         try html.replacingCharacters(in: bodyEnd, with: Self.measuringScript + "\n</body>")
             .write(to: measured, atomically: true, encoding: .utf8)
-        let dom = try chromium.dumpDOM(of: measured)
+        let dom = try await chromium.dumpDOM(of: measured)
         let json = try #require(
             dom.firstMatch(of: #/<pre id="measurements">(.*?)</pre>/#)?.output.1,
             "no measurements in: \(dom.prefix(500))")
@@ -216,7 +216,7 @@ struct CLIReportBrowserTests {
         // The screenshot, for a person to look at (no pixel comparison).
         try FileManager.default.createDirectory(at: Self.artifacts, withIntermediateDirectories: true)
         let png = Self.artifacts.appendingPathComponent("report.png")
-        try chromium.screenshot(of: page, to: png)
+        try await chromium.screenshot(of: page, to: png)
         try? FileManager.default.removeItem(at: Self.artifacts.appendingPathComponent("report.html"))
         try FileManager.default.copyItem(at: page, to: Self.artifacts.appendingPathComponent("report.html"))
         print("report screenshot (1400×1800): \(png.path)")

@@ -84,22 +84,6 @@ struct OwnRole {
     }
 }
 
-extension SkeinBinary {
-    /// Starts the binary without waiting; output goes to files read by ``finish(_:)``.
-    static func start(_ arguments: [String]) throws -> (Process, URL) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("skein-out-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return (process, log)
-    }
-}
-
 /// Holds an advisory lock that a migration statement (`SELECT pg_advisory_lock(<key>)`) waits for, so a test can
 /// act while that statement is running, with no timing window.
 struct Barrier {
@@ -158,32 +142,32 @@ struct CLIRunnerSafetyTests {
             "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE b (id int);\nSELECT 1/0;\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE b;\n"
         )
         let args = ["--dir", dir.path, "--database-url", database.text]
-        let first = try SkeinBinary.run(["up"] + args)
+        let first = try await SkeinBinary.run(["up"] + args)
         #expect(first.status == 1)
         #expect(first.stderr.contains("00002_b.sql:4"), "\(first.stderr)")
         #expect(first.stderr.contains("22012"))
         #expect(first.stderr.contains("1 of its 3 statements completed"))
         #expect(first.stderr.contains("recorded as dirty"))
 
-        let status = try SkeinBinary.run(["status", "--format", "json"] + args)
+        let status = try await SkeinBinary.run(["status", "--format", "json"] + args)
         #expect(status.stdout.contains("\"state\":\"dirty\""), "\(status.stdout)")
-        let table = try SkeinBinary.run(["status"] + args)
+        let table = try await SkeinBinary.run(["status"] + args)
         #expect(table.stdout.contains("DIRTY                    -- 00002_b.sql"))
 
-        let again = try SkeinBinary.run(["up"] + args)
+        let again = try await SkeinBinary.run(["up"] + args)
         #expect(again.status == 1)
         #expect(again.stderr.contains("the database is dirty"), "\(again.stderr)")
         #expect(again.stderr.contains("statements 1–1 of 3 completed; statement 2 at line 4 failed: division by zero"))
         #expect(again.stderr.contains("skein repair 2 --applied"))
 
-        let notDirty = try SkeinBinary.run(["repair", "1", "--applied"] + args)
+        let notDirty = try await SkeinBinary.run(["repair", "1", "--applied"] + args)
         #expect(notDirty.status == 1 && notDirty.stderr.contains("version 1 is not dirty"))
-        let both = try SkeinBinary.run(["repair", "2", "--applied", "--rolled-back"] + args)
+        let both = try await SkeinBinary.run(["repair", "2", "--applied", "--rolled-back"] + args)
         #expect(both.status == 2)
 
         // The operator undoes what ran, fixes the file, records the rollback, and runs again.
         _ = try await rows("DROP TABLE b", on: database)
-        let repaired = try SkeinBinary.run(["repair", "2", "--rolled-back"] + args)
+        let repaired = try await SkeinBinary.run(["repair", "2", "--rolled-back"] + args)
         #expect(repaired.status == 0, "\(repaired.stderr)")
         #expect(repaired.stdout.contains("recorded as rolled-back"))
         let audit = try await rows(
@@ -200,7 +184,7 @@ struct CLIRunnerSafetyTests {
             "00002_b.sql",
             "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE b (id int);\nSELECT 1;\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\nDROP TABLE b;\n"
         )
-        let fixed = try SkeinBinary.run(["up"] + args)
+        let fixed = try await SkeinBinary.run(["up"] + args)
         #expect(fixed.status == 0, "\(fixed.stderr)")
         #expect(
             try await rows("SELECT version_id::text FROM goose_db_version ORDER BY id", on: database) == [
@@ -219,10 +203,10 @@ struct CLIRunnerSafetyTests {
             "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT 1/0;\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n"
         )
         let args = ["--dir", dir.path, "--database-url", database.text]
-        let first = try SkeinBinary.run(["up"] + args)
+        let first = try await SkeinBinary.run(["up"] + args)
         #expect(first.status == 1 && first.stderr.contains("0 of its 2 statements completed"), "\(first.stderr)")
         #expect(!first.stderr.contains("dirty"))
-        let status = try SkeinBinary.run(["status", "--format", "json"] + args)
+        let status = try await SkeinBinary.run(["status", "--format", "json"] + args)
         #expect(status.stdout.contains("\"state\":\"pending\""))
     }
 
@@ -230,7 +214,7 @@ struct CLIRunnerSafetyTests {
     func skeinTables() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
         let dir = CLIRunnerTests.root.appendingPathComponent("examples/agentflow/migrations").path
-        #expect(try SkeinBinary.run(["up", "--dir", dir, "--database-url", database.text]).status == 0)
+        #expect(try await SkeinBinary.run(["up", "--dir", dir, "--database-url", database.text]).status == 0)
         #expect(
             try await scalar("SELECT max(schema_version)::text FROM goose_db_version_skein_meta", on: database) == "2")
         let applied = try await rows(
@@ -245,7 +229,7 @@ struct CLIRunnerSafetyTests {
         defer { second.delete() }
         try second.write("00001_x.sql", "-- +goose Up\nCREATE TABLE x (id int);\n-- +goose Down\nDROP TABLE x;\n")
         _ = try await rows("CREATE SCHEMA app", on: database)
-        let other = try SkeinBinary.run([
+        let other = try await SkeinBinary.run([
             "-dir", second.path, "-table", "app.Versions", "postgres", database.text, "up",
         ])
         #expect(other.status == 0, "\(other.stderr)")
@@ -254,7 +238,7 @@ struct CLIRunnerSafetyTests {
         #expect(
             try await scalar("SELECT count(*)::text FROM goose_db_version_skein_applied", on: database) == "\(count)")
 
-        let down = try SkeinBinary.run(["down", "--dir", dir, "--database-url", database.text])
+        let down = try await SkeinBinary.run(["down", "--dir", dir, "--database-url", database.text])
         #expect(down.status == 0)
         #expect(
             try await scalar(
@@ -272,7 +256,7 @@ struct CLIRunnerSafetyTests {
         defer { dir.delete() }
         try dir.write("00001_a.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n")
         let url = "postgres://\(role)@\(database.host):\(database.port)/\(database.database)?sslmode=disable"
-        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", url])
+        let result = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", url])
         #expect(result.status == 1)
         #expect(result.stderr.contains("GRANT CREATE ON SCHEMA public TO"), "\(result.stderr)")
         #expect(result.stderr.contains("42501"))
@@ -289,17 +273,16 @@ struct CLIRunnerSafetyTests {
             "-- +goose Up\nCREATE TABLE b (id int);\n\(Barrier.statement);\n-- +goose Down\nDROP TABLE b;\n")
         let args = ["up", "--dir", dir.path, "--database-url", database.text]
         let barrier = try await Barrier(on: database)
-        let (process, log) = try SkeinBinary.start(args)
-        defer { try? FileManager.default.removeItem(at: log) }
+        let process = try await SkeinBinary.start(args)
         #expect(try await barrier.waitForWaiter())
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        let killed = await process.wait()
         // The orphaned backend finishes its statement once the barrier goes, then finds its client gone.
         try await barrier.release()
-        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(killed.signalled)
 
         // The orphaned backend still holds the migration lock until its statement ends; the rerun waits for it.
-        let rerun = try SkeinBinary.run(args)
+        let rerun = try await SkeinBinary.run(args)
         #expect(rerun.status == 0, "\(rerun.stderr)")
         #expect(rerun.stdout.contains("OK   00002_b.sql"))
         #expect(
@@ -320,14 +303,13 @@ struct CLIRunnerSafetyTests {
         )
         let args = ["--dir", dir.path, "--database-url", database.text]
         let barrier = try await Barrier(on: database)
-        let (process, log) = try SkeinBinary.start(["up"] + args)
-        defer { try? FileManager.default.removeItem(at: log) }
+        let process = try await SkeinBinary.start(["up"] + args)
         #expect(try await barrier.waitForWaiter())
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.signal(SIGKILL)
+        await process.wait()
         // The orphaned backend finishes its statement once the barrier goes, then finds its client gone.
         try await barrier.release()
-        let rerun = try SkeinBinary.run(["up"] + args)
+        let rerun = try await SkeinBinary.run(["up"] + args)
         #expect(rerun.status == 1)
         #expect(
             rerun.stderr.contains(
@@ -354,27 +336,26 @@ struct CLIRunnerSafetyTests {
         _ = try await holder.query("BEGIN", logger: logger).collect()
         _ = try await holder.query("LOCK TABLE busy IN ACCESS SHARE MODE", logger: logger).collect()
         let args = ["up", "--dir", dir.path, "--database-url", database.text]
-        let result = try SkeinBinary.run(args + ["--lock-timeout", "2s", "--warn-after", "500ms"])
+        let result = try await SkeinBinary.run(args + ["--lock-timeout", "2s", "--warn-after", "500ms"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("55P03"), "\(result.stderr)")
         #expect(result.stderr.contains("lock_timeout expired"))
 
         // The watch's warning, in a run whose lock_timeout does not end the wait first (2 s would race the watch's
         // own connection and query on a slow machine): the holder lets go once the warning is there.
-        let (process, log) = try SkeinBinary.start(args + ["--lock-timeout", "10m", "--warn-after", "500ms"])
-        defer { try? FileManager.default.removeItem(at: log) }
+        let process = try await SkeinBinary.start(args + ["--lock-timeout", "10m", "--warn-after", "500ms"])
         let warned = try await eventually(.seconds(120)) {
-            (try? String(contentsOf: log, encoding: .utf8))?.contains(", blocked by pid ") == true
+            process.stdout.contains(", blocked by pid ")
         }
         _ = try await holder.query("ROLLBACK", logger: logger).collect()
         try await holder.close()
-        process.waitUntilExit()
-        let output = try String(contentsOf: log, encoding: .utf8)
+        let ended = await process.wait()
+        let output = process.stdout
         #expect(warned, "\(output)")
         #expect(
             output.contains("for a lock at \(dir.path)/00001_a.sql:2, blocked by pid \(holderPID ?? -1)"), "\(output)")
         #expect(output.contains("LOCK TABLE busy IN ACCESS SHARE MODE"))
-        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(ended.status == 0 && !ended.timedOut, "\(output)")
         #expect(output.contains("OK   00001_a.sql"))
     }
 
@@ -398,13 +379,13 @@ struct CLIRunnerSafetyTests {
         let config = dir.url.appendingPathComponent("skein.yaml").path
         try "lock-timeout: 3s\n".write(toFile: config, atomically: true, encoding: .utf8)
         let lint = ["lint", "--rule", "require-lock-timeout", "--format", "json", dir.path]
-        #expect(try SkeinBinary.run(lint).stdout.contains("require-lock-timeout"))
-        #expect(!(try SkeinBinary.run(lint + ["--config", config]).stdout.contains("require-lock-timeout")))
+        #expect(try await SkeinBinary.run(lint).stdout.contains("require-lock-timeout"))
+        #expect(!(try await SkeinBinary.run(lint + ["--config", config]).stdout.contains("require-lock-timeout")))
         let args = ["--dir", dir.path, "--database-url", database.text, "--config", config]
-        #expect(try SkeinBinary.run(["up"] + args).status == 0)
+        #expect(try await SkeinBinary.run(["up"] + args).status == 0)
         #expect(try await scalar("SELECT lock_timeout FROM seen", on: database) == "3s")
-        #expect(try SkeinBinary.run(["down"] + args).status == 0)
-        #expect(try SkeinBinary.run(["up", "--lock-timeout", "750ms"] + args).status == 0)
+        #expect(try await SkeinBinary.run(["down"] + args).status == 0)
+        #expect(try await SkeinBinary.run(["up", "--lock-timeout", "750ms"] + args).status == 0)
         #expect(try await scalar("SELECT lock_timeout FROM seen", on: database) == "750ms")
     }
 
@@ -413,17 +394,18 @@ struct CLIRunnerSafetyTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let dir = try MigrationsDirectory()
         defer { dir.delete() }
-        try dir.write("00001_a.sql", "-- +goose Up\nSELECT pg_sleep(3);\n-- +goose Down\nSELECT 1;\n")
-        let args = ["up", "--dir", dir.path, "--database-url", database.text, "--statement-timeout", "300ms"]
-        let transactional = try SkeinBinary.run(args)
+        try dir.write("00001_a.sql", "-- +goose Up\nSELECT pg_sleep(600);\n-- +goose Down\nSELECT 1;\n")
+        // 5 s: far above any of the run's own statements on a loaded machine; the sleep outlasts it by far.
+        let args = ["up", "--dir", dir.path, "--database-url", database.text, "--statement-timeout", "5s"]
+        let transactional = try await SkeinBinary.run(args)
         #expect(transactional.status == 1 && transactional.stderr.contains("57014"), "\(transactional.stderr)")
         try dir.write(
-            "00001_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT pg_sleep(3);\n-- +goose Down\nSELECT 1;\n")
-        let session = try SkeinBinary.run(args)
+            "00001_a.sql", "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT pg_sleep(600);\n-- +goose Down\nSELECT 1;\n")
+        let session = try await SkeinBinary.run(args)
         #expect(session.status == 1 && session.stderr.contains("57014"), "\(session.stderr)")
         #expect(session.stderr.contains("0 of its 1 statements completed"))
         try dir.write("00001_a.sql", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n")
-        #expect(try SkeinBinary.run(args).status == 0)
+        #expect(try await SkeinBinary.run(args).status == 0)
     }
 
     @Test("--lock-wait: another run holds the migration lock; the error names it")
@@ -437,7 +419,7 @@ struct CLIRunnerSafetyTests {
         configuration.options.additionalStartupParameters = [("application_name", "other-migrator")]
         let holder = try await PostgresConnection.connect(configuration: configuration, id: 9, logger: logger)
         _ = try await holder.query("SELECT pg_advisory_lock(5887940537704921958)", logger: logger).collect()
-        let result = try SkeinBinary.run([
+        let result = try await SkeinBinary.run([
             "up", "--dir", dir.path, "--database-url", database.text, "--lock-wait", "1s",
         ])
         try await holder.close()
@@ -453,25 +435,25 @@ struct CLIRunnerSafetyTests {
         defer { dir.delete() }
         try dir.write("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
         try dir.write("00003_c.sql", "-- +goose Up\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\n")
-        #expect(try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"]).status == 0)
+        #expect(try await SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"]).status == 0)
         try dir.write("00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n")
-        let refused = try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
+        let refused = try await SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("00002_b.sql"), "\(refused.stderr)")
         #expect(try await scalar("SELECT to_regclass('b')::text", on: database) == nil)
-        let allowed = try SkeinBinary.run(["-dir", dir.path, "-allow-missing", "postgres", database.text, "up"])
+        let allowed = try await SkeinBinary.run(["-dir", dir.path, "-allow-missing", "postgres", database.text, "up"])
         #expect(allowed.status == 0, "\(allowed.stderr)")
         #expect(allowed.stderr.contains("OK   00002_b.sql"))
 
         // An applied version whose file is gone: status names it, up has nothing to do.
         try dir.remove("00003_c.sql")
-        let status = try SkeinBinary.run([
+        let status = try await SkeinBinary.run([
             "status", "--format", "json", "--dir", dir.path, "--database-url", database.text,
         ])
         #expect(
             status.stdout.contains("\"file\":null,\"fileName\":null,\"flags\":[],\"state\":\"missing-file\""),
             "\(status.stdout)")
-        let up = try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
+        let up = try await SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
         #expect(up.status == 0 && up.stderr.contains("no migrations to run"), "\(up.stderr)")
     }
 
@@ -481,12 +463,12 @@ struct CLIRunnerSafetyTests {
         let dir = try MigrationsDirectory()
         defer { dir.delete() }
         try dir.write("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
-        let hostile = try SkeinBinary.run([
+        let hostile = try await SkeinBinary.run([
             "-dir", dir.path, "-table", "v; DROP TABLE a; --", "postgres", database.text, "up",
         ])
         #expect(hostile.status == 1)
         #expect(hostile.stderr.contains("invalid version table name"), "\(hostile.stderr)")
-        let quoted = try SkeinBinary.run([
+        let quoted = try await SkeinBinary.run([
             "-dir", dir.path, "-table", "\"odd;\"\"name\"", "postgres", database.text, "up",
         ])
         #expect(quoted.status == 0, "\(quoted.stderr)")

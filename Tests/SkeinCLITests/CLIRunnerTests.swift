@@ -15,25 +15,25 @@ struct CLIRunnerTests {
     func gooseLines() async throws {
         let url = try await TestDatabase.makeFreshDatabase().text
         let dir = Self.root.appendingPathComponent("examples/agentflow/migrations").path
-        let up = try SkeinBinary.run(["-dir", dir, "postgres", url, "up"])
+        let up = try await SkeinBinary.run(["-dir", dir, "postgres", url, "up"])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stderr.contains("OK   20240101120000_initial_schema.sql ("))
         #expect(up.stderr.contains("goose: successfully migrated database to version: 20240918150000"))
 
-        let status = try SkeinBinary.run(["-dir", dir, "postgres", url, "status"])
+        let status = try await SkeinBinary.run(["-dir", dir, "postgres", url, "status"])
         #expect(status.status == 0)
         #expect(status.stderr.contains("    Applied At                  Migration"))
         #expect(!status.stderr.contains("Pending"))
 
-        let again = try SkeinBinary.run(["-dir", dir, "postgres", url, "up"])
+        let again = try await SkeinBinary.run(["-dir", dir, "postgres", url, "up"])
         #expect(
             again.status == 0 && again.stderr.contains("goose: no migrations to run. current version: 20240918150000"))
 
-        let down = try SkeinBinary.run(["down", "--dir", dir, "--database-url", url])
+        let down = try await SkeinBinary.run(["down", "--dir", dir, "--database-url", url])
         #expect(down.status == 0 && down.stdout.contains("OK   20240918150000_add_role_to_users.sql"))
-        let version = try SkeinBinary.run(["version", "--dir", dir, "--database-url", url])
+        let version = try await SkeinBinary.run(["version", "--dir", dir, "--database-url", url])
         #expect(version.stdout.contains("goose: version 20240715133000"))
-        let pending = try SkeinBinary.run(["status", "--dir", dir, "--database-url", url])
+        let pending = try await SkeinBinary.run(["status", "--dir", dir, "--database-url", url])
         #expect(pending.stdout.contains("Pending                  -- 20240918150000_add_role_to_users.sql"))
     }
 
@@ -43,7 +43,7 @@ struct CLIRunnerTests {
         let dir = Self.root.appendingPathComponent("examples/agentflow/migrations").path
         let results = try await withThrowingTaskGroup(of: SkeinBinary.Result.self) { group in
             for _ in 0..<8 {
-                group.addTask { try SkeinBinary.run(["up", "--dir", dir, "--database-url", database.text]) }
+                group.addTask { try await SkeinBinary.run(["up", "--dir", dir, "--database-url", database.text]) }
             }
             var collected: [SkeinBinary.Result] = []
             for try await result in group { collected.append(result) }
@@ -82,15 +82,15 @@ struct CLIRunnerTests {
         let dir = Self.root.appendingPathComponent("examples/agentflow/migrations").path
         let args = ["--dir", dir, "--database-url", database.text]
         let history = ["history", "--database-url", database.text]
-        #expect(try SkeinBinary.run(history).stdout.contains("no audit rows yet"))
-        #expect(try SkeinBinary.run(["up"] + args).status == 0)
-        #expect(try SkeinBinary.run(["down"] + args).status == 0)
-        let text = try SkeinBinary.run(history)
+        #expect(try await SkeinBinary.run(history).stdout.contains("no audit rows yet"))
+        #expect(try await SkeinBinary.run(["up"] + args).status == 0)
+        #expect(try await SkeinBinary.run(["down"] + args).status == 0)
+        let text = try await SkeinBinary.run(history)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.contains("20240918150000_add_role_to_users.sql (down)"), "\(text.stdout)")
         #expect(text.stdout.contains("rolled-back"))
         #expect(text.stdout.contains("database size "))
-        let json = try SkeinBinary.run(history + ["--format", "json", "--version", "20240918150000"])
+        let json = try await SkeinBinary.run(history + ["--format", "json", "--version", "20240918150000"])
         let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let entries = document?["entries"] as? [[String: Any]] ?? []
         // Its Up, its Down, and the two runs that did them.
@@ -100,7 +100,7 @@ struct CLIRunnerTests {
             ])
         #expect(entries.allSatisfy { ($0["durationSeconds"] as? Double ?? -1) >= 0 })
         #expect(!json.stdout.contains("password"))
-        let later = try SkeinBinary.run(history + ["--since", "2999-01-01"])
+        let later = try await SkeinBinary.run(history + ["--since", "2999-01-01"])
         #expect(later.stdout.contains("no audit rows yet"))
     }
 
@@ -110,12 +110,14 @@ struct CLIRunnerTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skein-timeout-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        try "-- +goose Up\nCREATE TABLE slow (id int);\nSELECT pg_sleep(60);\n-- +goose Down\nDROP TABLE slow;\n".write(
-            to: dir.appendingPathComponent("00001_slow.sql"), atomically: true, encoding: .utf8)
-        let result = try SkeinBinary.run(["-dir", dir.path, "-timeout", "1s", "postgres", database.text, "up"])
+        try "-- +goose Up\nCREATE TABLE slow (id int);\nSELECT pg_sleep(600);\n-- +goose Down\nDROP TABLE slow;\n"
+            .write(
+                to: dir.appendingPathComponent("00001_slow.sql"), atomically: true, encoding: .utf8)
+        // 15 s: the run reaches the sleep long before, even on a loaded 2-core machine; the sleep outlasts any run.
+        let result = try await SkeinBinary.run(["-dir", dir.path, "-timeout", "15s", "postgres", database.text, "up"])
         #expect(result.status == 1)
         #expect(
-            result.stderr.contains("deadline exceeded: the run took longer than --timeout (1s)"), "\(result.stderr)")
+            result.stderr.contains("deadline exceeded: the run took longer than --timeout (15s)"), "\(result.stderr)")
         // The server's own answer, not a clock: PostgreSQL cancelled the sleep at its line (it did not run out).
         #expect(
             result.stderr.contains("00001_slow.sql:3: canceling statement due to user request (SQLSTATE 57014)"),
@@ -126,7 +128,7 @@ struct CLIRunnerTests {
         for try await count in try await connection.query(
             // `query` keeps an idle session's last statement, and the ended client's backend may not have exited
             // yet: only a statement still running in this database counts.
-            "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(60)%'",
+            "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(600)%'",
             logger: Logger(label: "test")
         ).decode(Int64.self) { sleeping = count }
         var table: String?? = .none
@@ -151,11 +153,11 @@ struct CLIRunnerTests {
             to: dir.appendingPathComponent("00002_b.go"), atomically: true, encoding: .utf8)
         try "-- +goose Up\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\n".write(
             to: dir.appendingPathComponent("00003_c.sql"), atomically: true, encoding: .utf8)
-        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        let result = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
         #expect(result.status == 1)
         #expect(result.stderr.contains("00002_b.go is a goose Go migration"), "\(result.stderr)")
         #expect(result.stderr.contains("applied 1 migration before it"))
-        let status = try SkeinBinary.run([
+        let status = try await SkeinBinary.run([
             "status", "--format", "json", "--dir", dir.path, "--database-url", database.text,
         ])
         #expect(status.stdout.contains("\"state\":\"go-migration\""))
@@ -169,7 +171,7 @@ struct CLIRunnerTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let url = database.text
         let dir = Self.root.appendingPathComponent("examples/agentflow/migrations").path
-        let preview = try SkeinBinary.run(["up", "--dry-run", "--dir", dir, "--database-url", url])
+        let preview = try await SkeinBinary.run(["up", "--dry-run", "--dir", dir, "--database-url", url])
         #expect(preview.status == 0, "\(preview.stderr)")
         #expect(preview.stdout.contains("-- apply \(dir)/20240101120000_initial_schema.sql"))
         #expect(preview.stdout.contains("CREATE EXTENSION IF NOT EXISTS pgcrypto;"))
@@ -183,7 +185,7 @@ struct CLIRunnerTests {
         try await connection.close()
         #expect(table == .some(nil), "the dry run must not create the version table")
         // A real run applies everything.
-        let up = try SkeinBinary.run(["up", "--dir", dir, "--database-url", url])
+        let up = try await SkeinBinary.run(["up", "--dir", dir, "--database-url", url])
         #expect(up.stdout.contains("OK   20240101120000_initial_schema.sql"))
     }
 
@@ -197,9 +199,9 @@ struct CLIRunnerTests {
             try "-- +goose Up\nSELECT \(version);\n-- +goose Down\nSELECT \(version);\n".write(
                 to: dir.appendingPathComponent("0000\(version)_v\(version).sql"), atomically: true, encoding: .utf8)
         }
-        #expect(try SkeinBinary.run(["up-to", "2", "--dir", dir.path, "--database-url", url]).status == 0)
+        #expect(try await SkeinBinary.run(["up-to", "2", "--dir", dir.path, "--database-url", url]).status == 0)
         try FileManager.default.removeItem(at: dir.appendingPathComponent("00001_v1.sql"))
-        let result = try SkeinBinary.run(["status", "--format", "json", "--dir", dir.path, "--database-url", url])
+        let result = try await SkeinBinary.run(["status", "--format", "json", "--dir", dir.path, "--database-url", url])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["schemaVersion"] as? Int == 1)
@@ -211,12 +213,13 @@ struct CLIRunnerTests {
     }
 
     @Test("env prints the resolved settings and never the password, in both grammars")
-    func env() throws {
-        let skein = try SkeinBinary.run(["env", "--database-url", "postgresql://app:s3cret@db:6000/agentflow"])
+    func env() async throws {
+        let skein = try await SkeinBinary.run(["env", "--database-url", "postgresql://app:s3cret@db:6000/agentflow"])
         #expect(skein.status == 0)
         #expect(skein.stdout.contains("hosts: db:6000") && skein.stdout.contains("password: ********"))
         #expect(!skein.stdout.contains("s3cret"))
-        let goose = try SkeinBinary.run(["-v", "env"], environment: ["GOOSE_DBSTRING": "postgres://a:s3cret@h/d"])
+        let goose = try await SkeinBinary.run(
+            ["-v", "env"], environment: ["GOOSE_DBSTRING": "postgres://a:s3cret@h/d"])
         #expect(goose.status == 0 && goose.stdout.contains("GOOSE_MIGRATION_DIR=\".\""))
         #expect(!goose.stdout.contains("s3cret"))
     }
@@ -234,7 +237,9 @@ struct CLIRunnerTests {
             "-- +goose Up\n-- +goose StatementBegin\nINSERT INTO a VALUES (1);\n  INSERT INTO a VALUES ('x');\n-- +goose StatementEnd\n-- +goose Down\nDELETE FROM a;\n"
             .write(to: dir.appendingPathComponent("00002_b.sql"), atomically: true, encoding: .utf8)
         let skeinDatabase = try await TestDatabase.makeFreshDatabase()
-        let skein = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", skeinDatabase.text, "--verbose"])
+        let skein = try await SkeinBinary.run([
+            "up", "--dir", dir.path, "--database-url", skeinDatabase.text, "--verbose",
+        ])
         #expect(skein.status == 1)
         // The error's own line and column (PostgreSQL's position mapped back), not where the statement begins.
         #expect(
@@ -250,7 +255,7 @@ struct CLIRunnerTests {
         #expect(skein.stderr.contains("executing \(dir.path)/00001_a.sql:2: CREATE TABLE a (id int);"))
 
         let gooseDatabase = try await TestDatabase.makeFreshDatabase()
-        let goose = try SkeinBinary.run(["-v", "-dir", dir.path, "postgres", gooseDatabase.text, "up"])
+        let goose = try await SkeinBinary.run(["-v", "-dir", dir.path, "postgres", gooseDatabase.text, "up"])
         #expect(goose.status == 1)
         let lines = goose.stderr.split(separator: "\n").map(String.init)
         let last = try #require(lines.last)
@@ -281,20 +286,20 @@ struct CLIRunnerTests {
             to: dir.appendingPathComponent("00001_a.sql"), atomically: true, encoding: .utf8)
         try "-- +goose Up\nCREATE TABLE b (id int);\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n".write(
             to: dir.appendingPathComponent("00002_b.sql"), atomically: true, encoding: .utf8)
-        let result = try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
+        let result = try await SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("applied 1 migration before it"))
         #expect(result.stderr.contains("00002_b.sql:3"))
         #expect(result.stderr.contains("42P07"))
         #expect(result.stderr.contains("nothing after it ran"))
 
-        let bad = try SkeinBinary.run([
+        let bad = try await SkeinBinary.run([
             "up", "--dir", dir.path, "--database-url", "postgres://app:hunter2@127.0.0.1:1/x",
         ])
         #expect(bad.status == 1)
         #expect(!bad.stderr.contains("hunter2") && !bad.stdout.contains("hunter2"))
         #expect(bad.stderr.contains("connection to server at \"127.0.0.1\", port 1 failed: Connection refused"))
-        let badPort = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", "host=localhost port=abc"])
+        let badPort = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", "host=localhost port=abc"])
         #expect(badPort.status == 1 && badPort.stderr.contains("invalid port number"))
     }
 }

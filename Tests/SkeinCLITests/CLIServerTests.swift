@@ -42,20 +42,15 @@ struct CLIServerTests {
     }
 
     @discardableResult
-    func psql(_ sql: String, on cluster: SandboxCluster) throws -> String {
-        let process = Process()
-        let out = Pipe()
-        process.standardOutput = out
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "psql", "-X", "-q", "-h", cluster.socketDirectory, "-p", "\(cluster.port)", "-U", "postgres", "-d",
-            "postgres", "-tA", "-v", "ON_ERROR_STOP=1", "-c", sql,
-        ]
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "psql \(sql)")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    func psql(_ sql: String, on cluster: SandboxCluster) async throws -> String {
+        let output = try await ChildProcess.run(
+            "psql",
+            [
+                "-X", "-q", "-h", cluster.socketDirectory, "-p", "\(cluster.port)", "-U", "postgres", "-d", "postgres",
+                "-tA", "-v", "ON_ERROR_STOP=1", "-c", sql,
+            ])
+        #expect(output.status == 0, "psql \(sql): \(output.stderr)")
+        return output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("the server restarted mid-run: the run fails naming the migration, a rerun applies it exactly once")
@@ -69,23 +64,22 @@ struct CLIServerTests {
         try await withCluster { cluster in
             let url = try DatabaseURL(parsing: cluster.url)
             let barrier = try await Barrier(on: url)
-            let (process, log) = try SkeinBinary.start(["up", "--dir", dir.path, "--database-url", cluster.url])
-            defer { try? FileManager.default.removeItem(at: log) }
+            let process = try await SkeinBinary.start(["up", "--dir", dir.path, "--database-url", cluster.url])
             #expect(try await barrier.waitForWaiter())
             cluster.portSelection = .fixed(cluster.port)
             try await cluster.stop(mode: .fast, logger: logger)
             try await cluster.start(logger: logger)
             try? await barrier.release()
-            process.waitUntilExit()
-            let output = try String(contentsOf: log, encoding: .utf8)
-            #expect(process.terminationStatus == 1)
+            let ended = await process.wait()
+            let output = process.stdout
+            #expect(ended.status == 1 && !ended.signalled, "\(output)")
             #expect(output.contains("OK   00001_a.sql"), "\(output)")
             #expect(
                 output.contains("\(dir.path)/00002_b.sql:3: ") && output.contains("applied 1 migration before it"),
                 "\(output)")
             #expect(output.contains("57P01") || output.contains("connection"), "\(output)")
 
-            let rerun = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", cluster.url])
+            let rerun = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", cluster.url])
             #expect(rerun.status == 0, "\(rerun.stderr)")
             #expect(rerun.stdout.contains("OK   00002_b.sql"))
             #expect(
@@ -101,17 +95,14 @@ struct CLIServerTests {
         defer { scratch.delete() }
         let key = scratch.url.appendingPathComponent("server.key").path
         let certificate = scratch.url.appendingPathComponent("server.crt").path
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        openssl.arguments = [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
-        try #require(openssl.terminationStatus == 0, "openssl could not make a certificate")
+        let openssl = try await ChildProcess.run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+        try #require(openssl.status == 0, "openssl could not make a certificate: \(openssl.stderr)")
         try scratch.write(
             "00001_a.sql",
             "-- +goose Up\nCREATE TABLE a AS SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();\n-- +goose Down\nDROP TABLE a;\n"
@@ -127,18 +118,18 @@ struct CLIServerTests {
                     as: "pg_hba.conf", in: cluster)
             }
         ) { cluster in
-            try psql("ALTER USER postgres PASSWORD 'correct-horse'", on: cluster)
+            try await psql("ALTER USER postgres PASSWORD 'correct-horse'", on: cluster)
             let base = "postgres://postgres:%@127.0.0.1:\(cluster.port)/postgres"
-            func up(_ url: String) throws -> SkeinBinary.Result {
-                try SkeinBinary.run(["up", "--dir", scratch.path, "--database-url", url])
+            func up(_ url: String) async throws -> SkeinBinary.Result {
+                try await SkeinBinary.run(["up", "--dir", scratch.path, "--database-url", url])
             }
 
-            let plain = try up(base.replacingOccurrences(of: "%", with: "correct-horse") + "?sslmode=disable")
+            let plain = try await up(base.replacingOccurrences(of: "%", with: "correct-horse") + "?sslmode=disable")
             #expect(plain.status == 1)
             #expect(plain.stderr.contains("no encryption"), "\(plain.stderr)")
             #expect(!plain.stderr.contains("correct-horse"))
 
-            let wrong = try up(base.replacingOccurrences(of: "%", with: "battery-staple") + "?sslmode=require")
+            let wrong = try await up(base.replacingOccurrences(of: "%", with: "battery-staple") + "?sslmode=require")
             #expect(wrong.status == 1)
             #expect(wrong.stderr.contains("password authentication failed for user \"postgres\""), "\(wrong.stderr)")
             #expect(wrong.stderr.contains("28P01"))
@@ -152,20 +143,21 @@ struct CLIServerTests {
                 wrong.stderr.contains("check the password for user \"postgres\" (it came from the connection string)"))
             #expect(!wrong.stderr.contains("Is the server running"))
 
-            let unverified = try up(base.replacingOccurrences(of: "%", with: "correct-horse") + "?sslmode=verify-full")
+            let unverified = try await up(
+                base.replacingOccurrences(of: "%", with: "correct-horse") + "?sslmode=verify-full")
             #expect(unverified.status == 1, "a self-signed certificate is not trusted without sslrootcert")
             #expect(!unverified.stderr.contains("correct-horse"))
 
-            let verified = try up(
+            let verified = try await up(
                 base.replacingOccurrences(of: "%", with: "correct-horse")
                     + "?sslmode=verify-full&sslrootcert=\(certificate)")
             #expect(verified.status == 0, "\(verified.stderr)")
             #expect(verified.stdout.contains("OK   00001_a.sql"))
 
             // The migration recorded whether its own connection was encrypted.
-            #expect(try psql("SELECT bool_and(ssl)::text FROM a", on: cluster) == "true")
+            #expect(try await psql("SELECT bool_and(ssl)::text FROM a", on: cluster) == "true")
 
-            let environmentPassword = try SkeinBinary.run(
+            let environmentPassword = try await SkeinBinary.run(
                 [
                     "status", "--dir", scratch.path, "--database-url",
                     "host=127.0.0.1 port=\(cluster.port) user=postgres sslmode=require",
@@ -179,9 +171,9 @@ struct CLIServerTests {
 @Suite("skein binary: --ephemeral", .requiresPostgreSQL)
 struct CLIEphemeralTests {
     @Test("up --ephemeral migrates a throwaway PostgreSQL with no database configured")
-    func ephemeral() throws {
+    func ephemeral() async throws {
         let dir = CLIRunnerTests.root.appendingPathComponent("examples/agentflow/migrations").path
-        let result = try SkeinBinary.run(
+        let result = try await SkeinBinary.run(
             ["up", "--ephemeral", "--dir", dir],
             environment: ["DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "PGHOST": "/nonexistent"])
         #expect(result.status == 0, "\(result.stderr)")

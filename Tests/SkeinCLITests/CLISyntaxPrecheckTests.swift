@@ -77,7 +77,7 @@ struct CLISyntaxPrecheckTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let dir = try TypoMigrations.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
+        let result = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", database.text])
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
@@ -96,7 +96,7 @@ struct CLISyntaxPrecheckTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let dir = try TypoMigrations.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
+        let result = try await SkeinBinary.run(["-dir", dir.path, "postgres", database.text, "up"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(TypoMigrations.typoLocation): error[syntax-error]"), "\(result.stderr)")
         #expect(!result.stderr.contains("OK "), "\(result.stderr)")
@@ -109,7 +109,7 @@ struct CLISyntaxPrecheckTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let dir = try TypoMigrations.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try SkeinBinary.run(["up", "--dry-run", "--dir", dir.path, "--database-url", database.text])
+        let result = try await SkeinBinary.run(["up", "--dry-run", "--dir", dir.path, "--database-url", database.text])
         #expect(result.status == 1)
         #expect(result.stderr.contains("\(TypoMigrations.typoLocation): error[syntax-error]"), "\(result.stderr)")
     }
@@ -125,9 +125,9 @@ struct CLISyntaxPrecheckTests {
         let dir = try TypoMigrations.directory(files)
         defer { try? FileManager.default.removeItem(at: dir) }
         let arguments = ["--dir", dir.path, "--database-url", database.text]
-        let up = try SkeinBinary.run(["up"] + arguments)
+        let up = try await SkeinBinary.run(["up"] + arguments)
         #expect(up.status == 0, "\(up.stderr)")
-        let reset = try SkeinBinary.run(["reset"] + arguments)
+        let reset = try await SkeinBinary.run(["reset"] + arguments)
         #expect(reset.status == 1)
         #expect(
             reset.stderr.contains(
@@ -142,17 +142,17 @@ struct CLISyntaxPrecheckTests {
 @Suite("skein binary: validate parses every statement with PostgreSQL's grammar")
 struct CLIValidateSyntaxTests {
     @Test("skein validate: exit 1, the typo at file:line:col, in text and JSON")
-    func skeinGrammar() throws {
+    func skeinGrammar() async throws {
         let dir = try TypoMigrations.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let text = try SkeinBinary.run(["validate", "--dir", dir.path])
+        let text = try await SkeinBinary.run(["validate", "--dir", dir.path])
         #expect(text.status == 1)
         #expect(
             text.stdout.contains(
                 "\(TypoMigrations.typoLocation): error[syntax-error]: Up: syntax error at or near \"NUL\""),
             "\(text.stdout)")
         #expect(text.stdout.contains("3 migrations, 1 error, 0 warnings"), "\(text.stdout)")
-        let json = try SkeinBinary.run(["validate", "--format", "json", "--dir", dir.path])
+        let json = try await SkeinBinary.run(["validate", "--format", "json", "--dir", dir.path])
         #expect(json.status == 1)
         let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let findings = document?["findings"] as? [[String: Any]] ?? []
@@ -162,10 +162,10 @@ struct CLIValidateSyntaxTests {
     }
 
     @Test("goose's grammar (-dir D validate): exit 1 naming the typo; a directory without one still passes")
-    func gooseGrammar() throws {
+    func gooseGrammar() async throws {
         let dir = try TypoMigrations.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try SkeinBinary.run(["-dir", dir.path, "validate"])
+        let result = try await SkeinBinary.run(["-dir", dir.path, "validate"])
         #expect(result.status == 1)
         // Skein's diagnostic as a `skein: ` line, then goose's validate line last.
         #expect(result.stderr.contains("\(TypoMigrations.typoLocation): error[syntax-error]"), "\(result.stderr)")
@@ -175,7 +175,7 @@ struct CLIValidateSyntaxTests {
             "-- +goose Up\nCREATE TABLE second (id int);\n-- +goose Down\nDROP TABLE second;\n"
         let clean = try TypoMigrations.directory(files)
         defer { try? FileManager.default.removeItem(at: clean) }
-        let passing = try SkeinBinary.run(["-dir", clean.path, "validate"])
+        let passing = try await SkeinBinary.run(["-dir", clean.path, "validate"])
         #expect(passing.status == 0, "\(passing.stdout)\(passing.stderr)")
     }
 }

@@ -7,8 +7,8 @@ struct CLIVerifyTests {
     static let examples = CLIRunnerTests.root.appendingPathComponent("examples/agentflow/migrations").path
 
     @Test("on a throwaway cluster of its own: the examples pass; DATABASE_URL and PG* are never read")
-    func throwaway() throws {
-        let result = try SkeinBinary.run(
+    func throwaway() async throws {
+        let result = try await SkeinBinary.run(
             ["verify", "--dir", Self.examples],
             environment: ["DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "PGHOST": "192.0.2.1"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -32,14 +32,14 @@ struct CLIVerifyTests {
         try dir.write(
             "20240115143022_add_user_authentication.sql",
             "-- +goose Up\nCREATE INDEX idx_sessions_token ON sessions (token);\n-- +goose Down\nSELECT 1;\n")
-        let text = try SkeinBinary.run(["verify", "--dir", dir.path, "--dev-url", devURL])
+        let text = try await SkeinBinary.run(["verify", "--dir", dir.path, "--dev-url", devURL])
         #expect(text.status == 1)
         #expect(
             text.stdout.contains(
                 "\(dir.path)/20240115143022_add_user_authentication.sql: error: Down leaves index idx_sessions_token"),
             "\(text.stdout)")
         #expect(text.stdout.contains("1 verified, 1 failed, 0 skipped"))
-        let json = try SkeinBinary.run(["verify", "--dir", dir.path, "--dev-url", devURL, "--format", "json"])
+        let json = try await SkeinBinary.run(["verify", "--dir", dir.path, "--dev-url", devURL, "--format", "json"])
         #expect(json.status == 1)
         let document = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(document?["schemaVersion"] as? Int == 1)
@@ -61,7 +61,7 @@ struct CLIVerifyTests {
         var url = URLComponents(string: database.text)!
         url.user = role
         url.password = "secret-\(role)"
-        let result = try SkeinBinary.run(["verify", "--dir", Self.examples, "--dev-url", url.string!])
+        let result = try await SkeinBinary.run(["verify", "--dir", Self.examples, "--dev-url", url.string!])
         _ = try await rows("DROP ROLE \(role)", on: database)
         #expect(result.status == 1)
         #expect(result.stderr.contains("no CREATEDB privilege"), "\(result.stderr)")

@@ -229,7 +229,7 @@ struct GooseTranscriptTests {
                     value.replacingOccurrences(of: "$URL", with: url).replacingOccurrences(
                         of: "$DIR", with: directory.path)
             }
-            let result = try SkeinBinary.run(arguments, in: directory, environment: environment, replacing: true)
+            let result = try await SkeinBinary.run(arguments, in: directory, environment: environment, replacing: true)
             let window = started...Date().addingTimeInterval(120)
             var stdout = normalise(result.stdout, directory: directory.path, url: url, window: window)
             var stderr = withoutSkeinLines(

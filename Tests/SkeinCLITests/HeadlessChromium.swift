@@ -1,4 +1,5 @@
 import Foundation
+import SkeinTestSupport
 import Testing
 
 /// Debian's `chromium`, run headless at a fixed window size, to look at a page as a browser lays it out.
@@ -43,51 +44,41 @@ struct HeadlessChromium {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     /// The page's DOM after its scripts ran (`--dump-dom`, written when the page has loaded).
-    func dumpDOM(of page: URL) throws -> String {
-        try run(["--dump-dom", page.absoluteString])
+    func dumpDOM(of page: URL) async throws -> String {
+        try await run(["--dump-dom", page.absoluteString])
     }
 
     /// A PNG of the window's first screenful.
-    func screenshot(of page: URL, to png: URL) throws {
+    func screenshot(of page: URL, to png: URL) async throws {
         try? FileManager.default.removeItem(at: png)
-        _ = try run(["--screenshot=\(png.path)", page.absoluteString])
+        _ = try await run(["--screenshot=\(png.path)", page.absoluteString])
         guard FileManager.default.fileExists(atPath: png.path) else {
             throw Failure(description: "chromium wrote no screenshot at \(png.path)")
         }
     }
 
-    /// Runs the browser once, with a profile of its own; returns what it wrote to stdout. The output goes to files
-    /// (the browser's helper processes may hold a pipe open after it exits, and it writes much to stderr).
-    private func run(_ arguments: [String]) throws -> String {
+    /// Runs the browser once, with a profile of its own; returns what it wrote to stdout (``ChildProcess``: the
+    /// output goes to files, since the browser's helper processes may hold a pipe open after it exits, and a browser
+    /// that hangs is killed and reported).
+    private func run(_ arguments: [String]) async throws -> String {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("skein-chromium-\(UUID())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let out = scratch.appendingPathComponent("stdout")
-        let err = scratch.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
         // As root, Chromium runs only without its sandbox; --disable-dev-shm-usage for containers' small /dev/shm.
-        process.arguments =
+        let output = try await ChildProcess.run(
+            executable,
             [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--disable-extensions", "--user-data-dir=\(scratch.appendingPathComponent("profile").path)",
                 "--window-size=\(Self.window.width),\(Self.window.height)",
-            ] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        let stdout = try String(contentsOf: out, encoding: .utf8)
-        guard process.terminationStatus == 0 else {
-            let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+            ] + arguments,
+            limit: .seconds(300))
+        guard output.status == 0, !output.termination.signalled else {
             throw Failure(
                 description: "\(executable) \(arguments.joined(separator: " ")) exited with "
-                    + "\(process.terminationStatus): \(stderr.suffix(2000))")
+                    + "\(output.status): \(output.stderr.suffix(2000))")
         }
-        return stdout
+        return output.stdout
     }
 }
 

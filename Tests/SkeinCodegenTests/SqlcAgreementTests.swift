@@ -81,23 +81,10 @@ enum SqlcAgreementFixture {
         var stderr: String
     }
 
-    /// Runs a program in `directory`, its output through files (no pipe to fill up).
-    static func run(_ executable: String, _ arguments: [String], in directory: URL) throws -> Output {
-        let out = directory.appendingPathComponent("stdout-\(UUID().uuidString)")
-        let err = directory.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: try Data(contentsOf: out),
-            stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    /// Runs a program in `directory` (``ChildProcess``: awaited, output through files).
+    static func run(_ executable: String, _ arguments: [String], in directory: URL) async throws -> Output {
+        let output = try await ChildProcess.run(executable, arguments, directory: directory)
+        return Output(status: output.status, stdout: Data(output.stdout.utf8), stderr: output.stderr)
     }
 }
 
@@ -341,18 +328,18 @@ struct SqlcAgreementTests {
         let project = try SqlcAgreementFixture.project()
         defer { try? FileManager.default.removeItem(at: project) }
 
-        let version = try SqlcAgreementFixture.run(sqlc, ["version"], in: project)
+        let version = try await SqlcAgreementFixture.run(sqlc, ["version"], in: project)
         print(
             "sqlc agreement: sqlc \(String(decoding: version.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))"
         )
-        let generated = try SqlcAgreementFixture.run(sqlc, ["generate"], in: project)
+        let generated = try await SqlcAgreementFixture.run(sqlc, ["generate"], in: project)
         try #require(generated.status == 0, "sqlc generate failed: \(generated.stderr)")
         let request = try JSONDecoder().decode(
             SqlcCodegenRequest.self,
             from: try Data(contentsOf: project.appendingPathComponent("sqlc-out/codegen.json")))
 
         let database = try await TestDatabase.makeFreshDatabase()
-        let dryRun = try SqlcAgreementFixture.run(
+        let dryRun = try await SqlcAgreementFixture.run(
             skein,
             [
                 "generate", "-f", "skein.yaml", "--dev-url", database.text, "--no-cache", "--dry-run", "--format",

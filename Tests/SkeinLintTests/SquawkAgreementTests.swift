@@ -1,6 +1,7 @@
 import Foundation
 import SkeinCore
 import SkeinLint
+import SkeinTestSupport
 import Testing
 
 /// squawk (PyPI `squawk-cli`) on the PATH, or why this test cannot use it.
@@ -63,16 +64,11 @@ struct SquawkAgreementTests {
 
     /// Corpus file name → rule ids squawk reports (`--reporter json`, each file as one transaction, as goose runs
     /// it).
-    func squawkFindings(_ files: [URL], executable: String) throws -> [String: Set<String>] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments =
-            ["--assume-in-transaction", "--pg-version=15.0", "--reporter", "json"] + files.map(\.path)
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+    func squawkFindings(_ files: [URL], executable: String) async throws -> [String: Set<String>] {
+        let output = try await ChildProcess.run(
+            executable,
+            ["--assume-in-transaction", "--pg-version=15.0", "--reporter", "json"] + files.map(\.path))
+        let data = Data(output.stdout.utf8)
         let findings = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
         var result: [String: Set<String>] = [:]
         for finding in findings {
@@ -87,13 +83,13 @@ struct SquawkAgreementTests {
     @Test(
         "Skein and squawk report the same lock-safety rules on the same corpus files",
         .enabled(if: Squawk.isAvailable, Comment(rawValue: Squawk.unavailableReason)))
-    func agreement() throws {
+    func agreement() async throws {
         let executable = try #require(Squawk.executable, "squawk is not on PATH, and CI=true requires it")
         let files = try FileManager.default.contentsOfDirectory(at: Self.corpus, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "sql" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
         #expect(files.count >= 10)
         let skein = try skeinFindings(files)
-        let squawk = try squawkFindings(files, executable: executable)
+        let squawk = try await squawkFindings(files, executable: executable)
         for file in files.map(\.lastPathComponent) {
             let differences = Self.deliberateDifferences[file] ?? []
             let expected = (squawk[file] ?? []).subtracting(differences)

@@ -48,7 +48,10 @@ struct MigrationServiceTests {
         let database = try await TestDatabase.makeFreshDatabase()
         let catalog = try MigrationCatalog(source: DirectorySource(directory: MigrationExecutorTests.examples.path))
         let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
-        let migrations = MigrationService(client: client, migrations: catalog.migrations, logger: logger)
+        var migrations = MigrationService(client: client, migrations: catalog.migrations, logger: logger)
+        // The pool's first connection is awaited, not raced against a clock: a loaded 2-core CI machine may take
+        // longer than the 10 s default (the no-connection path has tests of its own).
+        migrations.connectTimeout = .seconds(600)
         let observations = Observations()
         let (started, startedContinuation) = AsyncStream<Void>.makeStream()
         let server = AfterMigrations(
@@ -78,7 +81,11 @@ struct MigrationServiceTests {
         ])
         let catalog = try MigrationCatalog(source: source)
         let client = PostgresClient(configuration: database.clientConfiguration, backgroundLogger: logger)
-        let migrations = MigrationService(client: client, migrations: catalog.migrations, logger: logger)
+        // The connection string form: the migrations' own connection, made at once, so the failure is the
+        // migration's (with only the client, the pool's first connection is awaited at most connectTimeout).
+        let migrations = try MigrationService(
+            client: client, connectionString: database.text, environment: [:], migrations: catalog.migrations,
+            logger: logger)
         let observations = Observations()
         let (_, startedContinuation) = AsyncStream<Void>.makeStream()
         let server = AfterMigrations(
@@ -169,7 +176,7 @@ struct MigrationServiceConnectionTests {
         throw TestDatabaseError("the group ran without an error")
     }
 
-    @Test("a refused port: psql's words and its question", .timeLimit(.minutes(1)))
+    @Test("a refused port: psql's words and its question", .timeLimit(.minutes(5)))
     func refused() async throws {
         let (error, log) = try await failure(connectionString: "postgres://app@127.0.0.1:1/app?sslmode=disable")
         let connection = try #require(error as? ConnectionError)
@@ -200,7 +207,7 @@ struct MigrationServiceConnectionTests {
         #expect(log.contains { $0.contains("skein_no_such_database\" does not exist") })
     }
 
-    @Test("a server that accepts and never answers: timeout expired at connect_timeout", .timeLimit(.minutes(1)))
+    @Test("a server that accepts and never answers: timeout expired at connect_timeout", .timeLimit(.minutes(5)))
     func silent() async throws {
         let listener = try SilentListener()
         let (error, _) = try await failure(
@@ -211,7 +218,7 @@ struct MigrationServiceConnectionTests {
         withExtendedLifetime(listener) {}
     }
 
-    @Test("given only a client, a refused port ends the start-up after connectTimeout", .timeLimit(.minutes(1)))
+    @Test("given only a client, a refused port ends the start-up after connectTimeout", .timeLimit(.minutes(5)))
     func clientOnly() async throws {
         let (error, log) = try await failure(
             connectionString: nil, clientURL: "postgres://app@127.0.0.1:1/app?sslmode=disable", timeout: .seconds(1))

@@ -355,15 +355,9 @@ struct SchemaSnapshotReaderTests {
         let generator = root.deletingLastPathComponent().appendingPathComponent("shared/bench/gen_migrations.py")
         if FileManager.default.fileExists(atPath: generator.path) {
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("skein-gen-\(UUID().uuidString)")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [
-                "python3", generator.path, "-n", "100", "--seed", "42", "--out", out.path, "--format", "goose",
-            ]
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            let generated = try await ChildProcess.run(
+                "python3", [generator.path, "-n", "100", "--seed", "42", "--out", out.path, "--format", "goose"])
+            #expect(generated.status == 0, "\(generated.stderr)")
             directories.append(out.appendingPathComponent("goose"))
         }
         for directory in directories + [root.appendingPathComponent("examples/agentflow/migrations")] {

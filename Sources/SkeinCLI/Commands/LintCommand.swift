@@ -3,13 +3,14 @@ import Foundation
 import SkeinConfig
 import SkeinCore
 import SkeinLint
+import SkeinSandbox
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// `skein lint`: the migration policy's rules on PostgreSQL's grammar (libpg_query), all findings at once.
-struct LintCommand: ParsableCommand {
+struct LintCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
         abstract: "Check migrations against the migration policy, on PostgreSQL's own grammar.",
@@ -59,7 +60,7 @@ struct LintCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         if listRules {
             for rule in Linter.catalog {
                 Console.out(
@@ -69,7 +70,7 @@ struct LintCommand: ParsableCommand {
         }
         let settings = try ProjectSettings.resolve(options)
         var findings: [Diagnostic] = []
-        try reportingFailures {
+        try await reportingFailures {
             var configuration = try lintConfiguration(settings.configuration)
             let inputs = paths.isEmpty ? [settings.directory] : paths
             var files: [SourceFile] = []
@@ -97,7 +98,7 @@ struct LintCommand: ParsableCommand {
             files.removeAll { file in excluded.contains { Self.matches(file.path, pattern: $0) } }
             findings = Linter(configuration: configuration).lint(files)
             if changed {
-                let changedFiles = try Self.gitChangedFiles()
+                let changedFiles = try await Self.gitChangedFiles()
                 findings.removeAll { finding in
                     guard let file = finding.location?.file else { return false }
                     return !changedFiles.contains(URL(fileURLWithPath: file).standardizedFileURL.path)
@@ -132,30 +133,24 @@ struct LintCommand: ParsableCommand {
     }
 
     /// Absolute paths of the files git reports as changed against HEAD, or new and not ignored.
-    static func gitChangedFiles() throws -> Set<String> {
-        func git(_ arguments: [String]) throws -> [String] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["git"] + arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
+    static func gitChangedFiles() async throws -> Set<String> {
+        // Awaited on git's own exit (``ExternalProgram``): a git that starts its fsmonitor daemon does not hold us.
+        func git(_ arguments: [String]) async throws -> [String] {
+            let result: ExternalProgram.Result
             do {
-                try process.run()
+                result = try await ExternalProgram("git", arguments).collect()
             } catch {
                 throw CLIFailure(.fileSystem, "--changed needs git: \(error)")
             }
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
+            guard result.status == 0, !result.signalled else {
                 throw CLIFailure(
                     .fileSystem, "--changed needs a git work tree (`git \(arguments.joined(separator: " "))` failed)")
             }
-            return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+            return result.stdout.split(separator: "\n").map(String.init)
         }
-        let root = try git(["rev-parse", "--show-toplevel"]).first ?? "."
+        let root = try await git(["rev-parse", "--show-toplevel"]).first ?? "."
         let names =
-            try git(["diff", "--name-only", "HEAD"])
+            try await git(["diff", "--name-only", "HEAD"])
             + git(["ls-files", "--others", "--exclude-standard", "--full-name"])
         return Set(
             names.map { name in

@@ -3,6 +3,7 @@ import PostgresNIO
 import SkeinCore
 import SkeinGovernance
 import SkeinPostgres
+import SkeinSandbox
 
 extension DatabaseRun {
     /// `--metrics-file` and `--on-failure`, after a run (each best effort: a problem is a warning, the run's own
@@ -36,15 +37,12 @@ extension DatabaseRun {
             }
             // The failure's details, never the connection string: no secret reaches the hook.
             for key in ["DATABASE_URL", "GOOSE_DBSTRING", "PGPASSWORD"] { environment[key] = nil }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", commandLine]
-            process.environment = environment
+            // Awaited on the shell's own exit: a hook that starts something in the background does not hold the run.
             do {
-                try process.run()
-                process.waitUntilExit()
-                if process.terminationStatus != 0 {
-                    warn("--on-failure command exited \(process.terminationStatus)")
+                let hook = try await ExternalProgram("/bin/sh", ["-c", commandLine], environment: environment)
+                    .runInheritingOutput()
+                if hook.status != 0 || hook.signalled {
+                    warn("--on-failure command exited \(hook.status)")
                 }
             } catch {
                 warn("could not run --on-failure command: \(error)")
