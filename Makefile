@@ -6,7 +6,7 @@ SKEIN ?= $(shell if [ -x .build/release/skein ]; then echo .build/release/skein;
 MIGRATIONS_DIR ?= migrations
 SQLC_CONFIG ?= sqlc.yaml
 
-.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create sqlc-generate sqlc-check-queries build test quickstart
+.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create sqlc-generate sqlc-check sqlc-check-queries build test quickstart
 
 # The database comes from DATABASE_URL (or GOOSE_DBSTRING, or PG* variables).
 migrate-up:
@@ -30,6 +30,11 @@ migrate-create:
 # DATABASE_URL); DEV_URL=… puts the schema database on a development server instead. SQLC_CONFIG=… for another file.
 sqlc-generate:
 	$(SKEIN) generate -f $(SQLC_CONFIG) $(if $(DEV_URL),--dev-url "$(DEV_URL)")
+
+# CI without a database: the committed code is what the queries generate, from the describe cache sqlc-generate
+# keeps in .skein/describe/ (commit it with the code); a query edited since is named at file:line. Exit 1 if stale.
+sqlc-check:
+	$(SKEIN) generate --check --offline -f $(SQLC_CONFIG)
 
 # Names the migration that breaks (or retypes) each query, on a throwaway PostgreSQL; SINCE=<deployed version>
 # checks only the migrations after it (CI: fail the build before such a migration ships).

@@ -100,7 +100,7 @@ public enum CodeGenerator {
 
     /// Reads the package's query files and generates its Swift files.
     public static func generate(
-        _ package: CodegenConfiguration.Package, base: String, describer: QueryDescriber
+        _ package: CodegenConfiguration.Package, base: String, describer: any QueryDescribing
     ) async throws -> Result {
         let queryFiles = try readQueryFiles(package.queries, base: base)
         let analysis = try await PackageAnalysis.analyze(

@@ -6,7 +6,7 @@
 /// tree is the analyser's job.
 public struct DescribedQuery: Sendable, Hashable {
     /// One `$n` parameter.
-    public struct Parameter: Sendable, Hashable {
+    public struct Parameter: Sendable, Hashable, Codable {
         /// The parameter's number: 1 for `$1`.
         public var number: Int
         /// The OID of the type PostgreSQL inferred for it.
@@ -23,7 +23,7 @@ public struct DescribedQuery: Sendable, Hashable {
     }
 
     /// One result column.
-    public struct Column: Sendable, Hashable {
+    public struct Column: Sendable, Hashable, Codable {
         /// The column's name as PostgreSQL reports it (`count` for `count(*)`, `?column?` for an unnamed expression).
         public var name: String
         /// The OID of its type (`PQftype`); for a domain, PostgreSQL reports the domain's base type.
@@ -46,7 +46,7 @@ public struct DescribedQuery: Sendable, Hashable {
     }
 
     /// A table column a result column comes from.
-    public struct SourceColumn: Sendable, Hashable {
+    public struct SourceColumn: Sendable, Hashable, Codable {
         /// The table's OID (`PQftable`).
         public var tableOID: UInt32
         /// The column's attribute number (`PQftablecol`, from 1).

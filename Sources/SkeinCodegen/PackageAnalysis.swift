@@ -99,7 +99,7 @@ extension PackageAnalysis {
     ///   fails.
     public static func analyze(
         queryFiles: [(path: String, text: String)], options: CodegenConfiguration.SwiftOptions,
-        describer: QueryDescriber
+        describer: any QueryDescribing
     ) async throws -> PackageAnalysis {
         var errors: [QueryFileError] = []
         var annotated: [(file: String, queries: [AnnotatedQuery])] = []

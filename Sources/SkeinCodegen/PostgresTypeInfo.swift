@@ -11,9 +11,9 @@
 ///     type.enumLabels  // ["sad", "ok", "happy"]
 /// }
 /// ```
-public struct PostgresTypeInfo: Sendable, Hashable {
+public struct PostgresTypeInfo: Sendable, Hashable, Codable {
     /// `pg_type.typtype`: what sort of type this is.
-    public enum Kind: String, Sendable, Hashable, CaseIterable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable, Codable {
         /// A base type (`b`), arrays included: see ``PostgresTypeInfo/element``.
         case base = "b"
         /// A composite type (`c`): a table's row type or `CREATE TYPE … AS (…)`.
@@ -31,7 +31,7 @@ public struct PostgresTypeInfo: Sendable, Hashable {
     }
 
     /// One attribute of a composite type, in declaration order.
-    public struct Attribute: Sendable, Hashable {
+    public struct Attribute: Sendable, Hashable, Codable {
         /// The attribute's name.
         public var name: String
         /// The OID of its type.

@@ -137,6 +137,12 @@ public actor QueryDescriber {
         }
     }
 
+    /// The server's major version (`server_version_num` / 10000): 15 for 15.18.
+    public func postgresMajorVersion() throws -> Int {
+        let text = try rows("SELECT current_setting('server_version_num')").first?.first ?? nil
+        return (Int(text ?? "") ?? 0) / 10000
+    }
+
     // MARK: - Prepare and describe
 
     /// What `PQdescribePrepared` says, before the catalog is read.

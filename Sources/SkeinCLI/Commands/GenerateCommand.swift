@@ -14,8 +14,9 @@ struct GenerateCommand: AsyncParsableCommand {
             form), applies each package's schema to a database nobody else uses — a throwaway local PostgreSQL, or
             with --dev-url a database on a development server (kept as skein_schema_<hash> and reused while the
             schema is unchanged) —, asks PostgreSQL for every query's parameter and column types, and writes Swift.
-            Only files whose contents change are written. It never reads DATABASE_URL, GOOSE_DBSTRING or PG*
-            variables. See docs/codegen.md.
+            Only files whose contents change are written. PostgreSQL's answers are kept in .skein/describe/ next
+            to the configuration: commit it, and --offline (with --check in CI) generates from it with no database.
+            It never reads DATABASE_URL, GOOSE_DBSTRING or PG* variables. See docs/codegen.md.
             """
     )
 
@@ -36,6 +37,13 @@ struct GenerateCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Write nothing; print the analysed queries (with --format json: the model).")
     var dryRun = false
+
+    @Flag(
+        name: .long,
+        help:
+            "No PostgreSQL: replay the describe cache (.skein/describe/) an earlier generate wrote; a query not in it is an error."
+    )
+    var offline = false
 
     @Option(name: .long, help: "text or json.")
     var format: OutputFormat = .text
@@ -95,16 +103,21 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         Self.forgetLibpqEnvironment()
         let command = self
-        let results: [CodeGenerator.Result]
-        if let devURL {
-            results = try await Self.onDevelopmentServer(
+        let generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)]
+        if offline {
+            if devURL != nil {
+                throw CLIFailure(.configuration, "--offline uses no database; leave out --dev-url")
+            }
+            generated = try await Self.offline(schemas: schemas, configuration: configuration, base: base)
+        } else if let devURL {
+            generated = try await Self.onDevelopmentServer(
                 devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base)
         } else {
-            results = try await ThrowawayCluster.run(
+            generated = try await ThrowawayCluster.run(
                 command: "generate", need: "a PostgreSQL to describe the queries",
                 purpose: format == .text && !dryRun ? "the schema" : nil, logger: logger
             ) { cluster in
-                var results: [CodeGenerator.Result] = []
+                var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
                 for (index, package) in configuration.packages.enumerated() {
                     let database = index == 0 ? nil : "skein_package_\(index)"
                     if let database {
@@ -113,11 +126,13 @@ struct GenerateCommand: AsyncParsableCommand {
                     }
                     let describer = try QueryDescriber(connectionString: cluster.url, database: database)
                     try await CodeGenerator.apply(schemas[index], on: describer)
-                    results.append(try await CodeGenerator.generate(package, base: base, describer: describer))
+                    generated.append(
+                        try await Self.recording(package, schema: schemas[index], base: base, describer: describer))
                 }
-                return results
+                return generated
             }
         }
+        let results = generated.map(\.result)
         for result in results {
             for warning in result.analysis.warnings { Console.err("warning: \(warning)") }
         }
@@ -138,11 +153,41 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         var stale: [String] = []
         var written: [String] = []
+        var cacheWritten: [String] = []
         var unchanged = 0
-        for (package, result) in zip(configuration.packages, results) {
+        for (package, (result, recorded)) in zip(configuration.packages, generated) {
             let out = package.options.out.hasPrefix("/") ? package.options.out : base + "/" + package.options.out
             let directory = OutputDirectory(path: out)
             let display = Self.normalized(out)
+            if let recorded {
+                let cachePath = DescribeCache.path(forOut: package.options.out, base: base)
+                let cacheDisplay = Self.normalized(cachePath)
+                let current = try? DescribeCache.read(path: cachePath)
+                let reproduces = await current.asyncMap {
+                    await Self.cache($0, reproduces: result, recorded: recorded, package: package, base: base)
+                }
+                if reproduces != true {
+                    if command.check {
+                        stale.append(
+                            "\(cacheDisplay) \(current == nil ? "is missing or unreadable" : "does not reproduce this code") (the describe cache --offline reads)"
+                        )
+                    } else {
+                        let bytes = try recorded.encoded()
+                        let verb = FileManager.default.fileExists(atPath: cachePath) ? "updated" : "created"
+                        do {
+                            try FileManager.default.createDirectory(
+                                atPath: (cachePath as NSString).deletingLastPathComponent,
+                                withIntermediateDirectories: true)
+                            try bytes.write(to: URL(fileURLWithPath: cachePath), options: .atomic)
+                        } catch {
+                            throw CLIFailure(
+                                .fileSystem,
+                                "cannot write \(cacheDisplay): \(error); check that the directory is writable")
+                        }
+                        cacheWritten.append("\(verb) \(cacheDisplay)")
+                    }
+                }
+            }
             if command.check {
                 let changes = directory.changes(result.files)
                 stale += changes.map { change in
@@ -183,7 +228,7 @@ struct GenerateCommand: AsyncParsableCommand {
             Console.out("up to date: \(queryCount) queries, \(unchanged) files (\(String(format: "%.2f", seconds)) s)")
             return
         }
-        for line in written { Console.out(line) }
+        for line in written + cacheWritten { Console.out(line) }
         Console.out(
             "generated \(queryCount) queries: \(written.count) files written, \(unchanged) unchanged (\(String(format: "%.2f", seconds)) s)"
         )
@@ -252,19 +297,19 @@ struct GenerateCommand: AsyncParsableCommand {
     /// Applies the schemas on `--dev-url`'s server (cached by the schema's hash unless --no-cache) and generates.
     private static func onDevelopmentServer(
         _ url: String, schemas: [SchemaSource], cache: Bool, configuration: CodegenConfiguration, base: String
-    ) async throws -> [CodeGenerator.Result] {
-        var results: [CodeGenerator.Result] = []
+    ) async throws -> [(result: CodeGenerator.Result, recorded: DescribeCache?)] {
+        var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
         for (package, schema) in zip(configuration.packages, schemas) {
             if cache {
                 let (database, _) = try await SchemaDatabase.prepare(schema, serverConnectionString: url)
                 let describer = try QueryDescriber(connectionString: url, database: database)
-                results.append(try await CodeGenerator.generate(package, base: base, describer: describer))
+                generated.append(try await recording(package, schema: schema, base: base, describer: describer))
             } else {
                 let database = try await SchemaDatabase.createScratch(serverConnectionString: url)
                 do {
                     let describer = try QueryDescriber(connectionString: url, database: database)
                     try await CodeGenerator.apply(schema, on: describer)
-                    results.append(try await CodeGenerator.generate(package, base: base, describer: describer))
+                    generated.append(try await recording(package, schema: schema, base: base, describer: describer))
                     try? await SchemaDatabase.drop(database, serverConnectionString: url)
                 } catch {
                     try? await SchemaDatabase.drop(database, serverConnectionString: url)
@@ -272,7 +317,69 @@ struct GenerateCommand: AsyncParsableCommand {
                 }
             }
         }
-        return results
+        return generated
+    }
+
+    /// Generates one package with PostgreSQL, keeping every answer for the describe cache.
+    private static func recording(
+        _ package: CodegenConfiguration.Package, schema: SchemaSource, base: String, describer: QueryDescriber
+    ) async throws -> (result: CodeGenerator.Result, recorded: DescribeCache?) {
+        let recorder = RecordingDescriber(
+            describer, postgresMajor: try await describer.postgresMajorVersion(), schema: schema.fingerprint)
+        let result = try await CodeGenerator.generate(package, base: base, describer: recorder)
+        return (result, recorder.cache)
+    }
+
+    /// Whether a committed cache still serves: it answers exactly the questions this run asked, for the same schema
+    /// and PostgreSQL major version, and replaying it generates the same files. A cache written against another
+    /// server (other OIDs) that generates the same code is kept as it is, so that generate does not churn it.
+    private static func cache(
+        _ existing: DescribeCache, reproduces result: CodeGenerator.Result, recorded: DescribeCache,
+        package: CodegenConfiguration.Package, base: String
+    ) async -> Bool {
+        guard existing.schema == recorded.schema, existing.postgresMajor == recorded.postgresMajor,
+            Set(existing.catalog.keys) == Set(recorded.catalog.keys),
+            Set(existing.statements.keys) == Set(recorded.statements.keys)
+        else { return false }
+        guard
+            let replayed = try? await CodeGenerator.generate(
+                package, base: base, describer: CachedDescriber(existing, path: ""))
+        else { return false }
+        return replayed.files == result.files
+    }
+
+    /// `--offline`: each package from its describe cache, which must be for the schema as it is now.
+    private static func offline(
+        schemas: [SchemaSource], configuration: CodegenConfiguration, base: String
+    ) async throws -> [(result: CodeGenerator.Result, recorded: DescribeCache?)] {
+        var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
+        for (package, schema) in zip(configuration.packages, schemas) {
+            let path = DescribeCache.path(forOut: package.options.out, base: base)
+            let display = normalized(path)
+            let cache: DescribeCache
+            do {
+                cache = try DescribeCache.read(path: path)
+            } catch {
+                throw CLIFailure(.configuration, "\(DescribeCacheError(path: display, message: error.message))")
+            }
+            guard cache.schema == schema.fingerprint else {
+                let files = Array(Set(schema.scripts.map(\.file))).sorted()
+                throw CLIFailure(
+                    .configuration,
+                    "\(display) was written for another schema: the schema (\(files.prefix(3).joined(separator: ", "))\(files.count > 3 ? ", …" : "")) changed since; run `skein generate` where PostgreSQL is available and commit \(display)"
+                )
+            }
+            let describer = CachedDescriber(cache, path: display)
+            generated.append((try await CodeGenerator.generate(package, base: base, describer: describer), nil))
+        }
+        return generated
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async -> T) async -> T? {
+        guard let value = self else { return nil }
+        return await transform(value)
     }
 }
 
