@@ -236,14 +236,21 @@ public struct OutputDirectory: Sendable {
                 changes.append(.created(file.path))
             }
         }
+        for name in generatedFileNames() where !names.contains(name) { changes.append(.removed(name)) }
+        return changes
+    }
+
+    /// The `.swift` files here that start with Skein's header, in name order.
+    public func generatedFileNames() -> [String] {
         let present = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        for name in present.sorted() where name.hasSuffix(".swift") && !names.contains(name) {
-            guard let handle = FileHandle(forReadingAtPath: path + "/" + name) else { continue }
+        return present.sorted().filter { name in
+            guard name.hasSuffix(".swift"), let handle = FileHandle(forReadingAtPath: path + "/" + name) else {
+                return false
+            }
             let head = (try? handle.read(upToCount: SwiftEmitter.header.utf8.count)) ?? Data()
             try? handle.close()
-            if head == Data(SwiftEmitter.header.utf8) { changes.append(.removed(name)) }
+            return head == Data(SwiftEmitter.header.utf8)
         }
-        return changes
     }
 
     /// Writes the changed files (atomically each) and removes stale generated ones.

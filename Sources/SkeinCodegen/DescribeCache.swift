@@ -1,4 +1,5 @@
 public import Foundation
+import SkeinCore
 import Synchronization
 
 /// What the code generator asks PostgreSQL, and what PostgreSQL answered: the offline describe cache.
@@ -230,5 +231,87 @@ public struct CachedDescriber: QueryDescribing {
             for oid in answer.types ?? [] { described.types[oid] = types[oid] }
             return .success(described)
         }
+    }
+}
+
+/// What a package's generated files were made from, and what they are: kept beside the describe cache
+/// (`.skein/describe/<out>.inputs.json`), so that `generate --check --offline` can say "up to date" from hashes
+/// alone when nothing changed: the configuration, every schema and query file byte for byte, Skein's version and
+/// ``SwiftEmitter/formatVersion`` hash to ``inputs``, and each generated file's SHA-256 is in ``files``. Anything
+/// else falls back to generating from the cache.
+public struct GeneratedFingerprint: Codable, Sendable, Equatable {
+    /// The hash of everything the generated files are made from.
+    public var inputs: String
+    /// Each generated file's name (in the package's `out`) and SHA-256.
+    public var files: [String: String]
+    /// How many queries the package has (for the "up to date" line).
+    public var queries: Int
+
+    public init(inputs: String, files: [String: String], queries: Int) {
+        self.inputs = inputs
+        self.files = files
+        self.queries = queries
+    }
+
+    /// The fingerprint of generated `files`.
+    public init(inputs: String, generated files: [GeneratedFile], queries: Int) {
+        self.init(
+            inputs: inputs,
+            files: Dictionary(
+                files.map { ($0.path, Self.hash(Data($0.contents.utf8))) }, uniquingKeysWith: { first, _ in first }),
+            queries: queries)
+    }
+
+    /// The inputs hash of a package: `configuration` (the file's text), its schema and query files as they are on
+    /// disk, `version` (Skein's) and the emitter's format.
+    public static func inputs(
+        of package: CodegenConfiguration.Package, base: String, configuration: String, version: String
+    ) throws(SchemaSourceError) -> String {
+        var hasher = SHA256Accumulator()
+        hasher.add("skein \(version) emitter \(SwiftEmitter.formatVersion)")
+        hasher.add(configuration)
+        hasher.add(package.options.out)
+        for file in try SchemaSource.files(package.schema, base: base) {
+            let full = file.hasPrefix("/") ? file : base + "/" + file
+            hasher.add(file)
+            hasher.add(String(decoding: FileManager.default.contents(atPath: full) ?? Data(), as: UTF8.self))
+        }
+        for (path, text) in try CodeGenerator.readQueryFiles(package.queries, base: base) {
+            hasher.add(path)
+            hasher.add(text)
+        }
+        return hasher.hex
+    }
+
+    /// Where a package's fingerprint is kept: beside ``DescribeCache/path(forOut:base:)``.
+    public static func path(forOut out: String, base: String) -> String {
+        let cache = DescribeCache.path(forOut: out, base: base)
+        return String(cache.dropLast(".json".count)) + ".inputs.json"
+    }
+
+    /// Whether `directory` holds exactly these files (bytes hashed), and no other generated file.
+    public func matches(_ directory: OutputDirectory) -> Bool {
+        for (name, sum) in files {
+            guard let data = FileManager.default.contents(atPath: directory.path + "/" + name), Self.hash(data) == sum
+            else { return false }
+        }
+        return directory.generatedFileNames().allSatisfy { files[$0] != nil }
+    }
+
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    public static func read(path: String) -> GeneratedFingerprint? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(GeneratedFingerprint.self, from: data)
+    }
+
+    static func hash(_ data: Data) -> String {
+        MigrationChecksum.fileChecksum(ofBytes: Array(data))
     }
 }

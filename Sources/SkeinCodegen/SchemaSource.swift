@@ -62,6 +62,16 @@ public struct SchemaSource: Sendable, Hashable {
     /// order when their names are migration names, else in file-name order.
     public static func load(_ paths: [String], base: String) throws(SchemaSourceError) -> SchemaSource {
         var units: [Unit] = []
+        for file in try files(paths, base: base) {
+            units.append(try read(file, full: file.hasPrefix("/") ? file : base + "/" + file))
+        }
+        return SchemaSource(units: units)
+    }
+
+    /// The files `paths` name, in the order ``load(_:base:)`` applies them (globs expanded; a directory's `.sql`
+    /// files in goose version order when their names are migration names, else in name order).
+    public static func files(_ paths: [String], base: String) throws(SchemaSourceError) -> [String] {
+        var result: [String] = []
         for path in try expandingGlobs(paths, base: base, key: "schema") {
             let full = path.hasPrefix("/") ? path : base + "/" + path
             var isDirectory: ObjCBool = false
@@ -70,30 +80,26 @@ public struct SchemaSource: Sendable, Hashable {
                     file: path, line: nil,
                     message: "does not exist; `schema:` must name SQL files or a directory of them (a goose directory)")
             }
-            var files: [String] = []
-            if isDirectory.boolValue {
-                let names: [String]
-                do {
-                    names = try FileManager.default.contentsOfDirectory(atPath: full).filter { $0.hasSuffix(".sql") }
-                } catch {
-                    throw SchemaSourceError(file: path, line: nil, message: "cannot be read: \(error)")
+            guard isDirectory.boolValue else {
+                result.append(path)
+                continue
+            }
+            let names: [String]
+            do {
+                names = try FileManager.default.contentsOfDirectory(atPath: full).filter { $0.hasSuffix(".sql") }
+            } catch {
+                throw SchemaSourceError(file: path, line: nil, message: "cannot be read: \(error)")
+            }
+            result += names.sorted { left, right in
+                let leftVersion = try? MigrationName.parse(left).get().version
+                let rightVersion = try? MigrationName.parse(right).get().version
+                if let leftVersion, let rightVersion, leftVersion != rightVersion {
+                    return leftVersion < rightVersion
                 }
-                files = names.sorted { left, right in
-                    let leftVersion = try? MigrationName.parse(left).get().version
-                    let rightVersion = try? MigrationName.parse(right).get().version
-                    if let leftVersion, let rightVersion, leftVersion != rightVersion {
-                        return leftVersion < rightVersion
-                    }
-                    return left < right
-                }.map { path + "/" + $0 }
-            } else {
-                files = [path]
-            }
-            for file in files {
-                units.append(try read(file, full: file.hasPrefix("/") ? file : base + "/" + file))
-            }
+                return left < right
+            }.map { path + "/" + $0 }
         }
-        return SchemaSource(units: units)
+        return result
     }
 
     private static func read(_ file: String, full: String) throws(SchemaSourceError) -> Unit {

@@ -93,6 +93,18 @@ struct GenerateCommand: AsyncParsableCommand {
                 "\(path) has no package that generates Swift: add `gen: swift: {out: …}` to an `sql:` entry (or a `codegen: [{plugin: swift, out: …}]` with a `plugins:` entry named swift)"
             )
         }
+        let configurationText = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+        if offline && check && !dryRun,
+            let (queries, files) = Self.unchangedSinceGenerated(
+                configuration, base: base, configurationText: configurationText)
+        {
+            // Nothing the code is made from changed, and the files are the ones generated from it: no need to
+            // generate again to know.
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            Console.out("up to date: \(queries) queries, \(files) files (\(String(format: "%.2f", seconds)) s)")
+            return
+        }
         var schemas: [SchemaSource] = []
         for package in configuration.packages {
             do {
@@ -216,6 +228,10 @@ struct GenerateCommand: AsyncParsableCommand {
                 unchanged += result.files.count - changes.filter { if case .removed = $0 { false } else { true } }.count
             }
         }
+        if !command.check {
+            try Self.writeFingerprints(
+                configuration, results: results, base: base, configurationText: configurationText)
+        }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let queryCount = results.reduce(0) { $0 + $1.analysis.queries.count }
@@ -320,67 +336,6 @@ struct GenerateCommand: AsyncParsableCommand {
         return generated
     }
 
-    /// Generates one package with PostgreSQL, keeping every answer for the describe cache.
-    private static func recording(
-        _ package: CodegenConfiguration.Package, schema: SchemaSource, base: String, describer: QueryDescriber
-    ) async throws -> (result: CodeGenerator.Result, recorded: DescribeCache?) {
-        let recorder = RecordingDescriber(
-            describer, postgresMajor: try await describer.postgresMajorVersion(), schema: schema.fingerprint)
-        let result = try await CodeGenerator.generate(package, base: base, describer: recorder)
-        return (result, recorder.cache)
-    }
-
-    /// Whether a committed cache still serves: it answers exactly the questions this run asked, for the same schema
-    /// and PostgreSQL major version, and replaying it generates the same files. A cache written against another
-    /// server (other OIDs) that generates the same code is kept as it is, so that generate does not churn it.
-    private static func cache(
-        _ existing: DescribeCache, reproduces result: CodeGenerator.Result, recorded: DescribeCache,
-        package: CodegenConfiguration.Package, base: String
-    ) async -> Bool {
-        guard existing.schema == recorded.schema, existing.postgresMajor == recorded.postgresMajor,
-            Set(existing.catalog.keys) == Set(recorded.catalog.keys),
-            Set(existing.statements.keys) == Set(recorded.statements.keys)
-        else { return false }
-        guard
-            let replayed = try? await CodeGenerator.generate(
-                package, base: base, describer: CachedDescriber(existing, path: ""))
-        else { return false }
-        return replayed.files == result.files
-    }
-
-    /// `--offline`: each package from its describe cache, which must be for the schema as it is now.
-    private static func offline(
-        schemas: [SchemaSource], configuration: CodegenConfiguration, base: String
-    ) async throws -> [(result: CodeGenerator.Result, recorded: DescribeCache?)] {
-        var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
-        for (package, schema) in zip(configuration.packages, schemas) {
-            let path = DescribeCache.path(forOut: package.options.out, base: base)
-            let display = normalized(path)
-            let cache: DescribeCache
-            do {
-                cache = try DescribeCache.read(path: path)
-            } catch {
-                throw CLIFailure(.configuration, "\(DescribeCacheError(path: display, message: error.message))")
-            }
-            guard cache.schema == schema.fingerprint else {
-                let files = Array(Set(schema.scripts.map(\.file))).sorted()
-                throw CLIFailure(
-                    .configuration,
-                    "\(display) was written for another schema: the schema (\(files.prefix(3).joined(separator: ", "))\(files.count > 3 ? ", …" : "")) changed since; run `skein generate` where PostgreSQL is available and commit \(display)"
-                )
-            }
-            let describer = CachedDescriber(cache, path: display)
-            generated.append((try await CodeGenerator.generate(package, base: base, describer: describer), nil))
-        }
-        return generated
-    }
-}
-
-extension Optional {
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async -> T) async -> T? {
-        guard let value = self else { return nil }
-        return await transform(value)
-    }
 }
 
 /// `skein generate --dry-run --format json`.

@@ -1,0 +1,120 @@
+import Foundation
+import SkeinCodegen
+
+/// The describe cache's side of `skein generate`: recording PostgreSQL's answers, replaying them (`--offline`),
+/// and the inputs fingerprint that lets `--check --offline` answer from hashes (docs/codegen.md).
+extension GenerateCommand {
+    /// Generates one package with PostgreSQL, keeping every answer for the describe cache.
+    static func recording(
+        _ package: CodegenConfiguration.Package, schema: SchemaSource, base: String, describer: QueryDescriber
+    ) async throws -> (result: CodeGenerator.Result, recorded: DescribeCache?) {
+        let recorder = RecordingDescriber(
+            describer, postgresMajor: try await describer.postgresMajorVersion(), schema: schema.fingerprint)
+        let result = try await CodeGenerator.generate(package, base: base, describer: recorder)
+        return (result, recorder.cache)
+    }
+
+    /// The fast path of `--check --offline`: every package's inputs hash to its fingerprint and its `out` holds
+    /// exactly the files recorded there. Returns the query and file counts, or `nil` to generate and compare.
+    static func unchangedSinceGenerated(
+        _ configuration: CodegenConfiguration, base: String, configurationText: String
+    ) -> (queries: Int, files: Int)? {
+        var queries = 0
+        var files = 0
+        for package in configuration.packages {
+            guard
+                let fingerprint = GeneratedFingerprint.read(
+                    path: GeneratedFingerprint.path(forOut: package.options.out, base: base)),
+                let inputs = try? GeneratedFingerprint.inputs(
+                    of: package, base: base, configuration: configurationText, version: Skein.version),
+                inputs == fingerprint.inputs,
+                fingerprint.matches(OutputDirectory(path: outPath(package, base: base)))
+            else { return nil }
+            queries += fingerprint.queries
+            files += fingerprint.files.count
+        }
+        return (queries, files)
+    }
+
+    /// Records what each package's files were generated from (``GeneratedFingerprint``), when that changed.
+    static func writeFingerprints(
+        _ configuration: CodegenConfiguration, results: [CodeGenerator.Result], base: String,
+        configurationText: String
+    ) throws {
+        for (package, result) in zip(configuration.packages, results) {
+            let path = GeneratedFingerprint.path(forOut: package.options.out, base: base)
+            guard
+                let inputs = try? GeneratedFingerprint.inputs(
+                    of: package, base: base, configuration: configurationText, version: Skein.version)
+            else { continue }
+            let fingerprint = GeneratedFingerprint(
+                inputs: inputs, generated: result.files, queries: result.analysis.queries.count)
+            guard GeneratedFingerprint.read(path: path) != fingerprint else { continue }
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try fingerprint.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw CLIFailure(
+                    .fileSystem, "cannot write \(normalized(path)): \(error); check that the directory is writable")
+            }
+        }
+    }
+
+    static func outPath(_ package: CodegenConfiguration.Package, base: String) -> String {
+        package.options.out.hasPrefix("/") ? package.options.out : base + "/" + package.options.out
+    }
+
+    /// Whether a committed cache still serves: it answers exactly the questions this run asked, for the same schema
+    /// and PostgreSQL major version, and replaying it generates the same files. A cache written against another
+    /// server (other OIDs) that generates the same code is kept as it is, so that generate does not churn it.
+    static func cache(
+        _ existing: DescribeCache, reproduces result: CodeGenerator.Result, recorded: DescribeCache,
+        package: CodegenConfiguration.Package, base: String
+    ) async -> Bool {
+        if existing == recorded { return true }
+        guard existing.schema == recorded.schema, existing.postgresMajor == recorded.postgresMajor,
+            Set(existing.catalog.keys) == Set(recorded.catalog.keys),
+            Set(existing.statements.keys) == Set(recorded.statements.keys)
+        else { return false }
+        guard
+            let replayed = try? await CodeGenerator.generate(
+                package, base: base, describer: CachedDescriber(existing, path: ""))
+        else { return false }
+        return replayed.files == result.files
+    }
+
+    /// `--offline`: each package from its describe cache, which must be for the schema as it is now.
+    static func offline(
+        schemas: [SchemaSource], configuration: CodegenConfiguration, base: String
+    ) async throws -> [(result: CodeGenerator.Result, recorded: DescribeCache?)] {
+        var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
+        for (package, schema) in zip(configuration.packages, schemas) {
+            let path = DescribeCache.path(forOut: package.options.out, base: base)
+            let display = normalized(path)
+            let cache: DescribeCache
+            do {
+                cache = try DescribeCache.read(path: path)
+            } catch {
+                throw CLIFailure(.configuration, "\(DescribeCacheError(path: display, message: error.message))")
+            }
+            guard cache.schema == schema.fingerprint else {
+                let files = Array(Set(schema.scripts.map(\.file))).sorted()
+                throw CLIFailure(
+                    .configuration,
+                    "\(display) was written for another schema: the schema (\(files.prefix(3).joined(separator: ", "))\(files.count > 3 ? ", …" : "")) changed since; run `skein generate` where PostgreSQL is available and commit \(display)"
+                )
+            }
+            let describer = CachedDescriber(cache, path: display)
+            generated.append((try await CodeGenerator.generate(package, base: base, describer: describer), nil))
+        }
+        return generated
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async -> T) async -> T? {
+        guard let value = self else { return nil }
+        return await transform(value)
+    }
+}
