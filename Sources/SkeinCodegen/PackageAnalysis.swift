@@ -161,7 +161,20 @@ extension PackageAnalysis {
             guard case .success(let table) = result else { continue }
             tableColumns["\(row[0] ?? "").\(row[1] ?? "")"] = table.columns.map(\.name)
         }
-        let analyzer = QueryAnalyzer(options: options)
+        var analyzer = QueryAnalyzer(options: options)
+        // Each table's columns and their NOT NULL, for proving expressions of them never NULL.
+        for (row, result) in zip(tableRows, described.prefix(tableRows.count)) {
+            guard case .success(let table) = result else { continue }
+            var columns: [String: Bool] = [:]
+            for column in table.columns {
+                let declared = column.source.map { table.types[$0.declaredType]?.domainNotNull ?? false } ?? false
+                columns[column.name] = (column.source?.notNull ?? false) || declared
+            }
+            let schema = row[0] ?? "", name = row[1] ?? ""
+            analyzer.tables["\(schema).\(name)"] = columns
+            // Unqualified: the first schema's (public first, as the search path the queries are described with).
+            if analyzer.tables[name] == nil { analyzer.tables[name] = columns }
+        }
         var warnings: [String] = skipped
 
         let enums = enumRows.map { row in

@@ -31,6 +31,9 @@ public struct AnalyzedQuery: Sendable, Hashable, Codable {
 /// shape allow. When unsure, a column is optional.
 public struct QueryAnalyzer: Sendable {
     public var options: CodegenConfiguration.SwiftOptions
+    /// The schema's tables: each column and whether it is NOT NULL (a NOT NULL domain counts), by `relname` and
+    /// `schema.relname`, for proving expressions of those columns never NULL (``ExpressionNullability``).
+    public var tables: [String: [String: Bool]] = [:]
 
     public init(options: CodegenConfiguration.SwiftOptions) {
         self.options = options
@@ -140,7 +143,8 @@ public struct QueryAnalyzer: Sendable {
         _ query: AnnotatedQuery, described: DescribedQuery, statements: [ParsedStatement]
     ) -> Result<AnalyzedQuery, QueryFileError> {
         let nullableTables = Self.nullableTables(statements)
-        let counts = Self.nonNullAggregateColumns(statements, columnCount: described.columns.count)
+        let counts = Self.nonNullAggregateColumns(
+            statements, columnCount: described.columns.count, tables: tables)
         var problems: [String] = []
         var parameters: [AnalyzedQuery.Field] = []
         var derived = Self.derivedParameterNames(statements)
@@ -166,6 +170,8 @@ public struct QueryAnalyzer: Sendable {
         // self-join's preserved side stays non-optional (`FROM authors a LEFT JOIN authors p`).
         let qualifiers = Self.columnQualifiers(statements, columnCount: described.columns.count)
         let nullableEntries = Self.nullableEntries(statements)
+        // ROLLUP, CUBE and GROUPING SETS put NULL in the grouped columns of their subtotal rows.
+        let groupingSets = statements.last.map { ExpressionNullability.hasGroupingSets($0.body) } ?? false
         for (index, column) in described.columns.enumerated() {
             let inline = InlineOverride(column.name)
             if let type = inline.swiftType {
@@ -181,6 +187,7 @@ public struct QueryAnalyzer: Sendable {
                 {
                     field.nullable = true
                 }
+                if column.source != nil && groupingSets { field.nullable = true }
                 field.nullable = inline.nullability ?? field.nullable
                 columns.append(field)
                 continue
@@ -191,7 +198,7 @@ public struct QueryAnalyzer: Sendable {
                 if let source = column.source {
                     let outerJoined =
                         qualifiers?[index].map { nullableEntries.contains($0) } ?? nullableTables.contains(source.table)
-                    field.nullable = field.nullable || outerJoined
+                    field.nullable = field.nullable || outerJoined || groupingSets
                 } else {
                     field.nullable = !counts.contains(index)
                 }
@@ -350,85 +357,24 @@ public struct QueryAnalyzer: Sendable {
         return nullable
     }
 
-    /// Result columns (0-based) that cannot be NULL whatever the data: `count(…)`, constants, `EXISTS (…)`,
-    /// `COALESCE` with such an argument, `CASE` whose branches and `ELSE` all are, and casts of these. `sum`,
-    /// `max`, `min`, `avg`, `array_agg`, `json_agg` are NULL over no rows; other functions may return NULL.
-    static func nonNullAggregateColumns(_ sql: String, columnCount: Int? = nil) -> Set<Int> {
+    /// Result columns (0-based) that cannot be NULL whatever the data (``ExpressionNullability``): `count(…)`,
+    /// constants, `EXISTS (…)`, `COALESCE` with such an argument, operators and listed functions of NOT NULL
+    /// columns, CTE and subquery columns that are, …; `sum`, `max`, `min`, `avg`, `array_agg`, `json_agg` are
+    /// NULL over no rows.
+    static func nonNullAggregateColumns(
+        _ sql: String, columnCount: Int? = nil, tables: [String: [String: Bool]] = [:]
+    ) -> Set<Int> {
         guard case .success(let statements) = SQLGrammar.parse(sql) else { return [] }
-        return nonNullAggregateColumns(statements, columnCount: columnCount)
+        return nonNullAggregateColumns(statements, columnCount: columnCount, tables: tables)
     }
 
     /// `columnCount`: the number of result columns, which places the targets after a `*` (or `t.*`, or
     /// `sqlc.embed(t)`); without it, targets after a `*` are unsure.
-    static func nonNullAggregateColumns(_ statements: [ParsedStatement], columnCount: Int? = nil) -> Set<Int> {
+    static func nonNullAggregateColumns(
+        _ statements: [ParsedStatement], columnCount: Int? = nil, tables: [String: [String: Bool]] = [:]
+    ) -> Set<Int> {
         guard let statement = statements.last else { return [] }
-        let body = statement.body
-        // INSERT/UPDATE/DELETE … RETURNING, or a SELECT; a UNION, INTERSECT or EXCEPT: never NULL only when never
-        // NULL in every branch.
-        if let returning = body["returningList"]?.array, !returning.isEmpty {
-            return neverNullTargets(returning, columnCount: columnCount)
-        }
-        var branches: [SQLNode] = []
-        func collect(_ select: SQLNode) {
-            if let operation = select["op"]?.string, operation != "SETOP_NONE" {
-                for side in ["larg", "rarg"] {
-                    guard let branch = select[side] else { return branches.append(.null) }
-                    collect(branch["SelectStmt"] ?? branch)
-                }
-            } else {
-                branches.append(select)
-            }
-        }
-        collect(body)
-        var result: Set<Int>?
-        for branch in branches {
-            let never = neverNullTargets(branch["targetList"]?.array ?? [], columnCount: columnCount)
-            result = result.map { $0.intersection(never) } ?? never
-        }
-        return result ?? []
-    }
-
-    /// The result columns (0-based) of `targets` that are never NULL; a `*` stands for as many columns as the
-    /// result has beyond the other targets.
-    static func neverNullTargets(_ targets: [SQLNode], columnCount: Int?) -> Set<Int> {
-        func isStar(_ target: SQLNode) -> Bool {
-            target["ResTarget"]?["val"]?["ColumnRef"]?["fields"]?.array.contains { $0["A_Star"] != nil } ?? false
-        }
-        let stars = targets.indices.filter { isStar(targets[$0]) }
-        var result: Set<Int> = []
-        for (index, target) in targets.enumerated() where !isStar(target) {
-            guard let value = target["ResTarget"]?["val"], isNeverNull(value) else { continue }
-            if let first = stars.first, index > first {
-                // After a `*`: placed from the end, and only when a single `*` comes before it.
-                guard let columnCount, stars.count == 1 else { continue }
-                result.insert(columnCount - (targets.count - index))
-            } else {
-                result.insert(index)
-            }
-        }
-        return result
-    }
-
-    static func isNeverNull(_ node: SQLNode) -> Bool {
-        if let cast = node["TypeCast"] { return cast["arg"].map(isNeverNull) ?? false }
-        if let call = node["FuncCall"] {
-            // count(…) and the clock functions; any other function may return NULL.
-            let name = call["funcname"]?.names.last?.lowercased() ?? ""
-            return ["count", "now", "statement_timestamp", "transaction_timestamp", "clock_timestamp"].contains(name)
-        }
-        if let constant = node["A_Const"] { return !constant.flag("isnull") }
-        // CURRENT_TIMESTAMP, CURRENT_USER, …; not CURRENT_SCHEMA, NULL when search_path names no schema.
-        if let value = node["SQLValueFunction"] { return value["op"]?.string != "SVFOP_CURRENT_SCHEMA" }
-        if let link = node["SubLink"] { return link["subLinkType"]?.string == "EXISTS_SUBLINK" }
-        if let coalesce = node["CoalesceExpr"] { return coalesce["args"]?.array.contains(where: isNeverNull) ?? false }
-        if let caseExpression = node["CaseExpr"] {
-            guard let otherwise = caseExpression["defresult"], isNeverNull(otherwise) else { return false }
-            return caseExpression["args"]?.array.allSatisfy { when in
-                when["CaseWhen"]?["result"].map(isNeverNull) ?? false
-            } ?? false
-        }
-        if let boolean = node["BoolExpr"] { return boolean["args"]?.array.allSatisfy(isNeverNull) ?? false }
-        return false
+        return ExpressionNullability(tables: tables).neverNullColumns(statement, columnCount: columnCount)
     }
 
     /// Parameters assigned to a column: `INSERT INTO t (a) VALUES ($1)`, `UPDATE t SET a = $1`. A parameter put

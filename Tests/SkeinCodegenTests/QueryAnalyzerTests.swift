@@ -169,14 +169,18 @@ struct QueryAnalyzerTests {
         #expect(QueryAnalyzer.typeName("my-enum") == "MyEnum")
     }
 
-    @Test("clock functions and CURRENT_USER are never NULL; CURRENT_SCHEMA and other functions may be")
+    @Test(
+        "clock functions, CURRENT_USER and lower() of a constant are never NULL; CURRENT_SCHEMA and to_regclass may be")
     func valueFunctions() async throws {
         let results = try await analyze(
             """
             -- name: Clock :one
-            SELECT now() AS a, CURRENT_SCHEMA AS b, CURRENT_USER AS c, clock_timestamp() AS d, lower('x') AS e;
+            SELECT now() AS a, CURRENT_SCHEMA AS b, CURRENT_USER AS c, clock_timestamp() AS d, lower('x') AS e,
+              to_regclass('x')::text AS f;
             """)
         #expect(
-            fields(try results[0].get().columns) == ["a: Date", "b: String?", "c: String", "d: Date", "e: String?"])
+            fields(try results[0].get().columns) == [
+                "a: Date", "b: String?", "c: String", "d: Date", "e: String", "f: String?",
+            ])
     }
 }
