@@ -75,13 +75,7 @@ public struct DescribeCache: Codable, Sendable, Equatable {
     }
 
     /// The file's bytes: keys sorted, one value per line, so that a refresh changes the lines that changed.
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
-    }
+    public func encoded() throws -> Data { try committedJSON(self) }
 
     /// Reads a cache file.
     /// - Throws: ``DescribeCacheError`` when it is missing, unreadable, or of a format this Skein does not read.
@@ -298,13 +292,7 @@ public struct GeneratedFingerprint: Codable, Sendable, Equatable {
         return directory.generatedFileNames().allSatisfy { files[$0] != nil }
     }
 
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
-    }
+    public func encoded() throws -> Data { try committedJSON(self) }
 
     public static func read(path: String) -> GeneratedFingerprint? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
@@ -314,4 +302,13 @@ public struct GeneratedFingerprint: Codable, Sendable, Equatable {
     static func hash(_ data: Data) -> String {
         MigrationChecksum.fileChecksum(ofBytes: Array(data))
     }
+}
+
+/// JSON for a file that is committed: keys sorted, one value per line, a final newline.
+func committedJSON(_ value: some Encodable) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    var data = try encoder.encode(value)
+    data.append(0x0A)
+    return data
 }
