@@ -405,7 +405,7 @@ extension PackageAnalysis {
             "PostgresInt4Multirange": "int4multirange", "PostgresInt8Multirange": "int8multirange",
             "PostgresNumMultirange": "nummultirange", "PostgresTimestampMultirange": "tsmultirange",
             "PostgresTimestampTZMultirange": "tstzmultirange", "PostgresDateMultirange": "datemultirange",
-            "PostgresTSVector": "tsvector",
+            "PostgresTSVector": "tsvector", "PostgresTSQuery": "tsquery",
         ]
         if swift.hasPrefix("["), swift.hasSuffix("]") {
             return naturalType(of: String(swift.dropFirst().dropLast()), enums: enums).map { "_" + $0 }

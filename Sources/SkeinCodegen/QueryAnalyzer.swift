@@ -61,7 +61,7 @@ public struct QueryAnalyzer: Sendable {
         "int4multirange": "PostgresInt4Multirange", "int8multirange": "PostgresInt8Multirange",
         "nummultirange": "PostgresNumMultirange", "tsmultirange": "PostgresTimestampMultirange",
         "tstzmultirange": "PostgresTimestampTZMultirange", "datemultirange": "PostgresDateMultirange",
-        "tsvector": "PostgresTSVector",
+        "tsvector": "PostgresTSVector", "tsquery": "PostgresTSQuery",
     ]
 
     /// The Swift types of the SkeinTypes runtime module.
@@ -73,7 +73,7 @@ public struct QueryAnalyzer: Sendable {
         "PostgresLine", "PostgresCircle", "PostgresInt4Range", "PostgresInt8Range", "PostgresNumRange",
         "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange", "PostgresInt4Multirange",
         "PostgresInt8Multirange", "PostgresNumMultirange", "PostgresTimestampMultirange",
-        "PostgresTimestampTZMultirange", "PostgresDateMultirange", "PostgresTSVector",
+        "PostgresTimestampTZMultirange", "PostgresDateMultirange", "PostgresTSVector", "PostgresTSQuery",
     ]
 
     /// The Swift type for a PostgreSQL type, or why there is none.

@@ -115,18 +115,18 @@ struct QueryAnalyzerTests {
         "a type PostgresNIO cannot decode is an error naming the column and the override to write; an override fixes it"
     )
     func unsupported() async throws {
-        let text = "-- name: Words :one\nSELECT to_tsquery('simple', email) AS words FROM users WHERE id = $1;\n"
+        let text = "-- name: Words :one\nSELECT pg_current_snapshot() AS words FROM users WHERE id = $1;\n"
         let failing = try await analyze(text)
         guard case .failure(let error) = failing[0] else {
-            Issue.record("tsquery must be refused")
+            Issue.record("pg_snapshot must be refused")
             return
         }
         #expect(
             error.description.hasPrefix(
-                "queries/users.sql:1: Words: column words: PostgresNIO has no Swift type for tsquery"))
-        #expect(error.description.contains("overrides: [{db_type: \"tsquery\""))
+                "queries/users.sql:1: Words: column words: PostgresNIO has no Swift type for pg_snapshot"))
+        #expect(error.description.contains("overrides: [{db_type: \"pg_snapshot\""))
         var options = CodegenConfiguration.SwiftOptions(out: "out")
-        options.overrides = [.init(databaseType: "tsquery", column: nil, swiftType: "Lexemes", nullable: false)]
+        options.overrides = [.init(databaseType: "pg_snapshot", column: nil, swiftType: "Lexemes", nullable: false)]
         #expect(fields(try await analyze(text, options: options)[0].get().columns) == ["words: Lexemes?"])
         // interval has a codec now (SkeinTypes).
         let interval = try await analyze("-- name: TTL :one\nSELECT ttl FROM users WHERE id = $1;\n")

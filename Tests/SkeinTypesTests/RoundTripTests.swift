@@ -176,6 +176,29 @@ struct RoundTripTests {
         #expect(vector.description == "'cat':3A 'fat':2,4B 'it''s'")
     }
 
+    @Test("tsquery: operators, precedence, phrase distance, prefix and weights, the empty query")
+    func tsquery() async throws {
+        typealias Q = PostgresTSQuery
+        let fat = Q.Node.lexeme("fat")
+        let query = Q(.and(fat, .or(.lexeme("rat"), .not(.lexeme("cat", weights: [.a, .b], prefix: true)))))
+        try await roundTrip(
+            "fat & (rat | !cat:*AB)", as: "tsquery", expected: query, text: "'fat' & ( 'rat' | !'cat':*AB )")
+        #expect(query.description == "'fat' & ( 'rat' | !'cat':*AB )")
+        // The literal as SQL text: each quote doubled for SQL, inside the tsquery's own doubled quote.
+        let phrase = Q(.phrase(.phrase(fat, .lexeme("it's"), distance: 1), .lexeme("b"), distance: 3))
+        try await roundTrip(
+            "fat <-> ''it''''s'' <3> b", as: "tsquery", expected: phrase, text: "'fat' <-> 'it''s' <3> 'b'")
+        #expect(Q(.lexeme("a\\b")).description == "'a\\\\b'", "a backslash is doubled, as PostgreSQL prints it")
+        #expect(Q(.not(.and(.lexeme("x"), .lexeme("y")))).description == "!( 'x' & 'y' )")
+        let right = Q(.phrase(fat, .phrase(.lexeme("a"), .lexeme("b"), distance: 1), distance: 1))
+        try await roundTrip("fat <-> (a <-> b)", as: "tsquery", expected: right, text: "'fat' <-> ( 'a' <-> 'b' )")
+        // The empty query (stop words only) reads as nil; PostgreSQL's binary input refuses to take it back.
+        try await TestDatabase.withFreshDatabase { database in
+            let rows = try await database.client.query("SELECT to_tsquery('english', 'the')", logger: Self.logger)
+            for try await value in rows.decode(Q.self) { #expect(value == Q(nil) && value.description.isEmpty) }
+        }
+    }
+
     @Test("void: a function that returns nothing decodes as PostgresVoid") func void() async throws {
         try await TestDatabase.withFreshDatabase { database in
             let rows = try await database.client.query("SELECT pg_advisory_xact_lock(1)", logger: Self.logger)
