@@ -79,7 +79,7 @@ struct DatabaseRun {
                     // Only the runner's commands need every file parsed first; status parses what changed.
                     parsing: reading == .migrations ? .everything : .deferred)
         } catch {
-            connecting?.cancel()
+            Self.abandon(connecting)
             throw CLIFailure(.migrations, "\(error)", gooseLine: error.gooseMessage.map { gooseCollect + $0 })
         }
         // Duplicate versions matter where a command collects them: the planner checks those (goose's up-to below a
@@ -87,12 +87,12 @@ struct DatabaseRun {
         let blocking =
             reading == .migrations ? catalog.diagnostics.filter { $0.code != "duplicate-version" } : catalog.diagnostics
         if blocking.hasErrors {
-            connecting?.cancel()
+            Self.abandon(connecting)
             Console.report(catalog.diagnostics)
             throw fail("the migrations directory has errors (above); nothing was run")
         }
         if reading == .migrationsForStatus, settings.style == .goose, catalog.migrations.isEmpty {
-            connecting?.cancel()
+            Self.abandon(connecting)
             throw CLIFailure(
                 .migrations, "no migration files found", gooseLine: gooseCollect + "no migration files found")
         }
@@ -123,6 +123,7 @@ struct DatabaseRun {
             parsed = try ConnectionString.parse(settings.connectionString)
             try parsed.validate()
         } catch {
+            Self.abandon(connecting)
             throw CLIFailure(
                 .database, "\(error)",
                 gooseLine: "cannot parse `\(ConnectionString.masked(settings.connectionString))`: \(error)")
@@ -139,7 +140,22 @@ struct DatabaseRun {
         var canceller: BackendCanceller
     }
 
-    private static func connect(_ string: ConnectionString, environment: [String: String], logger: Logger)
+    /// Drops a connection made while the files were read, when the run stops before it: the attempt is cancelled,
+    /// and a connection it already made is closed (PostgresNIO requires a connection closed before it goes; a debug
+    /// build stops with "PostgresConnection deinitialized before being closed"). Not awaited: the error is reported
+    /// at once.
+    /// - Returns: the closing, for a test to await.
+    @discardableResult
+    static func abandon(_ connecting: Task<Connected, any Error>?) -> Task<Void, Never>? {
+        guard let connecting else { return nil }
+        connecting.cancel()
+        return Task {
+            guard let connected = try? await connecting.value else { return }
+            try? await connected.connection.close()
+        }
+    }
+
+    static func connect(_ string: ConnectionString, environment: [String: String], logger: Logger)
         async throws -> Connected
     {
         let connector = Connector(
