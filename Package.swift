@@ -183,7 +183,6 @@ let package = Package(
             name: "SkeinTestSupport",
             dependencies: [
                 "SkeinSandbox",
-                .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -38,15 +38,16 @@ struct PgDumpBackup: Sendable {
         let dump = try await Self.program("pg_dump", logger: logger)
         let restore = try await Self.program("pg_restore", logger: logger)
         let environment = libpqEnvironment()
-        let dumped = try await Self.run(
-            dump, ["--format=custom", "--no-password", "--file", file], environment: environment)
+        let dumped = try await ExternalProgram(
+            dump, ["--format=custom", "--no-password", "--file", file], environment: environment
+        ).collect()
         guard dumped.status == 0 else {
             try? FileManager.default.removeItem(atPath: file)
             throw Failure(
                 description:
                     "pg_dump exited \(dumped.status): \(dumped.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        let listed = try await Self.run(restore, ["--list", file], environment: environment)
+        let listed = try await ExternalProgram(restore, ["--list", file], environment: environment).collect()
         guard listed.status == 0, !listed.stdout.isEmpty else {
             throw Failure(
                 description:
@@ -94,13 +95,5 @@ struct PgDumpBackup: Sendable {
                     "\(name) was not found on PATH or in a PostgreSQL installation; install PostgreSQL's client programs (Debian: postgresql-client)"
             )
         }
-    }
-
-    /// Runs `program` to its end (``ExternalProgram``: both streams read together, the exit awaited on the process).
-    static func run(_ program: String, _ arguments: [String], environment: [String: String]) async throws -> (
-        status: Int32, stdout: String, stderr: String
-    ) {
-        let result = try await ExternalProgram(program, arguments, environment: environment).collect()
-        return (result.status, result.stdout, result.stderr)
     }
 }

@@ -155,22 +155,19 @@ extension PackageAnalysis {
             "SELECT * FROM \(SQLIdentifier.quote(row[0] ?? "")).\(SQLIdentifier.quote(row[1] ?? ""))"
         }
         let described = try await describer.describe(tableStatements + allQueries.map(\.sql))
-        // Every table's columns in order, as PostgreSQL described `SELECT * FROM` it: for writing out `*`.
+        // Every table's columns, as PostgreSQL described `SELECT * FROM` it: in order, for writing out `*`; and
+        // with their NOT NULL, for proving expressions of them never NULL.
         var tableColumns: [String: [String]] = [:]
-        for (row, result) in zip(tableRows, described.prefix(tableRows.count)) {
-            guard case .success(let table) = result else { continue }
-            tableColumns["\(row[0] ?? "").\(row[1] ?? "")"] = table.columns.map(\.name)
-        }
         var analyzer = QueryAnalyzer(options: options)
-        // Each table's columns and their NOT NULL, for proving expressions of them never NULL.
         for (row, result) in zip(tableRows, described.prefix(tableRows.count)) {
             guard case .success(let table) = result else { continue }
+            let schema = row[0] ?? "", name = row[1] ?? ""
+            tableColumns["\(schema).\(name)"] = table.columns.map(\.name)
             var columns: [String: Bool] = [:]
             for column in table.columns {
                 let declared = column.source.map { table.types[$0.declaredType]?.domainNotNull ?? false } ?? false
                 columns[column.name] = (column.source?.notNull ?? false) || declared
             }
-            let schema = row[0] ?? "", name = row[1] ?? ""
             analyzer.tables["\(schema).\(name)"] = columns
             // Unqualified: the first schema's (public first, as the search path the queries are described with).
             if analyzer.tables[name] == nil { analyzer.tables[name] = columns }

@@ -28,11 +28,17 @@ public struct ExternalProgram: Sendable {
     public var arguments: [String]
     /// The whole environment; `nil` inherits this process's.
     public var environment: [String: String]?
+    /// The directory it starts in; `nil`: this process's.
+    public var workingDirectory: String?
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) {
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        workingDirectory: String? = nil
+    ) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
+        self.workingDirectory = workingDirectory
     }
 
     /// Runs the program with its output collected (up to `limit` bytes of each stream).
@@ -49,6 +55,23 @@ public struct ExternalProgram: Sendable {
         return Self.result(result.terminationStatus, stdout: nil, stderr: nil)
     }
 
+    /// Runs the program with its standard input, output and error on these open descriptors (each closed once the
+    /// program has started); `started` gets its process id as soon as it runs (to signal it meanwhile).
+    public func run(
+        standardInput: Int32, standardOutput: Int32, standardError: Int32,
+        started: @Sendable (Int32) -> Void
+    ) async throws -> Result {
+        let result = try await Subprocess.run(
+            configuration,
+            input: .fileDescriptor(FileDescriptor(rawValue: standardInput), closeAfterSpawningProcess: true),
+            output: .fileDescriptor(FileDescriptor(rawValue: standardOutput), closeAfterSpawningProcess: true),
+            error: .fileDescriptor(FileDescriptor(rawValue: standardError), closeAfterSpawningProcess: true)
+        ) { execution in
+            started(execution.processIdentifier.value)
+        }
+        return Self.result(result.terminationStatus, stdout: nil, stderr: nil)
+    }
+
     private var configuration: Configuration {
         Configuration(
             executable: executable.contains("/") ? .path(FilePath(executable)) : .name(executable),
@@ -56,7 +79,8 @@ public struct ExternalProgram: Sendable {
             environment: environment.map { values in
                 .custom(
                     Dictionary(uniqueKeysWithValues: values.map { (Environment.Key(stringLiteral: $0.key), $0.value) }))
-            } ?? .inherit)
+            } ?? .inherit,
+            workingDirectory: workingDirectory.map { FilePath($0) })
     }
 
     private static func result(_ status: TerminationStatus, stdout: String?, stderr: String?) -> Result {

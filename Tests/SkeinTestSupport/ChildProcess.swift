@@ -1,5 +1,5 @@
 public import Foundation
-import Subprocess
+import SkeinSandbox
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,7 +21,7 @@ import Synchronization
 /// - `Process` learns of an exit when every copy of a socket it hands the child is closed, and the child's own
 ///   children inherit that socket: a browser's helper that outlives the browser holds the wait open indefinitely.
 ///
-/// So programs run through swift-subprocess (the exit is awaited on a pidfd), their output goes to files, and a
+/// So programs run through SkeinSandbox's `ExternalProgram` (swift-subprocess: the exit is awaited on a pidfd), their output goes to files, and a
 /// program still running after `limit` is killed and reported with what it printed: a hang is a failure that names
 /// the command.
 public final class ChildProcess: Sendable {
@@ -104,29 +104,18 @@ public final class ChildProcess: Sendable {
                 FilePath(stderrFile.path), .writeOnly, options: writing, permissions: [.ownerReadWrite])
         let stdin = try FileDescriptor.open(FilePath(inputFile.path), .readOnly)
 
-        let configuration = Configuration(
-            executable: executable.contains("/") ? .path(FilePath(executable)) : .name(executable),
-            arguments: Arguments(arguments),
-            environment: environment.map { values in
-                .custom(
-                    Dictionary(uniqueKeysWithValues: values.map { (Environment.Key(stringLiteral: $0.key), $0.value) }))
-            } ?? .inherit,
-            workingDirectory: directory.map { FilePath($0.path) })
+        let program = ExternalProgram(
+            executable, arguments, environment: environment, workingDirectory: directory?.path)
         let (started, startedContinuation) = AsyncStream<Int32>.makeStream()
         let launch = Task { () async throws -> Termination in
             defer { startedContinuation.finish() }
-            let result = try await Subprocess.run(
-                configuration, input: .fileDescriptor(stdin, closeAfterSpawningProcess: true),
-                output: .fileDescriptor(out, closeAfterSpawningProcess: true),
-                error: .fileDescriptor(err, closeAfterSpawningProcess: true)
-            ) { execution in
-                startedContinuation.yield(execution.processIdentifier.value)
+            let ended = try await program.run(
+                standardInput: stdin.rawValue, standardOutput: out.rawValue, standardError: err.rawValue
+            ) { pid in
+                startedContinuation.yield(pid)
                 startedContinuation.finish()
             }
-            switch result.terminationStatus {
-            case .exited(let code): return Termination(status: Int32(code), signalled: false, timedOut: false)
-            case .signaled(let signal): return Termination(status: Int32(signal), signalled: true, timedOut: false)
-            }
+            return Termination(status: ended.status, signalled: ended.signalled, timedOut: false)
         }
         var pid: Int32?
         for await value in started { pid = value }

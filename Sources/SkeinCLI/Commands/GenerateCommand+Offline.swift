@@ -50,15 +50,26 @@ extension GenerateCommand {
             let fingerprint = GeneratedFingerprint(
                 inputs: inputs, generated: result.files, queries: result.analysis.queries.count)
             guard GeneratedFingerprint.read(path: path) != fingerprint else { continue }
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try fingerprint.encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw CLIFailure(
-                    .fileSystem, "cannot write \(normalized(path)): \(error); check that the directory is writable")
-            }
+            try write(fingerprint.encoded(), to: path)
         }
+    }
+
+    /// Writes one of `.skein/describe/`'s files (atomically; its directory made if needed).
+    static func write(_ data: Data, to path: String) throws {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw CLIFailure(
+                .fileSystem, "cannot write \(normalized(path)): \(error); check that the directory is writable")
+        }
+    }
+
+    /// Seconds since `start`, for the summary line.
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     static func outPath(_ package: CodegenConfiguration.Package, base: String) -> String {
@@ -109,12 +120,5 @@ extension GenerateCommand {
             generated.append((try await CodeGenerator.generate(package, base: base, describer: describer), nil))
         }
         return generated
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async -> T) async -> T? {
-        guard let value = self else { return nil }
-        return await transform(value)
     }
 }

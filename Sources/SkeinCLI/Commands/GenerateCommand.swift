@@ -100,9 +100,9 @@ struct GenerateCommand: AsyncParsableCommand {
         {
             // Nothing the code is made from changed, and the files are the ones generated from it: no need to
             // generate again to know.
-            let elapsed = ContinuousClock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            Console.out("up to date: \(queries) queries, \(files) files (\(String(format: "%.2f", seconds)) s)")
+            Console.out(
+                "up to date: \(queries) queries, \(files) files (\(String(format: "%.2f", Self.seconds(since: started))) s)"
+            )
             return
         }
         var schemas: [SchemaSource] = []
@@ -168,34 +168,26 @@ struct GenerateCommand: AsyncParsableCommand {
         var cacheWritten: [String] = []
         var unchanged = 0
         for (package, (result, recorded)) in zip(configuration.packages, generated) {
-            let out = package.options.out.hasPrefix("/") ? package.options.out : base + "/" + package.options.out
+            let out = Self.outPath(package, base: base)
             let directory = OutputDirectory(path: out)
             let display = Self.normalized(out)
             if let recorded {
                 let cachePath = DescribeCache.path(forOut: package.options.out, base: base)
                 let cacheDisplay = Self.normalized(cachePath)
                 let current = try? DescribeCache.read(path: cachePath)
-                let reproduces = await current.asyncMap {
-                    await Self.cache($0, reproduces: result, recorded: recorded, package: package, base: base)
+                var reproduces = false
+                if let current {
+                    reproduces = await Self.cache(
+                        current, reproduces: result, recorded: recorded, package: package, base: base)
                 }
-                if reproduces != true {
+                if !reproduces {
                     if command.check {
                         stale.append(
                             "\(cacheDisplay) \(current == nil ? "is missing or unreadable" : "does not reproduce this code") (the describe cache --offline reads)"
                         )
                     } else {
-                        let bytes = try recorded.encoded()
                         let verb = FileManager.default.fileExists(atPath: cachePath) ? "updated" : "created"
-                        do {
-                            try FileManager.default.createDirectory(
-                                atPath: (cachePath as NSString).deletingLastPathComponent,
-                                withIntermediateDirectories: true)
-                            try bytes.write(to: URL(fileURLWithPath: cachePath), options: .atomic)
-                        } catch {
-                            throw CLIFailure(
-                                .fileSystem,
-                                "cannot write \(cacheDisplay): \(error); check that the directory is writable")
-                        }
+                        try Self.write(recorded.encoded(), to: cachePath)
                         cacheWritten.append("\(verb) \(cacheDisplay)")
                     }
                 }
@@ -232,8 +224,7 @@ struct GenerateCommand: AsyncParsableCommand {
             try Self.writeFingerprints(
                 configuration, results: results, base: base, configurationText: configurationText)
         }
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = Self.seconds(since: started)
         let queryCount = results.reduce(0) { $0 + $1.analysis.queries.count }
         if check {
             for line in stale { Console.err("stale: \(line)") }
