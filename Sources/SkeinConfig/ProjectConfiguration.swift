@@ -42,6 +42,16 @@ public struct ProjectConfiguration: Sendable, Hashable {
         public var lockWait: Double?
         /// When to report a statement that is still running, with who blocks it.
         public var warnAfter: Double?
+        /// `lock_timeout` for `CONCURRENTLY` statements (default: none).
+        public var concurrentLockTimeout: Double?
+        /// `lock-retries`: attempts after the first when a lock is not granted in time (0: none).
+        public var lockRetries: Int?
+        /// `lock-retry-deadline`: no retry (or pre-flight wait) starts after this long, in seconds.
+        public var lockRetryDeadline: Double?
+        /// `preflight`: `wait`, `refuse` or `off`.
+        public var preflight: String?
+        /// `reset-session`: reset the session between files (Skein's grammar: yes; goose's: no).
+        public var resetSession: Bool?
 
         public init() {}
     }
@@ -71,7 +81,8 @@ public struct ProjectConfiguration: Sendable, Hashable {
     /// The keys this version knows.
     public static let knownKeys = [
         "migrations-dir", "version-table", "policy", "lint", "lock-timeout", "statement-timeout", "lock-wait",
-        "warn-after", "gates", "backup-dir", "version", "sql", "plugins",
+        "warn-after", "concurrent-lock-timeout", "lock-retries", "lock-retry-deadline", "preflight", "reset-session",
+        "gates", "backup-dir", "version", "sql", "plugins",
     ]
     /// The keys of the `lint:` section.
     public static let knownLintKeys = ["rules", "exclude", "baseline", "postgres-version"]
@@ -156,7 +167,33 @@ public struct ProjectConfiguration: Sendable, Hashable {
                     default: configuration.gates.backup = BackupPolicy(setting)
                     }
                 }
-            case "lock-timeout", "statement-timeout", "lock-wait", "warn-after":
+            case "lock-retries":
+                let text = try string()
+                guard let count = Int(text), count >= 0 else {
+                    throw ConfigurationError(
+                        path: path, line: line,
+                        message:
+                            "lock-retries must be a whole number of retries (0 turns retrying off), not \"\(text)\"")
+                }
+                configuration.run.lockRetries = count
+            case "preflight":
+                let text = try string()
+                guard ["wait", "refuse", "off"].contains(text) else {
+                    throw ConfigurationError(
+                        path: path, line: line, message: "preflight must be wait, refuse or off, not \"\(text)\"")
+                }
+                configuration.run.preflight = text
+            case "reset-session":
+                let text = try string()
+                guard
+                    let value = ["true": true, "yes": true, "on": true, "false": false, "no": false, "off": false][text]
+                else {
+                    throw ConfigurationError(
+                        path: path, line: line, message: "reset-session must be true or false, not \"\(text)\"")
+                }
+                configuration.run.resetSession = value
+            case "lock-timeout", "statement-timeout", "lock-wait", "warn-after", "concurrent-lock-timeout",
+                "lock-retry-deadline":
                 let text = try string()
                 guard let seconds = GoDuration.parse(text), seconds >= 0 else {
                     throw ConfigurationError(
@@ -169,6 +206,8 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 case "lock-timeout": configuration.run.lockTimeout = seconds
                 case "statement-timeout": configuration.run.statementTimeout = seconds
                 case "lock-wait": configuration.run.lockWait = seconds
+                case "concurrent-lock-timeout": configuration.run.concurrentLockTimeout = seconds
+                case "lock-retry-deadline": configuration.run.lockRetryDeadline = seconds
                 default: configuration.run.warnAfter = seconds
                 }
             case "version", "sql", "plugins":

@@ -22,7 +22,7 @@ struct StepRun {
         do {
             executor.observer?(.transaction(step, .begin))
             try await send("BEGIN", line: nil)
-            if let sql = executor.settings.setConfigSQL(isLocal: true) { try await send(sql, line: nil) }
+            if let sql = executor.settings.transactionConfigSQL { try await send(sql, line: nil) }
             for statement in section.statements {
                 try await sendStatement(statement, wrap: false)
             }
@@ -35,8 +35,9 @@ struct StepRun {
         }
     }
 
-    func statementByStatement(_ section: GooseSection) async throws {
-        if let sql = executor.settings.setConfigSQL(isLocal: false) {
+    /// - Parameter deadline: no retry of a statement whose lock timed out starts after it.
+    func statementByStatement(_ section: GooseSection, deadline: ContinuousClock.Instant) async throws {
+        if let sql = executor.settings.sessionConfigSQL {
             do { try await send(sql, line: nil) } catch {
                 throw MigrationExecutor.StepFailure(
                     statement: MigrationExecutor.failure(error, line: nil), statementsCompleted: 0)
@@ -45,13 +46,44 @@ struct StepRun {
         let count = section.statements.count
         // Whether a progress row exists, so a failure can truthfully say the migration is recorded as dirty.
         var progressRecorded = false
+        // The lock_timeout this session has now: the server's until the runner sets one.
+        var lockTimeout: Duration?
+        var lockAttempts: [LockAttempt] = []
         for (offset, statement) in section.statements.enumerated() {
             do {
                 if let tables {
                     try await markProgress(tables, index: offset + 1, of: count, line: statement.line)
                     progressRecorded = true
                 }
-                try await sendStatement(statement, wrap: true)
+                // Each statement with its own lock_timeout: CONCURRENTLY ones wait for older transactions by design.
+                let wanted = executor.settings.lockTimeout(for: statement.sql)
+                if wanted != lockTimeout {
+                    try await send(
+                        wanted.map {
+                            "SELECT set_config('lock_timeout', '\(StatementSettings.milliseconds($0))ms', false)"
+                        }
+                            ?? "RESET lock_timeout", line: nil)
+                    lockTimeout = wanted
+                }
+                var attempt = 1
+                while true {
+                    do {
+                        try await sendStatement(statement, wrap: true)
+                        lockAttempts = []
+                        break
+                    } catch let failure as MigrationExecutor.StatementFailure where failure.sqlState == "55P03" {
+                        // The statement left nothing (it failed, or its wrapping transaction rolled back): again.
+                        lockAttempts.append(LockAttempt(attempt: attempt, blockers: watch?.lastBlockers ?? []))
+                        guard let delay = executor.retryDelay(after: attempt, deadline: deadline) else { throw failure }
+                        await retrying(
+                            attempt: attempt, delay: delay, blockers: lockAttempts.last?.blockers ?? [],
+                            failure: failure)
+                        try await Task.sleep(for: delay)
+                        // PostgresNIO never answers a query on a connection that closed meanwhile.
+                        guard !connection.isClosed else { throw failure }
+                        attempt += 1
+                    }
+                }
             } catch {
                 let failure = MigrationExecutor.failure(error, line: statement.line)
                 var dirty = false
@@ -66,7 +98,8 @@ struct StepRun {
                 }
                 await resetSession()
                 throw MigrationExecutor.StepFailure(
-                    statement: failure, statementsCompleted: offset, leftDirty: dirty)
+                    statement: failure, statementsCompleted: offset, leftDirty: dirty,
+                    lockAttempts: failure.sqlState == "55P03" ? lockAttempts : [])
             }
         }
         await resetSession()
@@ -87,6 +120,8 @@ struct StepRun {
 
     /// Undoes the session timeouts a `NO TRANSACTION` file set.
     func resetSession() async {
+        // Skein's grammar resets the whole session after the file (``attempts(_:)``).
+        guard !executor.settings.resetsSession else { return }
         for sql in executor.settings.resetSQL {
             try? await connection.sendCleanup(sql, logger: logger)
         }

@@ -27,6 +27,8 @@ public struct MigrationExecutor: Sendable {
     /// Where the runner's metrics go (swift-metrics): `nil` is the process's bootstrapped backend
     /// (`MetricsSystem.factory`; none, if the app bootstrapped none).
     public var metrics: (any MetricsFactory)?
+    /// The tables each statement locks, for the pre-flight (``StatementSettings/preflight``); `nil`: no pre-flight.
+    public var lockTargets: LockTargets?
 
     public init(
         store: VersionStore = VersionStore(), tables: SkeinTables? = nil, settings: StatementSettings = .init(),
@@ -51,7 +53,9 @@ public struct MigrationExecutor: Sendable {
     public func execute(
         _ steps: [MigrationStep], on connection: PostgresConnection, backendPID: Int32? = nil, logger: Logger
     ) async throws -> Report {
-        guard let side = sideChannel, let warnAfter = settings.warnAfter, !steps.isEmpty else {
+        // Blockers are sampled while a statement waits half its lock timeout, so a timeout can name them.
+        let sampleAfter = settings.lockTimeout.map { $0 / 2 }
+        guard let side = sideChannel, settings.warnAfter != nil || sampleAfter != nil, !steps.isEmpty else {
             return try await run(steps, on: connection, watch: nil, logger: logger)
         }
         let pid: Int32
@@ -64,7 +68,8 @@ public struct MigrationExecutor: Sendable {
                 // The watch ends quietly when the run is cancelled (Ctrl-C): the steps' own failure, which names
                 // the migration and what ran, is what the run reports.
                 try? await watch.watch(
-                    every: warnAfter, side: side, pid: pid, logger: logger, observer: observer)
+                    reportAfter: settings.warnAfter, sampleAfter: sampleAfter, side: side, pid: pid, logger: logger,
+                    observer: observer)
                 return nil
             }
             group.addTask { try await run(steps, on: connection, watch: watch, logger: logger) }
@@ -101,11 +106,7 @@ public struct MigrationExecutor: Sendable {
             ]
             logger.info("migration started", metadata: metadata)
             do {
-                if section.transactionMode.isTransactional {
-                    try await run.transactional(section)
-                } else {
-                    try await run.statementByStatement(section)
-                }
+                try await run.attempts(section)
             } catch let failure as StepFailure {
                 report(step, outcome: .failed, duration: clock.now - started)
                 metadata["migration.duration_seconds"] = "\(Self.seconds(clock.now - started))"
@@ -136,7 +137,7 @@ public struct MigrationExecutor: Sendable {
                     detail: failure.statement.detail, hint: failure.statement.hint,
                     statementsCompleted: failure.statementsCompleted, leftDirty: failure.leftDirty,
                     server: failure.statement.server, statement: failure.statement.statement,
-                    command: failure.statement.command)
+                    command: failure.statement.command, lockAttempts: failure.lockAttempts)
             }
             let duration = clock.now - started
             report(step, outcome: AuditOutcome(completed: step.direction), duration: duration)
@@ -192,6 +193,8 @@ public struct MigrationExecutor: Sendable {
         var statement: StatementFailure
         var statementsCompleted: Int?
         var leftDirty = false
+        /// The attempts that ended on a lock timeout (SQLSTATE 55P03), the last being this failure.
+        var lockAttempts: [LockAttempt] = []
     }
 
     static func failure(_ error: any Error, line: Int?) -> StatementFailure {

@@ -28,6 +28,8 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
     public var statement: Statement?
     /// The command of that statement that was sent when it failed.
     public var command: String?
+    /// Each attempt that ended on a lock timeout, with who blocked it (the last is the failure itself).
+    public var lockAttempts: [LockAttempt] = []
 
     /// Where the error points in the file (PostgreSQL's position mapped back), with the line's text.
     public var excerpt: StatementExcerpt? {
@@ -44,8 +46,10 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
     public init(
         completed: [MigrationStep], failed: MigrationStep, line: Int?, sqlState: String?, message: String,
         detail: String? = nil, hint: String? = nil, statementsCompleted: Int? = nil, leftDirty: Bool = false,
-        server: ServerError? = nil, statement: Statement? = nil, command: String? = nil
+        server: ServerError? = nil, statement: Statement? = nil, command: String? = nil,
+        lockAttempts: [LockAttempt] = []
     ) {
+        self.lockAttempts = lockAttempts
         self.completed = completed
         self.failed = failed
         self.line = line
@@ -64,13 +68,26 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
     public var help: String? {
         switch sqlState {
         case "55P03":
-            "the lock_timeout expired while the statement waited for a lock held by other sessions; retry when the table is quiet, or raise --lock-timeout"
+            lockAttempts.count > 1
+                ? "the lock was not granted within lock_timeout in any of \(lockAttempts.count) attempts; end or wait out the sessions named above, then run again (--lock-timeout, --lock-retries and --lock-retry-deadline tune the retries)"
+                : "the lock_timeout expired while the statement waited for a lock held by other sessions; end or wait out the sessions named above and run again, or raise --lock-timeout / --lock-retries"
         case "42501":
             "the migration role lacks this privilege; grant it (or run as the objects' owner): docs/governance.md#least-privilege lists what a migration role needs"
         case "57014":
             "the statement was cancelled (statement_timeout, -timeout or Ctrl-C)"
         default:
             nil
+        }
+    }
+
+    /// Who blocked each attempt that ended on a lock timeout, a line each (`attempt 2: blocked by pid 4711 …`).
+    public var lockAttemptLines: [String] {
+        guard sqlState == "55P03" else { return [] }
+        return lockAttempts.map { attempt in
+            "attempt \(attempt.attempt): "
+                + (attempt.blockers.isEmpty
+                    ? "blocked by sessions that could not be named (the wait ended before they were sampled)"
+                    : "blocked by " + attempt.blockers.map(\.description).joined(separator: "; "))
         }
     }
 
@@ -86,6 +103,7 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
         if let detail { text += "\n  detail: \(detail)" }
         if let hint { text += "\n  hint: \(hint)" }
+        for line in lockAttemptLines { text += "\n  " + line }
         if let help { text += "\n  help: \(help)" }
         if failed.migration.kind == .go {
             return text

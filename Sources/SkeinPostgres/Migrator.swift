@@ -58,6 +58,10 @@ public struct Migrator: Sendable {
         /// typo never stops a run half-way. `nil` (the default) checks nothing; the `skein` CLI passes PostgreSQL
         /// 15's grammar (libpg_query), which an app need not link. See ``StatementChecker``.
         public var statementChecker: StatementChecker?
+        /// Which tables each statement locks, for the pre-flight (``StatementSettings/preflight``): like
+        /// ``statementChecker``, a value from PostgreSQL's grammar the caller passes (the `skein` CLI passes
+        /// libpg_query's); `nil` (the default) skips the pre-flight, keeping the lock timeout and its retries.
+        public var lockTargets: LockTargets?
 
         public init() {}
     }
@@ -166,6 +170,7 @@ public struct Migrator: Sendable {
                 store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
                 observer: observer, audit: audit)
             executor.metrics = configuration.metrics
+            executor.lockTargets = configuration.lockTargets
             guard let tables, let audit, !plan.steps.isEmpty else {
                 let report = try await executor.execute(
                     plan.steps, on: connection, backendPID: backendPID, logger: logger)

@@ -13,35 +13,57 @@ final class StatementWatch: Sendable {
         var line: Int
         var started: ContinuousClock.Instant
         var reported: ContinuousClock.Instant?
+        var sampled = false
     }
 
-    private let running = Mutex<Running?>(nil)
+    private struct State {
+        var running: Running?
+        /// Who the last statement waited for, sampled while it waited (kept after it ends, for its failure).
+        var blockers: [BlockingSession] = []
+    }
+
+    private let state = Mutex(State())
 
     func begin(_ step: MigrationStep, line: Int) {
-        running.withLock { $0 = Running(step: step, line: line, started: .now, reported: nil) }
+        state.withLock { $0 = State(running: Running(step: step, line: line, started: .now)) }
     }
 
-    func end() { running.withLock { $0 = nil } }
+    func end() { state.withLock { $0.running = nil } }
 
-    /// Until cancelled: every `interval / 4`, a statement running `interval` or longer (and not reported for
-    /// `interval`) is reported with the sessions blocking it.
+    /// The sessions the last statement waited for when it was sampled (empty when it was not, or waited for none).
+    var lastBlockers: [BlockingSession] { state.withLock { $0.blockers } }
+
+    /// Until cancelled: a statement running `reportAfter` or longer (and not reported for `reportAfter`) is reported
+    /// with the sessions blocking it; a statement running `sampleAfter` or longer has its blockers sampled once
+    /// (``lastBlockers``), so that a lock timeout can name them after the wait is over.
     func watch(
-        every interval: Duration, side: SideChannel, pid: Int32, logger: Logger,
+        reportAfter: Duration?, sampleAfter: Duration?, side: SideChannel, pid: Int32, logger: Logger,
         observer: (@Sendable (MigrationEvent) -> Void)?
     ) async throws {
+        let tick = [reportAfter.map { $0 / 4 }, sampleAfter.map { $0 / 2 }].compactMap { $0 }.min() ?? .seconds(1)
         while true {
-            try await Task.sleep(for: interval / 4)
+            try await Task.sleep(for: tick)
             let now = ContinuousClock.now
-            let due: (MigrationStep, Int, Duration)? = running.withLock { current in
-                guard var value = current, now - value.started >= interval,
-                    value.reported.map({ now - $0 >= interval }) ?? true
-                else { return nil }
-                value.reported = now
-                current = value
-                return (value.step, value.line, now - value.started)
+            let due: (report: (MigrationStep, Int, Duration)?, sample: Bool) = state.withLock { state in
+                guard var value = state.running else { return (nil, false) }
+                var report: (MigrationStep, Int, Duration)?
+                if let reportAfter, now - value.started >= reportAfter,
+                    value.reported.map({ now - $0 >= reportAfter }) ?? true
+                {
+                    value.reported = now
+                    report = (value.step, value.line, now - value.started)
+                }
+                let sample = !value.sampled && sampleAfter.map { now - value.started >= $0 } ?? false
+                if sample { value.sampled = true }
+                state.running = value
+                return (report, sample)
             }
-            guard let (step, line, waited) = due else { continue }
+            guard due.report != nil || due.sample else { continue }
             let blockers = (try? await side.blockers(of: pid, logger: logger)) ?? []
+            if due.sample || !blockers.isEmpty {
+                state.withLock { if $0.running != nil || due.sample { $0.blockers = blockers } }
+            }
+            guard let (step, line, waited) = due.report else { continue }
             logger.warning(
                 "statement still running",
                 metadata: [

@@ -87,10 +87,7 @@ public struct Verifier: Sendable {
 
         // The snapshot queries are prepared statements: plan them once for the connection, not at every execution,
         // and never compile them (JIT would cost more than running them).
-        _ = try await connection.query(
-            "SELECT set_config('plan_cache_mode', 'force_generic_plan', false), set_config('jit', 'off', false)",
-            logger: logger
-        ).collect()
+        _ = try await connection.query(StepRunner.snapshotSessionSQL, logger: logger).collect()
         var pendingSeed = options.seed
         var before = try await snapshots.read(logger: logger)
         for (index, migration) in selected.enumerated() {
@@ -248,8 +245,24 @@ private final class StepRunner {
         self.executor = executor
     }
 
+    /// The session the snapshot queries want: planned once (generic plans), never JIT-compiled.
+    static let snapshotSessionSQL: PostgresQuery =
+        "SELECT set_config('plan_cache_mode', 'force_generic_plan', false), set_config('jit', 'off', false)"
+
     /// Runs one step; a migration failure is returned, other errors are thrown.
     func step(
+        _ command: MigrationCommand, _ migration: Migration, _ all: [Migration], _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws -> StepFailure? {
+        let failure = try await stepResettingSession(command, migration, all, connection, logger)
+        // Skein's runner resets the session after each file (as a real run does); the snapshots' settings go back.
+        if migrator.configuration.statements.resetsSession {
+            _ = try await connection.query(Self.snapshotSessionSQL, logger: logger).collect()
+        }
+        return failure
+    }
+
+    private func stepResettingSession(
         _ command: MigrationCommand, _ migration: Migration, _ all: [Migration], _ connection: PostgresConnection,
         _ logger: Logger
     ) async throws -> StepFailure? {

@@ -85,7 +85,8 @@ struct OwnRole {
 }
 
 /// Holds an advisory lock that a migration statement (`SELECT pg_advisory_lock(<key>)`) waits for, so a test can
-/// act while that statement is running, with no timing window.
+/// act while that statement is running, with no timing window. A lock_timeout ends that wait too: runs that use it
+/// pass `--lock-timeout 0`.
 struct Barrier {
     static let key: Int64 = 424_242
     static let statement = "SELECT pg_advisory_lock(424242)"
@@ -271,7 +272,8 @@ struct CLIRunnerSafetyTests {
         try dir.write(
             "00002_b.sql",
             "-- +goose Up\nCREATE TABLE b (id int);\n\(Barrier.statement);\n-- +goose Down\nDROP TABLE b;\n")
-        let args = ["up", "--dir", dir.path, "--database-url", database.text]
+        // No lock timeout: the barrier statement waits for an advisory lock, which lock_timeout would end.
+        let args = ["up", "--dir", dir.path, "--database-url", database.text, "--lock-timeout", "0"]
         let barrier = try await Barrier(on: database)
         let process = try await SkeinBinary.start(args)
         #expect(try await barrier.waitForWaiter())
@@ -301,7 +303,8 @@ struct CLIRunnerSafetyTests {
             "00001_a.sql",
             "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE a (id int);\n\(Barrier.statement);\nCREATE TABLE z (id int);\n-- +goose Down\nDROP TABLE a;\n"
         )
-        let args = ["--dir", dir.path, "--database-url", database.text]
+        // No lock timeout: the barrier statement waits for an advisory lock, which lock_timeout would end.
+        let args = ["--dir", dir.path, "--database-url", database.text, "--lock-timeout", "0"]
         let barrier = try await Barrier(on: database)
         let process = try await SkeinBinary.start(["up"] + args)
         #expect(try await barrier.waitForWaiter())
@@ -335,7 +338,10 @@ struct CLIRunnerSafetyTests {
             Int32.self)
         _ = try await holder.query("BEGIN", logger: logger).collect()
         _ = try await holder.query("LOCK TABLE busy IN ACCESS SHARE MODE", logger: logger).collect()
-        let args = ["up", "--dir", dir.path, "--database-url", database.text]
+        // The pre-flight would wait for the holder (LockDisciplineTests): these runs go for the lock.
+        let args = [
+            "up", "--dir", dir.path, "--database-url", database.text, "--preflight", "off", "--lock-retries", "0",
+        ]
         let result = try await SkeinBinary.run(args + ["--lock-timeout", "2s", "--warn-after", "500ms"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("55P03"), "\(result.stderr)")

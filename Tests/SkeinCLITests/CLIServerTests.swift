@@ -64,7 +64,9 @@ struct CLIServerTests {
         try await withCluster { cluster in
             let url = try DatabaseURL(parsing: cluster.url)
             let barrier = try await Barrier(on: url)
-            let process = try await SkeinBinary.start(["up", "--dir", dir.path, "--database-url", cluster.url])
+            let process = try await SkeinBinary.start([
+                "up", "--dir", dir.path, "--database-url", cluster.url, "--lock-timeout", "0",
+            ])
             #expect(try await barrier.waitForWaiter())
             cluster.portSelection = .fixed(cluster.port)
             try await cluster.stop(mode: .fast, logger: logger)

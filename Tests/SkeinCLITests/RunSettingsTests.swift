@@ -50,10 +50,59 @@ struct RunSettingsTests {
         #expect(flagged.configuration.statements.lockTimeout == .milliseconds(750))
         #expect(flagged.configuration.statements.warnAfter == .seconds(2))
         let defaults = try Self.resolve([])
-        #expect(defaults.configuration.statements.lockTimeout == nil)
+        #expect(defaults.configuration.statements.lockTimeout == .seconds(1))
         #expect(defaults.configuration.statements.warnAfter == Migrator.Configuration().statements.warnAfter)
         #expect(defaults.timeout == nil)
         #expect(try Self.resolve(["--timeout", "1h13m"]).timeout == .seconds(4380))
+    }
+
+    @Test(
+        "lock discipline: Skein's defaults in Skein's grammar, goose's behaviour in goose's unless skein.yaml opts in")
+    func lockDiscipline() throws {
+        let skein = try Self.resolve([]).configuration
+        #expect(skein.statements.lockTimeout == .seconds(1))
+        #expect(skein.statements.concurrentLockTimeout == nil)
+        #expect(skein.statements.lockRetry == LockRetry())
+        #expect(skein.statements.lockRetry?.attempts == 10)
+        #expect(skein.statements.preflight == .wait)
+        #expect(skein.statements.resetsSession)
+        #expect(skein.lockTargets != nil)
+        let goose = try Self.resolve([], style: .goose).configuration.statements
+        #expect(goose.lockTimeout == nil)
+        #expect(goose.lockRetry == nil)
+        #expect(goose.preflight == .off)
+        #expect(!goose.resetsSession)
+        // skein.yaml opts goose's grammar in, key by key.
+        let yaml =
+            "lock-timeout: 2s\nlock-retries: 3\nlock-retry-deadline: 1m\npreflight: refuse\nreset-session: true\n"
+            + "concurrent-lock-timeout: 10m\n"
+        let optedIn = try Self.resolve([], yaml: yaml, style: .goose).configuration.statements
+        #expect(optedIn.lockTimeout == .seconds(2))
+        #expect(optedIn.lockRetry?.attempts == 4)
+        #expect(optedIn.lockRetry?.deadline == .seconds(60))
+        #expect(optedIn.preflight == .refuse)
+        #expect(optedIn.resetsSession)
+        #expect(optedIn.concurrentLockTimeout == .seconds(600))
+        // Flags win; 0 and off turn things off.
+        let flagged = try Self.resolve(
+            ["--lock-timeout", "off", "--lock-retries", "0", "--preflight", "off"], yaml: yaml
+        ).configuration.statements
+        #expect(flagged.lockTimeout == nil)
+        #expect((flagged.lockRetry?.attempts ?? 1) == 1)  // the deadline stays, for the pre-flight
+        #expect(flagged.preflight == .off)
+        #expect(throws: CLIFailure.self) { try Self.resolve(["--preflight", "sometimes"]) }
+        #expect(throws: CLIFailure.self) { try Self.resolve(["--lock-retries", "many"]) }
+    }
+
+    @Test("the retry schedule: from 1 s doubling to 30 s, each wait uniformly random below its bound")
+    func retrySchedule() {
+        let retry = LockRetry()
+        #expect((1...7).map { retry.bound(afterAttempt: $0) } == [1, 2, 4, 8, 16, 30, 30].map { Duration.seconds($0) })
+        var generator = SystemRandomNumberGenerator()
+        for attempt in 1...9 {
+            let delay = retry.delay(afterAttempt: attempt, using: &generator)
+            #expect(delay >= .zero && delay <= retry.bound(afterAttempt: attempt))
+        }
     }
 
     @Test("a bad duration names the flag and Go's syntax")

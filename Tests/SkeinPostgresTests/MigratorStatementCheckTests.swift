@@ -99,7 +99,7 @@ struct MigratorStatementCheckTests {
                             switch event {
                             case .notice(let text): $0.append("notice: \(text)")
                             case .finished(let step, _): $0.append("finished \(step.migration.version)")
-                            case .waiting, .transaction, .executing, .backedUp: break
+                            default: break
                             }
                         }
                     }, logger: logger)

@@ -72,6 +72,7 @@ public final class ChildProcess: Sendable {
     private let combined: Bool
     private let ending: Task<Termination, Never>
     private let killedForTime = Flag()
+    private let ended: Flag
 
     private final class Flag: Sendable {
         private let value = Mutex(false)
@@ -107,8 +108,12 @@ public final class ChildProcess: Sendable {
         let program = ExternalProgram(
             executable, arguments, environment: environment, workingDirectory: directory?.path)
         let (started, startedContinuation) = AsyncStream<Int32>.makeStream()
+        let endedFlag = Flag()
         let launch = Task { () async throws -> Termination in
-            defer { startedContinuation.finish() }
+            defer {
+                startedContinuation.finish()
+                endedFlag.set()
+            }
             let ended = try await program.run(
                 standardInput: stdin.rawValue, standardOutput: out.rawValue, standardError: err.rawValue
             ) { pid in
@@ -130,6 +135,7 @@ public final class ChildProcess: Sendable {
         self.stdoutFile = stdoutFile
         self.stderrFile = stderrFile
         self.combined = combineOutput
+        self.ended = endedFlag
         self.ending = Task {
             do {
                 return try await launch.value
@@ -141,6 +147,9 @@ public final class ChildProcess: Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(at: scratch) }
+
+    /// Whether the program has ended (without waiting for it).
+    public var hasEnded: Bool { ended.isSet }
 
     /// Sends `signal` to the program.
     public func signal(_ signal: Int32) {

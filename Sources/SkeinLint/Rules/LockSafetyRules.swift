@@ -6,7 +6,7 @@ enum LockSafetyRules {
     static let all: [any LintRule] = [
         RequireConcurrentIndexCreationRule(), ConstraintMissingNotValidRule(), AddingNotNullableFieldRule(),
         AddingFieldWithDefaultRule(), ChangingColumnTypeRule(), DisallowedUniqueConstraintRule(),
-        RequireConcurrentReindexRule(), RequireLockTimeoutRule(), AddingRequiredFieldRule(),
+        RequireConcurrentReindexRule(), RequireLockTimeoutRule(), AddingRequiredFieldRule(), SessionSettingRule(),
     ]
 
     /// The policy sentence every lock-safety rule enforces.

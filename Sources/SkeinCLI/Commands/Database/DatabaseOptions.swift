@@ -26,6 +26,10 @@ struct DatabaseOptions: Sendable {
     var lockTimeout: String?
     var statementTimeout: String?
     var warnAfter: String?
+    var concurrentLockTimeout: String?
+    var lockRetries: String?
+    var lockRetryDeadline: String?
+    var preflight: String?
     var ephemeral = false
     var allowModified = false
     var allowDestructive = false
@@ -58,6 +62,10 @@ struct DatabaseOptions: Sendable {
             lockTimeout = run.lockTimeout
             statementTimeout = run.statementTimeout
             warnAfter = run.warnAfter
+            concurrentLockTimeout = run.concurrentLockTimeout
+            lockRetries = run.lockRetries
+            lockRetryDeadline = run.lockRetryDeadline
+            preflight = run.preflight
             ephemeral = run.ephemeral
             allowModified = run.allowModified
             allowDestructive = run.allowDestructive
@@ -130,8 +138,32 @@ struct RunOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "PostgreSQL lock_timeout for migration statements, e.g. 5s: DDL waiting on a busy table fails fast.")
+        help:
+            "PostgreSQL lock_timeout for migration statements (default 1s; 0 or off: none): DDL waiting on a busy table gives up fast instead of queueing every query behind it, and retries."
+    )
     var lockTimeout: String?
+
+    @Option(
+        name: .long,
+        help: "lock_timeout for CONCURRENTLY statements, which wait for older transactions by design (default: none).")
+    var concurrentLockTimeout: String?
+
+    @Option(
+        name: .long,
+        help:
+            "Retries when a lock is not granted within the lock timeout: the migration again (the statement, without a transaction), backing off from 1s to 30s (default 9; 0: none)."
+    )
+    var lockRetries: String?
+
+    @Option(name: .long, help: "No retry or pre-flight wait starts after this long per migration (default 5m).")
+    var lockRetryDeadline: String?
+
+    @Option(
+        name: .long,
+        help:
+            "Before a migration that takes a strong lock, find sessions that would block it: wait for them, refuse naming them, or off (default wait)."
+    )
+    var preflight: String?
 
     @Option(name: .long, help: "PostgreSQL statement_timeout for migration statements, e.g. 10m.")
     var statementTimeout: String?

@@ -53,6 +53,18 @@ extension DatabaseRun {
                 : "waiting \(GoDurationFormat.string(waited)) for a lock at \(place), blocked by "
                     + blockers.map(\.description).joined(separator: "; ")
             warn(text)
+        case .retrying where options.logFormat == .json, .preflightWaiting where options.logFormat == .json:
+            // The runner's own log lines say it, with the blockers (`migration lock timeout, retrying`, …).
+            break
+        case .retrying(let step, let line, let attempt, let attempts, let delay, let blockers):
+            let place = "\(step.migration.path)" + (line.map { ":\($0)" } ?? "")
+            warn(
+                "lock not granted in time at \(place) (attempt \(attempt) of \(attempts)); retrying in \(GoDurationFormat.string(delay))"
+                    + (blockers.isEmpty ? "" : "; blocked by " + blockers.map(\.description).joined(separator: "; ")))
+        case .preflightWaiting(let step, let blockers):
+            warn(
+                "waiting before \(step.migration.path) for sessions holding locks it needs (no lock taken meanwhile): "
+                    + blockers.map(\.description).joined(separator: "; "))
         case .notice(let text):
             warn(text)
         case .transaction(_, let boundary) where options.verbose:

@@ -38,6 +38,7 @@ enum FailureText {
         } else {
             lines.append("\(failure.location): \(failure.message)")
         }
+        lines += failure.lockAttemptLines.map { "  " + $0 }
         if let help = failure.help { lines.append("  help: \(help)") }
         let verb = failure.failed.direction == .up ? "applied" : "rolled back"
         let count = failure.completed.count

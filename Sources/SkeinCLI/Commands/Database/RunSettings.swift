@@ -2,6 +2,7 @@ import SkeinConfig
 import SkeinConnection
 import SkeinCore
 import SkeinGovernance
+import SkeinLint
 import SkeinPostgres
 
 /// The settings of one database command, resolved once with one precedence — flags > environment > skein.yaml >
@@ -53,6 +54,9 @@ struct RunSettings: Sendable {
         configuration.approvals = approvals
         // Both grammars: every statement of the plan is parsed before the first step (goose would stop half-way).
         configuration.statementChecker = GrammarStatementChecker.checker
+        // Lock discipline: Skein's defaults in Skein's grammar, goose's behaviour in goose's unless skein.yaml opts in.
+        configuration.statements = project.style == .goose ? .goose : StatementSettings()
+        configuration.lockTargets = StatementLocks.targets
         // A flag wins over skein.yaml's key of the same name.
         let run = project.configuration.run
         if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait", configured: run.lockWait) {
@@ -70,6 +74,13 @@ struct RunSettings: Sendable {
         if case .some(let value) = try duration(options.warnAfter, flag: "warn-after", configured: run.warnAfter) {
             configuration.statements.warnAfter = value
         }
+        if case .some(let value) = try duration(
+            options.concurrentLockTimeout, flag: "concurrent-lock-timeout", configured: run.concurrentLockTimeout)
+        {
+            configuration.statements.concurrentLockTimeout = value
+        }
+        try resolveRetries(options, run: run, into: &configuration.statements)
+        if let reset = run.resetSession { configuration.statements.resetsSession = reset }
         var timeout: Duration?
         if case .some(let value) = try duration(options.timeout, flag: "timeout") { timeout = value }
         return RunSettings(
@@ -79,10 +90,49 @@ struct RunSettings: Sendable {
                 explicit: options.databaseURL, environment: environment))
     }
 
+    /// `--lock-retries`, `--lock-retry-deadline` and `--preflight` (and their skein.yaml keys).
+    static func resolveRetries(
+        _ options: DatabaseOptions, run: ProjectConfiguration.RunSettings, into statements: inout StatementSettings
+    ) throws(CLIFailure) {
+        var retries: Int?
+        if let text = options.lockRetries {
+            guard let count = Int(text), count >= 0 else {
+                throw CLIFailure(.usage, "invalid --lock-retries \(text): a whole number of retries, 0 for none")
+            }
+            retries = count
+        } else {
+            retries = run.lockRetries
+        }
+        if let retries {
+            if retries == 0 {
+                statements.lockRetry = nil
+            } else {
+                var retry = statements.lockRetry ?? LockRetry()
+                retry.attempts = retries + 1
+                statements.lockRetry = retry
+            }
+        }
+        if case .some(let value) = try duration(
+            options.lockRetryDeadline, flag: "lock-retry-deadline", configured: run.lockRetryDeadline)
+        {
+            // A deadline in goose's grammar (or after --lock-retries 0) bounds the pre-flight wait alone.
+            var retry = statements.lockRetry ?? LockRetry(attempts: 1)
+            retry.deadline = value ?? .seconds(365 * 24 * 3600)
+            statements.lockRetry = retry
+        }
+        if let text = options.preflight ?? run.preflight {
+            guard let preflight = StatementSettings.Preflight(rawValue: text) else {
+                throw CLIFailure(.usage, "invalid --preflight \(text): wait, refuse or off")
+            }
+            statements.preflight = preflight
+        }
+    }
+
     /// A duration flag in Go's syntax (`90s`, `1h13m`); `0` means none. `configured` is skein.yaml's value in
     /// seconds, used when the flag is absent. `.none`: neither says anything (keep the library's default).
     static func duration(_ text: String?, flag: String, configured: Double? = nil) throws(CLIFailure) -> Duration?? {
-        guard let text else {
+        guard let text, text != "off" else {
+            if text == "off" { return .some(nil) }
             guard let configured else { return .none }
             return .some(configured == 0 ? nil : .milliseconds(Int64((configured * 1000).rounded())))
         }
