@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "SkeinVerifyTests",
             dependencies: [
-                "SkeinVerify", "SkeinPostgres", "SkeinCore", "SkeinTestSupport",
+                "SkeinVerify", "SkeinPostgres", "SkeinCore", "SkeinTestSupport", "SkeinLint",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

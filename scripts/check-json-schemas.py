@@ -384,6 +384,19 @@ def check_verify(validator, tmp):
         expect_invalid(validator, {"schemaVersion": 1, "passed": True, "migrations": [
             {"version": 1, "file": "a", "outcome": "great", "problems": [], "dataNotChecked": []}]},
             "a verdict with an unknown outcome")
+        # The lock trace of the same files, on a scratch database of the same sandbox.
+        traced = run(["verify", "--locks", "--format", "json", "--dir", str(migrations), "--dev-url", url], 0,
+                     "verify --locks")
+        trace = parse_json(traced.stdout, "verify --locks --format json")
+        locks_validator = load_validator("lock-trace.schema.json")
+        expect_valid(locks_validator, trace, "verify --locks --format json")
+        alter = trace["migrations"][1]["statements"][1]
+        if alter["rewrote"] != ["public.users"] or alter["locks"][0]["mode"] != "ACCESS EXCLUSIVE":
+            fail(f"verify --locks: the type change should take ACCESS EXCLUSIVE and rewrite users: {alter}")
+        passed()
+        broken = copy.deepcopy(trace)
+        broken["migrations"][1]["statements"][1]["locks"][0]["mode"] = "VERY EXCLUSIVE"
+        expect_invalid(locks_validator, broken, "a lock with an unknown mode")
     finally:
         subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
 

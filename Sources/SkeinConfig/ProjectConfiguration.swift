@@ -52,6 +52,9 @@ public struct ProjectConfiguration: Sendable, Hashable {
         public var preflight: String?
         /// `reset-session`: reset the session between files (Skein's grammar: yes; goose's: no).
         public var resetSession: Bool?
+        /// `rebuild-invalid-indexes`: drop the INVALID index a failed CONCURRENTLY build left before building it
+        /// again (Skein's grammar: yes; goose's: no).
+        public var rebuildInvalidIndexes: Bool?
 
         public init() {}
     }
@@ -82,6 +85,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
     public static let knownKeys = [
         "migrations-dir", "version-table", "policy", "lint", "lock-timeout", "statement-timeout", "lock-wait",
         "warn-after", "concurrent-lock-timeout", "lock-retries", "lock-retry-deadline", "preflight", "reset-session",
+        "rebuild-invalid-indexes",
         "gates", "backup-dir", "version", "sql", "plugins",
     ]
     /// The keys of the `lint:` section.

@@ -74,6 +74,8 @@ public struct LintContext: Sendable {
     public var runnerSetsLockTimeout: Bool = false
     /// The PostgreSQL major version the rules assume (`lint.postgres-version`; default 15, libpg_query's grammar).
     public var postgresVersion = 15
+    /// The saved lock trace's migrations, by version (``LintConfiguration/trace``).
+    public var trace: [Int64: MigrationLockTrace] = [:]
 
     public init() {}
 }

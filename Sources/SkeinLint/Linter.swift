@@ -17,6 +17,9 @@ public struct LintConfiguration: Sendable, Hashable {
     public var runnerSetsLockTimeout = false
     /// The current time, for `future-timestamp` (the CLI sets it; rules read no clock). `nil` turns that check off.
     public var now: Date?
+    /// A saved lock trace (`skein lint --trace FILE`): `traced-table-rewrite`, and what each lock-safety finding's
+    /// statement really took.
+    public var trace: LockTrace?
 
     public init() {}
 
@@ -83,6 +86,7 @@ public struct Linter: Sendable {
         context.postgresVersion = configuration.postgresVersion
         context.runnerSetsLockTimeout = configuration.runnerSetsLockTimeout
         context.now = configuration.now
+        for migration in configuration.trace?.migrations ?? [] { context.trace[migration.version] = migration }
         // Rules whose every id is off do not run.
         let activeRules = rules.filter { rule in rule.rules.contains { configuration.severity(of: $0) != nil } }
         // Each file's findings come sorted, so the final (stable) sort mostly finds them in order.
@@ -153,6 +157,6 @@ public struct Linter: Sendable {
                         location: finding.location))
             }
         }
-        return findings
+        return TracedLocksRule.annotate(findings, file: file, context: context)
     }
 }

@@ -57,7 +57,10 @@ public enum LockTable {
         case "CreateTrigStmt":
             return .shareRowExclusive
         case "LockStmt":
-            return .accessExclusive
+            // The mode it names (libpg_query's LOCKMODE number: 1 ACCESS SHARE … 8 ACCESS EXCLUSIVE, the default).
+            let number = body["mode"]?.int ?? 8
+            let modes = TableLockMode.allCases
+            return (1...modes.count).contains(number) ? modes[number - 1] : .accessExclusive
         default:
             return nil
         }

@@ -1,6 +1,7 @@
 public import Logging
 public import PostgresNIO
 import SkeinConnection
+import Synchronization
 
 /// PostgresNIO sends no cancel request, so Skein cancels a running statement itself: from a second,
 /// short-lived connection, `pg_cancel_backend(pid)` of the migration connection's backend. Used for goose's
@@ -20,9 +21,22 @@ public struct BackendCanceller: Sendable {
         self.backendPID = pid
     }
 
-    /// Cancels whatever the backend is running; returns whether PostgreSQL accepted the request.
+    /// Cancels whatever the backend is running; returns whether PostgreSQL accepted the request. Gives up after
+    /// `limit`: the cancel runs in a task of its own, so a connection attempt that never ends (or one that ignores
+    /// the caller's cancellation) cannot hold the run that asked for it.
     @discardableResult
-    public func cancel(logger: Logger) async -> Bool {
+    public func cancel(logger: Logger, limit: Duration = .seconds(5)) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let once = FirstAnswer(continuation)
+            Task { once.give(await cancelNow(logger: logger)) }
+            Task {
+                try? await Task.sleep(for: limit)
+                once.give(false)
+            }
+        }
+    }
+
+    private func cancelNow(logger: Logger) async -> Bool {
         guard let side = try? await connector.connect(logger: logger) else { return false }
         defer { Task { try? await side.close() } }
         guard let rows = try? await side.query("SELECT pg_cancel_backend(\(backendPID))", logger: logger) else {
@@ -35,5 +49,19 @@ public struct BackendCanceller: Sendable {
             return false
         }
         return accepted
+    }
+}
+
+/// Resumes a continuation with the first answer given.
+private final class FirstAnswer: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
+
+    init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = Mutex(continuation) }
+
+    func give(_ value: Bool) {
+        continuation.withLock { stored in
+            stored?.resume(returning: value)
+            stored = nil
+        }
     }
 }

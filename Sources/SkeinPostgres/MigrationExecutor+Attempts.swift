@@ -44,7 +44,8 @@ extension StepRun {
                 try await transactional(section)
                 return
             } catch var failure as MigrationExecutor.StepFailure where failure.statement.sqlState == "55P03" {
-                lockAttempts.append(LockAttempt(attempt: attempt, blockers: watch?.lastBlockers ?? []))
+                lockAttempts.append(
+                    LockAttempt(attempt: attempt, blockers: await blockersAfterTimeout(section.statements)))
                 guard let delay = executor.retryDelay(after: attempt, deadline: deadline) else {
                     failure.lockAttempts = lockAttempts
                     throw failure
@@ -62,6 +63,20 @@ extension StepRun {
                 try await preflight(section, deadline: deadline)
             }
         }
+    }
+
+    /// Who blocked a statement whose lock timed out: the sessions the watch sampled while it waited, or, when the
+    /// wait was too short to sample (a loaded machine), the sessions that still hold a lock conflicting with what
+    /// `statements` need (``Migrator/Configuration/lockTargets``), whatever their age.
+    func blockersAfterTimeout(_ statements: [Statement]) async -> [BlockingSession] {
+        if let sampled = watch?.lastBlockers, !sampled.isEmpty { return sampled }
+        guard let targets = executor.lockTargets, !connection.isClosed else { return [] }
+        let relations = targets.relations(in: statements).filter { $0.mode.blocksTraffic }
+        guard !relations.isEmpty else { return [] }
+        var hidden: [String: ContinuousClock.Instant] = [:]
+        let found = try? await preflightBlockers(relations, hiddenSince: &hidden, minimumAge: .zero)
+        var seen: Set<Int32> = []
+        return (found?.blockers ?? []).map(\.session).filter { seen.insert($0.pid).inserted }
     }
 
     /// Says that attempt `attempt` of the step timed out on a lock and the next starts after `delay`: the log, the
@@ -109,9 +124,16 @@ extension StepRun {
         let relations = targets.relations(in: section.statements).filter { $0.mode.blocksTraffic }
         guard !relations.isEmpty else { return }
         var reported = false
+        // Transactions (pg_locks' virtualtransaction) whose age PostgreSQL hides from this role, by when first seen.
+        var hiddenSince: [String: ContinuousClock.Instant] = [:]
         while true {
-            let blockers = try await preflightBlockers(relations)
-            guard !blockers.isEmpty else { return }
+            let (blockers, undecided) = try await preflightBlockers(relations, hiddenSince: &hiddenSince)
+            if blockers.isEmpty {
+                guard undecided else { return }
+                // A hidden session holding a conflicting lock: look again once it would count as long.
+                try await Task.sleep(for: preflightAge)
+                continue
+            }
             if executor.settings.preflight == .refuse || ContinuousClock.now >= deadline {
                 let names = blockers.map(\.description).joined(separator: "; ")
                 throw MigrationExecutor.StepFailure(
@@ -138,43 +160,66 @@ extension StepRun {
         }
     }
 
+    /// How long a transaction holding a conflicting lock must have been open to count: ``preflightAge``, or the
+    /// lock timeout when shorter.
+    var preflightAge: Duration { min(Self.preflightAge, executor.settings.lockTimeout ?? Self.preflightAge) }
+
     /// The sessions holding a lock that conflicts with what the step needs on one of `relations`, idle in a
-    /// transaction or in one older than ``preflightAge``: an application's short queries are not blockers.
-    func preflightBlockers(_ relations: [LockedRelation]) async throws -> [PreflightBlocker] {
-        let threshold = MigrationExecutor.seconds(
-            min(Self.preflightAge, executor.settings.lockTimeout ?? Self.preflightAge))
+    /// transaction or in one older than ``preflightAge``: an application's short queries are not blockers. A role
+    /// without `pg_read_all_stats` cannot see other roles' sessions' state and age: such a transaction counts once it
+    /// has been seen holding the lock for ``preflightAge`` (`hiddenSince`), and `undecided` says one is pending.
+    func preflightBlockers(
+        _ relations: [LockedRelation], hiddenSince: inout [String: ContinuousClock.Instant], minimumAge: Duration? = nil
+    ) async throws -> (blockers: [PreflightBlocker], undecided: Bool) {
+        let age = minimumAge ?? preflightAge
         var binds = PostgresBindings()
         binds.append(relations.map(\.name))
-        binds.append(threshold)
+        binds.append(MigrationExecutor.seconds(age))
         let rows = try await connection.query(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT r.name, l.mode, a.pid, coalesce(a.usename::text, ''), coalesce(a.application_name, ''),
                            coalesce(a.state, ''),
                            coalesce(extract(epoch FROM now() - coalesce(a.xact_start, a.query_start)), 0)::float8,
-                           left(coalesce(a.query, ''), 200)
+                           left(coalesce(a.query, ''), 200), a.state IS NULL, coalesce(l.virtualtransaction, '')
                     FROM unnest($1::text[]) WITH ORDINALITY AS r(name, n)
                     JOIN pg_locks l ON l.locktype = 'relation' AND l.granted AND l.relation = to_regclass(r.name)
                          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                     JOIN pg_stat_activity a ON a.pid = l.pid
                     WHERE l.pid <> pg_backend_pid()
-                      AND (a.state LIKE 'idle in transaction%'
+                      AND (a.state IS NULL OR a.state LIKE 'idle in transaction%'
                            OR now() - coalesce(a.xact_start, a.query_start) >= make_interval(secs => $2))
                     ORDER BY r.n, a.pid
                     """, binds: binds), logger: logger)
         var blockers: [PreflightBlocker] = []
+        var undecided = false
+        var seen: Set<String> = []
+        let now = ContinuousClock.now
         let needed = Dictionary(relations.map { ($0.name, $0.mode) }, uniquingKeysWith: max)
-        for try await (name, mode, pid, user, application, state, age, query) in rows.decode(
-            (String, String, Int32, String, String, String, Double, String).self)
+        for try await (name, mode, pid, user, application, state, seconds, query, hidden, transaction) in rows.decode(
+            (String, String, Int32, String, String, String, Double, String, Bool, String).self)
         {
             guard let held = TableLockMode(pgLocksMode: mode), let want = needed[name], want.conflicts(with: held)
             else { continue }
-            let session = BlockingSession(
-                pid: pid, user: user, application: application, state: state, age: .milliseconds(Int64(age * 1000)),
-                query: query)
+            var session = BlockingSession(
+                pid: pid, user: user, application: application, state: state,
+                age: .milliseconds(Int64(seconds * 1000)), query: query)
+            if hidden {
+                seen.insert(transaction)
+                let since = hiddenSince[transaction] ?? now
+                hiddenSince[transaction] = since
+                guard now - since >= age else {
+                    undecided = true
+                    continue
+                }
+                session.state = "state hidden"
+                session.age = now - since
+                session.query = "<insufficient privilege>"
+            }
             blockers.append(PreflightBlocker(session: session, relation: name, held: held, needed: want))
         }
-        return blockers
+        hiddenSince = hiddenSince.filter { seen.contains($0.key) }
+        return (blockers, undecided)
     }
 
     /// Puts the session back as it was before the file (Skein's grammar): a plain `SET` in one file must not reach
@@ -190,15 +235,62 @@ extension StepRun {
     }
 }
 
-extension TableLockMode {
-    /// The mode as `pg_locks.mode` names it (`AccessExclusiveLock`).
-    init?(pgLocksMode: String) {
-        guard let mode = Self.allCases.first(where: { $0.pgLocksName == pgLocksMode }) else { return nil }
-        self = mode
-    }
-
-    var pgLocksName: String {
-        rawValue.lowercased().split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
-            + "Lock"
+extension StepRun {
+    /// Before a `CONCURRENTLY` index build: the INVALID index an earlier failed attempt left (under the name a
+    /// `CREATE INDEX CONCURRENTLY` gives, or `name_ccnew…` beside a `REINDEX INDEX CONCURRENTLY`) is dropped
+    /// concurrently, so the build runs again instead of `IF NOT EXISTS` keeping a broken index; when a session is
+    /// building it right now, the statement is refused with what to run.
+    func rebuildInvalidIndexes(before statement: Statement) async throws {
+        guard executor.settings.rebuildsInvalidIndexes else { return }
+        for command in SQLCommandSplitter.split(statement.sql) {
+            guard let built = ConcurrentStatement.builtIndex(command.sql) else { continue }
+            let (parts, created) =
+                switch built {
+                case .created(let name): (name, true)
+                case .rebuilt(let name): (name, false)
+                }
+            let qualified = parts.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+                .joined(separator: ".")
+            var binds = PostgresBindings()
+            binds.append(qualified)
+            binds.append(created)
+            binds.append((parts.last ?? "") + "_ccnew%")
+            let rows = try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+                               coalesce((SELECT string_agg(DISTINCT l.pid::text, ', ') FROM pg_locks l
+                                         WHERE l.relation = c.oid AND l.pid <> pg_backend_pid()), ''),
+                               coalesce((SELECT string_agg(p.pid::text, ', ') FROM pg_stat_progress_create_index p
+                                         WHERE p.index_relid = c.oid), '')
+                        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                        JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE NOT i.indisvalid
+                          AND CASE WHEN $2 THEN c.oid = to_regclass($1)
+                                   ELSE c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass($1))
+                                        AND c.relname LIKE $3 END
+                        """, binds: binds), logger: logger)
+            // Read them all before sending anything else on the connection.
+            var invalid: [(String, String, String)] = []
+            for try await row in rows.decode((String, String, String).self) { invalid.append(row) }
+            for (index, lockers, builders) in invalid {
+                let busy = [builders, lockers].first { !$0.isEmpty }
+                if let busy {
+                    throw MigrationExecutor.StatementFailure(
+                        line: statement.line, sqlState: nil,
+                        message:
+                            "the INVALID index \(index) (left by a failed CONCURRENTLY build) is in use by pid \(busy) right now, perhaps a build still running; wait for it to end, or stop it and run DROP INDEX CONCURRENTLY \(index); then run again",
+                        statement: statement, command: command.sql, refusedBeforeSending: true)
+                }
+                logger.warning(
+                    "dropping an INVALID index left by a failed CONCURRENTLY build",
+                    metadata: ["index": "\(index)", "migration.file": "\(step.migration.fileName)"])
+                executor.observer?(
+                    .notice(
+                        "\(step.migration.path):\(statement.line): dropping the INVALID index \(index) an earlier failed CONCURRENTLY build left, to build it again (DROP INDEX CONCURRENTLY)"
+                    ))
+                try await send("DROP INDEX CONCURRENTLY IF EXISTS \(index)", line: statement.line)
+            }
+        }
     }
 }

@@ -68,12 +68,14 @@ struct StepRun {
                 var attempt = 1
                 while true {
                     do {
+                        try await rebuildInvalidIndexes(before: statement)
                         try await sendStatement(statement, wrap: true)
                         lockAttempts = []
                         break
                     } catch let failure as MigrationExecutor.StatementFailure where failure.sqlState == "55P03" {
                         // The statement left nothing (it failed, or its wrapping transaction rolled back): again.
-                        lockAttempts.append(LockAttempt(attempt: attempt, blockers: watch?.lastBlockers ?? []))
+                        lockAttempts.append(
+                            LockAttempt(attempt: attempt, blockers: await blockersAfterTimeout([statement])))
                         guard let delay = executor.retryDelay(after: attempt, deadline: deadline) else { throw failure }
                         await retrying(
                             attempt: attempt, delay: delay, blockers: lockAttempts.last?.blockers ?? [],

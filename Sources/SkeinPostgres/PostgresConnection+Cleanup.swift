@@ -1,6 +1,6 @@
 import Logging
 import NIOCore
-import PostgresNIO
+public import PostgresNIO
 import Synchronization
 
 extension PostgresConnection {
@@ -22,6 +22,22 @@ extension PostgresConnection {
                 }
             }
             closeFuture.whenComplete { _ in once.resume(with: .failure(ConnectionClosedError())) }
+        }
+    }
+
+    /// Closes the connection, waiting at most `limit` for PostgresNIO to say it is closed (a run that ends must not
+    /// hang on its connection's goodbye; the process exits, and the server notices the socket close anyway).
+    public func close(within limit: Duration) async {
+        try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let once = ResumeOnce(continuation)
+            Task {
+                try? await self.close()
+                once.resume(with: .success(()))
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                once.resume(with: .success(()))
+            }
         }
     }
 

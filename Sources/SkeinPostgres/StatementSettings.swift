@@ -30,12 +30,17 @@ public struct StatementSettings: Sendable {
     /// Reset the session between files (`RESET ALL`, and `RESET ROLE` / `RESET SESSION AUTHORIZATION` when a file
     /// mentions them), so a plain `SET` in one file does not leak into the next.
     public var resetsSession: Bool
+    /// Before a `CONCURRENTLY` index build, drop the INVALID index an earlier failed attempt left under its name
+    /// (`CREATE INDEX CONCURRENTLY IF NOT EXISTS` would otherwise succeed and keep it), unless a session is building
+    /// it right now (then refuse, with the statement to run).
+    public var rebuildsInvalidIndexes: Bool
 
     public init(
         lockTimeout: Duration? = .seconds(1), concurrentLockTimeout: Duration? = nil, statementTimeout: Duration? = nil,
         warnAfter: Duration? = .seconds(10), lockRetry: LockRetry? = LockRetry(), preflight: Preflight = .wait,
-        resetsSession: Bool = true
+        resetsSession: Bool = true, rebuildsInvalidIndexes: Bool = true
     ) {
+        self.rebuildsInvalidIndexes = rebuildsInvalidIndexes
         self.lockTimeout = lockTimeout
         self.concurrentLockTimeout = concurrentLockTimeout
         self.statementTimeout = statementTimeout
@@ -48,7 +53,7 @@ public struct StatementSettings: Sendable {
     /// goose v3.17's behaviour: the server's timeouts, no retry, no pre-flight, session state carried from file to
     /// file (some goose sets rely on a `SET search_path` carrying over). Skein's lock-wait report stays on.
     public static let goose = StatementSettings(
-        lockTimeout: nil, lockRetry: nil, preflight: .off, resetsSession: false)
+        lockTimeout: nil, lockRetry: nil, preflight: .off, resetsSession: false, rebuildsInvalidIndexes: false)
 
     /// What the runner does before a migration that takes a strong lock, when other sessions hold conflicting locks
     /// on its tables in long or idle transactions.

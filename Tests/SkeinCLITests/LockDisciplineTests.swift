@@ -118,6 +118,28 @@ struct LockDisciplineTests {
         #expect(try await hasColumnC(database) == false)
     }
 
+    @Test(
+        "pre-flight as a role without pg_read_all_stats: the blocker's pid is named, its hidden query said to be hidden"
+    )
+    func preflightHiddenQuery() async throws {
+        let (database, dir) = try await busyTable()
+        defer { dir.delete() }
+        let role = try await OwnRole("skein_lowpriv", on: database)
+        _ = try await rows("GRANT CREATE ON SCHEMA public TO \(role.name)", on: database)
+        let holder = try await Holder(["BEGIN", "SELECT count(*) FROM busy"], on: database, logger: logger)
+        let result = try await SkeinBinary.run([
+            "up", "--dir", dir.path, "--database-url", role.url, "--preflight", "refuse",
+        ])
+        try await holder.release()
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("pid \(holder.pid)"), "\(result.stderr)")
+        #expect(result.stderr.contains("query hidden (grant pg_read_all_stats to the migration role to see it)"))
+        #expect(!result.stderr.contains("SELECT count(*) FROM busy"))
+        #expect(!result.stderr.contains("secret-"), "never a password")
+        _ = try await rows("DROP OWNED BY \(role.name)", on: database)
+        try await role.drop()
+    }
+
     @Test("pre-flight wait (the default): no lock is requested while the blocker lives, so readers never queue")
     func preflightWaits() async throws {
         let (database, dir) = try await busyTable()
@@ -188,6 +210,43 @@ struct LockDisciplineTests {
         #expect(limited.status == 1 && limited.stderr.contains("SQLSTATE 55P03"), "\(limited.stderr)")
     }
 
+    @Test(
+        "an INVALID index left by a failed CONCURRENTLY build: goose's grammar keeps it (exit 0); Skein drops and rebuilds it"
+    )
+    func invalidIndexRebuilt() async throws {
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write(
+            "00001_unique.sql",
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n"
+                + "-- +goose Down\nDROP INDEX CONCURRENTLY IF EXISTS t_a;\n")
+        /// A database where a UNIQUE build failed on a duplicate, leaving t_a INVALID; the duplicate is gone since.
+        func brokenIndex() async throws -> DatabaseURL {
+            let database = try await TestDatabase.makeFreshDatabase()
+            _ = try await rows("CREATE TABLE t (a int)", on: database)
+            _ = try await rows("INSERT INTO t VALUES (1), (1), (2)", on: database)
+            await #expect(throws: (any Error).self) {
+                _ = try await rows("CREATE UNIQUE INDEX CONCURRENTLY t_a ON t (a)", on: database)
+            }
+            _ = try await rows("DELETE FROM t WHERE ctid = (SELECT max(ctid) FROM t WHERE a = 1)", on: database)
+            #expect(try await valid("t_a", database) == "false")
+            return database
+        }
+        func valid(_ index: String, _ database: DatabaseURL) async throws -> String? {
+            try await scalar(
+                "SELECT indisvalid::text FROM pg_index WHERE indexrelid = to_regclass('\(index)')", on: database)
+        }
+        let goose = try await brokenIndex()
+        let gooseRun = try await SkeinBinary.run(["-dir", dir.path, "postgres", goose.text, "up"])
+        #expect(gooseRun.status == 0, "\(gooseRun.stderr)")
+        #expect(try await valid("t_a", goose) == "false")
+        let skein = try await brokenIndex()
+        let run = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", skein.text])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stderr.contains("dropping the INVALID index public.t_a"), "\(run.stderr)")
+        #expect(try await valid("t_a", skein) == "true")
+    }
+
     @Test("Skein's grammar resets the session between files; goose's grammar carries a plain SET over, as goose does")
     func sessionReset() async throws {
         let dir = try MigrationsDirectory()
@@ -206,5 +265,44 @@ struct LockDisciplineTests {
         let gooseRun = try await SkeinBinary.run(["-dir", dir.path, "postgres", goose.text, "up"])
         #expect(gooseRun.status == 0, "\(gooseRun.stderr)")
         #expect(try await rows("SELECT work_mem, lock_timeout FROM seen", on: goose) == [["7MB", "0"]])
+    }
+
+    @Test("verify --locks traces each statement (text, JSON, SARIF); lint --trace says what a flagged statement took")
+    func lockTraceAndLint() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write(
+            "20240101120000_create_orders.sql",
+            "-- +goose Up\nCREATE TABLE orders (id bigint PRIMARY KEY, amount int);\n-- +goose Down\nDROP TABLE orders;\n"
+        )
+        try dir.write(
+            "20240102120000_widen_amount.sql",
+            "-- +goose Up\nALTER TABLE orders ALTER COLUMN amount TYPE bigint;\n"
+                + "-- +goose Down\nALTER TABLE orders ALTER COLUMN amount TYPE int;\n")
+        let args = ["verify", "--locks", "--dir", dir.path, "--dev-url", database.text]
+        let text = try await SkeinBinary.run(args)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("line 2: ALTER TABLE orders ALTER COLUMN amount TYPE bigint;"), "\(text.stdout)")
+        #expect(text.stdout.contains("ACCESS EXCLUSIVE on table public.orders"))
+        #expect(text.stdout.contains("rewrote public.orders"))
+        let json = try await SkeinBinary.run(args + ["--format", "json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let tracePath = dir.url.appendingPathComponent("trace.json").path
+        try json.stdout.write(toFile: tracePath, atomically: true, encoding: .utf8)
+        let sarif = try await SkeinBinary.run(args + ["--format", "sarif"])
+        #expect(
+            sarif.stdout.contains("\"ruleId\" : \"lock-trace-rewrite\"")
+                || sarif.stdout.contains("\"ruleId\":\"lock-trace-rewrite\""), "\(sarif.stdout)")
+        let lint = try await SkeinBinary.run(["lint", "--trace", tracePath, dir.path])
+        #expect(lint.stdout.contains("traced-table-rewrite"), "\(lint.stdout)")
+        #expect(
+            lint.stdout.contains(
+                "(lock trace: this statement takes ACCESS EXCLUSIVE on public.orders and rewrote public.orders)"),
+            "\(lint.stdout)")
+        let bad = try await SkeinBinary.run([
+            "lint", "--trace", dir.url.appendingPathComponent("nope.json").path, dir.path,
+        ])
+        #expect(bad.status != 0 && bad.stderr.contains("--trace"), "\(bad.stderr)")
     }
 }

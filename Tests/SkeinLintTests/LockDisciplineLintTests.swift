@@ -70,6 +70,23 @@ struct LockDisciplineLintTests {
             ])
     }
 
+    @Test("the index a CONCURRENTLY build leaves INVALID when it fails")
+    func builtIndex() {
+        typealias Built = ConcurrentStatement.BuiltIndex
+        #expect(ConcurrentStatement.builtIndex("CREATE INDEX CONCURRENTLY i ON t (a)") == Built.created(name: ["i"]))
+        #expect(
+            ConcurrentStatement.builtIndex("create unique index concurrently if not exists \"Big\"\"Idx\" on t (a)")
+                == Built.created(name: ["Big\"Idx"]))
+        #expect(
+            ConcurrentStatement.builtIndex("CREATE INDEX CONCURRENTLY app.i ON app.t (a)")
+                == Built.created(name: ["app", "i"]))
+        #expect(ConcurrentStatement.builtIndex("CREATE INDEX CONCURRENTLY ON t (a)") == nil)
+        #expect(ConcurrentStatement.builtIndex("CREATE INDEX i ON t (a)") == nil)
+        #expect(ConcurrentStatement.builtIndex("REINDEX INDEX CONCURRENTLY i") == Built.rebuilt(name: ["i"]))
+        #expect(ConcurrentStatement.builtIndex("REINDEX (CONCURRENTLY) INDEX s.i") == Built.rebuilt(name: ["s", "i"]))
+        #expect(ConcurrentStatement.builtIndex("REINDEX TABLE CONCURRENTLY t") == nil)
+    }
+
     @Test("CONCURRENTLY is found as a keyword, not in strings, identifiers or comments")
     func concurrently() {
         #expect(ConcurrentStatement.isConcurrent("CREATE INDEX CONCURRENTLY i ON t (a)"))

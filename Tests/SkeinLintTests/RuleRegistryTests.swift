@@ -72,6 +72,16 @@ struct RuleRegistryTests {
         #expect(catalog.migrations.count == fixtures.count)
         var context = LintContext()
         context.now = Date(timeIntervalSince1970: 1_735_689_600)  // 2025-01-01 00:00 UTC
+        // A saved lock trace (lint --trace) that saw the first fixture's first statement rewrite a table.
+        let first = try #require(catalog.migrations.first)
+        context.trace[first.version] = MigrationLockTrace(
+            version: first.version, file: first.path, transactional: true,
+            statements: [
+                StatementLockTrace(
+                    line: 1, sql: "ALTER TABLE t ALTER COLUMN a TYPE bigint",
+                    locks: [TracedLock(relation: "public.t", kind: "table", mode: .accessExclusive)], method: .read,
+                    rewrote: ["public.t"])
+            ])
         // The rules themselves: the linter would drop a finding under an id it does not know, so ask each rule.
         var rulesThatFound: Set<String> = []
         for migration in catalog.migrations {

@@ -50,6 +50,13 @@ struct LintCommand: AsyncParsableCommand {
         help: "Report only files git sees as changed or new (against HEAD); all files are still read for context.")
     var changed = false
 
+    @Option(
+        name: .long,
+        help:
+            "A lock trace saved by `skein verify --locks --format json`: findings say what each statement really locked and rewrote."
+    )
+    var trace: String?
+
     @Flag(name: .long, help: "List the rules with their default severity and the policy sentence they enforce.")
     var listRules = false
 
@@ -129,6 +136,19 @@ struct LintCommand: AsyncParsableCommand {
         configuration.postgresVersion = project.lint.postgresVersion ?? 15
         // The runner sets lock_timeout for every migration: require-lock-timeout has nothing to ask for.
         configuration.runnerSetsLockTimeout = (project.run.lockTimeout ?? 0) > 0
+        if let trace {
+            guard let data = FileManager.default.contents(atPath: trace) else {
+                throw CLIFailure(.fileSystem, "--trace \(trace) cannot be read; check the path and its permissions")
+            }
+            do {
+                configuration.trace = try JSONDecoder().decode(LockTrace.self, from: data)
+            } catch {
+                throw CLIFailure(
+                    .configuration,
+                    "--trace \(trace) is not a lock trace (skein verify --locks --format json > \(trace) writes one): \(error)"
+                )
+            }
+        }
         return configuration
     }
 

@@ -53,8 +53,19 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Compare ownership and privileges too.")
     var withPrivileges = false
 
-    @Option(name: .long, help: "text or json.")
-    var format: OutputFormat = .text
+    @Flag(
+        name: .long,
+        help:
+            "Instead: trace each Up statement's locks (relation, mode), table rewrites and new indexes and constraints (docs/verify.md#lock-trace)."
+    )
+    var locks = false
+
+    @Option(name: .long, help: "text or json; with --locks also sarif (2.1.0).")
+    var format: VerifyFormat = .text
+
+    enum VerifyFormat: String, CaseIterable, Sendable, ExpressibleByArgument {
+        case text, json, sarif
+    }
 
     func run() async throws {
         let command = self
@@ -100,45 +111,57 @@ struct VerifyCommand: AsyncParsableCommand {
         guard !migrations.isEmpty else {
             throw CLIFailure(.migrations, "no migrations in \(settings.directory); nothing to verify")
         }
+        if locks {
+            try await trace(migrations, logger: logger)
+            return
+        }
         let progress = ProgressPrinter(enabled: format == .text)
         let verifier = Verifier(options: options)
         let started = ContinuousClock.now
-        let report: VerificationReport
-        if let devURL {
-            report = try await onScratchDatabase(devURL, logger: logger) { connection in
-                try await verifier.verify(migrations, on: connection, observer: progress.observe, logger: logger)
-            }
-        } else {
-            report = try await ThrowawayCluster.run(
-                command: "verify", need: "a throwaway PostgreSQL", purpose: format == .text ? "verification" : nil,
-                logger: logger
-            ) { cluster in
-                let connection = try await Connector(
-                    settings: try DatabaseConnection.settings(
-                        try ConnectionString.parse(cluster.url), environment: [:], homeDirectory: nil)
-                ).connect(logger: logger)
-                do {
-                    let report = try await verifier.verify(
-                        migrations, on: connection, observer: progress.observe, logger: logger)
-                    try? await connection.close()
-                    return report
-                } catch {
-                    try? await connection.close()
-                    throw error
-                }
-            }
+        let report = try await onThrowawayDatabase(purpose: "verification", logger: logger) { connection, _ in
+            try await verifier.verify(migrations, on: connection, observer: progress.observe, logger: logger)
         }
         let elapsed = ContinuousClock.now - started
         switch format {
         case .json: try Console.json(VerifyJSON(report))
         case .text: Console.out(Self.text(report, elapsed: elapsed))
+        case .sarif:
+            throw CLIFailure(.usage, "--format sarif is the lock trace's (--locks); verify prints text or json")
         }
         if !report.passed { throw ExitCode(1) }
     }
 
+    /// Runs `body` on a scratch database of `--dev-url`, or on a throwaway cluster, with a connector for more
+    /// connections to the same database.
+    func onThrowawayDatabase<Value: Sendable>(
+        purpose: String, logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection, Connector) async throws -> Value
+    ) async throws -> Value {
+        if let devURL {
+            return try await onScratchDatabase(devURL, logger: logger, body)
+        }
+        return try await ThrowawayCluster.run(
+            command: "verify", need: "a throwaway PostgreSQL", purpose: format == .text ? purpose : nil,
+            logger: logger
+        ) { cluster in
+            let connector = Connector(
+                settings: try DatabaseConnection.settings(
+                    try ConnectionString.parse(cluster.url), environment: [:], homeDirectory: nil))
+            let connection = try await connector.connect(logger: logger)
+            do {
+                let value = try await body(connection, connector)
+                try? await connection.close()
+                return value
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+        }
+    }
+
     /// Creates a scratch database on the `--dev-url` server, runs `body` on it, and drops it.
     private func onScratchDatabase<Value: Sendable>(
-        _ url: String, logger: Logger, _ body: @Sendable (PostgresConnection) async throws -> Value
+        _ url: String, logger: Logger, _ body: @Sendable (PostgresConnection, Connector) async throws -> Value
     ) async throws -> Value {
         let parsed: ConnectionString
         do {
@@ -182,10 +205,10 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         var outcome: Result<Value, any Error>
         do {
-            let connection = try await connector(ConnectionString(parameters: scratch.parameters(on: parsed))).connect(
-                logger: logger)
+            let scratchConnector = try connector(ConnectionString(parameters: scratch.parameters(on: parsed)))
+            let connection = try await scratchConnector.connect(logger: logger)
             do {
-                outcome = .success(try await body(connection))
+                outcome = .success(try await body(connection, scratchConnector))
             } catch {
                 outcome = .failure(error)
             }

@@ -58,12 +58,81 @@ public enum ConcurrentStatement {
     }
 }
 
+extension ConcurrentStatement {
+    /// The index a `CONCURRENTLY` command builds, which a failed attempt leaves behind INVALID.
+    public enum BuiltIndex: Sendable, Hashable {
+        /// `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON …`: the index `name` itself.
+        case created(name: [String])
+        /// `REINDEX INDEX CONCURRENTLY name`: a failure leaves `name_ccnew` (and `_ccnew1`, …) beside it.
+        case rebuilt(name: [String])
+    }
+
+    /// The index `command` builds concurrently, or `nil` (not such a command, or an index without a name).
+    public static func builtIndex(_ command: String) -> BuiltIndex? {
+        let tokens = SQLWords.tokens(of: command)
+        func word(_ index: Int) -> String? { index < tokens.count && !tokens[index].quoted ? tokens[index].text : nil }
+        /// A possibly qualified name from `index`: `a`, `"A"`, `s.a`.
+        func name(at index: Int) -> [String]? {
+            guard index < tokens.count, tokens[index].quoted || !["on", "if"].contains(tokens[index].text) else {
+                return nil
+            }
+            var parts = [tokens[index].text]
+            var next = index + 1
+            while next + 1 < tokens.count, tokens[next].text == ".", !tokens[next].quoted {
+                parts.append(tokens[next + 1].text)
+                next += 2
+            }
+            return parts
+        }
+        if word(0) == "create" {
+            var index = 1
+            if word(index) == "unique" { index += 1 }
+            guard word(index) == "index", word(index + 1) == "concurrently" else { return nil }
+            index += 2
+            if word(index) == "if", word(index + 1) == "not", word(index + 2) == "exists" { index += 3 }
+            return name(at: index).map { .created(name: $0) }
+        }
+        if word(0) == "reindex" {
+            // REINDEX INDEX CONCURRENTLY name, or REINDEX (CONCURRENTLY) INDEX name.
+            var index = 1
+            var concurrent = false
+            if word(index) == "(" {
+                while index < tokens.count, word(index) != ")" {
+                    if word(index) == "concurrently" { concurrent = true }
+                    index += 1
+                }
+                index += 1
+            }
+            guard word(index) == "index" else { return nil }
+            index += 1
+            if word(index) == "concurrently" {
+                concurrent = true
+                index += 1
+            }
+            guard concurrent else { return nil }
+            return name(at: index).map { .rebuilt(name: $0) }
+        }
+        return nil
+    }
+}
+
 /// The bare words of SQL text, lower-cased: quoted strings, quoted identifiers, dollar-quoted bodies and comments
 /// left out.
 enum SQLWords {
+    struct Token: Equatable {
+        /// Lower-cased for a bare word; as written for a quoted identifier; the character for `.`, `(` and `)`.
+        var text: String
+        var quoted = false
+    }
+
     static func words(of sql: String) -> [String] {
+        tokens(of: sql).filter { !$0.quoted && $0.text.first.map { $0.isLetter || $0 == "_" } == true }.map(\.text)
+    }
+
+    /// Bare words, quoted identifiers, and `.`, `(`, `)`; strings, dollar-quoted bodies and comments left out.
+    static func tokens(of sql: String) -> [Token] {
         let scalars = Array(sql.unicodeScalars)
-        var words: [String] = []
+        var words: [Token] = []
         var index = 0
         func isWordStart(_ s: Unicode.Scalar) -> Bool { s == "_" || s.properties.isAlphabetic }
         func isWordPart(_ s: Unicode.Scalar) -> Bool { isWordStart(s) || ("0"..."9").contains(s) || s == "$" }
@@ -89,6 +158,7 @@ enum SQLWords {
                 }
             case "'", "\"":
                 let escapes = scalar == "'" && index > 0 && (scalars[index - 1] == "E" || scalars[index - 1] == "e")
+                let start = index + 1
                 index += 1
                 while index < scalars.count {
                     if scalars[index] == scalar {
@@ -100,6 +170,10 @@ enum SQLWords {
                     }
                     if escapes, scalars[index] == "\\" { index += 1 }
                     index += 1
+                }
+                if scalar == "\"" {
+                    let text = String(String.UnicodeScalarView(scalars[start..<min(index, scalars.count)]))
+                    words.append(Token(text: text.replacing("\"\"", with: "\""), quoted: true))
                 }
                 index += 1
             case "$":
@@ -124,7 +198,10 @@ enum SQLWords {
             case _ where isWordStart(scalar):
                 let start = index
                 while index < scalars.count, isWordPart(scalars[index]) { index += 1 }
-                words.append(String(String.UnicodeScalarView(scalars[start..<index])).lowercased())
+                words.append(Token(text: String(String.UnicodeScalarView(scalars[start..<index])).lowercased()))
+            case ".", "(", ")":
+                words.append(Token(text: String(scalar)))
+                index += 1
             default:
                 index += 1
             }

@@ -52,3 +52,17 @@ public enum TableLockMode: String, Sendable, Hashable, CaseIterable, Comparable,
     /// Whether ordinary application queries (reads take ACCESS SHARE, writes ROW EXCLUSIVE) wait behind it.
     public var blocksTraffic: Bool { conflicts(with: .rowExclusive) || conflicts(with: .accessShare) }
 }
+
+extension TableLockMode {
+    /// The mode as `pg_locks.mode` names it (`AccessExclusiveLock`), or `nil` for a lock that is not a table lock.
+    public init?(pgLocksMode: String) {
+        guard let mode = Self.allCases.first(where: { $0.pgLocksName == pgLocksMode }) else { return nil }
+        self = mode
+    }
+
+    /// `pg_locks.mode`'s name for it: `AccessExclusiveLock`.
+    public var pgLocksName: String {
+        rawValue.lowercased().split(separator: " ").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+            + "Lock"
+    }
+}

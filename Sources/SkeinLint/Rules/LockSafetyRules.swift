@@ -7,6 +7,7 @@ enum LockSafetyRules {
         RequireConcurrentIndexCreationRule(), ConstraintMissingNotValidRule(), AddingNotNullableFieldRule(),
         AddingFieldWithDefaultRule(), ChangingColumnTypeRule(), DisallowedUniqueConstraintRule(),
         RequireConcurrentReindexRule(), RequireLockTimeoutRule(), AddingRequiredFieldRule(), SessionSettingRule(),
+        TracedLocksRule(),
     ]
 
     /// The policy sentence every lock-safety rule enforces.

@@ -151,7 +151,7 @@ struct DatabaseRun {
         connecting.cancel()
         return Task {
             guard let connected = try? await connecting.value else { return }
-            try? await connected.connection.close()
+            await connected.connection.close(within: .seconds(5))
         }
     }
 
@@ -166,7 +166,7 @@ struct DatabaseRun {
             let canceller = try await BackendCanceller(connector: connector, connection: connection, logger: logger)
             return Connected(connector: connector, connection: connection, canceller: canceller)
         } catch {
-            try? await connection.close()
+            await connection.close(within: .seconds(5))
             throw error
         }
     }
@@ -210,16 +210,16 @@ struct DatabaseRun {
             try await Self.run(within: settings.timeout, canceller: canceller, logger: logger) {
                 try await body(context)
             }
-            try? await connection.close()
+            await connection.close(within: .seconds(5))
         } catch let timedOut as TimedOut {
-            try? await connection.close()
+            await connection.close(within: .seconds(5))
             throw fail("\(timedOut)")
         } catch let rejected as Migrator.PlanRejected {
-            try? await connection.close()
+            await connection.close(within: .seconds(5))
             Console.report(rejected.problems)
             throw FailureText.cliFailure(rejected)
         } catch {
-            try? await connection.close()
+            await connection.close(within: .seconds(5))
             if error is ExitCode || error is CLIFailure { throw error }
             if error is CancellationError || error is SignalCancellation.Interrupted {
                 throw fail(

@@ -81,6 +81,7 @@ struct RunSettings: Sendable {
         }
         try resolveRetries(options, run: run, into: &configuration.statements)
         if let reset = run.resetSession { configuration.statements.resetsSession = reset }
+        if let rebuild = run.rebuildInvalidIndexes { configuration.statements.rebuildsInvalidIndexes = rebuild }
         var timeout: Duration?
         if case .some(let value) = try duration(options.timeout, flag: "timeout") { timeout = value }
         return RunSettings(
