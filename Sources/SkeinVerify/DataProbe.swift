@@ -36,9 +36,11 @@ struct DataProbe: Sendable {
     /// - Parameters:
     ///   - generate: whether to insert generated rows (without, a `--seed` file gave the rows).
     ///   - round: the migration's position, so that values differ from earlier rounds' (unique constraints).
+    /// - Parameter inTransaction: the caller's transaction is open: each table's insert gets a savepoint, so one
+    ///   that fails does not abort it.
     static func seed(
         for migration: Migration, on connection: PostgresConnection, excluding excluded: TableName, generate: Bool,
-        round: Int, logger: Logger
+        round: Int, inTransaction: Bool = false, logger: Logger
     )
         async throws -> DataProbe
     {
@@ -59,9 +61,17 @@ struct DataProbe: Sendable {
         for table in ordered {
             let tableColumns = columns[table, default: []]
             if generate {
-                switch try await insertRows(
+                if inTransaction { _ = try await connection.query("SAVEPOINT skein_probe", logger: logger).collect() }
+                let seeded = try await insertRows(
                     into: table, columns: tableColumns, round: round, on: connection, logger: logger)
-                {
+                if inTransaction {
+                    let end: PostgresQuery =
+                        if case .failure = seeded { "ROLLBACK TO SAVEPOINT skein_probe" } else {
+                            "RELEASE SAVEPOINT skein_probe"
+                        }
+                    _ = try await connection.query(end, logger: logger).collect()
+                }
+                switch seeded {
                 case .failure(let reason):
                     probe.notChecked.append("\(table): \(reason)")
                     continue

@@ -24,7 +24,7 @@ public struct LockTracer: Sendable {
         let serverVersion =
             try await connection.query("SHOW server_version", logger: logger).collect().first?.decode(String.self) ?? ""
         var traces: [MigrationLockTrace] = []
-        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+        for (round, migration) in migrations.sorted(by: { $0.version < $1.version }).enumerated() {
             guard migration.kind == .sql, case .success(let section) = migration.section(.up) else {
                 traces.append(
                     MigrationLockTrace(
@@ -32,26 +32,81 @@ public struct LockTracer: Sendable {
                         error: "its Up does not parse (skein validate says why)"))
                 break
             }
-            let transactional = section.transactionMode.isTransactional
-            var trace = MigrationLockTrace(
-                version: migration.version, file: migration.path, transactional: transactional, statements: [])
-            do {
-                let before = try await Catalog.read(on: connection, logger: logger)
-                if transactional {
-                    trace.statements = try await traced(section.statements, before: before, on: connection, logger)
-                } else {
-                    trace.statements = try await observed(section.statements, before: before, on: connection, logger)
+            var trace: MigrationLockTrace
+            if section.transactionMode.isTransactional {
+                // Traced in a transaction that is rolled back, with a few generated rows in the existing tables the
+                // Up mentions (verify --data's), so statements that scan or copy rows do so; then applied for real,
+                // without them, so no made-up row stays in the way of a later migration. An Up that fails only with
+                // the rows is traced without them.
+                trace = try await traced(migration, section, withRows: true, round: round, on: connection, logger)
+                if trace.error != nil, let note = trace.rowsNote {
+                    let failed = trace.error ?? ""
+                    trace = try await traced(migration, section, withRows: false, round: round, on: connection, logger)
+                    if trace.error == nil { trace.rowsNote = "traced without \(note) (with them: \(failed))" }
                 }
-            } catch let error as StatementError {
-                _ = try? await connection.query("ROLLBACK", logger: logger).collect()
-                trace.statements = error.traced
-                trace.error = "line \(error.line): \(error.message)"
-                traces.append(trace)
-                break
+                if trace.error == nil {
+                    do {
+                        _ = try await connection.query("BEGIN", logger: logger).collect()
+                        for statement in section.statements {
+                            try await send(statement, on: connection, logger, traced: trace.statements)
+                        }
+                        _ = try await connection.query("COMMIT", logger: logger).collect()
+                    } catch let error as StatementError {
+                        _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+                        trace.error = "line \(error.line): \(error.message)"
+                    }
+                }
+            } else {
+                trace = try await observedTrace(migration, section, on: connection, logger)
             }
             traces.append(trace)
+            if trace.error != nil { break }
         }
         return LockTrace(serverVersion: serverVersion, migrations: traces)
+    }
+
+    /// A transactional Up, traced in a transaction that is rolled back (with generated rows, or not).
+    private func traced(
+        _ migration: Migration, _ section: GooseSection, withRows: Bool, round: Int,
+        on connection: PostgresConnection, _ logger: Logger
+    ) async throws -> MigrationLockTrace {
+        var trace = MigrationLockTrace(
+            version: migration.version, file: migration.path, transactional: true, statements: [])
+        _ = try await connection.query("BEGIN", logger: logger).collect()
+        do {
+            if withRows {
+                let probe = try? await DataProbe.seed(
+                    for: migration, on: connection, excluding: TableName(schema: "pg_catalog", name: "pg_class"),
+                    generate: true, round: round, inTransaction: true, logger: logger)
+                if let probe, !probe.generated.isEmpty {
+                    trace.rowsNote =
+                        "generated rows in " + probe.generated.map { "\($0.table)" }.joined(separator: ", ")
+                }
+            }
+            let before = try await Catalog.read(on: connection, logger: logger)
+            trace.statements = try await traced(section.statements, before: before, on: connection, logger)
+        } catch let error as StatementError {
+            trace.statements = error.traced
+            trace.error = "line \(error.line): \(error.message)"
+        }
+        _ = try? await connection.query("ROLLBACK", logger: logger).collect()
+        return trace
+    }
+
+    /// A `NO TRANSACTION` Up, applied statement by statement while a second connection samples its locks.
+    private func observedTrace(
+        _ migration: Migration, _ section: GooseSection, on connection: PostgresConnection, _ logger: Logger
+    ) async throws -> MigrationLockTrace {
+        var trace = MigrationLockTrace(
+            version: migration.version, file: migration.path, transactional: false, statements: [])
+        do {
+            let before = try await Catalog.read(on: connection, logger: logger)
+            trace.statements = try await observed(section.statements, before: before, on: connection, logger)
+        } catch let error as StatementError {
+            trace.statements = error.traced
+            trace.error = "line \(error.line): \(error.message)"
+        }
+        return trace
     }
 
     struct StatementError: Error {
@@ -60,22 +115,25 @@ public struct LockTracer: Sendable {
         var traced: [StatementLockTrace]
     }
 
-    /// A transactional Up: each statement, then the session's own locks, before the COMMIT.
+    /// In the caller's transaction: each statement, then the session's own locks.
     private func traced(
         _ statements: [Statement], before: Catalog, on connection: PostgresConnection, _ logger: Logger
     ) async throws -> [StatementLockTrace] {
-        _ = try await connection.query("BEGIN", logger: logger).collect()
-        var held: [Int64: TableLockMode] = [:]
+        // Every (relation, mode) the transaction holds: a statement's own are those that were not held before it (a
+        // weaker lock on a table an earlier statement locked is still its own row in pg_locks).
+        var held: Set<HeldLock> = []
         var current = before
         var result: [StatementLockTrace] = []
         for statement in statements {
             try await send(statement, on: connection, logger, traced: result)
             let locks = try await ownLocks(on: connection, logger)
-            var taken: [TracedLock] = []
-            for (oid, mode) in locks.sorted(by: { $0.key < $1.key }) {
-                defer { held[oid] = max(held[oid] ?? mode, mode) }
-                guard let relation = before.relations[oid], held[oid].map({ $0 < mode }) ?? true else { continue }
-                taken.append(TracedLock(relation: relation.name, kind: relation.kind, mode: mode))
+            var strongest: [Int64: TableLockMode] = [:]
+            for lock in locks.subtracting(held) where before.relations[lock.relation] != nil {
+                strongest[lock.relation] = max(strongest[lock.relation] ?? lock.mode, lock.mode)
+            }
+            held.formUnion(locks)
+            let taken = strongest.sorted(by: { $0.key < $1.key }).compactMap { oid, mode in
+                before.relations[oid].map { TracedLock(relation: $0.name, kind: $0.kind, mode: mode) }
             }
             let after = try await Catalog.read(on: connection, logger: logger)
             result.append(
@@ -84,7 +142,6 @@ public struct LockTracer: Sendable {
                     rewrote: current.rewritten(in: after), created: current.created(in: after)))
             current = after
         }
-        _ = try await connection.query("COMMIT", logger: logger).collect()
         return result
     }
 
@@ -142,9 +199,18 @@ public struct LockTracer: Sendable {
         }
     }
 
-    /// The relation locks this session holds now (granted), strongest per relation.
-    private func ownLocks(on connection: PostgresConnection, _ logger: Logger) async throws -> [Int64: TableLockMode] {
-        try await locks("l.pid = pg_backend_pid() AND l.granted", on: connection, logger)
+    struct HeldLock: Hashable {
+        var relation: Int64
+        var mode: TableLockMode
+    }
+
+    /// The relation locks this session holds now (granted), each mode of each relation.
+    private func ownLocks(on connection: PostgresConnection, _ logger: Logger) async throws -> Set<HeldLock> {
+        var held: Set<HeldLock> = []
+        try await eachLock("l.pid = pg_backend_pid() AND l.granted", on: connection, logger) {
+            held.insert(HeldLock(relation: $0, mode: $1))
+        }
+        return held
     }
 
     /// The relation locks `pid` holds or waits for now.
@@ -158,17 +224,26 @@ public struct LockTracer: Sendable {
     private func locks(_ condition: String, on connection: PostgresConnection, _ logger: Logger) async throws
         -> [Int64: TableLockMode]
     {
-        let sql =
-            "SELECT l.relation::int8, l.mode FROM pg_locks l WHERE \(condition) AND l.locktype = 'relation' "
-            + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         var result: [Int64: TableLockMode] = [:]
-        for try await (oid, text) in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(
-            (Int64, String).self)
-        {
-            guard let mode = TableLockMode(pgLocksMode: text) else { continue }
+        try await eachLock(condition, on: connection, logger) { oid, mode in
             result[oid] = max(result[oid] ?? mode, mode)
         }
         return result
+    }
+
+    /// Each relation lock of this database that `condition` (on `pg_locks l`) selects.
+    private func eachLock(
+        _ condition: String, on connection: PostgresConnection, _ logger: Logger,
+        _ body: (Int64, TableLockMode) -> Void
+    ) async throws {
+        let sql =
+            "SELECT l.relation::int8, l.mode FROM pg_locks l WHERE \(condition) AND l.locktype = 'relation' "
+            + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        for try await (oid, text) in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(
+            (Int64, String).self)
+        {
+            if let mode = TableLockMode(pgLocksMode: text) { body(oid, mode) }
+        }
     }
 
     /// The user relations (their storage) and the indexes and constraints of a database, at one moment.

@@ -164,12 +164,27 @@ struct LockTraceTests {
             waiting = count == 1
             if !waiting { try await Task.sleep(for: .milliseconds(50)) }
         }
+        // And until the tracer's sampler has finished a sample that started after that: it has seen the lock.
+        var sampled = false
+        if waiting {
+            let since = try await poll.query("SELECT now()::text", logger: logger).collect().first?.decode(String.self)
+            while !sampled, clock.now < limit {
+                let count = try await poll.query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "SELECT count(*)::int8 FROM pg_stat_activity WHERE query LIKE 'SELECT l.relation::int8, l.mode FROM pg_locks l WHERE l.pid =%' AND state = 'idle' AND query_start > '\(since ?? "now")'::timestamptz"
+                    ), logger: logger
+                ).collect().first?.decode(Int64.self)
+                sampled = (count ?? 0) > 0
+                if !sampled { try await Task.sleep(for: .milliseconds(20)) }
+            }
+        }
         try await poll.close()
         _ = try await holder.query("COMMIT", logger: logger).collect()
         try await holder.close()
         let trace = try await tracing.value
         try await connection.close()
-        #expect(waiting)
+        #expect(waiting && sampled)
         let statement = try #require(trace.migrations.first?.statements.first)
         #expect(statement.method == .observed)
         #expect(statement.lock(on: "public.big") == .shareUpdateExclusive, "\(statement.locks)")

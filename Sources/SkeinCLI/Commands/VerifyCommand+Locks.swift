@@ -71,12 +71,13 @@ extension VerifyCommand {
             lines.append(
                 "\(migration.file) (\(migration.transactional ? "one transaction: locks held to its COMMIT" : "no transaction"))"
             )
+            if let note = migration.rowsNote { lines.append("  (\(note))") }
             for statement in migration.statements {
                 let sql = statement.sql.split(separator: "\n").first.map(String.init) ?? ""
                 lines.append("  line \(statement.line): \(sql)")
                 var what =
                     statement.locks.isEmpty
-                    ? ["no lock on an existing relation"]
+                    ? ["no lock on an existing relation beyond those already held"]
                     : statement.locks.map { lock in
                         "\(lock.mode) on \(lock.kind) \(lock.relation)"
                             + (lock.mode.blocksTraffic && lock.kind == "table" ? " (\(lock.mode.queuedBehind))" : "")

@@ -16,18 +16,38 @@ public struct LockTrace: Sendable, Hashable, Codable {
 /// One migration's Up, statement by statement.
 public struct MigrationLockTrace: Sendable, Hashable, Codable {
     public var version: Int64
+    /// The path, as read.
     public var file: String
+    /// The file's name, without its directory.
+    public var fileName: String
     /// Whether the Up ran in one transaction (its locks are held until its COMMIT).
     public var transactional: Bool
     public var statements: [StatementLockTrace]
     /// Why the trace stopped at this migration (a statement failed), if it did.
     public var error: String?
+    /// Which tables held generated rows while it ran (or why it ran without them).
+    public var rowsNote: String?
+
+    enum CodingKeys: String, CodingKey { case version, file, fileName, transactional, statements, error, rowsNote }
+
+    /// Every key, `null` for what is unknown (docs/json-output.md).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(file, forKey: .file)
+        try container.encode(fileName, forKey: .fileName)
+        try container.encode(transactional, forKey: .transactional)
+        try container.encode(statements, forKey: .statements)
+        try container.encode(error, forKey: .error)
+        try container.encode(rowsNote, forKey: .rowsNote)
+    }
 
     public init(
         version: Int64, file: String, transactional: Bool, statements: [StatementLockTrace], error: String? = nil
     ) {
         self.version = version
         self.file = file
+        self.fileName = String(file.split(separator: "/").last ?? Substring(file))
         self.transactional = transactional
         self.statements = statements
         self.error = error
