@@ -173,7 +173,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 }
             case "lock-retries":
                 let text = try string()
-                guard let count = Int(text), count >= 0 else {
+                guard let count = text == "off" ? 0 : Int(text), count >= 0 else {
                     throw ConfigurationError(
                         path: path, line: line,
                         message:

@@ -260,9 +260,13 @@ extension StepRun {
                     unsafeSQL: """
                         SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname),
                                coalesce((SELECT string_agg(DISTINCT l.pid::text, ', ') FROM pg_locks l
-                                         WHERE l.relation = c.oid AND l.pid <> pg_backend_pid()), ''),
+                                         WHERE l.relation = c.oid AND l.pid <> pg_backend_pid()
+                                           AND l.database = (SELECT oid FROM pg_database
+                                                             WHERE datname = current_database())), ''),
                                coalesce((SELECT string_agg(p.pid::text, ', ') FROM pg_stat_progress_create_index p
-                                         WHERE p.index_relid = c.oid), '')
+                                         WHERE p.index_relid = c.oid
+                                           AND p.datid = (SELECT oid FROM pg_database
+                                                          WHERE datname = current_database())), '')
                         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
                         JOIN pg_namespace n ON n.oid = c.relnamespace
                         WHERE NOT i.indisvalid

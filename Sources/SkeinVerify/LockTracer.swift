@@ -132,15 +132,9 @@ public struct LockTracer: Sendable {
                 strongest[lock.relation] = max(strongest[lock.relation] ?? lock.mode, lock.mode)
             }
             held.formUnion(locks)
-            let taken = strongest.sorted(by: { $0.key < $1.key }).compactMap { oid, mode in
-                before.relations[oid].map { TracedLock(relation: $0.name, kind: $0.kind, mode: mode) }
-            }
-            let after = try await Catalog.read(on: connection, logger: logger)
             result.append(
-                StatementLockTrace(
-                    line: statement.line, sql: String(statement.sql.prefix(200)), locks: taken, method: .read,
-                    rewrote: current.rewritten(in: after), created: current.created(in: after)))
-            current = after
+                try await record(
+                    statement, locks: strongest, method: .read, before: before, since: &current, connection, logger))
         }
         return result
     }
@@ -172,17 +166,28 @@ public struct LockTracer: Sendable {
                 try? await Task.sleep(for: .milliseconds(2))
             }
             try await statementRun.value
-            let taken = seen.withLock { $0 }.sorted(by: { $0.key < $1.key }).compactMap { oid, mode in
-                before.relations[oid].map { TracedLock(relation: $0.name, kind: $0.kind, mode: mode) }
-            }
-            let after = try await Catalog.read(on: connection, logger: logger)
             result.append(
-                StatementLockTrace(
-                    line: statement.line, sql: String(statement.sql.prefix(200)), locks: taken, method: .observed,
-                    rewrote: current.rewritten(in: after), created: current.created(in: after)))
-            current = after
+                try await record(
+                    statement, locks: seen.withLock { $0 }, method: .observed, before: before, since: &current,
+                    connection, logger))
         }
         return result
+    }
+
+    /// One statement's trace: `locks` on relations that existed before the migration, and what changed in the
+    /// catalog since `current` (which becomes the catalog now).
+    private func record(
+        _ statement: Statement, locks: [Int64: TableLockMode], method: StatementLockTrace.Method, before: Catalog,
+        since current: inout Catalog, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> StatementLockTrace {
+        let taken = locks.sorted(by: { $0.key < $1.key }).compactMap { oid, mode in
+            before.relations[oid].map { TracedLock(relation: $0.name, kind: $0.kind, mode: mode) }
+        }
+        let after = try await Catalog.read(on: connection, logger: logger)
+        defer { current = after }
+        return StatementLockTrace(
+            line: statement.line, sql: String(statement.sql.prefix(200)), locks: taken, method: method,
+            rewrote: current.rewritten(in: after), created: current.created(in: after))
     }
 
     private func send(

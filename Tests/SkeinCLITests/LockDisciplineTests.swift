@@ -150,7 +150,8 @@ struct LockDisciplineTests {
         let waiting = try await eventually(.seconds(120)) { process.stdout.contains("waiting before") }
         // While it waits, no session waits for a lock on busy: the ALTER has not been sent.
         let queued = try await scalar(
-            "SELECT count(*)::text FROM pg_locks WHERE NOT granted AND relation = 'busy'::regclass", on: database)
+            "SELECT count(*)::text FROM pg_locks WHERE NOT granted AND relation = 'busy'::regclass AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            on: database)
         let readable = try await scalar("SELECT count(*)::text FROM busy", on: database)
         try await holder.release()
         let ended = await process.wait()
@@ -182,7 +183,7 @@ struct LockDisciplineTests {
         _ = try await eventually(.seconds(120)) {
             if process.hasEnded { return true }
             let waiting = try? await scalar(
-                "SELECT count(*)::text FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX CONCURRENTLY%'",
+                "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX CONCURRENTLY%'",
                 on: database)
             seenWaiting = waiting == "1"
             return seenWaiting

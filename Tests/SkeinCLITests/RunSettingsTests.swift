@@ -90,6 +90,7 @@ struct RunSettingsTests {
         #expect(flagged.lockTimeout == nil)
         #expect((flagged.lockRetry?.attempts ?? 1) == 1)  // the deadline stays, for the pre-flight
         #expect(flagged.preflight == .off)
+        #expect(try Self.resolve(["--lock-retries", "off"]).configuration.statements.lockRetry == nil)
         #expect(throws: CLIFailure.self) { try Self.resolve(["--preflight", "sometimes"]) }
         #expect(throws: CLIFailure.self) { try Self.resolve(["--lock-retries", "many"]) }
     }

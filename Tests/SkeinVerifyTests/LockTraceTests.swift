@@ -158,7 +158,7 @@ struct LockTraceTests {
         var waiting = false
         while !waiting, clock.now < limit {
             let count = try await poll.query(
-                "SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX CONCURRENTLY%'",
+                "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'CREATE INDEX CONCURRENTLY%'",
                 logger: logger
             ).collect().first?.decode(Int64.self)
             waiting = count == 1
@@ -172,7 +172,7 @@ struct LockTraceTests {
                 let count = try await poll.query(
                     PostgresQuery(
                         unsafeSQL:
-                            "SELECT count(*)::int8 FROM pg_stat_activity WHERE query LIKE 'SELECT l.relation::int8, l.mode FROM pg_locks l WHERE l.pid =%' AND state = 'idle' AND query_start > '\(since ?? "now")'::timestamptz"
+                            "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT l.relation::int8, l.mode FROM pg_locks l WHERE l.pid =%' AND state = 'idle' AND query_start > '\(since ?? "now")'::timestamptz"
                     ), logger: logger
                 ).collect().first?.decode(Int64.self)
                 sampled = (count ?? 0) > 0

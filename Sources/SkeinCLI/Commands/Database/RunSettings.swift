@@ -97,8 +97,8 @@ struct RunSettings: Sendable {
     ) throws(CLIFailure) {
         var retries: Int?
         if let text = options.lockRetries {
-            guard let count = Int(text), count >= 0 else {
-                throw CLIFailure(.usage, "invalid --lock-retries \(text): a whole number of retries, 0 for none")
+            guard let count = text == "off" ? 0 : Int(text), count >= 0 else {
+                throw CLIFailure(.usage, "invalid --lock-retries \(text): a whole number of retries, 0 or off for none")
             }
             retries = count
         } else {
