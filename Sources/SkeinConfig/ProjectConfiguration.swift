@@ -187,15 +187,17 @@ public struct ProjectConfiguration: Sendable, Hashable {
                         path: path, line: line, message: "preflight must be wait, refuse or off, not \"\(text)\"")
                 }
                 configuration.run.preflight = text
-            case "reset-session":
-                let text = try string()
-                guard
-                    let value = ["true": true, "yes": true, "on": true, "false": false, "no": false, "off": false][text]
-                else {
+            case "reset-session", "rebuild-invalid-indexes":
+                guard let value = valueNode.bool else {
                     throw ConfigurationError(
-                        path: path, line: line, message: "reset-session must be true or false, not \"\(text)\"")
+                        path: path, line: line,
+                        message: "\(key) must be true or false, not \"\(valueNode.scalar?.string ?? "")\"")
                 }
-                configuration.run.resetSession = value
+                if key == "reset-session" {
+                    configuration.run.resetSession = value
+                } else {
+                    configuration.run.rebuildInvalidIndexes = value
+                }
             case "lock-timeout", "statement-timeout", "lock-wait", "warn-after", "concurrent-lock-timeout",
                 "lock-retry-deadline":
                 let text = try string()

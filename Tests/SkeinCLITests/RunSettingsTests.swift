@@ -75,7 +75,7 @@ struct RunSettingsTests {
         // skein.yaml opts goose's grammar in, key by key.
         let yaml =
             "lock-timeout: 2s\nlock-retries: 3\nlock-retry-deadline: 1m\npreflight: refuse\nreset-session: true\n"
-            + "concurrent-lock-timeout: 10m\n"
+            + "concurrent-lock-timeout: 10m\nrebuild-invalid-indexes: true\n"
         let optedIn = try Self.resolve([], yaml: yaml, style: .goose).configuration.statements
         #expect(optedIn.lockTimeout == .seconds(2))
         #expect(optedIn.lockRetry?.attempts == 4)
@@ -83,6 +83,8 @@ struct RunSettingsTests {
         #expect(optedIn.preflight == .refuse)
         #expect(optedIn.resetsSession)
         #expect(optedIn.concurrentLockTimeout == .seconds(600))
+        #expect(optedIn.rebuildsInvalidIndexes)
+        #expect(throws: (any Error).self) { try Self.resolve([], yaml: "reset-session: sometimes\n") }
         // Flags win; 0 and off turn things off.
         let flagged = try Self.resolve(
             ["--lock-timeout", "off", "--lock-retries", "0", "--preflight", "off"], yaml: yaml
