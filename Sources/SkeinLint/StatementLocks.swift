@@ -1,4 +1,3 @@
-import Foundation
 public import SkeinCore
 import SkeinSQL
 
@@ -45,7 +44,7 @@ public enum StatementLocks {
         case "DropStmt" where body["removeType"]?.string == "OBJECT_TABLE":
             return (body["objects"]?.array ?? []).compactMap { object in
                 let parts = object["List"]?["items"]?.names ?? []
-                return parts.isEmpty ? nil : LockedRelation(name: quoted(parts), mode: mode)
+                return parts.isEmpty ? nil : LockedRelation(name: SQLIdentifier.quote(path: parts), mode: mode)
             }
         default:
             return []
@@ -57,12 +56,7 @@ public enum StatementLocks {
             let rangeVar = node?["RangeVar"] ?? node
             guard let name = rangeVar?["relname"]?.string else { return nil }
             return LockedRelation(
-                name: quoted([rangeVar?["schemaname"]?.string, name].compactMap { $0 }), mode: mode)
+                name: SQLIdentifier.quote(path: [rangeVar?["schemaname"]?.string, name].compactMap { $0 }), mode: mode)
         }
-    }
-
-    /// `"schema"."name"`: exactly the object the statement names, whatever its case.
-    static func quoted(_ parts: [String]) -> String {
-        parts.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ".")
     }
 }

@@ -1,7 +1,6 @@
 public import Logging
 public import PostgresNIO
 import SkeinConnection
-import Synchronization
 
 /// PostgresNIO sends no cancel request, so Skein cancels a running statement itself: from a second,
 /// short-lived connection, `pg_cancel_backend(pid)` of the migration connection's backend. Used for goose's
@@ -26,14 +25,7 @@ public struct BackendCanceller: Sendable {
     /// the caller's cancellation) cannot hold the run that asked for it.
     @discardableResult
     public func cancel(logger: Logger, limit: Duration = .seconds(5)) async -> Bool {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let once = FirstAnswer(continuation)
-            Task { once.give(await cancelNow(logger: logger)) }
-            Task {
-                try? await Task.sleep(for: limit)
-                once.give(false)
-            }
-        }
+        await answer(within: limit, otherwise: false) { await cancelNow(logger: logger) }
     }
 
     private func cancelNow(logger: Logger) async -> Bool {
@@ -49,19 +41,5 @@ public struct BackendCanceller: Sendable {
             return false
         }
         return accepted
-    }
-}
-
-/// Resumes a continuation with the first answer given.
-private final class FirstAnswer: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Bool, Never>?>
-
-    init(_ continuation: CheckedContinuation<Bool, Never>) { self.continuation = Mutex(continuation) }
-
-    func give(_ value: Bool) {
-        continuation.withLock { stored in
-            stored?.resume(returning: value)
-            stored = nil
-        }
     }
 }

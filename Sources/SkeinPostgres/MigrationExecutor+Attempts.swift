@@ -241,7 +241,10 @@ extension StepRun {
     /// concurrently, so the build runs again instead of `IF NOT EXISTS` keeping a broken index; when a session is
     /// building it right now, the statement is refused with what to run.
     func rebuildInvalidIndexes(before statement: Statement) async throws {
-        guard executor.settings.rebuildsInvalidIndexes else { return }
+        // Most statements are not CONCURRENTLY builds: a substring test spares them the lexer.
+        guard executor.settings.rebuildsInvalidIndexes, statement.sql.lowercased().contains("concurrently") else {
+            return
+        }
         for command in SQLCommandSplitter.split(statement.sql) {
             guard let built = ConcurrentStatement.builtIndex(command.sql) else { continue }
             let (parts, created) =
@@ -249,10 +252,8 @@ extension StepRun {
                 case .created(let name): (name, true)
                 case .rebuilt(let name): (name, false)
                 }
-            let qualified = parts.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-                .joined(separator: ".")
             var binds = PostgresBindings()
-            binds.append(qualified)
+            binds.append(SQLIdentifier.quote(path: parts))
             binds.append(created)
             binds.append((parts.last ?? "") + "_ccnew%")
             let rows = try await connection.query(

@@ -58,11 +58,7 @@ struct StepRun {
                 // Each statement with its own lock_timeout: CONCURRENTLY ones wait for older transactions by design.
                 let wanted = executor.settings.lockTimeout(for: statement.sql)
                 if wanted != lockTimeout {
-                    try await send(
-                        wanted.map {
-                            "SELECT set_config('lock_timeout', '\(StatementSettings.milliseconds($0))ms', false)"
-                        }
-                            ?? "RESET lock_timeout", line: nil)
+                    try await send(StatementSettings.sessionLockTimeoutSQL(wanted), line: nil)
                     lockTimeout = wanted
                 }
                 var attempt = 1

@@ -28,17 +28,7 @@ extension PostgresConnection {
     /// Closes the connection, waiting at most `limit` for PostgresNIO to say it is closed (a run that ends must not
     /// hang on its connection's goodbye; the process exits, and the server notices the socket close anyway).
     public func close(within limit: Duration) async {
-        try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let once = ResumeOnce(continuation)
-            Task {
-                try? await self.close()
-                once.resume(with: .success(()))
-            }
-            Task {
-                try? await Task.sleep(for: limit)
-                once.resume(with: .success(()))
-            }
-        }
+        await answer(within: limit, otherwise: ()) { try? await self.close() }
     }
 
     func sendCleanup(_ sql: String, logger: Logger) async throws {
@@ -51,15 +41,30 @@ struct ConnectionClosedError: Error, CustomStringConvertible {
     var description: String { "the connection to PostgreSQL is closed" }
 }
 
-/// Resumes a continuation the first time only.
-private final class ResumeOnce: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+/// `work`'s answer, or `fallback` when `limit` passes first: the work goes on in a task of its own, unawaited, so
+/// a call that never returns (or ignores cancellation) cannot hold its caller.
+func answer<Value: Sendable>(
+    within limit: Duration, otherwise fallback: Value, _ work: @escaping @Sendable () async -> Value
+) async -> Value {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Value, Never>) in
+        let once = ResumeOnce(continuation)
+        Task { once.resume(with: .success(await work())) }
+        Task {
+            try? await Task.sleep(for: limit)
+            once.resume(with: .success(fallback))
+        }
+    }
+}
 
-    init(_ continuation: CheckedContinuation<Void, any Error>) {
+/// Resumes a continuation the first time only.
+final class ResumeOnce<Value: Sendable, Failure: Error>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Failure>?>
+
+    init(_ continuation: CheckedContinuation<Value, Failure>) {
         self.continuation = Mutex(continuation)
     }
 
-    func resume(with result: Result<Void, any Error>) {
+    func resume(with result: Result<Value, Failure>) {
         continuation.withLock { stored in
             stored?.resume(with: result)
             stored = nil

@@ -40,7 +40,6 @@ public struct StatementSettings: Sendable {
         warnAfter: Duration? = .seconds(10), lockRetry: LockRetry? = LockRetry(), preflight: Preflight = .wait,
         resetsSession: Bool = true, rebuildsInvalidIndexes: Bool = true
     ) {
-        self.rebuildsInvalidIndexes = rebuildsInvalidIndexes
         self.lockTimeout = lockTimeout
         self.concurrentLockTimeout = concurrentLockTimeout
         self.statementTimeout = statementTimeout
@@ -48,6 +47,7 @@ public struct StatementSettings: Sendable {
         self.lockRetry = lockRetry
         self.preflight = preflight
         self.resetsSession = resetsSession
+        self.rebuildsInvalidIndexes = rebuildsInvalidIndexes
     }
 
     /// goose v3.17's behaviour: the server's timeouts, no retry, no pre-flight, session state carried from file to
@@ -68,22 +68,26 @@ public struct StatementSettings: Sendable {
 
     /// `set_config` of both timeouts for a transactional file (`SET LOCAL`), or `nil` when neither is set.
     var transactionConfigSQL: String? {
-        var parts: [String] = []
-        if let lockTimeout {
-            parts.append("set_config('lock_timeout', '\(Self.milliseconds(lockTimeout))ms', true)")
-        }
-        if let statementTimeout {
-            parts.append("set_config('statement_timeout', '\(Self.milliseconds(statementTimeout))ms', true)")
+        let parts = [("lock_timeout", lockTimeout), ("statement_timeout", statementTimeout)].compactMap { name, value in
+            value.map { Self.setConfig(name, $0, local: true) }
         }
         return parts.isEmpty ? nil : "SELECT " + parts.joined(separator: ", ")
     }
 
     /// `set_config` of `statement_timeout` for a `NO TRANSACTION` file's session (its `lock_timeout` is set
-    /// statement by statement), or `nil`.
+    /// statement by statement, ``sessionLockTimeoutSQL(_:)``), or `nil`.
     var sessionConfigSQL: String? {
-        statementTimeout.map {
-            "SELECT set_config('statement_timeout', '\(Self.milliseconds($0))ms', false)"
-        }
+        statementTimeout.map { "SELECT " + Self.setConfig("statement_timeout", $0, local: false) }
+    }
+
+    /// What gives the session `lock_timeout` `value` (`nil`: the server's).
+    static func sessionLockTimeoutSQL(_ value: Duration?) -> String {
+        value.map { "SELECT " + setConfig("lock_timeout", $0, local: false) } ?? "RESET lock_timeout"
+    }
+
+    /// `set_config('name', '…ms', local)`.
+    private static func setConfig(_ name: String, _ value: Duration, local: Bool) -> String {
+        "set_config('\(name)', '\(milliseconds(value))ms', \(local))"
     }
 
     /// `RESET` for each timeout that was set for the session.

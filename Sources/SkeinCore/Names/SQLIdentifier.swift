@@ -8,4 +8,9 @@ public enum SQLIdentifier {
         }
         return result + "\""
     }
+
+    /// A qualified name, each part quoted: `["app", "Orders"]` → `"app"."Orders"`.
+    public static func quote(path parts: [String]) -> String {
+        parts.map(quote).joined(separator: ".")
+    }
 }

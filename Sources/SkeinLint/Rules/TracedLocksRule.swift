@@ -26,12 +26,14 @@ struct TracedLocksRule: LintRule {
         }
     }
 
+    /// The lock-safety rules whose findings the trace annotates (this rule's own aside).
+    private static let lockSafetyIDs = Set(LockSafetyRules.all.flatMap(\.rules).map(\.id)).subtracting([info.id])
+
     /// Lock-safety findings at a traced statement, with what the trace saw it take appended to their message.
     static func annotate(_ findings: [Diagnostic], file: LintFile, context: LintContext) -> [Diagnostic] {
         guard let traced = context.trace[file.migration.version] else { return findings }
-        let lockRules = Set(LockSafetyRules.all.flatMap(\.rules).map(\.id)).subtracting([Self.info.id])
         return findings.map { finding in
-            guard lockRules.contains(finding.code), let line = finding.location?.line,
+            guard lockSafetyIDs.contains(finding.code), let line = finding.location?.line,
                 let statement = traced.statements.last(where: { $0.line <= line })
             else { return finding }
             // The tables' locks (an index's lock goes with its table's).
