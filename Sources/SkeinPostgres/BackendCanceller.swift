@@ -5,27 +5,44 @@ import SkeinConnection
 /// PostgresNIO sends no cancel request, so Skein cancels a running statement itself: from a second,
 /// short-lived connection, `pg_cancel_backend(pid)` of the migration connection's backend. Used for goose's
 /// `-timeout` and Ctrl-C, so nothing keeps running on the server holding locks.
+///
+/// Behind a transaction pooler that pid may already serve another client, so when two probe statements ran on
+/// different backends (``SessionProbe``) the canceller cancels nothing by pid: it closes the migration connection,
+/// and the pooler drops its server connection (PostgreSQL rolls the transaction back when it notices).
 public struct BackendCanceller: Sendable {
     public var connector: Connector
     public var backendPID: Int32
+    /// Whether the connection changes server connection between statements (a transaction pooler).
+    public var changesServerConnection: Bool
+    let connection: PostgresConnection
 
-    /// Reads the backend pid of `connection`.
+    /// Reads the backend pid of `connection` (twice, to see a transaction pooler).
     public init(connector: Connector, connection: PostgresConnection, logger: Logger) async throws {
         self.connector = connector
-        var pid: Int32 = 0
-        for try await value in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self)
-        {
-            pid = value
+        self.connection = connection
+        var pids: [Int32] = []
+        for _ in 0..<2 {
+            for try await value in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(
+                Int32.self)
+            {
+                pids.append(value)
+            }
         }
-        self.backendPID = pid
+        self.backendPID = pids.first ?? 0
+        self.changesServerConnection = Set(pids).count > 1
     }
 
     /// Cancels whatever the backend is running; returns whether PostgreSQL accepted the request. Gives up after
     /// `limit`: the cancel runs in a task of its own, so a connection attempt that never ends (or one that ignores
-    /// the caller's cancellation) cannot hold the run that asked for it.
+    /// the caller's cancellation) cannot hold the run that asked for it. Behind a transaction pooler it closes the
+    /// connection instead, and returns `false`.
     @discardableResult
     public func cancel(logger: Logger, limit: Duration = .seconds(5)) async -> Bool {
-        await answer(within: limit, otherwise: false) { await cancelNow(logger: logger) }
+        if changesServerConnection {
+            await connection.close(within: limit)
+            return false
+        }
+        return await answer(within: limit, otherwise: false) { await cancelNow(logger: logger) }
     }
 
     private func cancelNow(logger: Logger) async -> Bool {

@@ -29,6 +29,9 @@ public struct MigrationExecutor: Sendable {
     public var metrics: (any MetricsFactory)?
     /// The tables each statement locks, for the pre-flight (``StatementSettings/preflight``); `nil`: no pre-flight.
     public var lockTargets: LockTargets?
+    /// Whether a second connection watches a waiting statement for who blocks it (needs the backend's pid, which a
+    /// transaction pooler does not keep between transactions).
+    public var watchesBlockers = true
 
     public init(
         store: VersionStore = VersionStore(), tables: SkeinTables? = nil, settings: StatementSettings = .init(),
@@ -55,7 +58,8 @@ public struct MigrationExecutor: Sendable {
     ) async throws -> Report {
         // Blockers are sampled while a statement waits half its lock timeout, so a timeout can name them.
         let sampleAfter = settings.lockTimeout.map { $0 / 2 }
-        guard let side = sideChannel, settings.warnAfter != nil || sampleAfter != nil, !steps.isEmpty else {
+        guard let side = sideChannel, watchesBlockers, settings.warnAfter != nil || sampleAfter != nil, !steps.isEmpty
+        else {
             return try await run(steps, on: connection, watch: nil, logger: logger)
         }
         let pid: Int32

@@ -66,7 +66,11 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
 
     /// What to do about the failure, for the SQLSTATEs a migration commonly meets (lock timeout, privilege, cancel).
     public var help: String? {
-        switch sqlState {
+        if connectionLost {
+            return
+                "the connection to PostgreSQL was lost (the server shut down, restarted or failed over); PostgreSQL rolls back the transaction of a lost connection. Run `skein status` against the primary to see what is applied, then run again: a multi-host URL with target_session_attrs=read-write (host=a,b) finds the new primary"
+        }
+        return switch sqlState {
         case "55P03":
             lockAttempts.count > 1
                 ? "the lock was not granted within lock_timeout in any of \(lockAttempts.count) attempts; end or wait out the sessions named above, then run again (--lock-timeout, --lock-retries and --lock-retry-deadline tune the retries)"
@@ -78,6 +82,15 @@ public struct MigrationFailure: Error, Sendable, CustomStringConvertible {
         default:
             nil
         }
+    }
+
+    /// The connection ended under the migration: the server was shut down or restarted (SQLSTATE 57P01–57P03: a
+    /// switchover or failover stops the old primary), or the connection itself broke (class 08, or no answer).
+    public var connectionLost: Bool {
+        if let sqlState { return ["57P01", "57P02", "57P03"].contains(sqlState) || sqlState.hasPrefix("08") }
+        return server == nil
+            && (message.hasPrefix("the connection failed")
+                || message.hasPrefix("the connection to PostgreSQL is closed"))
     }
 
     /// Who blocked each attempt that ended on a lock timeout, a line each (`attempt 2: blocked by pid 4711 …`).

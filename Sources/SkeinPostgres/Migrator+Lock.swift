@@ -10,9 +10,10 @@ extension Migrator {
     /// Runs `body` holding the advisory lock (when configured), releasing it afterwards; `body` gets the
     /// connection's backend pid when taking the lock read it.
     func locked<Result: Sendable>(
-        _ connection: PostgresConnection, logger: Logger, _ body: (Int32?) async throws -> Result
+        _ connection: PostgresConnection, observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger,
+        _ body: (Int32?) async throws -> Result
     ) async throws -> Result {
-        let backendPID = try await lock(connection, logger: logger)
+        let backendPID = try await lock(connection, observer: observer, logger: logger)
         do {
             let result = try await body(backendPID)
             try await unlock(connection, logger: logger)
@@ -23,17 +24,24 @@ extension Migrator {
         }
     }
 
-    private func lock(_ connection: PostgresConnection, logger: Logger) async throws -> Int32? {
+    private func lock(
+        _ connection: PostgresConnection, observer: (@Sendable (MigrationEvent) -> Void)?, logger: Logger
+    ) async throws -> Int32? {
         guard let id = configuration.lockID else { return nil }
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + configuration.lockWait
+        var told = false
         while true {
             let row = try await connection.query("SELECT pg_try_advisory_lock(\(id)), pg_backend_pid()", logger: logger)
                 .collect().first?.decode((Bool, Int32).self)
             if let row, row.0 { return row.1 }
             let holder = try await lockHolder(id, on: connection, logger: logger)
             logger.info("waiting for the migration lock", metadata: ["lock.holder": "\(holder ?? "unknown")"])
+            if !told {
+                observer?(.notice(Self.waitingNotice(holder: holder, wait: configuration.lockWait)))
+                told = true
+            }
             let remaining = deadline - clock.now
             guard remaining > .zero else { throw LockTimeout(holder: holder, waited: clock.now - start) }
             // Wait inside PostgreSQL: a blocking pg_advisory_lock, bounded by lock_timeout, is granted the moment the
@@ -45,6 +53,12 @@ extension Migrator {
                 return pid
             }
         }
+    }
+
+    /// Said once when a run starts waiting for another's lock.
+    static func waitingNotice(holder: String?, wait: Duration) -> String {
+        "waiting for the migration lock" + (holder.map { ", held by \($0)" } ?? "")
+            + " (another run is migrating this database; giving up after \(wait.components.seconds) s: --lock-wait)"
     }
 
     private func most(_ duration: Duration) -> Duration { max(duration, .milliseconds(1)) }

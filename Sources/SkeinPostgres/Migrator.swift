@@ -21,7 +21,11 @@ public struct Migrator: Sendable {
     /// Settings with goose's defaults, plus Skein's bookkeeping.
     public struct Configuration: Sendable {
         public var versionTable: VersionTableName = .gooseDefault
-        /// goose's library lock id (`pg_try_advisory_lock(5887940537704921958)`); `nil` turns the lock off.
+        /// How concurrent runners exclude each other: goose's session advisory lock (default), goose's lock table, or
+        /// none (see ``MigrationLock``).
+        public var lock: MigrationLock = .session
+        /// goose's library lock id for ``MigrationLock/session`` (`pg_try_advisory_lock(5887940537704921958)`);
+        /// `nil` turns the lock off, as ``MigrationLock/none`` does.
         public var lockID: Int64? = 5_887_940_537_704_921_958
         /// How often to retry the advisory lock (goose's library: every 5 s).
         public var lockRetryInterval: Duration = .seconds(5)
@@ -133,86 +137,157 @@ public struct Migrator: Sendable {
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection,
         sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
     ) async throws -> Outcome {
-        try await locked(connection, logger: logger) { backendPID in
-            let read = try await lockedRead(command, migrations: migrations, on: connection, logger: logger)
-            let records = read.records
-            // Every statement about to run is read before anything is written: a typo refuses the whole run.
-            let plan = try await checkingStatements(of: read.plan, on: connection, logger: logger)
-            guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
-            guard !plan.steps.isEmpty else {
-                return Outcome(plan: plan, report: MigrationExecutor.Report(completed: []))
+        // Two probe statements first: a standby refuses at once, and a session that changes server connection (a
+        // transaction pooler) refuses what needs one session.
+        let probe = try await Self.probeSession(on: connection, logger: logger)
+        guard !probe.inRecovery else { throw Self.standbyError() }
+        func body(_ backendPID: Int32?) async throws -> Outcome {
+            try await runLocked(
+                command, migrations: migrations, on: connection, probe: probe, backendPID: backendPID,
+                sideChannel: sideChannel, observer: observer, logger: logger)
+        }
+        switch effectiveLock {
+        case .none:
+            return try await body(probe.backendPID)
+        case .session:
+            if probe.changesServerConnection {
+                throw Self.poolingError(
+                    probe.backendPIDs, breaks: "a session advisory lock does not keep other runs out; nothing was run")
             }
-            for warning in plan.problems where warning.code == StatementChecker.notCheckedCode {
-                observer?(.notice(warning.location.map { "\($0): \(warning.message)" } ?? warning.message))
+            return try await locked(connection, observer: observer, logger: logger) { backendPID in
+                if let backendPID, let probed = probe.backendPID, backendPID != probed {
+                    throw Self.poolingError(
+                        [probed, backendPID],
+                        breaks:
+                            "a session advisory lock does not keep other runs out; nothing was run (the lock may stay held on server pid \(backendPID) until the pooler closes that connection)"
+                    )
+                }
+                return try await body(backendPID)
             }
-            let audit = tables.map { _ in
-                AuditContext(
-                    command: "\(command)", actor: configuration.actor, skeinVersion: configuration.skeinVersion,
-                    approvals: approvalReferences(plan.steps))
+        case .table(let lock):
+            guard let sideChannel else {
+                throw RunnerError(
+                    .invalidConfiguration,
+                    "the table lock renews its lease from a second connection, and this run has none",
+                    help: "pass a sideChannel (Migrator.run(_:migrations:client:) does), or use the session lock")
             }
-            // The gates decide first, reading only: a refused run writes nothing at all.
-            let decision: GateDecision? =
-                if let tables {
-                    try await evaluateGates(
-                        plan, migrations: migrations, records: records, tables: tables,
-                        tablesExist: read.skeinTablesExist, on: connection, logger: logger)
-                } else { nil }
-            if let decision { try refuseIfRejected(decision) }
-            // A step will run: only now is anything created (goose's table and Skein's, when missing).
-            try await prepareToRun(read, on: connection, logger: logger)
-            if let tables, let audit, let decision {
-                // Then the runner acts: adoptions, audit rows, warnings and the backup, before the first step.
-                try await act(
-                    on: decision, plan: plan, tables: tables, audit: audit, on: connection, observer: observer,
-                    logger: logger)
+            // Read first: a run with nothing to do writes nothing, not even the lock table.
+            if let idle = try await nothingToDo(command, migrations: migrations, on: connection, logger: logger) {
+                return idle
             }
-            var executor = MigrationExecutor(
-                store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
-                observer: observer, audit: audit)
-            executor.metrics = configuration.metrics
-            executor.lockTargets = configuration.lockTargets
-            guard let tables, let audit, !plan.steps.isEmpty else {
-                let report = try await executor.execute(
-                    plan.steps, on: connection, backendPID: backendPID, logger: logger)
-                return Outcome(plan: plan, report: report)
-            }
-            // The run's own audit row, with the database's size before and after (pg_database_size reads every
-            // file of the database: once each way per run).
-            let startedAt = Date()
-            let clock = ContinuousClock()
-            let started = clock.now
-            let sizeBefore = try await databaseSize(on: connection, logger: logger)
-            // One clean-up statement (it must not hang on a connection the server closed), which also reads the size
-            // after. Its direction and outcome are where the run ended: a redo's (Down, then Up) are up and applied.
-            func runRow(direction: Direction?, outcome: AuditOutcome, message: String?, sqlState: String?) async {
-                try? await tables.writeAudit(
-                    AuditRecord(
-                        action: .run, version: plan.versionAfter, direction: direction, outcome: outcome,
-                        startedAt: startedAt, duration: clock.now - started, sqlState: sqlState, message: message,
-                        sizeBefore: sizeBefore),
-                    context: audit, on: connection, logger: logger)
-            }
-            do {
-                let report = try await executor.execute(
-                    plan.steps, on: connection, backendPID: backendPID, logger: logger)
-                let directions = plan.steps.map(\.direction)
-                await runRow(
-                    direction: directions.last, outcome: AuditOutcome(completedRun: directions) ?? .applied,
-                    message: "\(report.completed.count) of \(plan.steps.count) migrations", sqlState: nil)
-                return Outcome(plan: plan, report: report)
-            } catch let failure as MigrationFailure {
-                await runRow(
-                    direction: failure.failed.direction, outcome: .failed,
-                    message:
-                        "\(failure.completed.count) of \(plan.steps.count) migrations; failed at \(failure.failed.migration.fileName)",
-                    sqlState: failure.sqlState)
-                throw failure
-            } catch {
-                await runRow(
-                    direction: plan.steps.first?.direction, outcome: .failed, message: PostgresErrorText.oneLine(error),
-                    sqlState: nil)
-                throw error
-            }
+            return try await withTableLock(
+                lock, on: connection, sideChannel: sideChannel, observer: observer, logger: logger
+            ) { try await body(probe.backendPID) }
+        }
+    }
+
+    /// The lock this configuration takes (``Configuration/lockID`` `nil` turns the session lock off).
+    var effectiveLock: MigrationLock {
+        if case .session = configuration.lock, configuration.lockID == nil { return .none }
+        return configuration.lock
+    }
+
+    /// The outcome of a run with nothing to do, read without the lock; `nil` when there is work (or something to
+    /// refuse, or a half-done migration to look at under the lock).
+    private func nothingToDo(
+        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
+    ) async throws -> Outcome? {
+        let read: Read
+        do {
+            read = try await lockedRead(command, migrations: migrations, on: connection, logger: logger)
+        } catch let error as RunnerError where error.code == .dirty {
+            return nil
+        }
+        guard read.plan.steps.isEmpty, !read.plan.hasErrors else { return nil }
+        return Outcome(plan: read.plan, report: MigrationExecutor.Report(completed: []))
+    }
+
+    /// The run under the lock: read, check, decide, act, execute.
+    private func runLocked(
+        _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, probe: SessionProbe,
+        backendPID: Int32?, sideChannel: SideChannel?, observer: (@Sendable (MigrationEvent) -> Void)?, logger: Logger
+    ) async throws -> Outcome {
+        let read = try await lockedRead(command, migrations: migrations, on: connection, logger: logger)
+        let records = read.records
+        // Every statement about to run is read before anything is written: a typo refuses the whole run.
+        let plan = try await checkingStatements(of: read.plan, on: connection, logger: logger)
+        guard !plan.hasErrors else { throw PlanRejected(plan: plan) }
+        guard !plan.steps.isEmpty else {
+            return Outcome(plan: plan, report: MigrationExecutor.Report(completed: []))
+        }
+        try Self.refuseSessionSteps(plan.steps, probe: probe)
+        for warning in plan.problems where warning.code == StatementChecker.notCheckedCode {
+            observer?(.notice(warning.location.map { "\($0): \(warning.message)" } ?? warning.message))
+        }
+        let audit = tables.map { _ in
+            AuditContext(
+                command: "\(command)", actor: configuration.actor, skeinVersion: configuration.skeinVersion,
+                approvals: approvalReferences(plan.steps))
+        }
+        // The gates decide first, reading only: a refused run writes nothing at all.
+        let decision: GateDecision? =
+            if let tables {
+                try await evaluateGates(
+                    plan, migrations: migrations, records: records, tables: tables,
+                    tablesExist: read.skeinTablesExist, on: connection, logger: logger)
+            } else { nil }
+        if let decision { try refuseIfRejected(decision) }
+        // A step will run: only now is anything created (goose's table and Skein's, when missing).
+        try await prepareToRun(read, on: connection, logger: logger)
+        if let tables, let audit, let decision {
+            // Then the runner acts: adoptions, audit rows, warnings and the backup, before the first step.
+            try await act(
+                on: decision, plan: plan, tables: tables, audit: audit, on: connection, observer: observer,
+                logger: logger)
+        }
+        var executor = MigrationExecutor(
+            store: store, tables: tables, settings: configuration.statements, sideChannel: sideChannel,
+            observer: observer, audit: audit)
+        executor.metrics = configuration.metrics
+        executor.lockTargets = configuration.lockTargets
+        // Behind a transaction pooler no pid names the session between transactions: no blocker watch.
+        executor.watchesBlockers = !probe.changesServerConnection
+        guard let tables, let audit, !plan.steps.isEmpty else {
+            let report = try await executor.execute(
+                plan.steps, on: connection, backendPID: backendPID, logger: logger)
+            return Outcome(plan: plan, report: report)
+        }
+        // The run's own audit row, with the database's size before and after (pg_database_size reads every
+        // file of the database: once each way per run).
+        let startedAt = Date()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let sizeBefore = try await databaseSize(on: connection, logger: logger)
+        // One clean-up statement (it must not hang on a connection the server closed), which also reads the size
+        // after. Its direction and outcome are where the run ended: a redo's (Down, then Up) are up and applied.
+        func runRow(direction: Direction?, outcome: AuditOutcome, message: String?, sqlState: String?) async {
+            try? await tables.writeAudit(
+                AuditRecord(
+                    action: .run, version: plan.versionAfter, direction: direction, outcome: outcome,
+                    startedAt: startedAt, duration: clock.now - started, sqlState: sqlState, message: message,
+                    sizeBefore: sizeBefore),
+                context: audit, on: connection, logger: logger)
+        }
+        do {
+            let report = try await executor.execute(
+                plan.steps, on: connection, backendPID: backendPID, logger: logger)
+            let directions = plan.steps.map(\.direction)
+            await runRow(
+                direction: directions.last, outcome: AuditOutcome(completedRun: directions) ?? .applied,
+                message: "\(report.completed.count) of \(plan.steps.count) migrations", sqlState: nil)
+            return Outcome(plan: plan, report: report)
+        } catch let failure as MigrationFailure {
+            await runRow(
+                direction: failure.failed.direction, outcome: .failed,
+                message:
+                    "\(failure.completed.count) of \(plan.steps.count) migrations; failed at \(failure.failed.migration.fileName)",
+                sqlState: failure.sqlState)
+            throw failure
+        } catch {
+            await runRow(
+                direction: plan.steps.first?.direction, outcome: .failed, message: PostgresErrorText.oneLine(error),
+                sqlState: nil)
+            throw error
         }
     }
 

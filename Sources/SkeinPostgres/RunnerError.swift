@@ -6,7 +6,7 @@ public struct RunnerError: Error, Sendable, CustomStringConvertible {
         private enum Value: String, Sendable {
             case invalidConfiguration, newerSchema, missingPrivilege, dirty, notDirty, modified, unapproved,
                 backupFailed,
-                backupRequired
+                backupRequired, standby, transactionPooling
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -25,6 +25,11 @@ public struct RunnerError: Error, Sendable, CustomStringConvertible {
         public static let backupFailed = Code(.backupFailed)
         /// A `-- DESTRUCTIVE:` migration is about to run without a backup (``BackupPolicy``).
         public static let backupRequired = Code(.backupRequired)
+        /// A writing command reached a standby in recovery (``SessionProbe/inRecovery``).
+        public static let standby = Code(.standby)
+        /// The session changes server connection between statements (a transaction pooler), where the session lock
+        /// or a `NO TRANSACTION` file would be unsafe (``SessionProbe/changesServerConnection``).
+        public static let transactionPooling = Code(.transactionPooling)
         public var description: String { value.rawValue }
 
         /// The code of a gate's refusal.

@@ -39,6 +39,39 @@ struct RunSettingsTests {
         #expect(try Self.resolve([]).connectionString == "")
     }
 
+    @Test("the migration lock: --lock > --no-lock > GOOSE_LOCK > skein.yaml lock > session; the table lock's lease")
+    func lockMode() throws {
+        #expect(try Self.resolve([]).configuration.lock == .session)
+        #expect(try Self.resolve(["--no-lock"]).configuration.lock == .none)
+        #expect(try Self.resolve([], environment: ["GOOSE_LOCK": "table"]).configuration.lock == .table(TableLock()))
+        #expect(
+            try Self.resolve(["--lock", "session"], environment: ["GOOSE_LOCK": "table"]).configuration.lock == .session
+        )
+        #expect(
+            try Self.resolve([], environment: ["GOOSE_LOCK": "none"], yaml: "lock: table\n").configuration.lock == .none
+        )
+        var short = TableLock()
+        short.lease = .seconds(2)
+        short.heartbeat = .seconds(1)
+        #expect(
+            try Self.resolve([], yaml: "lock: table\nlock-lease: 2s\nlock-heartbeat: 1s\n").configuration.lock
+                == .table(short))
+        // goose's constants: the table, the row, the lease and the heartbeat.
+        #expect(TableLock().table.quoted == "\"goose_lock\"" && TableLock().lockID == 4_097_083_626)
+        #expect(TableLock().lease == .seconds(30) && TableLock().heartbeat == .seconds(5))
+        #expect(throws: CLIFailure.self) { try Self.resolve(["--lock", "advisory"]) }
+        #expect(throws: CLIFailure.self) { try Self.resolve(["--lock", "table", "--no-lock"]) }
+        #expect(throws: CLIFailure.self) {
+            try Self.resolve([], yaml: "lock: table\nlock-lease: 5s\nlock-heartbeat: 5s\n")
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ProjectConfiguration.parse("lock: advisory\n", path: "skein.yaml")
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ProjectConfiguration.parse("lock-lease: 500ms\n", path: "skein.yaml")
+        }
+    }
+
     @Test("durations: a flag wins over skein.yaml, 0 turns a setting off, the library's default stays otherwise")
     func durations() throws {
         let yaml = "lock-timeout: 3s\nstatement-timeout: 10m\nwarn-after: 0\n"
@@ -151,7 +184,7 @@ struct RunSettingsTests {
         let settings = try Self.resolve(
             ["--no-lock", "--allow-missing", "--no-versioning", "--allow-manual-recovery", "--backup", "/b"],
             yaml: "backup-dir: /from-yaml\n")
-        #expect(settings.configuration.lockID == nil)
+        #expect(settings.configuration.lock == .none)
         #expect(settings.configuration.missingMigrations == .apply)
         #expect(settings.configuration.versioning == .unversioned)
         #expect(settings.configuration.manualRecovery == .allow)

@@ -20,6 +20,7 @@ struct DatabaseOptions: Sendable {
     // RunOptions
     var allowMissing = false
     var noLock = false
+    var lock: String?
     var allowManualRecovery = false
     var dryRun = false
     var lockWait: String?
@@ -56,6 +57,7 @@ struct DatabaseOptions: Sendable {
         if let run {
             allowMissing = run.allowMissing
             noLock = run.noLock
+            lock = run.lock
             allowManualRecovery = run.allowManualRecovery
             dryRun = run.dryRun
             lockWait = run.lockWait
@@ -124,8 +126,15 @@ struct RunOptions: ParsableArguments {
     @Flag(name: .long, help: "Apply unapplied versions below the current one (goose's -allow-missing).")
     var allowMissing = false
 
-    @Flag(name: .long, help: "Do not take the advisory lock.")
+    @Flag(name: .long, help: "Do not take the migration lock (--lock none).")
     var noLock = false
+
+    @Option(
+        name: .long,
+        help:
+            "How concurrent runs exclude each other: session (an advisory lock; default), table (goose's lock table with a lease: through PgBouncer's transaction pooling), none (env GOOSE_LOCK; skein.yaml lock)."
+    )
+    var lock: String?
 
     @Flag(name: .long, help: "Roll back across a Down that is the policy's manual-recovery stub (it restores nothing).")
     var allowManualRecovery = false

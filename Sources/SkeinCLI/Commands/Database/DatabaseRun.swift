@@ -226,6 +226,9 @@ struct DatabaseRun {
                     "interrupted: the running statement was cancelled on the server; see the lines above for what was applied"
                 )
             }
+            if let runner = error as? RunnerError, [.standby, .transactionPooling].contains(runner.code) {
+                throw CLIFailure(.run, "\(runner.message)\n  help: \(runner.help)", gooseLine: "\(runner)")
+            }
             throw CLIFailure(
                 .run, PostgresErrorText.describe(error), gooseLine: ServerError(postgres: error)?.gooseText)
         }
@@ -300,8 +303,13 @@ struct DatabaseRun {
         var limit: Duration
         /// What the cancelled run reported (which migration, what ran, whether it is dirty).
         var cause: (any Error)?
+        /// A transaction pooler is in between: the connection was closed instead of a cancel by pid.
+        var pooled = false
         var description: String {
-            "context deadline exceeded: the run took longer than --timeout (\(GoDurationFormat.string(limit))); the running statement was cancelled on the server"
+            "context deadline exceeded: the run took longer than --timeout (\(GoDurationFormat.string(limit))); "
+                + (pooled
+                    ? "behind a transaction pooler a cancel by pid could reach another client's query, so the connection was closed instead (the pooler drops its server connection; PostgreSQL rolls the migration's transaction back when it notices)"
+                    : "the running statement was cancelled on the server")
                 + (cause.map { ".\n\($0)" } ?? "")
         }
     }
@@ -343,10 +351,14 @@ struct DatabaseRun {
                         }
                     }
                 } catch {
-                    if timedOut, let limit { throw TimedOut(limit: limit, cause: error) }
+                    if timedOut, let limit {
+                        throw TimedOut(limit: limit, cause: error, pooled: canceller.changesServerConnection)
+                    }
                     throw error
                 }
-                if timedOut, let limit { throw TimedOut(limit: limit, cause: nil) }
+                if timedOut, let limit {
+                    throw TimedOut(limit: limit, cause: nil, pooled: canceller.changesServerConnection)
+                }
             }
         } onCancel: {
             Task { await canceller.cancel(logger: logger) }

@@ -37,7 +37,7 @@ struct RunSettings: Sendable {
         } catch {
             throw CLIFailure(.usage, "\(error)")
         }
-        if options.noLock { configuration.lockID = nil }
+        configuration.lock = try lockMode(options, environment: environment, run: project.configuration.run)
         // goose creates its version table wherever a command reads it; Skein's grammar creates nothing until a step
         // runs.
         configuration.freshDatabase = project.style == .goose ? .createVersionTableOnRead : .createOnlyToRun
@@ -89,6 +89,43 @@ struct RunSettings: Sendable {
             backupDirectory: options.backup ?? project.configuration.backupDirectory,
             connectionString: DatabaseConnection.connectionString(
                 explicit: options.databaseURL, environment: environment))
+    }
+
+    /// `--lock` (else `--no-lock`, GOOSE_LOCK, skein.yaml `lock`; default session), with skein.yaml's `lock-lease`
+    /// and `lock-heartbeat` for the table lock.
+    static func lockMode(
+        _ options: DatabaseOptions, environment: [String: String], run: ProjectConfiguration.RunSettings
+    )
+        throws(CLIFailure) -> MigrationLock
+    {
+        if options.noLock, let flag = options.lock, flag != "none" {
+            throw CLIFailure(.usage, "--no-lock and --lock \(flag) contradict each other; give one")
+        }
+        let (text, source): (String, String) =
+            if let flag = options.lock { (flag, "--lock") } else if options.noLock {
+                ("none", "--no-lock")
+            } else if let
+                variable = environment["GOOSE_LOCK"], !variable.isEmpty
+            { (variable, "GOOSE_LOCK") } else if let configured = run.lock { (configured, "skein.yaml lock") } else {
+                ("session", "default")
+            }
+        switch text.lowercased() {
+        case "session": return .session
+        case "none", "off": return .none
+        case "table":
+            var lock = TableLock()
+            if let lease = run.lockLease { lock.lease = .milliseconds(Int64(lease * 1000)) }
+            if let heartbeat = run.lockHeartbeat { lock.heartbeat = .milliseconds(Int64(heartbeat * 1000)) }
+            guard lock.heartbeat < lock.lease else {
+                throw CLIFailure(
+                    .usage,
+                    "skein.yaml lock-heartbeat must be shorter than lock-lease (goose: 5s and 30s), or the lease lapses between heartbeats"
+                )
+            }
+            return .table(lock)
+        default:
+            throw CLIFailure(.usage, "invalid \(source) \(text): use session, table or none")
+        }
     }
 
     /// `--lock-retries`, `--lock-retry-deadline` and `--preflight` (and their skein.yaml keys).
