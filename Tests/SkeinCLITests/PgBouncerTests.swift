@@ -30,6 +30,18 @@ struct PgBouncerTests {
         }
     }
 
+    /// Runs `body` with a database, a pool in front of it and the files; the pool is stopped however it ends.
+    func withSetup(_ files: [String: String], _ body: (Setup) async throws -> Void) async throws {
+        let setup = try await setUp(files)
+        do {
+            try await body(setup)
+        } catch {
+            await setup.finish()
+            throw error
+        }
+        await setup.finish()
+    }
+
     func setUp(_ files: [String: String]) async throws -> Setup {
         let database = try await TestDatabase.makeFreshDatabase()
         let pool = try await PgBouncerPool.start(for: database)
@@ -59,58 +71,59 @@ struct PgBouncerTests {
 
     @Test("the session lock is refused through the pool, naming the pooler and the fix; nothing is written")
     func sessionLockRefused() async throws {
-        let setup = try await setUp(Self.threeFiles)
-        let result = try await SkeinBinary.run(["up", "--dir", setup.dir.path, "--database-url", setup.pooled.text])
-        await setup.finish()
-        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
-        #expect(result.stderr.contains("transaction pooler"), "\(result.stderr)")
-        #expect(result.stderr.contains("--lock table"), "\(result.stderr)")
-        #expect(result.stderr.contains("a session advisory lock does not keep other runs out"), "\(result.stderr)")
-        #expect(!result.stderr.contains("PSQLError"))
-        #expect(try await scalar("SELECT to_regclass('goose_db_version')::text", on: setup.database) == nil)
+        try await withSetup(Self.threeFiles) { setup in
+            let result = try await SkeinBinary.run(["up", "--dir", setup.dir.path, "--database-url", setup.pooled.text])
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("transaction pooler"), "\(result.stderr)")
+            #expect(result.stderr.contains("--lock table"), "\(result.stderr)")
+            #expect(result.stderr.contains("a session advisory lock does not keep other runs out"), "\(result.stderr)")
+            #expect(!result.stderr.contains("PSQLError"))
+            #expect(try await scalar("SELECT to_regclass('goose_db_version')::text", on: setup.database) == nil)
+        }
     }
 
     @Test("8 concurrent skein up --lock table through the pool: all exit 0, each version applied exactly once")
     func eightConcurrentRuns() async throws {
-        let setup = try await setUp(Self.threeFiles)
-        let runs = try await withThrowingTaskGroup(of: SkeinBinary.Result.self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    try await SkeinBinary.run([
-                        "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table",
-                    ])
+        try await withSetup(Self.threeFiles) { setup in
+            let runs = try await withThrowingTaskGroup(of: SkeinBinary.Result.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        try await SkeinBinary.run([
+                            "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table",
+                        ])
+                    }
                 }
+                var results: [SkeinBinary.Result] = []
+                for try await result in group { results.append(result) }
+                return results
             }
-            var results: [SkeinBinary.Result] = []
-            for try await result in group { results.append(result) }
-            return results
+            let applied = try await versions(setup.database)
+            let lock = try await rows(
+                "SELECT locked::text, coalesce(locked_by, '') FROM goose_lock", on: setup.database)
+            for run in runs { #expect(run.status == 0, "\(run.stdout)\(run.stderr)") }
+            #expect(applied == ["1": "1", "2": "1", "3": "1"], "\(applied)")
+            // goose's row: lock id 4097083626, free again.
+            #expect(lock == [["false", ""]], "\(lock)")
+            #expect(runs.filter { $0.stdout.contains("successfully migrated database to version: 3") }.count == 1)
+            #expect(runs.filter { $0.stdout.contains("no migrations to run. current version: 3") }.count == 7)
         }
-        let applied = try await versions(setup.database)
-        let lock = try await rows("SELECT locked::text, coalesce(locked_by, '') FROM goose_lock", on: setup.database)
-        await setup.finish()
-        for run in runs { #expect(run.status == 0, "\(run.stdout)\(run.stderr)") }
-        #expect(applied == ["1": "1", "2": "1", "3": "1"], "\(applied)")
-        // goose's row: lock id 4097083626, free again.
-        #expect(lock == [["false", ""]], "\(lock)")
-        #expect(runs.filter { $0.stdout.contains("successfully migrated database to version: 3") }.count == 1)
-        #expect(runs.filter { $0.stdout.contains("no migrations to run. current version: 3") }.count == 7)
     }
 
     @Test("with nothing to do, --lock table writes nothing: no lock table")
     func nothingToDoWritesNothing() async throws {
-        let setup = try await setUp(Self.threeFiles)
-        let first = try await SkeinBinary.run([
-            "up", "--dir", setup.dir.path, "--database-url", setup.database.text,
-        ])
-        let second = try await SkeinBinary.run([
-            "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table",
-        ])
-        let table = try await scalar("SELECT to_regclass('goose_lock')::text", on: setup.database)
-        await setup.finish()
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(second.status == 0, "\(second.stderr)")
-        #expect(second.stdout.contains("no migrations to run. current version: 3"), "\(second.stdout)")
-        #expect(table == nil)
+        try await withSetup(Self.threeFiles) { setup in
+            let first = try await SkeinBinary.run([
+                "up", "--dir", setup.dir.path, "--database-url", setup.database.text,
+            ])
+            let second = try await SkeinBinary.run([
+                "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table",
+            ])
+            let table = try await scalar("SELECT to_regclass('goose_lock')::text", on: setup.database)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stdout.contains("no migrations to run. current version: 3"), "\(second.stdout)")
+            #expect(table == nil)
+        }
     }
 
     @Test("a NO TRANSACTION file is refused through the pool before anything runs, naming the file")
@@ -118,16 +131,16 @@ struct PgBouncerTests {
         var files = Self.threeFiles
         files["00004_index.sql"] =
             "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n-- +goose Down\nDROP INDEX CONCURRENTLY users_email;\n"
-        let setup = try await setUp(files)
-        let result = try await SkeinBinary.run([
-            "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table",
-        ])
-        let applied = try await versions(setup.database)
-        await setup.finish()
-        #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("00004_index.sql (-- +goose NO TRANSACTION)"), "\(result.stderr)")
-        #expect(result.stderr.contains("MIGRATION_DATABASE_URL"), "\(result.stderr)")
-        #expect(applied.isEmpty, "\(applied)")
+        try await withSetup(files) { setup in
+            let result = try await SkeinBinary.run([
+                "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table",
+            ])
+            let applied = try await versions(setup.database)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("00004_index.sql (-- +goose NO TRANSACTION)"), "\(result.stderr)")
+            #expect(result.stderr.contains("MIGRATION_DATABASE_URL"), "\(result.stderr)")
+            #expect(applied.isEmpty, "\(applied)")
+        }
     }
 
     /// A migration that waits for the test's advisory lock 4242 (run with `--lock-timeout 0`).
@@ -163,87 +176,92 @@ struct PgBouncerTests {
 
     @Test("a statement longer than the lease keeps its lock: the heartbeat renews it, another run waits and gives up")
     func heartbeatKeepsLease() async throws {
-        let setup = try await setUp(Self.barrierFile)
-        let config = try writeLease(setup.dir, lease: "2s", heartbeat: "1s")
-        defer { try? FileManager.default.removeItem(atPath: config) }
-        let barrier = try await barrier(setup.database)
-        let first = try await SkeinBinary.start(
-            [
-                "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config,
-                "--lock-timeout", "0",
+        try await withSetup(Self.barrierFile) { setup in
+            let config = try writeLease(setup.dir, lease: "2s", heartbeat: "1s")
+            defer { try? FileManager.default.removeItem(atPath: config) }
+            let barrier = try await barrier(setup.database)
+            let first = try await SkeinBinary.start(
+                [
+                    "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config,
+                    "--lock-timeout", "0",
+                ])
+            #expect(try await eventually { try await waitsAtBarrier(setup.database) })
+            // Past the first lease (2 s after it was taken) and still held: renewed.
+            #expect(
+                try await eventually {
+                    try await scalar(
+                        "SELECT (now() > locked_at + interval '2.5 seconds' AND lease_expires_at > now())::text FROM goose_lock",
+                        on: setup.database) == "true"
+                })
+            let second = try await SkeinBinary.run([
+                "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config, "--lock-wait",
+                "1s",
             ])
-        #expect(try await eventually { try await waitsAtBarrier(setup.database) })
-        // Past the first lease (2 s after it was taken) and still held: renewed.
-        #expect(
-            try await eventually {
-                try await scalar(
-                    "SELECT (now() > locked_at + interval '2.5 seconds' AND lease_expires_at > now())::text FROM goose_lock",
-                    on: setup.database) == "true"
-            })
-        let second = try await SkeinBinary.run([
-            "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config, "--lock-wait", "1s",
-        ])
-        _ = try await barrier.query("SELECT pg_advisory_unlock(4242)", logger: logger).collect()
-        try await barrier.close()
-        let firstEnd = await first.wait()
-        let applied = try await versions(setup.database)
-        await setup.finish()
-        #expect(firstEnd.status == 0, "\(first.stdout)")
-        #expect(second.status == 1, "\(second.stderr)")
-        #expect(second.stderr.contains("another migration run holds the migration lock"), "\(second.stderr)")
-        #expect(second.stderr.contains("its lease runs"), "\(second.stderr)")
-        #expect(applied == ["1": "1"], "\(applied)")
+            _ = try await barrier.query("SELECT pg_advisory_unlock(4242)", logger: logger).collect()
+            try await barrier.close()
+            let firstEnd = await first.wait()
+            let applied = try await versions(setup.database)
+            #expect(firstEnd.status == 0, "\(first.stdout)")
+            #expect(second.status == 1, "\(second.stderr)")
+            #expect(second.stderr.contains("another migration run holds the migration lock"), "\(second.stderr)")
+            #expect(second.stderr.contains("its lease runs"), "\(second.stderr)")
+            #expect(applied == ["1": "1"], "\(applied)")
+        }
     }
 
     @Test("a killed holder's lock expires with its lease; the next run takes it and applies each version once")
     func killedHolderExpires() async throws {
-        let setup = try await setUp(Self.barrierFile)
-        let config = try writeLease(setup.dir, lease: "2s", heartbeat: "1s")
-        defer { try? FileManager.default.removeItem(atPath: config) }
-        let barrier = try await barrier(setup.database)
-        let first = try await SkeinBinary.start(
-            [
+        try await withSetup(Self.barrierFile) { setup in
+            let config = try writeLease(setup.dir, lease: "5s", heartbeat: "1s")
+            defer { try? FileManager.default.removeItem(atPath: config) }
+            let barrier = try await barrier(setup.database)
+            let first = try await SkeinBinary.start(
+                [
+                    "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config,
+                    "--lock-timeout", "0",
+                ])
+            #expect(try await eventually { try await waitsAtBarrier(setup.database) })
+            first.signal(SIGKILL)
+            _ = await first.wait()
+            let holder = try await scalar("SELECT locked_by FROM goose_lock WHERE locked", on: setup.database)
+            // The killed run's server backend ends once the barrier lets it answer a client that is gone.
+            _ = try await barrier.query("SELECT pg_advisory_unlock(4242)", logger: logger).collect()
+            try await barrier.close()
+            let second = try await SkeinBinary.run([
                 "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config,
-                "--lock-timeout", "0",
+                "--lock-timeout",
+                "0",
             ])
-        #expect(try await eventually { try await waitsAtBarrier(setup.database) })
-        first.signal(SIGKILL)
-        _ = await first.wait()
-        let holder = try await scalar("SELECT locked_by FROM goose_lock WHERE locked", on: setup.database)
-        // The killed run's server backend ends once the barrier lets it answer a client that is gone.
-        _ = try await barrier.query("SELECT pg_advisory_unlock(4242)", logger: logger).collect()
-        try await barrier.close()
-        let second = try await SkeinBinary.run([
-            "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config, "--lock-timeout",
-            "0",
-        ])
-        let applied = try await versions(setup.database)
-        let after = try await rows("SELECT locked::text FROM goose_lock", on: setup.database)
-        await setup.finish()
-        #expect(holder?.contains("-") == true, "the killed run held the row: \(holder ?? "none")")
-        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
-        #expect(applied == ["1": "1"], "\(applied)")
-        #expect(after == [["false"]])
+            let applied = try await versions(setup.database)
+            let after = try await rows("SELECT locked::text FROM goose_lock", on: setup.database)
+            #expect(holder?.contains("-") == true, "the killed run held the row: \(holder ?? "none")")
+            #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+            // It found the row held by the killed run and waited for the lease to run out.
+            #expect(
+                second.stderr.contains("waiting for the migration lock, held by \(holder ?? "?")"), "\(second.stderr)")
+            #expect(applied == ["1": "1"], "\(applied)")
+            #expect(after == [["false"]])
+        }
     }
 
     @Test("--timeout through the pool closes the connection instead of cancelling by pid, and says so")
     func timeoutClosesConnection() async throws {
-        let setup = try await setUp(Self.barrierFile)
-        let barrier = try await barrier(setup.database)
-        let result = try await SkeinBinary.run([
-            "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table", "--lock-timeout",
-            "0", "--timeout", "3s",
-        ])
-        _ = try await barrier.query("SELECT pg_advisory_unlock(4242)", logger: logger).collect()
-        try await barrier.close()
-        let applied = try await eventually {
-            // The server backend rolls back once it can answer again (the client is gone).
-            try await scalar("SELECT to_regclass('waited')::text", on: setup.database) == nil
+        try await withSetup(Self.barrierFile) { setup in
+            let barrier = try await barrier(setup.database)
+            let result = try await SkeinBinary.run([
+                "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table", "--lock-timeout",
+                "0", "--timeout", "3s",
+            ])
+            _ = try await barrier.query("SELECT pg_advisory_unlock(4242)", logger: logger).collect()
+            try await barrier.close()
+            let applied = try await eventually {
+                // The server backend rolls back once it can answer again (the client is gone).
+                try await scalar("SELECT to_regclass('waited')::text", on: setup.database) == nil
+            }
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("the connection was closed instead"), "\(result.stderr)")
+            #expect(result.stderr.contains("00001_wait.sql"), "\(result.stderr)")
+            #expect(applied, "the migration's transaction was rolled back")
         }
-        await setup.finish()
-        #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr.contains("the connection was closed instead"), "\(result.stderr)")
-        #expect(result.stderr.contains("00001_wait.sql"), "\(result.stderr)")
-        #expect(applied, "the migration's transaction was rolled back")
     }
 }
