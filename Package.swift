@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "SkeinGovernance", targets: ["SkeinGovernance"]),
         .library(name: "SkeinSandbox", targets: ["SkeinSandbox"]),
         .library(name: "SkeinPostgres", targets: ["SkeinPostgres"]),
+        .library(name: "SkeinFleet", targets: ["SkeinFleet"]),
         .library(name: "SkeinLint", targets: ["SkeinLint"]),
         .library(name: "SkeinVerify", targets: ["SkeinVerify"]),
         .library(name: "SkeinCodegen", targets: ["SkeinCodegen"]),
@@ -116,6 +117,16 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "SkeinFleet",
+            dependencies: [
+                "SkeinCore", "SkeinConnection", "SkeinPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "SkeinVerify",
             dependencies: [
                 "SkeinCore", "SkeinPostgres",
@@ -155,6 +166,7 @@ let package = Package(
                 "SkeinSQL",
                 "SkeinSandbox",
                 "SkeinPostgres",
+                "SkeinFleet",
                 "SkeinVerify",
                 "SkeinCodegen",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -286,7 +298,7 @@ let package = Package(
             name: "SkeinCLITests",
             dependencies: [
                 "SkeinCLI", "SkeinInvocation", "SkeinCore", "SkeinConfig", "SkeinGovernance", "SkeinTestSupport",
-                "SkeinSandbox",
+                "SkeinSandbox", "SkeinFleet",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -527,6 +527,38 @@ def check_metrics(validator, tmp):
         subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
 
 
+def check_fleet(report_validator, status_validator, tmp):
+    """fleet up --format json over two databases and an unreachable target, then fleet status --format json."""
+    migrations = tmp / "fleet-migrations"
+    migrations.mkdir()
+    (migrations / "00001_a.sql").write_text("-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
+    name = f"fleet{os.getpid()}"
+    url = run(["sandbox", "start", "--name", name], 0, "sandbox start").stdout.strip()
+    try:
+        for database in ["fleet_a", "fleet_b"]:
+            subprocess.run(["psql", "-X", "-q", "-d", url, "-c", f"CREATE DATABASE {database}"], check=True)
+        targets = tmp / "targets.yaml"
+        targets.write_text("".join(
+            f"- name: {database}\n  url: {url.replace('/postgres?', f'/{database}?')}\n  group: g\n"
+            for database in ["fleet_a", "fleet_b"]) + "- url: postgres://postgres@127.0.0.1:1/nowhere\n")
+        args = ["--targets", str(targets), "--dir", str(migrations), "--format", "json", "--on-error", "continue"]
+        report = parse_json(run(["fleet", "up", *args], 1, "fleet up").stdout, "fleet up --format json")
+        expect_valid(report_validator, report, "fleet up --format json")
+        outcomes = [r["outcome"] for r in report["results"]]
+        if outcomes != ["migrated", "migrated", "unreachable"]:
+            fail(f"fleet outcomes: {outcomes}")
+        passed()
+        expect_invalid(report_validator, {**report, "results": [{**report["results"][0], "outcome": "great"}]},
+                       "a result with an unknown outcome")
+        status = parse_json(run(["fleet", "status", *args[:-2]], 1, "fleet status").stdout, "fleet status --format json")
+        expect_valid(status_validator, status, "fleet status --format json")
+        if [t.get("version") for t in status["targets"]] != [1, 1, None]:
+            fail(f"fleet status versions: {status['targets']}")
+        passed()
+    finally:
+        subprocess.run([str(BINARY), "sandbox", "stop", "--name", name], capture_output=True)
+
+
 def main():
     if not (BINARY.exists() and os.access(BINARY, os.X_OK)):
         fail(f"{BINARY} is not an executable; build it with `swift build` or set SKEIN_BINARY")
@@ -540,6 +572,8 @@ def main():
     metrics = load_validator("metrics.schema.json")
     generate = load_validator("generate.schema.json")
     check_queries = load_validator("check-queries.schema.json")
+    fleet_report = load_validator("fleet-report.schema.json")
+    fleet_status = load_validator("fleet-status.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
         check_inspect(inspect, tmp)
@@ -552,6 +586,7 @@ def main():
         check_metrics(metrics, tmp)
         check_generate(generate, tmp)
         check_check_queries(check_queries, tmp)
+        check_fleet(fleet_report, fleet_status, tmp)
     print(f"json schemas: {checks} checks passed")
 
 

@@ -28,6 +28,7 @@ struct Skein: AsyncParsableCommand {
             HistoryCommand.self,
             MetricsCommand.self, ReportCommand.self,
             SandboxCommand.self,
+            FleetCommand.self,
         ]
     )
 }

@@ -1,0 +1,263 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SkeinFleet
+import SkeinTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+@Suite("fleet targets files: plain lists and YAML, read with the runner's connection-string rules")
+struct FleetTargetsTests {
+    @Test("a plain list: one connection string per line, comments and blank lines skipped, names without passwords")
+    func plainList() throws {
+        let targets = try FleetTargets.parse(
+            "# tenants\npostgres://app:secret@db1:5432/tenant_a\n\nhost=db2 dbname=tenant_b\n", path: "t.txt")
+        #expect(targets.map(\.name) == ["tenant_a@db1:5432", "tenant_b@db2"])
+        #expect(!targets.map(\.name).joined().contains("secret"))
+    }
+
+    @Test("YAML: name, url or dsn, group, schema; a list or targets:")
+    func yaml() throws {
+        let text = """
+            targets:
+              - name: eu-1
+                url: postgres://db-eu/app
+                group: canary
+              - dsn: host=db-us dbname=app
+                schema: tenant_7
+            """
+        let targets = try FleetTargets.parse(text, path: "t.yaml")
+        #expect(targets[0] == FleetTarget(name: "eu-1", connectionString: "postgres://db-eu/app", group: "canary"))
+        #expect(targets[1].name == "app@db-us/tenant_7" && targets[1].schema == "tenant_7")
+        #expect(try FleetTargets.parse("- postgres://a/x\n- postgres://b/y\n", path: "t.yaml").count == 2)
+    }
+
+    @Test("bad files: errors name the file and the line")
+    func errors() {
+        #expect(throws: FleetTargetsError.self) { try FleetTargets.parse("# nothing\n", path: "t.txt") }
+        #expect { try FleetTargets.parse("postgres://a/x\npostgres://h/x?bogus=1\n", path: "t.txt") } throws: {
+            "\($0)".hasPrefix("t.txt:2: not a connection string")
+        }
+        #expect { try FleetTargets.parse("postgres://a/x\npostgres://a/x\n", path: "t.txt") } throws: {
+            "\($0)".contains("more than once")
+        }
+        #expect { try FleetTargets.parse("- url: postgres://a/x\n  schema: a;drop\n", path: "t.yaml") } throws: {
+            "\($0)".contains("plain identifier")
+        }
+        #expect { try FleetTargets.parse("- url: postgres://a/x\n  shard: 3\n", path: "t.yaml") } throws: {
+            "\($0)".contains("unknown key \"shard\"")
+        }
+    }
+}
+
+/// `skein fleet` against real databases: many targets in parallel, each failure kind, the failure policies,
+/// canaries, resuming, and schema-per-tenant.
+@Suite("skein fleet on real databases", .requiresPostgreSQL)
+struct FleetTests {
+    /// 00002 runs without a transaction and fails at its second statement where a `poison` table exists (that
+    /// target is left dirty); 00003 fails where `t3` already exists.
+    static let files = [
+        "00001_t1.sql": "-- +goose Up\nCREATE TABLE t1 (id int);\n-- +goose Down\nDROP TABLE t1;\n",
+        "00002_t2.sql":
+            "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE t2 (id int);\nSELECT CASE WHEN to_regclass('poison') IS NULL THEN 1 ELSE 1/(random() * 0)::int END;\n-- +goose Down\nDROP TABLE t2;\n",
+        "00003_t3.sql": "-- +goose Up\nCREATE TABLE t3 (id int);\n-- +goose Down\nDROP TABLE t3;\n",
+    ]
+
+    func migrations() throws -> MigrationsDirectory {
+        let dir = try MigrationsDirectory()
+        for (name, text) in Self.files { try dir.write(name, text) }
+        return dir
+    }
+
+    func targetsFile(_ lines: [String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("skein-fleet-\(UUID()).txt").path
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    struct Report: Decodable {
+        struct Result: Decodable {
+            var name: String
+            var outcome: String
+            var versionAfter: Int64?
+            var message: String?
+            var canary: Bool
+        }
+        var results: [Result]
+    }
+
+    func fleet(_ arguments: [String]) async throws -> (SkeinBinary.Result, Report?) {
+        let result = try await SkeinBinary.run(["fleet"] + arguments + ["--format", "json"])
+        return (result, try? JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8)))
+    }
+
+    func versionRows(_ database: DatabaseURL, schema: String? = nil) async throws -> [String] {
+        let table = schema.map { "\($0).goose_db_version" } ?? "goose_db_version"
+        return try await rows("SELECT version_id::text FROM \(table) WHERE version_id > 0 ORDER BY id", on: database)
+            .map { $0[0] ?? "" }
+    }
+
+    @Test(
+        "50 targets, --parallel 8, --on-error continue: each healthy one migrated once; a failing, a dirty, a modified and an unreachable one reported; the rerun resumes"
+    )
+    func manyTargets() async throws {
+        let dir = try migrations()
+        defer { dir.delete() }
+        var databases: [DatabaseURL] = []
+        for _ in 0..<49 { databases.append(try await TestDatabase.makeFreshDatabase()) }
+        let (failing, dirty, modified) = (databases[10], databases[20], databases[30])
+        _ = try await rows("CREATE TABLE t3 (id int)", on: failing)
+        _ = try await rows("CREATE TABLE poison (id int)", on: dirty)
+        // 00001 was applied at `modified` from another text: its Up changed since.
+        let other = try MigrationsDirectory()
+        defer { other.delete() }
+        try other.write(
+            "00001_t1.sql", "-- +goose Up\nCREATE TABLE t1 (id int, note text);\n-- +goose Down\nDROP TABLE t1;\n")
+        #expect(try await SkeinBinary.run(["up", "--dir", other.path, "--database-url", modified.text]).status == 0)
+        let targets = try targetsFile(
+            databases.map(\.text) + ["postgres://postgres@127.0.0.1:1/nowhere?connect_timeout=5"])
+        defer { try? FileManager.default.removeItem(atPath: targets) }
+
+        let (first, report) = try await fleet([
+            "up", "--targets", targets, "--dir", dir.path, "--parallel", "8", "--on-error", "continue",
+        ])
+        #expect(first.status == 1, "\(first.stderr)")
+        let results = try #require(report?.results, "\(first.stdout)\(first.stderr)")
+        #expect(results.count == 50)
+        let outcome = Dictionary(uniqueKeysWithValues: results.map { ($0.name, $0) })
+        func name(_ database: DatabaseURL) -> String { "\(database.database)@127.0.0.1:\(database.port)" }
+        #expect(outcome[name(failing)]?.outcome == "failed")
+        #expect(outcome[name(failing)]?.message?.contains("relation \"t3\" already exists") == true)
+        #expect(outcome[name(failing)]?.versionAfter == 2)
+        #expect(outcome[name(dirty)]?.outcome == "failed")
+        #expect(outcome[name(dirty)]?.message?.contains("division by zero") == true)
+        #expect(outcome[name(modified)]?.outcome == "failed")
+        #expect(
+            outcome[name(modified)]?.message?.contains("00001_t1.sql") == true,
+            "\(outcome[name(modified)]?.message ?? "")")
+        #expect(outcome["nowhere@127.0.0.1:1"]?.outcome == "unreachable")
+        #expect(results.filter { $0.outcome == "migrated" }.count == 46)
+        for database in databases where ![failing, dirty, modified].contains(database) {
+            #expect(try await versionRows(database) == ["1", "2", "3"], "\(database.database)")
+        }
+
+        // fleet status: versions, the dirty target, the drifted one.
+        let status = try await SkeinBinary.run(["fleet", "status", "--targets", targets, "--dir", dir.path])
+        #expect(status.status == 1)
+        #expect(status.stdout.contains("dirty: 2"), "\(status.stdout)")
+        #expect(status.stdout.contains("drift: 00001_t1.sql"), "\(status.stdout)")
+        #expect(status.stdout.contains("46 at 3"), "\(status.stdout)")
+
+        // Resume: the failing target fixed, a second run does only what is pending there.
+        _ = try await rows("DROP TABLE t3", on: failing)
+        let (second, again) = try await fleet([
+            "up", "--targets", targets, "--dir", dir.path, "--parallel", "8", "--on-error", "continue",
+        ])
+        #expect(second.status == 1)
+        let resumed = Dictionary(uniqueKeysWithValues: (again?.results ?? []).map { ($0.name, $0.outcome) })
+        #expect(resumed[name(failing)] == "migrated")
+        #expect(resumed.values.filter { $0 == "current" }.count == 46)
+        #expect(try await versionRows(failing) == ["1", "2", "3"])
+        #expect(resumed[name(dirty)] == "failed")
+    }
+
+    @Test("--on-error fail starts no new target after a failure; --canary: a failing canary stops the rest")
+    func failurePolicies() async throws {
+        let dir = try migrations()
+        defer { dir.delete() }
+        var databases: [DatabaseURL] = []
+        for _ in 0..<4 { databases.append(try await TestDatabase.makeFreshDatabase()) }
+        _ = try await rows("CREATE TABLE t3 (id int)", on: databases[1])
+        let targets = try targetsFile(databases.map(\.text))
+        defer { try? FileManager.default.removeItem(atPath: targets) }
+        let (stopped, report) = try await fleet(["up", "--targets", targets, "--dir", dir.path, "--parallel", "1"])
+        #expect(stopped.status == 1)
+        #expect(report?.results.map(\.outcome) == ["migrated", "failed", "skipped", "skipped"], "\(stopped.stdout)")
+        #expect(report?.results[2].message?.contains("failed (--on-error fail)") == true)
+        #expect(try await scalar("SELECT to_regclass('goose_db_version')::text", on: databases[2]) == nil)
+
+        // The failing target first, as the canary: nothing else starts, whatever --on-error says.
+        let canaryFirst = try targetsFile([databases[1].text, databases[2].text, databases[3].text])
+        defer { try? FileManager.default.removeItem(atPath: canaryFirst) }
+        let (canary, canaryReport) = try await fleet([
+            "up", "--targets", canaryFirst, "--dir", dir.path, "--canary", "1", "--on-error", "continue",
+        ])
+        #expect(canary.status == 1)
+        #expect(canaryReport?.results.map(\.outcome) == ["failed", "skipped", "skipped"], "\(canary.stdout)")
+        #expect(canaryReport?.results[0].canary == true)
+        #expect(canaryReport?.results[1].message == "a canary failed")
+
+        let refused = try await SkeinBinary.run(["fleet", "down-to", "0", "--targets", targets, "--dir", dir.path])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("--yes"), "\(refused.stderr)")
+    }
+
+    @Test("schema-per-tenant: each schema its own version table and tables; schemas of one database one by one")
+    func schemaPerTenant() async throws {
+        let dir = try migrations()
+        defer { dir.delete() }
+        let database = try await TestDatabase.makeFreshDatabase()
+        let yaml = (1...3).map { "- name: tenant\($0)\n  url: \(database.text)\n  schema: tenant\($0)\n" }.joined()
+        let targets = FileManager.default.temporaryDirectory.appendingPathComponent("skein-fleet-\(UUID()).yaml").path
+        try yaml.write(toFile: targets, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: targets) }
+        let (result, report) = try await fleet(["up", "--targets", targets, "--dir", dir.path, "--parallel", "4"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(report?.results.map(\.outcome) == ["migrated", "migrated", "migrated"])
+        for schema in ["tenant1", "tenant2", "tenant3"] {
+            #expect(try await versionRows(database, schema: schema) == ["1", "2", "3"])
+            #expect(try await scalar("SELECT to_regclass('\(schema).t3')::text", on: database) == "\(schema).t3")
+        }
+        #expect(try await scalar("SELECT to_regclass('public.t1')::text", on: database) == nil)
+    }
+
+    @Test("a killed fleet run resumes: the rerun does what was pending, each version once")
+    func resumeAfterKill() async throws {
+        let dir = try migrations()
+        defer { dir.delete() }
+        try dir.write(
+            "00003_t3.sql",
+            "-- +goose Up\nCREATE TABLE t3 (id int);\nSELECT pg_advisory_xact_lock(4243);\n-- +goose Down\nDROP TABLE t3;\n"
+        )
+        var databases: [DatabaseURL] = []
+        for _ in 0..<3 { databases.append(try await TestDatabase.makeFreshDatabase()) }
+        let targets = try targetsFile(databases.map(\.text))
+        defer { try? FileManager.default.removeItem(atPath: targets) }
+        let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        // Advisory locks are per database: a barrier in each.
+        var barriers: [PostgresConnection] = []
+        for database in databases {
+            let barrier = try await PostgresConnection.connect(
+                configuration: try database.connectionConfiguration(), id: 7, logger: logger)
+            _ = try await barrier.query("SELECT pg_advisory_lock(4243)", logger: logger).collect()
+            barriers.append(barrier)
+        }
+        let run = try await SkeinBinary.start([
+            "fleet", "up", "--targets", targets, "--dir", dir.path, "--parallel", "3", "--lock-timeout", "0",
+        ])
+        let names = databases.map { "'\($0.database)'" }.joined(separator: ", ")
+        #expect(
+            try await eventually {
+                try await scalar(
+                    """
+                    SELECT count(*)::text FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                    WHERE l.locktype = 'advisory' AND NOT l.granted AND l.objid = 4243 AND d.datname IN (\(names))
+                    """, on: databases[0]) == "3"
+            })
+        run.signal(SIGKILL)
+        _ = await run.wait()
+        for barrier in barriers {
+            _ = try await barrier.query("SELECT pg_advisory_unlock(4243)", logger: logger).collect()
+            try await barrier.close()
+        }
+        let (rerun, report) = try await fleet(["up", "--targets", targets, "--dir", dir.path, "--lock-timeout", "0"])
+        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(report?.results.allSatisfy { $0.outcome == "migrated" } == true)
+        for database in databases {
+            #expect(try await versionRows(database) == ["1", "2", "3"])
+        }
+    }
+}
