@@ -21,7 +21,10 @@ struct TableLocker: Sendable {
     }
 
     static func ownerName() -> String {
-        let host = ProcessInfo.processInfo.hostName
+        // gethostname, as Go's os.Hostname: no name lookup (Foundation's hostName may ask DNS).
+        var buffer = [CChar](repeating: 0, count: 256)
+        let named = gethostname(&buffer, buffer.count) == 0
+        let host = named ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
         let random = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         return "\(host.isEmpty ? "unknown-hostname" : host)-\(getpid())-\(random)"
     }

@@ -174,18 +174,24 @@ struct PgBouncerTests {
         return path
     }
 
+    /// Holds the barrier, starts `skein up` through the pool with `config`, and returns once its migration waits at
+    /// the barrier (holding the table lock).
+    func runUntilBarrier(_ setup: Setup, config: String) async throws -> (PostgresConnection, ChildProcess) {
+        let barrier = try await barrier(setup.database)
+        let first = try await SkeinBinary.start([
+            "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config, "--lock-timeout",
+            "0",
+        ])
+        #expect(try await eventually { try await waitsAtBarrier(setup.database) })
+        return (barrier, first)
+    }
+
     @Test("a statement longer than the lease keeps its lock: the heartbeat renews it, another run waits and gives up")
     func heartbeatKeepsLease() async throws {
         try await withSetup(Self.barrierFile) { setup in
             let config = try writeLease(setup.dir, lease: "4s", heartbeat: "1s")
             defer { try? FileManager.default.removeItem(atPath: config) }
-            let barrier = try await barrier(setup.database)
-            let first = try await SkeinBinary.start(
-                [
-                    "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config,
-                    "--lock-timeout", "0",
-                ])
-            #expect(try await eventually { try await waitsAtBarrier(setup.database) })
+            let (barrier, first) = try await runUntilBarrier(setup, config: config)
             // Past the first lease (4 s after it was taken) and still held: renewed. (A 4 s lease renewed every second:
             // a heartbeat that comes late under load does not fail the test.)
             #expect(
@@ -215,13 +221,7 @@ struct PgBouncerTests {
         try await withSetup(Self.barrierFile) { setup in
             let config = try writeLease(setup.dir, lease: "2s", heartbeat: "1s")
             defer { try? FileManager.default.removeItem(atPath: config) }
-            let barrier = try await barrier(setup.database)
-            let first = try await SkeinBinary.start(
-                [
-                    "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--config", config,
-                    "--lock-timeout", "0",
-                ])
-            #expect(try await eventually { try await waitsAtBarrier(setup.database) })
+            let (barrier, first) = try await runUntilBarrier(setup, config: config)
             first.signal(SIGKILL)
             _ = await first.wait()
             let holder = try await scalar("SELECT locked_by FROM goose_lock WHERE locked", on: setup.database)
