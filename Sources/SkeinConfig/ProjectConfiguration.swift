@@ -92,7 +92,7 @@ public struct ProjectConfiguration: Sendable, Hashable {
         "migrations-dir", "version-table", "policy", "lint", "lock-timeout", "statement-timeout", "lock-wait",
         "warn-after", "concurrent-lock-timeout", "lock-retries", "lock-retry-deadline", "preflight", "reset-session",
         "rebuild-invalid-indexes", "lock", "lock-lease", "lock-heartbeat",
-        "gates", "backup-dir", "version", "sql", "plugins",
+        "gates", "backup-dir", "version", "sql", "plugins", "fleet",
     ]
     /// The keys of the `lint:` section.
     public static let knownLintKeys = ["rules", "exclude", "baseline", "postgres-version"]
@@ -239,6 +239,9 @@ public struct ProjectConfiguration: Sendable, Hashable {
                     }
                 default: configuration.run.warnAfter = seconds
                 }
+            case "fleet":
+                // `skein fleet` reads its targets from here (SkeinFleet's FleetTargets).
+                continue
             case "version", "sql", "plugins":
                 // sqlc's version-2 keys: `skein generate` reads them (SkeinCodegen's CodegenConfiguration).
                 continue

@@ -31,6 +31,23 @@ public struct FleetTargetResult: Sendable, Hashable, Codable {
     public var canary = false
 
     public var succeeded: Bool { outcome == .migrated || outcome == .current }
+
+    public init(
+        name: String, group: String? = nil, schema: String? = nil, outcome: Outcome, versionBefore: Int64? = nil,
+        versionAfter: Int64? = nil, steps: [String] = [], seconds: Double = 0, message: String? = nil,
+        canary: Bool = false
+    ) {
+        self.name = name
+        self.group = group
+        self.schema = schema
+        self.outcome = outcome
+        self.versionBefore = versionBefore
+        self.versionAfter = versionAfter
+        self.steps = steps
+        self.seconds = seconds
+        self.message = message
+        self.canary = canary
+    }
 }
 
 /// A fleet run: every target's result, in the targets' order.
@@ -40,6 +57,13 @@ public struct FleetReport: Sendable, Codable {
     public var command: String
     public var results: [FleetTargetResult]
     public var seconds: Double
+
+    public init(command: String, results: [FleetTargetResult], seconds: Double) {
+        self.command = command
+        self.results = results
+        self.seconds = seconds
+    }
+
     /// Whether every target is where it was asked to be (the CLI's exit 0).
     public var succeeded: Bool { results.allSatisfy(\.succeeded) }
 

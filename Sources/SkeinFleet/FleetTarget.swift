@@ -39,15 +39,24 @@ public struct FleetTargetsError: Error, Sendable, CustomStringConvertible {
 }
 
 /// `--targets FILE`: a plain list (one connection string per line; `#` comments and blank lines skipped), or YAML — a
-/// list of targets, or a mapping with `targets:` — each a mapping with `url` (or `dsn`: key=value), optional `name`,
-/// `group` and `schema`.
+/// list of targets, or a mapping with `targets:` (in skein.yaml: under `fleet:`) — each a mapping with `url` (or
+/// `dsn`: key=value), optional `name`, `group` and `schema`.
 public enum FleetTargets {
     public static func parse(_ text: String, path: String) throws(FleetTargetsError) -> [FleetTarget] {
+        try parse(text, path: path, yaml: false)
+    }
+
+    /// skein.yaml's `fleet:` section (`fleet: {targets: [...]}`).
+    public static func parse(configuration text: String, path: String) throws(FleetTargetsError) -> [FleetTarget] {
+        try parse(text, path: path, yaml: true)
+    }
+
+    static func parse(_ text: String, path: String, yaml: Bool) throws(FleetTargetsError) -> [FleetTarget] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let meaningful = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty && !$0.hasPrefix("#")
         }
-        let looksLikeYAML = meaningful.first.map { $0.hasPrefix("-") || $0.hasPrefix("targets:") } ?? false
+        let looksLikeYAML = yaml || (meaningful.first.map { $0.hasPrefix("-") || $0.hasPrefix("targets:") } ?? false)
         var targets: [FleetTarget]
         if looksLikeYAML {
             targets = try parseYAML(text, path: path)
@@ -91,7 +100,9 @@ public enum FleetTargets {
             throw FleetTargetsError(path: path, line: nil, message: "is not valid YAML: \(error)")
         }
         let list: Node.Sequence?
-        if let mapping = node?.mapping {
+        if var mapping = node?.mapping {
+            // skein.yaml: the `fleet:` section holds the targets.
+            if let fleet = mapping["fleet"]?.mapping { mapping = fleet }
             guard let targets = mapping["targets"]?.sequence else {
                 throw FleetTargetsError(path: path, line: nil, message: "needs a targets: list")
             }

@@ -5,6 +5,8 @@ import SkeinFleet
 import SkeinTestSupport
 import Testing
 
+@testable import SkeinCLI
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -259,5 +261,70 @@ struct FleetTests {
         for database in databases {
             #expect(try await versionRows(database) == ["1", "2", "3"])
         }
+    }
+}
+
+@Suite("skein fleet: Ctrl-C and the HTML report", .requiresPostgreSQL)
+struct FleetInterruptTests {
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    @Test("Ctrl-C: the running target's statement is cancelled and rolled back, no new target starts, exit 130")
+    func interrupt() async throws {
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write(
+            "00001_wait.sql",
+            "-- +goose Up\nCREATE TABLE waited (id int);\nSELECT pg_advisory_xact_lock(4244);\n-- +goose Down\nDROP TABLE waited;\n"
+        )
+        var databases: [DatabaseURL] = []
+        for _ in 0..<3 { databases.append(try await TestDatabase.makeFreshDatabase()) }
+        let targets = FileManager.default.temporaryDirectory.appendingPathComponent("skein-fleet-\(UUID()).txt").path
+        try databases.map(\.text).joined(separator: "\n").write(toFile: targets, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: targets) }
+        let barrier = try await PostgresConnection.connect(
+            configuration: try databases[0].connectionConfiguration(), id: 7, logger: logger)
+        _ = try await barrier.query("SELECT pg_advisory_lock(4244)", logger: logger).collect()
+        let run = try await SkeinBinary.start([
+            "fleet", "up", "--targets", targets, "--dir", dir.path, "--parallel", "1", "--lock-timeout", "0",
+        ])
+        #expect(
+            try await eventually {
+                try await scalar(
+                    "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4244 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                    on: databases[0]) == "1"
+            })
+        run.signal(SIGINT)
+        let ended = await run.wait()
+        _ = try await barrier.query("SELECT pg_advisory_unlock(4244)", logger: logger).collect()
+        try await barrier.close()
+        #expect(ended.status == 130, "\(run.stdout)")
+        #expect(run.stdout.contains("cancelled by the operator"), "\(run.stdout)")
+        #expect(run.stdout.contains("3 targets in"), "\(run.stdout)")
+        #expect(run.stdout.contains("1 failed, 2 skipped"), "\(run.stdout)")
+        // The first target's migration was cancelled on the server and rolled back; the others never started.
+        for database in databases {
+            #expect(try await scalar("SELECT to_regclass('waited')::text", on: database) == nil)
+        }
+    }
+
+    @Test("the HTML report: a row and a bar per target, each message escaped")
+    func htmlReport() throws {
+        let report = FleetReport(
+            command: "up",
+            results: [
+                FleetTargetResult(
+                    name: "acme", outcome: .migrated, versionBefore: 0, versionAfter: 3, steps: ["00001_a.sql"],
+                    seconds: 0.4),
+                FleetTargetResult(
+                    name: "globex", outcome: .failed, versionBefore: 1, versionAfter: 1, seconds: 0.1,
+                    message: "relation \"<script>\" already exists"),
+                FleetTargetResult(name: "initech", outcome: .skipped, message: "a canary failed"),
+            ], seconds: 0.6)
+        let html = FleetReportPage(report: report).render()
+        #expect(html.components(separatedBy: "<tr class=").count - 1 == 3)
+        #expect(html.components(separatedBy: "<rect class=\"bar ").count - 1 == 3)
+        #expect(html.contains("relation &quot;&lt;script&gt;&quot; already exists"))
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("1 migrated, 1 failed, 1 skipped"))
     }
 }

@@ -4,12 +4,20 @@ import Logging
 import SkeinCore
 import SkeinFleet
 import SkeinPostgres
+import Synchronization
+
+/// What the fleet commands that migrate also take.
+struct FleetRunOptions: ParsableArguments {
+    @Option(name: .customLong("html"), help: "Also write the run's report as one HTML page (a row per target).")
+    var htmlPath: String?
+}
 
 struct FleetUp: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up", abstract: "Migrate every target to the latest version.")
     @OptionGroup var options: FleetOptions
-    func run() async throws { try await FleetRun.migrate(.up, options: options) }
+    @OptionGroup var report: FleetRunOptions
+    func run() async throws { try await FleetRun.migrate(.up, options: options, html: report.htmlPath) }
 }
 
 struct FleetUpTo: AsyncParsableCommand {
@@ -17,7 +25,8 @@ struct FleetUpTo: AsyncParsableCommand {
         commandName: "up-to", abstract: "Migrate every target up to VERSION.")
     @Argument var version: Int64
     @OptionGroup var options: FleetOptions
-    func run() async throws { try await FleetRun.migrate(.upTo(version), options: options) }
+    @OptionGroup var report: FleetRunOptions
+    func run() async throws { try await FleetRun.migrate(.upTo(version), options: options, html: report.htmlPath) }
 }
 
 struct FleetDownTo: AsyncParsableCommand {
@@ -27,12 +36,13 @@ struct FleetDownTo: AsyncParsableCommand {
     @Flag(name: .long, help: "Confirm rolling back every target.")
     var yes = false
     @OptionGroup var options: FleetOptions
+    @OptionGroup var report: FleetRunOptions
     func run() async throws {
         guard yes else {
             throw CLIFailure.fleetUsage(
                 "fleet down-to rolls back every target; say --yes (and consider --canary 1 so one target goes first)")
         }
-        try await FleetRun.migrate(.downTo(version), options: options)
+        try await FleetRun.migrate(.downTo(version), options: options, html: report.htmlPath)
     }
 }
 
@@ -53,7 +63,7 @@ struct StatusReport: Encodable {
 
 /// The fleet commands' output: a line per target as it finishes, then a table and a summary (or one JSON document).
 enum FleetRun {
-    static func migrate(_ command: MigrationCommand, options: FleetOptions) async throws {
+    static func migrate(_ command: MigrationCommand, options: FleetOptions, html: String? = nil) async throws {
         let logger = Console.logger()
         try await DatabaseRun.interruptible {
             let (fleet, migrations) = try await options.fleet(logger: logger)
@@ -63,16 +73,27 @@ enum FleetRun {
                     "skein fleet: \(fleet.targets.count) targets, \(fleet.parallel) at once, --on-error \(fleet.onError.rawValue)"
                         + (fleet.canary == .none ? "" : ", canaries first"))
             }
+            let progress = Progress(total: fleet.targets.count, enabled: text && CLIContext.current.error.isTerminal)
             let report = await fleet.run(
                 command, migrations: migrations,
                 observer: { event in
-                    guard text, case .finished(let result) = event else { return }
-                    Console.out(line(result))
+                    guard text else { return }
+                    progress.update(event) { Console.out(line($0)) }
                 }, logger: logger)
+            progress.clear()
             if text {
                 Console.out(summary(report))
             } else {
                 try Console.json(report)
+            }
+            if let html {
+                do {
+                    try Data(FleetReportPage(report: report).render().utf8).write(
+                        to: URL(fileURLWithPath: html), options: .atomic)
+                } catch {
+                    throw CLIFailure(.fileSystem, "cannot write \(html): \((error as NSError).localizedDescription)")
+                }
+                if text { Console.err("wrote \(html): \(report.results.count) targets") }
             }
             if !report.succeeded {
                 throw CLIFailure(
@@ -80,6 +101,43 @@ enum FleetRun {
                     "\(report.results.filter { !$0.succeeded }.count) of \(report.results.count) targets are not where they were asked to be (above)"
                 )
             }
+        }
+    }
+
+    /// On a terminal, one line on stderr redrawn as targets start and finish: done, failed, running.
+    final class Progress: Sendable {
+        struct Counts { var done = 0, failed = 0, running = 0 }
+        let total: Int
+        let enabled: Bool
+        private let counts = Mutex(Counts())
+
+        init(total: Int, enabled: Bool) {
+            self.total = total
+            self.enabled = enabled
+        }
+
+        /// Counts `event`; a finished target's line is printed (through `print`) above the progress line.
+        func update(_ event: Fleet.Event, print: (FleetTargetResult) -> Void) {
+            let now = counts.withLock { counts -> Counts in
+                switch event {
+                case .started: counts.running += 1
+                case .finished(let result):
+                    counts.running -= 1
+                    counts.done += 1
+                    if !result.succeeded { counts.failed += 1 }
+                }
+                return counts
+            }
+            if enabled { CLIContext.current.error.write("\r\u{1B}[K") }
+            if case .finished(let result) = event { print(result) }
+            if enabled {
+                CLIContext.current.error.write(
+                    "[\(now.done)/\(total)] \(now.done - now.failed) ok, \(now.failed) failed, \(now.running) running")
+            }
+        }
+
+        func clear() {
+            if enabled { CLIContext.current.error.write("\r\u{1B}[K") }
         }
     }
 

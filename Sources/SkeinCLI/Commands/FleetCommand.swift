@@ -155,9 +155,25 @@ struct FleetOptions: ParsableArguments {
             }
         case (nil, let url?, let sql?):
             return try await controlTargets(url: url, sql: sql, environment: environment, logger: logger)
+        case (nil, nil, nil):
+            // skein.yaml's fleet: section.
+            let path = config ?? "skein.yaml"
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8),
+                text.contains("fleet:")
+            else {
+                throw CLIFailure.fleetUsage(
+                    "give the targets: --targets FILE, --control-url URL with --targets-sql \"SELECT name, url …\", or a fleet: section in skein.yaml"
+                )
+            }
+            do {
+                return try FleetTargets.parse(configuration: text, path: path)
+            } catch {
+                throw CLIFailure(.configuration, error.description)
+            }
         default:
             throw CLIFailure.fleetUsage(
-                "give the targets: --targets FILE, or --control-url URL with --targets-sql \"SELECT name, url …\"")
+                "give the targets one way: --targets FILE, or --control-url URL with --targets-sql \"SELECT name, url …\""
+            )
         }
     }
 
