@@ -328,3 +328,38 @@ struct FleetInterruptTests {
         #expect(html.contains("1 migrated, 1 failed, 1 skipped"))
     }
 }
+
+@Suite("skein fleet across two servers", .requiresPostgreSQL)
+struct FleetTwoServersTests {
+    @Test("targets on the test cluster and on a second throwaway cluster: all migrated, each at the last version")
+    func twoServers() async throws {
+        let name = "fleet\(UInt32.random(in: 0...UInt32.max))"
+        let started = try await SkeinBinary.run(["sandbox", "start", "--name", name])
+        #expect(started.status == 0, "\(started.stderr)")
+        let second = try DatabaseURL(parsing: started.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        defer { Task { _ = try? await SkeinBinary.run(["sandbox", "stop", "--name", name]) } }
+        var databases: [DatabaseURL] = []
+        for index in 0..<3 {
+            _ = try await rows("CREATE DATABASE tenant_\(index)", on: second)
+            databases.append(second.replacingDatabase(with: "tenant_\(index)"))
+            databases.append(try await TestDatabase.makeFreshDatabase())
+        }
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n")
+        try dir.write("00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n-- +goose Down\nDROP TABLE b;\n")
+        let targets = FileManager.default.temporaryDirectory.appendingPathComponent("skein-fleet-\(UUID()).txt").path
+        try databases.map(\.text).joined(separator: "\n").write(toFile: targets, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: targets) }
+        let result = try await SkeinBinary.run([
+            "fleet", "up", "--targets", targets, "--dir", dir.path, "--parallel", "4",
+        ])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("6 targets in"), "\(result.stdout)")
+        #expect(result.stdout.contains("6 migrated; versions: 6 at 2"), "\(result.stdout)")
+        for database in databases {
+            #expect(try await scalar("SELECT max(version_id)::text FROM goose_db_version", on: database) == "2")
+        }
+        _ = try await SkeinBinary.run(["sandbox", "stop", "--name", name])
+    }
+}
