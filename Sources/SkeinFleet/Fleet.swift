@@ -166,7 +166,9 @@ public struct Fleet: Sendable {
                 }
                 return true
             }
-            for _ in 0..<max(1, parallel) where !add() { break }
+            for _ in 0..<max(1, parallel) {
+                guard add() else { break }
+            }
             while let done = await group.next() {
                 for (index, result) in done { results[index] = result }
                 _ = add()
