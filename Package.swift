@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "SkeinFleet",
             dependencies: [
-                "SkeinCore", "SkeinConnection", "SkeinPostgres",
+                "SkeinCore", "SkeinConnection", "SkeinGovernance", "SkeinPostgres",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import SkeinConnection
 import SkeinCore
+import SkeinGovernance
 import SkeinPostgres
 
 extension Fleet {
@@ -91,6 +92,35 @@ extension Fleet {
             status.error = PostgresErrorText.describe(error)
         }
         return status
+    }
+
+    /// The target as its own audit log tells it (for `skein report --html --targets`): its version now, and its
+    /// last run — outcome, duration, the files it applied or rolled back, the failure.
+    func lastRun(of target: FleetTarget, migrations: [Migration], logger: Logger) async -> FleetTargetResult {
+        var result = FleetTargetResult(name: target.name, group: target.group, schema: target.schema, outcome: .current)
+        do {
+            let connection = try await connector(for: target).connect(logger: logger)
+            defer { Task { await connection.close(within: .seconds(5)) } }
+            let migrator = migrator(for: target)
+            let entries = try await migrator.history(on: connection, logger: logger)
+            result.versionAfter = try await migrator.currentVersion(on: connection, logger: logger)
+            guard let run = entries.last(where: { $0.action == .run }) else { return result }
+            let attempts = entries.filter { $0.action == .migrate && $0.runID != nil && $0.runID == run.runID }
+            result.steps = attempts.filter { $0.outcome != .failed }.compactMap(\.file)
+            result.seconds = run.durationSeconds ?? 0
+            switch run.outcome {
+            case .failed:
+                result.outcome = .failed
+                result.message = attempts.last(where: { $0.outcome == .failed })?.message ?? run.message
+            case .applied, .rolledBack: result.outcome = result.steps.isEmpty ? .current : .migrated
+            case .recorded: break
+            }
+            result.message = result.message ?? "last run \(run.startedAt.formatted(Date.ISO8601FormatStyle()))"
+        } catch {
+            result.outcome = .unreachable
+            result.message = PostgresErrorText.describe(error)
+        }
+        return result
     }
 
     /// The target's connection settings (libpq's rules, `PG*`, `.pgpass`); a schema goes into `search_path`.

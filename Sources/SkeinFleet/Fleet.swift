@@ -112,6 +112,29 @@ public struct Fleet: Sendable {
         return statuses.compactMap { $0 }
     }
 
+    /// Every target as its own audit log tells it: its version and its last run, read in parallel; changes nothing.
+    public func lastRuns(migrations: [Migration], logger: Logger) async -> FleetReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var results = [FleetTargetResult?](repeating: nil, count: targets.count)
+        await withTaskGroup(of: (Int, FleetTargetResult).self) { group in
+            var next = 0
+            func add() {
+                guard next < targets.count else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, await lastRun(of: targets[index], migrations: migrations, logger: logger)) }
+            }
+            for _ in 0..<max(1, parallel) { add() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                add()
+            }
+        }
+        return FleetReport(
+            command: "report", results: results.compactMap { $0 }, seconds: Self.seconds(clock.now - started))
+    }
+
     // MARK: - Scheduling
 
     /// Whether new targets may start, and why not.

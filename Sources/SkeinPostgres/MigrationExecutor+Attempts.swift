@@ -172,6 +172,21 @@ extension StepRun {
         _ relations: [LockedRelation], hiddenSince: inout [String: ContinuousClock.Instant], minimumAge: Duration? = nil
     ) async throws -> (blockers: [PreflightBlocker], undecided: Bool) {
         let age = minimumAge ?? preflightAge
+        // First the cheap question (pg_locks alone: a fraction of the full query, whose plan expands
+        // pg_stat_activity): does any other session hold a lock on these tables at all? Usually none does.
+        var names = PostgresBindings()
+        names.append(relations.map(\.name))
+        let anyLock = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'relation' AND granted
+                        AND pid <> pg_backend_pid() AND relation = ANY (SELECT to_regclass(n) FROM unnest($1::text[]) n))
+                    """, binds: names), logger: logger
+        ).decodeFirst(Bool.self)
+        guard anyLock == true else {
+            hiddenSince = [:]
+            return ([], false)
+        }
         var binds = PostgresBindings()
         binds.append(relations.map(\.name))
         binds.append(MigrationExecutor.seconds(age))

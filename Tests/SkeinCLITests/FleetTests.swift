@@ -181,6 +181,17 @@ struct FleetTests {
         #expect(report?.results[2].message?.contains("failed (--on-error fail)") == true)
         #expect(try await scalar("SELECT to_regclass('goose_db_version')::text", on: databases[2]) == nil)
 
+        // skein report --html --targets: a row per target from each one's audit log.
+        let page = FileManager.default.temporaryDirectory.appendingPathComponent("skein-fleet-\(UUID()).html").path
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let written = try await SkeinBinary.run(["report", "--html", page, "--targets", targets])
+        #expect(written.status == 0, "\(written.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.components(separatedBy: "<tr class=").count - 1 == 4)
+        #expect(html.contains("<tr class=\"migrated\">") && html.contains("<tr class=\"failed\">"))
+        #expect(html.contains("relation &quot;t3&quot; already exists"), "\(html)")
+        #expect(html.contains("00003_<wbr/>t3.sql"))
+
         // The failing target first, as the canary: nothing else starts, whatever --on-error says.
         let canaryFirst = try targetsFile([databases[1].text, databases[2].text, databases[3].text])
         defer { try? FileManager.default.removeItem(atPath: canaryFirst) }

@@ -132,7 +132,7 @@ struct CommandOptionsTests {
             (["status"], server.union(files).union(["--format"])),
             (["history"], server.union(["--format", "--since"])),
             (["metrics"], server.union(["--format"])),
-            (["report"], server.union(["--html"])),
+            (["report"], server.union(["--html", "--targets"])),
             (["repair"], server.union(["--dir", "--verbose", "--applied", "--rolled-back"])),
         ])
     func readOnly(command: [String], expected: Set<String>) async {

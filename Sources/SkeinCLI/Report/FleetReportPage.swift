@@ -85,7 +85,7 @@ struct FleetReportPage {
             """
         for result in report.results {
             let versions =
-                "\(result.versionBefore.map(String.init) ?? "?") → \(result.versionAfter.map(String.init) ?? "?")"
+                (result.versionBefore.map { "\($0) → " } ?? "") + (result.versionAfter.map(String.init) ?? "?")
             let cells = [
                 ("name", Page.breakable(result.name + (result.schema.map { " (schema \($0))" } ?? ""))),
                 ("nowrap", Page.escape(result.group ?? "") + (result.canary ? " (canary)" : "")),
