@@ -275,7 +275,7 @@ struct FleetTests {
     }
 }
 
-@Suite("skein fleet: Ctrl-C and the HTML report", .requiresPostgreSQL)
+@Suite("skein fleet: Ctrl-C, the deadline, the HTML report", .requiresPostgreSQL)
 struct FleetInterruptTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -316,6 +316,45 @@ struct FleetInterruptTests {
         for database in databases {
             #expect(try await scalar("SELECT to_regclass('waited')::text", on: database) == nil)
         }
+    }
+
+    @Test("--deadline: no target starts after it; the running one finishes")
+    func deadline() async throws {
+        let dir = try MigrationsDirectory()
+        defer { dir.delete() }
+        try dir.write(
+            "00001_wait.sql",
+            "-- +goose Up\nCREATE TABLE waited (id int);\nSELECT pg_advisory_xact_lock(4245);\n-- +goose Down\nDROP TABLE waited;\n"
+        )
+        var databases: [DatabaseURL] = []
+        for _ in 0..<3 { databases.append(try await TestDatabase.makeFreshDatabase()) }
+        let targets = FileManager.default.temporaryDirectory.appendingPathComponent("skein-fleet-\(UUID()).txt").path
+        try databases.map(\.text).joined(separator: "\n").write(toFile: targets, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: targets) }
+        let barrier = try await PostgresConnection.connect(
+            configuration: try databases[0].connectionConfiguration(), id: 7, logger: logger)
+        _ = try await barrier.query("SELECT pg_advisory_lock(4245)", logger: logger).collect()
+        let run = try await SkeinBinary.start([
+            "fleet", "up", "--targets", targets, "--dir", dir.path, "--parallel", "1", "--lock-timeout", "0",
+            "--deadline", "1s",
+        ])
+        #expect(
+            try await eventually {
+                try await scalar(
+                    "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4245 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                    on: databases[0]) == "1"
+            })
+        // The fleet's clock started before its first target waited here: 1.5 s from now is past its deadline,
+        // whatever the machine's load (a later release only makes it more so).
+        try await Task.sleep(for: .milliseconds(1500))
+        _ = try await barrier.query("SELECT pg_advisory_unlock(4245)", logger: logger).collect()
+        try await barrier.close()
+        let ended = await run.wait()
+        #expect(ended.status == 1, "\(run.stdout)")
+        #expect(run.stdout.contains("1 migrated, 2 skipped"), "\(run.stdout)")
+        #expect(run.stdout.contains("--- 2 skipped (the deadline passed): "), "\(run.stdout)")
+        #expect(try await scalar("SELECT max(version_id)::text FROM goose_db_version", on: databases[0]) == "1")
+        #expect(try await scalar("SELECT to_regclass('goose_db_version')::text", on: databases[1]) == nil)
     }
 
     @Test("the HTML report: a row and a bar per target, each message escaped")

@@ -201,6 +201,12 @@ enum FleetRun {
             lines.append("--- \(result.name) (\(result.outcome.rawValue)):")
             lines += (result.message ?? "").split(separator: "\n").map { "  " + $0 }
         }
+        let skipped = report.results.filter { $0.outcome == .skipped }
+        for (reason, results) in Dictionary(grouping: skipped, by: { $0.message ?? "not started" }).sorted(by: {
+            $0.key < $1.key
+        }) {
+            lines.append("--- \(results.count) skipped (\(reason)): \(results.map(\.name).joined(separator: ", "))")
+        }
         let counts = report.counts
         let order: [FleetTargetResult.Outcome] = [.migrated, .current, .failed, .unreachable, .skipped]
         lines.append(
