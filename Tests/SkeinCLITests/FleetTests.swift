@@ -208,6 +208,48 @@ struct FleetTests {
         #expect(refused.stderr.contains("--yes"), "\(refused.stderr)")
     }
 
+    @Test("targets from a control database; --canary-group first; down-to --yes rolls every target back")
+    func controlDatabaseCanaryGroupDownTo() async throws {
+        let dir = try migrations()
+        defer { dir.delete() }
+        let control = try await TestDatabase.makeFreshDatabase()
+        var databases: [DatabaseURL] = []
+        for _ in 0..<3 { databases.append(try await TestDatabase.makeFreshDatabase()) }
+        _ = try await rows("CREATE TABLE tenants (name text, url text, tier text, active bool)", on: control)
+        for (index, database) in databases.enumerated() {
+            _ = try await rows(
+                "INSERT INTO tenants VALUES ('tenant\(index)', '\(database.text)', '\(index == 2 ? "canary" : "main")', true)",
+                on: control)
+        }
+        _ = try await rows("INSERT INTO tenants VALUES ('gone', 'postgres://nowhere/x', 'main', false)", on: control)
+        let source = [
+            "--control-url", control.text, "--targets-sql",
+            "SELECT name, url, tier FROM tenants WHERE active ORDER BY name", "--dir", dir.path,
+        ]
+        let (up, report) = try await fleet(["up", "--canary-group", "canary"] + source)
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        #expect(report?.results.map(\.name) == ["tenant0", "tenant1", "tenant2"])
+        #expect(report?.results.map(\.canary) == [false, false, true])
+        for database in databases {
+            #expect(try await versionRows(database) == ["1", "2", "3"])
+        }
+        let (down, rolledBack) = try await fleet(["down-to", "1", "--yes", "--canary", "1"] + source)
+        #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
+        #expect(rolledBack?.results.allSatisfy { $0.outcome == "migrated" && $0.versionAfter == 1 } == true)
+        for database in databases {
+            #expect(try await scalar("SELECT to_regclass('t2')::text", on: database) == nil)
+            #expect(try await scalar("SELECT to_regclass('t1')::text", on: database) == "t1")
+        }
+        let (_, badQuery) = try await fleet(["status", "--control-url", control.text, "--targets-sql", "SELECT 1"])
+        #expect(badQuery == nil)
+        let refused = try await SkeinBinary.run([
+            "fleet", "status", "--control-url", control.text, "--targets-sql", "SELECT name FROM tenants", "--dir",
+            dir.path,
+        ])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("--targets-sql must return name and url"), "\(refused.stderr)")
+    }
+
     @Test("schema-per-tenant: each schema its own version table and tables; schemas of one database one by one")
     func schemaPerTenant() async throws {
         let dir = try migrations()
