@@ -94,45 +94,36 @@ public struct Fleet: Sendable {
     /// The state of every target (version, pending, dirty, drift), read in parallel; changes nothing (in Skein's
     /// grammar's configuration: `createOnlyToRun`).
     public func status(migrations: [Migration], logger: Logger) async -> [FleetTargetStatus] {
-        var statuses = [FleetTargetStatus?](repeating: nil, count: targets.count)
-        await withTaskGroup(of: (Int, FleetTargetStatus).self) { group in
-            var next = 0
-            func add() {
-                guard next < targets.count else { return }
-                let index = next
-                next += 1
-                group.addTask { (index, await status(of: targets[index], migrations: migrations, logger: logger)) }
-            }
-            for _ in 0..<max(1, parallel) { add() }
-            while let (index, status) = await group.next() {
-                statuses[index] = status
-                add()
-            }
-        }
-        return statuses.compactMap { $0 }
+        await eachTarget { target in await status(of: target, migrations: migrations, logger: logger) }
     }
 
     /// Every target as its own audit log tells it: its version and its last run, read in parallel; changes nothing.
     public func lastRuns(migrations: [Migration], logger: Logger) async -> FleetReport {
         let clock = ContinuousClock()
         let started = clock.now
-        var results = [FleetTargetResult?](repeating: nil, count: targets.count)
-        await withTaskGroup(of: (Int, FleetTargetResult).self) { group in
+        let results = await eachTarget { target in await lastRun(of: target, migrations: migrations, logger: logger) }
+        return FleetReport(command: "report", results: results, seconds: Self.seconds(clock.now - started))
+    }
+
+    /// `read` at every target, `parallel` at once, in the targets' order.
+    private func eachTarget<Value: Sendable>(_ read: @escaping @Sendable (FleetTarget) async -> Value) async -> [Value]
+    {
+        var values = [Value?](repeating: nil, count: targets.count)
+        await withTaskGroup(of: (Int, Value).self) { group in
             var next = 0
             func add() {
                 guard next < targets.count else { return }
                 let index = next
                 next += 1
-                group.addTask { (index, await lastRun(of: targets[index], migrations: migrations, logger: logger)) }
+                group.addTask { (index, await read(targets[index])) }
             }
             for _ in 0..<max(1, parallel) { add() }
-            while let (index, result) = await group.next() {
-                results[index] = result
+            while let (index, value) = await group.next() {
+                values[index] = value
                 add()
             }
         }
-        return FleetReport(
-            command: "report", results: results.compactMap { $0 }, seconds: Self.seconds(clock.now - started))
+        return values.compactMap { $0 }
     }
 
     // MARK: - Scheduling

@@ -321,82 +321,85 @@ struct FleetTests {
 struct FleetInterruptTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    @Test("Ctrl-C: the running target's statement is cancelled and rolled back, no new target starts, exit 130")
-    func interrupt() async throws {
+    /// Three databases, a migration that waits for advisory lock `key` (held by the returned barrier in the first
+    /// database), and `skein fleet up --parallel 1` started with `extra`; returns once the first target waits there.
+    struct Waiting {
+        let dir: MigrationsDirectory
+        let targets: String
+        let databases: [DatabaseURL]
+        let barrier: PostgresConnection
+        let run: ChildProcess
+
+        func release(_ key: Int, logger: Logger) async throws {
+            _ = try await barrier.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_unlock(\(key))"), logger: logger)
+                .collect()
+            try await barrier.close()
+        }
+
+        func delete() {
+            dir.delete()
+            try? FileManager.default.removeItem(atPath: targets)
+        }
+    }
+
+    func startWaiting(key: Int, _ extra: [String] = []) async throws -> Waiting {
         let dir = try MigrationsDirectory()
-        defer { dir.delete() }
         try dir.write(
             "00001_wait.sql",
-            "-- +goose Up\nCREATE TABLE waited (id int);\nSELECT pg_advisory_xact_lock(4244);\n-- +goose Down\nDROP TABLE waited;\n"
+            "-- +goose Up\nCREATE TABLE waited (id int);\nSELECT pg_advisory_xact_lock(\(key));\n-- +goose Down\nDROP TABLE waited;\n"
         )
         var databases: [DatabaseURL] = []
         for _ in 0..<3 { databases.append(try await TestDatabase.makeFreshDatabase()) }
         let targets = FileManager.default.temporaryDirectory.appendingPathComponent("skein-fleet-\(UUID()).txt").path
         try databases.map(\.text).joined(separator: "\n").write(toFile: targets, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: targets) }
         let barrier = try await PostgresConnection.connect(
             configuration: try databases[0].connectionConfiguration(), id: 7, logger: logger)
-        _ = try await barrier.query("SELECT pg_advisory_lock(4244)", logger: logger).collect()
-        let run = try await SkeinBinary.start([
-            "fleet", "up", "--targets", targets, "--dir", dir.path, "--parallel", "1", "--lock-timeout", "0",
-        ])
+        _ = try await barrier.query(PostgresQuery(unsafeSQL: "SELECT pg_advisory_lock(\(key))"), logger: logger)
+            .collect()
+        let run = try await SkeinBinary.start(
+            ["fleet", "up", "--targets", targets, "--dir", dir.path, "--parallel", "1", "--lock-timeout", "0"] + extra)
         #expect(
             try await eventually {
                 try await scalar(
-                    "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4244 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                    "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = \(key) AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                     on: databases[0]) == "1"
             })
+        return Waiting(dir: dir, targets: targets, databases: databases, barrier: barrier, run: run)
+    }
+
+    @Test("Ctrl-C: the running target's statement is cancelled and rolled back, no new target starts, exit 130")
+    func interrupt() async throws {
+        let waiting = try await startWaiting(key: 4244)
+        defer { waiting.delete() }
+        let run = waiting.run
         run.signal(SIGINT)
         let ended = await run.wait()
-        _ = try await barrier.query("SELECT pg_advisory_unlock(4244)", logger: logger).collect()
-        try await barrier.close()
+        try await waiting.release(4244, logger: logger)
         #expect(ended.status == 130, "\(run.stdout)")
         #expect(run.stdout.contains("cancelled by the operator"), "\(run.stdout)")
         #expect(run.stdout.contains("3 targets in"), "\(run.stdout)")
         #expect(run.stdout.contains("1 failed, 2 skipped"), "\(run.stdout)")
         // The first target's migration was cancelled on the server and rolled back; the others never started.
-        for database in databases {
+        for database in waiting.databases {
             #expect(try await scalar("SELECT to_regclass('waited')::text", on: database) == nil)
         }
     }
 
     @Test("--deadline: no target starts after it; the running one finishes")
     func deadline() async throws {
-        let dir = try MigrationsDirectory()
-        defer { dir.delete() }
-        try dir.write(
-            "00001_wait.sql",
-            "-- +goose Up\nCREATE TABLE waited (id int);\nSELECT pg_advisory_xact_lock(4245);\n-- +goose Down\nDROP TABLE waited;\n"
-        )
-        var databases: [DatabaseURL] = []
-        for _ in 0..<3 { databases.append(try await TestDatabase.makeFreshDatabase()) }
-        let targets = FileManager.default.temporaryDirectory.appendingPathComponent("skein-fleet-\(UUID()).txt").path
-        try databases.map(\.text).joined(separator: "\n").write(toFile: targets, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: targets) }
-        let barrier = try await PostgresConnection.connect(
-            configuration: try databases[0].connectionConfiguration(), id: 7, logger: logger)
-        _ = try await barrier.query("SELECT pg_advisory_lock(4245)", logger: logger).collect()
-        let run = try await SkeinBinary.start([
-            "fleet", "up", "--targets", targets, "--dir", dir.path, "--parallel", "1", "--lock-timeout", "0",
-            "--deadline", "1s",
-        ])
-        #expect(
-            try await eventually {
-                try await scalar(
-                    "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = 4245 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                    on: databases[0]) == "1"
-            })
+        let waiting = try await startWaiting(key: 4245, ["--deadline", "1s"])
+        defer { waiting.delete() }
         // The fleet's clock started before its first target waited here: 1.5 s from now is past its deadline,
         // whatever the machine's load (a later release only makes it more so).
         try await Task.sleep(for: .milliseconds(1500))
-        _ = try await barrier.query("SELECT pg_advisory_unlock(4245)", logger: logger).collect()
-        try await barrier.close()
+        try await waiting.release(4245, logger: logger)
+        let run = waiting.run
         let ended = await run.wait()
         #expect(ended.status == 1, "\(run.stdout)")
         #expect(run.stdout.contains("1 migrated, 2 skipped"), "\(run.stdout)")
         #expect(run.stdout.contains("--- 2 skipped (the deadline passed): "), "\(run.stdout)")
-        #expect(try await scalar("SELECT max(version_id)::text FROM goose_db_version", on: databases[0]) == "1")
-        #expect(try await scalar("SELECT to_regclass('goose_db_version')::text", on: databases[1]) == nil)
+        #expect(try await scalar("SELECT max(version_id)::text FROM goose_db_version", on: waiting.databases[0]) == "1")
+        #expect(try await scalar("SELECT to_regclass('goose_db_version')::text", on: waiting.databases[1]) == nil)
     }
 
     @Test("the HTML report: a row and a bar per target, each message escaped")
