@@ -43,6 +43,11 @@ struct SplitterAgreementTests {
         "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'SELECT 1'; SELECT 2",
         "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t (begin) VALUES (1); END; SELECT 1",
         "DO $$ $$$$;\r$$\r",
+        // Found by the fuzzer: in a body every statement ends with `;`, so the END after a CASE's END labels a
+        // column (`AS "end"`) and the body ends at the END after `SELECT 2;`.
+        "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN x > 0 THEN 1 ELSE 0 END END; SELECT 2; END; SELECT f(1);",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC END; SELECT 1",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1 end; END; SELECT 2",
     ]
 
     @Test("same number of commands, same text, on the examples, goose's files and tricky cases")

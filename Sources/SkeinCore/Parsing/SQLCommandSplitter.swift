@@ -54,9 +54,13 @@ public enum SQLCommandSplitter {
             var hasContent = false
             var contentStart = 0
             var contentLine = 0
-            // psql's rule for function bodies.
+            // psql's rule for function bodies (`BEGIN ATOMIC … END`), held to PostgreSQL's grammar: every statement of
+            // a body ends with `;`, so only an END right after `;` (or after ATOMIC: an empty body) closes one; any
+            // other END closes a CASE, or is a column label (`SELECT CASE … END END;` in a body labels a column).
             var words: [String] = []
             var bodyDepth = 0
+            var caseDepth = 0
+            var afterSemicolonOrAtomic = false
             var parenthesisDepth = 0
             // Where the last dollar quote ended: a `$` there opens another one (`$$a$$$$b$$`), it does not continue
             // an identifier.
@@ -76,6 +80,10 @@ public enum SQLCommandSplitter {
                     hasContent = true
                     contentStart = index
                     contentLine = line
+                }
+                let startsComment = (scalar == "-" && peek(1) == "-") || (scalar == "/" && peek(1) == "*")
+                if !GoText.isSpace(scalar), !startsComment, scalar != ";", !Self.isIdentifierStart(scalar) {
+                    afterSemicolonOrAtomic = false
                 }
                 switch scalar {
                 case "-" where peek(1) == "-":
@@ -97,6 +105,10 @@ public enum SQLCommandSplitter {
                     hasContent = false
                     words = []
                     parenthesisDepth = 0
+                    caseDepth = 0
+                case ";":
+                    afterSemicolonOrAtomic = true
+                    advance()
                 case "(":
                     parenthesisDepth += 1
                     advance()
@@ -110,11 +122,14 @@ public enum SQLCommandSplitter {
                     if words.count < 4 { words.append(word) }
                     if parenthesisDepth == 0, isRoutineDefinition(words) {
                         switch word {
-                        case "begin", "case": bodyDepth += 1
-                        case "end": bodyDepth = max(0, bodyDepth - 1)
+                        case "begin": bodyDepth += 1
+                        case "case" where bodyDepth > 0: caseDepth += 1
+                        case "end" where caseDepth > 0: caseDepth -= 1
+                        case "end" where bodyDepth > 0 && afterSemicolonOrAtomic: bodyDepth -= 1
                         default: break
                         }
                     }
+                    afterSemicolonOrAtomic = word == "atomic"
                 default:
                     advance()
                 }
