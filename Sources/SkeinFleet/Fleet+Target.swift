@@ -44,7 +44,7 @@ extension Fleet {
             let outcome = try await withTaskCancellationHandler {
                 try await migrator.run(
                     command, migrations: migrations, on: connection, sideChannel: .connector(connector),
-                    logger: logger)
+                    probe: canceller.probe, logger: logger)
             } onCancel: {
                 Task { await canceller.cancel(logger: logger) }
             }

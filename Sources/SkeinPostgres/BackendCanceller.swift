@@ -12,24 +12,19 @@ import SkeinConnection
 public struct BackendCanceller: Sendable {
     public var connector: Connector
     public var backendPID: Int32
+    /// What the two probe statements told (``Migrator/probeSession(on:logger:)``); pass it on to
+    /// ``Migrator/run(_:migrations:on:sideChannel:probe:observer:logger:)`` so the run does not ask again.
+    public var probe: SessionProbe
     /// Whether the connection changes server connection between statements (a transaction pooler).
-    public var changesServerConnection: Bool
+    public var changesServerConnection: Bool { probe.changesServerConnection }
     let connection: PostgresConnection
 
     /// Reads the backend pid of `connection` (twice, to see a transaction pooler).
     public init(connector: Connector, connection: PostgresConnection, logger: Logger) async throws {
         self.connector = connector
         self.connection = connection
-        var pids: [Int32] = []
-        for _ in 0..<2 {
-            for try await value in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(
-                Int32.self)
-            {
-                pids.append(value)
-            }
-        }
-        self.backendPID = pids.first ?? 0
-        self.changesServerConnection = Set(pids).count > 1
+        self.probe = try await Migrator.probeSession(on: connection, logger: logger)
+        self.backendPID = probe.backendPIDs.first ?? 0
     }
 
     /// Cancels whatever the backend is running; returns whether PostgreSQL accepted the request. Gives up after

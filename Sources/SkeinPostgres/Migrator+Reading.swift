@@ -112,7 +112,7 @@ extension Migrator {
     }
 
     /// Plans without changing anything, not even creating the version table (for `--dry-run`); the statements of
-    /// the plan are checked as ``run(_:migrations:on:sideChannel:observer:logger:)`` checks them.
+    /// the plan are checked as ``run(_:migrations:on:sideChannel:probe:observer:logger:)`` checks them.
     public func preview(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection, logger: Logger
     ) async throws -> MigrationPlan {

@@ -21,6 +21,14 @@ extension Migrator {
         return SessionProbe(backendPIDs: pids, inRecovery: inRecovery)
     }
 
+    /// `known` when the caller already probed this connection, else the probe.
+    static func probeSession(known: SessionProbe?, on connection: PostgresConnection, logger: Logger) async throws
+        -> SessionProbe
+    {
+        if let known { return known }
+        return try await probeSession(on: connection, logger: logger)
+    }
+
     /// A writing command reached a standby.
     public static func standbyError() -> RunnerError {
         RunnerError(

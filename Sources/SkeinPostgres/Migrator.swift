@@ -129,17 +129,20 @@ public struct Migrator: Sendable {
     /// Plans and runs `command` on a connection the caller holds.
     /// - Parameters:
     ///   - sideChannel: a second connection for the lock-wait watch (``StatementSettings/warnAfter``).
+    ///   - probe: what ``probeSession(on:logger:)`` already told about this connection (a ``BackendCanceller``
+    ///     asks when it is made); `nil`: the run asks.
     ///   - observer: told as each step finishes and while a statement waits.
     /// - Throws: ``PlanRejected`` (also when ``Configuration/statementChecker`` rejects a statement of the plan:
     ///   nothing was written), ``LockTimeout``, ``RunnerError`` (`.dirty`, `.missingPrivilege`, …),
     ///   ``MigrationFailure``, or a connection error.
     public func run(
         _ command: MigrationCommand, migrations: [Migration], on connection: PostgresConnection,
-        sideChannel: SideChannel? = nil, observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
+        sideChannel: SideChannel? = nil, probe: SessionProbe? = nil,
+        observer: (@Sendable (MigrationEvent) -> Void)? = nil, logger: Logger
     ) async throws -> Outcome {
         // Two probe statements first: a standby refuses at once, and a session that changes server connection (a
         // transaction pooler) refuses what needs one session.
-        let probe = try await Self.probeSession(on: connection, logger: logger)
+        let probe = try await Self.probeSession(known: probe, on: connection, logger: logger)
         guard !probe.inRecovery else { throw Self.standbyError() }
         func body(_ backendPID: Int32?) async throws -> Outcome {
             try await runLocked(

@@ -116,8 +116,8 @@ enum FleetRun {
             self.enabled = enabled
         }
 
-        /// Counts `event`; a finished target's line is printed (through `print`) above the progress line.
-        func update(_ event: Fleet.Event, print: (FleetTargetResult) -> Void) {
+        /// Counts `event`; a finished target's line is written (through `emit`) above the progress line.
+        func update(_ event: Fleet.Event, emit: (FleetTargetResult) -> Void) {
             let now = counts.withLock { counts -> Counts in
                 switch event {
                 case .started: counts.running += 1
@@ -128,16 +128,16 @@ enum FleetRun {
                 }
                 return counts
             }
-            if enabled { CLIContext.current.error.write("\r\u{1B}[K") }
-            if case .finished(let result) = event { print(result) }
+            if enabled { Console.errInPlace("\r\u{1B}[K") }
+            if case .finished(let result) = event { emit(result) }
             if enabled {
-                CLIContext.current.error.write(
+                Console.errInPlace(
                     "[\(now.done)/\(total)] \(now.done - now.failed) ok, \(now.failed) failed, \(now.running) running")
             }
         }
 
         func clear() {
-            if enabled { CLIContext.current.error.write("\r\u{1B}[K") }
+            if enabled { Console.errInPlace("\r\u{1B}[K") }
         }
     }
 

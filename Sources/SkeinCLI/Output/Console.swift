@@ -17,6 +17,12 @@ enum Console {
         context.output.write(context.masking(text) + "\n")
     }
 
+    /// A status line on stderr, redrawn in place (no newline; `\r` and the erase sequence come with `text`).
+    static func errInPlace(_ text: String) {
+        let context = CLIContext.current
+        context.error.write(context.masking(text))
+    }
+
     static func err(_ text: String) {
         let context = CLIContext.current
         context.error.write(context.masking(text) + "\n")

@@ -30,7 +30,7 @@ extension DatabaseRun {
             do {
                 outcome = try await migrator.run(
                     command, migrations: migrations, on: connection, sideChannel: context.sideChannel,
-                    observer: { observe($0) }, logger: logger)
+                    probe: context.probe, observer: { observe($0) }, logger: logger)
                 await afterRun(command, failure: nil, context: context)
             } catch let rejected as Migrator.PlanRejected {
                 let onlyNoNext = rejected.problems.filter { $0.severity == .error }.allSatisfy {

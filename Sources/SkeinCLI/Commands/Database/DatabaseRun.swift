@@ -32,6 +32,8 @@ struct DatabaseRun {
         var migrations: [Migration]
         var migrator: Migrator
         var sideChannel: SideChannel
+        /// What the connection's two probe statements told (asked once, when it was made).
+        var probe: SessionProbe
         var logger: Logger
     }
 
@@ -204,7 +206,7 @@ struct DatabaseRun {
         }
         let context = Context(
             connection: connection, migrations: migrations, migrator: migrator,
-            sideChannel: .connector(connector), logger: logger)
+            sideChannel: .connector(connector), probe: canceller.probe, logger: logger)
         do {
             // goose's -timeout and Ctrl-C: cancel the running statement on the server, then stop.
             try await Self.run(within: settings.timeout, canceller: canceller, logger: logger) {
