@@ -192,9 +192,19 @@ start() {
     if old=$(running_pid "$dir"); then
         die "a PgBouncer is already running from $dir (pid $old); stop it first"
     fi
-    if ! psql_ok "$upstream_port" postgres 'select 1' "$host" >/dev/null; then
-        die "upstream PostgreSQL at $host:$upstream_port does not accept connections (user postgres, dbname postgres)"
-    fi
+    # A busy machine (the whole test suite at once) can be slow to accept a
+    # connection, so try until WAIT seconds have passed and show psql's error.
+    local upstream_error= upstream_deadline=$((SECONDS + WAIT))
+    while :; do
+        if upstream_error=$(PGCONNECT_TIMEOUT=5 psql -X -q -A -t \
+            "host=$host port=$upstream_port dbname=postgres user=postgres" -c 'select 1' 2>&1 >/dev/null); then
+            break
+        fi
+        if [ "$SECONDS" -ge "$upstream_deadline" ]; then
+            die "upstream PostgreSQL at $host:$upstream_port does not accept connections (user postgres, dbname postgres): $upstream_error"
+        fi
+        sleep 0.2
+    done
     if [ -d "$dir" ] && [ ! -e "$dir/pgbouncer.ini" ] && [ -n "$(ls -A "$dir")" ]; then
         die "$dir is not empty and holds no pgbouncer.ini; use a new directory"
     fi
