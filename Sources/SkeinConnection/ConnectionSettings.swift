@@ -77,8 +77,12 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
 
     /// Resolves a connection string.
     /// - Parameters:
+    ///   - connection: the parsed connection string; its parameters win, and the environment fills only those it
+    ///     leaves out or empty.
     ///   - environment: the process environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGPASSFILE`, …).
     ///   - operatingSystemUser: libpq's default user name.
+    ///   - homeDirectory: where `.pgpass` is looked for when neither `passfile` nor `PGPASSFILE` names a password
+    ///     file; `nil`: no default password file.
     ///   - passwordFile: reads a password file's contents by path (`nil` when absent or not private).
     public static func resolve(
         _ connection: ConnectionString, environment: [String: String], operatingSystemUser: String,

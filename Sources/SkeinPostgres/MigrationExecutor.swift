@@ -8,7 +8,7 @@ import Synchronization
 
 /// Runs a plan's steps on one held connection, goose's way: each migration's statements and its version row
 /// in one transaction (or statement by statement for `NO TRANSACTION`), a goose statement holding several
-/// commands sent command by command (``SQLCommandSplitter``) inside a transaction so it stays atomic.
+/// commands sent command by command (`SQLCommandSplitter`, SkeinCore) inside a transaction so it stays atomic.
 ///
 /// With Skein's tables (``SkeinTables``), the version row and the checksum row are one statement, and a
 /// `NO TRANSACTION` file records which statement runs before each one, so an interrupted run leaves a dirty
@@ -52,7 +52,12 @@ public struct MigrationExecutor: Sendable {
     }
 
     /// Runs every step; stops at the first failure (``MigrationFailure``) or before a Go migration.
-    /// - Parameter backendPID: the connection's backend pid when the caller knows it (for the lock-wait watch).
+    /// - Parameters:
+    ///   - steps: the plan's steps, run in the order given.
+    ///   - connection: the connection the migrations' statements and their version rows go to.
+    ///   - backendPID: the connection's backend pid when the caller knows it (for the lock-wait watch).
+    ///   - logger: a line as each migration starts, finishes or fails, and a warning for each lock-timeout retry;
+    ///     PostgresNIO logs the queries with it too.
     public func execute(
         _ steps: [MigrationStep], on connection: PostgresConnection, backendPID: Int32? = nil, logger: Logger
     ) async throws -> Report {

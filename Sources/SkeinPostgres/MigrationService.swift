@@ -58,7 +58,7 @@ public struct MigrationService: Service {
 
     /// Migrates on a connection of its own to `connectionString` (a URL or `key=value` pairs, resolved with
     /// `PG*` variables and `~/.pgpass` from `environment`, as libpq does); `client` serves the lock-wait watch.
-    /// - Throws: ``ConnectionStringError`` for a string libpq would refuse.
+    /// - Throws: `ConnectionStringError` (SkeinConnection) for a string libpq would refuse.
     public init(
         client: PostgresClient, connectionString: String, environment: [String: String],
         migrations: [Migration], migrator: Migrator = Migrator(), command: MigrationCommand = .up, logger: Logger

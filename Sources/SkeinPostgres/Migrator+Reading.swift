@@ -30,7 +30,7 @@ extension Migrator {
 
     /// How the applied files compare with the checksums recorded when they ran, changing nothing (for
     /// `validate --database-url`). Versions applied without a recorded checksum come back as
-    /// ``Drift/Kind/unrecorded``; applied versions whose file is gone are not drift (status lists them).
+    /// `Drift.Kind.unrecorded`; applied versions whose file is gone are not drift (status lists them).
     public func drift(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
         -> [Drift]
     {
@@ -135,9 +135,9 @@ extension Migrator {
     /// table is created when missing, as goose's status does). A database without goose's table lists every file
     /// as pending.
     ///
-    /// Migrations read without parsing (``MigrationCatalog/Parsing/deferred``, what the CLI's `status` reads) are
+    /// Migrations read without parsing (`MigrationCatalog.Parsing.deferred`, what the CLI's `status` reads) are
     /// parsed only when they are applied and their file checksum differs from the one recorded when they ran
-    /// (``Migration/parsed(unlessRecorded:)``); the report holds them as they then are.
+    /// (`Migration.parsed(unlessRecorded:)`); the report holds them as they then are.
     public func status(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
         -> MigrationStatusReport
     {

@@ -60,7 +60,7 @@ public struct Migrator: Sendable {
         /// A grammar that reads every statement of the plan under the lock, before the gates, the backup and the
         /// first step: a statement it rejects refuses the whole run (``PlanRejected``, code `syntax-error`), so a
         /// typo never stops a run half-way. `nil` (the default) checks nothing; the `skein` CLI passes PostgreSQL
-        /// 15's grammar (libpg_query), which an app need not link. See ``StatementChecker``.
+        /// 15's grammar (libpg_query), which an app need not link. See `StatementChecker` (SkeinCore).
         public var statementChecker: StatementChecker?
         /// Which tables each statement locks, for the pre-flight (``StatementSettings/preflight``): like
         /// ``statementChecker``, a value from PostgreSQL's grammar the caller passes (the `skein` CLI passes
@@ -128,10 +128,14 @@ public struct Migrator: Sendable {
 
     /// Plans and runs `command` on a connection the caller holds.
     /// - Parameters:
+    ///   - command: the goose command (`.up`, `.downTo(version)`, …).
+    ///   - migrations: every migration there is, in any order (the catalog's); the plan picks the steps.
+    ///   - connection: held for the whole run: the run's statements go to it, and the session advisory lock if used.
     ///   - sideChannel: a second connection for the lock-wait watch (``StatementSettings/warnAfter``).
     ///   - probe: what ``probeSession(on:logger:)`` already told about this connection (a ``BackendCanceller``
     ///     asks when it is made); `nil`: the run asks.
     ///   - observer: told as each step finishes and while a statement waits.
+    ///   - logger: the run's log lines (the library never prints); PostgresNIO logs the queries with it too.
     /// - Throws: ``PlanRejected`` (also when ``Configuration/statementChecker`` rejects a statement of the plan:
     ///   nothing was written), ``LockTimeout``, ``RunnerError`` (`.dirty`, `.missingPrivilege`, …),
     ///   ``MigrationFailure``, or a connection error.
@@ -392,8 +396,4 @@ public struct Migrator: Sendable {
         }
         return references
     }
-
-    /// The run-time gates, under the lock before anything runs: checksums of applied files (adopted when goose
-    /// applied them alone; a changed Up refused, warned about or accepted), and approvals of destructive
-    /// migrations.
 }

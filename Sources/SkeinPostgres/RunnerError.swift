@@ -17,13 +17,13 @@ public struct RunnerError: Error, Sendable, CustomStringConvertible {
         public static let dirty = Code(.dirty)
         /// `repair` named a version that is not dirty.
         public static let notDirty = Code(.notDirty)
-        /// An applied migration's Up changed since it was applied (``ModifiedPolicy/refuse``).
+        /// An applied migration's Up changed since it was applied (``Migrator/Configuration/modified`` is `.refuse`).
         public static let modified = Code(.modified)
-        /// A `-- DESTRUCTIVE:` migration has no valid approval (``DestructivePolicy/refuse``).
+        /// A `-- DESTRUCTIVE:` migration has no valid approval (``Migrator/Configuration/destructive`` is `.refuse`).
         public static let unapproved = Code(.unapproved)
         /// The backup before the run failed, so nothing ran (``Migrator/Configuration/backup``).
         public static let backupFailed = Code(.backupFailed)
-        /// A `-- DESTRUCTIVE:` migration is about to run without a backup (``BackupPolicy``).
+        /// A `-- DESTRUCTIVE:` migration is about to run without a backup (``Migrator/Configuration/backupPolicy``).
         public static let backupRequired = Code(.backupRequired)
         /// A writing command reached a standby in recovery (``SessionProbe/inRecovery``).
         public static let standby = Code(.standby)

@@ -42,6 +42,8 @@ extension SkeinTables {
     /// - Parameters:
     ///   - since: only rows that started at or after it.
     ///   - version: only rows about this version (and the runs that touched it).
+    ///   - connection: the connection to read on.
+    ///   - logger: PostgresNIO logs the query with it.
     public func history(
         since: Date? = nil, version: Int64? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> [AuditEntry] {

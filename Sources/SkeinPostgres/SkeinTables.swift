@@ -131,7 +131,10 @@ public struct SkeinTables: Sendable {
     }
 
     /// Reads the tables' state without changing anything.
-    /// - Parameter exists: whether the tables exist, when the caller already knows (saves a round trip).
+    /// - Parameters:
+    ///   - connection: the connection to read on.
+    ///   - exists: whether the tables exist, when the caller already knows (saves a round trip).
+    ///   - logger: PostgresNIO logs the queries with it.
     public func state(on connection: PostgresConnection, exists: Bool? = nil, logger: Logger) async throws -> State {
         var present = exists
         if present == nil {

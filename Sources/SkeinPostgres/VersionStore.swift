@@ -39,7 +39,10 @@ public struct VersionStore: Sendable {
 
     /// The table's rows, creating the table with goose's version-0 row first when it is missing (what goose's
     /// `EnsureDBVersion` does): one existence check, then the rows.
-    /// - Parameter exists: whether the table exists, when the caller already knows (saves a round trip).
+    /// - Parameters:
+    ///   - connection: the connection to read on, and to create the table on when it is missing.
+    ///   - exists: whether the table exists, when the caller already knows (saves a round trip).
+    ///   - logger: PostgresNIO logs the queries with it.
     public func ensuredRecords(on connection: PostgresConnection, exists: Bool? = nil, logger: Logger) async throws
         -> [VersionRecord]
     {
@@ -50,7 +53,10 @@ public struct VersionStore: Sendable {
     }
 
     /// The table's rows, or `.absent`.
-    /// - Parameter exists: whether the table exists, when the caller already knows (saves a round trip).
+    /// - Parameters:
+    ///   - connection: the connection to read on.
+    ///   - exists: whether the table exists, when the caller already knows (saves a round trip).
+    ///   - logger: PostgresNIO logs the queries with it.
     public func history(on connection: PostgresConnection, exists: Bool? = nil, logger: Logger) async throws
         -> VersionHistory
     {

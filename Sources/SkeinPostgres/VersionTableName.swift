@@ -26,7 +26,7 @@ public struct VersionTableName: Sendable, Hashable, CustomStringConvertible {
     /// As the user would write it back.
     public var description: String { quoted }
 
-    /// Quotes an identifier (``SQLIdentifier/quote(_:)``).
+    /// Quotes an identifier (`SQLIdentifier.quote(_:)`, SkeinCore).
     public static func quoteIdentifier(_ name: String) -> String {
         SQLIdentifier.quote(name)
     }

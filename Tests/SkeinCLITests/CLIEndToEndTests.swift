@@ -354,30 +354,3 @@ struct CLILintTests {
         #expect(examples.status == 0, "\(examples.stdout)")
     }
 }
-
-@Suite("skein binary: lint --changed")
-struct CLILintChangedTests {
-    @Test("--changed reports only files git sees as new or changed, with earlier files as context")
-    func changed() async throws {
-        let dir = try MigrationsDirectory()
-        defer { dir.delete() }
-        func git(_ arguments: String...) async throws {
-            let git = try await ChildProcess.run(
-                "git", ["-c", "user.email=t@example.com", "-c", "user.name=t"] + arguments, directory: dir.url)
-            #expect(git.status == 0, "git \(arguments): \(git.stderr)")
-        }
-        try await git("init", "-q")
-        try dir.write(
-            "20240101120000_create_t_table.sql",
-            "-- +goose Up\nCREATE TABLE t (a int);\n-- +goose Down\nDROP TABLE t;\n")
-        try await git("add", ".")
-        try await git("commit", "-qm", "first")
-        try dir.write(
-            "20240102120000_add_index_to_t.sql",
-            "-- +goose Up\nCREATE INDEX IF NOT EXISTS i ON t (a);\n-- +goose Down\nDROP INDEX IF EXISTS i;\n")
-        let result = try await SkeinBinary.run(["lint", "--changed", "."], in: dir.url)
-        #expect(
-            result.stdout.contains("20240102120000_add_index_to_t.sql:2:1: warning[require-concurrent-index-creation]"))
-        #expect(!result.stdout.contains("20240101120000_create_t_table.sql"), "\(result.stdout)")
-    }
-}

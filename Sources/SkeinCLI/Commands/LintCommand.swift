@@ -5,10 +5,6 @@ import SkeinCore
 import SkeinLint
 import SkeinSandbox
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `skein lint`: the migration policy's rules on PostgreSQL's grammar (libpg_query), all findings at once.
 struct LintCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,6 +47,23 @@ struct LintCommand: AsyncParsableCommand {
     var changed = false
 
     @Option(
+        name: .customLong("changed-since"),
+        help: ArgumentHelp(
+            "Report only files changed since the merge base with this git revision (a pull request's base: origin/main), uncommitted and new ones too; all files are still read for context.",
+            valueName: "revision"))
+    var changedSince: String?
+
+    @Flag(
+        name: .long,
+        help:
+            "Read the whole directory of each file given (earlier files give context) and report only the files given: what a pre-commit hook passes."
+    )
+    var inContext = false
+
+    @Flag(name: .long, help: "Exit 0 even with errors: save a report (SARIF) and let a later step fail the job.")
+    var exitZero = false
+
+    @Option(
         name: .long,
         help:
             "A lock trace saved by `skein verify --locks --format json`: findings say what each statement really locked and rewrote."
@@ -61,6 +74,9 @@ struct LintCommand: AsyncParsableCommand {
     var listRules = false
 
     func validate() throws {
+        if changed && changedSince != nil {
+            throw ValidationError("--changed and --changed-since both choose the files to report; give one")
+        }
         let known = Set(Linter.catalog.map(\.id))
         for rule in rules + excludedRules where !known.contains(rule) {
             throw ValidationError("unknown rule \"\(rule)\"; `skein lint --list-rules` lists them")
@@ -79,7 +95,14 @@ struct LintCommand: AsyncParsableCommand {
         var findings: [Diagnostic] = []
         try await reportingFailures {
             var configuration = try lintConfiguration(settings.configuration)
-            let inputs = paths.isEmpty ? [settings.directory] : paths
+            var inputs = paths.isEmpty ? [settings.directory] : paths
+            // --in-context: each file's whole directory is read, and only the files given are reported.
+            var reported: [String: String]? = nil
+            if inContext {
+                let (directories, given) = try Self.contextDirectories(of: inputs)
+                inputs = directories
+                reported = given
+            }
             var files: [SourceFile] = []
             for path in inputs {
                 var isDirectory: ObjCBool = false
@@ -101,19 +124,33 @@ struct LintCommand: AsyncParsableCommand {
                     files.append(SourceFile(path: path, contents: Array(data)))
                 }
             }
+            if let reported {
+                // A given file its directory does not list as a migration is still linted, on its own.
+                let read = Set(files.map { Self.absolute($0.path) })
+                for (absolute, path) in reported.sorted(by: { $0.key < $1.key }) where !read.contains(absolute) {
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw CLIFailure(.migrations, "\(path) cannot be read; check its permissions")
+                    }
+                    files.append(SourceFile(path: path, contents: Array(data)))
+                }
+            }
             let excluded = settings.configuration.lint.exclude
             files.removeAll { file in excluded.contains { Self.matches(file.path, pattern: $0) } }
             findings = Linter(configuration: configuration).lint(files)
-            if changed {
-                let changedFiles = try await Self.gitChangedFiles()
+            var keep = reported.map { Set($0.keys) }
+            if changed || changedSince != nil {
+                let changedFiles = try await Self.gitChangedFiles(since: changedSince)
+                keep = keep.map { $0.intersection(changedFiles) } ?? changedFiles
+            }
+            if let keep {
                 findings.removeAll { finding in
                     guard let file = finding.location?.file else { return false }
-                    return !changedFiles.contains(URL(fileURLWithPath: file).standardizedFileURL.path)
+                    return !keep.contains(Self.absolute(file))
                 }
             }
         }
         render(findings)
-        if findings.hasErrors { throw ExitCode(1) }
+        if findings.hasErrors && !exitZero { throw ExitCode(1) }
     }
 
     /// Flags over skein.yaml over the rules' defaults.
@@ -152,33 +189,6 @@ struct LintCommand: AsyncParsableCommand {
         return configuration
     }
 
-    /// Absolute paths of the files git reports as changed against HEAD, or new and not ignored.
-    static func gitChangedFiles() async throws -> Set<String> {
-        // Awaited on git's own exit (``ExternalProgram``): a git that starts its fsmonitor daemon does not hold us.
-        func git(_ arguments: [String]) async throws -> [String] {
-            let result: ExternalProgram.Result
-            do {
-                result = try await ExternalProgram("git", arguments).collect()
-            } catch {
-                throw CLIFailure(.fileSystem, "--changed needs git: \(error)")
-            }
-            guard result.status == 0, !result.signalled else {
-                throw CLIFailure(
-                    .fileSystem, "--changed needs a git work tree (`git \(arguments.joined(separator: " "))` failed)")
-            }
-            return result.stdout.split(separator: "\n").map(String.init)
-        }
-        let root = try await git(["rev-parse", "--show-toplevel"]).first ?? "."
-        let names =
-            try await git(["diff", "--name-only", "HEAD"])
-            + git(["ls-files", "--others", "--exclude-standard", "--full-name"])
-        return Set(
-            names.map { name in
-                name.hasPrefix("/")
-                    ? name : URL(fileURLWithPath: root).appendingPathComponent(name).standardizedFileURL.path
-            })
-    }
-
     /// The approvals of a migrations directory (none when the file does not exist).
     /// The directory's `.skein-approvals.json`: empty when there is none; a file that exists but cannot be read
     /// (a directory, unreadable, malformed, a `schemaVersion` this Skein does not know) is an error, never "no
@@ -203,13 +213,6 @@ struct LintCommand: AsyncParsableCommand {
         } catch {
             throw CLIFailure(.migrations, "\(error)")
         }
-    }
-
-    /// `exclude` entries: a path, a directory prefix, or a pattern with `*`.
-    static func matches(_ path: String, pattern: String) -> Bool {
-        if pattern.contains("*") { return fnmatch(pattern, path, 0) == 0 }
-        let prefix = pattern.hasSuffix("/") ? pattern : pattern + "/"
-        return path == pattern || path.hasPrefix(prefix)
     }
 
     private func render(_ findings: [Diagnostic]) {

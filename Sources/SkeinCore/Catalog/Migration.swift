@@ -53,6 +53,9 @@ public struct Migration: Sendable, Hashable {
 
     /// Parses a file. `name` must be the file's parsed name.
     /// - Parameters:
+    ///   - file: the path (kept for messages) and the bytes; bytes that are not UTF-8, or start with a byte-order
+    ///     mark, fail both directions of a `.sql` file.
+    ///   - name: the file's parsed name: its version, and its kind (a `.go` migration is not parsed).
     ///   - parser: how to split; its environment substitution applies to the statements.
     public init(file: SourceFile, name: MigrationName, parser: GooseParser = GooseParser()) {
         self.path = file.path

@@ -11,6 +11,8 @@ public enum PolicyEnforcement: String, Sendable, Hashable, Codable {
 public enum MigrationValidation {
     /// All findings for a catalog, ordered by file and line.
     /// - Parameters:
+    ///   - catalog: the migrations, and the catalog's own diagnostics (files goose refuses), which are findings too.
+    ///   - policy: `.warn` turns the naming policy's errors into warnings; goose's parse errors stay errors.
     ///   - statementChecker: a grammar for every statement of both directions of every file (its findings are
     ///     ``StatementChecker/syntaxErrorCode`` errors in either policy: PostgreSQL would reject the statement);
     ///     `nil` checks none.

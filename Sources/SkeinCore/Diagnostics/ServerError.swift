@@ -90,6 +90,7 @@ public struct StatementExcerpt: Sendable, Hashable {
     ///   - position: PostgreSQL's 1-based character position in `command`.
     ///   - command: the text sent (one command of the statement; the statement itself when it was sent whole).
     ///   - statement: the goose statement it came from, which starts at `statement.line` of `file`.
+    ///   - file: the path the excerpt's location names.
     /// - Returns: `nil` when the command is not found in the statement or the position is outside it.
     public static func locate(position: Int, in command: String, of statement: Statement, file: String)
         -> StatementExcerpt?

@@ -210,7 +210,9 @@ public enum MigrationNamePolicy {
     }
 
     /// Every naming finding for one file name (an empty array when the name follows the policy).
-    /// - Parameter location: where to report the findings (the file's path as given).
+    /// - Parameters:
+    ///   - fileName: the file's name, or a path: only its last component is checked.
+    ///   - location: where to report the findings (the file's path as given).
     public static func check(fileName: String, location: SourceLocation) -> [Diagnostic] {
         let base =
             MigrationName.lastComponentOfASCIIPath(fileName, omittingEmpty: true)

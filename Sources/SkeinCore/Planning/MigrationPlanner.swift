@@ -1,6 +1,5 @@
 import Foundation
 
-/// One row of goose's version table (`goose_db_version`).
 /// The pure planner: available migrations + applied rows + command → steps and problems, with goose
 /// v3.17.0's CLI semantics (see docs/goose-compatibility.md).
 public struct MigrationPlanner: Sendable {
@@ -44,6 +43,7 @@ public struct MigrationPlanner: Sendable {
 
     /// Plans `command`.
     /// - Parameters:
+    ///   - command: the goose command to plan (`.up`, `.downTo(5)`, …).
     ///   - migrations: every available migration (any order; duplicate versions among the files the command
     ///     reads are reported, as goose panics on them).
     ///   - history: the version table (ignored in unversioned mode).
