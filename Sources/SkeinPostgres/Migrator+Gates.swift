@@ -17,14 +17,22 @@ extension Migrator {
         _ plan: MigrationPlan, migrations: [Migration], records: [VersionRecord], tables: SkeinTables,
         tablesExist: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> GateDecision {
+        let readsChecksums = GateEvaluation.readsChecksums(plan)
         let recorded =
-            GateEvaluation.readsChecksums(plan) && tablesExist
-            ? try await tables.recordedChecksums(on: connection, logger: logger) : [:]
+            readsChecksums && tablesExist ? try await tables.recordedChecksums(on: connection, logger: logger) : [:]
+        let applied = MigrationPlanner.appliedVersions(of: records)
+        // Files read unparsed (deferred): an applied file is parsed only when its file checksum differs from the one
+        // recorded, or none was (goose applied it: its checksums are adopted).
+        let migrations =
+            readsChecksums && migrations.contains(where: { !$0.isParsed })
+            ? ParallelMap.map(migrations) { migration in
+                guard applied.contains(migration.version) else { return migration }
+                return recorded[migration.version].map { migration.parsed(unlessRecorded: $0) } ?? migration.parsed()
+            } : migrations
         return GateEvaluation(
             policies: gatePolicies, approvals: configuration.approvals, actor: configuration.actor,
             hasBackup: configuration.backup != nil
-        ).evaluate(
-            plan, migrations: migrations, applied: MigrationPlanner.appliedVersions(of: records), recorded: recorded)
+        ).evaluate(plan, migrations: migrations, applied: applied, recorded: recorded)
     }
 
     /// Refuses a rejected run: every unmet gate in one error.

@@ -77,3 +77,37 @@ struct DeferredParseTests {
         #expect(deferred.migrations.map { $0.parsed() } == everything.migrations)
     }
 }
+
+/// The runner's commands read the directory unparsed: the planner parses the files its steps run, no others.
+@Suite("deferred parsing: the plan parses what it runs")
+struct DeferredPlanTests {
+    /// Three files; the second does not parse (goose would fail on it only when it reaches it).
+    static let catalog = MigrationCatalog(
+        files: [
+            SourceFile(path: "m/1_a.sql", text: "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n"),
+            SourceFile(path: "m/2_b.sql", text: "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose Down\n"),
+            SourceFile(path: "m/3_c.sql", text: "-- +goose Up\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\n"),
+        ], parsing: .deferred)
+
+    static func records(_ versions: Int64...) -> VersionHistory {
+        .rows([VersionRecord(id: 1, version: 0)] + versions.map { VersionRecord(id: $0 + 1, version: $0) })
+    }
+
+    @Test("down parses the one file it rolls back; its steps carry parsed sections")
+    func down() throws {
+        #expect(Self.catalog.migrations.allSatisfy { !$0.isParsed })
+        let plan = MigrationPlanner().plan(.down, migrations: Self.catalog.migrations, history: Self.records(1, 2, 3))
+        #expect(!plan.hasErrors, "\(plan.problems)")
+        #expect(plan.steps.map(\.migration.fileName) == ["3_c.sql"])
+        #expect(plan.steps[0].migration.isParsed)
+        #expect(try plan.steps[0].migration.down?.get().statements.map(\.sql) == ["DROP TABLE c;"])
+    }
+
+    @Test("a step whose file does not parse is refused up front, as with every file parsed")
+    func brokenStep() {
+        let plan = MigrationPlanner().plan(.up, migrations: Self.catalog.migrations, history: Self.records(1))
+        #expect(plan.hasErrors)
+        #expect(plan.problems.contains { $0.location?.file == "m/2_b.sql" }, "\(plan.problems)")
+        #expect(plan.steps.allSatisfy { $0.migration.isParsed })
+    }
+}

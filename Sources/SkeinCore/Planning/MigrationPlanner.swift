@@ -339,9 +339,15 @@ private struct PlanBuilder {
 
     // MARK: Every step must be runnable
 
-    /// Skein parses every file before running any (goose parses each as it reaches it): a step whose
-    /// direction does not parse is an error up front, and Go migrations are named.
+    /// Skein parses every file the plan runs before running any (goose parses each as it reaches it): a step
+    /// whose direction does not parse is an error up front, and Go migrations are named. A catalog read with
+    /// deferred parsing (``MigrationCatalog/Parsing/deferred``) has its steps' files parsed here, on every core,
+    /// and no others: `down` parses the one file it runs, as goose does.
     mutating func checkSteps(manualRecovery: ManualRecoveryPolicy) {
+        if steps.contains(where: { !$0.migration.isParsed }) {
+            let parsed = ParallelMap.map(steps.map(\.migration)) { $0.parsed() }
+            for index in steps.indices { steps[index].migration = parsed[index] }
+        }
         var reported: Set<String> = []
         for step in steps {
             if step.direction == .down, manualRecovery == .refuse, step.migration.hasManualRecoveryDown {

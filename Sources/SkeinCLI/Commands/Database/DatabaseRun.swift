@@ -39,8 +39,11 @@ struct DatabaseRun {
 
     /// What a command reads of the migrations directory.
     enum Reading: Sendable {
-        /// Every file (the runner's commands).
+        /// Every file, parsed (`repair`).
         case migrations
+        /// Every file's name, checksum and header; the planner parses the files the plan runs, and the gates the
+        /// applied files whose checksum changed (the runner's commands: `down` parses one file, as goose does).
+        case migrationsToPlan
         /// Every file's name and checksum, for `status` (parsed only where it changed since it was applied): goose
         /// fails on an empty directory before it touches the database, and says so with `failed to collect
         /// migrations: `.
@@ -78,7 +81,8 @@ struct DatabaseRun {
                 : try MigrationCatalog(
                     source: DirectorySource(directory: settings.directory),
                     parser: GooseParser(environmentSubstitution: .enabled(environment)),
-                    // Only the runner's commands need every file parsed first; status parses what changed.
+                    // Only repair needs every file parsed first; the runner parses what its plan runs, status
+                    // what changed.
                     parsing: reading == .migrations ? .everything : .deferred)
         } catch {
             Self.abandon(connecting)
@@ -87,7 +91,8 @@ struct DatabaseRun {
         // Duplicate versions matter where a command collects them: the planner checks those (goose's up-to below a
         // duplicate works); every other problem of the directory stops the run here.
         let blocking =
-            reading == .migrations ? catalog.diagnostics.filter { $0.code != "duplicate-version" } : catalog.diagnostics
+            reading == .migrations || reading == .migrationsToPlan
+            ? catalog.diagnostics.filter { $0.code != "duplicate-version" } : catalog.diagnostics
         if blocking.hasErrors {
             Self.abandon(connecting)
             Console.report(catalog.diagnostics)
