@@ -6,9 +6,12 @@
   - one `skein down` and one `dbmate rollback` on the database with N applied migrations (each timing
     re-applies the last migration first, so every down sees the same database);
   - `skein status` with --status-n applied versions and as many files (rows inserted directly);
-  - the peak RSS of skein up, down and status.
+  - 8 `skein up` started together on one fresh database (--concurrent-n migrations) next to one `skein up`
+    alone on another: the waiters block inside PostgreSQL and are released the moment the lock is free;
+  - the peak RSS of skein up, down and status, next to `skein --version`'s.
 
-    python3 bench/runner.py [-n 1000] [--runs 3] [--status-n 10000] [--timings 15] [--skein .build/release/skein]
+    python3 bench/runner.py [-n 1000] [--runs 3] [--status-n 10000] [--timings 15] [--concurrent 8]
+                            [--concurrent-n 20] [--skein .build/release/skein]
 
 The workload comes from ../shared/bench/gen_migrations.py (seed 42). Single commands (down, rollback,
 status) are timed with hyperfine when it is installed, otherwise as the median of --timings runs. Peak RSS
@@ -68,6 +71,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3, help="runs of each `up` (median)")
     parser.add_argument("--status-n", type=int, default=10000, help="applied versions for `skein status`")
     parser.add_argument("--timings", type=int, default=15, help="timings of each single command (median)")
+    parser.add_argument("--concurrent", type=int, default=8, help="runners started together on one database")
+    parser.add_argument("--concurrent-n", type=int, default=20, help="migrations those runners apply")
     parser.add_argument("--skein", default=os.path.join(ROOT, ".build/release/skein"))
     parser.add_argument("--shared", default=os.environ.get("SKEIN_SHARED_DIR", os.path.join(os.path.dirname(ROOT), "shared")))
     args = parser.parse_args()
@@ -132,7 +137,7 @@ def main():
         status_target = fresh("status")
         status_dir = os.path.join(status_work, "goose")
         skein_status = [skein, "status", "--dir", status_dir, "--database-url", status_target]
-        run(skein_status)
+        run([skein, "-dir", status_dir, "postgres", status_target, "status"])  # goose's status creates its table
         versions = sorted(int(f.split("_", 1)[0]) for f in os.listdir(status_dir) if f.endswith(".sql"))
         rows = "".join(f"{v},t\n" for v in versions)
         run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", status_target, "-c",
@@ -140,6 +145,30 @@ def main():
         singles["skein status (%d applied, %d files)" % (len(versions), len(versions))] = median_of(
             skein_status, ["true"], args.timings, hyperfine)
         rss["skein status (%d applied)" % len(versions)] = measured(skein_status)[1]
+        rss["skein --version"] = measured([skein, "--version"])[1]
+
+        # N runners started together on one database, next to one alone; alternated, median of --runs each.
+        concurrent_dir = os.path.join(work, "concurrent")
+        os.makedirs(concurrent_dir)
+        for file in sorted(f for f in os.listdir(goose_dir) if f.endswith(".sql"))[: args.concurrent_n]:
+            shutil.copy(os.path.join(goose_dir, file), concurrent_dir)
+        alone, together = [], []
+        for _ in range(args.runs):
+            target = fresh("alone")
+            alone.append(timed([skein, "up", "--dir", concurrent_dir, "--database-url", target]))
+            target = fresh("together")
+            command = [skein, "up", "--dir", concurrent_dir, "--database-url", target]
+            start = time.perf_counter()
+            processes = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                         for _ in range(args.concurrent)]
+            for process in processes:
+                _, error = process.communicate()
+                if process.returncode != 0:
+                    sys.exit(f"concurrent skein up failed ({process.returncode}):\n{error.decode(errors='replace')}")
+            together.append(time.perf_counter() - start)
+        singles["skein up of %d, alone" % args.concurrent_n] = statistics.median(alone)
+        singles["%d skein up of %d started together" % (args.concurrent, args.concurrent_n)] = statistics.median(
+            together)
     finally:
         for db in databases:
             subprocess.run(["psql", "-X", "-q", "-d", url, "-c", f'DROP DATABASE IF EXISTS "{db}"'], stdout=subprocess.DEVNULL)
@@ -154,6 +183,10 @@ def main():
     print(f"single commands, process start included ({how})")
     for label, value in singles.items():
         print(f"  {label:40s} {value * 1000:8.1f} ms")
+    together = [v for k, v in singles.items() if "started together" in k]
+    alone = [v for k, v in singles.items() if k.endswith(", alone")]
+    if together and alone:
+        print(f"  {'together / alone':40s} {together[0] / alone[0]:8.2f}x")
     print("peak RSS (ru_maxrss)")
     for label, value in rss.items():
         print(f"  {label:40s} {value:8.1f} MiB")

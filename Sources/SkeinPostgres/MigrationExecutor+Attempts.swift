@@ -7,6 +7,39 @@ import SkeinGovernance
 /// Lock discipline around each step: the pre-flight before it, the retries of a lock timeout, the session reset
 /// after it (docs/runner.md, "Lock discipline").
 extension MigrationExecutor {
+    /// Statements that start with these keywords change no setting of the session that outlives their transaction
+    /// (a `CREATE FUNCTION` body is not run). Anything else (`SET`, `SELECT`, `DO`, `CALL`, `WITH`, …), or any
+    /// statement that names `set_config`, resets the session after its file.
+    static let sessionSafeKeywords: Set<String> = [
+        "create", "alter", "drop", "comment", "grant", "revoke", "truncate", "reindex", "insert", "update", "delete",
+    ]
+
+    /// Whether `sql` may leave a setting on the session after its transaction (Skein's grammar then resets the
+    /// session after the file): any statement that does not start with a keyword of ``sessionSafeKeywords``, names
+    /// `set_config`, or runs a query from `CREATE` (`CREATE TABLE … AS`, a materialized view).
+    public static func mayChangeSession(_ sql: String) -> Bool {
+        let text = sql.lowercased()
+        if text.contains("set_config") { return true }
+        var rest = Substring(text)
+        // Skip blanks and comments to the first keyword.
+        while true {
+            rest = rest.drop(while: { $0.isWhitespace })
+            if rest.hasPrefix("--") {
+                rest = rest.drop(while: { $0 != "\n" })
+            } else if rest.hasPrefix("/*") {
+                guard let end = rest.range(of: "*/") else { return true }
+                rest = rest[end.upperBound...]
+            } else {
+                break
+            }
+        }
+        let keyword = rest.prefix(while: { $0.isLetter })
+        if keyword == "create", text.contains(" as select") || text.contains("materialized") || text.contains(" as\n") {
+            return true
+        }
+        return !sessionSafeKeywords.contains(String(keyword))
+    }
+
     /// How long to wait before the attempt after `attempt`, or `nil` when there is none: no retry policy, the
     /// attempts are used up, or the next would start after `deadline`.
     func retryDelay(after attempt: Int, deadline: ContinuousClock.Instant) -> Duration? {
@@ -21,13 +54,24 @@ extension StepRun {
     /// Runs the step: the pre-flight, then the step itself; a transactional file again from the start when its
     /// lock is not granted in time (a `NO TRANSACTION` file retries the statement instead).
     func attempts(_ section: GooseSection) async throws {
+        // A NO TRANSACTION file sets its timeouts statement by statement, from the server's.
+        if !section.transactionMode.isTransactional, session.hasTimeouts {
+            session.hasTimeouts = false
+            try? await connection.sendCleanup("RESET ALL", logger: logger)
+        }
         do {
             try await attemptsKeepingSession(section)
         } catch {
             if executor.settings.resetsSession { await resetAllSession(section) }
             throw error
         }
-        if executor.settings.resetsSession { await resetAllSession(section) }
+        // A transactional file of statements that cannot change the session keeps it (and the timeouts on it).
+        if executor.settings.resetsSession,
+            !section.transactionMode.isTransactional
+                || section.statements.contains(where: { MigrationExecutor.mayChangeSession($0.sql) })
+        {
+            await resetAllSession(section)
+        }
     }
 
     private func attemptsKeepingSession(_ section: GooseSection) async throws {
@@ -241,6 +285,7 @@ extension StepRun {
     /// the next. `RESET ALL` leaves the role and session authorization in place, so those are reset too when the
     /// file mentions them.
     func resetAllSession(_ section: GooseSection) async {
+        session.hasTimeouts = false
         try? await connection.sendCleanup("RESET ALL", logger: logger)
         let text = section.statements.map(\.sql).joined(separator: "\n").lowercased()
         if text.contains("role") { try? await connection.sendCleanup("RESET ROLE", logger: logger) }

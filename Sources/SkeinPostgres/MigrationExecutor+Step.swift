@@ -12,6 +12,8 @@ struct StepRun {
     var step: MigrationStep
     var connection: PostgresConnection
     var watch: StatementWatch?
+    /// Whether the session already has the run's timeouts (``StatementSettings/sessionTimeoutsSQL``).
+    var session = RunSession()
     var logger: Logger
     var startedAt: Date
     var started: ContinuousClock.Instant
@@ -21,8 +23,18 @@ struct StepRun {
     func transactional(_ section: GooseSection) async throws {
         do {
             executor.observer?(.transaction(step, .begin))
-            try await send("BEGIN", line: nil)
-            if let sql = executor.settings.transactionConfigSQL { try await send(sql, line: nil) }
+            // Skein's grammar keeps the timeouts on the session between files that change nothing else about it,
+            // so they are set once, not in every transaction (one round trip per file less).
+            if executor.settings.resetsSession, let sql = executor.settings.sessionTimeoutsSQL {
+                if !session.hasTimeouts {
+                    try await send(sql, line: nil)
+                    session.hasTimeouts = true
+                }
+                try await send("BEGIN", line: nil)
+            } else {
+                try await send("BEGIN", line: nil)
+                if let sql = executor.settings.transactionConfigSQL { try await send(sql, line: nil) }
+            }
             for statement in section.statements {
                 try await sendStatement(statement, wrap: false)
             }

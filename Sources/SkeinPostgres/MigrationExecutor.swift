@@ -93,6 +93,23 @@ public struct MigrationExecutor: Sendable {
     private func run(
         _ steps: [MigrationStep], on connection: PostgresConnection, watch: StatementWatch?, logger: Logger
     ) async throws -> Report {
+        // The timeouts Skein's grammar keeps on the session go with the run, however it ends (the connection may be
+        // an app's, borrowed from its pool).
+        let session = RunSession()
+        do {
+            let report = try await run(steps, on: connection, watch: watch, session: session, logger: logger)
+            if session.hasTimeouts { try? await connection.sendCleanup("RESET ALL", logger: logger) }
+            return report
+        } catch {
+            if session.hasTimeouts { try? await connection.sendCleanup("RESET ALL", logger: logger) }
+            throw error
+        }
+    }
+
+    private func run(
+        _ steps: [MigrationStep], on connection: PostgresConnection, watch: StatementWatch?, session: RunSession,
+        logger: Logger
+    ) async throws -> Report {
         var completed: [(step: MigrationStep, duration: Duration)] = []
         for step in steps {
             guard step.migration.kind == .sql, case .success(let section) = step.migration.section(step.direction)
@@ -107,7 +124,7 @@ public struct MigrationExecutor: Sendable {
             let started = clock.now
             let startedAt = Date()
             let run = StepRun(
-                executor: self, step: step, connection: connection, watch: watch, logger: logger,
+                executor: self, step: step, connection: connection, watch: watch, session: session, logger: logger,
                 startedAt: startedAt, started: started)
             var metadata: Logger.Metadata = [
                 "migration.version": "\(step.migration.version)", "migration.file": "\(step.migration.fileName)",
@@ -220,5 +237,16 @@ public struct MigrationExecutor: Sendable {
         }
         return StatementFailure(
             line: line, sqlState: nil, message: PostgresErrorText.describe(error), detail: nil, hint: nil)
+    }
+}
+
+/// What a run has left on its session: whether it holds the run's timeouts (set once in Skein's grammar, cleared by
+/// every `RESET ALL`). One per run, used by its steps one after another.
+final class RunSession: Sendable {
+    private let timeouts = Mutex(false)
+
+    var hasTimeouts: Bool {
+        get { timeouts.withLock { $0 } }
+        set { timeouts.withLock { $0 = newValue } }
     }
 }

@@ -74,6 +74,15 @@ public struct StatementSettings: Sendable {
         return parts.isEmpty ? nil : "SELECT " + parts.joined(separator: ", ")
     }
 
+    /// `set_config` of `lock_timeout` and `statement_timeout` for the session, or `nil`: what a transactional file
+    /// runs under in Skein's grammar, set once and kept until a file that may change the session is reset.
+    var sessionTimeoutsSQL: String? {
+        let parts = [("lock_timeout", lockTimeout), ("statement_timeout", statementTimeout)].compactMap { name, value in
+            value.map { Self.setConfig(name, $0, local: false) }
+        }
+        return parts.isEmpty ? nil : "SELECT " + parts.joined(separator: ", ")
+    }
+
     /// `set_config` of `statement_timeout` for a `NO TRANSACTION` file's session (its `lock_timeout` is set
     /// statement by statement, ``sessionLockTimeoutSQL(_:)``), or `nil`.
     var sessionConfigSQL: String? {

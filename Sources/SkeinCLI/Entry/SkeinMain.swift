@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import PostgresNIO
 
 #if canImport(Glibc)
@@ -20,6 +21,9 @@ enum SkeinMain {
         // connect. NIO_SINGLETON_GROUP_LOOP_COUNT still decides when it is set; `--version` alone uses no NIO.
         if arguments != ["--version"], CLIContext.current.environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
             NIOSingletons.groupLoopCountSuggestion = 1
+        }
+        if arguments != ["--version"], CLIContext.current.environment["SKEIN_CONCURRENCY_ON_NIO"] != "0" {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         }
         if arguments == [SqlcPlugin.method] { SqlcPlugin.answer() }
         let status = await SkeinCommandLine.run(
