@@ -84,9 +84,11 @@ struct DeferredPlanTests {
     /// Three files; the second does not parse (goose would fail on it only when it reaches it).
     static let catalog = MigrationCatalog(
         files: [
-            SourceFile(path: "m/1_a.sql", text: "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n"),
+            SourceFile(
+                path: "m/1_a.sql", text: "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n"),
             SourceFile(path: "m/2_b.sql", text: "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose Down\n"),
-            SourceFile(path: "m/3_c.sql", text: "-- +goose Up\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\n"),
+            SourceFile(
+                path: "m/3_c.sql", text: "-- +goose Up\nCREATE TABLE c (id int);\n-- +goose Down\nDROP TABLE c;\n"),
         ], parsing: .deferred)
 
     static func records(_ versions: Int64...) -> VersionHistory {
