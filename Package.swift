@@ -76,6 +76,8 @@ let package = Package(
             dependencies: ["CPgQuery"],
             swiftSettings: strictSettings
         ),
+        // The Swift runtime's global-enqueue hook, set by the CLI to run Swift concurrency on NIO's event loop.
+        .target(name: "CSkeinExecutor"),
         // libpq's header, and its functions loaded on first use (not linked: see Sources/CLibPQ/include/shim.h).
         .target(
             name: "CLibPQ",
@@ -170,6 +172,7 @@ let package = Package(
                 "SkeinVerify",
                 "SkeinCodegen",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                "CSkeinExecutor",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,4 @@
 import Foundation
-import NIOPosix
 import PostgresNIO
 
 #if canImport(Glibc)
@@ -23,7 +22,7 @@ enum SkeinMain {
             NIOSingletons.groupLoopCountSuggestion = 1
         }
         if arguments != ["--version"], CLIContext.current.environment["SKEIN_CONCURRENCY_ON_NIO"] != "0" {
-            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            EventLoopExecutor.install()
         }
         if arguments == [SqlcPlugin.method] { SqlcPlugin.answer() }
         let status = await SkeinCommandLine.run(

@@ -42,7 +42,9 @@ public enum SQLCommandSplitter {
         }
 
         static func isIdentifierStart(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "_" || scalar.properties.isAlphabetic || scalar.value >= 0x80
+            // ASCII without the Unicode property tables (most of a migration); every non-ASCII scalar starts one.
+            let value = scalar.value
+            return (value | 0x20) &- 0x61 < 26 || value == 0x5F || value >= 0x80
         }
 
         static func isIdentifierPart(_ scalar: Unicode.Scalar) -> Bool {
@@ -118,6 +120,13 @@ public enum SQLCommandSplitter {
                 case _ where Self.isIdentifierStart(scalar):
                     let wordStart = index
                     while let next = peek(), Self.isIdentifierPart(next) { advance() }
+                    // A word is made into a String only where it can matter: the first four of a command, and any
+                    // inside a routine definition (BEGIN, CASE, END, ATOMIC).
+                    let inRoutine = parenthesisDepth == 0 && isRoutineDefinition(words)
+                    guard words.count < 4 || inRoutine || afterSemicolonOrAtomic || index - wordStart == 6 else {
+                        afterSemicolonOrAtomic = false
+                        continue
+                    }
                     let word = String(String.UnicodeScalarView(scalars[wordStart..<index])).lowercased()
                     if words.count < 4 { words.append(word) }
                     if parenthesisDepth == 0, isRoutineDefinition(words) {
