@@ -318,6 +318,8 @@ public struct Migrator: Sendable {
         /// Whether goose's table and Skein's tables existed.
         var versionTableExists: Bool
         var skeinTablesExist: Bool
+        /// Skein's state as read (under the lock), so that ``prepareToRun(_:on:logger:)`` need not read it again.
+        var skeinState: SkeinTables.State? = nil
     }
 
     /// Reads Skein's tables (refusing a dirty state) and goose's version table, and plans, changing nothing —
@@ -333,10 +335,12 @@ public struct Migrator: Sendable {
         }
         if let tables { try tables.checkNameLength() }
         var presence = try await presence(on: connection, logger: logger) ?? (false, false)
+        var skeinState: SkeinTables.State?
         if let tables, presence.1 {
             let state = try await tables.state(on: connection, exists: true, logger: logger)
             guard state.schemaVersion <= SkeinTables.schemaVersion else { throw tables.newerSchemaError(state) }
             guard state.dirty.isEmpty else { throw Self.dirtyError(state.dirty) }
+            skeinState = state
         }
         // goose collects the files first (for up-to, those up to the target): with none, it fails before touching
         // the table.
@@ -362,7 +366,9 @@ public struct Migrator: Sendable {
         let planned: VersionHistory =
             if case .absent = history, command == .reset { .rows([VersionRecord(id: 1, version: 0)]) } else { history }
         let plan = planner.plan(command, migrations: migrations, history: planned)
-        return Read(plan: plan, records: records, versionTableExists: presence.0, skeinTablesExist: presence.1)
+        return Read(
+            plan: plan, records: records, versionTableExists: presence.0, skeinTablesExist: presence.1,
+            skeinState: skeinState)
     }
 
     /// Creates what a run that will apply or roll back steps needs: goose's table (with its version-0 row) when
@@ -371,8 +377,8 @@ public struct Migrator: Sendable {
         guard configuration.versioning == .versioned else { return }
         if let tables {
             let state = try await tables.ensure(
-                on: connection, exists: read.skeinTablesExist, skeinVersion: configuration.skeinVersion,
-                logger: logger)
+                on: connection, exists: read.skeinTablesExist, known: read.skeinState,
+                skeinVersion: configuration.skeinVersion, logger: logger)
             guard state.dirty.isEmpty else { throw Self.dirtyError(state.dirty) }
         }
         if !read.versionTableExists {

@@ -171,13 +171,25 @@ public struct SkeinTables: Sendable {
 
     /// Creates or upgrades the tables to ``schemaVersion`` and returns their state. Call under the migration
     /// lock: upgrades are not safe against a concurrent Skein.
+    /// - Parameters:
+    ///   - connection: the run's connection, holding the lock.
+    ///   - exists: whether the tables exist, when the caller already knows (saves a round trip).
+    ///   - known: their state as read under the same lock (not read again).
+    ///   - skeinVersion: recorded beside the layout version when the tables are created or upgraded.
+    ///   - logger: says when the tables are created or upgraded.
     /// - Throws: ``RunnerError`` `.newerSchema` when a newer Skein wrote them, `.missingPrivilege` when the role
     ///   cannot create tables there.
     public func ensure(
-        on connection: PostgresConnection, exists: Bool? = nil, skeinVersion: String, logger: Logger
+        on connection: PostgresConnection, exists: Bool? = nil, known: State? = nil, skeinVersion: String,
+        logger: Logger
     ) async throws -> State {
         try checkNameLength()
-        var state = try await state(on: connection, exists: exists, logger: logger)
+        var state: State
+        if let known {
+            state = known
+        } else {
+            state = try await self.state(on: connection, exists: exists, logger: logger)
+        }
         guard state.schemaVersion <= Self.schemaVersion else { throw newerSchemaError(state) }
         let created = state.schemaVersion == 0
         while state.schemaVersion < Self.schemaVersion {
