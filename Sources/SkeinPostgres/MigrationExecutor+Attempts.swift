@@ -15,7 +15,7 @@ extension MigrationExecutor {
     ]
 
     /// Whether `sql` may leave a setting on the session after its transaction (Skein's grammar then resets the
-    /// session after the file): any statement that does not start with a keyword of ``sessionSafeKeywords``, names
+    /// session after the file): any statement that does not start with a keyword of `sessionSafeKeywords`, names
     /// `set_config`, or runs a query from `CREATE` (`CREATE TABLE … AS`, a materialized view).
     public static func mayChangeSession(_ sql: String) -> Bool {
         let text = sql.lowercased()
