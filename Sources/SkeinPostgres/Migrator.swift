@@ -389,17 +389,4 @@ public struct Migrator: Sendable {
             }
         }
     }
-
-    /// Who approved each destructive migration about to be applied, for its audit row.
-    func approvalReferences(_ steps: [MigrationStep]) -> [Int64: String] {
-        var references: [Int64: String] = [:]
-        for step in steps where step.direction == .up && step.migration.isDestructive {
-            if case .approved(let approval) = configuration.approvals.standing(of: step.migration) {
-                references[step.migration.version] =
-                    "approved by \(approval.approvedBy) at \(approval.approvedAt) for checksum \(approval.checksum.prefix(12))"
-                    + (approval.reason.map { ": \($0)" } ?? "")
-            }
-        }
-        return references
-    }
 }
