@@ -55,10 +55,7 @@ extension StepRun {
     /// lock is not granted in time (a `NO TRANSACTION` file retries the statement instead).
     func attempts(_ section: GooseSection) async throws {
         // A NO TRANSACTION file sets its timeouts statement by statement, from the server's.
-        if !section.transactionMode.isTransactional, session.hasTimeouts {
-            session.hasTimeouts = false
-            try? await connection.sendCleanup("RESET ALL", logger: logger)
-        }
+        if !section.transactionMode.isTransactional { await session.resetTimeouts(on: connection, logger: logger) }
         do {
             try await attemptsKeepingSession(section)
         } catch {
@@ -231,8 +228,7 @@ extension StepRun {
             hiddenSince = [:]
             return ([], false)
         }
-        var binds = PostgresBindings()
-        binds.append(relations.map(\.name))
+        var binds = names
         binds.append(MigrationExecutor.seconds(age))
         let rows = try await connection.query(
             PostgresQuery(

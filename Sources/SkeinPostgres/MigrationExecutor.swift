@@ -98,10 +98,10 @@ public struct MigrationExecutor: Sendable {
         let session = RunSession()
         do {
             let report = try await run(steps, on: connection, watch: watch, session: session, logger: logger)
-            if session.hasTimeouts { try? await connection.sendCleanup("RESET ALL", logger: logger) }
+            await session.resetTimeouts(on: connection, logger: logger)
             return report
         } catch {
-            if session.hasTimeouts { try? await connection.sendCleanup("RESET ALL", logger: logger) }
+            await session.resetTimeouts(on: connection, logger: logger)
             throw error
         }
     }
@@ -248,5 +248,12 @@ final class RunSession: Sendable {
     var hasTimeouts: Bool {
         get { timeouts.withLock { $0 } }
         set { timeouts.withLock { $0 = newValue } }
+    }
+
+    /// `RESET ALL` when the session holds the run's timeouts; nothing otherwise.
+    func resetTimeouts(on connection: PostgresConnection, logger: Logger) async {
+        guard hasTimeouts else { return }
+        hasTimeouts = false
+        try? await connection.sendCleanup("RESET ALL", logger: logger)
     }
 }

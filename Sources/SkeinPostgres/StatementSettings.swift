@@ -67,18 +67,15 @@ public struct StatementSettings: Sendable {
     }
 
     /// `set_config` of both timeouts for a transactional file (`SET LOCAL`), or `nil` when neither is set.
-    var transactionConfigSQL: String? {
-        let parts = [("lock_timeout", lockTimeout), ("statement_timeout", statementTimeout)].compactMap { name, value in
-            value.map { Self.setConfig(name, $0, local: true) }
-        }
-        return parts.isEmpty ? nil : "SELECT " + parts.joined(separator: ", ")
-    }
+    var transactionConfigSQL: String? { timeoutsSQL(local: true) }
 
     /// `set_config` of `lock_timeout` and `statement_timeout` for the session, or `nil`: what a transactional file
     /// runs under in Skein's grammar, set once and kept until a file that may change the session is reset.
-    var sessionTimeoutsSQL: String? {
+    var sessionTimeoutsSQL: String? { timeoutsSQL(local: false) }
+
+    private func timeoutsSQL(local: Bool) -> String? {
         let parts = [("lock_timeout", lockTimeout), ("statement_timeout", statementTimeout)].compactMap { name, value in
-            value.map { Self.setConfig(name, $0, local: false) }
+            value.map { Self.setConfig(name, $0, local: local) }
         }
         return parts.isEmpty ? nil : "SELECT " + parts.joined(separator: ", ")
     }

@@ -69,21 +69,19 @@ extension LintCommand {
             return result.stdout.split(separator: "\n").map(String.init)
         }
         let root = try await git(["rev-parse", "--show-toplevel"]).first ?? "."
-        var names =
-            try await git(["diff", "--name-only", "HEAD"])
-            + git(["ls-files", "--others", "--exclude-standard", "--full-name"])
+        // Against the merge base, the working tree's diff holds both the commits since it and what is uncommitted.
+        var base = "HEAD"
         if let revision {
-            let base = try await git(
-                ["merge-base", "HEAD", revision],
-                failure:
-                    "--changed-since \(revision): git finds no common ancestor of HEAD and \(revision); fetch it first (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab: GIT_DEPTH: 0)"
-            ).first
-            names += try await git(["diff", "--name-only", base ?? revision, "HEAD"])
+            base =
+                try await git(
+                    ["merge-base", "HEAD", revision],
+                    failure:
+                        "--changed-since \(revision): git finds no common ancestor of HEAD and \(revision); fetch it first (GitHub Actions: actions/checkout with fetch-depth: 0; GitLab: GIT_DEPTH: 0)"
+                ).first ?? revision
         }
-        return Set(
-            names.map { name in
-                name.hasPrefix("/")
-                    ? name : URL(fileURLWithPath: root).appendingPathComponent(name).standardizedFileURL.path
-            })
+        let names =
+            try await git(["diff", "--name-only", base])
+            + git(["ls-files", "--others", "--exclude-standard", "--full-name"])
+        return Set(names.map { $0.hasPrefix("/") ? $0 : absolute((root as NSString).appendingPathComponent($0)) })
     }
 }
