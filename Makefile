@@ -41,8 +41,10 @@ sqlc-check:
 sqlc-check-queries:
 	$(SKEIN) check-queries -f $(SQLC_CONFIG) $(if $(SINCE),--since $(SINCE)) $(if $(DEV_URL),--dev-url "$(DEV_URL)")
 
+# Linux: linked as a position-dependent executable (-no-pie), as Go links goose and dbmate: no 124,000 start-up
+# relocations (docs/benchmarks.md, "Start-up").
 build:
-	swift build -c release --product skein --static-swift-stdlib
+	swift build -c release --product skein --static-swift-stdlib $(if $(filter Linux,$(shell uname -s)),-Xlinker -no-pie)
 
 # The release tarball, .deb and SHA256SUMS (scripts/release.sh); OUT=… for another directory.
 OUT ?= .build/dist

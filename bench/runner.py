@@ -78,7 +78,7 @@ def main():
     args = parser.parse_args()
     skein = args.skein
     if not os.access(skein, os.X_OK):
-        sys.exit(f"{skein} not found: build it with `swift build -c release --product skein --static-swift-stdlib`")
+        sys.exit(f"{skein} not found: build it with `make build`")
     work = tempfile.mkdtemp(prefix="skein-bench-")
     generator = os.path.join(args.shared, "bench/gen_migrations.py")
     run([sys.executable, generator, "-n", str(args.n), "--seed", "42", "--out", work, "--format", "goose,floor,dbmate"])

@@ -63,7 +63,9 @@ if $build; then
     mkdir -p "$linkdir"
     ln -sf "$(readlink -f "$archive")" "$linkdir/libpg_query.a"
     log "building skein (release, static Swift runtime, libpg_query from $archive)"
-    swift build -c release --product skein --static-swift-stdlib -Xlinker -L"$PWD/$linkdir" >&2
+    # -no-pie: a position-dependent executable, as Go links goose and dbmate (no start-up relocations; the same
+    # flags as `make build`, so the two builds share their objects).
+    swift build -c release --product skein --static-swift-stdlib -Xlinker -no-pie -Xlinker -L"$PWD/$linkdir" >&2
     log "building ArgumentParser's generate-manual"
     swift build -c release --product generate-manual >&2
 fi

@@ -76,10 +76,11 @@ extension ConnectionSettings {
         return user.isEmpty ? "postgres" : user
     }
 
-    /// libpq reads a password file only when nobody else can read it.
+    /// libpq reads a password file only when nobody else can read it. (`stat`, not FileManager's attributes, which
+    /// look up the owner's and group's names in the user database: two reads of /etc/passwd and /etc/group.)
     static func readPrivateFile(_ path: String) -> String? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0,
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG), status.st_mode & 0o077 == 0,
             let data = FileManager.default.contents(atPath: path)
         else { return nil }
         return String(data: data, encoding: .utf8)

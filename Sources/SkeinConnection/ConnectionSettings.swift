@@ -80,12 +80,13 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
     ///   - connection: the parsed connection string; its parameters win, and the environment fills only those it
     ///     leaves out or empty.
     ///   - environment: the process environment (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`, `PGPASSFILE`, …).
-    ///   - operatingSystemUser: libpq's default user name.
+    ///   - operatingSystemUser: libpq's default user name (asked for only when neither the string nor the
+    ///     environment names a user).
     ///   - homeDirectory: where `.pgpass` is looked for when neither `passfile` nor `PGPASSFILE` names a password
     ///     file; `nil`: no default password file.
     ///   - passwordFile: reads a password file's contents by path (`nil` when absent or not private).
     public static func resolve(
-        _ connection: ConnectionString, environment: [String: String], operatingSystemUser: String,
+        _ connection: ConnectionString, environment: [String: String], operatingSystemUser: @autoclosure () -> String,
         homeDirectory: String?, passwordFile: (String) -> String? = { _ in nil }
     ) throws(ConnectionStringError) -> ConnectionSettings {
         try connection.validate()
@@ -123,7 +124,7 @@ public struct ConnectionSettings: Sendable, Hashable, CustomStringConvertible {
                 endpoints.append(Endpoint(host: .tcp(name), port: port))
             }
         }
-        let user = nonEmpty(parameters["user"]) ?? operatingSystemUser
+        let user = nonEmpty(parameters["user"]) ?? operatingSystemUser()
         let database = nonEmpty(parameters["dbname"]) ?? user
 
         var password = nonEmpty(parameters["password"])

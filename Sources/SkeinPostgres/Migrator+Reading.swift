@@ -53,34 +53,15 @@ extension Migrator {
         return try await tables.recordedChecksums(on: connection, logger: logger)
     }
 
-    /// Whether goose's table and Skein's tables exist, in one round trip.
-    /// Whether goose's table and Skein's tables exist, in one round trip. A table of that name that lacks goose's
-    /// columns (`--table canary`, `--table information_schema.tables`) is refused before anything reads or writes it.
-    /// - Throws: ``RunnerError`` `.invalidConfiguration` for a table that is not goose's.
+    /// Whether goose's table and Skein's tables exist, in one round trip. Two name look-ups only: a query of the
+    /// catalog tables (goose's columns in `pg_attribute`) costs a fresh server session 1–2 ms of planning. A table
+    /// of that name that lacks goose's columns is refused by the first read of its rows
+    /// (``VersionStore/history(on:exists:logger:)``), before anything writes.
     func presence(on connection: PostgresConnection, logger: Logger) async throws -> (Bool, Bool)? {
         let goose = store.table.quoted.replacingOccurrences(of: "'", with: "''")
-        let sql =
-            "SELECT to_regclass('\(goose)') IS NOT NULL, \(tables?.existsSQL ?? "false"), "
-            + "(SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('\(goose)') "
-            + "AND attnum > 0 AND NOT attisdropped AND attname IN ('id', 'version_id', 'is_applied', 'tstamp'))::int4"
-        var row = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?.decode(
-            (Bool, Bool, Int32).self)
-        if let found = row, found.0, found.2 != 4 {
-            // Another runner may have created the table while this statement ran: to_regclass looks the name up in
-            // the newest catalog, the column count reads the statement's snapshot. Ask again before refusing.
-            row = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?.decode(
-                (Bool, Bool, Int32).self)
-        }
-        guard let row else { return nil }
-        if row.0, row.2 != 4 {
-            throw RunnerError(
-                .invalidConfiguration,
-                "\(store.table) exists but is not goose's version table (it lacks goose's columns id, version_id, is_applied, tstamp); nothing was read or written",
-                help:
-                    "name goose's version table with --table (goose's default is goose_db_version), or rename the unrelated table"
-            )
-        }
-        return (row.0, row.1)
+        let sql = "SELECT to_regclass('\(goose)') IS NOT NULL, \(tables?.existsSQL ?? "false")"
+        return try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect().first?.decode(
+            (Bool, Bool).self)
     }
 
     var planner: MigrationPlanner {
@@ -135,9 +116,11 @@ extension Migrator {
     /// table is created when missing, as goose's status does). A database without goose's table lists every file
     /// as pending.
     ///
-    /// Migrations read without parsing (`MigrationCatalog.Parsing.deferred`, what the CLI's `status` reads) are
-    /// parsed only when they are applied and their file checksum differs from the one recorded when they ran
-    /// (`Migration.parsed(unlessRecorded:)`); the report holds them as they then are.
+    /// Migrations only listed (`MigrationCatalog.Parsing.listed`, what the CLI's `status` reads) are read only when
+    /// they are applied with checksums recorded, to compare; read without parsing (`.deferred`), they are parsed
+    /// only when their file checksum differs from the one recorded when they ran (`Migration.parsed(unlessRecorded:)`);
+    /// the report holds them as they then are.
+    /// - Throws: `MigrationSourceError` when a listed file to compare cannot be read.
     public func status(migrations: [Migration], on connection: PostgresConnection, logger: Logger) async throws
         -> MigrationStatusReport
     {
@@ -165,12 +148,21 @@ extension Migrator {
         guard hasSkeinTables else {
             return MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
         }
-        // Checksums of applied files against what was recorded when they ran; a file read unparsed is parsed only
-        // when it changed since.
+        // Checksums of applied files against what was recorded when they ran: a file only listed is read here (on
+        // every core; one that cannot be read is the error), and a file read unparsed is parsed only when it
+        // changed since.
         let applied = MigrationPlanner.appliedVersions(of: records)
-        let migrations = migrations.map { migration in
-            applied.contains(migration.version)
-                ? migration.parsed(unlessRecorded: recorded[migration.version]) : migration
+        let compared = { @Sendable (migration: Migration) in
+            applied.contains(migration.version) && recorded[migration.version] != nil
+        }
+        let reads = ParallelMap.map(migrations) { migration in
+            Result { () throws(MigrationSourceError) in
+                compared(migration) ? try migration.read() : migration
+            }
+        }
+        let migrations = try reads.map { read in
+            let migration = try read.get()
+            return compared(migration) ? migration.parsed(unlessRecorded: recorded[migration.version]) : migration
         }
         var report = MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
         let drift = Drift.compare(

@@ -66,11 +66,24 @@ public struct VersionStore: Sendable {
         return .rows(try await records(on: connection, logger: logger))
     }
 
+    /// The rows. A table of this name that lacks goose's columns (`--table canary`, `--table
+    /// information_schema.tables`) is refused here, where every command reads it before writing anything.
+    /// - Throws: ``RunnerError`` `.invalidConfiguration` for a table that is not goose's.
     private func records(on connection: PostgresConnection, logger: Logger) async throws -> [VersionRecord] {
         var records: [VersionRecord] = []
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: listSQL), logger: logger)
-        for try await (id, version, isApplied, stamp) in rows.decode((Int64, Int64, Bool, Date?).self) {
-            records.append(VersionRecord(id: id, version: version, isApplied: isApplied, appliedAt: stamp))
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: listSQL), logger: logger)
+            for try await (id, version, isApplied, stamp) in rows.decode((Int64, Int64, Bool, Date?).self) {
+                records.append(VersionRecord(id: id, version: version, isApplied: isApplied, appliedAt: stamp))
+            }
+        } catch let error where ServerError(postgres: error)?.sqlState == "42703" {
+            // undefined_column
+            throw RunnerError(
+                .invalidConfiguration,
+                "\(table) exists but is not goose's version table (it lacks goose's columns id, version_id, is_applied, tstamp; PostgreSQL: \(ServerError(postgres: error)!.message)); nothing was read or written",
+                help:
+                    "name goose's version table with --table (goose's default is goose_db_version), or rename the unrelated table"
+            )
         }
         return records
     }

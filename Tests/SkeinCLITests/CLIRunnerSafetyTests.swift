@@ -117,10 +117,28 @@ struct Barrier {
         }
         try await connection.close()
     }
+
+    /// A barrier for `body`, released and closed however `body` ends: a test that fails or throws half-way must not
+    /// leave an open connection behind (a debug PostgresNIO stops the whole test process on one).
+    static func holding<Result>(on database: DatabaseURL, _ body: (Barrier) async throws -> Result) async throws
+        -> Result
+    {
+        let barrier = try await Barrier(on: database)
+        // Closing ends the session, which releases the lock; a connection the body released is closed already.
+        do {
+            let result = try await body(barrier)
+            try? await barrier.connection.close()
+            return result
+        } catch {
+            try? await barrier.connection.close()
+            throw error
+        }
+    }
 }
 
-/// Waits until `condition` holds, polling (bounded; the test fails after `limit`).
-func eventually(_ limit: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
+/// Waits until `condition` holds, polling (bounded; the test fails after `limit`). Two minutes by default: a child
+/// process reaching its barrier can take tens of seconds on a loaded two-core machine running every suite at once.
+func eventually(_ limit: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now + limit
     while clock.now < deadline {
@@ -274,13 +292,15 @@ struct CLIRunnerSafetyTests {
             "-- +goose Up\nCREATE TABLE b (id int);\n\(Barrier.statement);\n-- +goose Down\nDROP TABLE b;\n")
         // No lock timeout: the barrier statement waits for an advisory lock, which lock_timeout would end.
         let args = ["up", "--dir", dir.path, "--database-url", database.text, "--lock-timeout", "0"]
-        let barrier = try await Barrier(on: database)
-        let process = try await SkeinBinary.start(args)
-        #expect(try await barrier.waitForWaiter())
-        process.signal(SIGKILL)
-        let killed = await process.wait()
-        // The orphaned backend finishes its statement once the barrier goes, then finds its client gone.
-        try await barrier.release()
+        let killed = try await Barrier.holding(on: database) { barrier in
+            let process = try await SkeinBinary.start(args)
+            #expect(try await barrier.waitForWaiter())
+            process.signal(SIGKILL)
+            let killed = await process.wait()
+            // The orphaned backend finishes its statement once the barrier goes, then finds its client gone.
+            try await barrier.release()
+            return killed
+        }
         #expect(killed.signalled)
 
         // The orphaned backend still holds the migration lock until its statement ends; the rerun waits for it.
@@ -305,13 +325,14 @@ struct CLIRunnerSafetyTests {
         )
         // No lock timeout: the barrier statement waits for an advisory lock, which lock_timeout would end.
         let args = ["--dir", dir.path, "--database-url", database.text, "--lock-timeout", "0"]
-        let barrier = try await Barrier(on: database)
-        let process = try await SkeinBinary.start(["up"] + args)
-        #expect(try await barrier.waitForWaiter())
-        process.signal(SIGKILL)
-        await process.wait()
-        // The orphaned backend finishes its statement once the barrier goes, then finds its client gone.
-        try await barrier.release()
+        try await Barrier.holding(on: database) { barrier in
+            let process = try await SkeinBinary.start(["up"] + args)
+            #expect(try await barrier.waitForWaiter())
+            process.signal(SIGKILL)
+            await process.wait()
+            // The orphaned backend finishes its statement once the barrier goes, then finds its client gone.
+            try await barrier.release()
+        }
         let rerun = try await SkeinBinary.run(["up"] + args)
         #expect(rerun.status == 1)
         #expect(

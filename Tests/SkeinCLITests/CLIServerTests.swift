@@ -63,23 +63,24 @@ struct CLIServerTests {
             "-- +goose Up\nCREATE TABLE b (id int);\n\(Barrier.statement);\n-- +goose Down\nDROP TABLE b;\n")
         try await withCluster { cluster in
             let url = try DatabaseURL(parsing: cluster.url)
-            let barrier = try await Barrier(on: url)
-            let process = try await SkeinBinary.start([
-                "up", "--dir", dir.path, "--database-url", cluster.url, "--lock-timeout", "0",
-            ])
-            #expect(try await barrier.waitForWaiter())
-            cluster.portSelection = .fixed(cluster.port)
-            try await cluster.stop(mode: .fast, logger: logger)
-            try await cluster.start(logger: logger)
-            try? await barrier.release()
-            let ended = await process.wait()
-            let output = process.stdout
-            #expect(ended.status == 1 && !ended.signalled, "\(output)")
-            #expect(output.contains("OK   00001_a.sql"), "\(output)")
-            #expect(
-                output.contains("\(dir.path)/00002_b.sql:3: ") && output.contains("applied 1 migration before it"),
-                "\(output)")
-            #expect(output.contains("57P01") || output.contains("connection"), "\(output)")
+            try await Barrier.holding(on: url) { barrier in
+                let process = try await SkeinBinary.start([
+                    "up", "--dir", dir.path, "--database-url", cluster.url, "--lock-timeout", "0",
+                ])
+                #expect(try await barrier.waitForWaiter())
+                cluster.portSelection = .fixed(cluster.port)
+                try await cluster.stop(mode: .fast, logger: logger)
+                try await cluster.start(logger: logger)
+                try? await barrier.release()
+                let ended = await process.wait()
+                let output = process.stdout
+                #expect(ended.status == 1 && !ended.signalled, "\(output)")
+                #expect(output.contains("OK   00001_a.sql"), "\(output)")
+                #expect(
+                    output.contains("\(dir.path)/00002_b.sql:3: ") && output.contains("applied 1 migration before it"),
+                    "\(output)")
+                #expect(output.contains("57P01") || output.contains("connection"), "\(output)")
+            }
 
             let rerun = try await SkeinBinary.run(["up", "--dir", dir.path, "--database-url", cluster.url])
             #expect(rerun.status == 0, "\(rerun.stderr)")

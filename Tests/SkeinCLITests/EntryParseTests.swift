@@ -65,4 +65,10 @@ struct EntryParseTests {
         #expect(run.status == 0)
         #expect(run.stdout == Skein.configuration.version + "\n")
     }
+
+    @Test("the value lists spelled out for speed are the enums' own cases")
+    func valueLists() {
+        #expect(OutputFormat.allValueStrings == OutputFormat.allCases.map(\.rawValue))
+        #expect(LogFormat.allValueStrings == LogFormat.allCases.map(\.rawValue))
+    }
 }

@@ -78,6 +78,69 @@ struct DeferredParseTests {
     }
 }
 
+/// `status` lists the directory: names only, each file read when it is compared.
+@Suite("listed files")
+struct ListedFilesTests {
+    /// A directory with two migrations, a file goose skips, a directory named like a migration and a link to
+    /// nothing.
+    static func directory() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skein-list-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: "\(directory)/3_dir.sql", withIntermediateDirectories: true)
+        try "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n".write(
+            toFile: "\(directory)/1_a.sql", atomically: true, encoding: .utf8)
+        try "-- DESTRUCTIVE: drops\n-- +goose Up\nDROP TABLE t;\n".write(
+            toFile: "\(directory)/2_b.sql", atomically: true, encoding: .utf8)
+        try "not a migration".write(toFile: "\(directory)/README.md", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: "\(directory)/4_gone.sql", withDestinationPath: "\(directory)/nowhere.sql")
+        return directory
+    }
+
+    @Test("a listed catalog has the read catalog's names, order and findings; read() and parsed() give its files")
+    func sameAsRead() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = DirectorySource(directory: directory)
+        let listed = try MigrationCatalog(source: source, parsing: .listed)
+        let deferred = try MigrationCatalog(source: source, parsing: .deferred)
+        let everything = try MigrationCatalog(source: source)
+        #expect(listed.migrations.map(\.path) == everything.migrations.map(\.path))
+        #expect(listed.migrations.map(\.fileName) == ["1_a.sql", "2_b.sql"])
+        #expect(listed.diagnostics == everything.diagnostics)
+        #expect(listed.migrations.allSatisfy { !$0.isRead && !$0.isParsed && !$0.isDestructive })
+        #expect(try listed.migrations.map { try $0.read() } == deferred.migrations)
+        #expect(listed.migrations.map { $0.parsed() } == everything.migrations)
+        #expect(try source.filePaths() == everything.migrations.map(\.path))
+        // Only a directory source can read a file later: any other is read as with .deferred.
+        let memory = MigrationCatalog(files: try source.sourceFiles())
+        let inMemory = try MigrationCatalog(source: InMemorySource(files: try source.sourceFiles()), parsing: .listed)
+        #expect(
+            inMemory.migrations.allSatisfy(\.isRead) && inMemory.migrations.map { $0.parsed() } == memory.migrations)
+    }
+
+    @Test("a listed file gone before it is read: read() says which; parsed() fails both directions with why")
+    func gone() throws {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let listed = try MigrationCatalog(source: DirectorySource(directory: directory), parsing: .listed).migrations
+        try FileManager.default.removeItem(atPath: "\(directory)/1_a.sql")
+        let error = #expect(throws: MigrationSourceError.self) { try listed[0].read() }
+        #expect(error?.path == "\(directory)/1_a.sql")
+        let parsed = listed[0].parsed()
+        #expect(parsed.isParsed)
+        guard case .failure(let up)? = parsed.up, case .failure(let down)? = parsed.down else {
+            Issue.record("expected both directions to fail: \(parsed)")
+            return
+        }
+        #expect(up.kind == .unreadable && down.kind == .unreadable && down.direction == .down)
+        #expect(up.message.contains("removed"), "\(up.message)")
+        // Compared with recorded checksums, it is parsed (and so fails) rather than taken as unchanged.
+        let recorded = MigrationChecksum(file: "x", up: "y", down: "z")
+        #expect(listed[0].parsed(unlessRecorded: recorded) == parsed)
+        #expect(!listed[1].parsed(unlessRecorded: nil).isRead)
+    }
+}
+
 /// The runner's commands read the directory unparsed: the planner parses the files its steps run, no others.
 @Suite("deferred parsing: the plan parses what it runs")
 struct DeferredPlanTests {

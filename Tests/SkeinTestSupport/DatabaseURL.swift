@@ -91,7 +91,7 @@ public struct DatabaseURL: Sendable, Hashable {
         case .verifyCA, .verifyFull:
             tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
-        return PostgresConnection.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: host,
             port: port,
             username: user,
@@ -99,7 +99,14 @@ public struct DatabaseURL: Sendable, Hashable {
             database: database,
             tls: tls
         )
+        configuration.options.connectTimeout = Self.connectTimeout
+        return configuration
     }
+
+    /// How long a test's helper connection may take: a minute, not PostgresNIO's 10 s. Suites run in parallel, each
+    /// starting processes and clusters; on a loaded two-core machine the shared server can take that long to fork
+    /// a backend, and a test is not a timing test.
+    public static let connectTimeout: TimeAmount = .seconds(60)
 
     /// A PostgresNIO configuration for a client (connection pool) to this URL.
     public var clientConfiguration: PostgresClient.Configuration {
@@ -122,7 +129,7 @@ public struct DatabaseURL: Sendable, Hashable {
         case .verifyCA, .verifyFull:
             tls = .require(.makeClientConfiguration())
         }
-        return PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: host,
             port: port,
             username: user,
@@ -130,6 +137,8 @@ public struct DatabaseURL: Sendable, Hashable {
             database: database,
             tls: tls
         )
+        configuration.options.connectTimeout = Duration.seconds(Self.connectTimeout.nanoseconds / 1_000_000_000)
+        return configuration
     }
 }
 

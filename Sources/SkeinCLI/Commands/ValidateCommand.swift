@@ -186,4 +186,7 @@ struct ValidateCommand: AsyncParsableCommand {
     }
 }
 
-extension OutputFormat: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {
+    /// Spelled out, as ``LogFormat/allValueStrings`` (a test keeps it equal to `allCases`).
+    static let allValueStrings = ["text", "json"]
+}

@@ -1,7 +1,8 @@
 import Foundation
 
-/// One migration file, parsed in both directions when it is read (or, for `status`, read with its parse deferred:
-/// ``init(deferringParseOf:name:parser:)``).
+/// One migration file, parsed in both directions when it is read (or read with its parse deferred:
+/// ``init(deferringParseOf:name:parser:)``, what the runner's commands read; or only listed, for `status`:
+/// ``init(listedAt:name:parser:)``).
 public struct Migration: Sendable, Hashable {
     /// The path as given (used in every message).
     public var path: String
@@ -20,9 +21,14 @@ public struct Migration: Sendable, Hashable {
 
     /// What parsing a file read with ``init(deferringParseOf:name:parser:)`` needs.
     private struct DeferredParse: Sendable, Hashable {
-        var file: SourceFile
+        /// `nil` for a file only listed (``init(listedAt:name:parser:)``), until it is read.
+        var file: SourceFile?
         var environmentSubstitution: GooseParser.EnvironmentSubstitution
     }
+
+    /// Whether the file's bytes were read: always, but for a migration made with ``init(listedAt:name:parser:)``
+    /// and not ``read()`` since. An unread migration has an empty file checksum and is not ``isDestructive``.
+    public var isRead: Bool { deferred.map { $0.file != nil } ?? true }
 
     /// Whether ``up``, ``down`` and the Up/Down checksums come from parsing the file: always, but for a file read
     /// with ``init(deferringParseOf:name:parser:)`` and not ``parsed()`` since.
@@ -117,12 +123,47 @@ public struct Migration: Sendable, Hashable {
         self.deferred = DeferredParse(file: file, environmentSubstitution: parser.environmentSubstitution)
     }
 
-    /// This migration with both directions parsed (itself when it already is).
+    /// A file listed by name, not read (what `status` lists: it needs a file's bytes only to compare an applied
+    /// file with the checksums recorded when it ran). ``read()`` reads it; ``parsed()`` reads and parses it.
+    /// - Parameter path: where ``DirectorySource/readFile(atPath:)`` will read it.
+    public init(listedAt path: String, name: MigrationName, parser: GooseParser = GooseParser()) {
+        self.path = path
+        self.name = name
+        self.up = nil
+        self.down = nil
+        self.checksum = MigrationChecksum(file: "", up: nil, down: nil)
+        self.deferred = DeferredParse(file: nil, environmentSubstitution: parser.environmentSubstitution)
+    }
+
+    /// This migration with its file read (itself when it was): as ``init(deferringParseOf:name:parser:)`` reads it.
+    public func read() throws(MigrationSourceError) -> Migration {
+        guard let deferred, deferred.file == nil else { return self }
+        return Migration(
+            deferringParseOf: try DirectorySource.readFile(atPath: path), name: name,
+            parser: GooseParser(environmentSubstitution: deferred.environmentSubstitution))
+    }
+
+    /// This migration with both directions parsed (itself when it already is). A listed file is read first; one
+    /// that cannot be read fails both directions, with why.
     public func parsed() -> Migration {
         guard let deferred else { return self }
-        return Migration(
-            file: deferred.file, name: name,
-            parser: GooseParser(environmentSubstitution: deferred.environmentSubstitution))
+        let parser = GooseParser(environmentSubstitution: deferred.environmentSubstitution)
+        if let file = deferred.file { return Migration(file: file, name: name, parser: parser) }
+        do {
+            return try read().parsed()
+        } catch {
+            var unreadable = self
+            unreadable.deferred = nil
+            let failure = GooseParseError(
+                kind: .unreadable, line: nil, direction: .up, message: error.reason,
+                help: "check that the file exists and can be read, then run the command again",
+                gooseMessage: "failed to read migration file")
+            var downFailure = failure
+            downFailure.direction = .down
+            (unreadable.up, unreadable.down) =
+                name.kind == .sql ? (.failure(failure), .failure(downFailure)) : (nil, nil)
+            return unreadable
+        }
     }
 
     /// This migration with its checksums known, parsing it only when it must: a file whose file checksum is the one
@@ -132,6 +173,10 @@ public struct Migration: Sendable, Hashable {
     ///   as it is.
     public func parsed(unlessRecorded recorded: MigrationChecksum?) -> Migration {
         guard !isParsed, let recorded else { return self }
+        guard isRead else {
+            guard let read = try? read() else { return parsed() }  // which says why it cannot be read
+            return read.parsed(unlessRecorded: recorded)
+        }
         guard recorded.file == checksum.file else { return parsed() }
         var known = self
         known.checksum = recorded
@@ -167,53 +212,72 @@ public struct MigrationCatalog: Sendable {
     public enum Parsing: Sendable, Hashable {
         /// Both directions of every file, when it is read (every command that plans, runs or checks files).
         case everything
-        /// Nothing yet: names and file checksums (``Migration/init(deferringParseOf:name:parser:)``); `status`
-        /// parses only what changed since it was applied.
+        /// Nothing yet: names and file checksums (``Migration/init(deferringParseOf:name:parser:)``); the planner
+        /// parses the files its steps run.
         case deferred
+        /// Names only, no file read (``Migration/init(listedAt:name:parser:)``), where the source can read a file
+        /// later (a ``DirectorySource``; any other source is read as ``deferred``): `status` reads only the applied
+        /// files it compares with their recorded checksums.
+        case listed
     }
 
     /// Reads every file of a source with goose's rules: a `.sql` file whose name has no version is an
     /// error (goose refuses the whole directory); a `.go` file without a version, and `_test.go` files,
     /// are skipped, as goose skips them.
     public init(files: [SourceFile], parser: GooseParser = GooseParser(), parsing: Parsing = .everything) {
-        var migrations: [Migration] = []
-        migrations.reserveCapacity(files.count)
-        var diagnostics: [Diagnostic] = []
         let sorted = files.sorted(by: { $0.path < $1.path })
-        // Files parse independently: on all cores, then assembled in order.
-        let parsed = ParallelMap.map(sorted) { file -> Result<Migration?, MigrationName.Problem> in
-            MigrationName.parse(file.fileName).map { name in
-                if name.kind == .go && file.fileName.hasSuffix("_test.go") { return nil }
-                return parsing == .everything
-                    ? Migration(file: file, name: name, parser: parser)
-                    : Migration(deferringParseOf: file, name: name, parser: parser)
-            }
+        self.init(paths: sorted.map(\.path), fileNames: sorted.map(\.fileName)) { index, name in
+            parsing == .everything
+                ? Migration(file: sorted[index], name: name, parser: parser)
+                : Migration(deferringParseOf: sorted[index], name: name, parser: parser)
         }
-        for (file, result) in zip(sorted, parsed) {
-            switch result {
-            case .success(let migration):
-                if let migration { migrations.append(migration) }
-            case .failure(let problem):
-                guard file.fileName.hasSuffix(".sql") else { continue }
-                diagnostics.append(
-                    Diagnostic(
-                        severity: .error, code: "invalid-migration-name",
-                        message: "\"\(file.fileName)\" is not a migration name goose accepts: \(problem)",
-                        help:
-                            "name it <version>_<description>.sql, e.g. 20240115143022_add_user_authentication.sql, or move it out of the migrations directory (goose refuses to run the directory while it is there)",
-                        location: SourceLocation(file: file.path)))
-            }
-        }
-        migrations.sort { ($0.version, $0.fileName) < ($1.version, $1.fileName) }
-        self.migrations = migrations
-        self.diagnostics = diagnostics + Self.duplicateVersions(in: migrations)
     }
 
     /// Reads a source.
     public init(source: any MigrationSource, parser: GooseParser = GooseParser(), parsing: Parsing = .everything)
         throws(MigrationSourceError)
     {
-        self.init(files: try source.sourceFiles(), parser: parser, parsing: parsing)
+        guard parsing == .listed, let directory = source as? DirectorySource else {
+            self.init(
+                files: try source.sourceFiles(), parser: parser, parsing: parsing == .listed ? .deferred : parsing)
+            return
+        }
+        let paths = try directory.filePaths()
+        self.init(paths: paths, fileNames: paths.map(SourceFile.fileName(ofPath:))) { index, name in
+            Migration(listedAt: paths[index], name: name, parser: parser)
+        }
+    }
+
+    /// The migrations of files in path order, each made by `make` (on every core) from its index and parsed name.
+    private init(paths: [String], fileNames: [String], make: @Sendable (Int, MigrationName) -> Migration) {
+        var migrations: [Migration] = []
+        migrations.reserveCapacity(paths.count)
+        var diagnostics: [Diagnostic] = []
+        // Files parse independently: on all cores, then assembled in order.
+        let made = ParallelMap.map(Array(paths.indices)) { index -> Result<Migration?, MigrationName.Problem> in
+            MigrationName.parse(fileNames[index]).map { name in
+                if name.kind == .go && fileNames[index].hasSuffix("_test.go") { return nil }
+                return make(index, name)
+            }
+        }
+        for (index, result) in made.enumerated() {
+            switch result {
+            case .success(let migration):
+                if let migration { migrations.append(migration) }
+            case .failure(let problem):
+                guard fileNames[index].hasSuffix(".sql") else { continue }
+                diagnostics.append(
+                    Diagnostic(
+                        severity: .error, code: "invalid-migration-name",
+                        message: "\"\(fileNames[index])\" is not a migration name goose accepts: \(problem)",
+                        help:
+                            "name it <version>_<description>.sql, e.g. 20240115143022_add_user_authentication.sql, or move it out of the migrations directory (goose refuses to run the directory while it is there)",
+                        location: SourceLocation(file: paths[index])))
+            }
+        }
+        migrations.sort { ($0.version, $0.fileName) < ($1.version, $1.fileName) }
+        self.migrations = migrations
+        self.diagnostics = diagnostics + Self.duplicateVersions(in: migrations)
     }
 
     /// One error per file that shares its version with an earlier one (goose panics on these).

@@ -26,6 +26,8 @@ public struct GooseParseError: Error, Sendable, Hashable, Codable, CustomStringC
         case lineTooLong = "line-too-long"
         case invalidEncoding = "invalid-encoding"
         case byteOrderMark = "byte-order-mark"
+        /// A file listed but not read (``Migration/init(listedAt:name:parser:)``) could not be read when parsed.
+        case unreadable
     }
 
     public var kind: Kind

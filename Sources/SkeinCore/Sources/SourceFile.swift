@@ -25,7 +25,10 @@ public struct SourceFile: Sendable, Hashable {
     }
 
     /// The last path component.
-    public var fileName: String {
+    public var fileName: String { Self.fileName(ofPath: path) }
+
+    /// The last component of `path`.
+    public static func fileName(ofPath path: String) -> String {
         if let name = MigrationName.lastComponentOfASCIIPath(path, omittingEmpty: true) { return name }
         return path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
     }
@@ -129,6 +132,61 @@ public struct DirectorySource: MigrationSource {
     }
 
     public func sourceFiles() throws(MigrationSourceError) -> [SourceFile] {
+        try withListing { directoryDescriptor, entries throws(MigrationSourceError) in
+            let names = entries.map(\.name)
+            var files: [SourceFile] = []
+            files.reserveCapacity(names.count)
+            // Read on all cores; the first unreadable file in name order is the error, as when reading in order.
+            let outcomes = ParallelMap.map(names) { Self.read($0, in: directoryDescriptor) }
+            for (name, outcome) in zip(names, outcomes) {
+                let path = path(of: name)
+                switch outcome {
+                case .contents(let contents): files.append(SourceFile(path: path, contents: contents))
+                case .skipped: continue
+                case .unreadable:
+                    throw MigrationSourceError(path: path, reason: "the file cannot be read; check its permissions")
+                }
+            }
+            return files
+        }
+    }
+
+    /// The paths of the candidate files, none of them read (what `status` needs of a file it will not compare):
+    /// the names ``sourceFiles()`` would read, less what it would skip (directories, links to nothing).
+    public func filePaths() throws(MigrationSourceError) -> [String] {
+        try withListing { directoryDescriptor, entries in
+            entries.filter { entry in
+                if entry.isRegularFile { return true }
+                // A link (or a file system that does not say): followed, as reading does. A link to nothing, like a
+                // directory, is not a file.
+                var status = stat()
+                return fstatat(directoryDescriptor, entry.name, &status, 0) == 0
+                    && status.st_mode & mode_t(S_IFMT) != mode_t(S_IFDIR)
+            }.map { path(of: $0.name) }
+        }
+    }
+
+    /// One file of a listing, read (``filePaths()``).
+    public static func readFile(atPath path: String) throws(MigrationSourceError) -> SourceFile {
+        switch read(path, in: AT_FDCWD) {
+        case .contents(let contents): return SourceFile(path: path, contents: contents)
+        case .skipped:
+            throw MigrationSourceError(
+                path: path, reason: "the file was removed (or replaced by a directory) while it was read; run again")
+        case .unreadable:
+            throw MigrationSourceError(path: path, reason: "the file cannot be read; check its permissions")
+        }
+    }
+
+    private func path(of name: String) -> String {
+        (directory.hasSuffix("/") ? directory : directory + "/") + name
+    }
+
+    /// The directory, open, and the entries in it whose names end in `.sql` or `.go`, sorted by name, each with
+    /// whether the listing says it is a regular file.
+    private func withListing<Result>(
+        _ body: (Int32, [(name: String, isRegularFile: Bool)]) throws(MigrationSourceError) -> Result
+    ) throws(MigrationSourceError) -> Result {
         var status = stat()
         guard stat(directory, &status) == 0 else {
             throw MigrationSourceError(
@@ -146,32 +204,19 @@ public struct DirectorySource: MigrationSource {
                 path: directory,
                 reason: "the directory cannot be listed (\(String(cString: strerror(errno)))); check its permissions")
         }
-        var names: [String] = []
+        defer { closedir(directoryStream) }
+        var entries: [(name: String, isRegularFile: Bool)] = []
         while let entry = readdir(directoryStream) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
             }
-            if name.hasSuffix(".sql") || name.hasSuffix(".go") { names.append(name) }
-        }
-        defer { closedir(directoryStream) }
-        // Names are opened relative to the open directory: no path walk per file.
-        let directoryDescriptor = dirfd(directoryStream)
-        var files: [SourceFile] = []
-        files.reserveCapacity(names.count)
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        names.sort()
-        // Read on all cores; the first unreadable file in name order is the error, as when reading in order.
-        let outcomes = ParallelMap.map(names) { Self.read($0, in: directoryDescriptor) }
-        for (name, outcome) in zip(names, outcomes) {
-            let path = prefix + name
-            switch outcome {
-            case .contents(let contents): files.append(SourceFile(path: path, contents: contents))
-            case .skipped: continue
-            case .unreadable:
-                throw MigrationSourceError(path: path, reason: "the file cannot be read; check its permissions")
+            if name.hasSuffix(".sql") || name.hasSuffix(".go") {
+                entries.append((name, entry.pointee.d_type == UInt8(DT_REG)))
             }
         }
-        return files
+        entries.sort { $0.name < $1.name }
+        // Names are opened relative to the open directory: no path walk per file.
+        return try body(dirfd(directoryStream), entries)
     }
 
     private enum ReadOutcome: Sendable {

@@ -41,7 +41,7 @@ struct GooseStructureRule: LintRule {
                 ? unbalancedStatementBlock
                 : error.message.contains("before") ? upBeforeDown : gooseParseError
         case .misplacedStatementBegin, .statementEndWithoutBegin, .missingStatementEnd: unbalancedStatementBlock
-        case .missingSemicolon, .environmentSubstitution, .lineTooLong, .invalidEncoding, .byteOrderMark:
+        case .missingSemicolon, .environmentSubstitution, .lineTooLong, .invalidEncoding, .byteOrderMark, .unreadable:
             gooseParseError
         }
     }

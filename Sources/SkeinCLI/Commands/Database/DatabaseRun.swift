@@ -44,13 +44,22 @@ struct DatabaseRun {
         /// Every file's name, checksum and header; the planner parses the files the plan runs, and the gates the
         /// applied files whose checksum changed (the runner's commands: `down` parses one file, as goose does).
         case migrationsToPlan
-        /// Every file's name and checksum, for `status` (parsed only where it changed since it was applied): goose
-        /// fails on an empty directory before it touches the database, and says so with `failed to collect
-        /// migrations: `.
+        /// Every file's name, for `status`, which reads an applied file only to compare it with the checksums
+        /// recorded when it ran (and parses it only when it changed since): goose fails on an empty directory before
+        /// it touches the database, and says so with `failed to collect migrations: `.
         case migrationsForStatus
         /// None (`version`, `history`, `metrics`, `report`: they read the database only; `version` with
         /// `-no-versioning` reads the names, unparsed).
         case nothing
+
+        /// How much of each file the catalog reads.
+        var parsing: MigrationCatalog.Parsing {
+            switch self {
+            case .migrations: .everything
+            case .migrationsToPlan: .deferred
+            case .migrationsForStatus, .nothing: .listed
+            }
+        }
     }
 
     /// Resolves settings, reads the migrations, connects (to a throwaway cluster with `--ephemeral`), and
@@ -81,9 +90,9 @@ struct DatabaseRun {
                 : try MigrationCatalog(
                     source: DirectorySource(directory: settings.directory),
                     parser: GooseParser(environmentSubstitution: .enabled(environment)),
-                    // Only repair needs every file parsed first; the runner parses what its plan runs, status
-                    // what changed.
-                    parsing: reading == .migrations ? .everything : .deferred)
+                    // Only repair needs every file parsed first; the runner parses what its plan runs; status
+                    // lists names and reads the applied files it compares (parsing what changed), version none.
+                    parsing: reading.parsing)
         } catch {
             Self.abandon(connecting)
             throw CLIFailure(.migrations, "\(error)", gooseLine: error.gooseMessage.map { gooseCollect + $0 })
