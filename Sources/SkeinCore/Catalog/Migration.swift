@@ -125,7 +125,10 @@ public struct Migration: Sendable, Hashable {
 
     /// A file listed by name, not read (what `status` lists: it needs a file's bytes only to compare an applied
     /// file with the checksums recorded when it ran). ``read()`` reads it; ``parsed()`` reads and parses it.
-    /// - Parameter path: where ``DirectorySource/readFile(atPath:)`` will read it.
+    /// - Parameters:
+    ///   - path: where ``DirectorySource/readFile(atPath:)`` will read it.
+    ///   - name: the file's parsed name.
+    ///   - parser: how ``parsed()`` will split it (its environment substitution).
     public init(listedAt path: String, name: MigrationName, parser: GooseParser = GooseParser()) {
         self.path = path
         self.name = name
