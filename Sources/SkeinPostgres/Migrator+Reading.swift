@@ -152,18 +152,15 @@ extension Migrator {
         // every core; one that cannot be read is the error), and a file read unparsed is parsed only when it
         // changed since.
         let applied = MigrationPlanner.appliedVersions(of: records)
-        let compared = { @Sendable (migration: Migration) in
-            applied.contains(migration.version) && recorded[migration.version] != nil
-        }
-        let reads = ParallelMap.map(migrations) { migration in
+        let known = ParallelMap.map(migrations) { migration in
             Result { () throws(MigrationSourceError) in
-                compared(migration) ? try migration.read() : migration
+                guard applied.contains(migration.version), let checksums = recorded[migration.version] else {
+                    return migration
+                }
+                return try migration.read().parsed(unlessRecorded: checksums)
             }
         }
-        let migrations = try reads.map { read in
-            let migration = try read.get()
-            return compared(migration) ? migration.parsed(unlessRecorded: recorded[migration.version]) : migration
-        }
+        let migrations = try known.map { try $0.get() }
         var report = MigrationStatusReport(migrations: migrations, records: records, dirty: dirty, isVersioned: true)
         let drift = Drift.compare(
             migrations: migrations, applied: applied, recorded: recorded, includingUnrecorded: false)

@@ -76,11 +76,12 @@ public struct VersionStore: Sendable {
             for try await (id, version, isApplied, stamp) in rows.decode((Int64, Int64, Bool, Date?).self) {
                 records.append(VersionRecord(id: id, version: version, isApplied: isApplied, appliedAt: stamp))
             }
-        } catch let error where ServerError(postgres: error)?.sqlState == "42703" {
-            // undefined_column
+        } catch {
+            // undefined_column: the table is not goose's.
+            guard let server = ServerError(postgres: error), server.sqlState == "42703" else { throw error }
             throw RunnerError(
                 .invalidConfiguration,
-                "\(table) exists but is not goose's version table (it lacks goose's columns id, version_id, is_applied, tstamp; PostgreSQL: \(ServerError(postgres: error)!.message)); nothing was read or written",
+                "\(table) exists but is not goose's version table (it lacks goose's columns id, version_id, is_applied, tstamp; PostgreSQL: \(server.message)); nothing was read or written",
                 help:
                     "name goose's version table with --table (goose's default is goose_db_version), or rename the unrelated table"
             )

@@ -99,14 +99,14 @@ public struct DatabaseURL: Sendable, Hashable {
             database: database,
             tls: tls
         )
-        configuration.options.connectTimeout = Self.connectTimeout
+        configuration.options.connectTimeout = .seconds(Self.connectTimeoutSeconds)
         return configuration
     }
 
     /// How long a test's helper connection may take: a minute, not PostgresNIO's 10 s. Suites run in parallel, each
     /// starting processes and clusters; on a loaded two-core machine the shared server can take that long to fork
     /// a backend, and a test is not a timing test.
-    public static let connectTimeout: TimeAmount = .seconds(60)
+    public static let connectTimeoutSeconds: Int64 = 60
 
     /// A PostgresNIO configuration for a client (connection pool) to this URL.
     public var clientConfiguration: PostgresClient.Configuration {
@@ -137,7 +137,7 @@ public struct DatabaseURL: Sendable, Hashable {
             database: database,
             tls: tls
         )
-        configuration.options.connectTimeout = Duration.seconds(Self.connectTimeout.nanoseconds / 1_000_000_000)
+        configuration.options.connectTimeout = .seconds(Self.connectTimeoutSeconds)
         return configuration
     }
 }
