@@ -166,6 +166,30 @@ struct CLIRunnerTests {
                 "\"file\":\"\(dir.path)/00003_c.sql\",\"fileName\":\"00003_c.sql\",\"flags\":[],\"state\":\"pending\""))
     }
 
+    @Test("down reads only the file it rolls back, as goose does; up still reads every file")
+    func downReadsOnlyItsFile() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skein-down-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for (index, table) in ["a", "b", "c"].enumerated() {
+            try "-- +goose Up\nCREATE TABLE \(table) (id int);\n-- +goose Down\nDROP TABLE \(table);\n".write(
+                to: dir.appendingPathComponent("0000\(index + 1)_\(table).sql"), atomically: true, encoding: .utf8)
+        }
+        let args = ["--dir", dir.path, "--database-url", database.text]
+        #expect(try await SkeinBinary.run(["up"] + args).status == 0)
+        // The first file becomes one that lists as a regular file and fails every read, even as root.
+        let first = dir.appendingPathComponent("00001_a.sql")
+        try FileManager.default.removeItem(at: first)
+        try FileManager.default.createSymbolicLink(atPath: first.path, withDestinationPath: "/proc/self/mem")
+        let down = try await SkeinBinary.run(["down"] + args)
+        #expect(down.status == 0, "\(down.stderr)")
+        #expect(down.stdout.contains("OK   00003_c.sql"), "\(down.stdout)")
+        let up = try await SkeinBinary.run(["up"] + args)
+        #expect(up.status != 0)
+        #expect(up.stderr.contains("00001_a.sql") && up.stderr.contains("cannot be read"), "\(up.stderr)")
+    }
+
     @Test("--dry-run prints the plan and the SQL and changes nothing, not even the version table")
     func dryRun() async throws {
         let database = try await TestDatabase.makeFreshDatabase()

@@ -41,6 +41,15 @@ public enum MigrationCommand: Sendable, Hashable, CustomStringConvertible {
         case .reset: "reset"
         }
     }
+
+    /// Whether every step this command can plan is a Down (`down`, `down-to`, `reset`): such a run needs only
+    /// the files it rolls back (no checksums are compared before a Down).
+    public var onlyRollsBack: Bool {
+        switch self {
+        case .down, .downTo, .reset: true
+        case .up, .upByOne, .upTo, .redo: false
+        }
+    }
 }
 
 /// What to do with unapplied migrations below the database's highest version (goose's

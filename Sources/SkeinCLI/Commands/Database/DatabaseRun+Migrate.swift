@@ -6,7 +6,7 @@ import SkeinPostgres
 extension DatabaseRun {
     /// Runs a changing command and prints goose's lines.
     func migrate(_ command: MigrationCommand) async throws {
-        try await withDatabase(reading: .migrationsToPlan) { context in
+        try await withDatabase(reading: command.onlyRollsBack ? .migrationsToRollBack : .migrationsToPlan) { context in
             let (connection, migrations, migrator, logger) = (
                 context.connection, context.migrations, context.migrator, context.logger
             )

@@ -44,6 +44,10 @@ struct DatabaseRun {
         /// Every file's name, checksum and header; the planner parses the files the plan runs, and the gates the
         /// applied files whose checksum changed (the runner's commands: `down` parses one file, as goose does).
         case migrationsToPlan
+        /// Every file's name, for a command that only rolls back (`down`, `down-to`, `reset`): the planner reads
+        /// and parses the files its steps run, and nothing else is read (the gates compare checksums only before
+        /// an Up), as goose reads only the file it runs.
+        case migrationsToRollBack
         /// Every file's name, for `status`, which reads an applied file only to compare it with the checksums
         /// recorded when it ran (and parses it only when it changed since): goose fails on an empty directory before
         /// it touches the database, and says so with `failed to collect migrations: `.
@@ -57,7 +61,7 @@ struct DatabaseRun {
             switch self {
             case .migrations: .everything
             case .migrationsToPlan: .deferred
-            case .migrationsForStatus, .nothing: .listed
+            case .migrationsToRollBack, .migrationsForStatus, .nothing: .listed
             }
         }
     }
@@ -100,7 +104,7 @@ struct DatabaseRun {
         // Duplicate versions matter where a command collects them: the planner checks those (goose's up-to below a
         // duplicate works); every other problem of the directory stops the run here.
         let blocking =
-            reading == .migrations || reading == .migrationsToPlan
+            reading == .migrations || reading == .migrationsToPlan || reading == .migrationsToRollBack
             ? catalog.diagnostics.filter { $0.code != "duplicate-version" } : catalog.diagnostics
         if blocking.hasErrors {
             Self.abandon(connecting)
