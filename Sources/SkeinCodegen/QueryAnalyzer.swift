@@ -64,6 +64,13 @@ public struct QueryAnalyzer: Sendable {
         "tsvector": "PostgresTSVector", "tsquery": "PostgresTSQuery",
     ]
 
+    /// Types of PostgreSQL's contrib extensions, by name in whatever schema the extension was created in (their OIDs
+    /// differ per database: values bind as text, cast in the SQL).
+    public static let extensionTypes: [String: String] = [
+        "citext": "String", "ltree": "PostgresLTree", "lquery": "PostgresLTree", "ltxtquery": "PostgresLTree",
+        "hstore": "PostgresHStore",
+    ]
+
     /// The Swift types of the SkeinTypes runtime module.
     public static let runtimeTypes: Set<String> = [
         "PostgresInterval", "PostgresINET", "PostgresMACAddress", "PostgresMACAddress8", "PostgresMoney",
@@ -74,6 +81,7 @@ public struct QueryAnalyzer: Sendable {
         "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange", "PostgresInt4Multirange",
         "PostgresInt8Multirange", "PostgresNumMultirange", "PostgresTimestampMultirange",
         "PostgresTimestampTZMultirange", "PostgresDateMultirange", "PostgresTSVector", "PostgresTSQuery",
+        "PostgresLTree", "PostgresHStore",
     ]
 
     /// The Swift type for a PostgreSQL type, or why there is none.
@@ -102,7 +110,7 @@ public struct QueryAnalyzer: Sendable {
             if let mapped = Self.builtinTypes[type.typeName] { return .success(mapped) }
             return .failure(UnsupportedType(postgresType: type.sqlName))
         default:
-            if type.typeName == "citext" { return .success("String") }
+            if type.kind == .base, let mapped = Self.extensionTypes[type.typeName] { return .success(mapped) }
             return .failure(UnsupportedType(postgresType: type.sqlName))
         }
     }

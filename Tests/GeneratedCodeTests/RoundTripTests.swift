@@ -226,6 +226,23 @@ struct RoundTripTests {
                 throw CancellationError()
             }
             func lockDevice(id: Int64) async throws -> PostgresVoid? { nil }
+            func createCatalogNode(_ params: CreateCatalogNode.Params) async throws -> CatalogNode {
+                throw CancellationError()
+            }
+            func catalogNodesUnder(root: PostgresLTree) async throws -> [CatalogNodesUnder.Row] { [] }
+            func catalogNodesUnderStream(root: PostgresLTree) async throws -> AsyncThrowingMapSequence<
+                PostgresRowSequence, CatalogNodesUnder.Row
+            > {
+                throw CancellationError()
+            }
+            func catalogNodeByName(name: String) async throws -> CatalogNode? { nil }
+            func catalogNodesMatching(pattern: PostgresLTree) async throws -> [CatalogNodesMatching.Row] { [] }
+            func catalogNodesMatchingStream(pattern: PostgresLTree) async throws -> AsyncThrowingMapSequence<
+                PostgresRowSequence, CatalogNodesMatching.Row
+            > {
+                throw CancellationError()
+            }
+            func catalogNodeAttribute(_ params: CatalogNodeAttribute.Params) async throws -> String?? { nil }
             func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row { throw CancellationError() }
             func agentsWithOwners() async throws -> [AgentsWithOwners.Row] { [] }
             func agentsWithOwnersStream() async throws -> AsyncThrowingMapSequence<
@@ -324,6 +341,31 @@ struct RuntimeTypesRoundTripTests {
             #expect(bare.network == nil && bare.mac == nil && bare.price == nil && bare.ownerTable == nil)
             #expect(try await queries.devicesIn(network: full.network!).map(\.id) == [created.id])
             #expect(try await queries.lockDevice(id: created.id) == PostgresVoid())
+        }
+    }
+
+    @Test("ltree, lquery, hstore and citext (extension types): bound with casts, decoded, NULLs; citext ignores case")
+    func catalogNodes() async throws {
+        try await RoundTripTests().withQueries { queries, _ in
+            let root = try await queries.createCatalogNode(
+                CreateCatalogNode.Params(
+                    path: "top", name: "Top", attributes: ["owner": "ada", "note": nil, "quote\"": "a\\b"],
+                    aliases: ["root", "top.alias"]))
+            #expect(root.path == "top" && root.name == "Top" && root.aliases == ["root", "top.alias"])
+            #expect(root.attributes == ["owner": "ada", "note": nil, "quote\"": "a\\b"])
+            let leaf = try await queries.createCatalogNode(
+                CreateCatalogNode.Params(path: "top.science.astronomy", name: "Astronomy", aliases: []))
+            #expect(leaf.attributes == nil && leaf.aliases == [])
+            _ = try await queries.createCatalogNode(CreateCatalogNode.Params(path: "other", name: "Other", aliases: []))
+
+            #expect(try await queries.catalogNodesUnder(root: "top").map(\.id) == [root.id, leaf.id])
+            #expect(try await queries.catalogNodeByName(name: "ASTRONOMY") == leaf, "citext compares without case")
+            #expect(try await queries.catalogNodesMatching(pattern: "*.science.*").map(\.path) == [leaf.path])
+            #expect(
+                try await queries.catalogNodeAttribute(CatalogNodeAttribute.Params(key: "owner", id: root.id)) == "ada")
+            #expect(
+                try await queries.catalogNodeAttribute(CatalogNodeAttribute.Params(key: "note", id: root.id))
+                    == .some(nil))
         }
     }
 }

@@ -39,13 +39,42 @@ struct TypeCoverageTests {
         #expect(Self.notYet.subtracting(names) == [], "listed but not in this PostgreSQL")
     }
 
+    @Test("citext, hstore and ltree: every base type the extensions create is mapped, arrays too")
+    func extensionTypes() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let describer = try QueryDescriber(connectionString: database.text)
+        try await describer.run(
+            "CREATE EXTENSION citext; CREATE EXTENSION hstore; CREATE SCHEMA paths; CREATE EXTENSION ltree SCHEMA paths"
+        )
+        let names = try await describer.rows(
+            """
+            SELECT t.typname FROM pg_type t JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid
+                AND d.deptype = 'e'
+            JOIN pg_extension e ON e.oid = d.refobjid AND e.extname IN ('citext', 'hstore', 'ltree')
+            WHERE t.typtype = 'b' AND t.typcategory <> 'A' AND t.typname NOT IN ('ltree_gist', 'ghstore')
+            ORDER BY 1
+            """
+        ).compactMap { $0[0] }
+        #expect(names.count >= 5, "\(names)")
+        let unmapped = names.filter { QueryAnalyzer.extensionTypes[$0] == nil }
+        #expect(unmapped == [], "extension types with no Swift mapping: \(unmapped)")
+        // Described through a query, in a schema of their own (ltree in `paths`): the mapping is by name.
+        let described = try await describer.describe(
+            "SELECT 'a.b'::paths.ltree, ARRAY['a'::paths.ltree], 'a=>1'::hstore, 'X'::citext, '*.b'::paths.lquery")
+        let analyzer = QueryAnalyzer(options: .init(out: "out"))
+        let swift = described.columns.map { try? analyzer.swiftType($0.type, in: described.types).get() }
+        #expect(swift == ["PostgresLTree", "[PostgresLTree]", "PostgresHStore", "String", "PostgresLTree"])
+    }
+
     @Test("every mapped Swift type is PostgresNIO's or SkeinTypes'")
     func runtime() {
         let postgresNIO: Set<String> = [
             "Bool", "Int16", "Int32", "Int64", "Float", "Double", "Decimal", "String", "UUID", "Date", "ByteBuffer",
             "UInt8",
         ]
-        for (name, swift) in QueryAnalyzer.builtinTypes {
+        for (name, swift) in QueryAnalyzer.builtinTypes.merging(
+            QueryAnalyzer.extensionTypes, uniquingKeysWith: { a, _ in a })
+        {
             #expect(postgresNIO.contains(swift) || QueryAnalyzer.runtimeTypes.contains(swift), "\(name) → \(swift)")
         }
     }

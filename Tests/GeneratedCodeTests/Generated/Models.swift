@@ -71,6 +71,36 @@ extension Agent {
     }
 }
 
+/// The table `public.catalog_nodes`.
+struct CatalogNode: Sendable, Hashable, Codable {
+    var id: Int64
+    var path: PostgresLTree
+    var name: String
+    var attributes: PostgresHStore?
+    var aliases: [PostgresLTree]
+
+    init(id: Int64, path: PostgresLTree, name: String, attributes: PostgresHStore?, aliases: [PostgresLTree]) {
+        self.id = id
+        self.path = path
+        self.name = name
+        self.attributes = attributes
+        self.aliases = aliases
+    }
+}
+
+extension CatalogNode {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int64.self),
+            path: try row[start + 1].decode(PostgresLTree.self),
+            name: try row[start + 2].decode(String.self),
+            attributes: try row[start + 3].decode(PostgresHStore?.self),
+            aliases: try row[start + 4].decode([PostgresLTree].self)
+        )
+    }
+}
+
 /// The table `public.devices`.
 struct Device: Sendable, Hashable, Codable {
     var id: Int64

@@ -158,6 +158,13 @@ protocol Querier: Sendable {
     func agentWithOwner(id: UUID) async throws -> AgentWithOwner.Row?
     func agentStats(ownerId: Int64) async throws -> AgentStats.Row?
     func getAgent(id: UUID) async throws -> Agent?
+    func createCatalogNode(_ params: CreateCatalogNode.Params) async throws -> CatalogNode
+    func catalogNodesUnder(root: PostgresLTree) async throws -> [CatalogNodesUnder.Row]
+    func catalogNodesUnderStream(root: PostgresLTree) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, CatalogNodesUnder.Row>
+    func catalogNodeByName(name: String) async throws -> CatalogNode?
+    func catalogNodesMatching(pattern: PostgresLTree) async throws -> [CatalogNodesMatching.Row]
+    func catalogNodesMatchingStream(pattern: PostgresLTree) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, CatalogNodesMatching.Row>
+    func catalogNodeAttribute(_ params: CatalogNodeAttribute.Params) async throws -> String??
     func createDevice(_ params: CreateDevice.Params) async throws -> Device
     func getDevice(id: Int64) async throws -> Device?
     func devicesIn(network: PostgresINET) async throws -> [DevicesIn.Row]
