@@ -243,6 +243,9 @@ struct RoundTripTests {
                 throw CancellationError()
             }
             func catalogNodeAttribute(_ params: CatalogNodeAttribute.Params) async throws -> String?? { nil }
+            func createShipment(_ params: CreateShipment.Params) async throws -> Shipment { throw CancellationError() }
+            func addShipmentLeg(_ params: AddShipmentLeg.Params) async throws -> [ShipmentLeg]? { nil }
+            func shipmentDestination(id: Int64) async throws -> PostalAddress? { nil }
             func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row { throw CancellationError() }
             func agentsWithOwners() async throws -> [AgentsWithOwners.Row] { [] }
             func agentsWithOwnersStream() async throws -> AsyncThrowingMapSequence<
@@ -366,6 +369,27 @@ struct RuntimeTypesRoundTripTests {
             #expect(
                 try await queries.catalogNodeAttribute(CatalogNodeAttribute.Params(key: "note", id: root.id))
                     == .some(nil))
+        }
+    }
+
+    @Test("composite types: a struct per type, nested, in arrays and as a table's column; NULL attributes are nil")
+    func shipments() async throws {
+        try await RoundTripTests().withQueries { queries, _ in
+            let shipment = try await queries.createShipment(
+                CreateShipment.Params(street: "1 Main St", city: nil, zip: 12345))
+            #expect(shipment.destination == PostalAddress(street: "1 Main St", city: nil, zip: 12345))
+            #expect(shipment.legs == [])
+            let legs = try await queries.addShipmentLeg(
+                AddShipmentLeg.Params(street: "9 Dock Rd", zip: 54321, days: 3, id: shipment.id))
+            #expect(
+                legs == [
+                    ShipmentLeg(
+                        origin: shipment.destination,
+                        destination: PostalAddress(street: "9 Dock Rd", city: nil, zip: 54321),
+                        days: 3)
+                ])
+            #expect(try await queries.shipmentDestination(id: shipment.id) == shipment.destination)
+            #expect(try await queries.shipmentDestination(id: -1) == nil)
         }
     }
 }

@@ -32,6 +32,60 @@ enum UserStatus: String, Sendable, Hashable, CaseIterable, Codable, PostgresNonT
     }
 }
 
+/// The PostgreSQL composite type `public.postal_address`; read from query results.
+struct PostalAddress: Sendable, Hashable, Codable {
+    var street: String?
+    var city: String?
+    var zip: Int32?
+
+    init(street: String?, city: String?, zip: Int32?) {
+        self.street = street
+        self.city = city
+        self.zip = zip
+    }
+}
+
+extension PostalAddress: PostgresDecodable, PostgresArrayDecodable {
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        var record = try PostgresRecordReader(&buffer, format: format, fields: 3)
+        self.init(
+            street: try record.next(String?.self, context: context),
+            city: try record.next(String?.self, context: context),
+            zip: try record.next(Int32?.self, context: context)
+        )
+    }
+}
+
+/// The PostgreSQL composite type `public.shipment_leg`; read from query results.
+struct ShipmentLeg: Sendable, Hashable, Codable {
+    var origin: PostalAddress?
+    var destination: PostalAddress?
+    var days: Int16?
+
+    init(origin: PostalAddress?, destination: PostalAddress?, days: Int16?) {
+        self.origin = origin
+        self.destination = destination
+        self.days = days
+    }
+}
+
+extension ShipmentLeg: PostgresDecodable, PostgresArrayDecodable {
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        var record = try PostgresRecordReader(&buffer, format: format, fields: 3)
+        self.init(
+            origin: try record.next(PostalAddress?.self, context: context),
+            destination: try record.next(PostalAddress?.self, context: context),
+            days: try record.next(Int16?.self, context: context)
+        )
+    }
+}
+
 /// The table `public.agents`.
 struct Agent: Sendable, Hashable {
     var id: UUID
@@ -190,6 +244,30 @@ extension Entry {
             default: try row[start + 2].decode(String.self),
             let: try row[start + 3].decode(Int32?.self),
             type: try row[start + 4].decode(String?.self)
+        )
+    }
+}
+
+/// The table `public.shipments`.
+struct Shipment: Sendable, Hashable, Codable {
+    var id: Int64
+    var destination: PostalAddress
+    var legs: [ShipmentLeg]
+
+    init(id: Int64, destination: PostalAddress, legs: [ShipmentLeg]) {
+        self.id = id
+        self.destination = destination
+        self.legs = legs
+    }
+}
+
+extension Shipment {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int64.self),
+            destination: try row[start + 1].decode(PostalAddress.self),
+            legs: try row[start + 2].decode([ShipmentLeg].self)
         )
     }
 }

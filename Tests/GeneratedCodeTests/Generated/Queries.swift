@@ -176,6 +176,9 @@ protocol Querier: Sendable {
     func entrySpreadStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, EntrySpread.Row>
     func entriesBetween(_ params: EntriesBetween.Params) async throws -> [Int32]
     func entriesBetweenStream(_ params: EntriesBetween.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int32>
+    func createShipment(_ params: CreateShipment.Params) async throws -> Shipment
+    func addShipmentLeg(_ params: AddShipmentLeg.Params) async throws -> [ShipmentLeg]?
+    func shipmentDestination(id: Int64) async throws -> PostalAddress?
     func getUserByID(id: Int64) async throws -> User?
     func getUserByEmail(email: String) async throws -> GetUserByEmail.Row?
     func createUser(_ params: CreateUser.Params) async throws -> User
