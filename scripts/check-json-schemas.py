@@ -13,6 +13,8 @@
 - `skein generate --dry-run --format json` on Tests/GeneratedCodeTests/Fixture: docs/schemas/generate.schema.json.
 - `skein check-queries --format json` on a copy of examples/agentflow with a breaking migration:
   docs/schemas/check-queries.schema.json.
+- `--format sarif` of lint (a directory whose name has a space and a `#`), verify --locks and check-queries:
+  docs/schemas/sarif.schema.json (SARIF 2.1.0's rules for the objects Skein writes).
 - Each schema must reject a few deliberately wrong documents, so a schema that accepts anything fails.
 
 Usage: scripts/check-json-schemas.py   (SKEIN_BINARY overrides .build/debug/skein)
@@ -325,6 +327,45 @@ def check_lint(validator, tmp):
                    "a finding with an unknown severity")
 
 
+# ---------------------------------------------------------------- sarif
+
+SARIF_CHECKS = []  # (what, document) collected by the checks that run a command with --format sarif
+
+
+def check_sarif(validator, tmp):
+    """lint --format sarif on files whose directory name needs percent-encoding, and every SARIF collected."""
+    migrations = tmp / "sarif migrations #1"
+    migrations.mkdir()
+    (migrations / "20240101120000_drop_legacy_column.sql").write_text(
+        "-- +goose Up\nALTER TABLE users DROP COLUMN legacy;\n-- +goose Down\nSELECT 1;\n")
+    (migrations / "20240101130000_add_broken.sql").write_text("-- +goose Up\nSELEC 1;\n-- +goose Down\nSELECT 1;\n")
+    result = run(["lint", "--format", "sarif", str(migrations)], 1, "lint --format sarif")
+    log = parse_json(result.stdout, "lint --format sarif")
+    expect_valid(validator, log, "lint --format sarif")
+    uris = {location["physicalLocation"]["artifactLocation"]["uri"]
+            for result in log["runs"][0]["results"] for location in result.get("locations", [])}
+    if not uris or not all("sarif%20migrations%20%231/" in uri for uri in uris):
+        fail(f"lint --format sarif: paths are not percent-encoded URIs: {sorted(uris)}")
+    passed()
+    for what, document in SARIF_CHECKS:
+        expect_valid(validator, document, what)
+    mutations = {
+        "a level SARIF does not define": lambda d: d["runs"][0]["results"][0].update(level="fatal"),
+        "a result without a message": lambda d: d["runs"][0]["results"][0].pop("message"),
+        "a property outside a property bag": lambda d: d["runs"][0]["results"][0].update(file="x.sql"),
+        "line 0": lambda d: d["runs"][0]["results"][0]["locations"][0]["physicalLocation"].update(
+            region={"startLine": 0}),
+        "a path with a space": lambda d: d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+        ["artifactLocation"].update(uri="a b.sql"),
+        "another SARIF version": lambda d: d.update(version="2.0.0"),
+        "a rule without an id": lambda d: d["runs"][0]["tool"]["driver"]["rules"][0].pop("id"),
+    }
+    for what, mutate in mutations.items():
+        document = copy.deepcopy(log)
+        mutate(document)
+        expect_invalid(validator, document, what)
+
+
 # ---------------------------------------------------------------- status
 
 def check_status(validator, tmp):
@@ -394,6 +435,9 @@ def check_verify(validator, tmp):
         if alter["rewrote"] != ["public.users"] or alter["locks"][0]["mode"] != "ACCESS EXCLUSIVE":
             fail(f"verify --locks: the type change should take ACCESS EXCLUSIVE and rewrite users: {alter}")
         passed()
+        sarif = run(["verify", "--locks", "--format", "sarif", "--dir", str(migrations), "--dev-url", url], 0,
+                    "verify --locks --format sarif")
+        SARIF_CHECKS.append(("verify --locks --format sarif", parse_json(sarif.stdout, "verify --locks sarif")))
         broken = copy.deepcopy(trace)
         broken["migrations"][1]["statements"][1]["locks"][0]["mode"] = "VERY EXCLUSIVE"
         expect_invalid(locks_validator, broken, "a lock with an unknown mode")
@@ -431,6 +475,9 @@ def check_check_queries(validator, tmp):
     subprocess.run(["cp", "-r", str(ROOT / "examples" / "agentflow"), str(project)], check=True)
     (project / "migrations" / "20990101000000_drop_users_display_name.sql").write_text(
         "-- +goose Up\nALTER TABLE users DROP COLUMN display_name;\n-- +goose Down\nSELECT 1;\n")
+    sarif = run(["check-queries", "-f", str(project / "sqlc.yaml"), "--format", "sarif"], 1,
+                "check-queries --format sarif")
+    SARIF_CHECKS.append(("check-queries --format sarif", parse_json(sarif.stdout, "check-queries sarif")))
     result = run(["check-queries", "-f", str(project / "sqlc.yaml"), "--format", "json"], 1, "check-queries")
     report = parse_json(result.stdout, "check-queries --format json")
     expect_valid(validator, report, "check-queries --format json")
@@ -574,6 +621,7 @@ def main():
     check_queries = load_validator("check-queries.schema.json")
     fleet_report = load_validator("fleet-report.schema.json")
     fleet_status = load_validator("fleet-status.schema.json")
+    sarif = load_validator("sarif.schema.json")
     with tempfile.TemporaryDirectory(prefix="skein-schemas-") as directory:
         tmp = Path(directory)
         check_inspect(inspect, tmp)
@@ -587,6 +635,7 @@ def main():
         check_generate(generate, tmp)
         check_check_queries(check_queries, tmp)
         check_fleet(fleet_report, fleet_status, tmp)
+        check_sarif(sarif, tmp)
     print(f"json schemas: {checks} checks passed")
 
 
