@@ -58,10 +58,7 @@ extension SwiftEmitter {
         out.line("        byteBuffer.writeString(rawValue)")
         out.line("    }")
         out.line()
-        out.line("    \(access)init<JSONDecoder: PostgresJSONDecoder>(")
-        out.line("        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,")
-        out.line("        context: PostgresDecodingContext<JSONDecoder>")
-        out.line("    ) throws {")
+        decodingInitializer(into: &out)
         out.line(
             "        guard let label = buffer.readString(length: buffer.readableBytes), let value = Self(rawValue: label)"
         )
@@ -69,6 +66,14 @@ extension SwiftEmitter {
         out.line("        self = value")
         out.line("    }")
         out.line("}")
+    }
+
+    /// The first lines of PostgresDecodable's initialiser, as a member of the type being written.
+    func decodingInitializer(into out: inout Writer) {
+        out.line("    \(access)init<JSONDecoder: PostgresJSONDecoder>(")
+        out.line("        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,")
+        out.line("        context: PostgresDecodingContext<JSONDecoder>")
+        out.line("    ) throws {")
     }
 
     /// A composite type's struct, decoded from PostgreSQL's binary record format (SkeinTypes'
@@ -80,10 +85,7 @@ extension SwiftEmitter {
         out.line("}")
         out.line()
         out.line("extension \(model.swiftName): PostgresDecodable, PostgresArrayDecodable {")
-        out.line("    \(access)init<JSONDecoder: PostgresJSONDecoder>(")
-        out.line("        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,")
-        out.line("        context: PostgresDecodingContext<JSONDecoder>")
-        out.line("    ) throws {")
+        decodingInitializer(into: &out)
         out.line(
             "        var record = try PostgresRecordReader(&buffer, format: format, fields: \(model.fields.count))")
         out.line("        self.init(")

@@ -8,9 +8,20 @@ public import PostgresNIO
 /// The string types a value bound as text may come back as (a query that casts to `text`).
 private let stringTypes: [PostgresDataType] = [.text, .varchar, .bpchar, .name]
 
+/// A value bound as `text` (its arrays as `text[]`), which the SQL casts to the extension's type.
+public protocol PostgresTextBoundValue: PostgresNonThrowingEncodable, PostgresDecodable, PostgresArrayEncodable,
+    PostgresArrayDecodable
+{}
+
+extension PostgresTextBoundValue {
+    public static var psqlType: PostgresDataType { .text }
+    public static var psqlFormat: PostgresFormat { .binary }
+    public static var psqlArrayType: PostgresDataType { .textArray }
+}
+
 /// `ltree` (and `lquery`, `ltxtquery`, which share its wire format): a label path such as `top.science.astronomy`.
 public struct PostgresLTree: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringLiteral,
-    PostgresNonThrowingEncodable, PostgresDecodable, PostgresArrayEncodable, PostgresArrayDecodable
+    PostgresTextBoundValue
 {
     /// The path as PostgreSQL prints it.
     public var path: String
@@ -25,10 +36,6 @@ public struct PostgresLTree: Sendable, Hashable, Codable, CustomStringConvertibl
 
     /// The labels between the dots (`top.science` → `["top", "science"]`; an empty path has none).
     public var labels: [Substring] { path.isEmpty ? [] : path.split(separator: ".", omittingEmptySubsequences: false) }
-
-    public static var psqlType: PostgresDataType { .text }
-    public static var psqlFormat: PostgresFormat { .binary }
-    public static var psqlArrayType: PostgresDataType { .textArray }
 
     public func encode<JSONEncoder: PostgresJSONEncoder>(
         into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
@@ -55,7 +62,7 @@ public struct PostgresLTree: Sendable, Hashable, Codable, CustomStringConvertibl
 
 /// `hstore`: string keys, each with a string value or NULL.
 public struct PostgresHStore: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByDictionaryLiteral,
-    PostgresNonThrowingEncodable, PostgresDecodable, PostgresArrayEncodable, PostgresArrayDecodable
+    PostgresTextBoundValue
 {
     public var pairs: [String: String?]
 
@@ -71,10 +78,6 @@ public struct PostgresHStore: Sendable, Hashable, Codable, CustomStringConvertib
         get { pairs[key] }
         set { pairs[key] = newValue }
     }
-
-    public static var psqlType: PostgresDataType { .text }
-    public static var psqlFormat: PostgresFormat { .binary }
-    public static var psqlArrayType: PostgresDataType { .textArray }
 
     /// Bound as hstore's text form, which the SQL's cast reads: `"key"=>"value", "other"=>NULL`.
     public func encode<JSONEncoder: PostgresJSONEncoder>(
