@@ -27,12 +27,14 @@ extension PackageAnalysis {
             progress = false
             for item in pending where resolved["\(item.schema).\(item.name)"] == nil {
                 var fields: [AnalyzedQuery.Field] = []
+                var decodedTypes: [UInt32?] = []
                 var missing: [String] = []
                 for column in item.described.columns {
                     switch analyzer.field(column, types: item.described.types) {
                     case .success(var field):
                         field.nullable = true
                         fields.append(field)
+                        decodedTypes.append(item.described.types[column.type]?.isBuiltin == true ? column.type : nil)
                     case .failure(let unsupported): missing.append("attribute \(column.name): \(unsupported)")
                     }
                 }
@@ -49,7 +51,8 @@ extension PackageAnalysis {
                 usedNames.insert(swiftName)
                 analyzer.composites[key] = swiftName
                 resolved[key] = CompositeModel(
-                    schema: item.schema, name: item.name, swiftName: swiftName, fields: uniqued(fields))
+                    schema: item.schema, name: item.name, swiftName: swiftName, fields: uniqued(fields),
+                    decodedTypes: decodedTypes)
                 progress = true
             }
         }

@@ -29,6 +29,10 @@ public struct CompositeModel: Sendable, Hashable {
     public var name: String
     public var swiftName: String
     public var fields: [AnalyzedQuery.Field]
+    /// Per field, the built-in type PostgreSQL described it as (a domain's base type), to decode the field's bytes
+    /// as: the record itself names a domain attribute by the domain's OID. `nil` for types whose OID is not
+    /// built in (their codecs do not check it).
+    public var decodedTypes: [UInt32?] = []
 }
 
 /// One query ready to be written out: the analysis plus what the emitter needs.

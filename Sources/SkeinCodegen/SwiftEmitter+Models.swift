@@ -91,8 +91,12 @@ extension SwiftEmitter {
         out.line("        self.init(")
         for (index, field) in model.fields.enumerated() {
             let comma = index == model.fields.count - 1 ? "" : ","
+            let decoded = (index < model.decodedTypes.count ? model.decodedTypes[index] : nil).map {
+                "as: PostgresDataType(\($0)), "
+            }
             out.line(
-                "            \(field.name): try record.next(\(Self.type(field)).self, context: context)\(comma)")
+                "            \(field.name): try record.next(\(Self.type(field)).self, \(decoded ?? "")context: context)\(comma)"
+            )
         }
         out.line("        )")
         out.line("    }")
@@ -122,7 +126,7 @@ extension SwiftEmitter {
     /// `Sendable, Hashable` (and `Codable`) when every field's type is one the generator knows to be so.
     func conformances(_ fields: [AnalyzedQuery.Field]) -> String {
         var list = ["Sendable"]
-        if fields.allSatisfy({ provides("Hashable", $0) }) { list.append("Hashable") }
+        if isHashable(fields) { list.append("Hashable") }
         if options.emitCodable && isCodable(fields) { list.append("Codable") }
         return list.joined(separator: ", ")
     }

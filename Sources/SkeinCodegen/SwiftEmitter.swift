@@ -28,6 +28,8 @@ public struct SwiftEmitter: Sendable {
     public var options: CodegenConfiguration.SwiftOptions
     /// Models that cannot be `Codable` (a `ByteBuffer` or an override among their columns).
     var nonCodableModels: Set<String> = []
+    /// Models and composite structs that cannot be `Hashable` (an override without it among their fields).
+    var nonHashableModels: Set<String> = []
 
     public init(options: CodegenConfiguration.SwiftOptions) {
         self.options = options
@@ -44,12 +46,26 @@ public struct SwiftEmitter: Sendable {
 
     public func files(for analysis: PackageAnalysis) -> [GeneratedFile] {
         var emitter = self
-        // Composites first: a table's column may be one (and a composite may hold another, declared earlier).
-        for composite in analysis.composites where !emitter.isCodable(composite.fields) {
-            emitter.nonCodableModels.insert(composite.swiftName)
+        // Composites first: a table's column may be one. A composite may hold another, in any order: repeat until
+        // no composite loses a conformance.
+        var changed = true
+        while changed {
+            changed = false
+            for composite in analysis.composites {
+                if !emitter.nonCodableModels.contains(composite.swiftName), !emitter.isCodable(composite.fields) {
+                    emitter.nonCodableModels.insert(composite.swiftName)
+                    changed = true
+                }
+                if !emitter.nonHashableModels.contains(composite.swiftName), !emitter.isHashable(composite.fields) {
+                    emitter.nonHashableModels.insert(composite.swiftName)
+                    changed = true
+                }
+            }
         }
         emitter.nonCodableModels.formUnion(
             analysis.tables.filter { !emitter.isCodable($0.columns) }.map(\.swiftName))
+        emitter.nonHashableModels.formUnion(
+            analysis.tables.filter { !emitter.isHashable($0.columns) }.map(\.swiftName))
         var files = [
             GeneratedFile(path: "Models.swift", contents: emitter.models(analysis)),
             GeneratedFile(path: "Queries.swift", contents: emitter.queriesType(analysis)),
@@ -66,6 +82,15 @@ public struct SwiftEmitter: Sendable {
         fields.allSatisfy { field in
             let base = field.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?"))
             return provides("Codable", field) && base != "ByteBuffer" && !nonCodableModels.contains(base)
+        }
+    }
+
+    /// Whether the fields' types are all `Hashable`: as ``provides(_:_:)`` says, less the models known not to be.
+    func isHashable(_ fields: [AnalyzedQuery.Field]) -> Bool {
+        fields.allSatisfy { field in
+            provides("Hashable", field)
+                && !nonHashableModels.contains(
+                    field.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?")))
         }
     }
 

@@ -60,7 +60,9 @@ public struct PostgresLTree: Sendable, Hashable, Codable, CustomStringConvertibl
     public var description: String { path }
 }
 
-/// `hstore`: string keys, each with a string value or NULL.
+/// `hstore`: string keys, each with a string value or NULL. Keys are Swift strings, which compare by canonical
+/// equivalence: two keys hstore keeps apart because their bytes differ only in Unicode normalisation (`é` as one
+/// scalar and as `e` and a combining accent) are one key here.
 public struct PostgresHStore: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByDictionaryLiteral,
     PostgresTextBoundValue
 {
@@ -113,12 +115,15 @@ public struct PostgresHStore: Sendable, Hashable, Codable, CustomStringConvertib
     /// hstore's text form, keys in order: `"a"=>"1", "b"=>NULL` (quotes and backslashes escaped).
     public var description: String {
         func quoted(_ text: String) -> String {
-            var out = "\""
-            for character in text {
-                if character == "\"" || character == "\\" { out.append("\\") }
-                out.append(character)
+            // By scalar: a quote or backslash followed by a combining mark is one Swift Character.
+            var out = String.UnicodeScalarView()
+            out.append("\"")
+            for scalar in text.unicodeScalars {
+                if scalar == "\"" || scalar == "\\" { out.append("\\") }
+                out.append(scalar)
             }
-            return out + "\""
+            out.append("\"")
+            return String(out)
         }
         return pairs.keys.sorted().map { key in
             "\(quoted(key))=>\(pairs[key].flatMap { $0 }.map(quoted) ?? "NULL")"

@@ -30,8 +30,13 @@ public struct PostgresRecordReader {
     }
 
     /// The next field, decoded as `T` (an `Optional` reads NULL as `nil`; any other type fails on NULL).
+    /// - Parameters:
+    ///   - as: the type to decode the field's bytes as, instead of the one the record names. Generated code passes
+    ///     the attribute's built-in base type: a record names a domain attribute by the domain's own OID, which
+    ///     `Int32`, `UUID` and the other codecs refuse.
+    ///   - context: PostgresNIO's decoding context.
     public mutating func next<T: PostgresDecodable, JSONDecoder: PostgresJSONDecoder>(
-        _: T.Type, context: PostgresDecodingContext<JSONDecoder>
+        _: T.Type, as type: PostgresDataType? = nil, context: PostgresDecodingContext<JSONDecoder>
     ) throws -> T {
         guard remaining > 0, let oid = buffer.readInteger(as: UInt32.self),
             let length = buffer.readInteger(as: Int32.self)
@@ -42,6 +47,6 @@ public struct PostgresRecordReader {
             guard let slice = buffer.readSlice(length: Int(length)) else { throw PostgresDecodingError.Code.failure }
             value = slice
         }
-        return try T._decodeRaw(from: &value, type: PostgresDataType(oid), format: .binary, context: context)
+        return try T._decodeRaw(from: &value, type: type ?? PostgresDataType(oid), format: .binary, context: context)
     }
 }

@@ -7,13 +7,42 @@ import Testing
 /// generated code that decodes them runs in GeneratedCodeTests.
 @Suite("codegen: composite types", .requiresPostgreSQL)
 struct CompositeTypeTests {
-    static func analyze(_ schema: [String], _ queries: String) async throws -> PackageAnalysis {
+    static func analyze(
+        _ schema: [String], _ queries: String,
+        options: CodegenConfiguration.SwiftOptions = CodegenConfiguration.SwiftOptions(out: "out")
+    ) async throws -> PackageAnalysis {
         let database = try await TestDatabase.makeFreshDatabase()
         let describer = try QueryDescriber(connectionString: database.text)
         for statement in schema { try await describer.run(statement) }
         return try await PackageAnalysis.analyze(
-            queryFiles: [("queries/q.sql", queries)], options: CodegenConfiguration.SwiftOptions(out: "out"),
-            describer: describer)
+            queryFiles: [("queries/q.sql", queries)], options: options, describer: describer)
+    }
+
+    @Test("Codable and Hashable follow the parts whatever the catalog order; a domain attribute decodes as its base")
+    func conformancesAndDomains() async throws {
+        var options = CodegenConfiguration.SwiftOptions(out: "out")
+        options.emitCodable = true
+        options.overrides = [
+            .init(databaseType: "point", column: nil, swiftType: "Spot", nullable: false, conformsTo: ["Sendable"])
+        ]
+        // `envelope` sorts before `packet`, which it holds: packet's bytea makes both non-Codable; `mark` holds an
+        // override type without Hashable, and `trail` holds a mark.
+        let analysis = try await Self.analyze(
+            [
+                "CREATE DOMAIN positive AS integer CHECK (VALUE > 0)",
+                "CREATE TYPE packet AS (data bytea, size positive)",
+                "CREATE TYPE envelope AS (payload packet)",
+                "CREATE TYPE mark AS (spot point)",
+                "CREATE TYPE trail AS (last mark)",
+            ], "-- name: AnyNumber :one\nSELECT 1 AS n;", options: options)
+        let models = try #require(
+            SwiftEmitter(options: options).files(for: analysis).first { $0.path == "Models.swift" }
+        ).contents
+        #expect(models.contains("public struct Envelope: Sendable, Hashable {"), "\(models)")
+        #expect(models.contains("public struct Packet: Sendable, Hashable {"))
+        #expect(models.contains("public struct Mark: Sendable {"))
+        #expect(models.contains("public struct Trail: Sendable {"), "neither Hashable nor Codable, as its mark")
+        #expect(models.contains("size: try record.next(Int32?.self, as: PostgresDataType(23), context: context)"))
     }
 
     @Test("a composite of a composite, an array of them, a table column: structs, optional fields, models")

@@ -54,10 +54,11 @@ struct SARIFLog: Encodable {
     }
 
     /// A path as a URI reference: percent-encoded where a URI cannot hold the character (a space, `%`, `#`, `?`,
-    /// non-ASCII), so that code-scanning tools find the file.
+    /// non-ASCII) or could misread it (`:`), so that code-scanning tools find the file.
     static func uri(_ path: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: ";")
+        // `;` and `:` too: a colon in a relative path's first segment would read as a URI scheme (`db:prod/…`).
+        allowed.remove(charactersIn: ";:")
         return path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path
     }
 

@@ -52,9 +52,9 @@ extension PostalAddress: PostgresDecodable, PostgresArrayDecodable {
     ) throws {
         var record = try PostgresRecordReader(&buffer, format: format, fields: 3)
         self.init(
-            street: try record.next(String?.self, context: context),
-            city: try record.next(String?.self, context: context),
-            zip: try record.next(Int32?.self, context: context)
+            street: try record.next(String?.self, as: PostgresDataType(25), context: context),
+            city: try record.next(String?.self, as: PostgresDataType(25), context: context),
+            zip: try record.next(Int32?.self, as: PostgresDataType(23), context: context)
         )
     }
 }
@@ -81,7 +81,7 @@ extension ShipmentLeg: PostgresDecodable, PostgresArrayDecodable {
         self.init(
             origin: try record.next(PostalAddress?.self, context: context),
             destination: try record.next(PostalAddress?.self, context: context),
-            days: try record.next(Int16?.self, context: context)
+            days: try record.next(Int16?.self, as: PostgresDataType(21), context: context)
         )
     }
 }
