@@ -14,10 +14,11 @@ extension PackageAnalysis {
         _ rows: [[String?]], _ descriptions: [Result<DescribedQuery, QueryDescriberError>],
         analyzer: inout QueryAnalyzer, usedNames: inout Set<String>, warnings: inout [String]
     ) -> [CompositeModel] {
-        var pending: [(schema: String, name: String, described: DescribedQuery)] = []
+        var pending: [(key: String, schema: String, name: String, described: DescribedQuery)] = []
         for (row, result) in zip(rows, descriptions) {
             guard case .success(let described) = result else { continue }
-            pending.append((row[0] ?? "", row[1] ?? "", described))
+            let schema = row[0] ?? "", name = row[1] ?? ""
+            pending.append(("\(schema).\(name)", schema, name, described))
         }
         var resolved: [String: CompositeModel] = [:]
         var problems: [String: [String]] = [:]
@@ -25,7 +26,7 @@ extension PackageAnalysis {
         var progress = true
         while progress {
             progress = false
-            for item in pending where resolved["\(item.schema).\(item.name)"] == nil {
+            for item in pending where resolved[item.key] == nil {
                 var fields: [AnalyzedQuery.Field] = []
                 var decodedTypes: [UInt32?] = []
                 var missing: [String] = []
@@ -38,9 +39,8 @@ extension PackageAnalysis {
                     case .failure(let unsupported): missing.append("attribute \(column.name): \(unsupported)")
                     }
                 }
-                let key = "\(item.schema).\(item.name)"
                 guard missing.isEmpty, !fields.isEmpty else {
-                    problems[key] = missing
+                    problems[item.key] = missing
                     continue
                 }
                 var swiftName = analyzer.options.typeName(schema: item.schema, name: item.name, singular: false)
@@ -49,19 +49,19 @@ extension PackageAnalysis {
                     while usedNames.contains(swiftName) { swiftName += "Type" }
                 }
                 usedNames.insert(swiftName)
-                analyzer.composites[key] = swiftName
-                resolved[key] = CompositeModel(
+                analyzer.composites[item.key] = swiftName
+                resolved[item.key] = CompositeModel(
                     schema: item.schema, name: item.name, swiftName: swiftName, fields: uniqued(fields),
                     decodedTypes: decodedTypes)
                 progress = true
             }
         }
-        for item in pending where resolved["\(item.schema).\(item.name)"] == nil {
-            let reasons = problems["\(item.schema).\(item.name)"] ?? []
+        for item in pending where resolved[item.key] == nil {
+            let reasons = problems[item.key] ?? []
             warnings.append(
-                "no struct for composite type \(item.schema).\(item.name): "
+                "no struct for composite type \(item.key): "
                     + (reasons.isEmpty ? "it has no attributes" : reasons.joined(separator: "; ")))
         }
-        return pending.compactMap { resolved["\($0.schema).\($0.name)"] }
+        return pending.compactMap { resolved[$0.key] }
     }
 }

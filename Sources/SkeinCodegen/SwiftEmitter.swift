@@ -77,21 +77,22 @@ public struct SwiftEmitter: Sendable {
         return files
     }
 
+    /// A field's type without its array brackets and optionality: `[Mark]?` → `Mark`.
+    static func baseType(_ field: AnalyzedQuery.Field) -> String {
+        field.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?"))
+    }
+
     /// Whether the fields' types are all ones the generator knows to be `Codable`.
     func isCodable(_ fields: [AnalyzedQuery.Field]) -> Bool {
         fields.allSatisfy { field in
-            let base = field.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?"))
+            let base = Self.baseType(field)
             return provides("Codable", field) && base != "ByteBuffer" && !nonCodableModels.contains(base)
         }
     }
 
     /// Whether the fields' types are all `Hashable`: as ``provides(_:_:)`` says, less the models known not to be.
     func isHashable(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.allSatisfy { field in
-            provides("Hashable", field)
-                && !nonHashableModels.contains(
-                    field.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?")))
-        }
+        fields.allSatisfy { provides("Hashable", $0) && !nonHashableModels.contains(Self.baseType($0)) }
     }
 
     /// Whether a field's type provides `conformance`: always for the types the generator maps, for an override
@@ -123,9 +124,7 @@ public struct SwiftEmitter: Sendable {
 
     /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.
     static func usesRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.contains {
-            QueryAnalyzer.runtimeTypes.contains($0.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?")))
-        }
+        fields.contains { QueryAnalyzer.runtimeTypes.contains(baseType($0)) }
     }
 
     /// Whether a field's type is (or contains) one of Foundation's.
