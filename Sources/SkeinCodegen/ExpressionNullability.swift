@@ -222,6 +222,14 @@ struct ExpressionNullability {
             if fields.count == 2 { return entry.name == fields[0] }
             return has(entry, column: column)
         }
+        if fields.count == 1, candidates.isEmpty {
+            // No column of that name: PostgreSQL reads it as a whole-row reference (`SELECT u FROM users u`). A
+            // table's row is a value, never NULL, unless the table is on an outer join's nullable side.
+            let rows = scope.entries.filter { $0.name == column }
+            guard !scope.groupingSets, rows.count == 1, let row = rows.first, !row.nullable, let table = row.table
+            else { return false }
+            return tables[table] != nil
+        }
         guard !scope.groupingSets, candidates.count == 1, let entry = candidates.first, !entry.nullable else {
             return false
         }

@@ -74,26 +74,28 @@ extension PackageAnalysis {
     /// The PostgreSQL type (`pg_type.typname`) a Swift type binds as, for the types the analysis maps; `nil` for
     /// an override (its `psqlType` decides, so the query casts to PostgreSQL's type).
     static func naturalType(of swift: String, enums: Set<String>) -> String? {
-        let scalars: [String: String] = [
-            "Bool": "bool", "Int16": "int2", "Int32": "int4", "Int64": "int8", "Float": "float4", "Double": "float8",
-            "Decimal": "numeric", "String": "text", "UUID": "uuid", "Date": "timestamptz", "ByteBuffer": "bytea",
-            "UInt8": "char", "PostgresInterval": "interval", "PostgresINET": "inet", "PostgresMoney": "money",
-            "PostgresBitString": "varbit", "PostgresOID": "oid", "PostgresLSN": "pg_lsn", "PostgresXML": "xml",
-            "PostgresMACAddress": "macaddr", "PostgresMACAddress8": "macaddr8", "PostgresTime": "time",
-            "PostgresTimeTZ": "timetz", "PostgresJSONPath": "jsonpath", "PostgresPoint": "point",
-            "PostgresLineSegment": "lseg", "PostgresBox": "box", "PostgresPath": "path", "PostgresPolygon": "polygon",
-            "PostgresLine": "line", "PostgresCircle": "circle", "PostgresInt4Range": "int4range",
-            "PostgresInt8Range": "int8range", "PostgresNumRange": "numrange", "PostgresTimestampRange": "tsrange",
-            "PostgresTimestampTZRange": "tstzrange", "PostgresDateRange": "daterange",
-            "PostgresInt4Multirange": "int4multirange", "PostgresInt8Multirange": "int8multirange",
-            "PostgresNumMultirange": "nummultirange", "PostgresTimestampMultirange": "tsmultirange",
-            "PostgresTimestampTZMultirange": "tstzmultirange", "PostgresDateMultirange": "datemultirange",
-            "PostgresTSVector": "tsvector", "PostgresTSQuery": "tsquery",
-        ]
         if swift.hasPrefix("["), swift.hasSuffix("]") {
             return naturalType(of: String(swift.dropFirst().dropLast()), enums: enums).map { "_" + $0 }
         }
         if enums.contains(swift) { return "text" }
-        return scalars[swift]
+        return naturalTypes[swift]
     }
+
+    /// The Swift types the analysis maps and the PostgreSQL type each binds as.
+    private static let naturalTypes: [String: String] = [
+        "Bool": "bool", "Int16": "int2", "Int32": "int4", "Int64": "int8", "Float": "float4", "Double": "float8",
+        "Decimal": "numeric", "String": "text", "UUID": "uuid", "Date": "timestamptz", "ByteBuffer": "bytea",
+        "UInt8": "char", "PostgresInterval": "interval", "PostgresINET": "inet", "PostgresMoney": "money",
+        "PostgresBitString": "varbit", "PostgresOID": "oid", "PostgresLSN": "pg_lsn", "PostgresXML": "xml",
+        "PostgresMACAddress": "macaddr", "PostgresMACAddress8": "macaddr8", "PostgresTime": "time",
+        "PostgresTimeTZ": "timetz", "PostgresJSONPath": "jsonpath", "PostgresPoint": "point",
+        "PostgresLineSegment": "lseg", "PostgresBox": "box", "PostgresPath": "path", "PostgresPolygon": "polygon",
+        "PostgresLine": "line", "PostgresCircle": "circle", "PostgresInt4Range": "int4range",
+        "PostgresInt8Range": "int8range", "PostgresNumRange": "numrange", "PostgresTimestampRange": "tsrange",
+        "PostgresTimestampTZRange": "tstzrange", "PostgresDateRange": "daterange",
+        "PostgresInt4Multirange": "int4multirange", "PostgresInt8Multirange": "int8multirange",
+        "PostgresNumMultirange": "nummultirange", "PostgresTimestampMultirange": "tsmultirange",
+        "PostgresTimestampTZMultirange": "tstzmultirange", "PostgresDateMultirange": "datemultirange",
+        "PostgresTSVector": "tsvector", "PostgresTSQuery": "tsquery",
+    ]
 }

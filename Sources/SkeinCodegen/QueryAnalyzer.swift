@@ -138,6 +138,12 @@ public struct QueryAnalyzer: Sendable {
     /// `user_status` → `UserStatus`; characters a Swift identifier cannot hold separate words (`my-type` →
     /// `MyType`), and a leading digit gets a `_` (`2fa` → `_2fa`).
     public static func typeName(_ name: String) -> String {
+        if let ascii = FastText.asciiTypeName(name) { return String(decoding: ascii, as: UTF8.self) }
+        return characterTypeName(name)
+    }
+
+    /// ``typeName(_:)`` by `Character`: what the ASCII path must agree with, and the path for other names.
+    static func characterTypeName(_ name: String) -> String {
         let camel = name.split(whereSeparator: { !($0.isLetter || $0.isNumber) || $0 == "_" })
             .map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         return camel.first?.isNumber == true ? "_" + camel : camel
@@ -146,7 +152,15 @@ public struct QueryAnalyzer: Sendable {
     /// `created_at` → `createdAt`; `GetUserByID` → `getUserByID`; PostgreSQL's `?column?` (an unnamed
     /// expression) → `column`.
     public static func memberName(_ name: String) -> String {
-        let camel = typeName(name)
+        if let ascii = FastText.asciiMemberName(name) {
+            return ascii.isEmpty ? "column" : String(decoding: ascii, as: UTF8.self)
+        }
+        return characterMemberName(name)
+    }
+
+    /// ``memberName(_:)`` by `Character`: what the ASCII path must agree with, and the path for other names.
+    static func characterMemberName(_ name: String) -> String {
+        let camel = characterTypeName(name)
         guard let first = camel.first else { return "column" }
         var prefixLength = 1
         // Lower a leading acronym too (`ID` → `id`, `URLPath` → `urlPath`).

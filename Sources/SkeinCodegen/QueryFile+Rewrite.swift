@@ -6,6 +6,13 @@ import Synchronization
 extension QueryFileParser {
     static let kindList = AnnotatedQuery.Command.allCases.map { ":" + $0.rawValue }.joined(separator: " ")
 
+    /// sqlc's macros, as written (lowercase; matched without case) and as ASCII bytes, with the parameter kind
+    /// each makes (`nil`: `sqlc.embed`), and the prefix they share.
+    static let macros: [(text: String, bytes: [UInt8], kind: AnnotatedQuery.Parameter.Kind?)] = [
+        ("sqlc.arg(", .argument), ("sqlc.narg(", .nullable), ("sqlc.slice(", .slice), ("sqlc.embed(", nil),
+    ].map { ($0.0, Array($0.0.utf8), $0.1) }
+    static let macroPrefix = Array("sqlc.".utf8)
+
     struct RewriteProblem: Error {
         var lineOffset: Int
         var message: String
@@ -48,9 +55,7 @@ extension QueryFileParser {
         var next = positional + 1
         var positionalSeen = Set<Int>()
 
-        func isIdentifier(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "_"
-        }
+        let isIdentifier = FastText.isIdentifier
         func number(for name: String, kind: AnnotatedQuery.Parameter.Kind) -> Result<Int, RewriteProblem> {
             if let existing = byName[name] {
                 guard parameters[existing].kind == kind else {
@@ -68,22 +73,14 @@ extension QueryFileParser {
             next += 1
             return .success(next - 1)
         }
-        func hasPrefix(_ text: String, at position: Int) -> Bool {
-            let needle = Array(text.unicodeScalars)
-            guard position + needle.count <= scalars.count else { return false }
-            for (offset, scalar) in needle.enumerated()
-            where String(scalars[position + offset]).lowercased() != String(scalar) {
-                return false
-            }
-            return position == 0 || !isIdentifier(scalars[position - 1]) && scalars[position - 1] != "."
-        }
         /// sqlc's macro starting at `position`: its text and parameter kind (`nil` kind: `sqlc.embed`).
         func macro(at position: Int) -> (String, AnnotatedQuery.Parameter.Kind?)? {
-            guard scalars[position] == "s" || scalars[position] == "S" else { return nil }
-            let macros: [(String, AnnotatedQuery.Parameter.Kind?)] = [
-                ("sqlc.arg(", .argument), ("sqlc.narg(", .nullable), ("sqlc.slice(", .slice), ("sqlc.embed(", nil),
-            ]
-            return macros.first { hasPrefix($0.0, at: position) }
+            guard scalars[position] == "s" || scalars[position] == "S",
+                FastText.hasLowercasedPrefix(Self.macroPrefix, in: scalars, at: position),
+                position == 0 || !isIdentifier(scalars[position - 1]) && scalars[position - 1] != "."
+            else { return nil }
+            return Self.macros.first { FastText.hasLowercasedPrefix($0.bytes, in: scalars, at: position) }
+                .map { ($0.text, $0.kind) }
         }
 
         while index < scalars.count {
@@ -146,7 +143,7 @@ extension QueryFileParser {
             {
                 var end = index + 1
                 while end < scalars.count, isIdentifier(scalars[end]) { end += 1 }
-                let name = String(String.UnicodeScalarView(scalars[index + 1..<end]))
+                let name = FastText.string(scalars[index + 1..<end])
                 switch number(for: name, kind: .argument) {
                 case .success(let value): emit("$\(value)", at: index)
                 case .failure(let problem): return .failure(problem)
@@ -160,8 +157,8 @@ extension QueryFileParser {
                 guard let close = scalars[open...].firstIndex(of: ")") else {
                     return .failure(RewriteProblem(lineOffset: line, message: "\(text)…) is not closed"))
                 }
-                var argument = String(String.UnicodeScalarView(scalars[open..<close]))
-                    .trimmingCharacters(in: .whitespaces)
+                var argument = FastText.trimmed(
+                    FastText.string(scalars[open..<close]), where: FastText.isHorizontalSpace)
                 if argument.count >= 2, argument.first == "'" || argument.first == "\"",
                     argument.last == argument.first
                 {
@@ -231,12 +228,17 @@ extension QueryFileParser {
             position += 1
             if !scalar.properties.isWhitespace { codeEnd = position }
         }
+        // The statement without the white space around it and its closing `;`s.
         let leading = written[..<codeEnd].prefix { $0.properties.isWhitespace }.count
-        var sql = String(String.UnicodeScalarView(written[..<codeEnd])).trimmingCharacters(in: .whitespacesAndNewlines)
-        while sql.hasSuffix(";") { sql = String(sql.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines) }
+        var end = codeEnd
+        func trimEnd() { while end > leading, written[end - 1].properties.isWhitespace { end -= 1 } }
+        trimEnd()
+        while end > leading, written[end - 1] == ";" {
+            end -= 1
+            trimEnd()
+        }
         parameters.sort { $0.number < $1.number }
-        let traced = Array(origin.dropFirst(leading).prefix(sql.unicodeScalars.count))
-        return .success((sql, parameters, embeds, traced))
+        return .success((FastText.string(written[leading..<end]), parameters, embeds, Array(origin[leading..<end])))
     }
 
     /// When `output` ends with `IN (` (or `NOT IN (`), white space allowed, after a word boundary: how many scalars

@@ -12,11 +12,12 @@ extension SwiftEmitter {
         // The models' own API names PostgresNIO only through the enums' conformances and ByteBuffer columns (their
         // decoding initialisers are internal).
         let columns = analysis.tables.flatMap(\.columns) + analysis.composites.flatMap(\.fields)
+        let records = !analysis.composites.isEmpty || analysis.tables.contains(where: \.readAsValue)
         imports(
             into: &out, foundationInPublicAPI: Self.usesFoundation(columns),
-            postgresInPublicAPI: !analysis.enums.isEmpty || !analysis.composites.isEmpty
+            postgresInPublicAPI: !analysis.enums.isEmpty || records
                 || columns.contains { $0.swiftType.contains("ByteBuffer") },
-            runtime: Self.usesRuntime(columns) || !analysis.composites.isEmpty)
+            runtime: Self.usesRuntime(columns) || records)
         for model in analysis.enums {
             out.line()
             enumeration(model, into: &out)
@@ -84,14 +85,21 @@ extension SwiftEmitter {
         memberwise(model.fields, into: &out, indent: "    ")
         out.line("}")
         out.line()
-        out.line("extension \(model.swiftName): PostgresDecodable, PostgresArrayDecodable {")
+        recordDecoding(model.swiftName, model.fields, decodedTypes: model.decodedTypes, into: &out)
+    }
+
+    /// `PostgresDecodable` from PostgreSQL's binary record format (SkeinTypes' `PostgresRecordReader`), for a
+    /// composite type's struct or a table's model read as a value.
+    func recordDecoding(
+        _ swiftName: String, _ fields: [AnalyzedQuery.Field], decodedTypes: [UInt32?], into out: inout Writer
+    ) {
+        out.line("extension \(swiftName): PostgresDecodable, PostgresArrayDecodable {")
         decodingInitializer(into: &out)
-        out.line(
-            "        var record = try PostgresRecordReader(&buffer, format: format, fields: \(model.fields.count))")
+        out.line("        var record = try PostgresRecordReader(&buffer, format: format, fields: \(fields.count))")
         out.line("        self.init(")
-        for (index, field) in model.fields.enumerated() {
-            let comma = index == model.fields.count - 1 ? "" : ","
-            let decoded = (index < model.decodedTypes.count ? model.decodedTypes[index] : nil).map {
+        for (index, field) in fields.enumerated() {
+            let comma = index == fields.count - 1 ? "" : ","
+            let decoded = (index < decodedTypes.count ? decodedTypes[index] : nil).map {
                 "as: PostgresDataType(\($0)), "
             }
             out.line(
@@ -121,6 +129,10 @@ extension SwiftEmitter {
         out.line("        )")
         out.line("    }")
         out.line("}")
+        if table.readAsValue {
+            out.line()
+            recordDecoding(table.swiftName, table.columns, decodedTypes: table.decodedTypes, into: &out)
+        }
     }
 
     /// `Sendable, Hashable` (and `Codable`) when every field's type is one the generator knows to be so.

@@ -67,16 +67,22 @@ extension SwiftEmitter {
 
     /// A raw multi-line literal holding `text` exactly (with as many `#` as it needs).
     static func multilineLiteral(_ text: String, indent: String) -> String {
+        // One `#` more than the longest run of `#` after a `"` or a backslash in the text.
         var hashes = 1
-        while text.contains("\"" + String(repeating: "#", count: hashes))
-            || text.contains("\\" + String(repeating: "#", count: hashes))
-        {
-            hashes += 1
+        let bytes = Array(text.utf8)
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            var run = 0
+            while index + 1 + run < bytes.count, bytes[index + 1 + run] == UInt8(ascii: "#") { run += 1 }
+            hashes = max(hashes, run + 1)
         }
         let delimiter = String(repeating: "#", count: hashes)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.isEmpty ? "" : indent + line
-        }
+        // Lines split on the byte: the query's SQL has no "\r\n" (the query file's lines lose their "\r").
+        let lines: [String] =
+            bytes.contains(UInt8(ascii: "\r"))
+            ? text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : indent + $0 }
+            : bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+                $0.isEmpty ? "" : indent + String(decoding: $0, as: UTF8.self)
+            }
         return delimiter + "\"\"\"\n" + lines.joined(separator: "\n") + "\n" + indent + "\"\"\"" + delimiter
     }
 }

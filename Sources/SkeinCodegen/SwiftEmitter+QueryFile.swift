@@ -116,7 +116,7 @@ extension SwiftEmitter {
                     : parameter.name == "self" ? "self.`self`" : Self.identifier(parameter.name)
                 // Overrides may throw while encoding; PostgresNIO's own types do not.
                 // Decimal's encoding is declared throwing too.
-                let bindingType = Self.bindingType(parameter).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                let bindingType = FastText.trimmed(Self.bindingType(parameter)) { $0 == "[" || $0 == "]" }
                 let throwing =
                     Set(options.overrides.map(\.swiftType)).contains(Self.bindingType(parameter))
                     || bindingType == "Decimal"

@@ -79,7 +79,7 @@ public struct SwiftEmitter: Sendable {
 
     /// A field's type without its array brackets and optionality: `[Mark]?` → `Mark`.
     static func baseType(_ field: AnalyzedQuery.Field) -> String {
-        field.swiftType.trimmingCharacters(in: CharacterSet(charactersIn: "[]?"))
+        FastText.trimmed(field.swiftType) { $0 == "[" || $0 == "]" || $0 == "?" }
     }
 
     /// Whether the fields' types are all ones the generator knows to be `Codable`.

@@ -246,6 +246,8 @@ struct RoundTripTests {
             func createShipment(_ params: CreateShipment.Params) async throws -> Shipment { throw CancellationError() }
             func addShipmentLeg(_ params: AddShipmentLeg.Params) async throws -> [ShipmentLeg]? { nil }
             func shipmentDestination(id: Int64) async throws -> PostalAddress? { nil }
+            func shipmentAsValue(id: Int64) async throws -> Shipment? { nil }
+            func allShipments() async throws -> [Shipment]?? { nil }
             func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row { throw CancellationError() }
             func agentsWithOwners() async throws -> [AgentsWithOwners.Row] { [] }
             func agentsWithOwnersStream() async throws -> AsyncThrowingMapSequence<
@@ -390,6 +392,23 @@ struct RuntimeTypesRoundTripTests {
                 ])
             #expect(try await queries.shipmentDestination(id: shipment.id) == shipment.destination)
             #expect(try await queries.shipmentDestination(id: -1) == nil)
+        }
+    }
+
+    @Test("a table's row type as a value (SELECT s FROM shipments s) is the table's model, alone and in arrays")
+    func tableRowTypes() async throws {
+        try await RoundTripTests().withQueries { queries, _ in
+            let first = try await queries.createShipment(
+                CreateShipment.Params(street: "1 Main St", city: "Springfield", zip: 12345))
+            let second = try await queries.createShipment(CreateShipment.Params(street: "2 Side St", city: nil, zip: 7))
+            let legs = try await queries.addShipmentLeg(
+                AddShipmentLeg.Params(street: "9 Dock Rd", zip: 54321, days: 3, id: second.id))
+            let updated = Shipment(id: second.id, destination: second.destination, legs: try #require(legs))
+            #expect(try await queries.shipmentAsValue(id: first.id) == .some(first))
+            #expect(try await queries.shipmentAsValue(id: second.id) == .some(updated))
+            #expect(try await queries.shipmentAsValue(id: -1) == nil)
+            let all = try #require(try await queries.allShipments())
+            #expect(all?.filter { [first.id, second.id].contains($0.id) } == [first, updated])
         }
     }
 }

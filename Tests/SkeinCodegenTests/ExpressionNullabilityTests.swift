@@ -46,6 +46,17 @@ struct ExpressionNullabilityTests {
         #expect(never("WITH c AS (SELECT count(*) FROM users) SELECT count FROM c") == [0])
     }
 
+    @Test("a table's whole row (SELECT u FROM users u) is never NULL, unless on an outer join's nullable side")
+    func wholeRow() {
+        #expect(never("SELECT u, p FROM users u JOIN posts p ON p.author = u.id") == [0, 1])
+        #expect(never("SELECT users FROM users") == [0])
+        #expect(never("SELECT p, u FROM posts p LEFT JOIN users u ON u.id = p.author") == [0])
+        #expect(never("SELECT u FROM users u GROUP BY ROLLUP (u)").isEmpty)
+        // A name that is a column is the column: `nick` here is users.nick (nullable), not a table.
+        #expect(never("SELECT nick FROM users nick").isEmpty)
+        #expect(never("SELECT s FROM (SELECT 1) s").isEmpty, "only a table's row is proved")
+    }
+
     @Test("outer joins, ambiguity, recursion, grouping sets and unknown sources stay optional")
     func stayOptional() {
         #expect(never("SELECT lower(u.email), u.age + p.id FROM posts p LEFT JOIN users u ON u.id = p.author").isEmpty)

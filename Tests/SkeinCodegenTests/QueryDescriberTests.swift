@@ -65,6 +65,14 @@ private func withDescriber<Result>(_ body: (QueryDescriber) async throws -> Resu
 
 @Suite("QueryDescriber against a real PostgreSQL", .requiresPostgreSQL)
 struct QueryDescriberTests {
+    @Test("the session runs without JIT: compiling the catalog query cost more than running it")
+    func noJIT() async throws {
+        try await withDescriber { describer in
+            let jit = try await describer.rows("SELECT current_setting('jit')")
+            #expect(jit == [["off"]])
+        }
+    }
+
     @Test("a left join reports each column's type, modifier, table and attnotnull as the catalog says")
     func joinColumns() async throws {
         try await withDescriber { describer in

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import SkeinCodegen
 import SkeinSandbox
 
@@ -105,6 +107,11 @@ struct GenerateCommand: AsyncParsableCommand {
             )
             return
         }
+        // Before any other thread starts: unsetenv races with getenv on another thread (libpq's loading reads the
+        // environment).
+        Self.forgetLibpqEnvironment()
+        let caches = Self.readingCaches(configuration, base: base)
+        if !offline { NIOThreadPool.singleton.submit { _ in QueryDescriber.loadLibrary() } }
         var schemas: [SchemaSource] = []
         for package in configuration.packages {
             do {
@@ -113,14 +120,14 @@ struct GenerateCommand: AsyncParsableCommand {
                 throw CLIFailure(.configuration, "\(error)")
             }
         }
-        Self.forgetLibpqEnvironment()
         let command = self
         let generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)]
         if offline {
             if devURL != nil {
                 throw CLIFailure(.configuration, "--offline uses no database; leave out --dev-url")
             }
-            generated = try await Self.offline(schemas: schemas, configuration: configuration, base: base)
+            generated = try await Self.offline(
+                schemas: schemas, configuration: configuration, base: base, caches: try await caches.get())
         } else if let devURL {
             generated = try await Self.onDevelopmentServer(
                 devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base)
@@ -167,14 +174,15 @@ struct GenerateCommand: AsyncParsableCommand {
         var written: [String] = []
         var cacheWritten: [String] = []
         var unchanged = 0
-        for (package, (result, recorded)) in zip(configuration.packages, generated) {
+        let existingCaches = try await caches.get()
+        for (index, (package, (result, recorded))) in zip(configuration.packages, generated).enumerated() {
             let out = Self.outPath(package, base: base)
             let directory = OutputDirectory(path: out)
             let display = Self.normalized(out)
             if let recorded {
                 let cachePath = DescribeCache.path(forOut: package.options.out, base: base)
                 let cacheDisplay = Self.normalized(cachePath)
-                let current = try? DescribeCache.read(path: cachePath)
+                let current = try? existingCaches[index].get()
                 var reproduces = false
                 if let current {
                     reproduces = await Self.cache(

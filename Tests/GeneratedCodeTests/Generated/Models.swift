@@ -272,6 +272,20 @@ extension Shipment {
     }
 }
 
+extension Shipment: PostgresDecodable, PostgresArrayDecodable {
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        var record = try PostgresRecordReader(&buffer, format: format, fields: 3)
+        self.init(
+            id: try record.next(Int64.self, as: PostgresDataType(20), context: context),
+            destination: try record.next(PostalAddress.self, context: context),
+            legs: try record.next([ShipmentLeg].self, context: context)
+        )
+    }
+}
+
 /// The table `public.users`.
 struct User: Sendable, Hashable, Codable {
     var id: Int64

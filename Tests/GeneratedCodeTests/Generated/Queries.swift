@@ -179,6 +179,8 @@ protocol Querier: Sendable {
     func createShipment(_ params: CreateShipment.Params) async throws -> Shipment
     func addShipmentLeg(_ params: AddShipmentLeg.Params) async throws -> [ShipmentLeg]?
     func shipmentDestination(id: Int64) async throws -> PostalAddress?
+    func shipmentAsValue(id: Int64) async throws -> Shipment?
+    func allShipments() async throws -> [Shipment]??
     func getUserByID(id: Int64) async throws -> User?
     func getUserByEmail(email: String) async throws -> GetUserByEmail.Row?
     func createUser(_ params: CreateUser.Params) async throws -> User

@@ -122,6 +122,56 @@ struct ShipmentDestination: PostgresPreparedStatement {
     }
 }
 
+/// A table's row type as a value: the table's model, read as a record.
+///
+/// `ShipmentAsValue` (:one, queries/shipments.sql:15).
+struct ShipmentAsValue: PostgresPreparedStatement {
+    static let sql = #"""
+        SELECT s FROM shipments s WHERE s.id = $1
+        """#
+
+    static let bindingDataTypes: [PostgresDataType] = [Int64.psqlType]
+
+    typealias Row = Shipment
+
+    var id: Int64
+
+    init(id: Int64) {
+        self.id = id
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.makeRandomAccess()[0].decode(Shipment.self)
+    }
+}
+
+/// `AllShipments` (:one, queries/shipments.sql:19).
+struct AllShipments: PostgresPreparedStatement {
+    static let sql = #"""
+        SELECT array_agg(s ORDER BY s.id) AS shipments FROM shipments s
+        """#
+
+    static let bindingDataTypes: [PostgresDataType] = []
+
+    typealias Row = [Shipment]?
+
+    init() {}
+
+    func makeBindings() throws -> PostgresBindings {
+        PostgresBindings()
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.makeRandomAccess()[0].decode([Shipment]?.self)
+    }
+}
+
 extension Queries {
     /// `CreateShipment` (:one, queries/shipments.sql:1).
     func createShipment(_ params: CreateShipment.Params) async throws -> Shipment {
@@ -136,5 +186,17 @@ extension Queries {
     /// `ShipmentDestination` (:one, queries/shipments.sql:12).
     func shipmentDestination(id: Int64) async throws -> PostalAddress? {
         try await first(ShipmentDestination(id: id))
+    }
+
+    /// A table's row type as a value: the table's model, read as a record.
+    ///
+    /// `ShipmentAsValue` (:one, queries/shipments.sql:15).
+    func shipmentAsValue(id: Int64) async throws -> Shipment? {
+        try await first(ShipmentAsValue(id: id))
+    }
+
+    /// `AllShipments` (:one, queries/shipments.sql:19).
+    func allShipments() async throws -> [Shipment]?? {
+        try await first(AllShipments())
     }
 }

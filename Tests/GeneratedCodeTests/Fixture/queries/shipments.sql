@@ -11,3 +11,10 @@ RETURNING legs;
 
 -- name: ShipmentDestination :one
 SELECT destination FROM shipments WHERE id = @id;
+
+-- name: ShipmentAsValue :one
+-- A table's row type as a value: the table's model, read as a record.
+SELECT s FROM shipments s WHERE s.id = @id;
+
+-- name: AllShipments :one
+SELECT array_agg(s ORDER BY s.id) AS shipments FROM shipments s;
