@@ -246,15 +246,19 @@ public struct SandboxCluster: Sendable, Hashable {
         case immediate
     }
 
-    /// Stops the server if it runs (`pg_ctl stop -w`); the directory stays.
+    /// Stops the server if it runs and waits until it has (`pg_ctl stop`); the directory stays.
     ///
-    /// - Throws: ``SandboxError/Code/commandFailed`` when `pg_ctl stop` fails.
+    /// The wait is Skein's own: `pg_ctl stop -w` looks every 100 ms, which was most of an immediate stop (103 ms
+    /// where the server is gone in a few). It waits for what `pg_ctl` waits for: the postmaster removing
+    /// `postmaster.pid` as it exits.
+    ///
+    /// - Throws: ``SandboxError/Code/commandFailed`` when `pg_ctl stop` fails or the server is still there after
+    ///   the timeout.
     public func stop(mode: StopMode = .fast, logger: Logger) async throws {
         guard case .running = try await status(logger: logger) else { return }
         logger.info("stopping PostgreSQL", metadata: ["sandbox.directory": "\(directory)"])
         let result = try await runner.run(
-            "pg_ctl",
-            ["stop", "-w", "-t", "\(timeoutSeconds)", "-s", "-m", mode.rawValue, "-D", dataDirectory],
+            "pg_ctl", ["stop", "-W", "-s", "-m", mode.rawValue, "-D", dataDirectory],
             workingDirectory: directory,
             logger: logger
         )
@@ -266,6 +270,22 @@ public struct SandboxCluster: Sendable, Hashable {
                 logTail: result.tail(),
                 exitStatus: result.statusText
             )
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(timeoutSeconds)
+        var pause = Duration.milliseconds(1)
+        while FileManager.default.fileExists(atPath: dataDirectory + "/postmaster.pid") {
+            guard clock.now < deadline else {
+                throw SandboxError(
+                    code: .commandFailed,
+                    program: "pg_ctl stop",
+                    path: dataDirectory,
+                    logTail: lastLines(of: Self.readTail(of: logFile, from: 0), count: 20),
+                    exitStatus: "the server did not stop within \(timeoutSeconds) s"
+                )
+            }
+            try await Task.sleep(for: pause)
+            pause = min(pause * 2, .milliseconds(50))
         }
     }
 

@@ -44,6 +44,27 @@ struct CLIGenerateOfflineTests {
         #expect(try await project.run(["--check"]).status == 0)
     }
 
+    @Test("a cache another server wrote (other OIDs) is kept when a throwaway cluster's answers make the same code")
+    func otherServer() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let project = try CLIGenerateTests.Project(queries: Self.queries)
+        defer { project.directory.delete() }
+        let development = try await project.run(["--dev-url", database.text, "--no-cache"])
+        #expect(development.status == 0, "\(development.stderr)")
+        let written = try String(contentsOfFile: project.path + "/" + Self.cache, encoding: .utf8)
+        // The same project from a throwaway cluster alone records other answers (its own OIDs)…
+        let fresh = try CLIGenerateTests.Project(queries: Self.queries)
+        defer { fresh.directory.delete() }
+        #expect(try await fresh.run([]).status == 0)
+        #expect(try String(contentsOfFile: fresh.path + "/" + Self.cache, encoding: .utf8) != written)
+        // …so keeping the development server's cache takes replaying it (on a pool thread, beside the cluster).
+        let throwaway = try await project.run([])
+        #expect(throwaway.status == 0, "\(throwaway.stderr)")
+        #expect(!throwaway.stdout.contains(Self.cache), "kept, not rewritten: \(throwaway.stdout)")
+        #expect(try String(contentsOfFile: project.path + "/" + Self.cache, encoding: .utf8) == written)
+        #expect(try await project.run(["--check"]).status == 0)
+    }
+
     @Test("an edited or new query is named at its file:line; a changed schema names the cache; both exit 1")
     func stale() async throws {
         let project = try CLIGenerateTests.Project(queries: Self.queries)

@@ -81,20 +81,43 @@ extension GenerateCommand {
     /// Whether a committed cache still serves: it answers exactly the questions this run asked, for the same schema
     /// and PostgreSQL major version, and replaying it generates the same files. A cache written against another
     /// server (other OIDs) that generates the same code is kept as it is, so that generate does not churn it.
+    /// - Parameter replayed: the files the cache generates, when a replay was started earlier (``replaying(_:at:package:base:)``).
     static func cache(
         _ existing: DescribeCache, reproduces result: CodeGenerator.Result, recorded: DescribeCache,
-        package: CodegenConfiguration.Package, base: String
+        package: CodegenConfiguration.Package, base: String, replayed: Task<[GeneratedFile]?, Never>? = nil
     ) async -> Bool {
         if existing == recorded { return true }
         guard existing.schema == recorded.schema, existing.postgresMajor == recorded.postgresMajor,
             Set(existing.catalog.keys) == Set(recorded.catalog.keys),
             Set(existing.statements.keys) == Set(recorded.statements.keys)
         else { return false }
-        guard
-            let replayed = try? await CodeGenerator.generate(
-                package, base: base, describer: CachedDescriber(existing, path: ""))
-        else { return false }
-        return replayed.files == result.files
+        let files: [GeneratedFile]?
+        if let replayed {
+            files = await replayed.value
+        } else {
+            files = try? await CodeGenerator.generate(
+                package, base: base, describer: CachedDescriber(existing, path: "")
+            ).files
+        }
+        return files == result.files
+    }
+
+    /// Starts replaying a package's committed cache on a pool thread (``ThreadPoolTaskExecutor``): with a
+    /// throwaway cluster, the answers carry the cluster's own OIDs, so keeping the cache needs the code it
+    /// generates, and replaying it (a whole generation) overlaps PostgreSQL applying the schema and describing the
+    /// queries. `nil` when there is no readable cache (nothing to compare).
+    static func replaying(
+        _ caches: EventLoopFuture<[Result<DescribeCache, DescribeCacheError>]>, at index: Int,
+        package: CodegenConfiguration.Package, base: String
+    ) -> Task<[GeneratedFile]?, Never> {
+        Task(executorPreference: ThreadPoolTaskExecutor.shared) {
+            guard let all = try? await caches.get(), index < all.count, let existing = try? all[index].get() else {
+                return nil
+            }
+            return try? await CodeGenerator.generate(
+                package, base: base, describer: CachedDescriber(existing, path: "")
+            ).files
+        }
     }
 
     /// Each package's committed describe cache, as read and decoded on a thread of NIO's blocking pool, started

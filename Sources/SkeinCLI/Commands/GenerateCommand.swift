@@ -122,6 +122,8 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         let command = self
         let generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)]
+        // With a throwaway cluster: each package's committed cache, replayed while PostgreSQL works.
+        var replays: [Task<[GeneratedFile]?, Never>?] = []
         if offline {
             if devURL != nil {
                 throw CLIFailure(.configuration, "--offline uses no database; leave out --dev-url")
@@ -132,12 +134,15 @@ struct GenerateCommand: AsyncParsableCommand {
             generated = try await Self.onDevelopmentServer(
                 devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base)
         } else {
-            generated = try await ThrowawayCluster.run(
+            let dryRun = dryRun
+            (generated, replays) = try await ThrowawayCluster.run(
                 command: "generate", need: "a PostgreSQL to describe the queries",
                 purpose: format == .text && !dryRun ? "the schema" : nil, logger: logger
             ) { cluster in
                 var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
+                var replays: [Task<[GeneratedFile]?, Never>?] = []
                 for (index, package) in configuration.packages.enumerated() {
+                    replays.append(dryRun ? nil : Self.replaying(caches, at: index, package: package, base: base))
                     let database = index == 0 ? nil : "skein_package_\(index)"
                     if let database {
                         let admin = try QueryDescriber(connectionString: cluster.url)
@@ -148,7 +153,7 @@ struct GenerateCommand: AsyncParsableCommand {
                     generated.append(
                         try await Self.recording(package, schema: schemas[index], base: base, describer: describer))
                 }
-                return generated
+                return (generated, replays)
             }
         }
         let results = generated.map(\.result)
@@ -186,7 +191,8 @@ struct GenerateCommand: AsyncParsableCommand {
                 var reproduces = false
                 if let current {
                     reproduces = await Self.cache(
-                        current, reproduces: result, recorded: recorded, package: package, base: base)
+                        current, reproduces: result, recorded: recorded, package: package, base: base,
+                        replayed: index < replays.count ? replays[index] : nil)
                 }
                 if !reproduces {
                     if command.check {
