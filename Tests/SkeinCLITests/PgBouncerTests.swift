@@ -249,8 +249,10 @@ struct PgBouncerTests {
         try await withSetup(Self.barrierFile) { setup in
             let barrier = try await barrier(setup.database)
             let result = try await SkeinBinary.run([
+                // The deadline must pass while the migration waits at the barrier, not before it gets there: 3 s
+                // was not always enough to connect through the pooler and take the lock on a loaded CI machine.
                 "up", "--dir", setup.dir.path, "--database-url", setup.pooled.text, "--lock", "table", "--lock-timeout",
-                "0", "--timeout", "3s",
+                "0", "--timeout", "15s",
             ])
             _ = try await barrier.query("SELECT pg_advisory_unlock(4242)", logger: logger).collect()
             try await barrier.close()

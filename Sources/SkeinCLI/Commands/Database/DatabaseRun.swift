@@ -330,7 +330,8 @@ struct DatabaseRun {
                 + (pooled
                     ? "behind a transaction pooler a cancel by pid could reach another client's query, so the connection was closed instead (the pooler drops its server connection; PostgreSQL rolls the migration's transaction back when it notices)"
                     : "the running statement was cancelled on the server")
-                + (cause.map { ".\n\($0)" } ?? "")
+                // PostgresNIO's own text for a closed connection is a generic placeholder: say what happened.
+                + (cause.map { ".\n\(PostgresErrorText.describe($0))" } ?? "")
         }
     }
 
