@@ -28,14 +28,12 @@ extension PackageAnalysis {
             progress = false
             for item in pending where resolved[item.key] == nil {
                 var fields: [AnalyzedQuery.Field] = []
-                var decodedTypes: [UInt32?] = []
                 var missing: [String] = []
                 for column in item.described.columns {
                     switch analyzer.field(column, types: item.described.types) {
                     case .success(var field):
                         field.nullable = true
                         fields.append(field)
-                        decodedTypes.append(item.described.types[column.type]?.isBuiltin == true ? column.type : nil)
                     case .failure(let unsupported): missing.append("attribute \(column.name): \(unsupported)")
                     }
                 }
@@ -52,7 +50,7 @@ extension PackageAnalysis {
                 analyzer.composites[item.key] = swiftName
                 resolved[item.key] = CompositeModel(
                     schema: item.schema, name: item.name, swiftName: swiftName, fields: uniqued(fields),
-                    decodedTypes: decodedTypes)
+                    decodedTypes: item.described.recordDecodedTypes)
                 progress = true
             }
         }
@@ -64,4 +62,10 @@ extension PackageAnalysis {
         }
         return pending.compactMap { resolved[$0.key] }
     }
+}
+
+extension DescribedQuery {
+    /// Per column, the OID a record's attribute is decoded as when it is a built-in type, `nil` otherwise: a record
+    /// names each attribute's type, and a domain's is the domain's own OID, which the base type's decoder refuses.
+    var recordDecodedTypes: [UInt32?] { columns.map { types[$0.type]?.isBuiltin == true ? $0.type : nil } }
 }

@@ -13,11 +13,9 @@ public struct TableModel: Sendable, Hashable {
     /// `pg_attribute.attnum` of each column, in order.
     public var columnNumbers: [Int]
     /// Per column, the built-in type OID a record's attribute is decoded as (`nil`: the field type's own), as
-    /// ``CompositeModel/decodedTypes``.
+    /// ``CompositeModel/decodedTypes``: for a query that reads the table's row type as a value
+    /// (`SELECT u FROM users u`).
     public var decodedTypes: [UInt32?] = []
-    /// Whether a query reads the table's row type as a value (`SELECT u FROM users u`): the model then also
-    /// decodes from PostgreSQL's record format.
-    public var readAsValue = false
 }
 
 /// A PostgreSQL enum as the models file shows it.
@@ -253,7 +251,7 @@ extension PackageAnalysis {
                     schema: schema, name: name, swiftName: swiftName, oid: UInt32(row[2] ?? "") ?? 0,
                     columns: Self.uniqued(fields),
                     columnNumbers: table.columns.map { $0.source?.columnNumber ?? 0 },
-                    decodedTypes: table.columns.map { table.types[$0.type]?.isBuiltin == true ? $0.type : nil }))
+                    decodedTypes: table.recordDecodedTypes))
         }
         // A table's row type as a value (`SELECT u FROM users u`) is the table's model, read as a record.
         for table in tables { analyzer.composites["\(table.schema).\(table.name)"] = table.swiftName }
@@ -356,10 +354,6 @@ extension PackageAnalysis {
         }
         guard errors.isEmpty else {
             throw CodegenErrors(errors: errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
-        }
-        let valueTypes = Set(files.flatMap(\.queries).flatMap(\.analyzed.columns).map(SwiftEmitter.baseType))
-        for index in tables.indices where valueTypes.contains(tables[index].swiftName) {
-            tables[index].readAsValue = true
         }
         return PackageAnalysis(
             tables: tables, enums: enums, composites: composites, files: files, warnings: warnings)

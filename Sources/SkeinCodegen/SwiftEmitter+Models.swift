@@ -12,7 +12,9 @@ extension SwiftEmitter {
         // The models' own API names PostgresNIO only through the enums' conformances and ByteBuffer columns (their
         // decoding initialisers are internal).
         let columns = analysis.tables.flatMap(\.columns) + analysis.composites.flatMap(\.fields)
-        let records = !analysis.composites.isEmpty || analysis.tables.contains(where: \.readAsValue)
+        // The tables whose row type a query reads as a value (`SELECT u FROM users u`): their models decode records.
+        let readAsValues = Set(analysis.queries.flatMap(\.columns).map(Self.baseType))
+        let records = !analysis.composites.isEmpty || analysis.tables.contains { readAsValues.contains($0.swiftName) }
         imports(
             into: &out, foundationInPublicAPI: Self.usesFoundation(columns),
             postgresInPublicAPI: !analysis.enums.isEmpty || records
@@ -28,7 +30,7 @@ extension SwiftEmitter {
         }
         for table in analysis.tables {
             out.line()
-            self.table(table, into: &out)
+            self.table(table, readAsValue: readAsValues.contains(table.swiftName), into: &out)
         }
         return out.text
     }
@@ -111,7 +113,8 @@ extension SwiftEmitter {
         out.line("}")
     }
 
-    func table(_ table: TableModel, into out: inout Writer) {
+    /// A table's model; with `readAsValue`, also decoded from a record (``recordDecoding(_:_:decodedTypes:into:)``).
+    func table(_ table: TableModel, readAsValue: Bool, into out: inout Writer) {
         out.line("/// The table `\(table.schema).\(table.name)`.")
         out.line("\(access)struct \(table.swiftName): \(conformances(table.columns)) {")
         memberwise(table.columns, into: &out, indent: "    ")
@@ -129,7 +132,7 @@ extension SwiftEmitter {
         out.line("        )")
         out.line("    }")
         out.line("}")
-        if table.readAsValue {
+        if readAsValue {
             out.line()
             recordDecoding(table.swiftName, table.columns, decodedTypes: table.decodedTypes, into: &out)
         }
