@@ -71,6 +71,14 @@ struct SQLCommandSplitterTests {
                 "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t (begin) VALUES (1); END; SELECT 1",
                 ["CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t (begin) VALUES (1); END", "SELECT 1"]
             ),
+            // Found by FuzzCommandSplitter: a column named begin inside a body opened no second body.
+            (
+                "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN BEGIN THEN 1 ELSE 0 END END; SELECT 2; END; SELECT f(1);",
+                [
+                    "CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN BEGIN THEN 1 ELSE 0 END END; SELECT 2; END",
+                    "SELECT f(1)",
+                ]
+            ),
         ])
     func beginAsName(sql: String, expected: [String]) {
         #expect(split(sql) == expected)

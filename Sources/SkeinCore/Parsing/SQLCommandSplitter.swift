@@ -16,7 +16,7 @@ public struct SQLCommand: Sendable, Hashable {
 /// command per call (PostgresNIO). A pure-Swift lexer with PostgreSQL's rules (`standard_conforming_strings`
 /// on): `'…'` with `''`, `E'…'` with backslash escapes, `U&'…'`, `"…"` identifiers, `$tag$…$tag$` bodies,
 /// `--` comments, nested `/* */` comments, and psql's rule for SQL-standard function bodies: inside
-/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN [ATOMIC]` / `CASE` … `END` outside parentheses nest and their
+/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, `BEGIN ATOMIC` / `CASE` … `END` outside parentheses nest and their
 /// semicolons do not end the command (inside parentheses `begin` is a name: `f(begin int)`). Commands holding only
 /// white space and comments are dropped.
 public enum SQLCommandSplitter {
@@ -63,6 +63,9 @@ public enum SQLCommandSplitter {
             var bodyDepth = 0
             var caseDepth = 0
             var afterSemicolonOrAtomic = false
+            // A body opens at `BEGIN ATOMIC` (PostgreSQL's only form): a lone `begin` is a name
+            // (`CASE WHEN begin THEN …`).
+            var afterBegin = false
             var parenthesisDepth = 0
             // Where the last dollar quote ended: a `$` there opens another one (`$$a$$$$b$$`), it does not continue
             // an identifier.
@@ -86,6 +89,7 @@ public enum SQLCommandSplitter {
                 let startsComment = (scalar == "-" && peek(1) == "-") || (scalar == "/" && peek(1) == "*")
                 if !GoText.isSpace(scalar), !startsComment, scalar != ";", !Self.isIdentifierStart(scalar) {
                     afterSemicolonOrAtomic = false
+                    afterBegin = false
                 }
                 switch scalar {
                 case "-" where peek(1) == "-":
@@ -125,13 +129,14 @@ public enum SQLCommandSplitter {
                     let inRoutine = parenthesisDepth == 0 && isRoutineDefinition(words)
                     guard words.count < 4 || inRoutine || afterSemicolonOrAtomic || index - wordStart == 6 else {
                         afterSemicolonOrAtomic = false
+                        afterBegin = false
                         continue
                     }
                     let word = String(String.UnicodeScalarView(scalars[wordStart..<index])).lowercased()
                     if words.count < 4 { words.append(word) }
                     if parenthesisDepth == 0, isRoutineDefinition(words) {
                         switch word {
-                        case "begin": bodyDepth += 1
+                        case "atomic" where afterBegin: bodyDepth += 1
                         case "case" where bodyDepth > 0: caseDepth += 1
                         case "end" where caseDepth > 0: caseDepth -= 1
                         case "end" where bodyDepth > 0 && afterSemicolonOrAtomic: bodyDepth -= 1
@@ -139,6 +144,7 @@ public enum SQLCommandSplitter {
                         }
                     }
                     afterSemicolonOrAtomic = word == "atomic"
+                    afterBegin = word == "begin"
                 default:
                     advance()
                 }
