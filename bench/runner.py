@@ -74,6 +74,7 @@ def main():
     parser.add_argument("--concurrent", type=int, default=8, help="runners started together on one database")
     parser.add_argument("--concurrent-n", type=int, default=20, help="migrations those runners apply")
     parser.add_argument("--skein", default=os.path.join(ROOT, ".build/release/skein"))
+    parser.add_argument("--before", help="another skein binary (an earlier build) whose `up` runs in the same rounds")
     parser.add_argument("--shared", default=os.environ.get("SKEIN_SHARED_DIR", os.path.join(os.path.dirname(ROOT), "shared")))
     args = parser.parse_args()
     skein = args.skein
@@ -97,6 +98,9 @@ def main():
     results = {floor_label: [], up_label: []}
     if dbmate:
         results[dbmate_label] = []
+    before_label = "skein up, before (--before)"
+    if args.before:
+        results[before_label] = []
     rss = {}
     singles = {}
 
@@ -116,6 +120,8 @@ def main():
             elapsed, peak = measured([skein, "up", "--dir", goose_dir, "--database-url", skein_target])
             results[up_label].append(elapsed)
             rss["skein up"] = max(rss.get("skein up", 0), peak)
+            if args.before:
+                results[before_label].append(timed([args.before, "up", "--dir", goose_dir, "--database-url", fresh("before")]))
             if dbmate:
                 dbmate_target = fresh("dbmate")
                 results[dbmate_label].append(timed(
@@ -179,6 +185,10 @@ def main():
     for label, values in results.items():
         median = statistics.median(values)
         print(f"  {label:40s} {median:8.3f} s  {median / floor:5.2f}x floor")
+    for label in [up_label] + ([before_label] if args.before else []):
+        rounds = [value / base for value, base in zip(results[label], results[floor_label])]
+        print(f"  {label + ' ÷ floor, each round':40s} " + " ".join(f"{r:.2f}x" for r in rounds)
+              + f"  (worst {max(rounds):.2f}x)")
     how = f"hyperfine, median of {args.timings}" if hyperfine else f"median of {args.timings}"
     print(f"single commands, process start included ({how})")
     for label, value in singles.items():

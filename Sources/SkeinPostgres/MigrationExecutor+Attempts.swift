@@ -20,24 +20,29 @@ extension MigrationExecutor {
     public static func mayChangeSession(_ sql: String) -> Bool {
         let text = sql.lowercased()
         if text.contains("set_config") { return true }
-        var rest = Substring(text)
-        // Skip blanks and comments to the first keyword.
+        let keyword = leadingKeyword(text)
+        if keyword == "create", text.contains(" as select") || text.contains("materialized") || text.contains(" as\n") {
+            return true
+        }
+        return !sessionSafeKeywords.contains(keyword)
+    }
+
+    /// The first word of `sql` after blanks and comments, lowercased; empty when there is none (or a comment never
+    /// ends).
+    static func leadingKeyword(_ sql: String) -> String {
+        var rest = Substring(sql)
         while true {
             rest = rest.drop(while: { $0.isWhitespace })
             if rest.hasPrefix("--") {
                 rest = rest.drop(while: { $0 != "\n" })
             } else if rest.hasPrefix("/*") {
-                guard let end = rest.range(of: "*/") else { return true }
+                guard let end = rest.range(of: "*/") else { return "" }
                 rest = rest[end.upperBound...]
             } else {
                 break
             }
         }
-        let keyword = rest.prefix(while: { $0.isLetter })
-        if keyword == "create", text.contains(" as select") || text.contains("materialized") || text.contains(" as\n") {
-            return true
-        }
-        return !sessionSafeKeywords.contains(String(keyword))
+        return rest.prefix(while: { $0.isLetter }).lowercased()
     }
 
     /// How long to wait before the attempt after `attempt`, or `nil` when there is none: no retry policy, the

@@ -25,21 +25,32 @@ struct StepRun {
             executor.observer?(.transaction(step, .begin))
             // Skein's grammar keeps the timeouts on the session between files that change nothing else about it,
             // so they are set once, not in every transaction (one round trip per file less).
+            var opening: [String] = []
+            var setsTimeouts = false
             if executor.settings.resetsSession, let sql = executor.settings.sessionTimeoutsSQL {
                 if !session.hasTimeouts {
-                    try await send(sql, line: nil)
-                    session.hasTimeouts = true
+                    opening.append(sql)
+                    setsTimeouts = true
                 }
-                try await send("BEGIN", line: nil)
+                opening.append("BEGIN")
             } else {
-                try await send("BEGIN", line: nil)
-                if let sql = executor.settings.transactionConfigSQL { try await send(sql, line: nil) }
+                opening.append("BEGIN")
+                if let sql = executor.settings.transactionConfigSQL { opening.append(sql) }
             }
-            for statement in section.statements {
-                try await sendStatement(statement, wrap: false)
+            if let commands = QueuedCommand.plan(section.statements) {
+                try await sendQueued(opening: opening, setsTimeouts: setsTimeouts, commands)
+                try await recordAndCommit()
+            } else {
+                for (index, sql) in opening.enumerated() {
+                    try await send(sql, line: nil)
+                    if setsTimeouts && index == 0 { session.hasTimeouts = true }
+                }
+                for statement in section.statements {
+                    try await sendStatement(statement, wrap: false)
+                }
+                try await record(finishing: false)
+                try await send("COMMIT", line: nil)
             }
-            try await record(finishing: false)
-            try await send("COMMIT", line: nil)
             executor.observer?(.transaction(step, .commit))
         } catch {
             try? await connection.sendCleanup("ROLLBACK", logger: logger)
@@ -137,14 +148,35 @@ struct StepRun {
         }
     }
 
+    /// The version rows and `COMMIT`, queued together: one wait for both.
+    private func recordAndCommit() async throws {
+        guard step.recording == .record else {
+            try await send("COMMIT", line: nil)
+            return
+        }
+        let record: EventLoopFuture<PostgresQueryResult> = connection.query(
+            recordQuery(finishing: false), logger: logger)
+        let commit: EventLoopFuture<PostgresQueryResult> = connection.query(
+            PostgresQuery(unsafeSQL: "COMMIT"), logger: logger)
+        do {
+            _ = try await record.get()
+            _ = try await commit.get()
+        } catch {
+            throw MigrationExecutor.failure(error, line: nil)
+        }
+    }
+
     /// The version rows: goose's alone, or with Skein's checksum row (and, ending a `NO TRANSACTION` file,
     /// the progress row cleared) in the same statement.
     func record(finishing: Bool) async throws {
         guard step.recording == .record else { return }
+        _ = try await connection.query(recordQuery(finishing: finishing), logger: logger).collect()
+    }
+
+    /// The statement ``record(finishing:)`` sends.
+    func recordQuery(finishing: Bool) -> PostgresQuery {
         guard let tables else {
-            try await executor.store.record(
-                step.direction, version: step.migration.version, on: connection, logger: logger)
-            return
+            return executor.store.recordQuery(step.direction, version: step.migration.version)
         }
         let audit = executor.audit.map { _ in
             AuditRecord(
@@ -152,14 +184,11 @@ struct StepRun {
                 direction: step.direction, outcome: AuditOutcome(completed: step.direction), startedAt: startedAt,
                 duration: ContinuousClock.now - started, checksum: step.migration.checksum.file)
         }
-        let sql = tables.recordSQL(
-            step.direction, versionStore: executor.store, clearingProgress: finishing, auditing: audit != nil)
-        _ = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: sql, binds: tables.recordBindings(step, audit: audit, context: executor.audit)),
-            logger: logger
-        )
-        .collect()
+        let sql = session.recordSQL(step.direction, finishing: finishing, auditing: audit != nil) {
+            tables.recordSQL(
+                step.direction, versionStore: executor.store, clearingProgress: finishing, auditing: audit != nil)
+        }
+        return PostgresQuery(unsafeSQL: sql, binds: tables.recordBindings(step, audit: audit, context: executor.audit))
     }
 
     /// - Parameter afterFailure: send it as a clean-up statement (it must not hang on a closed connection).
@@ -232,6 +261,7 @@ struct StepRun {
 
     /// Whether a command is `COPY … FROM STDIN` (any case, any spacing).
     static func copiesFromStandardInput(_ sql: String) -> Bool {
+        guard MigrationExecutor.leadingKeyword(sql) == "copy" else { return false }
         let words = sql.lowercased().split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" })
         guard words.first == "copy", let from = words.lastIndex(of: "from"), from + 1 < words.count else {
             return false

@@ -241,9 +241,21 @@ public struct MigrationExecutor: Sendable {
 }
 
 /// What a run has left on its session: whether it holds the run's timeouts (set once in Skein's grammar, cleared by
-/// every `RESET ALL`). One per run, used by its steps one after another.
+/// every `RESET ALL`); and the text of its record statements, the same for every step of the run. One per run, used
+/// by its steps one after another.
 final class RunSession: Sendable {
     private let timeouts = Mutex(false)
+    private let recordTexts = Mutex<[Int: String]>([:])
+
+    /// The record statement for one shape (``SkeinTables/recordSQL(_:versionStore:clearingProgress:auditing:)``),
+    /// made once per run.
+    func recordSQL(_ direction: Direction, finishing: Bool, auditing: Bool, make: () -> String) -> String {
+        let key = (direction == .up ? 1 : 0) | (finishing ? 2 : 0) | (auditing ? 4 : 0)
+        if let text = recordTexts.withLock({ $0[key] }) { return text }
+        let text = make()
+        recordTexts.withLock { $0[key] = text }
+        return text
+    }
 
     var hasTimeouts: Bool {
         get { timeouts.withLock { $0 } }

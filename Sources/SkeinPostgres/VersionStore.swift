@@ -152,10 +152,14 @@ public struct VersionStore: Sendable {
     public func record(_ direction: Direction, version: Int64, on connection: PostgresConnection, logger: Logger)
         async throws
     {
+        _ = try await connection.query(recordQuery(direction, version: version), logger: logger).collect()
+    }
+
+    /// The statement ``record(_:version:on:logger:)`` sends.
+    func recordQuery(_ direction: Direction, version: Int64) -> PostgresQuery {
         var bindings = PostgresBindings()
         bindings.append(version)
         if direction == .up { bindings.append(true) }
-        let sql = direction == .up ? insertSQL : deleteSQL
-        _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect()
+        return PostgresQuery(unsafeSQL: direction == .up ? insertSQL : deleteSQL, binds: bindings)
     }
 }
