@@ -58,7 +58,8 @@ public struct SchemaSource: Sendable, Hashable {
     /// Reads `paths` (files or directories, relative to `base`).
     ///
     /// A `.sql` file with a `-- +goose Up` annotation contributes its Up statements (goose's own parser: the Down
-    /// section never runs); any other `.sql` file runs whole. A directory's `.sql` files are read in goose version
+    /// section never runs); any other `.sql` file runs up to its first rollback marker (dbmate's `-- migrate:down`,
+    /// sql-migrate's `-- +migrate Down`, tern's); golang-migrate's `*.down.sql` files and hidden files are skipped. A directory's `.sql` files are read in goose version
     /// order when their names are migration names, else in file-name order.
     public static func load(_ paths: [String], base: String) throws(SchemaSourceError) -> SchemaSource {
         var units: [Unit] = []
@@ -81,12 +82,16 @@ public struct SchemaSource: Sendable, Hashable {
                     message: "does not exist; `schema:` must name SQL files or a directory of them (a goose directory)")
             }
             guard isDirectory.boolValue else {
-                result.append(path)
+                // As sqlc: a hidden file or a rollback file is not schema, even when named or matched by a glob.
+                let name = path.split(separator: "/").last.map(String.init) ?? path
+                if !isRollbackFile(name) && !name.hasPrefix(".") { result.append(path) }
                 continue
             }
             let names: [String]
             do {
-                names = try FileManager.default.contentsOfDirectory(atPath: full).filter { $0.hasSuffix(".sql") }
+                names = try FileManager.default.contentsOfDirectory(atPath: full).filter {
+                    $0.hasSuffix(".sql") && !$0.hasPrefix(".") && !isRollbackFile($0)
+                }
             } catch {
                 throw SchemaSourceError(file: path, line: nil, message: "cannot be read: \(error)")
             }
@@ -102,13 +107,39 @@ public struct SchemaSource: Sendable, Hashable {
         return result
     }
 
+    /// A golang-migrate rollback file (`000001_init.down.sql`): never schema, as sqlc skips it (applied, it would
+    /// undo its Up, and a retry after the later files could even succeed).
+    static func isRollbackFile(_ path: String) -> Bool {
+        path.hasSuffix(".down.sql")
+    }
+
+    /// The lines that start a file's rollback part in the formats sqlc reads (lowercased, at a line's start):
+    /// goose, sql-migrate, tern and dbmate.
+    static let rollbackMarkers = [
+        "-- +goose down", "-- +migrate down", "---- create above / drop below ----", "-- migrate:down",
+    ]
+
+    /// `text` up to its first rollback marker line (``rollbackMarkers``), as sqlc reads a schema file.
+    static func upPart(of text: String) -> String {
+        var offset = text.startIndex
+        while offset < text.endIndex {
+            let end = text[offset...].firstIndex(of: "\n") ?? text.endIndex
+            let line = text[offset..<end]
+            if line.hasPrefix("--") && rollbackMarkers.contains(where: { line.lowercased().hasPrefix($0) }) {
+                return String(text[..<offset])
+            }
+            offset = end < text.endIndex ? text.index(after: end) : end
+        }
+        return text
+    }
+
     private static func read(_ file: String, full: String) throws(SchemaSourceError) -> Unit {
         guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8)
         else {
             throw SchemaSourceError(file: file, line: nil, message: "cannot be read as UTF-8 text")
         }
         guard text.contains("+goose Up") else {
-            return Unit(mode: .file, scripts: [Script(file: file, line: 1, sql: text)])
+            return Unit(mode: .file, scripts: [Script(file: file, line: 1, sql: upPart(of: text))])
         }
         switch GooseParser().parse(text, direction: .up) {
         case .success(let section):

@@ -19,7 +19,7 @@ extension SwiftEmitter {
             into: &out, foundationInPublicAPI: Self.usesFoundation(columns),
             postgresInPublicAPI: !analysis.enums.isEmpty || records
                 || columns.contains { $0.swiftType.contains("ByteBuffer") },
-            runtime: Self.usesRuntime(columns) || records)
+            runtime: Self.usesRuntime(columns) || records, runtimeInPublicAPI: Self.usesRuntime(columns))
         for model in analysis.enums {
             out.line()
             enumeration(model, into: &out)

@@ -106,9 +106,13 @@ public struct SwiftEmitter: Sendable {
     /// `public import` / `package import` for public API (SE-0409: with InternalImportsByDefault a plain import is
     /// internal); Foundation and PostgresNIO so only when a public declaration of the file uses one of their types,
     /// else a public import is an "unused public import" warning.
+    /// - Parameters:
+    ///   - runtime: whether the file uses SkeinTypes at all;
+    ///   - runtimeInPublicAPI: whether a public declaration names one of its types (a composite's record decoding
+    ///     uses it only inside a body: then the import is internal).
     func imports(
         into out: inout Writer, foundationInPublicAPI: Bool, postgresInPublicAPI: Bool = true,
-        runtime: Bool = false
+        runtime: Bool = false, runtimeInPublicAPI: Bool = true
     ) {
         let modifier =
             switch options.accessLevel {
@@ -119,7 +123,7 @@ public struct SwiftEmitter: Sendable {
         out.line((foundationInPublicAPI ? modifier : "") + "import Foundation")
         out.line((postgresInPublicAPI ? modifier : "") + "import PostgresNIO")
         // Types PostgresNIO has no codec for come from Skein's small runtime product (docs/codegen.md).
-        if runtime { out.line(modifier + "import SkeinTypes") }
+        if runtime { out.line((runtimeInPublicAPI ? modifier : "") + "import SkeinTypes") }
     }
 
     /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.

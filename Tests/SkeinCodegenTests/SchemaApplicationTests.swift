@@ -1,7 +1,8 @@
 import Foundation
-import SkeinCodegen
 import SkeinTestSupport
 import Testing
+
+@testable import SkeinCodegen
 
 /// The schema of a real project applies the way it can run (the codegen issue: a project with `CREATE INDEX
 /// CONCURRENTLY` generated nothing, a goose file with `LOCK TABLE` failed, files in the "wrong" order failed).
@@ -64,6 +65,46 @@ struct SchemaApplicationTests {
             ], paths: ["migrations"])
         #expect(error == nil, "\(String(describing: error))")
         #expect(try await relations(describer) == ["idx_users_email", "users", "users_pkey"])
+    }
+
+    /// Found on lnd's sqlc project: its `000009_graph_v2.down.sql` failed before the Up it undoes, then applied on
+    /// the retry after every other file and dropped the Up's columns; 20 queries failed on columns that exist.
+    @Test(
+        "golang-migrate: *.down.sql files (in a directory, or matched by a glob) are never applied, as sqlc skips them")
+    func golangMigrate() async throws {
+        let files = [
+            "db/000001_users.up.sql": "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+            "db/000001_users.down.sql": "DROP TABLE users;\n",
+            "db/000002_email.up.sql": "ALTER TABLE users ADD COLUMN email text;\n",
+            "db/000002_email.down.sql": "ALTER TABLE users DROP COLUMN email;\n",
+            "db/.000003_hidden.up.sql": "CREATE TABLE hidden (id int);\n",
+        ]
+        for paths in [["db"], ["db/*.sql"]] {
+            let (error, describer) = try await apply(files, paths: paths)
+            #expect(error == nil, "\(paths): \(String(describing: error))")
+            #expect(try await relations(describer) == ["users", "users_pkey"], "\(paths)")
+            let columns = try await describer.rows(
+                "SELECT attname FROM pg_attribute WHERE attrelid = 'users'::regclass AND attnum > 0 ORDER BY attnum")
+            #expect(columns.compactMap { $0[0] } == ["id", "email"], "\(paths)")
+        }
+    }
+
+    @Test(
+        "dbmate, sql-migrate and tern files: only what comes before the rollback marker is schema, as sqlc reads them")
+    func rollbackMarkers() async throws {
+        let (error, describer) = try await apply(
+            [
+                "schema/20240101000000_dbmate.sql":
+                    "-- migrate:up\nCREATE TABLE a (id int);\n\n-- migrate:down\nDROP TABLE a;\n",
+                "schema/20240102000000_sql_migrate.sql":
+                    "-- +migrate Up\nCREATE TABLE b (id int);\n-- +migrate Down\nDROP TABLE b;\nDROP TABLE a;\n",
+                "schema/20240103000000_tern.sql":
+                    "CREATE TABLE c (id int);\n---- create above / drop below ----\nDROP TABLE c;\n",
+            ], paths: ["schema"])
+        #expect(error == nil, "\(String(describing: error))")
+        #expect(try await relations(describer) == ["a", "b", "c"])
+        #expect(SchemaSource.upPart(of: "SELECT 1;\n-- MIGRATE:DOWN\nSELECT 2;\n") == "SELECT 1;\n")
+        #expect(SchemaSource.upPart(of: "SELECT '-- migrate:down';\n") == "SELECT '-- migrate:down';\n")
     }
 
     @Test("glob patterns in schema: and queries:, as sqlc accepts them; a pattern that matches nothing is named")
