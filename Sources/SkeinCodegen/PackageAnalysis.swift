@@ -214,8 +214,11 @@ extension PackageAnalysis {
                 labels: labels)
         }
 
-        // A model does not take the name of an enum or of a type the generated code uses.
-        var usedModelNames = Set(enums.map(\.swiftName)).union(Self.reservedTypeNames)
+        // A model does not take the name of an enum, of a type the generated code uses, or of a query (a query is a
+        // Swift type too, and its name is the user's API: sqlc allows a query named as a table's struct, and real
+        // projects have one, so the model is the one renamed).
+        let queryNames = Set(allQueries.map(\.name))
+        var usedModelNames = Set(enums.map(\.swiftName)).union(Self.reservedTypeNames).union(queryNames)
         let composites = Self.composites(
             compositeRows, compositeDescriptions, analyzer: &analyzer, usedNames: &usedModelNames,
             warnings: &warnings)
@@ -242,7 +245,7 @@ extension PackageAnalysis {
                 swiftName = QueryAnalyzer.typeName("\(schema)_\(name)")
                 while usedModelNames.contains(swiftName) { swiftName += "Model" }
                 warnings.append(
-                    "the model of table \(qualified) is \(swiftName), as \(taken) is taken; `rename: {\(qualified): …}` names it"
+                    "the model of table \(qualified) is \(swiftName), as \(taken) is taken\(queryNames.contains(taken) ? " by a query" : ""); `rename: {\(qualified): …}` names it"
                 )
             }
             usedModelNames.insert(swiftName)

@@ -58,7 +58,14 @@ extension QueryFileParser {
         let isIdentifier = FastText.isIdentifier
         func number(for name: String, kind: AnnotatedQuery.Parameter.Kind) -> Result<Int, RewriteProblem> {
             if let existing = byName[name] {
-                guard parameters[existing].kind == kind else {
+                let known = parameters[existing].kind
+                if known != kind, [known, kind].allSatisfy({ $0 == .argument || $0 == .nullable }) {
+                    // As sqlc merges them: sqlc.narg's "nullable" outranks sqlc.arg's unspecified nullability
+                    // (hatchet's queries use one name both ways).
+                    parameters[existing].kind = .nullable
+                    return .success(parameters[existing].number)
+                }
+                guard known == kind else {
                     return .failure(
                         RewriteProblem(
                             lineOffset: line,

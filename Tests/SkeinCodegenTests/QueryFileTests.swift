@@ -42,6 +42,20 @@ struct QueryFileTests {
             ])
     }
 
+    @Test("one name as sqlc.arg and sqlc.narg (or @name) is one optional parameter, as sqlc merges them")
+    func argAndNarg() throws {
+        let parsed = try queries(
+            """
+            -- name: Touch :exec
+            UPDATE t SET seen = sqlc.arg(after) WHERE seen IS NULL OR seen < sqlc.narg(after);
+            -- name: Again :exec
+            UPDATE t SET seen = sqlc.narg(after) WHERE seen < @after;
+            """)
+        #expect(parsed[0].sql == "UPDATE t SET seen = $1 WHERE seen IS NULL OR seen < $1")
+        #expect(parsed[0].parameters == [.init(number: 1, name: "after", kind: .nullable)])
+        #expect(parsed[1].parameters == [.init(number: 1, name: "after", kind: .nullable)])
+    }
+
     @Test("macros inside strings, comments and dollar quotes, operators like @> and <@, and positional $n stay")
     func untouched() throws {
         let parsed = try queries(
@@ -83,7 +97,7 @@ struct QueryFileTests {
             SELECT 3;
             -- name: C :exec
             -- name: D :exec
-            UPDATE t SET a = sqlc.arg(a) WHERE b = sqlc.narg(a);
+            UPDATE t SET a = sqlc.arg(a) WHERE b = ANY(sqlc.slice(a));
             -- name: E-F :exec
             SELECT 4;
             """, file: "q.sql")
@@ -96,7 +110,7 @@ struct QueryFileTests {
         #expect(errors[0].message.contains("unknown query kind :fetch"))
         #expect(errors[1].message == "query A is already defined at line 2")
         #expect(errors[2].message.contains("query C has no SQL"))
-        #expect(errors[3].message.contains("parameter a is used both as sqlc.arg and as sqlc.narg"))
+        #expect(errors[3].message.contains("parameter a is used both as sqlc.arg and as sqlc.slice"))
         #expect(errors[4].message.contains("must be an identifier"))
     }
 
