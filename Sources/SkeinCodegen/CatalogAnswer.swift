@@ -44,7 +44,7 @@ struct CatalogAnswer: Sendable {
                 tableOID: column.table, columnNumber: Int(column.number), schema: column.schema,
                 table: column.tableName,
                 column: column.column, notNull: column.notNull, declaredType: column.type,
-                declaredTypeModifier: column.typeModifier)
+                declaredTypeModifier: column.typeModifier, dimensions: column.dimensions)
         }
     }
 
@@ -139,7 +139,7 @@ struct CatalogAnswer: Sendable {
                 SELECT pg_catalog.json_agg(pg_catalog.json_build_object(
                     'table', s.tbl::int8, 'number', s.num, 'schema', n.nspname, 'tableName', c.relname,
                     'column', a.attname, 'notNull', a.attnotnull, 'type', a.atttypid::int8,
-                    'typeModifier', a.atttypmod))
+                    'typeModifier', a.atttypmod, 'dimensions', a.attndims))
                 FROM unnest($4::pg_catalog.oid[], $5::int2[]) AS s(tbl, num)
                 JOIN pg_catalog.pg_class c ON c.oid = s.tbl
                 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -192,5 +192,6 @@ struct CatalogAnswer: Sendable {
         var notNull: Bool
         var type: UInt32
         var typeModifier: Int32
+        var dimensions: Int?
     }
 }

@@ -65,11 +65,15 @@ public struct DescribedQuery: Sendable, Hashable {
         public var declaredType: UInt32
         /// The declared type's modifier (`atttypmod`), -1 when none.
         public var declaredTypeModifier: Int32
+        /// The dimensions the column was declared with (`pg_attribute.attndims`: 2 for `int[][]`, 0 for a
+        /// non-array); `nil` in a describe cache written before Skein read it. PostgreSQL does not enforce it, and
+        /// PostgresNIO decodes arrays of one dimension only.
+        public var dimensions: Int?
 
         /// Creates a source column.
         public init(
             tableOID: UInt32, columnNumber: Int, schema: String, table: String, column: String, notNull: Bool,
-            declaredType: UInt32, declaredTypeModifier: Int32
+            declaredType: UInt32, declaredTypeModifier: Int32, dimensions: Int? = nil
         ) {
             self.tableOID = tableOID
             self.columnNumber = columnNumber
@@ -79,6 +83,7 @@ public struct DescribedQuery: Sendable, Hashable {
             self.notNull = notNull
             self.declaredType = declaredType
             self.declaredTypeModifier = declaredTypeModifier
+            self.dimensions = dimensions
         }
     }
 

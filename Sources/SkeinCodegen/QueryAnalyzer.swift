@@ -314,6 +314,11 @@ public struct QueryAnalyzer: Sendable {
             let override = options.override(schema: source.schema, table: source.table, column: source.column)
         {
             swift = override.swiftType
+        } else if let source, let dimensions = source.dimensions, dimensions > 1 {
+            return .failure(
+                UnsupportedType(
+                    postgresType: column.sqlType,
+                    multidimensional: (column: "\(source.table).\(source.column)", dimensions: dimensions)))
         } else {
             switch swiftType(source?.declaredType ?? column.type, in: types) {
             case .success(let mapped): swift = mapped
@@ -332,8 +337,23 @@ public struct QueryAnalyzer: Sendable {
 /// A PostgreSQL type the generated code cannot bind or decode without help.
 public struct UnsupportedType: Error, Sendable, Hashable, CustomStringConvertible {
     public var postgresType: String
+    /// A table column declared with several dimensions (`int[][]`): which, and how many. Its type's name is that of
+    /// every array of its element (`integer[]`), so the fix is an override of the column, not of the type.
+    public var multidimensionalColumn: String?
+    public var dimensions = 0
+
+    public init(postgresType: String, multidimensional: (column: String, dimensions: Int)? = nil) {
+        self.postgresType = postgresType
+        multidimensionalColumn = multidimensional?.column
+        dimensions = multidimensional?.dimensions ?? 0
+    }
 
     public var description: String {
-        "PostgresNIO has no Swift type for \(postgresType); cast it in the query (e.g. ::text) or add an override: `overrides: [{db_type: \"\(postgresType)\", swift_type: YourType}]` (YourType: PostgresCodable)"
+        if let column = multidimensionalColumn {
+            return
+                "\(column) is declared with \(dimensions) dimensions and PostgresNIO decodes arrays of one (a generated [T] would fail on every such value); cast it in the query (e.g. ::text) or add a column override: `overrides: [{column: \"\(column)\", swift_type: YourType}]` (YourType: PostgresCodable)"
+        }
+        return
+            "PostgresNIO has no Swift type for \(postgresType); cast it in the query (e.g. ::text) or add an override: `overrides: [{db_type: \"\(postgresType)\", swift_type: YourType}]` (YourType: PostgresCodable)"
     }
 }
