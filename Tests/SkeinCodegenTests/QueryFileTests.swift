@@ -306,6 +306,44 @@ struct CodegenConfigurationTests {
         #expect(throws: (any Error).self) { try parse("Hashable") }
     }
 
+    @Test("an unchanged sqlc.yaml with --out: one plain entry generates there, several each in their Go package's")
+    func plainOut() throws {
+        let text = """
+            version: "2"
+            sql:
+              - engine: postgresql
+                schema: db/migrations
+                queries: db/queries
+                gen:
+                  go:
+                    package: storage
+                    out: internal/storage
+            """
+        #expect(throws: CodegenConfigurationError.self) { try CodegenConfiguration.parse(text, path: "sqlc.yaml") }
+        do {
+            _ = try CodegenConfiguration.parse(text, path: "sqlc.yaml")
+        } catch {
+            #expect(error.description.contains("skein generate --out"), "\(error)")
+        }
+        let one = try CodegenConfiguration.parse(text, path: "sqlc.yaml", plainOut: "Sources/DB")
+        #expect(one.packages.map(\.options.out) == ["Sources/DB"])
+        #expect(one.packages.first?.schema == ["db/migrations"] && one.packages.first?.queries == ["db/queries"])
+        let several = try CodegenConfiguration.parse(
+            text + """
+
+                  - engine: postgresql
+                    schema: audit/schema.sql
+                    queries: audit/queries
+                    gen:
+                      swift:
+                        out: Sources/Audit
+                  - engine: postgresql
+                    schema: reports/schema.sql
+                    queries: reports/queries
+                """, path: "sqlc.yaml", plainOut: "Sources/DB")
+        #expect(several.packages.map(\.options.out) == ["Sources/DB/storage", "Sources/Audit", "Sources/DB/sql2"])
+    }
+
     @Test("sqlc.yaml's plugin form: sqlc keeps its go block, Skein reads the swift plugin's codegen entry")
     func pluginForm() throws {
         let configuration = try CodegenConfiguration.parse(

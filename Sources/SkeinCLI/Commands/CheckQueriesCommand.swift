@@ -64,7 +64,8 @@ struct CheckQueriesCommand: AsyncParsableCommand {
 
     private func check() async throws {
         let logger = Console.logger()
-        let (path, configuration) = try GenerateCommand.loadConfiguration(file: file)
+        // It writes no Swift, so an unchanged sqlc.yaml (no Swift output named) is read as it is.
+        let (path, configuration) = try GenerateCommand.loadConfiguration(file: file, plainOut: "Generated")
         let base =
             (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         var inputs: [(schema: SchemaSource, queries: [AnnotatedQuery], baseline: Int)] = []

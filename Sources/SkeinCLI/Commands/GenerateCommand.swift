@@ -47,6 +47,13 @@ struct GenerateCommand: AsyncParsableCommand {
     )
     var offline = false
 
+    @Option(
+        name: .long,
+        help:
+            "Where sql entries that name no Swift output generate: an unchanged sqlc.yaml works as it is (its gen: go: is ignored); several such entries get a directory each, named by their gen.go package."
+    )
+    var out: String?
+
     @Option(name: .long, help: "text or json.")
     var format: OutputFormat = .text
 
@@ -270,11 +277,11 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     private func loadConfiguration() throws -> (String, CodegenConfiguration) {
-        try Self.loadConfiguration(file: file)
+        try Self.loadConfiguration(file: file, plainOut: out)
     }
 
     /// The configuration `-f` names, else skein.yaml with `sql:`, else sqlc.yaml: its path and contents.
-    static func loadConfiguration(file: String?) throws -> (String, CodegenConfiguration) {
+    static func loadConfiguration(file: String?, plainOut: String? = nil) throws -> (String, CodegenConfiguration) {
         var candidates = [String]()
         if let file {
             candidates = [file]
@@ -303,7 +310,7 @@ struct GenerateCommand: AsyncParsableCommand {
             // skein.yaml without `sql:` is the runner's configuration only: try sqlc.yaml next.
             if file == nil && path == "skein.yaml" && !text.contains("sql:") { continue }
             do {
-                return (path, try CodegenConfiguration.parse(text, path: path))
+                return (path, try CodegenConfiguration.parse(text, path: path, plainOut: plainOut))
             } catch {
                 lastError = error
                 if file != nil || path != "skein.yaml" { break }
