@@ -73,6 +73,12 @@ public struct QueryAnalyzer: Sendable {
         "hstore": "PostgresHStore",
     ]
 
+    /// The subtypes a user-defined range may have (SkeinTypes' `PostgresCustomRangeBound`), by their name.
+    public static let customRangeBounds: [String: String] = [
+        "uuid": "UUID", "int2": "Int16", "int4": "Int32", "int8": "Int64", "float8": "Double", "text": "String",
+        "varchar": "String", "timestamptz": "Date", "timestamp": "Date",
+    ]
+
     /// The Swift types of the SkeinTypes runtime module.
     public static let runtimeTypes: Set<String> = [
         "PostgresInterval", "PostgresINET", "PostgresMACAddress", "PostgresMACAddress8", "PostgresMoney",
@@ -111,7 +117,17 @@ public struct QueryAnalyzer: Sendable {
             return swiftType(base, in: types)
         case .base where type.element != nil:
             guard let element = type.element else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
+            guard types[element].map({ $0.kind != .range || $0.isBuiltin }) ?? true else {
+                // An array of a user-defined range: its array type's OID differs per database too.
+                return .failure(UnsupportedType(postgresType: type.sqlName))
+            }
             return swiftType(element, in: types).map { "[\($0)]" }
+        case .range where !type.isBuiltin:
+            // A user-defined range (`CREATE TYPE uuidrange AS RANGE (subtype = uuid)`) of a subtype SkeinTypes reads.
+            guard let subtype = type.rangeSubtype.flatMap({ types[$0] }), subtype.isBuiltin,
+                let bound = Self.customRangeBounds[subtype.typeName]
+            else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
+            return .success("PostgresCustomRange<\(bound)>")
         case .base where type.isBuiltin, .pseudo where type.typeName == "void", .range where type.isBuiltin,
             .multirange where type.isBuiltin:
             if let mapped = Self.builtinTypes[type.typeName] { return .success(mapped) }

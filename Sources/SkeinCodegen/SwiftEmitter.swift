@@ -128,7 +128,10 @@ public struct SwiftEmitter: Sendable {
 
     /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.
     static func usesRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.contains { QueryAnalyzer.runtimeTypes.contains(baseType($0)) }
+        fields.contains {
+            let base = baseType($0)
+            return QueryAnalyzer.runtimeTypes.contains(base) || base.hasPrefix("PostgresCustomRange<")
+        }
     }
 
     /// Whether a field's type is (or contains) one of Foundation's.

@@ -44,22 +44,49 @@ public struct PostgresRangeValue<Kind: PostgresRangeKind>: Sendable, Hashable, C
     public static var psqlArrayType: PostgresDataType { Kind.rangeArrayType }
     public static var decodedTypes: [PostgresDataType] { [Kind.rangeType] }
 
-    // range_send's flags.
+    public init(binary buffer: inout ByteBuffer, type: PostgresDataType) throws {
+        let wire = try RangeWire(reading: &buffer, bound: Kind.read)
+        (lower, upper, lowerInclusive, upperInclusive, isEmpty) =
+            (wire.lower, wire.upper, wire.lowerInclusive, wire.upperInclusive, wire.isEmpty)
+    }
+
+    public func write(into buffer: inout ByteBuffer) {
+        RangeWire(
+            lower: lower, upper: upper, lowerInclusive: lowerInclusive, upperInclusive: upperInclusive,
+            isEmpty: isEmpty
+        ).write(into: &buffer, bound: Kind.write)
+    }
+}
+
+/// range_send's format, for built-in and user-defined ranges alike: a flags byte, then each finite bound as a
+/// length and the subtype's binary value.
+struct RangeWire<Bound> {
+    var lower: Bound?
+    var upper: Bound?
+    var lowerInclusive: Bool
+    var upperInclusive: Bool
+    var isEmpty: Bool
+
     static var emptyFlag: UInt8 { 0x01 }
     static var lowerInclusiveFlag: UInt8 { 0x02 }
     static var upperInclusiveFlag: UInt8 { 0x04 }
     static var lowerInfiniteFlag: UInt8 { 0x08 }
     static var upperInfiniteFlag: UInt8 { 0x10 }
 
-    public init(binary buffer: inout ByteBuffer, type: PostgresDataType) throws {
+    init(lower: Bound?, upper: Bound?, lowerInclusive: Bool, upperInclusive: Bool, isEmpty: Bool) {
+        (self.lower, self.upper, self.lowerInclusive, self.upperInclusive, self.isEmpty) =
+            (lower, upper, lowerInclusive, upperInclusive, isEmpty)
+    }
+
+    init(reading buffer: inout ByteBuffer, bound read: (inout ByteBuffer) throws -> Bound) throws {
         let flags = try buffer.read(UInt8.self)
-        func bound(present: Bool) throws -> Kind.Bound? {
+        func bound(present: Bool) throws -> Bound? {
             guard present else { return nil }
             let length = Int(try buffer.read(Int32.self))
             guard length >= 0, var bytes = buffer.readSlice(length: length) else {
                 throw PostgresDecodingError.Code.failure
             }
-            let value = try Kind.read(&bytes)
+            let value = try read(&bytes)
             guard bytes.readableBytes == 0 else { throw PostgresDecodingError.Code.failure }
             return value
         }
@@ -70,7 +97,7 @@ public struct PostgresRangeValue<Kind: PostgresRangeKind>: Sendable, Hashable, C
         upperInclusive = flags & Self.upperInclusiveFlag != 0
     }
 
-    public func write(into buffer: inout ByteBuffer) {
+    func write(into buffer: inout ByteBuffer, bound write: (Bound, inout ByteBuffer) -> Void) {
         if isEmpty {
             buffer.writeInteger(Self.emptyFlag)
             return
@@ -83,7 +110,7 @@ public struct PostgresRangeValue<Kind: PostgresRangeKind>: Sendable, Hashable, C
             guard let bound else { continue }
             let start = buffer.writerIndex
             buffer.writeInteger(Int32(0))
-            Kind.write(bound, into: &buffer)
+            write(bound, &buffer)
             buffer.setInteger(Int32(buffer.writerIndex - start - 4), at: start)
         }
     }

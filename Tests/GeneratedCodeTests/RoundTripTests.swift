@@ -248,6 +248,17 @@ struct RoundTripTests {
             func shipmentDestination(id: Int64) async throws -> PostalAddress? { nil }
             func shipmentAsValue(id: Int64) async throws -> Shipment? { nil }
             func allShipments() async throws -> [Shipment]?? { nil }
+            func createSpan(_ params: CreateSpan.Params) async throws -> Span { throw CancellationError() }
+            func spansContaining(id: UUID) async throws -> [Int64] { [] }
+            func spansContainingStream(id: UUID) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int64> {
+                throw CancellationError()
+            }
+            func spansOverlapping(scores: PostgresCustomRange<Double>) async throws -> [SpansOverlapping.Row] { [] }
+            func spansOverlappingStream(
+                scores: PostgresCustomRange<Double>
+            ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, SpansOverlapping.Row> {
+                throw CancellationError()
+            }
             func createAgent(_ params: CreateAgent.Params) async throws -> CreateAgent.Row { throw CancellationError() }
             func agentsWithOwners() async throws -> [AgentsWithOwners.Row] { [] }
             func agentsWithOwnersStream() async throws -> AsyncThrowingMapSequence<
@@ -346,6 +357,28 @@ struct RuntimeTypesRoundTripTests {
             #expect(bare.network == nil && bare.mac == nil && bare.price == nil && bare.ownerTable == nil)
             #expect(try await queries.devicesIn(network: full.network!).map(\.id) == [created.id])
             #expect(try await queries.lockDevice(id: created.id) == PostgresVoid())
+        }
+    }
+
+    @Test(
+        "user-defined ranges (uuid, float8 subtypes): bound untyped, decoded from the database's own OID; NULL, empty")
+    func customRanges() async throws {
+        try await RoundTripTests().withQueries { queries, _ in
+            let first = UUID(uuidString: "00000000-0000-0000-0000-000000000001")!
+            let last = UUID(uuidString: "00000000-0000-0000-0000-0000000000ff")!
+            let inside = UUID(uuidString: "00000000-0000-0000-0000-000000000010")!
+            let span = try await queries.createSpan(
+                CreateSpan.Params(
+                    ids: PostgresCustomRange(lower: first, upper: last, upperInclusive: true),
+                    scores: PostgresCustomRange(lower: 0.5, upper: nil)))
+            #expect(span.ids == PostgresCustomRange(lower: first, upper: last, upperInclusive: true))
+            #expect(span.scores == PostgresCustomRange(lower: 0.5, upper: nil))
+            let bare = try await queries.createSpan(CreateSpan.Params(ids: .empty))
+            #expect(bare.ids.isEmpty && bare.scores == nil)
+            #expect(try await queries.spansContaining(id: inside) == [span.id])
+            #expect(
+                try await queries.spansOverlapping(scores: PostgresCustomRange(lower: 1, upper: 2)).map(\.id)
+                    == [span.id])
         }
     }
 

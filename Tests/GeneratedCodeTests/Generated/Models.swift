@@ -286,6 +286,30 @@ extension Shipment: PostgresDecodable, PostgresArrayDecodable {
     }
 }
 
+/// The table `public.spans`.
+struct Span: Sendable, Hashable, Codable {
+    var id: Int64
+    var ids: PostgresCustomRange<UUID>
+    var scores: PostgresCustomRange<Double>?
+
+    init(id: Int64, ids: PostgresCustomRange<UUID>, scores: PostgresCustomRange<Double>?) {
+        self.id = id
+        self.ids = ids
+        self.scores = scores
+    }
+}
+
+extension Span {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int64.self),
+            ids: try row[start + 1].decode(PostgresCustomRange<UUID>.self),
+            scores: try row[start + 2].decode(PostgresCustomRange<Double>?.self)
+        )
+    }
+}
+
 /// The table `public.users`.
 struct User: Sendable, Hashable, Codable {
     var id: Int64

@@ -181,6 +181,11 @@ protocol Querier: Sendable {
     func shipmentDestination(id: Int64) async throws -> PostalAddress?
     func shipmentAsValue(id: Int64) async throws -> Shipment?
     func allShipments() async throws -> [Shipment]??
+    func createSpan(_ params: CreateSpan.Params) async throws -> Span
+    func spansContaining(id: UUID) async throws -> [Int64]
+    func spansContainingStream(id: UUID) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int64>
+    func spansOverlapping(scores: PostgresCustomRange<Double>) async throws -> [SpansOverlapping.Row]
+    func spansOverlappingStream(scores: PostgresCustomRange<Double>) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, SpansOverlapping.Row>
     func getUserByID(id: Int64) async throws -> User?
     func getUserByEmail(email: String) async throws -> GetUserByEmail.Row?
     func createUser(_ params: CreateUser.Params) async throws -> User
