@@ -27,27 +27,48 @@ public enum CodeGenerator {
     /// nothing more (sqlc accepts files in an order where a later one defines what an earlier one uses); only what
     /// never applies is an error.
     ///
+    /// A statement whose object already exists (`CREATE ROLE` of a role an earlier package or run made on the same
+    /// server: roles are the server's, not the database's; a sqlc-only file restating a column a `DO` block added)
+    /// counts as applied, with a warning: what it wanted is there. A file or transaction holding one is then applied
+    /// statement by statement, so the rest of it still applies.
+    ///
+    /// - Returns: the warnings, one per statement that found its object already there.
     /// - Throws: ``SchemaSourceError`` naming the file and line of the first statement PostgreSQL kept rejecting.
-    public static func apply(_ schema: SchemaSource, on describer: QueryDescriber) async throws {
+    @discardableResult
+    public static func apply(_ schema: SchemaSource, on describer: QueryDescriber) async throws -> [String] {
         var pending: [(unit: SchemaSource.Unit, error: SchemaSourceError?)] = []
+        var warnings: [String] = []
+        func existing(_ error: SchemaSourceError) -> Bool {
+            guard error.alreadyExists else { return false }
+            warnings.append(
+                "\(error.file)\(error.line.map { ":\($0)" } ?? ""): kept what exists: "
+                    + error.message.replacingOccurrences(
+                        of: "; fix the schema file (it must run on an empty database)", with: ""))
+            return true
+        }
         for unit in schema.units {
             if let error = try await apply(unit, on: describer) {
-                guard unit.mode == .file, let statements = SchemaSource.statements(of: unit.scripts[0]),
-                    !statements.isEmpty
-                else {
-                    pending.append((unit, error))
+                let statements: [SchemaSource.Script]
+                if unit.mode == .file, let split = SchemaSource.statements(of: unit.scripts[0]), !split.isEmpty {
+                    statements = split
+                } else if error.alreadyExists && unit.scripts.count > 1 {
+                    statements = unit.scripts
+                } else {
+                    if !existing(error) { pending.append((unit, error)) }
                     continue
                 }
                 for statement in statements {
                     let single = SchemaSource.Unit(mode: .statements, scripts: [statement])
-                    if let error = try await apply(single, on: describer) { pending.append((single, error)) }
+                    if let error = try await apply(single, on: describer), !existing(error) {
+                        pending.append((single, error))
+                    }
                 }
             }
         }
         while !pending.isEmpty {
             var left: [(unit: SchemaSource.Unit, error: SchemaSourceError?)] = []
             for (unit, _) in pending {
-                if let error = try await apply(unit, on: describer) { left.append((unit, error)) }
+                if let error = try await apply(unit, on: describer), !existing(error) { left.append((unit, error)) }
             }
             if left.count == pending.count {
                 pending = left
@@ -59,8 +80,10 @@ public enum CodeGenerator {
             throw SchemaSourceError(
                 file: error.file, line: error.line,
                 message: error.message
-                    + (pending.count > 1 ? " (and \(pending.count - 1) more that never applied)" : ""))
+                    + (pending.count > 1 ? " (and \(pending.count - 1) more that never applied)" : ""),
+                sqlState: error.sqlState)
         }
+        return warnings
     }
 
     /// Runs one unit; returns PostgreSQL's rejection (after rolling back what it started), `nil` when it applied.
@@ -77,7 +100,7 @@ public enum CodeGenerator {
                 var message = "the schema does not apply: \(error.message)"
                 if let sqlState = error.sqlState { message += " (SQLSTATE \(sqlState))" }
                 message += "; fix the schema file (it must run on an empty database)"
-                return SchemaSourceError(file: script.file, line: line, message: message)
+                return SchemaSourceError(file: script.file, line: line, message: message, sqlState: error.sqlState)
             }
         }
         if unit.mode == .transaction { try await describer.run("COMMIT") }
@@ -85,12 +108,15 @@ public enum CodeGenerator {
     }
 
     /// The package's schema as sqlc reads it: its `schema:` files, then the statements of its query files that
-    /// change the schema and carry no name annotation (a `CREATE TABLE` in a query file), in query-file order.
+    /// change the schema and carry no name annotation (a `CREATE TABLE` in a query file), in query-file order. A
+    /// file listed as both is a query file: its DDL is applied once, and its queries are never run as schema.
     public static func schema(
         for package: CodegenConfiguration.Package, base: String
     ) throws(SchemaSourceError) -> SchemaSource {
-        var schema = try SchemaSource.load(package.schema, base: base)
-        for (path, text) in try readQueryFiles(package.queries, base: base) {
+        let queryFiles = try readQueryFiles(package.queries, base: base)
+        var schema = try SchemaSource.load(
+            package.schema, base: base, excluding: Set(queryFiles.map { SchemaSource.fullPath($0.path, base: base) }))
+        for (path, text) in queryFiles {
             for statement in QueryFileParser.read(text, file: path).schema {
                 schema.units.append(SchemaSource.Unit(mode: .statements, scripts: [statement]))
             }
@@ -151,19 +177,22 @@ public enum SchemaDatabase {
     /// Makes sure `name(for: schema)` exists on the server `connectionString` points at and holds the schema.
     ///
     /// - Returns: the database's name, and whether it was reused.
+    /// - Returns: the database, whether it was there already, and ``CodeGenerator/apply(_:on:)``'s warnings when
+    ///   the schema was applied now.
     public static func prepare(
         _ schema: SchemaSource, serverConnectionString: String
-    ) async throws -> (name: String, reused: Bool) {
+    ) async throws -> (name: String, reused: Bool, warnings: [String]) {
         let final = name(for: schema)
         let admin = try QueryDescriber(connectionString: serverConnectionString)
         if try await !admin.rows("SELECT 1 FROM pg_catalog.pg_database WHERE datname = '\(final)'").isEmpty {
-            return (final, true)
+            return (final, true, [])
         }
         let temporary = ScratchDatabase.temporary(for: final)
         try await create(temporary, admin: admin)
+        let warnings: [String]
         do {
             let scratch = try QueryDescriber(connectionString: serverConnectionString, database: temporary.name)
-            try await CodeGenerator.apply(schema, on: scratch)
+            warnings = try await CodeGenerator.apply(schema, on: scratch)
         } catch {
             try? await admin.run(temporary.dropSQL)
             throw error
@@ -175,7 +204,7 @@ public enum SchemaDatabase {
             // Another run made it first: use theirs.
             try? await admin.run(temporary.dropSQL)
         }
-        return (final, false)
+        return (final, false, warnings)
     }
 
     /// Creates a database for one run (dropped by ``drop(_:serverConnectionString:)``).

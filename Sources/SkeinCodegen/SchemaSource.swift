@@ -61,12 +61,22 @@ public struct SchemaSource: Sendable, Hashable {
     /// section never runs); any other `.sql` file runs up to its first rollback marker (dbmate's `-- migrate:down`,
     /// sql-migrate's `-- +migrate Down`, tern's); golang-migrate's `*.down.sql` files and hidden files are skipped. A directory's `.sql` files are read in goose version
     /// order when their names are migration names, else in file-name order.
-    public static func load(_ paths: [String], base: String) throws(SchemaSourceError) -> SchemaSource {
+    ///
+    /// - Parameter excluding: files to leave out, as ``fullPath(_:base:)`` gives them: the package's query files,
+    ///   which a project may list as schema too (River's do): their DDL is schema anyway, and their queries are not.
+    public static func load(_ paths: [String], base: String, excluding: Set<String> = [])
+        throws(SchemaSourceError) -> SchemaSource
+    {
         var units: [Unit] = []
-        for file in try files(paths, base: base) {
+        for file in try files(paths, base: base) where !excluding.contains(fullPath(file, base: base)) {
             units.append(try read(file, full: file.hasPrefix("/") ? file : base + "/" + file))
         }
         return SchemaSource(units: units)
+    }
+
+    /// `file` (relative to `base`, or absolute) as one absolute, standardized path, to compare files named two ways.
+    public static func fullPath(_ file: String, base: String) -> String {
+        URL(fileURLWithPath: file.hasPrefix("/") ? file : base + "/" + file).standardizedFileURL.path
     }
 
     /// The files `paths` name, in the order ``load(_:base:)`` applies them (globs expanded; a directory's `.sql`
@@ -170,7 +180,16 @@ public struct SchemaSource: Sendable, Hashable {
             var found: [String] = []
             for index in 0..<Int(matches.gl_pathc) {
                 guard let match = matches.gl_pathv[index].map({ String(cString: $0) }) else { continue }
+                // As sqlc: of the files a pattern matches, only `.sql` ones (`queries/**` in a directory that also
+                // holds sqlc's generated `.go` files); directories are read for theirs.
+                var isDirectory: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: match, isDirectory: &isDirectory)
+                guard isDirectory.boolValue || match.hasSuffix(".sql") else { continue }
                 found.append(String(match.dropFirst(prefix.count)))
+            }
+            guard !found.isEmpty else {
+                throw SchemaSourceError(
+                    file: path, line: nil, message: "matches no .sql file; check the pattern in `\(key):`")
             }
             result += found.sorted()
         }
@@ -229,11 +248,19 @@ public struct SchemaSourceError: Error, Sendable, Hashable, CustomStringConverti
     public var file: String
     public var line: Int?
     public var message: String
+    /// PostgreSQL's SQLSTATE, when it rejected the statement.
+    public var sqlState: String?
 
-    public init(file: String, line: Int?, message: String) {
+    public init(file: String, line: Int?, message: String, sqlState: String? = nil) {
         self.file = file
         self.line = line
         self.message = message
+        self.sqlState = sqlState
+    }
+
+    /// PostgreSQL said what the statement creates already exists (a table, column, type, role, schema, function).
+    public var alreadyExists: Bool {
+        ["42P07", "42701", "42710", "42P06", "42723", "42P04"].contains(sqlState ?? "")
     }
 
     public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }

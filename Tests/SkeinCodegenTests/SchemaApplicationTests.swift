@@ -89,6 +89,72 @@ struct SchemaApplicationTests {
         }
     }
 
+    /// e2b's schema: `CREATE ROLE` in a goose file (roles are the server's: a second package or run finds it made)
+    /// and a sqlc-only file restating a column a `DO` block added.
+    @Test("what already exists (a role, a column) is kept with a warning, and the rest of its file still applies")
+    func alreadyExists() async throws {
+        let role = "skein_test_role_\(UUID().uuidString.prefix(8).lowercased())"
+        let files = [
+            "migrations/00001_auth.sql":
+                "-- +goose Up\nCREATE ROLE \(role);\nCREATE TABLE teams (id bigint PRIMARY KEY);\n"
+                + "GRANT SELECT ON teams TO \(role);\n-- +goose Down\nDROP TABLE teams;\n",
+            "migrations/00002_slug.sql":
+                "-- +goose Up\nDO $$ BEGIN ALTER TABLE teams ADD COLUMN slug text; END $$;\n",
+            "sqlc_overrides.sql": "ALTER TABLE teams ADD COLUMN slug text;\nCREATE TABLE extra (id int);\n",
+        ]
+        var warnings: [String] = []
+        var describers: [QueryDescriber] = []
+        for _ in 0..<2 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skein-exists-\(UUID())")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            for (name, text) in files {
+                let url = directory.appendingPathComponent(name)
+                try FileManager.default.createDirectory(
+                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try text.write(to: url, atomically: true, encoding: .utf8)
+            }
+            let database = try await TestDatabase.makeFreshDatabase()
+            let describer = try QueryDescriber(connectionString: database.text)
+            describers.append(describer)
+            warnings = try await CodeGenerator.apply(
+                try SchemaSource.load(["migrations", "sqlc_overrides.sql"], base: directory.path), on: describer)
+            #expect(try await relations(describer) == ["extra", "teams", "teams_pkey"])
+        }
+        // The second round's database is new, the role is not: its CREATE ROLE is kept, the GRANT after it applied.
+        #expect(warnings.contains { $0.contains("migrations/00001_auth.sql:2: kept what exists") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("sqlc_overrides.sql:1: kept what exists") }, "\(warnings)")
+        for describer in describers { try await describer.run("DROP OWNED BY \(role)") }
+        try await describers[0].run("DROP ROLE \(role)")
+    }
+
+    /// River lists its query files as schema too: their queries (`SELECT pg_advisory_xact_lock(@key)`) were run as
+    /// schema, and their DDL twice ("type … already exists").
+    @Test("a file listed as both schema and queries is a query file: its DDL applied once, its queries never run")
+    func schemaAndQueries() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skein-both-\(UUID())")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("sql"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+        CREATE TYPE job_state AS ENUM ('available', 'running');
+        CREATE TABLE jobs (id bigserial PRIMARY KEY, state job_state NOT NULL);
+
+        -- name: JobGet :one
+        SELECT * FROM jobs WHERE id = @id;
+
+        -- name: AdvisoryLock :exec
+        SELECT pg_advisory_xact_lock(@key);
+        """.write(to: directory.appendingPathComponent("sql/jobs.sql"), atomically: true, encoding: .utf8)
+        let package = CodegenConfiguration.Package(
+            schema: ["sql"], queries: ["./sql/jobs.sql"], options: CodegenConfiguration.SwiftOptions(out: "Out"))
+        let schema = try CodeGenerator.schema(for: package, base: directory.path)
+        #expect(schema.scripts.map(\.line) == [1, 2], "\(schema.scripts)")
+        let database = try await TestDatabase.makeFreshDatabase()
+        let describer = try QueryDescriber(connectionString: database.text)
+        try await CodeGenerator.apply(schema, on: describer)
+        #expect(try await relations(describer) == ["jobs", "jobs_id_seq", "jobs_pkey"])
+    }
+
     @Test(
         "dbmate, sql-migrate and tern files: only what comes before the rollback marker is schema, as sqlc reads them")
     func rollbackMarkers() async throws {
@@ -129,6 +195,16 @@ struct SchemaApplicationTests {
         }
         #expect(
             try CodeGenerator.readQueryFiles(["q/*.sql"], base: directory.path).map(\.path) == ["q/a.sql", "q/b.sql"])
+        // `q/**` (e2b's config) also matches sqlc's generated Go beside the queries: only `.sql` files are read.
+        try "package q\n".write(to: directory.appendingPathComponent("q/db.go"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("q/sub"), withIntermediateDirectories: true)
+        try "-- name: Y :one\nSELECT 2;\n".write(
+            to: directory.appendingPathComponent("q/sub/d.sql"), atomically: true, encoding: .utf8)
+        #expect(
+            try CodeGenerator.readQueryFiles(["q/**"], base: directory.path).map(\.path) == [
+                "q/a.sql", "q/b.sql", "q/sub/d.sql",
+            ])
         #expect(throws: SchemaSourceError.self) {
             try CodeGenerator.readQueryFiles(["nothing/*.sql"], base: directory.path)
         }

@@ -156,7 +156,9 @@ struct GenerateCommand: AsyncParsableCommand {
                         try await admin.run("CREATE DATABASE \(database)")
                     }
                     let describer = try QueryDescriber(connectionString: cluster.url, database: database)
-                    try await CodeGenerator.apply(schemas[index], on: describer)
+                    for warning in try await CodeGenerator.apply(schemas[index], on: describer) {
+                        Console.err("warning: \(warning)")
+                    }
                     generated.append(
                         try await Self.recording(package, schema: schemas[index], base: base, describer: describer))
                 }
@@ -329,14 +331,17 @@ struct GenerateCommand: AsyncParsableCommand {
         var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
         for (package, schema) in zip(configuration.packages, schemas) {
             if cache {
-                let (database, _) = try await SchemaDatabase.prepare(schema, serverConnectionString: url)
+                let (database, _, warnings) = try await SchemaDatabase.prepare(schema, serverConnectionString: url)
+                for warning in warnings { Console.err("warning: \(warning)") }
                 let describer = try QueryDescriber(connectionString: url, database: database)
                 generated.append(try await recording(package, schema: schema, base: base, describer: describer))
             } else {
                 let database = try await SchemaDatabase.createScratch(serverConnectionString: url)
                 do {
                     let describer = try QueryDescriber(connectionString: url, database: database)
-                    try await CodeGenerator.apply(schema, on: describer)
+                    for warning in try await CodeGenerator.apply(schema, on: describer) {
+                        Console.err("warning: \(warning)")
+                    }
                     generated.append(try await recording(package, schema: schema, base: base, describer: describer))
                     try? await SchemaDatabase.drop(database, serverConnectionString: url)
                 } catch {
