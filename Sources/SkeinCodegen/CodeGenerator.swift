@@ -51,8 +51,11 @@ public enum CodeGenerator {
                 let statements: [SchemaSource.Script]
                 if unit.mode == .file, let split = SchemaSource.statements(of: unit.scripts[0]), !split.isEmpty {
                     statements = split
-                } else if error.alreadyExists && unit.scripts.count > 1 {
-                    statements = unit.scripts
+                } else if error.alreadyExists,
+                    // A goose StatementBegin/End block is one script of several commands: split those too.
+                    case let split = unit.scripts.flatMap({ SchemaSource.statements(of: $0) ?? [$0] }), split.count > 1
+                {
+                    statements = split
                 } else {
                     if !existing(error) { pending.append((unit, error)) }
                     continue

@@ -137,6 +137,7 @@ public struct CodegenConfiguration: Sendable, Hashable {
             return !gen && !plugin
         }.count
         var plainIndex = 0
+        var plainNames: Set<String> = []
         for entry in entries {
             guard let fields = entry.mapping else { throw fail(entry, "each sql entry must be a mapping") }
             if let engine = fields["engine"], engine.string != "postgresql" {
@@ -166,7 +167,10 @@ public struct CodegenConfiguration: Sendable, Hashable {
             }
             if optionNodes.isEmpty, let plainOut {
                 plainIndex += 1
-                let name = fields["gen"]?.mapping?["go"]?.mapping?["package"]?.string ?? "sql\(plainIndex)"
+                var name = fields["gen"]?.mapping?["go"]?.mapping?["package"]?.string ?? "sql\(plainIndex)"
+                // Two Go packages may share a name in different directories (e2b's two `queries`).
+                if plainNames.contains(name) { name += "\(plainIndex)" }
+                plainNames.insert(name)
                 packages.append(
                     Package(
                         schema: try paths("schema"), queries: try paths("queries"),

@@ -340,8 +340,18 @@ struct CodegenConfigurationTests {
                   - engine: postgresql
                     schema: reports/schema.sql
                     queries: reports/queries
+                  - engine: postgresql
+                    schema: testutils/schema.sql
+                    queries: testutils/queries
+                    gen:
+                      go:
+                        package: storage
+                        out: testutils/storage
                 """, path: "sqlc.yaml", plainOut: "Sources/DB")
-        #expect(several.packages.map(\.options.out) == ["Sources/DB/storage", "Sources/Audit", "Sources/DB/sql2"])
+        #expect(
+            several.packages.map(\.options.out) == [
+                "Sources/DB/storage", "Sources/Audit", "Sources/DB/sql2", "Sources/DB/storage3",
+            ])
     }
 
     @Test("sqlc.yaml's plugin form: sqlc keeps its go block, Skein reads the swift plugin's codegen entry")
