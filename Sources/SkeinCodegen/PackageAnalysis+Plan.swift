@@ -256,7 +256,12 @@ extension PackageAnalysis {
         let values = insert["selectStmt"]?["SelectStmt"]?["valuesLists"]?.array ?? []
         guard !columns.isEmpty, values.count == 1,
             let items = values[0]["List"]?["items"]?.array, items.count == columns.count,
-            items.enumerated().allSatisfy({ $0.element["ParamRef"]?["number"]?.int == $0.offset + 1 }),
+            // A cast on a value (`@project_id::uuid`, gram's) changes nothing for COPY, which reads each value
+            // as its column's type.
+            items.enumerated().allSatisfy({
+                ($0.element["ParamRef"] ?? $0.element["TypeCast"]?["arg"]?["ParamRef"])?["number"]?.int
+                    == $0.offset + 1
+            }),
             insert["returningList"]?.array.isEmpty ?? true, insert["onConflictClause"] == nil
         else {
             return fail(

@@ -305,6 +305,15 @@ struct CLIGenerateTests {
                 "queries/users.sql:1: CopyTagged: :copyfrom cannot copy tags ([String]): COPY's text form is written for scalar columns only; use :batchexec"
             ), "\(result.stderr)")
         #expect(project.file("Models.swift") == nil)
+
+        // A cast on a value (gram's `@project_id::uuid`) is fine: COPY reads each value as its column's type.
+        let cast = try Project(
+            queries: "-- name: CopyOwned :copyfrom\nINSERT INTO owned (id, owner) VALUES ($1, @owner::uuid);\n",
+            schema: "-- +goose Up\nCREATE TABLE owned (id int PRIMARY KEY, owner uuid NOT NULL);\n")
+        defer { cast.directory.delete() }
+        let casted = try await cast.run([])
+        #expect(casted.status == 0, "\(casted.stderr)")
+        #expect(cast.file("users.sql.swift")?.contains("copyFrom") ?? false)
     }
 
     @Test("a schema that does not apply is named by file and line")
