@@ -40,10 +40,7 @@ public enum CodeGenerator {
         var warnings: [String] = []
         func existing(_ error: SchemaSourceError) -> Bool {
             guard error.alreadyExists else { return false }
-            warnings.append(
-                "\(error.file)\(error.line.map { ":\($0)" } ?? ""): kept what exists: "
-                    + error.message.replacingOccurrences(
-                        of: "; fix the schema file (it must run on an empty database)", with: ""))
+            warnings.append("\(error.file)\(error.line.map { ":\($0)" } ?? ""): kept what exists: \(error.message)")
             return true
         }
         for unit in schema.units {
@@ -82,14 +79,15 @@ public enum CodeGenerator {
         if let (_, error) = pending.first, let error {
             throw SchemaSourceError(
                 file: error.file, line: error.line,
-                message: error.message
+                message: error.message + "; fix the schema file (it must run on an empty database)"
                     + (pending.count > 1 ? " (and \(pending.count - 1) more that never applied)" : ""),
                 sqlState: error.sqlState)
         }
         return warnings
     }
 
-    /// Runs one unit; returns PostgreSQL's rejection (after rolling back what it started), `nil` when it applied.
+    /// Runs one unit; returns PostgreSQL's rejection (after rolling back what it started), `nil` when it applied. The
+    /// advice to fix the file is added where a rejection becomes the error.
     static func apply(_ unit: SchemaSource.Unit, on describer: QueryDescriber) async throws -> SchemaSourceError? {
         if unit.mode == .transaction { try await describer.run("BEGIN") }
         for script in unit.scripts {
@@ -102,7 +100,6 @@ public enum CodeGenerator {
                 let line = error.line(in: script.sql, startingAt: script.line)
                 var message = "the schema does not apply: \(error.message)"
                 if let sqlState = error.sqlState { message += " (SQLSTATE \(sqlState))" }
-                message += "; fix the schema file (it must run on an empty database)"
                 return SchemaSourceError(file: script.file, line: line, message: message, sqlState: error.sqlState)
             }
         }

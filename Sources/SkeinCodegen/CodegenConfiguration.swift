@@ -127,17 +127,8 @@ public struct CodegenConfiguration: Sendable, Hashable {
         guard let sql = mapping["sql"] else { throw fail(root, "has no `sql:` list (sqlc's version-2 shape)") }
         guard let entries = sql.sequence else { throw fail(sql, "sql must be a list of packages") }
         var packages: [Package] = []
-        // The entries with no Swift output of their own, for --out.
-        let plainEntries = entries.filter { entry in
-            let fields = entry.mapping
-            let gen = fields?["gen"]?.mapping?["swift"] != nil
-            let plugin = (fields?["codegen"]?.sequence ?? []).contains {
-                $0.mapping?["plugin"]?.string.map(swiftPlugins.contains) ?? false
-            }
-            return !gen && !plugin
-        }.count
-        var plainIndex = 0
-        var plainNames: Set<String> = []
+        // The entries with no Swift output of their own, for --out: the package's index and its directory's name.
+        var plain: [(package: Int, name: String)] = []
         for entry in entries {
             guard let fields = entry.mapping else { throw fail(entry, "each sql entry must be a mapping") }
             if let engine = fields["engine"], engine.string != "postgresql" {
@@ -165,16 +156,19 @@ public struct CodegenConfiguration: Sendable, Hashable {
                         schema: try paths("schema"), queries: try paths("queries"),
                         options: try options(node, fail: fail)))
             }
-            if optionNodes.isEmpty, let plainOut {
-                plainIndex += 1
-                var name = fields["gen"]?.mapping?["go"]?.mapping?["package"]?.string ?? "sql\(plainIndex)"
+            if optionNodes.isEmpty, plainOut != nil {
+                let number = plain.count + 1
+                var name = fields["gen"]?.mapping?["go"]?.mapping?["package"]?.string ?? "sql\(number)"
                 // Two Go packages may share a name in different directories (e2b's two `queries`).
-                if plainNames.contains(name) { name += "\(plainIndex)" }
-                plainNames.insert(name)
+                if plain.contains(where: { $0.name == name }) { name += "\(number)" }
+                plain.append((packages.count, name))
                 packages.append(
-                    Package(
-                        schema: try paths("schema"), queries: try paths("queries"),
-                        options: SwiftOptions(out: plainEntries == 1 ? plainOut : plainOut + "/" + name)))
+                    Package(schema: try paths("schema"), queries: try paths("queries"), options: SwiftOptions(out: "")))
+            }
+        }
+        if let plainOut {
+            for (index, name) in plain {
+                packages[index].options.out = plain.count == 1 ? plainOut : plainOut + "/" + name
             }
         }
         guard !packages.isEmpty else {

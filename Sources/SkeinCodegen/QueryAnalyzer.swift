@@ -89,7 +89,7 @@ public struct QueryAnalyzer: Sendable {
         "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange", "PostgresInt4Multirange",
         "PostgresInt8Multirange", "PostgresNumMultirange", "PostgresTimestampMultirange",
         "PostgresTimestampTZMultirange", "PostgresDateMultirange", "PostgresTSVector", "PostgresTSQuery",
-        "PostgresLTree", "PostgresHStore",
+        "PostgresLTree", "PostgresHStore", "PostgresCustomRange",
     ]
 
     /// The Swift type for a PostgreSQL type, or why there is none.

@@ -135,8 +135,9 @@ public struct SchemaSource: Sendable, Hashable {
         while offset < text.endIndex {
             let end = text[offset...].firstIndex(of: "\n") ?? text.endIndex
             let line = text[offset..<end]
-            if line.hasPrefix("--") && rollbackMarkers.contains(where: { line.lowercased().hasPrefix($0) }) {
-                return String(text[..<offset])
+            if line.hasPrefix("--") {
+                let lowered = line.lowercased()
+                if rollbackMarkers.contains(where: { lowered.hasPrefix($0) }) { return String(text[..<offset]) }
             }
             offset = end < text.endIndex ? text.index(after: end) : end
         }

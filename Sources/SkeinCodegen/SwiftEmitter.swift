@@ -128,10 +128,8 @@ public struct SwiftEmitter: Sendable {
 
     /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.
     static func usesRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.contains {
-            let base = baseType($0)
-            return QueryAnalyzer.runtimeTypes.contains(base) || base.hasPrefix("PostgresCustomRange<")
-        }
+        // A generic one (`PostgresCustomRange<UUID>`) by its name.
+        fields.contains { QueryAnalyzer.runtimeTypes.contains(String(baseType($0).prefix { $0 != "<" })) }
     }
 
     /// Whether a field's type is (or contains) one of Foundation's.

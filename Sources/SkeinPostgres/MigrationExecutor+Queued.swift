@@ -29,8 +29,9 @@ struct QueuedCommand: Sendable {
             let commands = SQLCommandSplitter.split(statement.sql)
             guard !commands.isEmpty else { return nil }
             for (index, command) in commands.enumerated() {
-                if StepRun.copiesFromStandardInput(command.sql)
-                    || transactionControl.contains(MigrationExecutor.leadingKeyword(command.sql))
+                let keyword = MigrationExecutor.leadingKeyword(command.sql)
+                if transactionControl.contains(keyword)
+                    || (keyword == "copy" && StepRun.copiesFromStandardInput(command.sql))
                 {
                     return nil
                 }
@@ -42,10 +43,11 @@ struct QueuedCommand: Sendable {
 }
 
 extension StepRun {
-    /// Sends `opening` (the timeouts, `BEGIN`) and the file's commands without waiting between them: PostgresNIO
-    /// queues each behind the one before and sends it when that one completes, on its event loop, so the run
-    /// waits once for all of them instead of once per command. The server still runs them one at a time, in order;
-    /// the observer and the statement watch hear of each command when the one before it completes.
+    /// Sends `opening` (the timeouts, `BEGIN`) and the file's commands (none for a file sent one command at a time
+    /// after it) without waiting between them: PostgresNIO queues each behind the one before and sends it when that
+    /// one completes, on its event loop, so the run waits once for all of them instead of once per command. The
+    /// server still runs them one at a time, in order; the observer and the statement watch hear of each command
+    /// when the one before it completes.
     func sendQueued(opening: [String], setsTimeouts: Bool, _ commands: [QueuedCommand]) async throws {
         var futures: [EventLoopFuture<PostgresQueryResult>] = []
         futures.reserveCapacity(opening.count + commands.count)

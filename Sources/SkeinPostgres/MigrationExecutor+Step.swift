@@ -39,18 +39,13 @@ struct StepRun {
             }
             if let commands = QueuedCommand.plan(section.statements) {
                 try await sendQueued(opening: opening, setsTimeouts: setsTimeouts, commands)
-                try await recordAndCommit()
             } else {
-                for (index, sql) in opening.enumerated() {
-                    try await send(sql, line: nil)
-                    if setsTimeouts && index == 0 { session.hasTimeouts = true }
-                }
+                try await sendQueued(opening: opening, setsTimeouts: setsTimeouts, [])
                 for statement in section.statements {
                     try await sendStatement(statement, wrap: false)
                 }
-                try await record(finishing: false)
-                try await send("COMMIT", line: nil)
             }
+            try await recordAndCommit()
             executor.observer?(.transaction(step, .commit))
         } catch {
             try? await connection.sendCleanup("ROLLBACK", logger: logger)

@@ -8,18 +8,24 @@ import Testing
 /// CONCURRENTLY` generated nothing, a goose file with `LOCK TABLE` failed, files in the "wrong" order failed).
 @Suite("generate's schema: applied as each part can run", .requiresPostgreSQL)
 struct SchemaApplicationTests {
-    /// Writes `files` into a new directory and applies `paths` of it on a fresh database; returns the error, if any,
-    /// and the describer to look at the result with.
-    func apply(_ files: [String: String], paths: [String]) async throws -> (SchemaSourceError?, QueryDescriber) {
+    /// A new directory holding `files` (paths relative to it); the caller removes it.
+    func directory(with files: [String: String]) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skein-schema-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
         for (name, text) in files {
             let url = directory.appendingPathComponent(name)
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try text.write(to: url, atomically: true, encoding: .utf8)
         }
+        return directory
+    }
+
+    /// Writes `files` into a new directory and applies `paths` of it on a fresh database; returns the error, if any,
+    /// and the describer to look at the result with.
+    func apply(_ files: [String: String], paths: [String]) async throws -> (SchemaSourceError?, QueryDescriber) {
+        let directory = try directory(with: files)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let database = try await TestDatabase.makeFreshDatabase()
         let describer = try QueryDescriber(connectionString: database.text)
         do {
@@ -105,14 +111,8 @@ struct SchemaApplicationTests {
         var warnings: [String] = []
         var describers: [QueryDescriber] = []
         for _ in 0..<2 {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skein-exists-\(UUID())")
+            let directory = try directory(with: files)
             defer { try? FileManager.default.removeItem(at: directory) }
-            for (name, text) in files {
-                let url = directory.appendingPathComponent(name)
-                try FileManager.default.createDirectory(
-                    at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try text.write(to: url, atomically: true, encoding: .utf8)
-            }
             let database = try await TestDatabase.makeFreshDatabase()
             let describer = try QueryDescriber(connectionString: database.text)
             describers.append(describer)
@@ -131,20 +131,19 @@ struct SchemaApplicationTests {
     /// schema, and their DDL twice ("type … already exists").
     @Test("a file listed as both schema and queries is a query file: its DDL applied once, its queries never run")
     func schemaAndQueries() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skein-both-\(UUID())")
-        try FileManager.default.createDirectory(
-            at: directory.appendingPathComponent("sql"), withIntermediateDirectories: true)
+        let directory = try directory(with: [
+            "sql/jobs.sql": """
+            CREATE TYPE job_state AS ENUM ('available', 'running');
+            CREATE TABLE jobs (id bigserial PRIMARY KEY, state job_state NOT NULL);
+
+            -- name: JobGet :one
+            SELECT * FROM jobs WHERE id = @id;
+
+            -- name: AdvisoryLock :exec
+            SELECT pg_advisory_xact_lock(@key);
+            """
+        ])
         defer { try? FileManager.default.removeItem(at: directory) }
-        try """
-        CREATE TYPE job_state AS ENUM ('available', 'running');
-        CREATE TABLE jobs (id bigserial PRIMARY KEY, state job_state NOT NULL);
-
-        -- name: JobGet :one
-        SELECT * FROM jobs WHERE id = @id;
-
-        -- name: AdvisoryLock :exec
-        SELECT pg_advisory_xact_lock(@key);
-        """.write(to: directory.appendingPathComponent("sql/jobs.sql"), atomically: true, encoding: .utf8)
         let package = CodegenConfiguration.Package(
             schema: ["sql"], queries: ["./sql/jobs.sql"], options: CodegenConfiguration.SwiftOptions(out: "Out"))
         let schema = try CodeGenerator.schema(for: package, base: directory.path)

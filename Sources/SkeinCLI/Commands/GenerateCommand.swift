@@ -156,9 +156,7 @@ struct GenerateCommand: AsyncParsableCommand {
                         try await admin.run("CREATE DATABASE \(database)")
                     }
                     let describer = try QueryDescriber(connectionString: cluster.url, database: database)
-                    for warning in try await CodeGenerator.apply(schemas[index], on: describer) {
-                        Console.err("warning: \(warning)")
-                    }
+                    Self.warn(try await CodeGenerator.apply(schemas[index], on: describer))
                     generated.append(
                         try await Self.recording(package, schema: schemas[index], base: base, describer: describer))
                 }
@@ -166,9 +164,7 @@ struct GenerateCommand: AsyncParsableCommand {
             }
         }
         let results = generated.map(\.result)
-        for result in results {
-            for warning in result.analysis.warnings { Console.err("warning: \(warning)") }
-        }
+        for result in results { Self.warn(result.analysis.warnings) }
         if dryRun {
             let queries = results.flatMap { $0.analysis.queries }
             switch format {
@@ -278,6 +274,11 @@ struct GenerateCommand: AsyncParsableCommand {
         return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
+    /// Prints each of `warnings` on standard error.
+    private static func warn(_ warnings: [String]) {
+        for warning in warnings { Console.err("warning: \(warning)") }
+    }
+
     private func loadConfiguration() throws -> (String, CodegenConfiguration) {
         try Self.loadConfiguration(file: file, plainOut: out)
     }
@@ -332,16 +333,14 @@ struct GenerateCommand: AsyncParsableCommand {
         for (package, schema) in zip(configuration.packages, schemas) {
             if cache {
                 let (database, _, warnings) = try await SchemaDatabase.prepare(schema, serverConnectionString: url)
-                for warning in warnings { Console.err("warning: \(warning)") }
+                Self.warn(warnings)
                 let describer = try QueryDescriber(connectionString: url, database: database)
                 generated.append(try await recording(package, schema: schema, base: base, describer: describer))
             } else {
                 let database = try await SchemaDatabase.createScratch(serverConnectionString: url)
                 do {
                     let describer = try QueryDescriber(connectionString: url, database: database)
-                    for warning in try await CodeGenerator.apply(schema, on: describer) {
-                        Console.err("warning: \(warning)")
-                    }
+                    Self.warn(try await CodeGenerator.apply(schema, on: describer))
                     generated.append(try await recording(package, schema: schema, base: base, describer: describer))
                     try? await SchemaDatabase.drop(database, serverConnectionString: url)
                 } catch {
