@@ -26,7 +26,7 @@ public struct CodegenConfiguration: Sendable, Hashable {
         public struct Override: Sendable, Hashable {
             public var databaseType: String?
             public var column: String?
-            public var swiftType: String
+            public var swiftType: SwiftType
             /// sqlc's `nullable:` key, read for compatibility: Skein applies a `db_type` override to nullable and
             /// `NOT NULL` columns alike (Swift spells nullability `T?`), so it changes nothing.
             public var nullable: Bool
@@ -34,12 +34,13 @@ public struct CodegenConfiguration: Sendable, Hashable {
             /// conformances (without it they are `Sendable` only: the generator cannot see the type).
             public var conformsTo: Set<String> = []
 
+            /// `swiftType` as the configuration writes it: `Money`, `[Tag]`, `MyModule.Range<Int>`.
             public init(
                 databaseType: String?, column: String?, swiftType: String, nullable: Bool, conformsTo: Set<String> = []
             ) {
                 self.databaseType = databaseType
                 self.column = column
-                self.swiftType = swiftType
+                self.swiftType = SwiftType(parsing: swiftType)
                 self.nullable = nullable
                 self.conformsTo = conformsTo
             }

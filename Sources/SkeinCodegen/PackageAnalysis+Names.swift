@@ -73,12 +73,14 @@ extension PackageAnalysis {
 
     /// The PostgreSQL type (`pg_type.typname`) a Swift type binds as, for the types the analysis maps; `nil` for
     /// an override (its `psqlType` decides, so the query casts to PostgreSQL's type).
-    static func naturalType(of swift: String, enums: Set<String>) -> String? {
-        if swift.hasPrefix("["), swift.hasSuffix("]") {
-            return naturalType(of: String(swift.dropFirst().dropLast()), enums: enums).map { "_" + $0 }
+    static func naturalType(of swift: SwiftType, enums: Set<String>) -> String? {
+        switch swift {
+        case .array(let element): naturalType(of: element, enums: enums).map { "_" + $0 }
+        case .named(let name): enums.contains(name) ? "text" : naturalTypes[name]
+        case .generic("PostgresMultiArray", let arguments) where arguments.count == 1:
+            naturalType(of: arguments[0], enums: enums).map { "_" + $0 }
+        case .generic, .optional: nil
         }
-        if enums.contains(swift) { return "text" }
-        return naturalTypes[swift]
     }
 
     /// The Swift types the analysis maps and the PostgreSQL type each binds as.

@@ -50,19 +50,21 @@ extension PackageAnalysis {
             case .success(let target): copyTarget = target
             case .failure(let problem): return .failure(problem)
             }
-            // The emitter writes COPY's text form for these types only.
+            // The emitter writes COPY's text form for these types only, and for one-dimensional arrays of them.
             let copyable: Set<String> = [
                 "Bool", "Int16", "Int32", "Int64", "Float", "Double", "Decimal", "String", "UUID", "Date", "ByteBuffer",
             ]
-            let refused = analysis.parameters.filter {
-                !copyable.contains($0.swiftType) && !enumSwiftNames.contains($0.swiftType)
+            let refused = analysis.parameters.filter { parameter in
+                if parameter.swiftType == .named("PostgresBitString") { return false }
+                guard case .named(let name) = parameter.swiftType.element ?? parameter.swiftType else { return true }
+                return !copyable.contains(name) && !enumSwiftNames.contains(name)
             }
             if !refused.isEmpty {
                 return .failure(
                     QueryFileError(
                         file: query.file, line: query.line,
                         message:
-                            "\(query.name): :copyfrom cannot copy \(refused.map { "\($0.name) (\($0.swiftType))" }.joined(separator: ", ")): COPY's text form is written for scalar columns only; use :batchexec"
+                            "\(query.name): :copyfrom cannot copy \(refused.map { "\($0.name) (\($0.swiftType))" }.joined(separator: ", ")): COPY's text form is written for scalar columns and one-dimensional arrays of them only; use :batchexec"
                     ))
             }
         }

@@ -203,6 +203,16 @@ extension PackageAnalysis {
             analyzer.tables["\(schema).\(name)"] = columns
             // Unqualified: the first schema's (public first, as the search path the queries are described with).
             if analyzer.tables[name] == nil { analyzer.tables[name] = columns }
+            var dimensions: [String: Int] = [:]
+            for column in table.columns {
+                if let source = column.source, let count = source.dimensions, count > 1 {
+                    dimensions[column.name] = count
+                }
+            }
+            if !dimensions.isEmpty {
+                analyzer.dimensions["\(schema).\(name)"] = dimensions
+                if analyzer.dimensions[name] == nil { analyzer.dimensions[name] = dimensions }
+            }
         }
         var warnings: [String] = skipped
 

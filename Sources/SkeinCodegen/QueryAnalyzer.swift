@@ -10,7 +10,7 @@ public struct AnalyzedQuery: Sendable, Hashable, Codable {
         /// As PostgreSQL names it (`format_type`): `integer`, `character varying(40)`, `public.mood`.
         public var postgresType: String
         /// The Swift type, without the `?` of a nullable field.
-        public var swiftType: String
+        public var swiftType: SwiftType
         public var nullable: Bool
         /// The type comes from the query itself (`AS "col: SwiftType"`): like a `column:` override, the generator
         /// cannot know its conformances.
@@ -34,108 +34,15 @@ public struct QueryAnalyzer: Sendable {
     /// The schema's tables: each column and whether it is NOT NULL (a NOT NULL domain counts), by `relname` and
     /// `schema.relname`, for proving expressions of those columns never NULL (``ExpressionNullability``).
     public var tables: [String: [String: Bool]] = [:]
+    /// The schema's columns declared with several dimensions (`grid int[][]`: 2), by table (`relname` and
+    /// `schema.relname`) and column: a parameter assigned to one binds a ``SwiftType`` of SkeinTypes'
+    /// `PostgresMultiArray`.
+    public var dimensions: [String: [String: Int]] = [:]
     /// The schema's composite types that have a generated struct: its Swift name by `schema.typname`.
     public var composites: [String: String] = [:]
 
     public init(options: CodegenConfiguration.SwiftOptions) {
         self.options = options
-    }
-
-    /// Built-in types by `pg_type.typname`.
-    public static let builtinTypes: [String: String] = [
-        "bool": "Bool", "int2": "Int16", "int4": "Int32", "int8": "Int64", "float4": "Float", "float8": "Double",
-        "numeric": "Decimal", "text": "String", "varchar": "String", "bpchar": "String", "name": "String",
-        "uuid": "UUID", "timestamptz": "Date", "timestamp": "Date", "date": "Date", "bytea": "ByteBuffer",
-        "json": "String", "jsonb": "String", "char": "UInt8",
-        // The SkeinTypes runtime's codecs (PostgresNIO has none): generated files that use one import SkeinTypes.
-        "interval": "PostgresInterval", "inet": "PostgresINET", "cidr": "PostgresINET",
-        "macaddr": "PostgresMACAddress", "macaddr8": "PostgresMACAddress8", "money": "PostgresMoney",
-        "bit": "PostgresBitString", "varbit": "PostgresBitString", "pg_lsn": "PostgresLSN", "xml": "PostgresXML",
-        "oid": "PostgresOID", "regproc": "PostgresOID", "regprocedure": "PostgresOID", "regoper": "PostgresOID",
-        "regoperator": "PostgresOID", "regclass": "PostgresOID", "regtype": "PostgresOID",
-        "regconfig": "PostgresOID", "regdictionary": "PostgresOID", "regnamespace": "PostgresOID",
-        "regrole": "PostgresOID", "regcollation": "PostgresOID", "void": "PostgresVoid",
-        "time": "PostgresTime", "timetz": "PostgresTimeTZ", "jsonpath": "PostgresJSONPath",
-        "point": "PostgresPoint", "lseg": "PostgresLineSegment", "box": "PostgresBox", "path": "PostgresPath",
-        "polygon": "PostgresPolygon", "line": "PostgresLine", "circle": "PostgresCircle",
-        "int4range": "PostgresInt4Range", "int8range": "PostgresInt8Range", "numrange": "PostgresNumRange",
-        "tsrange": "PostgresTimestampRange", "tstzrange": "PostgresTimestampTZRange", "daterange": "PostgresDateRange",
-        "int4multirange": "PostgresInt4Multirange", "int8multirange": "PostgresInt8Multirange",
-        "nummultirange": "PostgresNumMultirange", "tsmultirange": "PostgresTimestampMultirange",
-        "tstzmultirange": "PostgresTimestampTZMultirange", "datemultirange": "PostgresDateMultirange",
-        "tsvector": "PostgresTSVector", "tsquery": "PostgresTSQuery",
-    ]
-
-    /// Types of PostgreSQL's contrib extensions, by name in whatever schema the extension was created in (their OIDs
-    /// differ per database: values bind as text, cast in the SQL).
-    public static let extensionTypes: [String: String] = [
-        "citext": "String", "ltree": "PostgresLTree", "lquery": "PostgresLTree", "ltxtquery": "PostgresLTree",
-        "hstore": "PostgresHStore",
-    ]
-
-    /// The subtypes a user-defined range may have (SkeinTypes' `PostgresCustomRangeBound`), by their name.
-    public static let customRangeBounds: [String: String] = [
-        "uuid": "UUID", "int2": "Int16", "int4": "Int32", "int8": "Int64", "float8": "Double", "text": "String",
-        "varchar": "String", "timestamptz": "Date", "timestamp": "Date",
-    ]
-
-    /// The Swift types of the SkeinTypes runtime module.
-    public static let runtimeTypes: Set<String> = [
-        "PostgresInterval", "PostgresINET", "PostgresMACAddress", "PostgresMACAddress8", "PostgresMoney",
-        "PostgresBitString",
-        "PostgresLSN", "PostgresXML", "PostgresOID", "PostgresVoid", "PostgresTime", "PostgresTimeTZ",
-        "PostgresJSONPath", "PostgresPoint", "PostgresLineSegment", "PostgresBox", "PostgresPath", "PostgresPolygon",
-        "PostgresLine", "PostgresCircle", "PostgresInt4Range", "PostgresInt8Range", "PostgresNumRange",
-        "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange", "PostgresInt4Multirange",
-        "PostgresInt8Multirange", "PostgresNumMultirange", "PostgresTimestampMultirange",
-        "PostgresTimestampTZMultirange", "PostgresDateMultirange", "PostgresTSVector", "PostgresTSQuery",
-        "PostgresLTree", "PostgresHStore", "PostgresCustomRange",
-    ]
-
-    /// The Swift type for a PostgreSQL type, or why there is none.
-    public func swiftType(_ oid: UInt32, in types: [UInt32: PostgresTypeInfo]) -> Result<String, UnsupportedType> {
-        guard let type = types[oid] else { return .failure(UnsupportedType(postgresType: "oid \(oid)")) }
-        for override in options.overrides {
-            guard let databaseType = override.databaseType else { continue }
-            // sqlc 1.29+ spells built-in types `pg_catalog.json`; 1.25 and PostgreSQL's own names plain `json`.
-            if databaseType == type.typeName || databaseType == type.sqlName || databaseType == type.name
-                || databaseType == "\(type.schema).\(type.typeName)"
-            {
-                return .success(override.swiftType)
-            }
-        }
-        switch type.kind {
-        case .enumeration:
-            return .success(options.typeName(schema: type.schema, name: type.typeName, singular: false))
-        case .composite:
-            guard let swift = composites["\(type.schema).\(type.typeName)"] else {
-                return .failure(UnsupportedType(postgresType: type.sqlName))
-            }
-            return .success(swift)
-        case .domain:
-            guard let base = type.domainBase else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
-            return swiftType(base, in: types)
-        case .base where type.element != nil:
-            guard let element = type.element else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
-            guard types[element].map({ $0.kind != .range || $0.isBuiltin }) ?? true else {
-                // An array of a user-defined range: its array type's OID differs per database too.
-                return .failure(UnsupportedType(postgresType: type.sqlName))
-            }
-            return swiftType(element, in: types).map { "[\($0)]" }
-        case .range where !type.isBuiltin:
-            // A user-defined range (`CREATE TYPE uuidrange AS RANGE (subtype = uuid)`) of a subtype SkeinTypes reads.
-            guard let subtype = type.rangeSubtype.flatMap({ types[$0] }), subtype.isBuiltin,
-                let bound = Self.customRangeBounds[subtype.typeName]
-            else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
-            return .success("PostgresCustomRange<\(bound)>")
-        case .base where type.isBuiltin, .pseudo where type.typeName == "void", .range where type.isBuiltin,
-            .multirange where type.isBuiltin:
-            if let mapped = Self.builtinTypes[type.typeName] { return .success(mapped) }
-            return .failure(UnsupportedType(postgresType: type.sqlName))
-        default:
-            if type.kind == .base, let mapped = Self.extensionTypes[type.typeName] { return .success(mapped) }
-            return .failure(UnsupportedType(postgresType: type.sqlName))
-        }
     }
 
     /// The composite type a parameter of type `oid` is (or holds, as an array or through a domain), by its SQL name;
@@ -206,12 +113,24 @@ public struct QueryAnalyzer: Sendable {
         var problems: [String] = []
         var parameters: [AnalyzedQuery.Field] = []
         var derived = Self.derivedParameterNames(statements)
-        for (number, target) in Self.assignedColumns(statements) where derived[number] == nil {
+        let assigned = Self.assignedColumns(statements)
+        for (number, target) in assigned where derived[number] == nil {
             derived[number] = target.column
         }
         for parameter in described.parameters {
             let annotation = query.parameters.first { $0.number == parameter.number }
             let name = annotation?.name ?? derived[parameter.number] ?? "p\(parameter.number)"
+            // A value for a column declared `int[][]`: as many dimensions as the column's values have.
+            if let target = assigned[parameter.number],
+                dimensions[target.schema.map { "\($0).\(target.table)" } ?? target.table]?[target.column] != nil,
+                let swift = multidimensionalType(parameter.type, in: described.types)
+            {
+                parameters.append(
+                    AnalyzedQuery.Field(
+                        name: options.fieldName(name), postgresType: parameter.sqlType, swiftType: swift,
+                        nullable: annotation?.kind == .nullable))
+                continue
+            }
             if let composite = Self.compositeType(parameter.type, in: described.types) {
                 problems.append(
                     "parameter $\(parameter.number) (\(name)): a value of the composite type \(composite) cannot be bound; bind its fields and build it in the SQL: ROW(@field1, @field2, …)::\(composite)"
@@ -267,7 +186,7 @@ public struct QueryAnalyzer: Sendable {
                     field.nullable = !counts.contains(index)
                 }
                 // A `void` result is never NULL: it is the call having happened.
-                if field.swiftType == "PostgresVoid" { field.nullable = false }
+                if field.swiftType == .named("PostgresVoid") { field.nullable = false }
                 // `AS "col!"` / `AS "col?"`: the query's author knows better (sqlx's and pgtyped's spelling).
                 field.name = options.fieldName(inline.name)
                 field.nullable = inline.nullability ?? field.nullable
@@ -294,7 +213,7 @@ public struct QueryAnalyzer: Sendable {
     struct InlineOverride: Equatable {
         var name: String
         var nullability: Bool?
-        var swiftType: String?
+        var swiftType: SwiftType?
 
         init(_ column: String) {
             name = column
@@ -308,7 +227,7 @@ public struct QueryAnalyzer: Sendable {
                     nullability = false
                     type.removeLast()
                 }
-                swiftType = type.isEmpty ? nil : type
+                swiftType = type.isEmpty ? nil : SwiftType(parsing: type)
             } else if column.count > 1, column.hasSuffix("!") {
                 name = String(column.dropLast())
                 nullability = false
@@ -325,16 +244,19 @@ public struct QueryAnalyzer: Sendable {
         _ column: DescribedQuery.Column, types: [UInt32: PostgresTypeInfo]
     ) -> Result<AnalyzedQuery.Field, UnsupportedType> {
         let source = column.source
-        let swift: String
+        let swift: SwiftType
         if let source,
             let override = options.override(schema: source.schema, table: source.table, column: source.column)
         {
             swift = override.swiftType
         } else if let source, let dimensions = source.dimensions, dimensions > 1 {
-            return .failure(
-                UnsupportedType(
-                    postgresType: column.sqlType,
-                    multidimensional: (column: "\(source.table).\(source.column)", dimensions: dimensions)))
+            guard let multidimensional = multidimensionalType(source.declaredType, in: types) else {
+                return .failure(
+                    UnsupportedType(
+                        postgresType: column.sqlType,
+                        multidimensional: (column: "\(source.table).\(source.column)", dimensions: dimensions)))
+            }
+            swift = multidimensional
         } else {
             switch swiftType(source?.declaredType ?? column.type, in: types) {
             case .success(let mapped): swift = mapped
@@ -367,7 +289,7 @@ public struct UnsupportedType: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String {
         if let column = multidimensionalColumn {
             return
-                "\(column) is declared with \(dimensions) dimensions and PostgresNIO decodes arrays of one (a generated [T] would fail on every such value); cast it in the query (e.g. ::text) or add a column override: `overrides: [{column: \"\(column)\", swift_type: YourType}]` (YourType: PostgresCodable)"
+                "\(column) is declared with \(dimensions) dimensions and SkeinTypes' PostgresMultiArray holds built-in element types only (a generated [T] would fail on every such value); cast it in the query (e.g. ::text) or add a column override: `overrides: [{column: \"\(column)\", swift_type: YourType}]` (YourType: PostgresCodable)"
         }
         return
             "PostgresNIO has no Swift type for \(postgresType); cast it in the query (e.g. ::text) or add an override: `overrides: [{db_type: \"\(postgresType)\", swift_type: YourType}]` (YourType: PostgresCodable)"

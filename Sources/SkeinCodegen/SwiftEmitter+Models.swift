@@ -18,7 +18,7 @@ extension SwiftEmitter {
         imports(
             into: &out, foundationInPublicAPI: Self.usesFoundation(columns),
             postgresInPublicAPI: !analysis.enums.isEmpty || records
-                || columns.contains { $0.swiftType.contains("ByteBuffer") },
+                || columns.contains { $0.swiftType.names.contains("ByteBuffer") },
             runtime: Self.usesRuntime(columns) || records, runtimeInPublicAPI: Self.usesRuntime(columns))
         for model in analysis.enums {
             out.line()

@@ -30,7 +30,7 @@ extension SwiftEmitter {
 
     /// The Swift type of a field, `?` included.
     public static func type(_ field: AnalyzedQuery.Field) -> String {
-        field.nullable ? (field.swiftType.hasSuffix("?") ? field.swiftType : field.swiftType + "?") : field.swiftType
+        (field.nullable ? field.swiftType.optional : field.swiftType).description
     }
 
     /// The statement's `Row` type as methods return it.
@@ -53,7 +53,7 @@ extension SwiftEmitter {
         out.line("\(a)struct \(query.name): PostgresPreparedStatement {")
         out.line("    \(a)static let sql = \(Self.multilineLiteral(plan.sql, indent: "        "))")
         out.line()
-        let types = parameters.map { Self.bindingType($0) + ".psqlType" }
+        let types = parameters.map { "\(Self.bindingType($0)).psqlType" }
         out.line("    \(a)static let bindingDataTypes: [PostgresDataType] = [\(types.joined(separator: ", "))]")
         out.line()
         switch plan.row {
@@ -74,7 +74,7 @@ extension SwiftEmitter {
                 case .embed(let name, let model, _):
                     stored.append(
                         AnalyzedQuery.Field(
-                            name: name, postgresType: model.name, swiftType: model.swiftName, nullable: false))
+                            name: name, postgresType: model.name, swiftType: .named(model.swiftName), nullable: false))
                 }
             }
             out.line("    \(a)struct Row: \(conformances(stored)) {")
@@ -115,11 +115,12 @@ extension SwiftEmitter {
                     ? "params.\(Self.identifier(parameter.name))"
                     : parameter.name == "self" ? "self.`self`" : Self.identifier(parameter.name)
                 // Overrides may throw while encoding; PostgresNIO's own types do not.
-                // Decimal's encoding is declared throwing too.
-                let bindingType = FastText.trimmed(Self.bindingType(parameter)) { $0 == "[" || $0 == "]" }
+                // Decimal's encoding is declared throwing too, and so is SkeinTypes' multi-dimensional array's
+                // (its elements' may be).
+                let bindingType = Self.bindingType(parameter)
                 let throwing =
-                    Set(options.overrides.map(\.swiftType)).contains(Self.bindingType(parameter))
-                    || bindingType == "Decimal"
+                    options.overrides.contains { $0.swiftType == bindingType }
+                    || bindingType.names.contains("Decimal") || bindingType.names.contains("PostgresMultiArray")
                 out.line("        \(throwing ? "try " : "")bindings.append(\(path))")
             }
             out.line("        return bindings")
@@ -309,20 +310,40 @@ extension SwiftEmitter {
     func copyExpression(_ field: AnalyzedQuery.Field, value: String) -> String {
         let inner: (String) -> String
         switch field.swiftType {
-        case "Bool": inner = { "(\($0) ? \"t\" : \"f\")" }
-        case "Int16", "Int32", "Int64", "Float", "Double": inner = { "String(\($0))" }
-        case "Decimal": inner = { "\"\\(\($0))\"" }
-        case "String": inner = { "CopyText.text(\($0))" }
-        case "UUID": inner = { "\($0).uuidString" }
-        case "Date": inner = { "CopyText.timestamp(\($0))" }
-        case "ByteBuffer": inner = { "CopyText.bytes(\($0))" }
+        case .array(.named("String")): inner = { "CopyText.array(\($0))" }
+        case .array(let element):
+            // An array literal of the elements' text (`{"a","b"}`), then escaped for COPY as a whole.
+            inner = { "CopyText.array(\($0).map { \(Self.copyElementText(element, "$0")) })" }
+        case .named("PostgresBitString"): inner = { "\($0).description" }
+        case .named("Bool"): inner = { "(\($0) ? \"t\" : \"f\")" }
+        case .named("Int16"), .named("Int32"), .named("Int64"), .named("Float"), .named("Double"):
+            inner = { "String(\($0))" }
+        case .named("Decimal"): inner = { "\"\\(\($0))\"" }
+        case .named("String"): inner = { "CopyText.text(\($0))" }
+        case .named("UUID"): inner = { "\($0).uuidString" }
+        case .named("Date"): inner = { "CopyText.timestamp(\($0))" }
+        case .named("ByteBuffer"): inner = { "CopyText.bytes(\($0))" }
         default: inner = { "CopyText.text(\($0).rawValue)" }
         }
         return field.nullable ? "\(value).map { \(inner("$0")) } ?? \"\\\\N\"" : inner(value)
     }
 
+    /// An array element's text as PostgreSQL's input function reads it, before any quoting or escaping.
+    static func copyElementText(_ type: SwiftType, _ value: String) -> String {
+        switch type {
+        case .named("Bool"): "(\(value) ? \"t\" : \"f\")"
+        case .named("Int16"), .named("Int32"), .named("Int64"), .named("Float"), .named("Double"): "String(\(value))"
+        case .named("Decimal"): "\"\\(\(value))\""
+        case .named("String"): value
+        case .named("UUID"): "\(value).uuidString"
+        case .named("Date"): "CopyText.timestamp(\(value))"
+        case .named("ByteBuffer"): "CopyText.hex(\(value))"
+        default: "\(value).rawValue"
+        }
+    }
+
     /// The Swift type whose `psqlType` a parameter binds as (`[Mood]` for `mood[]`).
-    static func bindingType(_ field: AnalyzedQuery.Field) -> String {
-        field.swiftType.hasSuffix("?") ? String(field.swiftType.dropLast()) : field.swiftType
+    static func bindingType(_ field: AnalyzedQuery.Field) -> SwiftType {
+        field.swiftType.unwrapped
     }
 }

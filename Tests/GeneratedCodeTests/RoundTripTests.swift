@@ -248,6 +248,14 @@ struct RoundTripTests {
             func shipmentDestination(id: Int64) async throws -> PostalAddress? { nil }
             func shipmentAsValue(id: Int64) async throws -> Shipment? { nil }
             func allShipments() async throws -> [Shipment]?? { nil }
+            func createGrid(_ params: CreateGrid.Params) async throws -> Grid { throw CancellationError() }
+            func setGridCells(_ params: SetGridCells.Params) async throws -> Int { 0 }
+            func gridCells(id: Int64) async throws -> GridCells.Row? { nil }
+            func copyTagSets(_ rows: [CopyTagSets.Params]) async throws -> Int { 0 }
+            func tagSets() async throws -> [TagSet] { [] }
+            func tagSetsStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, TagSet> {
+                throw CancellationError()
+            }
             func createSpan(_ params: CreateSpan.Params) async throws -> Span { throw CancellationError() }
             func spansContaining(id: UUID) async throws -> [Int64] { [] }
             func spansContainingStream(id: UUID) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int64> {
@@ -379,6 +387,80 @@ struct RuntimeTypesRoundTripTests {
             #expect(
                 try await queries.spansOverlapping(scores: PostgresCustomRange(lower: 1, upper: 2)).map(\.id)
                     == [span.id])
+        }
+    }
+
+    @Test("multi-dimensional arrays (int[][], text[][][], timestamptz[][], numeric[][]) and numeric[]: both ways")
+    func multidimensionalArrays() async throws {
+        try await RoundTripTests().withQueries { queries, database in
+            let cells = try PostgresMultiArray<Int32>(rows: [[1, 2, 3], [4, 5, 6]])
+            let labels = try PostgresMultiArray<String>(
+                lengths: [2, 1, 2], elements: ["a", "b, \"c\"", "{d}", "NULL"])
+            let stamp = Date(timeIntervalSince1970: 1_700_000_000.123456)
+            let stamps = try PostgresMultiArray<Date>(rows: [[stamp], [stamp.addingTimeInterval(1)]])
+            let prices: [Decimal] = [Decimal(string: "19.99")!, Decimal(string: "-0.001")!, 1_000_000]
+            let ratios = try PostgresMultiArray<Decimal>(rows: [
+                [Decimal(string: "1.5")!, 2], [0, Decimal(string: "0.125")!],
+            ])
+            let grid = try await queries.createGrid(
+                CreateGrid.Params(cells: cells, labels: labels, stamps: stamps, prices: prices, ratios: ratios))
+            #expect(grid.prices == prices && grid.ratios == ratios)
+            #expect(grid.cells == cells && grid.cells[1, 2] == 6 && grid.cells.rows == [[1, 2, 3], [4, 5, 6]])
+            #expect(grid.labels == labels && grid.labels?.lengths == [2, 1, 2] && grid.labels?[1, 0, 1] == "NULL")
+            #expect(
+                grid.stamps?.rows.map { $0.map(\.timeIntervalSince1970) }
+                    == stamps.rows.map { $0.map(\.timeIntervalSince1970) })
+            // PostgreSQL's own reading of what was written: two dimensions, and its text form.
+            let written = try await database.client.query(
+                "SELECT array_dims(cells), cells::text, array_dims(labels) FROM grids WHERE id = \(grid.id)")
+            for try await (dims, text, labelDims) in written.decode((String, String, String).self) {
+                #expect(dims == "[1:2][1:3]" && text == "{{1,2,3},{4,5,6}}" && labelDims == "[1:2][1:1][1:2]")
+            }
+            let bare = try await queries.createGrid(CreateGrid.Params(cells: PostgresMultiArray([])))
+            #expect(
+                bare.cells.elements.isEmpty && bare.cells.lengths.isEmpty && bare.labels == nil && bare.prices == nil)
+            // A column's declared dimensions are not enforced: one dimension and other lower bounds read too.
+            #expect(
+                try await queries.setGridCells(SetGridCells.Params(cells: PostgresMultiArray([7, 8]), id: bare.id)) == 1
+            )
+            let row = try #require(try await queries.gridCells(id: bare.id))
+            #expect(row.cells.elements == [7, 8] && row.cells.lengths == [2] && row.dimensions == 1)
+            try await database.client.query(
+                "UPDATE grids SET cells = '[0:1][5:5]={{9},{10}}' WHERE id = \(bare.id)")
+            let shifted = try #require(try await queries.gridCells(id: bare.id)).cells
+            #expect(shifted.lowerBounds == [0, 5] && shifted.rows == [[9], [10]])
+            // A NULL element has no Swift value: decoding says so rather than inventing one.
+            try await database.client.query("UPDATE grids SET cells = '{{1,NULL}}' WHERE id = \(bare.id)")
+            await #expect(throws: (any Error).self) { _ = try await queries.gridCells(id: bare.id) }
+            // Ragged rows are refused before they reach the server.
+            #expect(throws: PostgresMultiArray<Int32>.ShapeError.self) {
+                try PostgresMultiArray<Int32>(rows: [[1], [2, 3]])
+            }
+        }
+    }
+
+    @Test(":copyfrom of one-dimensional arrays (text, enums, bytea, numeric, timestamptz) and bit strings")
+    func copyArrays() async throws {
+        try await RoundTripTests().withQueries { queries, _ in
+            let awkward = [
+                "plain", "", "NULL", "a,b", "{braces}", "quote\"d", "back\\slash", "tab\there", "line\nbreak", "ünï ✓",
+            ]
+            let stamp = Date(timeIntervalSince1970: 1_700_000_000.654321)
+            let rows = [
+                CopyTagSets.Params(
+                    names: awkward, statuses: [.active, .inReview],
+                    blobs: [ByteBuffer(bytes: [0, 0x5c, 0xff]), ByteBuffer()],
+                    amounts: [Decimal(string: "12.50")!, -3], seen: [stamp], flags: PostgresBitString("1011")!),
+                CopyTagSets.Params(names: [], statuses: [], blobs: nil, amounts: nil, seen: nil, flags: nil),
+            ]
+            #expect(try await queries.copyTagSets(rows) == 2)
+            let read = try await queries.tagSets()
+            #expect(read.map(\.names) == [awkward, []])
+            #expect(read[0].statuses == [.active, .inReview] && read[1].statuses == [])
+            #expect(read[0].blobs == [ByteBuffer(bytes: [0, 0x5c, 0xff]), ByteBuffer()] && read[1].blobs == nil)
+            #expect(read[0].amounts == [Decimal(string: "12.50")!, -3] && read[0].seen?.count == 1)
+            #expect(read[0].seen?.first?.timeIntervalSince1970 == stamp.timeIntervalSince1970)
+            #expect(read[0].flags == PostgresBitString("1011")! && read[1].flags == nil)
         }
     }
 

@@ -292,17 +292,20 @@ struct CLIGenerateTests {
         #expect(fields(3, "columns") == ["email: String"])
     }
 
-    @Test(":copyfrom of a column COPY's text form cannot take (an array, an override) is an error at file:line")
+    @Test(":copyfrom of a column COPY's text form cannot take (two dimensions, a point) is an error at file:line")
     func copyFromArray() async throws {
         let project = try Project(
-            queries: "-- name: CopyTagged :copyfrom\nINSERT INTO tagged (id, tags) VALUES ($1, $2);\n",
-            schema: "-- +goose Up\nCREATE TABLE tagged (id int PRIMARY KEY, tags text[] NOT NULL);\n")
+            queries:
+                "-- name: CopyTagged :copyfrom\nINSERT INTO tagged (id, tags, grid, at) VALUES ($1, $2, $3, $4);\n",
+            schema:
+                "-- +goose Up\nCREATE TABLE tagged (id int PRIMARY KEY, tags text[] NOT NULL, grid int[][], at point);\n"
+        )
         defer { project.directory.delete() }
         let result = try await project.run([])
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
-                "queries/users.sql:1: CopyTagged: :copyfrom cannot copy tags ([String]): COPY's text form is written for scalar columns only; use :batchexec"
+                "queries/users.sql:1: CopyTagged: :copyfrom cannot copy grid (PostgresMultiArray<Int32>), at (PostgresPoint): COPY's text form is written for scalar columns and one-dimensional arrays of them only; use :batchexec"
             ), "\(result.stderr)")
         #expect(project.file("Models.swift") == nil)
 

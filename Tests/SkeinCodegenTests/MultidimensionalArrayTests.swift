@@ -4,12 +4,16 @@ import Testing
 @testable import SkeinCodegen
 
 /// PostgreSQL gives `int[]` and `int[][]` one type, so only the column's declared dimensions (`attndims`) tell a
-/// multi-dimensional array; PostgresNIO decodes arrays of one dimension, so a generated `[Int32]` would throw on
-/// every value of such a column. It is reported with the column override that fixes it (a type override would change
-/// every `integer[]`).
+/// multi-dimensional array. PostgresNIO decodes arrays of one dimension, so a generated `[Int32]` would throw on
+/// every value of such a column: it is SkeinTypes' `PostgresMultiArray<Int32>`, for reading and for the parameters
+/// that write it. An element type that has no array codec is reported with the column override that fixes it (a type
+/// override would change every `integer[]`).
 @Suite("codegen: multi-dimensional array columns", .requiresPostgreSQL)
 struct MultidimensionalArrayTests {
-    static let schema = "CREATE TABLE grids (id int PRIMARY KEY, grid int[][] NOT NULL, names text[])"
+    static let schema = """
+        CREATE TYPE mood AS ENUM ('sad', 'happy');
+        CREATE TABLE grids (id int PRIMARY KEY, grid int[][] NOT NULL, names text[], moods mood[][]);
+        """
 
     static func analyze(_ queries: String) async throws -> PackageAnalysis {
         let database = try await TestDatabase.makeFreshDatabase()
@@ -20,23 +24,51 @@ struct MultidimensionalArrayTests {
             describer: describer)
     }
 
-    @Test("a query reading an int[][] column is an error naming the column and its override; one dimension is fine")
-    func queryColumn() async throws {
+    @Test("an int[][] column and the parameters assigned to it are PostgresMultiArray<Int32>; one dimension is [T]")
+    func columnsAndParameters() async throws {
+        let analysis = try await Self.analyze(
+            """
+            -- name: Grid :one
+            SELECT id, grid, names FROM grids WHERE id = $1;
+
+            -- name: CreateGrid :exec
+            INSERT INTO grids (id, grid, names) VALUES ($1, $2, $3);
+
+            -- name: SetGrid :exec
+            UPDATE grids SET grid = @grid WHERE id = @id;
+
+            -- name: SameGrid :many
+            SELECT id FROM grids WHERE grid = @grid;
+            """)
+        let queries = Dictionary(uniqueKeysWithValues: analysis.queries.map { ($0.name, $0) })
+        #expect(queries["Grid"]?.columns.map(\.swiftType) == ["Int32", "PostgresMultiArray<Int32>", "[String]"])
+        #expect(queries["Grid"]?.columns.map(\.nullable) == [false, false, true])
+        #expect(
+            queries["CreateGrid"]?.parameters.map(\.swiftType) == ["Int32", "PostgresMultiArray<Int32>", "[String]"])
+        #expect(queries["SetGrid"]?.parameters.map(\.swiftType) == ["PostgresMultiArray<Int32>", "Int32"])
+        // Compared, not assigned: PostgreSQL says integer[] and nothing says how many dimensions.
+        #expect(queries["SameGrid"]?.parameters.map(\.swiftType) == ["[Int32]"])
+        // The table has no model for its `mood[][]` column alone.
+        #expect(analysis.warnings.contains { $0.contains("column moods:") && !$0.contains("column grid:") })
+    }
+
+    @Test("an array of enums with two dimensions is an error naming the column and its override")
+    func unsupportedElement() async throws {
         await #expect {
-            _ = try await Self.analyze("-- name: Grid :one\nSELECT id, grid FROM grids WHERE id = $1;")
+            _ = try await Self.analyze("-- name: Moods :one\nSELECT id, moods FROM grids WHERE id = $1;")
         } throws: { error in
             let text = "\(error)"
-            return text.contains("queries/q.sql:1: Grid")
-                && text.contains("grids.grid is declared with 2 dimensions")
-                && text.contains(#"overrides: [{column: "grids.grid", swift_type: YourType}]"#)
+            return text.contains("queries/q.sql:1: Moods")
+                && text.contains("grids.moods is declared with 2 dimensions")
+                && text.contains(#"overrides: [{column: "grids.moods", swift_type: YourType}]"#)
         }
         let analysis = try await Self.analyze(
-            "-- name: Names :one\nSELECT names, grid::text AS grid FROM grids WHERE id = $1;")
+            "-- name: Names :one\nSELECT names, moods::text AS moods FROM grids WHERE id = $1;")
         let query = try #require(analysis.queries.first)
         #expect(query.columns.map(\.swiftType) == ["[String]", "String"])
         #expect(
             analysis.warnings.contains {
-                $0.contains("no model for table grids: column grid: grids.grid is declared with 2 dimensions")
+                $0.contains("no model for table grids: column moods: grids.moods is declared with 2 dimensions")
             }, "\(analysis.warnings)")
         #expect(analysis.tables.isEmpty)
     }

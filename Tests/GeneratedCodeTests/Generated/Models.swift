@@ -248,6 +248,39 @@ extension Entry {
     }
 }
 
+/// The table `public.grids`.
+struct Grid: Sendable, Hashable, Codable {
+    var id: Int64
+    var cells: PostgresMultiArray<Int32>
+    var labels: PostgresMultiArray<String>?
+    var stamps: PostgresMultiArray<Date>?
+    var prices: [Decimal]?
+    var ratios: PostgresMultiArray<Decimal>?
+
+    init(id: Int64, cells: PostgresMultiArray<Int32>, labels: PostgresMultiArray<String>?, stamps: PostgresMultiArray<Date>?, prices: [Decimal]?, ratios: PostgresMultiArray<Decimal>?) {
+        self.id = id
+        self.cells = cells
+        self.labels = labels
+        self.stamps = stamps
+        self.prices = prices
+        self.ratios = ratios
+    }
+}
+
+extension Grid {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int64.self),
+            cells: try row[start + 1].decode(PostgresMultiArray<Int32>.self),
+            labels: try row[start + 2].decode(PostgresMultiArray<String>?.self),
+            stamps: try row[start + 3].decode(PostgresMultiArray<Date>?.self),
+            prices: try row[start + 4].decode([Decimal]?.self),
+            ratios: try row[start + 5].decode(PostgresMultiArray<Decimal>?.self)
+        )
+    }
+}
+
 /// The table `public.shipments`.
 struct Shipment: Sendable, Hashable, Codable {
     var id: Int64
@@ -306,6 +339,42 @@ extension Span {
             id: try row[start + 0].decode(Int64.self),
             ids: try row[start + 1].decode(PostgresCustomRange<UUID>.self),
             scores: try row[start + 2].decode(PostgresCustomRange<Double>?.self)
+        )
+    }
+}
+
+/// The table `public.tag_sets`.
+struct TagSet: Sendable, Hashable {
+    var id: Int64
+    var names: [String]
+    var statuses: [UserStatus]?
+    var blobs: [ByteBuffer]?
+    var amounts: [Decimal]?
+    var seen: [Date]?
+    var flags: PostgresBitString?
+
+    init(id: Int64, names: [String], statuses: [UserStatus]?, blobs: [ByteBuffer]?, amounts: [Decimal]?, seen: [Date]?, flags: PostgresBitString?) {
+        self.id = id
+        self.names = names
+        self.statuses = statuses
+        self.blobs = blobs
+        self.amounts = amounts
+        self.seen = seen
+        self.flags = flags
+    }
+}
+
+extension TagSet {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int64.self),
+            names: try row[start + 1].decode([String].self),
+            statuses: try row[start + 2].decode([UserStatus]?.self),
+            blobs: try row[start + 3].decode([ByteBuffer]?.self),
+            amounts: try row[start + 4].decode([Decimal]?.self),
+            seen: try row[start + 5].decode([Date]?.self),
+            flags: try row[start + 6].decode(PostgresBitString?.self)
         )
     }
 }

@@ -142,11 +142,31 @@ enum CopyText {
 
     /// `bytea` in hex: `\\x0102` (the backslash escaped for COPY).
     static func bytes(_ buffer: ByteBuffer) -> String {
+        "\\" + hex(buffer)
+    }
+
+    /// `bytea` in hex as its input function reads it: `\x0102`.
+    static func hex(_ buffer: ByteBuffer) -> String {
         let hex = buffer.readableBytesView.map { byte in
             let digits = String(byte, radix: 16)
             return byte < 16 ? "0" + digits : digits
         }
-        return "\\\\x" + hex.joined()
+        return "\\x" + hex.joined()
+    }
+
+    /// An array literal, `{"a","b \"c\""}`: every element quoted, its quotes and backslashes
+    /// escaped; then escaped for COPY as any text.
+    static func array(_ elements: [String]) -> String {
+        var literal = "{"
+        for (index, element) in elements.enumerated() {
+            literal += index == 0 ? "\"" : ",\""
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { literal += "\\" }
+                literal.unicodeScalars.append(character)
+            }
+            literal += "\""
+        }
+        return text(literal + "}")
     }
 }
 
@@ -176,6 +196,12 @@ protocol Querier: Sendable {
     func entrySpreadStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, EntrySpread.Row>
     func entriesBetween(_ params: EntriesBetween.Params) async throws -> [Int32]
     func entriesBetweenStream(_ params: EntriesBetween.Params) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Int32>
+    func createGrid(_ params: CreateGrid.Params) async throws -> Grid
+    func setGridCells(_ params: SetGridCells.Params) async throws -> Int
+    func gridCells(id: Int64) async throws -> GridCells.Row?
+    func copyTagSets(_ rows: [CopyTagSets.Params]) async throws -> Int
+    func tagSets() async throws -> [TagSet]
+    func tagSetsStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, TagSet>
     func createShipment(_ params: CreateShipment.Params) async throws -> Shipment
     func addShipmentLeg(_ params: AddShipmentLeg.Params) async throws -> [ShipmentLeg]?
     func shipmentDestination(id: Int64) async throws -> PostalAddress?

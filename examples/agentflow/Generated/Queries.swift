@@ -141,11 +141,31 @@ enum CopyText {
 
     /// `bytea` in hex: `\\x0102` (the backslash escaped for COPY).
     static func bytes(_ buffer: ByteBuffer) -> String {
+        "\\" + hex(buffer)
+    }
+
+    /// `bytea` in hex as its input function reads it: `\x0102`.
+    static func hex(_ buffer: ByteBuffer) -> String {
         let hex = buffer.readableBytesView.map { byte in
             let digits = String(byte, radix: 16)
             return byte < 16 ? "0" + digits : digits
         }
-        return "\\\\x" + hex.joined()
+        return "\\x" + hex.joined()
+    }
+
+    /// An array literal, `{"a","b \"c\""}`: every element quoted, its quotes and backslashes
+    /// escaped; then escaped for COPY as any text.
+    static func array(_ elements: [String]) -> String {
+        var literal = "{"
+        for (index, element) in elements.enumerated() {
+            literal += index == 0 ? "\"" : ",\""
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { literal += "\\" }
+                literal.unicodeScalars.append(character)
+            }
+            literal += "\""
+        }
+        return text(literal + "}")
     }
 }
 

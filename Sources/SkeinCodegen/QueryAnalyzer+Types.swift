@@ -1,0 +1,111 @@
+/// PostgreSQL's types to Swift's: the mapping tables and the lookup through domains, arrays and ranges.
+extension QueryAnalyzer {
+    /// Built-in types by `pg_type.typname`.
+    public static let builtinTypes: [String: String] = [
+        "bool": "Bool", "int2": "Int16", "int4": "Int32", "int8": "Int64", "float4": "Float", "float8": "Double",
+        "numeric": "Decimal", "text": "String", "varchar": "String", "bpchar": "String", "name": "String",
+        "uuid": "UUID", "timestamptz": "Date", "timestamp": "Date", "date": "Date", "bytea": "ByteBuffer",
+        "json": "String", "jsonb": "String", "char": "UInt8",
+        // The SkeinTypes runtime's codecs (PostgresNIO has none): generated files that use one import SkeinTypes.
+        "interval": "PostgresInterval", "inet": "PostgresINET", "cidr": "PostgresINET",
+        "macaddr": "PostgresMACAddress", "macaddr8": "PostgresMACAddress8", "money": "PostgresMoney",
+        "bit": "PostgresBitString", "varbit": "PostgresBitString", "pg_lsn": "PostgresLSN", "xml": "PostgresXML",
+        "oid": "PostgresOID", "regproc": "PostgresOID", "regprocedure": "PostgresOID", "regoper": "PostgresOID",
+        "regoperator": "PostgresOID", "regclass": "PostgresOID", "regtype": "PostgresOID",
+        "regconfig": "PostgresOID", "regdictionary": "PostgresOID", "regnamespace": "PostgresOID",
+        "regrole": "PostgresOID", "regcollation": "PostgresOID", "void": "PostgresVoid",
+        "time": "PostgresTime", "timetz": "PostgresTimeTZ", "jsonpath": "PostgresJSONPath",
+        "point": "PostgresPoint", "lseg": "PostgresLineSegment", "box": "PostgresBox", "path": "PostgresPath",
+        "polygon": "PostgresPolygon", "line": "PostgresLine", "circle": "PostgresCircle",
+        "int4range": "PostgresInt4Range", "int8range": "PostgresInt8Range", "numrange": "PostgresNumRange",
+        "tsrange": "PostgresTimestampRange", "tstzrange": "PostgresTimestampTZRange", "daterange": "PostgresDateRange",
+        "int4multirange": "PostgresInt4Multirange", "int8multirange": "PostgresInt8Multirange",
+        "nummultirange": "PostgresNumMultirange", "tsmultirange": "PostgresTimestampMultirange",
+        "tstzmultirange": "PostgresTimestampTZMultirange", "datemultirange": "PostgresDateMultirange",
+        "tsvector": "PostgresTSVector", "tsquery": "PostgresTSQuery",
+    ]
+
+    /// Types of PostgreSQL's contrib extensions, by name in whatever schema the extension was created in (their OIDs
+    /// differ per database: values bind as text, cast in the SQL).
+    public static let extensionTypes: [String: String] = [
+        "citext": "String", "ltree": "PostgresLTree", "lquery": "PostgresLTree", "ltxtquery": "PostgresLTree",
+        "hstore": "PostgresHStore",
+    ]
+
+    /// The subtypes a user-defined range may have (SkeinTypes' `PostgresCustomRangeBound`), by their name.
+    public static let customRangeBounds: [String: String] = [
+        "uuid": "UUID", "int2": "Int16", "int4": "Int32", "int8": "Int64", "float8": "Double", "text": "String",
+        "varchar": "String", "timestamptz": "Date", "timestamp": "Date",
+    ]
+
+    /// The Swift types of the SkeinTypes runtime module.
+    public static let runtimeTypes: Set<String> = [
+        "PostgresInterval", "PostgresINET", "PostgresMACAddress", "PostgresMACAddress8", "PostgresMoney",
+        "PostgresBitString",
+        "PostgresLSN", "PostgresXML", "PostgresOID", "PostgresVoid", "PostgresTime", "PostgresTimeTZ",
+        "PostgresJSONPath", "PostgresPoint", "PostgresLineSegment", "PostgresBox", "PostgresPath", "PostgresPolygon",
+        "PostgresLine", "PostgresCircle", "PostgresInt4Range", "PostgresInt8Range", "PostgresNumRange",
+        "PostgresTimestampRange", "PostgresTimestampTZRange", "PostgresDateRange", "PostgresInt4Multirange",
+        "PostgresInt8Multirange", "PostgresNumMultirange", "PostgresTimestampMultirange",
+        "PostgresTimestampTZMultirange", "PostgresDateMultirange", "PostgresTSVector", "PostgresTSQuery",
+        "PostgresLTree", "PostgresHStore", "PostgresCustomRange", "PostgresMultiArray",
+    ]
+
+    /// The Swift type of an array declared with several dimensions: SkeinTypes' `PostgresMultiArray` of its
+    /// element's type, for a built-in element type PostgresNIO reads and writes in arrays (its OID is the same in
+    /// every database, and the binary array names it).
+    func multidimensionalType(_ oid: UInt32, in types: [UInt32: PostgresTypeInfo]) -> SwiftType? {
+        guard let array = types[oid], let elementOID = array.element, let element = types[elementOID],
+            element.isBuiltin, [.base, .range, .multirange].contains(element.kind),
+            case .success(let swift) = swiftType(elementOID, in: types),
+            case .named(let name) = swift, name != "PostgresVoid"
+        else { return nil }
+        return .generic("PostgresMultiArray", [swift])
+    }
+
+    /// The Swift type for a PostgreSQL type, or why there is none.
+    public func swiftType(_ oid: UInt32, in types: [UInt32: PostgresTypeInfo]) -> Result<SwiftType, UnsupportedType> {
+        guard let type = types[oid] else { return .failure(UnsupportedType(postgresType: "oid \(oid)")) }
+        for override in options.overrides {
+            guard let databaseType = override.databaseType else { continue }
+            // sqlc 1.29+ spells built-in types `pg_catalog.json`; 1.25 and PostgreSQL's own names plain `json`.
+            if databaseType == type.typeName || databaseType == type.sqlName || databaseType == type.name
+                || databaseType == "\(type.schema).\(type.typeName)"
+            {
+                return .success(override.swiftType)
+            }
+        }
+        switch type.kind {
+        case .enumeration:
+            return .success(.named(options.typeName(schema: type.schema, name: type.typeName, singular: false)))
+        case .composite:
+            guard let swift = composites["\(type.schema).\(type.typeName)"] else {
+                return .failure(UnsupportedType(postgresType: type.sqlName))
+            }
+            return .success(.named(swift))
+        case .domain:
+            guard let base = type.domainBase else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
+            return swiftType(base, in: types)
+        case .base where type.element != nil:
+            guard let element = type.element else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
+            guard types[element].map({ $0.kind != .range || $0.isBuiltin }) ?? true else {
+                // An array of a user-defined range: its array type's OID differs per database too.
+                return .failure(UnsupportedType(postgresType: type.sqlName))
+            }
+            return swiftType(element, in: types).map { .array($0) }
+        case .range where !type.isBuiltin:
+            // A user-defined range (`CREATE TYPE uuidrange AS RANGE (subtype = uuid)`) of a subtype SkeinTypes reads.
+            guard let subtype = type.rangeSubtype.flatMap({ types[$0] }), subtype.isBuiltin,
+                let bound = Self.customRangeBounds[subtype.typeName]
+            else { return .failure(UnsupportedType(postgresType: type.sqlName)) }
+            return .success(.generic("PostgresCustomRange", [.named(bound)]))
+        case .base where type.isBuiltin, .pseudo where type.typeName == "void", .range where type.isBuiltin,
+            .multirange where type.isBuiltin:
+            if let mapped = Self.builtinTypes[type.typeName] { return .success(.named(mapped)) }
+            return .failure(UnsupportedType(postgresType: type.sqlName))
+        default:
+            if type.kind == .base, let mapped = Self.extensionTypes[type.typeName] { return .success(.named(mapped)) }
+            return .failure(UnsupportedType(postgresType: type.sqlName))
+        }
+    }
+}
