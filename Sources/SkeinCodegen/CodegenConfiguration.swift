@@ -1,4 +1,5 @@
 import Foundation
+public import SkeinCore
 import Yams
 
 /// What to generate, read from sqlc's version-2 configuration: `skein.yaml`'s `sql:` list with a `gen: swift:`
@@ -13,6 +14,48 @@ public struct CodegenConfiguration: Sendable, Hashable {
         /// Query files or directories.
         public var queries: [String]
         public var options: SwiftOptions
+        /// sqlc's `database: {uri: …}`, as written (`${VAR}` unexpanded): for an entry without `schema:` (sqlc's
+        /// database-backed analysis), the database whose schema the queries are described against, as it is: nothing
+        /// is applied to it. With `schema:` the schema files are applied to a scratch database as always, and this
+        /// is not used.
+        public var database: String?
+
+        /// Whether the queries are described on ``database`` (no `schema:` to apply).
+        public var describesOnOwnDatabase: Bool { schema.isEmpty && database != nil }
+
+        /// ``database`` with `${NAME}` and `$NAME` replaced from `environment`, as sqlc does (Go's `os.ExpandEnv`).
+        /// - Throws: ``UnsetVariable`` for a name `environment` does not hold: Go would put nothing there, and the
+        ///   URL would fail later saying less.
+        public func databaseURL(environment: [String: String]) throws(UnsetVariable) -> String? {
+            guard let database else { return nil }
+            var result = ""
+            var rest = Substring(database)
+            while let dollar = rest.firstIndex(of: "$") {
+                result += rest[..<dollar]
+                var after = rest[rest.index(after: dollar)...]
+                let name: Substring
+                if after.first == "{", let close = after.firstIndex(of: "}") {
+                    name = after[after.index(after: after.startIndex)..<close]
+                    after = after[after.index(after: close)...]
+                } else {
+                    name = after.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+                    after = after.dropFirst(name.count)
+                }
+                if name.isEmpty {
+                    result += "$"
+                } else {
+                    guard let value = environment[String(name)] else { throw UnsetVariable(name: String(name)) }
+                    result += value
+                }
+                rest = after
+            }
+            return result + rest
+        }
+
+        /// A variable `database.uri` names that the environment does not set.
+        public struct UnsetVariable: Error, Sendable, Hashable {
+            public var name: String
+        }
     }
 
     /// The `gen: swift:` options (or the plugin's `options:`).
@@ -151,11 +194,33 @@ public struct CodegenConfiguration: Sendable, Hashable {
                     optionNodes.append(Node.mapping(merged))
                 }
             }
+            // sqlc's database-backed analysis: no `schema:`, the queries described on the database's own schema.
+            var database: String?
+            if let node = fields["database"] {
+                guard let settings = node.mapping else { throw fail(node, "database must be a mapping: {uri: …}") }
+                if settings["managed"]?.bool == true, fields["schema"] == nil {
+                    throw fail(
+                        node,
+                        "database: {managed: true} is sqlc Cloud's; give `schema:` (applied to a scratch database) or `database: {uri: …}` (a database with the schema applied)"
+                    )
+                }
+                database = settings["uri"]?.string
+            }
+            func schemaPaths() throws(CodegenConfigurationError) -> [String] {
+                if fields["schema"] == nil, database != nil { return [] }
+                guard fields["schema"] != nil else {
+                    throw fail(
+                        entry,
+                        "an sql entry needs `schema:` (files applied to a scratch database) or `database: {uri: …}` (a database whose schema the queries are described against)"
+                    )
+                }
+                return try paths("schema")
+            }
             for node in optionNodes {
                 packages.append(
                     Package(
-                        schema: try paths("schema"), queries: try paths("queries"),
-                        options: try options(node, fail: fail)))
+                        schema: try schemaPaths(), queries: try paths("queries"),
+                        options: try options(node, fail: fail), database: database))
             }
             if optionNodes.isEmpty, plainOut != nil {
                 let number = plain.count + 1
@@ -164,7 +229,9 @@ public struct CodegenConfiguration: Sendable, Hashable {
                 if plain.contains(where: { $0.name == name }) { name += "\(number)" }
                 plain.append((packages.count, name))
                 packages.append(
-                    Package(schema: try paths("schema"), queries: try paths("queries"), options: SwiftOptions(out: "")))
+                    Package(
+                        schema: try schemaPaths(), queries: try paths("queries"), options: SwiftOptions(out: ""),
+                        database: database))
             }
         }
         if let plainOut {
@@ -261,10 +328,12 @@ public struct CodegenConfiguration: Sendable, Hashable {
 }
 
 /// A problem in the code generator's configuration.
-public struct CodegenConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct CodegenConfigurationError: DiagnosticsConvertible, Sendable, Hashable, CustomStringConvertible {
     public var path: String
     public var line: Int?
     public var message: String
 
-    public var description: String { "\(path)\(line.map { ":\($0)" } ?? ""): \(message)" }
+    public var diagnostics: [Diagnostic] { [.codegen("configuration", file: path, line: line, message: message)] }
+
+    public var description: String { diagnostics[0].description }
 }

@@ -1,5 +1,5 @@
 public import Foundation
-import SkeinCore
+public import SkeinCore
 import Synchronization
 
 /// What the code generator asks PostgreSQL, and what PostgreSQL answered: the offline describe cache.
@@ -109,7 +109,7 @@ public struct DescribeCache: Codable, Sendable, Equatable {
 }
 
 /// A describe cache that cannot be used.
-public struct DescribeCacheError: Error, CustomStringConvertible, Sendable {
+public struct DescribeCacheError: DiagnosticsConvertible, CustomStringConvertible, Sendable {
     public var path: String
     public var message: String
 
@@ -118,7 +118,9 @@ public struct DescribeCacheError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    public var description: String { "\(path): \(message)" }
+    public var diagnostics: [Diagnostic] { [.codegen("describe-cache", file: path, line: nil, message: message)] }
+
+    public var description: String { diagnostics[0].description }
 }
 
 /// Where the code generator's questions to PostgreSQL go: a live ``QueryDescriber``, a ``RecordingDescriber``
@@ -209,7 +211,7 @@ public struct CachedDescriber: QueryDescribing {
             guard let answer = cache.statements[DescribeCache.key(sql)] else {
                 return .failure(
                     QueryDescriberError(
-                        code: .queryRejected, endpoint: path,
+                        code: .notCached, endpoint: path,
                         message:
                             "not in the describe cache \(path): the query is new or changed since it was written; run `skein generate` where PostgreSQL is available to refresh it, and commit it"
                     ))

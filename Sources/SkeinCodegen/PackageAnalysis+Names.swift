@@ -17,7 +17,7 @@ extension PackageAnalysis {
     ]
 
     /// A rejected query at its file:line (the line of PostgreSQL's position when it gave one).
-    static func error(_ rejection: QueryDescriberError, in query: AnnotatedQuery) -> QueryFileError {
+    static func error(_ rejection: QueryDescriberError, in query: AnnotatedQuery) -> Diagnostic {
         var line = rejection.line(in: query.sql, startingAt: query.sqlLine)
         var column: Int?
         // PostgreSQL's position in the rewritten SQL, back to the file's line:column (as lint reports).
@@ -27,7 +27,9 @@ extension PackageAnalysis {
         var message = "\(query.name): \(rejection.message)"
         if let sqlState = rejection.sqlState { message += " (SQLSTATE \(sqlState))" }
         if let hint = rejection.hint { message += "; hint: \(hint)" }
-        return QueryFileError(file: query.file, line: line, column: column, message: message)
+        return Diagnostic.codegen(
+            rejection.code == .notCached ? "describe-cache-stale" : "query-rejected", file: query.file, line: line,
+            column: column, message: message)
     }
 
     /// A second `id` becomes `id2`, a third `id3` (sqlc: `id_2`); by position, so that two equal fields (`id >= $1

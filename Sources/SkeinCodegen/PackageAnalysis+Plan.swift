@@ -8,7 +8,7 @@ extension PackageAnalysis {
         _ query: AnnotatedQuery, _ analysis: AnalyzedQuery, _ described: DescribedQuery,
         statements: [ParsedStatement], tables: [TableModel], enumSwiftNames: Set<String>,
         tableColumns: [String: [String]] = [:]
-    ) -> Result<QueryPlan, QueryFileError> {
+    ) -> Result<QueryPlan, Diagnostic> {
         // Casts: where the Swift value's encoding is not PostgreSQL's parameter type.
         var casts: [Int: String] = [:]
         for (parameter, field) in zip(described.parameters, analysis.parameters) {
@@ -37,8 +37,8 @@ extension PackageAnalysis {
                 affectedTag = tag
             case .none:
                 return .failure(
-                    QueryFileError(
-                        file: query.file, line: query.line,
+                    Diagnostic.codegen(
+                        "execrows-statement", file: query.file, line: query.line,
                         message:
                             "\(query.name): :\(command.rawValue) needs one INSERT, UPDATE, DELETE or SELECT (its rows are counted by the statement itself, as PostgresNIO does not report command tags); use :exec for other statements"
                     ))
@@ -61,8 +61,8 @@ extension PackageAnalysis {
             }
             if !refused.isEmpty {
                 return .failure(
-                    QueryFileError(
-                        file: query.file, line: query.line,
+                    Diagnostic.codegen(
+                        "copyfrom", file: query.file, line: query.line,
                         message:
                             "\(query.name): :copyfrom cannot copy \(refused.map { "\($0.name) (\($0.swiftType))" }.joined(separator: ", ")): COPY's text form is written for scalar columns and one-dimensional arrays of them only; use :batchexec"
                     ))
@@ -75,8 +75,8 @@ extension PackageAnalysis {
         default:
             if fields.isEmpty {
                 return .failure(
-                    QueryFileError(
-                        file: query.file, line: query.line,
+                    Diagnostic.codegen(
+                        "query-returns-nothing", file: query.file, line: query.line,
                         message:
                             "\(query.name) is :\(command.rawValue) but returns no columns; use :exec (or :execrows), or add RETURNING"
                     ))
@@ -243,9 +243,11 @@ extension PackageAnalysis {
     /// `INSERT INTO t (a, b) VALUES ($1, $2)`: the table and columns, for `COPY t (a, b) FROM STDIN`.
     static func copyTargetOf(
         _ query: AnnotatedQuery, statements: [ParsedStatement]
-    ) -> Result<QueryPlan.CopyTarget, QueryFileError> {
-        func fail(_ message: String) -> Result<QueryPlan.CopyTarget, QueryFileError> {
-            .failure(QueryFileError(file: query.file, line: query.line, message: "\(query.name): \(message)"))
+    ) -> Result<QueryPlan.CopyTarget, Diagnostic> {
+        func fail(_ message: String) -> Result<QueryPlan.CopyTarget, Diagnostic> {
+            .failure(
+                Diagnostic.codegen(
+                    "copyfrom", file: query.file, line: query.line, message: "\(query.name): \(message)"))
         }
         guard statements.count == 1, let insert = statements[0].node["InsertStmt"]
         else {

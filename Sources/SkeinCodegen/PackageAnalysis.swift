@@ -1,5 +1,5 @@
 import Foundation
-import SkeinCore
+public import SkeinCore
 import SkeinSQL
 
 /// A table (or view) of the schema as the models file shows it.
@@ -102,9 +102,24 @@ public struct PackageAnalysis: Sendable, Hashable {
     public var queries: [AnalyzedQuery] { files.flatMap { $0.queries.map(\.analyzed) } }
 }
 
+/// A code generation failure as SkeinCore's ``Diagnostic``s, rendered as lint and check-queries render theirs
+/// (`file:line:column: error[code]: message`): every error about the user's files that generate and check-queries
+/// throw (queries, schema, configuration, describe cache).
+public protocol DiagnosticsConvertible: Error {
+    var diagnostics: [Diagnostic] { get }
+}
+
 /// Every problem of a package's queries, all at once.
-public struct CodegenErrors: Error, Sendable, Hashable, CustomStringConvertible {
-    public var errors: [QueryFileError]
+public struct CodegenErrors: DiagnosticsConvertible, Sendable, Hashable, CustomStringConvertible {
+    /// The problems, each at its file:line(:column), in file and line order.
+    public var errors: [Diagnostic]
+
+    public init(errors: [Diagnostic]) {
+        self.errors = errors
+    }
+
+    public var diagnostics: [Diagnostic] { errors }
+
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
@@ -120,20 +135,20 @@ extension PackageAnalysis {
         queryFiles: [(path: String, text: String)], options: CodegenConfiguration.SwiftOptions,
         describer: any QueryDescribing
     ) async throws -> PackageAnalysis {
-        var errors: [QueryFileError] = []
+        var errors: [Diagnostic] = []
         var annotated: [(file: String, queries: [AnnotatedQuery])] = []
         var seenNames: [String: AnnotatedQuery] = [:]
         var skipped: [String] = []
         for (path, text) in queryFiles {
             let contents = QueryFileParser.read(text, file: path)
             errors += contents.errors
-            skipped += contents.skipped.map(\.description)
+            skipped += contents.skipped.map(\.placedMessage)
             let queries = contents.queries
             for query in queries {
                 if let earlier = seenNames[query.name], earlier.file != query.file {
                     errors.append(
-                        QueryFileError(
-                            file: query.file, line: query.line,
+                        Diagnostic.codegen(
+                            "duplicate-query", file: query.file, line: query.line,
                             message:
                                 "query name \(query.name) is already used at \(earlier.file):\(earlier.line); names are unique in a package (they become Swift types)"
                         ))
@@ -282,8 +297,8 @@ extension PackageAnalysis {
                 ?? (Self.reservedTypeNames.contains(query.name) ? "a type the generated code uses" : nil)
             if let owner {
                 errors.append(
-                    QueryFileError(
-                        file: query.file, line: query.line,
+                    Diagnostic.codegen(
+                        "name-collision", file: query.file, line: query.line,
                         message:
                             "query name \(query.name) is already \(owner) (queries become Swift types); rename the query"
                     ))
@@ -296,15 +311,15 @@ extension PackageAnalysis {
             for name in SwiftEmitter.methodNames(of: query) {
                 if SwiftEmitter.queriesMemberNames.contains(name) {
                     errors.append(
-                        QueryFileError(
-                            file: query.file, line: query.line,
+                        Diagnostic.codegen(
+                            "name-collision", file: query.file, line: query.line,
                             message:
                                 "query name \(query.name) becomes the method \(name)(), which Queries already has; rename the query"
                         ))
                 } else if let earlier = methodOwners[name], earlier.name != query.name {
                     errors.append(
-                        QueryFileError(
-                            file: query.file, line: query.line,
+                        Diagnostic.codegen(
+                            "name-collision", file: query.file, line: query.line,
                             message:
                                 "query name \(query.name) and query \(earlier.name) (\(earlier.file):\(earlier.line)) both become the method \(name)() (a :many query also has a …Stream method); rename one"
                         ))
@@ -366,7 +381,12 @@ extension PackageAnalysis {
             files.append(QueryFilePlans(file: file, queries: plans))
         }
         guard errors.isEmpty else {
-            throw CodegenErrors(errors: errors.sorted { ($0.file, $0.line) < ($1.file, $1.line) })
+            throw CodegenErrors(
+                errors: errors.sorted {
+                    ($0.location?.file ?? "", $0.location?.line ?? 0) < (
+                        $1.location?.file ?? "", $1.location?.line ?? 0
+                    )
+                })
         }
         return PackageAnalysis(
             tables: tables, enums: enums, composites: composites, files: files, warnings: warnings)

@@ -1,4 +1,5 @@
 import Foundation
+public import SkeinCore
 import SkeinSQL
 
 /// A query with the types PostgreSQL reported and the Swift types the generated code will use — what
@@ -98,7 +99,7 @@ public struct QueryAnalyzer: Sendable {
     }
 
     /// Joins a query's annotations with what PostgreSQL reported.
-    public func analyze(_ query: AnnotatedQuery, described: DescribedQuery) -> Result<AnalyzedQuery, QueryFileError> {
+    public func analyze(_ query: AnnotatedQuery, described: DescribedQuery) -> Result<AnalyzedQuery, Diagnostic> {
         let statements = (try? SQLGrammar.parse(query.sql).get()) ?? []
         return analyze(query, described: described, statements: statements)
     }
@@ -106,7 +107,7 @@ public struct QueryAnalyzer: Sendable {
     /// As ``analyze(_:described:)``, with the query's SQL already parsed.
     func analyze(
         _ query: AnnotatedQuery, described: DescribedQuery, statements: [ParsedStatement]
-    ) -> Result<AnalyzedQuery, QueryFileError> {
+    ) -> Result<AnalyzedQuery, Diagnostic> {
         let nullableTables = Self.nullableTables(statements)
         let counts = Self.nonNullAggregateColumns(
             statements, columnCount: described.columns.count, tables: tables)
@@ -197,8 +198,8 @@ public struct QueryAnalyzer: Sendable {
         }
         guard problems.isEmpty else {
             return .failure(
-                QueryFileError(
-                    file: query.file, line: query.line,
+                Diagnostic.codegen(
+                    "query-types", file: query.file, line: query.line,
                     message: "\(query.name): " + problems.joined(separator: "; ")))
         }
         return .success(

@@ -6,7 +6,7 @@ public struct QueryDescriberError: Error, CustomStringConvertible, Sendable, Has
     /// What went wrong.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case invalidConnectionString, connectionFailed, queryRejected, connectionLost, catalogQueryFailed
+            case invalidConnectionString, connectionFailed, queryRejected, connectionLost, catalogQueryFailed, notCached
         }
         private let base: Base
 
@@ -20,6 +20,8 @@ public struct QueryDescriberError: Error, CustomStringConvertible, Sendable, Has
         public static let connectionLost = Code(base: .connectionLost)
         /// The catalog query that resolves types failed, or its answer could not be read.
         public static let catalogQueryFailed = Code(base: .catalogQueryFailed)
+        /// The describe cache has no answer for the statement (``CachedDescriber``): it is new or changed.
+        public static let notCached = Code(base: .notCached)
 
         /// The code's name, e.g. `queryRejected`.
         public var description: String { base.rawValue }
@@ -70,6 +72,8 @@ public struct QueryDescriberError: Error, CustomStringConvertible, Sendable, Has
         case .connectionFailed:
             return "Cannot connect to PostgreSQL at \(endpoint) to describe queries: \(message). "
                 + "Check --dev-url (or the sandbox) and that the server is running and accepts this user."
+        case .notCached:
+            return message
         case .queryRejected:
             var text = "PostgreSQL rejected the query"
             if let sqlState { text += " (SQLSTATE \(sqlState))" }

@@ -1,5 +1,5 @@
 import Foundation
-import SkeinCore
+public import SkeinCore
 import SkeinSQL
 import Synchronization
 
@@ -81,52 +81,48 @@ public struct AnnotatedQuery: Sendable, Hashable {
     }
 }
 
-/// A problem in a query file, at its place.
-public struct QueryFileError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    /// 1-based, in Unicode scalars, when known (PostgreSQL's position in the query, mapped back).
-    public var column: Int?
-    public var message: String
-
-    public init(file: String, line: Int, column: Int? = nil, message: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.message = message
+extension Diagnostic {
+    /// A code generation problem at its place in a query or schema file: a ``Diagnostic`` like lint's and
+    /// check-queries', rendered `queries/users.sql:12:8: error[query-rejected]: GetUser: …`.
+    /// - Parameters:
+    ///   - column: 1-based, in Unicode scalars, when known (PostgreSQL's position in the query, mapped back).
+    public static func codegen(
+        _ code: String, file: String, line: Int?, column: Int? = nil, message: String, help: String? = nil,
+        severity: Severity = .error
+    ) -> Diagnostic {
+        Diagnostic(
+            severity: severity, code: code, message: message, help: help,
+            location: SourceLocation(file: file, line: line, column: line == nil ? nil : column))
     }
 
-    public var description: String { "\(file):\(line)\(column.map { ":\($0)" } ?? ""): \(message)" }
-}
-
-/// Every problem of a query file, in line order.
-public struct QueryFileErrors: Error, Sendable, Hashable, CustomStringConvertible {
-    public var errors: [QueryFileError]
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
+    /// `file:line: message`, without the severity and code: how a warning reads after `warning: `.
+    public var placedMessage: String {
+        location.map { "\($0): \(message)" } ?? message
+    }
 }
 
 /// What a query file holds, read as sqlc reads it.
 public struct QueryFileContents: Sendable, Hashable {
     public var queries: [AnnotatedQuery] = []
-    public var errors: [QueryFileError] = []
+    public var errors: [Diagnostic] = []
     /// Statements without a name annotation that change the schema (`CREATE TABLE`, `ALTER TYPE`, …): sqlc reads
     /// them into its catalog, so they are applied after the schema files, in query-file order.
     public var schema: [SchemaSource.Script] = []
     /// Statements without a name annotation that are not DDL: skipped, as sqlc skips them, with a warning.
-    public var skipped: [QueryFileError] = []
+    public var skipped: [Diagnostic] = []
 }
 
 /// Reads sqlc-annotated query files.
 public enum QueryFileParser {
     /// Every query of `text`, or every problem found (all at once).
-    public static func parse(_ text: String, file: String) -> Result<[AnnotatedQuery], QueryFileErrors> {
+    public static func parse(_ text: String, file: String) -> Result<[AnnotatedQuery], CodegenErrors> {
         let (queries, errors) = parseAll(text, file: file)
-        return errors.isEmpty ? .success(queries) : .failure(QueryFileErrors(errors: errors))
+        return errors.isEmpty ? .success(queries) : .failure(CodegenErrors(errors: errors))
     }
 
     /// The queries that could be read and the problems of the others, so that every problem of a project can be
     /// reported in one run.
-    public static func parseAll(_ text: String, file: String) -> (queries: [AnnotatedQuery], errors: [QueryFileError]) {
+    public static func parseAll(_ text: String, file: String) -> (queries: [AnnotatedQuery], errors: [Diagnostic]) {
         let contents = parse(contentsOf: text, file: file)
         return (contents.queries, contents.errors)
     }
@@ -149,8 +145,8 @@ public enum QueryFileParser {
         let script = SchemaSource.Script(file: file, line: line, sql: text)
         guard let statements = SchemaSource.statements(of: script) else {
             contents.errors.append(
-                QueryFileError(
-                    file: file, line: line,
+                Diagnostic.codegen(
+                    "query-unreadable", file: file, line: line,
                     message:
                         "SQL without a `-- name: Name :kind` annotation that PostgreSQL's grammar cannot read; annotate the query (e.g. `-- name: GetUserByID :one`) or fix it"
                 ))
@@ -165,10 +161,11 @@ public enum QueryFileParser {
                 contents.schema.append(statement)
             } else {
                 contents.skipped.append(
-                    QueryFileError(
-                        file: file, line: lineOfSQL,
+                    Diagnostic.codegen(
+                        "unannotated-statement", file: file, line: lineOfSQL,
                         message:
-                            "a statement without a `-- name: Name :kind` annotation is skipped (as sqlc skips it); annotate it to generate a method"
+                            "a statement without a `-- name: Name :kind` annotation is skipped (as sqlc skips it); annotate it to generate a method",
+                        severity: .warning
                     ))
             }
         }
@@ -193,7 +190,7 @@ public enum QueryFileParser {
             get { contents.queries }
             set { contents.queries = newValue }
         }
-        var errors: [QueryFileError] {
+        var errors: [Diagnostic] {
             get { contents.errors }
             set { contents.errors = newValue }
         }
@@ -242,8 +239,8 @@ public enum QueryFileParser {
                 source = String(decoding: bytes[..<cut], as: UTF8.self)
                 unannotated(rest, line: restLine, file: file, into: &contents)
             }
-            let noSQL = QueryFileError(
-                file: file, line: query.line,
+            let noSQL = Diagnostic.codegen(
+                "query-empty", file: file, line: query.line,
                 message: "query \(query.name) has no SQL after its `-- name:` line; write the statement below it")
             guard source.contains(where: { !$0.isWhitespace }) else {
                 errors.append(noSQL)
@@ -261,7 +258,8 @@ public enum QueryFileParser {
                         sqlLine: bodyLine, comments: comments, sqlOrigin: rewritten.origin))
             case .failure(let problem):
                 errors.append(
-                    QueryFileError(file: file, line: bodyLine + problem.lineOffset, message: problem.message))
+                    Diagnostic.codegen(
+                        "query-macro", file: file, line: bodyLine + problem.lineOffset, message: problem.message))
             }
         }
 
@@ -286,16 +284,16 @@ public enum QueryFileParser {
             let words = annotation.split(whereSeparator: { $0 == " " || $0 == "\t" })
             guard words.count == 2, words[1].hasPrefix(":") else {
                 errors.append(
-                    QueryFileError(
-                        file: file, line: number,
+                    Diagnostic.codegen(
+                        "query-annotation", file: file, line: number,
                         message: "expected `-- name: Name :kind` (kinds: \(kindList)), got `\(trimmed)`"))
                 continue
             }
             let name = String(words[0])
             guard let command = AnnotatedQuery.Command(rawValue: String(words[1].dropFirst())) else {
                 errors.append(
-                    QueryFileError(
-                        file: file, line: number,
+                    Diagnostic.codegen(
+                        "query-kind", file: file, line: number,
                         message: "unknown query kind \(words[1]) for \(name); use one of \(kindList)"))
                 continue
             }
@@ -303,8 +301,8 @@ public enum QueryFileParser {
                 name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" })
             else {
                 errors.append(
-                    QueryFileError(
-                        file: file, line: number,
+                    Diagnostic.codegen(
+                        "query-name", file: file, line: number,
                         message:
                             "query name \(name) must be an identifier (letters, digits, _), as it becomes a Swift name"
                     ))
@@ -312,15 +310,16 @@ public enum QueryFileParser {
             }
             if let earlier = seen[name] {
                 errors.append(
-                    QueryFileError(
-                        file: file, line: number, message: "query \(name) is already defined at line \(earlier)"))
+                    Diagnostic.codegen(
+                        "duplicate-query", file: file, line: number,
+                        message: "query \(name) is already defined at line \(earlier)"))
             }
             seen[name] = number
             current = (name, command, number, [], number + 1)
         }
         finish()
         if !sawAnnotation { unannotated(preamble.joined(separator: "\n"), line: 1, file: file, into: &contents) }
-        contents.errors.sort { ($0.line, $0.message) < ($1.line, $1.message) }
+        contents.errors.sort { ($0.location?.line ?? 0, $0.message) < ($1.location?.line ?? 0, $1.message) }
         return contents
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import SkeinCore
+public import SkeinCore
 import SkeinSQL
 
 #if canImport(Glibc)
@@ -244,8 +244,9 @@ public struct SchemaSource: Sendable, Hashable {
     }
 }
 
-/// A schema file that cannot be read or applied.
-public struct SchemaSourceError: Error, Sendable, Hashable, CustomStringConvertible {
+/// A schema file that cannot be read or applied: a ``Diagnostic`` (`schema-rejected` when PostgreSQL refused a
+/// statement, `schema-unreadable` otherwise), with PostgreSQL's SQLSTATE kept for the generator's decisions.
+public struct SchemaSourceError: DiagnosticsConvertible, Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int?
     public var message: String
@@ -264,7 +265,11 @@ public struct SchemaSourceError: Error, Sendable, Hashable, CustomStringConverti
         ["42P07", "42701", "42710", "42P06", "42723", "42P04"].contains(sqlState ?? "")
     }
 
-    public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+    public var diagnostics: [Diagnostic] {
+        [.codegen(sqlState == nil ? "schema-unreadable" : "schema-rejected", file: file, line: line, message: message)]
+    }
+
+    public var description: String { diagnostics[0].description }
 }
 
 /// SHA-256 over length-prefixed strings, so `["ab", "c"]` and `["a", "bc"]` differ.

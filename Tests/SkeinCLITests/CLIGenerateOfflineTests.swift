@@ -78,7 +78,8 @@ struct CLIGenerateOfflineTests {
         #expect(edited.status == 1)
         #expect(
             edited.stderr.contains(
-                "queries/users.sql:8: CountUsers: not in the describe cache \(Self.cache): the query is new or changed"),
+                "queries/users.sql:8: error[describe-cache-stale]: CountUsers: not in the describe cache \(Self.cache): the query is new or changed"
+            ),
             "\(edited.stderr)")
         #expect(!edited.stderr.contains("GetUser"), "unchanged queries are found: \(edited.stderr)")
         // With PostgreSQL, --check says the committed cache no longer serves.
@@ -135,7 +136,9 @@ struct CLIGenerateOfflineTests {
         let result = try await project.run(["--offline"])
         #expect(result.status == 1)
         #expect(
-            result.stderr.contains("\(Self.cache): there is no describe cache; run `skein generate` where PostgreSQL"),
+            result.stderr.contains(
+                "\(Self.cache): error[describe-cache]: there is no describe cache; run `skein generate` where PostgreSQL"
+            ),
             "\(result.stderr)")
         let both = try await project.run(["--offline", "--dev-url", "postgres://nobody@127.0.0.1:1/x"])
         #expect(both.status == 1 && both.stderr.contains("--offline uses no database"), "\(both.stderr)")

@@ -129,13 +129,15 @@ struct CLIGenerateTests {
         let result = try await project.run([])
         #expect(result.status == 1)
         #expect(
-            result.stderr.contains("queries/users.sql:12: unknown query kind :bogus for Broken"), "\(result.stderr)")
+            result.stderr.contains("queries/users.sql:12: error[query-kind]: unknown query kind :bogus for Broken"),
+            "\(result.stderr)")
         #expect(
             result.stderr.contains(
-                "queries/users.sql:3:8: GetUser: column \"nope\" does not exist (SQLSTATE 42703)"), "\(result.stderr)")
+                "queries/users.sql:3:8: error[query-rejected]: GetUser: column \"nope\" does not exist (SQLSTATE 42703)"
+            ), "\(result.stderr)")
         #expect(
             result.stderr.contains(
-                "queries/users.sql:6: Seen: column seen: PostgresNIO has no Swift type for pg_snapshot; cast it in the query (e.g. ::text) or add an override"
+                "queries/users.sql:6: error[query-types]: Seen: column seen: PostgresNIO has no Swift type for pg_snapshot; cast it in the query (e.g. ::text) or add an override"
             ), "\(result.stderr)")
         #expect(project.file("Models.swift") == nil, "a failed run writes nothing")
     }
@@ -168,10 +170,13 @@ struct CLIGenerateTests {
         // A query keeps its name (the user's API; sqlc allows it, as real projects show): the table's model moves.
         #expect(!failed.stderr.contains("query name User is already"), "\(failed.stderr)")
         #expect(
-            failed.stderr.contains("queries/users.sql:4: query name Mood is already the enum public.mood"),
+            failed.stderr.contains(
+                "queries/users.sql:4: error[name-collision]: query name Mood is already the enum public.mood"),
             "\(failed.stderr)")
         #expect(
-            failed.stderr.contains("queries/users.sql:7: query name Queries is already a type the generated code uses"),
+            failed.stderr.contains(
+                "queries/users.sql:7: error[name-collision]: query name Queries is already a type the generated code uses"
+            ),
             "\(failed.stderr)")
 
         let project = try Project(
@@ -235,11 +240,12 @@ struct CLIGenerateTests {
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
-                "queries/users.sql:4: query name ListUsersStream and query ListUsers (queries/users.sql:1) both become the method listUsersStream()"
+                "queries/users.sql:4: error[name-collision]: query name ListUsersStream and query ListUsers (queries/users.sql:1) both become the method listUsersStream()"
             ), "\(result.stderr)")
         #expect(
             result.stderr.contains(
-                "queries/users.sql:7: query name First becomes the method first(), which Queries already has"),
+                "queries/users.sql:7: error[name-collision]: query name First becomes the method first(), which Queries already has"
+            ),
             "\(result.stderr)")
         #expect(project.file("Queries.swift") == nil)
     }
@@ -305,7 +311,7 @@ struct CLIGenerateTests {
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
-                "queries/users.sql:1: CopyTagged: :copyfrom cannot copy grid (PostgresMultiArray<Int32>), at (PostgresPoint): COPY's text form is written for scalar columns and one-dimensional arrays of them only; use :batchexec"
+                "queries/users.sql:1: error[copyfrom]: CopyTagged: :copyfrom cannot copy grid (PostgresMultiArray<Int32>), at (PostgresPoint): COPY's text form is written for scalar columns and one-dimensional arrays of them only; use :batchexec"
             ), "\(result.stderr)")
         #expect(project.file("Models.swift") == nil)
 
@@ -331,7 +337,7 @@ struct CLIGenerateTests {
         #expect(result.status == 1)
         #expect(
             result.stderr.contains(
-                "schema/00001_users.sql:4: the schema does not apply: relation \"nowhere\" does not exist (SQLSTATE 42P01)"
+                "schema/00001_users.sql:4: error[schema-rejected]: the schema does not apply: relation \"nowhere\" does not exist (SQLSTATE 42P01)"
             ),
             "\(result.stderr)")
     }

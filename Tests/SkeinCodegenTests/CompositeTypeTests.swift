@@ -93,7 +93,7 @@ struct CompositeTypeTests {
                 "-- name: AddSpot :exec\nINSERT INTO spots (p) VALUES (@p);")
         } throws: { error in
             let text = "\(error)"
-            return text.contains("queries/q.sql:1: AddSpot")
+            return text.contains("queries/q.sql:1: error[query-types]: AddSpot")
                 && text.contains("parameter $1 (p): a value of the composite type point3 cannot be bound")
                 && text.contains("ROW(@field1, @field2, …)::point3")
         }

@@ -58,7 +58,7 @@ struct MultidimensionalArrayTests {
             _ = try await Self.analyze("-- name: Moods :one\nSELECT id, moods FROM grids WHERE id = $1;")
         } throws: { error in
             let text = "\(error)"
-            return text.contains("queries/q.sql:1: Moods")
+            return text.contains("queries/q.sql:1: error[query-types]: Moods")
                 && text.contains("grids.moods is declared with 2 dimensions")
                 && text.contains(#"overrides: [{column: "grids.moods", swift_type: YourType}]"#)
         }

@@ -1,4 +1,5 @@
 import SkeinCodegen
+import SkeinCore
 import SkeinTestSupport
 import Testing
 
@@ -19,14 +20,14 @@ struct QueryAnalyzerTests {
     ]
 
     func analyze(_ text: String, options: CodegenConfiguration.SwiftOptions = .init(out: "out")) async throws
-        -> [Result<AnalyzedQuery, QueryFileError>]
+        -> [Result<AnalyzedQuery, Diagnostic>]
     {
         let database = try await TestDatabase.makeFreshDatabase()
         for statement in Self.schema { try await TestDatabase.execute(statement, on: database) }
         let queries = try QueryFileParser.parse(text, file: "queries/users.sql").get()
         let describer = try QueryDescriber(connectionString: database.text)
         let analyzer = QueryAnalyzer(options: options)
-        var results: [Result<AnalyzedQuery, QueryFileError>] = []
+        var results: [Result<AnalyzedQuery, Diagnostic>] = []
         for query in queries {
             results.append(analyzer.analyze(query, described: try await describer.describe(query.sql)))
         }
@@ -123,7 +124,8 @@ struct QueryAnalyzerTests {
         }
         #expect(
             error.description.hasPrefix(
-                "queries/users.sql:1: Words: column words: PostgresNIO has no Swift type for pg_snapshot"))
+                "queries/users.sql:1: error[query-types]: Words: column words: PostgresNIO has no Swift type for pg_snapshot"
+            ))
         #expect(error.description.contains("overrides: [{db_type: \"pg_snapshot\""))
         var options = CodegenConfiguration.SwiftOptions(out: "out")
         options.overrides = [.init(databaseType: "pg_snapshot", column: nil, swiftType: "Lexemes", nullable: false)]

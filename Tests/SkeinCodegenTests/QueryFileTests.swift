@@ -1,5 +1,6 @@
 import Foundation
 import SkeinCodegen
+import SkeinCore
 import Testing
 
 @Suite("codegen: sqlc-annotated query files")
@@ -106,7 +107,7 @@ struct QueryFileTests {
             return
         }
         let errors = failure.errors
-        #expect(errors.map(\.line) == [4, 6, 8, 10, 11], "\(errors)")
+        #expect(errors.map { $0.location?.line } == [4, 6, 8, 10, 11], "\(errors)")
         #expect(errors[0].message.contains("unknown query kind :fetch"))
         #expect(errors[1].message == "query A is already defined at line 2")
         #expect(errors[2].message.contains("query C has no SQL"))
@@ -175,7 +176,7 @@ struct QueryFileTests {
         #expect(contents.schema.map(\.line) == [1, 8])
         #expect(contents.schema[0].sql.contains("CREATE TABLE audit_events"))
         #expect(contents.schema[1].sql.contains("CREATE INDEX audit_events_kind"))
-        #expect(contents.skipped.map(\.line) == [3, 9])
+        #expect(contents.skipped.map { $0.location?.line } == [3, 9])
         #expect(contents.skipped[0].message.contains("without a `-- name: Name :kind` annotation is skipped"))
     }
 
@@ -189,7 +190,7 @@ struct QueryFileTests {
         #expect(queries.isEmpty)
         #expect(
             errors.map(\.description) == [
-                "q.sql:1: query A has no SQL after its `-- name:` line; write the statement below it"
+                "q.sql:1: error[query-empty]: query A has no SQL after its `-- name:` line; write the statement below it"
             ])
     }
 
@@ -201,7 +202,7 @@ struct QueryFileTests {
         #expect(queries.isEmpty)
         #expect(
             errors.map(\.description) == [
-                "q.sql:3: $999999999999… is out of range: PostgreSQL numbers parameters $1 to $65535"
+                "q.sql:3: error[query-macro]: $999999999999… is out of range: PostgreSQL numbers parameters $1 to $65535"
             ])
         let highest = QueryFileParser.parseAll("-- name: B :one\nSELECT $65535;\n", file: "q.sql")
         #expect(highest.errors.isEmpty && highest.queries.first?.parameters.map(\.number) == [65535])
@@ -228,7 +229,7 @@ struct QueryFileTests {
         #expect(parsed[0].sql == "SELECT id\nFROM users WHERE id = $1" && parsed[1].sql == "SELECT 2")
         let broken = QueryFileParser.parseAll(
             "-- name: A :one\r\nSELECT 1;\r\n-- name: B :nope\r\nSELECT 2;\r\n", file: "q.sql")
-        #expect(broken.errors.map(\.line) == [3] && broken.queries.map(\.name) == ["A"])
+        #expect(broken.errors.map { $0.location?.line } == [3] && broken.queries.map(\.name) == ["A"])
         #expect(broken.errors.first?.message.hasPrefix("unknown query kind :nope for B;") == true)
     }
 

@@ -21,8 +21,9 @@ enum QueryFileProperties {
         precondition(queries == again.queries && errors == again.errors, "parsing is not deterministic")
         let lineCount = text.unicodeScalars.count(where: { $0 == "\n" }) + 1
         for error in errors {
-            precondition(error.file == file, "an error about \(error.file)")
-            precondition((1...lineCount).contains(error.line), "error line \(error.line) of \(lineCount): \(error)")
+            precondition(error.location?.file == file, "an error about \(error.location?.file ?? "no file")")
+            let line = error.location?.line ?? 0
+            precondition((1...lineCount).contains(line), "error line \(line) of \(lineCount): \(error)")
         }
         for query in queries {
             precondition(

@@ -70,6 +70,12 @@ struct CheckQueriesCommand: AsyncParsableCommand {
             (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
         var inputs: [(schema: SchemaSource, queries: [AnnotatedQuery], baseline: Int)] = []
         for package in configuration.packages {
+            guard !package.describesOnOwnDatabase else {
+                throw CLIFailure(
+                    .configuration,
+                    "\(path): an sql entry without `schema:` is described on its database.uri as that database is; check-queries applies the migrations one at a time, so it needs the entry's `schema:`"
+                )
+            }
             do {
                 let schema = try CodeGenerator.schema(for: package, base: base)
                 var queries: [AnnotatedQuery] = []

@@ -146,7 +146,10 @@ extension GenerateCommand {
             do {
                 cache = try read.get()
             } catch {
-                throw CLIFailure(.configuration, "\(DescribeCacheError(path: display, message: error.message))")
+                var failure = CLIFailure(
+                    .configuration, "\(DescribeCacheError(path: display, message: error.message))")
+                failure.isDiagnostics = true
+                throw failure
             }
             guard cache.schema == schema.fingerprint else {
                 let files = Array(Set(schema.scripts.map(\.file))).sorted()

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SkeinCodegen
+import SkeinCore
 import SkeinSandbox
 
 /// `skein generate`: sqlc for Swift.
@@ -68,17 +69,15 @@ struct GenerateCommand: AsyncParsableCommand {
         let base = ((file ?? "skein.yaml") as NSString).deletingLastPathComponent
         guard !base.isEmpty, base != "." else { return "\(error)" }
         func here(_ path: String) -> String { path.hasPrefix("/") ? path : Self.normalized(base + "/" + path) }
-        switch error {
-        case let errors as CodegenErrors:
-            return errors.errors.map {
-                QueryFileError(file: here($0.file), line: $0.line, column: $0.column, message: $0.message)
-            }
-            .map(\.description).joined(separator: "\n")
-        case let error as SchemaSourceError:
-            return SchemaSourceError(file: here(error.file), line: error.line, message: error.message).description
-        default:
-            return "\(error)"
+        // Queries and schema files are named from the configuration's directory; the others' paths are whole.
+        guard error is CodegenErrors || error is SchemaSourceError, let failure = error as? any DiagnosticsConvertible
+        else { return "\(error)" }
+        return failure.diagnostics.map { diagnostic in
+            var relocated = diagnostic
+            relocated.location?.file = here(diagnostic.location?.file ?? "")
+            return relocated.description
         }
+        .joined(separator: "\n")
     }
 
     /// libpq reads these when a connection string leaves something out; generate must only ever use what it is
@@ -127,6 +126,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 throw CLIFailure(.configuration, "\(error)")
             }
         }
+        let ownDatabases = try Self.ownDatabases(configuration, path: path)
         let command = self
         let generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)]
         // With a throwaway cluster: each package's committed cache, replayed while PostgreSQL works.
@@ -137,9 +137,15 @@ struct GenerateCommand: AsyncParsableCommand {
             }
             generated = try await Self.offline(
                 schemas: schemas, configuration: configuration, base: base, caches: try await caches.get())
+        } else if devURL == nil, ownDatabases.allSatisfy({ $0 != nil }) {
+            // sqlc's database-backed analysis for every entry: no server of Skein's own is needed.
+            generated = try await Self.onDevelopmentServer(
+                "", schemas: schemas, cache: false, configuration: configuration, base: base,
+                ownDatabases: ownDatabases)
         } else if let devURL {
             generated = try await Self.onDevelopmentServer(
-                devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base)
+                devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base,
+                ownDatabases: ownDatabases)
         } else {
             let dryRun = dryRun
             (generated, replays) = try await ThrowawayCluster.run(
@@ -149,6 +155,14 @@ struct GenerateCommand: AsyncParsableCommand {
                 var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
                 var replays: [Task<[GeneratedFile]?, Never>?] = []
                 for (index, package) in configuration.packages.enumerated() {
+                    if let url = ownDatabases[index] {
+                        replays.append(nil)
+                        generated.append(
+                            try await Self.recording(
+                                package, schema: schemas[index], base: base,
+                                describer: try QueryDescriber(connectionString: url)))
+                        continue
+                    }
                     replays.append(dryRun ? nil : Self.replaying(caches, at: index, package: package, base: base))
                     let database = index == 0 ? nil : "skein_package_\(index)"
                     if let database {
@@ -275,7 +289,7 @@ struct GenerateCommand: AsyncParsableCommand {
     }
 
     /// Prints each of `warnings` on standard error.
-    private static func warn(_ warnings: [String]) {
+    static func warn(_ warnings: [String]) {
         for warning in warnings { Console.err("warning: \(warning)") }
     }
 
@@ -319,37 +333,14 @@ struct GenerateCommand: AsyncParsableCommand {
                 if file != nil || path != "skein.yaml" { break }
             }
         }
-        if let lastError { throw CLIFailure(.configuration, "\(lastError)") }
+        if let lastError {
+            var failure = CLIFailure(.configuration, "\(lastError)")
+            failure.isDiagnostics = true
+            throw failure
+        }
         throw CLIFailure(
             .configuration,
             "skein.yaml has no `sql:` list and there is no sqlc.yaml; add the packages to generate (docs/codegen.md)")
-    }
-
-    /// Applies the schemas on `--dev-url`'s server (cached by the schema's hash unless --no-cache) and generates.
-    private static func onDevelopmentServer(
-        _ url: String, schemas: [SchemaSource], cache: Bool, configuration: CodegenConfiguration, base: String
-    ) async throws -> [(result: CodeGenerator.Result, recorded: DescribeCache?)] {
-        var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
-        for (package, schema) in zip(configuration.packages, schemas) {
-            if cache {
-                let (database, _, warnings) = try await SchemaDatabase.prepare(schema, serverConnectionString: url)
-                Self.warn(warnings)
-                let describer = try QueryDescriber(connectionString: url, database: database)
-                generated.append(try await recording(package, schema: schema, base: base, describer: describer))
-            } else {
-                let database = try await SchemaDatabase.createScratch(serverConnectionString: url)
-                do {
-                    let describer = try QueryDescriber(connectionString: url, database: database)
-                    Self.warn(try await CodeGenerator.apply(schema, on: describer))
-                    generated.append(try await recording(package, schema: schema, base: base, describer: describer))
-                    try? await SchemaDatabase.drop(database, serverConnectionString: url)
-                } catch {
-                    try? await SchemaDatabase.drop(database, serverConnectionString: url)
-                    throw error
-                }
-            }
-        }
-        return generated
     }
 
 }

@@ -32,6 +32,9 @@ struct CLIFailure: Error, CustomStringConvertible {
     var gooseContext: [String] = []
     /// The word after `goose ` in goose's line: `run` (its `log.Fatalf("goose run: %v")`), or `validate`.
     var gooseCommand = "run"
+    /// ``message`` is diagnostics, each line already `file:line: error[code]: …` (code generation's): printed as
+    /// it is, as lint and check-queries print theirs, not after `error: `.
+    var isDiagnostics = false
 
     init(
         _ code: Code, _ message: String, exitCode: Int32 = 1, gooseLine: String? = nil, gooseContext: [String] = [],
@@ -58,7 +61,7 @@ struct CLIFailure: Error, CustomStringConvertible {
                 ])
                 .joined(separator: "\n")
         case .skein:
-            return "error: \(message)"
+            return isDiagnostics ? message : "error: \(message)"
         }
     }
 }

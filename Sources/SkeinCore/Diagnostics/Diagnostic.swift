@@ -49,7 +49,7 @@ public enum Severity: String, Sendable, Hashable, Codable, Comparable, CaseItera
 /// migrations/0012_add_index.sql:3:1: error[syntax]: …
 ///   help: …
 /// ```
-public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Diagnostic: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public var severity: Severity
     /// A stable kebab-case id (`duplicate-version`, `missing-file`, …).
     public var code: String

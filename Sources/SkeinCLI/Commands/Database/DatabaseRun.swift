@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
+import SkeinCodegen
 import SkeinConfig
 import SkeinConnection
 import SkeinCore
@@ -314,7 +315,9 @@ struct DatabaseRun {
             } catch let failure as CLIFailure {
                 throw failure
             } catch {
-                throw CLIFailure(.run, describe(error))
+                var failure = CLIFailure(.run, describe(error))
+                failure.isDiagnostics = error is any DiagnosticsConvertible
+                throw failure
             }
         }
     }
