@@ -65,6 +65,34 @@ struct CLIGenerateOfflineTests {
         #expect(try await project.run(["--check"]).status == 0)
     }
 
+    @Test(
+        "--dev-url: the committed cache is kept when the answers are the same (however it is indented), rewritten when not"
+    )
+    func devURLCache() async throws {
+        let database = try await TestDatabase.makeFreshDatabase()
+        let project = try CLIGenerateTests.Project(queries: Self.queries)
+        defer { project.directory.delete() }
+        let first = try await project.run(["--dev-url", database.text])
+        #expect(first.status == 0 && first.stdout.contains("created \(Self.cache)"), "\(first.stdout)\(first.stderr)")
+        let path = project.path + "/" + Self.cache
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        // The schema database is reused: the same answers, the same bytes.
+        let second = try await project.run(["--dev-url", database.text])
+        #expect(second.status == 0 && !second.stdout.contains(Self.cache), "kept: \(second.stdout)")
+        // Other bytes, the same answers (an editor re-indented it): decoded, equal, kept as it is.
+        let reindented = written.replacingOccurrences(of: "\n  ", with: "\n    ")
+        try reindented.write(toFile: path, atomically: true, encoding: .utf8)
+        let third = try await project.run(["--dev-url", database.text])
+        #expect(third.status == 0 && !third.stdout.contains(Self.cache), "kept: \(third.stdout)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == reindented)
+        // A new query: new answers, the cache is rewritten.
+        try project.directory.write(
+            "queries/users.sql", Self.queries + "\n\n-- name: CountUsers :one\nSELECT count(*) FROM users;\n")
+        let edited = try await project.run(["--dev-url", database.text])
+        #expect(edited.status == 0 && edited.stdout.contains("updated \(Self.cache)"), "\(edited.stdout)")
+        #expect(try await project.run(["--check", "--offline"]).status == 0)
+    }
+
     @Test("an edited or new query is named at its file:line; a changed schema names the cache; both exit 1")
     func stale() async throws {
         let project = try CLIGenerateTests.Project(queries: Self.queries)

@@ -143,6 +143,13 @@ struct GenerateCommand: AsyncParsableCommand {
                 "", schemas: schemas, cache: false, configuration: configuration, base: base,
                 ownDatabases: ownDatabases)
         } else if let devURL {
+            // A committed cache another server wrote (CI's, a teammate's: other OIDs) is kept when it makes the same
+            // code, which takes replaying it: started now, beside PostgreSQL's work, as with a throwaway cluster.
+            if !dryRun {
+                replays = configuration.packages.enumerated().map { index, package in
+                    ownDatabases[index] == nil ? Self.replaying(caches, at: index, package: package, base: base) : nil
+                }
+            }
             generated = try await Self.onDevelopmentServer(
                 devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base,
                 ownDatabases: ownDatabases)
