@@ -9,17 +9,11 @@ extension SwiftEmitter {
         out.line("// swift-format-ignore-file")
         out.line("// skein generate: the schema's tables and enums.")
         out.line()
-        // The models' own API names PostgresNIO only through the enums' conformances and ByteBuffer columns (their
-        // decoding initialisers are internal).
-        let columns = analysis.tables.flatMap(\.columns) + analysis.composites.flatMap(\.fields)
-        // The tables whose row type a query reads as a value (`SELECT u FROM users u`): their models decode records.
-        let readAsValues = Set(analysis.queries.flatMap(\.columns).map(Self.baseType))
-        let records = !analysis.composites.isEmpty || analysis.tables.contains { readAsValues.contains($0.swiftName) }
+        let file = SwiftDecisions.modelsFile(analysis)
         imports(
-            into: &out, foundationInPublicAPI: Self.usesFoundation(columns),
-            postgresInPublicAPI: !analysis.enums.isEmpty || records
-                || columns.contains { $0.swiftType.names.contains("ByteBuffer") },
-            runtime: Self.usesRuntime(columns) || records, runtimeInPublicAPI: Self.usesRuntime(columns))
+            into: &out, foundationInPublicAPI: file.foundationInPublicAPI,
+            postgresInPublicAPI: file.postgresInPublicAPI, runtime: file.runtime,
+            runtimeInPublicAPI: file.runtimeInPublicAPI)
         for model in analysis.enums {
             out.line()
             enumeration(model, into: &out)
@@ -30,7 +24,7 @@ extension SwiftEmitter {
         }
         for table in analysis.tables {
             out.line()
-            self.table(table, readAsValue: readAsValues.contains(table.swiftName), into: &out)
+            self.table(table, readAsValue: file.readAsValues.contains(table.swiftName), into: &out)
         }
         return out.text
     }
@@ -141,8 +135,8 @@ extension SwiftEmitter {
     /// `Sendable, Hashable` (and `Codable`) when every field's type is one the generator knows to be so.
     func conformances(_ fields: [AnalyzedQuery.Field]) -> String {
         var list = ["Sendable"]
-        if isHashable(fields) { list.append("Hashable") }
-        if options.emitCodable && isCodable(fields) { list.append("Codable") }
+        if decisions.isHashable(fields) { list.append("Hashable") }
+        if options.emitCodable && decisions.isCodable(fields) { list.append("Codable") }
         return list.joined(separator: ", ")
     }
 

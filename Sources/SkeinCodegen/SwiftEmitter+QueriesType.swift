@@ -13,9 +13,9 @@ extension SwiftEmitter {
         imports(
             into: &out,
             foundationInPublicAPI: options.emitProtocol
-                && Self.usesFoundation(analysis.files.flatMap(\.queries).flatMap(Self.publicFields)),
+                && SwiftDecisions.usesFoundation(analysis.files.flatMap(\.queries).flatMap(SwiftDecisions.publicFields)),
             runtime: options.emitProtocol
-                && Self.usesRuntime(analysis.files.flatMap(\.queries).flatMap(Self.publicFields)))
+                && SwiftDecisions.usesRuntime(analysis.files.flatMap(\.queries).flatMap(SwiftDecisions.publicFields)))
         out.line()
         out.line("/// The package's queries, run through a `PostgresClient` (each call leases a connection) or on one")
         out.line("/// `PostgresConnection` (for instance inside a transaction: see `withTransaction`).")

@@ -10,8 +10,9 @@ extension SwiftEmitter {
         out.line("// source: \(file)")
         out.line()
         imports(
-            into: &out, foundationInPublicAPI: Self.usesFoundation(plans.flatMap(Self.publicFields)),
-            runtime: Self.usesRuntime(plans.flatMap(Self.publicFields)))
+            into: &out,
+            foundationInPublicAPI: SwiftDecisions.usesFoundation(plans.flatMap(SwiftDecisions.publicFields)),
+            runtime: SwiftDecisions.usesRuntime(plans.flatMap(SwiftDecisions.publicFields)))
         for plan in plans {
             out.line()
             statement(plan, into: &out)
@@ -114,14 +115,7 @@ extension SwiftEmitter {
                     parameters.count > 1
                     ? "params.\(Self.identifier(parameter.name))"
                     : parameter.name == "self" ? "self.`self`" : Self.identifier(parameter.name)
-                // Overrides may throw while encoding; PostgresNIO's own types do not.
-                // Decimal's encoding is declared throwing too, and so is SkeinTypes' multi-dimensional array's
-                // (its elements' may be).
-                let bindingType = Self.bindingType(parameter)
-                let throwing =
-                    options.overrides.contains { $0.swiftType == bindingType }
-                    || bindingType.names.contains("Decimal") || bindingType.names.contains("PostgresMultiArray")
-                out.line("        \(throwing ? "try " : "")bindings.append(\(path))")
+                out.line("        \(decisions.bindingThrows(parameter) ? "try " : "")bindings.append(\(path))")
             }
             out.line("        return bindings")
         }

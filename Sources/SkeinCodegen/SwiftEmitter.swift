@@ -27,13 +27,12 @@ public struct SwiftEmitter: Sendable {
     public static let formatVersion = 5
 
     public var options: CodegenConfiguration.SwiftOptions
-    /// Models that cannot be `Codable` (a `ByteBuffer` or an override among their columns).
-    var nonCodableModels: Set<String> = []
-    /// Models and composite structs that cannot be `Hashable` (an override without it among their fields).
-    var nonHashableModels: Set<String> = []
+    /// What the package's types conform to, decided before any text is written.
+    var decisions: SwiftDecisions
 
     public init(options: CodegenConfiguration.SwiftOptions) {
         self.options = options
+        decisions = SwiftDecisions(options: options)
     }
 
     /// `public ` / `package ` / `` (internal).
@@ -47,26 +46,7 @@ public struct SwiftEmitter: Sendable {
 
     public func files(for analysis: PackageAnalysis) -> [GeneratedFile] {
         var emitter = self
-        // Composites first: a table's column may be one. A composite may hold another, in any order: repeat until
-        // no composite loses a conformance.
-        var changed = true
-        while changed {
-            changed = false
-            for composite in analysis.composites {
-                if !emitter.nonCodableModels.contains(composite.swiftName), !emitter.isCodable(composite.fields) {
-                    emitter.nonCodableModels.insert(composite.swiftName)
-                    changed = true
-                }
-                if !emitter.nonHashableModels.contains(composite.swiftName), !emitter.isHashable(composite.fields) {
-                    emitter.nonHashableModels.insert(composite.swiftName)
-                    changed = true
-                }
-            }
-        }
-        emitter.nonCodableModels.formUnion(
-            analysis.tables.filter { !emitter.isCodable($0.columns) }.map(\.swiftName))
-        emitter.nonHashableModels.formUnion(
-            analysis.tables.filter { !emitter.isHashable($0.columns) }.map(\.swiftName))
+        emitter.decisions = SwiftDecisions(options: options, analysis: analysis)
         var files = [
             GeneratedFile(path: "Models.swift", contents: emitter.models(analysis)),
             GeneratedFile(path: "Queries.swift", contents: emitter.queriesType(analysis)),
@@ -76,32 +56,6 @@ public struct SwiftEmitter: Sendable {
             files.append(GeneratedFile(path: name + ".swift", contents: emitter.queryFile(plans.file, plans.queries)))
         }
         return files
-    }
-
-    /// A field's type without its array brackets and optionality: `[Mark]?` → `Mark`.
-    static func baseType(_ field: AnalyzedQuery.Field) -> String {
-        field.swiftType.base.description
-    }
-
-    /// Whether the fields' types are all ones the generator knows to be `Codable`.
-    func isCodable(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.allSatisfy { field in
-            let base = Self.baseType(field)
-            return provides("Codable", field) && base != "ByteBuffer" && !nonCodableModels.contains(base)
-        }
-    }
-
-    /// Whether the fields' types are all `Hashable`: as ``provides(_:_:)`` says, less the models known not to be.
-    func isHashable(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.allSatisfy { provides("Hashable", $0) && !nonHashableModels.contains(Self.baseType($0)) }
-    }
-
-    /// Whether a field's type provides `conformance`: always for the types the generator maps, for an override
-    /// only when its `conforms_to:` says so, never for an inline `AS "col: Type"`.
-    func provides(_ conformance: String, _ field: AnalyzedQuery.Field) -> Bool {
-        if field.typedInline { return false }
-        let overrides = options.overrides.filter { $0.swiftType == field.swiftType }
-        return overrides.isEmpty || overrides.allSatisfy { $0.conformsTo.contains(conformance) }
     }
 
     /// `public import` / `package import` for public API (SE-0409: with InternalImportsByDefault a plain import is
@@ -125,29 +79,6 @@ public struct SwiftEmitter: Sendable {
         out.line((postgresInPublicAPI ? modifier : "") + "import PostgresNIO")
         // Types PostgresNIO has no codec for come from Skein's small runtime product (docs/codegen.md).
         if runtime { out.line((runtimeInPublicAPI ? modifier : "") + "import SkeinTypes") }
-    }
-
-    /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.
-    static func usesRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.contains { $0.swiftType.names.contains(where: QueryAnalyzer.runtimeTypes.contains) }
-    }
-
-    /// Whether a field's type is (or contains) one of Foundation's.
-    static func usesFoundation(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.contains { field in field.swiftType.names.contains { ["UUID", "Date", "Decimal"].contains($0) } }
-    }
-
-    /// The fields a query's public declarations show: parameters, and the row's own columns (a model or an
-    /// embedded model is named, not spelled out).
-    static func publicFields(_ plan: QueryPlan) -> [AnalyzedQuery.Field] {
-        var fields = plan.analyzed.parameters
-        switch plan.row {
-        case .value(let field): fields.append(field)
-        case .fields(let rowFields):
-            for case .column(_, let field) in rowFields { fields.append(field) }
-        case .none, .model: break
-        }
-        return fields
     }
 
 }
