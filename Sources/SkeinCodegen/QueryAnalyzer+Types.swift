@@ -53,13 +53,18 @@ extension QueryAnalyzer {
 
     /// The Swift type of an array declared with several dimensions: SkeinTypes' `PostgresMultiArray` of its
     /// element's type, for a built-in element type PostgresNIO reads and writes in arrays (its OID is the same in
-    /// every database, and the binary array names it).
+    /// every database, and the binary array names it), or a generated enum (bound as `text[]` and cast in the SQL,
+    /// read from whatever enum the server names, as `[Mood]` is).
     func multidimensionalType(_ oid: UInt32, in types: [UInt32: PostgresTypeInfo]) -> SwiftType? {
         guard let array = types[oid], let elementOID = array.element, let element = types[elementOID],
-            element.isBuiltin, [.base, .range, .multirange].contains(element.kind),
             case .success(let swift) = swiftType(elementOID, in: types),
             case .named(let name) = swift, name != "PostgresVoid"
         else { return nil }
+        let builtin = element.isBuiltin && [.base, .range, .multirange].contains(element.kind)
+        let generatedEnum =
+            element.kind == .enumeration
+            && name == options.typeName(schema: element.schema, name: element.typeName, singular: false)
+        guard builtin || generatedEnum else { return nil }
         return .generic("PostgresMultiArray", [swift])
     }
 

@@ -390,7 +390,7 @@ struct RuntimeTypesRoundTripTests {
         }
     }
 
-    @Test("multi-dimensional arrays (int[][], text[][][], timestamptz[][], numeric[][]) and numeric[]: both ways")
+    @Test("multi-dimensional arrays (int[][], text[][][], timestamptz[][], numeric[][], enum[][]) and numeric[]")
     func multidimensionalArrays() async throws {
         try await RoundTripTests().withQueries { queries, database in
             let cells = try PostgresMultiArray<Int32>(rows: [[1, 2, 3], [4, 5, 6]])
@@ -402,9 +402,11 @@ struct RuntimeTypesRoundTripTests {
             let ratios = try PostgresMultiArray<Decimal>(rows: [
                 [Decimal(string: "1.5")!, 2], [0, Decimal(string: "0.125")!],
             ])
+            let statuses = try PostgresMultiArray<UserStatus>(rows: [[.active, .inReview], [.suspended, .active]])
             let grid = try await queries.createGrid(
-                CreateGrid.Params(cells: cells, labels: labels, stamps: stamps, prices: prices, ratios: ratios))
-            #expect(grid.prices == prices && grid.ratios == ratios)
+                CreateGrid.Params(
+                    cells: cells, labels: labels, stamps: stamps, prices: prices, ratios: ratios, statuses: statuses))
+            #expect(grid.prices == prices && grid.ratios == ratios && grid.statuses == statuses)
             #expect(grid.cells == cells && grid.cells[1, 2] == 6 && grid.cells.rows == [[1, 2, 3], [4, 5, 6]])
             #expect(grid.labels == labels && grid.labels?.lengths == [2, 1, 2] && grid.labels?[1, 0, 1] == "NULL")
             #expect(

@@ -12,7 +12,8 @@ import Testing
 struct MultidimensionalArrayTests {
     static let schema = """
         CREATE TYPE mood AS ENUM ('sad', 'happy');
-        CREATE TABLE grids (id int PRIMARY KEY, grid int[][] NOT NULL, names text[], moods mood[][]);
+        CREATE DOMAIN score AS int CHECK (VALUE >= 0);
+        CREATE TABLE grids (id int PRIMARY KEY, grid int[][] NOT NULL, names text[], moods mood[][], scores score[][]);
         """
 
     static func analyze(_ queries: String) async throws -> PackageAnalysis {
@@ -48,27 +49,32 @@ struct MultidimensionalArrayTests {
         #expect(queries["SetGrid"]?.parameters.map(\.swiftType) == ["PostgresMultiArray<Int32>", "Int32"])
         // Compared, not assigned: PostgreSQL says integer[] and nothing says how many dimensions.
         #expect(queries["SameGrid"]?.parameters.map(\.swiftType) == ["[Int32]"])
-        // The table has no model for its `mood[][]` column alone.
-        #expect(analysis.warnings.contains { $0.contains("column moods:") && !$0.contains("column grid:") })
+        // The table has no model for its `score[][]` column alone; `mood[][]` is the generated enum's.
+        #expect(
+            analysis.warnings.contains {
+                $0.contains("column scores:") && !$0.contains("column grid:") && !$0.contains("column moods:")
+            })
     }
 
-    @Test("an array of enums with two dimensions is an error naming the column and its override")
-    func unsupportedElement() async throws {
+    @Test("an enum array with two dimensions is PostgresMultiArray<Mood>; a domain's is an error naming its override")
+    func enumsAndDomains() async throws {
+        let moods = try await Self.analyze("-- name: Moods :one\nSELECT moods FROM grids WHERE id = $1;")
+        #expect(moods.queries.first?.columns.map(\.swiftType) == ["PostgresMultiArray<Mood>"])
         await #expect {
-            _ = try await Self.analyze("-- name: Moods :one\nSELECT id, moods FROM grids WHERE id = $1;")
+            _ = try await Self.analyze("-- name: Scores :one\nSELECT id, scores FROM grids WHERE id = $1;")
         } throws: { error in
             let text = "\(error)"
-            return text.contains("queries/q.sql:1: error[query-types]: Moods")
-                && text.contains("grids.moods is declared with 2 dimensions")
-                && text.contains(#"overrides: [{column: "grids.moods", swift_type: YourType}]"#)
+            return text.contains("queries/q.sql:1: error[query-types]: Scores")
+                && text.contains("grids.scores is declared with 2 dimensions")
+                && text.contains(#"overrides: [{column: "grids.scores", swift_type: YourType}]"#)
         }
         let analysis = try await Self.analyze(
-            "-- name: Names :one\nSELECT names, moods::text AS moods FROM grids WHERE id = $1;")
+            "-- name: Names :one\nSELECT names, scores::text AS scores FROM grids WHERE id = $1;")
         let query = try #require(analysis.queries.first)
         #expect(query.columns.map(\.swiftType) == ["[String]", "String"])
         #expect(
             analysis.warnings.contains {
-                $0.contains("no model for table grids: column moods: grids.moods is declared with 2 dimensions")
+                $0.contains("no model for table grids: column scores: grids.scores is declared with 2 dimensions")
             }, "\(analysis.warnings)")
         #expect(analysis.tables.isEmpty)
     }

@@ -256,14 +256,16 @@ struct Grid: Sendable, Hashable, Codable {
     var stamps: PostgresMultiArray<Date>?
     var prices: [Decimal]?
     var ratios: PostgresMultiArray<Decimal>?
+    var statuses: PostgresMultiArray<UserStatus>?
 
-    init(id: Int64, cells: PostgresMultiArray<Int32>, labels: PostgresMultiArray<String>?, stamps: PostgresMultiArray<Date>?, prices: [Decimal]?, ratios: PostgresMultiArray<Decimal>?) {
+    init(id: Int64, cells: PostgresMultiArray<Int32>, labels: PostgresMultiArray<String>?, stamps: PostgresMultiArray<Date>?, prices: [Decimal]?, ratios: PostgresMultiArray<Decimal>?, statuses: PostgresMultiArray<UserStatus>?) {
         self.id = id
         self.cells = cells
         self.labels = labels
         self.stamps = stamps
         self.prices = prices
         self.ratios = ratios
+        self.statuses = statuses
     }
 }
 
@@ -276,7 +278,8 @@ extension Grid {
             labels: try row[start + 2].decode(PostgresMultiArray<String>?.self),
             stamps: try row[start + 3].decode(PostgresMultiArray<Date>?.self),
             prices: try row[start + 4].decode([Decimal]?.self),
-            ratios: try row[start + 5].decode(PostgresMultiArray<Decimal>?.self)
+            ratios: try row[start + 5].decode(PostgresMultiArray<Decimal>?.self),
+            statuses: try row[start + 6].decode(PostgresMultiArray<UserStatus>?.self)
         )
     }
 }

@@ -9,12 +9,12 @@ import SkeinTypes
 /// `CreateGrid` (:one, queries/grids.sql:1).
 struct CreateGrid: PostgresPreparedStatement {
     static let sql = #"""
-        INSERT INTO grids (cells, labels, stamps, prices, ratios)
-        VALUES ($1, $2, $3, $4, $5)
-        RETURNING grids.id, grids.cells, grids.labels, grids.stamps, grids.prices, grids.ratios
+        INSERT INTO grids (cells, labels, stamps, prices, ratios, statuses)
+        VALUES ($1, $2, $3, $4, $5, ($6::user_status[]))
+        RETURNING grids.id, grids.cells, grids.labels, grids.stamps, grids.prices, grids.ratios, grids.statuses
         """#
 
-    static let bindingDataTypes: [PostgresDataType] = [PostgresMultiArray<Int32>.psqlType, PostgresMultiArray<String>.psqlType, PostgresMultiArray<Date>.psqlType, [Decimal].psqlType, PostgresMultiArray<Decimal>.psqlType]
+    static let bindingDataTypes: [PostgresDataType] = [PostgresMultiArray<Int32>.psqlType, PostgresMultiArray<String>.psqlType, PostgresMultiArray<Date>.psqlType, [Decimal].psqlType, PostgresMultiArray<Decimal>.psqlType, PostgresMultiArray<UserStatus>.psqlType]
 
     typealias Row = Grid
 
@@ -24,13 +24,15 @@ struct CreateGrid: PostgresPreparedStatement {
         var stamps: PostgresMultiArray<Date>?
         var prices: [Decimal]?
         var ratios: PostgresMultiArray<Decimal>?
+        var statuses: PostgresMultiArray<UserStatus>?
 
-        init(cells: PostgresMultiArray<Int32>, labels: PostgresMultiArray<String>? = nil, stamps: PostgresMultiArray<Date>? = nil, prices: [Decimal]? = nil, ratios: PostgresMultiArray<Decimal>? = nil) {
+        init(cells: PostgresMultiArray<Int32>, labels: PostgresMultiArray<String>? = nil, stamps: PostgresMultiArray<Date>? = nil, prices: [Decimal]? = nil, ratios: PostgresMultiArray<Decimal>? = nil, statuses: PostgresMultiArray<UserStatus>? = nil) {
             self.cells = cells
             self.labels = labels
             self.stamps = stamps
             self.prices = prices
             self.ratios = ratios
+            self.statuses = statuses
         }
     }
 
@@ -41,12 +43,13 @@ struct CreateGrid: PostgresPreparedStatement {
     }
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 5)
+        var bindings = PostgresBindings(capacity: 6)
         try bindings.append(params.cells)
         try bindings.append(params.labels)
         try bindings.append(params.stamps)
         try bindings.append(params.prices)
         try bindings.append(params.ratios)
+        try bindings.append(params.statuses)
         return bindings
     }
 

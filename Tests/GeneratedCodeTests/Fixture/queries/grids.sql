@@ -1,6 +1,6 @@
 -- name: CreateGrid :one
-INSERT INTO grids (cells, labels, stamps, prices, ratios)
-VALUES (@cells, @labels, @stamps, @prices, @ratios)
+INSERT INTO grids (cells, labels, stamps, prices, ratios, statuses)
+VALUES (@cells, @labels, @stamps, @prices, @ratios, @statuses)
 RETURNING *;
 
 -- name: SetGridCells :execrows

@@ -7,7 +7,8 @@ CREATE TABLE grids (
     labels text[][][],
     stamps timestamptz[][],
     prices numeric[],
-    ratios numeric(6, 3)[][]
+    ratios numeric(6, 3)[][],
+    statuses user_status[][]
 );
 
 -- :copyfrom of one-dimensional arrays and bit strings (COPY's text form of each).
