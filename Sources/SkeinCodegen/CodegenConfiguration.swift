@@ -328,12 +328,10 @@ public struct CodegenConfiguration: Sendable, Hashable {
 }
 
 /// A problem in the code generator's configuration.
-public struct CodegenConfigurationError: DiagnosticsConvertible, Sendable, Hashable, CustomStringConvertible {
+public struct CodegenConfigurationError: DiagnosticsConvertible, Sendable, Hashable {
     public var path: String
     public var line: Int?
     public var message: String
 
     public var diagnostics: [Diagnostic] { [.codegen("configuration", file: path, line: line, message: message)] }
-
-    public var description: String { diagnostics[0].description }
 }

@@ -109,7 +109,7 @@ public struct DescribeCache: Codable, Sendable, Equatable {
 }
 
 /// A describe cache that cannot be used.
-public struct DescribeCacheError: DiagnosticsConvertible, CustomStringConvertible, Sendable {
+public struct DescribeCacheError: DiagnosticsConvertible, Sendable {
     public var path: String
     public var message: String
 
@@ -119,8 +119,6 @@ public struct DescribeCacheError: DiagnosticsConvertible, CustomStringConvertibl
     }
 
     public var diagnostics: [Diagnostic] { [.codegen("describe-cache", file: path, line: nil, message: message)] }
-
-    public var description: String { diagnostics[0].description }
 }
 
 /// Where the code generator's questions to PostgreSQL go: a live ``QueryDescriber``, a ``RecordingDescriber``

@@ -105,12 +105,17 @@ public struct PackageAnalysis: Sendable, Hashable {
 /// A code generation failure as SkeinCore's ``Diagnostic``s, rendered as lint and check-queries render theirs
 /// (`file:line:column: error[code]: message`): every error about the user's files that generate and check-queries
 /// throw (queries, schema, configuration, describe cache).
-public protocol DiagnosticsConvertible: Error {
+public protocol DiagnosticsConvertible: Error, CustomStringConvertible {
     var diagnostics: [Diagnostic] { get }
 }
 
+extension DiagnosticsConvertible {
+    /// The diagnostics, one rendering per line.
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
 /// Every problem of a package's queries, all at once.
-public struct CodegenErrors: DiagnosticsConvertible, Sendable, Hashable, CustomStringConvertible {
+public struct CodegenErrors: DiagnosticsConvertible, Sendable, Hashable {
     /// The problems, each at its file:line(:column), in file and line order.
     public var errors: [Diagnostic]
 
@@ -119,8 +124,6 @@ public struct CodegenErrors: DiagnosticsConvertible, Sendable, Hashable, CustomS
     }
 
     public var diagnostics: [Diagnostic] { errors }
-
-    public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
 extension PackageAnalysis {

@@ -246,7 +246,7 @@ public struct SchemaSource: Sendable, Hashable {
 
 /// A schema file that cannot be read or applied: a ``Diagnostic`` (`schema-rejected` when PostgreSQL refused a
 /// statement, `schema-unreadable` otherwise), with PostgreSQL's SQLSTATE kept for the generator's decisions.
-public struct SchemaSourceError: DiagnosticsConvertible, Sendable, Hashable, CustomStringConvertible {
+public struct SchemaSourceError: DiagnosticsConvertible, Sendable, Hashable {
     public var file: String
     public var line: Int?
     public var message: String
@@ -268,8 +268,6 @@ public struct SchemaSourceError: DiagnosticsConvertible, Sendable, Hashable, Cus
     public var diagnostics: [Diagnostic] {
         [.codegen(sqlState == nil ? "schema-unreadable" : "schema-rejected", file: file, line: line, message: message)]
     }
-
-    public var description: String { diagnostics[0].description }
 }
 
 /// SHA-256 over length-prefixed strings, so `["ab", "c"]` and `["a", "bc"]` differ.

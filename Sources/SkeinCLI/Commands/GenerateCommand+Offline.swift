@@ -146,10 +146,8 @@ extension GenerateCommand {
             do {
                 cache = try read.get()
             } catch {
-                var failure = CLIFailure(
+                throw CLIFailure.diagnostics(
                     .configuration, "\(DescribeCacheError(path: display, message: error.message))")
-                failure.isDiagnostics = true
-                throw failure
             }
             guard cache.schema == schema.fingerprint else {
                 let files = Array(Set(schema.scripts.map(\.file))).sorted()

@@ -11,9 +11,7 @@ extension GenerateCommand {
         var generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)] = []
         for (index, (package, schema)) in zip(configuration.packages, schemas).enumerated() {
             if let own = ownDatabases[index] {
-                // Described on the database as it is: nothing is applied to it.
-                let describer = try QueryDescriber(connectionString: own)
-                generated.append(try await recording(package, schema: schema, base: base, describer: describer))
+                generated.append(try await onOwnDatabase(own, package: package, schema: schema, base: base))
             } else if cache {
                 let (database, _, warnings) = try await SchemaDatabase.prepare(schema, serverConnectionString: url)
                 Self.warn(warnings)
@@ -33,6 +31,13 @@ extension GenerateCommand {
             }
         }
         return generated
+    }
+
+    /// A package described on its own database as that database is: nothing is applied to it.
+    static func onOwnDatabase(
+        _ url: String, package: CodegenConfiguration.Package, schema: SchemaSource, base: String
+    ) async throws -> (result: CodeGenerator.Result, recorded: DescribeCache?) {
+        try await recording(package, schema: schema, base: base, describer: try QueryDescriber(connectionString: url))
     }
 
     /// Each package's own database (`database: {uri: …}` without `schema:`, sqlc's database-backed analysis), its

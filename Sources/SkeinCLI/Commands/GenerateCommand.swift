@@ -165,9 +165,7 @@ struct GenerateCommand: AsyncParsableCommand {
                     if let url = ownDatabases[index] {
                         replays.append(nil)
                         generated.append(
-                            try await Self.recording(
-                                package, schema: schemas[index], base: base,
-                                describer: try QueryDescriber(connectionString: url)))
+                            try await Self.onOwnDatabase(url, package: package, schema: schemas[index], base: base))
                         continue
                     }
                     replays.append(dryRun ? nil : Self.replaying(caches, at: index, package: package, base: base))
@@ -340,11 +338,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 if file != nil || path != "skein.yaml" { break }
             }
         }
-        if let lastError {
-            var failure = CLIFailure(.configuration, "\(lastError)")
-            failure.isDiagnostics = true
-            throw failure
-        }
+        if let lastError { throw CLIFailure.diagnostics(.configuration, "\(lastError)") }
         throw CLIFailure(
             .configuration,
             "skein.yaml has no `sql:` list and there is no sqlc.yaml; add the packages to generate (docs/codegen.md)")

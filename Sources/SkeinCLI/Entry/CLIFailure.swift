@@ -48,6 +48,13 @@ struct CLIFailure: Error, CustomStringConvertible {
         self.gooseCommand = gooseCommand
     }
 
+    /// A failure whose message is already diagnostics (``isDiagnostics``).
+    static func diagnostics(_ code: Code, _ message: String) -> CLIFailure {
+        var failure = CLIFailure(code, message)
+        failure.isDiagnostics = true
+        return failure
+    }
+
     var description: String { message }
 
     /// The lines to print on stderr.

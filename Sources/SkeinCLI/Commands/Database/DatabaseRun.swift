@@ -315,9 +315,8 @@ struct DatabaseRun {
             } catch let failure as CLIFailure {
                 throw failure
             } catch {
-                var failure = CLIFailure(.run, describe(error))
-                failure.isDiagnostics = error is any DiagnosticsConvertible
-                throw failure
+                throw error is any DiagnosticsConvertible
+                    ? CLIFailure.diagnostics(.run, describe(error)) : CLIFailure(.run, describe(error))
             }
         }
     }
