@@ -2,10 +2,12 @@
 # Builds the release: one static-stdlib `skein` and its two packages.
 #
 # Usage:
-#   scripts/release.sh [--out DIR] [--version V] [--skip-build]
+#   scripts/release.sh [--out DIR] [--version V] [--scratch-path S] [--skip-build]
 #       DIR       where the packages go (default: .build/dist)
 #       V         the version in the file names (default: what `skein --version` says)
-#       --skip-build   pack the binary already at .build/release/skein (built by this script before)
+#       S         SwiftPM's build directory (default: .build); another one lets the release build run beside a
+#                 `swift build` or `swift test` of the same checkout, which hold .build's lock (.ci/run does this)
+#       --skip-build   pack the binary already at S/release/skein (built by this script before)
 #
 # Writes to DIR:
 #   skein-V-linux-ARCH.tar.gz   bin/skein, share/man/man1/skein.1, shell completions (bash, zsh, fish),
@@ -27,13 +29,15 @@ cd "$(dirname "$0")/.."
 
 out=.build/dist
 version=
+scratch=.build
 build=true
 while [ $# -gt 0 ]; do
     case "$1" in
         --out) out=${2:?--out needs a directory}; shift 2 ;;
         --version) version=${2:?--version needs a value}; shift 2 ;;
+        --scratch-path) scratch=${2:?--scratch-path needs a directory}; shift 2 ;;
         --skip-build) build=false; shift ;;
-        -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "release: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -49,7 +53,7 @@ for tool in swift dpkg-deb dpkg-shlibdeps sha256sum gzip; do
     command -v "$tool" >/dev/null || die "$tool not found; scripts/bootstrap.sh --release installs what a release needs"
 done
 
-binary=.build/release/skein
+binary=$scratch/release/skein
 if $build; then
     archive=$(clang -print-file-name=libpg_query.a 2>/dev/null || true)
     if [ ! -f "$archive" ]; then
@@ -59,15 +63,16 @@ if $build; then
     fi
     [ -f "$archive" ] || die "libpg_query.a not found (Debian: apt-get install libpg-query-dev)"
     # The module map links -lpg_query; a directory with the archive alone, searched first, makes that the archive.
-    linkdir=.build/release-static-libs
+    linkdir=$scratch/release-static-libs
     mkdir -p "$linkdir"
     ln -sf "$(readlink -f "$archive")" "$linkdir/libpg_query.a"
     log "building skein (release, static Swift runtime, libpg_query from $archive)"
     # -no-pie: a position-dependent executable, as Go links goose and dbmate (no start-up relocations; the same
     # flags as `make build`, so the two builds share their objects).
-    swift build -c release --product skein --static-swift-stdlib -Xlinker -no-pie -Xlinker -L"$PWD/$linkdir" >&2
+    swift build -c release --scratch-path "$scratch" --product skein --static-swift-stdlib -Xlinker -no-pie \
+        -Xlinker -L"$(cd "$linkdir" && pwd)" >&2
     log "building ArgumentParser's generate-manual"
-    swift build -c release --product generate-manual >&2
+    swift build -c release --scratch-path "$scratch" --product generate-manual >&2
 fi
 [ -x "$binary" ] || die "$binary not found; run without --skip-build"
 
@@ -101,7 +106,7 @@ strip "$stage/bin/skein"
 # The manual's date is the last commit's, so the same commit gives the same page.
 date=$(git log -1 --format=%cs 2>/dev/null || date -u +%F)
 mkdir -p "$work/man"
-.build/release/generate-manual "$stage/bin/skein" --date "$date" --section 1 \
+"$scratch/release/generate-manual" "$stage/bin/skein" --date "$date" --section 1 \
     --authors "The Skein authors" --output-directory "$work/man" >&2
 [ -s "$work/man/skein.1" ] || die "generate-manual wrote no skein.1"
 # generate-manual copies a discussion's blank lines and indented examples as they are; mdoc wants .Pp for the
