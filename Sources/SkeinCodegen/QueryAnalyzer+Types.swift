@@ -51,6 +51,51 @@ extension QueryAnalyzer {
         "PostgresLTree", "PostgresHStore", "PostgresCustomRange", "PostgresMultiArray",
     ]
 
+    /// The built-in base types a domain array's elements may have, by the Swift type generated code reads them as:
+    /// PostgreSQL's binary array names the domain (an OID of the database's own), so SkeinTypes reads the elements
+    /// as the Swift type's own PostgreSQL type (`Int32.psqlType`, int4), which must be in the base type's format.
+    /// (`date` is not: `Date` reads `timestamptz`; nor `jsonb`, whose binary form starts with a version byte.)
+    static let domainArrayBases: [String: Set<String>] = [
+        "Bool": ["bool"], "Int16": ["int2"], "Int32": ["int4"], "Int64": ["int8"], "Float": ["float4"],
+        "Double": ["float8"], "Decimal": ["numeric"], "String": ["text", "varchar", "bpchar", "name", "json"],
+        "UUID": ["uuid"], "Date": ["timestamptz", "timestamp"], "ByteBuffer": ["bytea"],
+    ]
+
+    /// The base types of ``domainArrayBases`` as PostgreSQL spells them, for messages.
+    static let domainArrayBaseList =
+        "boolean, smallint, integer, bigint, real, double precision, numeric, text, varchar, char(n), name, json, uuid, timestamp, timestamptz and bytea"
+
+    /// Whether a value of type `oid` is an array of a domain, and if so whether the generated `swift` reads it.
+    enum DomainArrayReading: Equatable {
+        case none
+        /// Through SkeinTypes (`PostgresDomainArray`, `PostgresMultiArray`), which read the domain as `swift`'s type.
+        case readable
+        case unreadable(UnsupportedType.DomainArray)
+    }
+
+    /// Whether `oid` is an array whose elements are of a domain (through domains of domains) that SkeinTypes reads
+    /// as the element of `swift` (`[Int32]`, `PostgresMultiArray<Int32>`). An element type an override chose is the
+    /// override's to read (``DomainArrayReading/none``).
+    func domainArray(_ oid: UInt32, _ swift: SwiftType, in types: [UInt32: PostgresTypeInfo]) -> DomainArrayReading {
+        guard let element = types[oid]?.element.flatMap({ types[$0] }), element.kind == .domain else { return .none }
+        var base = element
+        while base.kind == .domain, let next = base.domainBase.flatMap({ types[$0] }) { base = next }
+        let elementSwift: SwiftType? =
+            switch swift {
+            case .array(let inner): inner
+            case .generic("PostgresMultiArray", let arguments): arguments.first
+            default: nil
+            }
+        guard case .named(let name) = elementSwift else { return .none }
+        if base.kind == .enumeration {
+            let generated = options.typeName(schema: base.schema, name: base.typeName, singular: false)
+            return name == generated ? .readable : .none
+        }
+        guard base.isBuiltin, base.kind == .base, Self.builtinTypes[base.typeName] == name else { return .none }
+        return Self.domainArrayBases[name]?.contains(base.typeName) == true
+            ? .readable : .unreadable(UnsupportedType.DomainArray(domain: element.sqlName, base: base.sqlName))
+    }
+
     /// The Swift type of an array declared with several dimensions: SkeinTypes' `PostgresMultiArray` of its
     /// element's type, for a built-in element type PostgresNIO reads and writes in arrays (its OID is the same in
     /// every database, and the binary array names it), or a generated enum (bound as `text[]` and cast in the SQL,
@@ -64,7 +109,8 @@ extension QueryAnalyzer {
         let generatedEnum =
             element.kind == .enumeration
             && name == options.typeName(schema: element.schema, name: element.typeName, singular: false)
-        guard builtin || generatedEnum else { return nil }
+        let domain = domainArray(oid, .generic("PostgresMultiArray", [swift]), in: types) == .readable
+        guard builtin || generatedEnum || domain else { return nil }
         return .generic("PostgresMultiArray", [swift])
     }
 

@@ -16,6 +16,10 @@ public struct AnalyzedQuery: Sendable, Hashable, Codable {
         /// The type comes from the query itself (`AS "col: SwiftType"`): like a `column:` override, the generator
         /// cannot know its conformances.
         public var typedInline = false
+        /// An array of a domain (`score[]`), typed `[Int32]` for its base type: the binary array names the domain,
+        /// which PostgresNIO's `[Int32]` refuses, so the generated code reads it through SkeinTypes'
+        /// `PostgresDomainArray` and keeps its elements.
+        public var domainArray = false
 
         enum CodingKeys: String, CodingKey { case name, postgresType, swiftType, nullable }
     }
@@ -246,6 +250,7 @@ public struct QueryAnalyzer: Sendable {
     ) -> Result<AnalyzedQuery.Field, UnsupportedType> {
         let source = column.source
         let swift: SwiftType
+        var readsDomainArray = false
         if let source,
             let override = options.override(schema: source.schema, table: source.table, column: source.column)
         {
@@ -263,12 +268,18 @@ public struct QueryAnalyzer: Sendable {
             case .success(let mapped): swift = mapped
             case .failure(let unsupported): return .failure(unsupported)
             }
+            switch domainArray(source?.declaredType ?? column.type, swift, in: types) {
+            case .none: break
+            case .readable: readsDomainArray = true
+            case .unreadable(let domain):
+                return .failure(UnsupportedType(postgresType: column.sqlType, domainArray: domain))
+            }
         }
         let notNull = source.map { $0.notNull || (types[$0.declaredType]?.domainNotNull ?? false) } ?? false
-        return .success(
-            AnalyzedQuery.Field(
-                name: options.fieldName(column.name), postgresType: column.sqlType, swiftType: swift,
-                nullable: !notNull))
+        var field = AnalyzedQuery.Field(
+            name: options.fieldName(column.name), postgresType: column.sqlType, swiftType: swift, nullable: !notNull)
+        field.domainArray = readsDomainArray
+        return .success(field)
     }
 
 }
@@ -280,14 +291,30 @@ public struct UnsupportedType: Error, Sendable, Hashable, CustomStringConvertibl
     /// every array of its element (`integer[]`), so the fix is an override of the column, not of the type.
     public var multidimensionalColumn: String?
     public var dimensions = 0
+    /// An array of a domain whose base type's values the generated Swift type cannot read under the domain's OID.
+    public var domainArray: DomainArray?
 
-    public init(postgresType: String, multidimensional: (column: String, dimensions: Int)? = nil) {
+    /// A domain (by its SQL name) and its base type.
+    public struct DomainArray: Sendable, Hashable {
+        public var domain: String
+        public var base: String
+    }
+
+    public init(
+        postgresType: String, multidimensional: (column: String, dimensions: Int)? = nil,
+        domainArray: DomainArray? = nil
+    ) {
         self.postgresType = postgresType
         multidimensionalColumn = multidimensional?.column
         dimensions = multidimensional?.dimensions ?? 0
+        self.domainArray = domainArray
     }
 
     public var description: String {
+        if let domain = domainArray?.domain, let base = domainArray?.base {
+            return
+                "\(postgresType) is an array of the domain \(domain) over \(base): PostgreSQL's binary array names the domain, and the generated code reads that only for domains over \(QueryAnalyzer.domainArrayBaseList) and enums; cast it in the query (e.g. ::\(base)[]) or add an override: `overrides: [{db_type: \"\(domain)\", swift_type: YourType}]` (YourType: PostgresArrayDecodable, decoding the domain's OID)"
+        }
         if let column = multidimensionalColumn {
             return
                 "\(column) is declared with \(dimensions) dimensions and SkeinTypes' PostgresMultiArray holds built-in element types only (a generated [T] would fail on every such value); cast it in the query (e.g. ::text) or add a column override: `overrides: [{column: \"\(column)\", swift_type: YourType}]` (YourType: PostgresCodable)"

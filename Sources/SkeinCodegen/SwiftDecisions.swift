@@ -65,7 +65,7 @@ struct SwiftDecisions: Sendable {
 
     /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.
     static func usesRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.contains { $0.swiftType.names.contains(where: QueryAnalyzer.runtimeTypes.contains) }
+        fields.contains { $0.domainArray || $0.swiftType.names.contains(where: QueryAnalyzer.runtimeTypes.contains) }
     }
 
     /// Whether a field's type is (or contains) one of Foundation's.

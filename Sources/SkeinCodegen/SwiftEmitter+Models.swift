@@ -98,9 +98,8 @@ extension SwiftEmitter {
             let decoded = (index < decodedTypes.count ? decodedTypes[index] : nil).map {
                 "as: PostgresDataType(\($0)), "
             }
-            out.line(
-                "            \(field.name): try record.next(\(Self.type(field)).self, \(decoded ?? "")context: context)\(comma)"
-            )
+            let next = Self.decoded(field) { "record.next(\($0).self, \(decoded ?? "")context: context)" }
+            out.line("            \(field.name): \(next)\(comma)")
         }
         out.line("        )")
         out.line("    }")
@@ -121,7 +120,8 @@ extension SwiftEmitter {
         for (index, column) in table.columns.enumerated() {
             let comma = index == table.columns.count - 1 ? "" : ","
             out.line(
-                "            \(column.name): try row[start + \(index)].decode(\(Self.type(column)).self)\(comma)")
+                "            \(column.name): \(Self.decoded(column) { "row[start + \(index)].decode(\($0).self)" })\(comma)"
+            )
         }
         out.line("        )")
         out.line("    }")

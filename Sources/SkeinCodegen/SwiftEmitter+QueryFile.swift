@@ -34,6 +34,14 @@ extension SwiftEmitter {
         (field.nullable ? field.swiftType.optional : field.swiftType).description
     }
 
+    /// The expression that reads `field`: `decode` given the type to read (`cells[0].decode(\($0).self)`), or, for
+    /// an array of a domain, given SkeinTypes' `PostgresDomainArray` of its element, whose elements it keeps.
+    static func decoded(_ field: AnalyzedQuery.Field, _ decode: (String) -> String) -> String {
+        guard field.domainArray, case .array(let element) = field.swiftType else { return "try \(decode(type(field)))" }
+        let wrapper = "PostgresDomainArray<\(element)>"
+        return field.nullable ? "try \(decode(wrapper + "?"))?.elements" : "try \(decode(wrapper)).elements"
+    }
+
     /// The statement's `Row` type as methods return it.
     func rowType(_ plan: QueryPlan) -> String {
         switch plan.row {
@@ -128,7 +136,7 @@ extension SwiftEmitter {
         case .none:
             out.line("        ()")
         case .value(let field):
-            out.line("        try row.makeRandomAccess()[0].decode(\(Self.type(field)).self)")
+            out.line("        \(Self.decoded(field) { "row.makeRandomAccess()[0].decode(\($0).self)" })")
         case .model(let model):
             out.line("        try \(model.swiftName)(row: row.makeRandomAccess(), from: 0)")
         case .fields(let fields):
@@ -138,7 +146,9 @@ extension SwiftEmitter {
                 let comma = index == fields.count - 1 ? "" : ","
                 switch field {
                 case .column(let column, let value):
-                    out.line("            \(value.name): try cells[\(column)].decode(\(Self.type(value)).self)\(comma)")
+                    out.line(
+                        "            \(value.name): \(Self.decoded(value) { "cells[\(column)].decode(\($0).self)" })\(comma)"
+                    )
                 case .embed(let name, let model, let start):
                     out.line("            \(name): try \(model.swiftName)(row: cells, from: \(start))\(comma)")
                 }

@@ -25,7 +25,7 @@ public struct SwiftEmitter: Sendable {
     /// fingerprint
     /// (``GeneratedFingerprint``) that lets `generate --check --offline` trust files it does not regenerate.
     /// `SwiftEmitterVersionTests` holds the output's hash per version and fails when the output changes without it.
-    public static let formatVersion = 6
+    public static let formatVersion = 7
 
     public var options: CodegenConfiguration.SwiftOptions
     /// What the package's types conform to, decided before any text is written.

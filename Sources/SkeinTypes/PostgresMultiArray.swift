@@ -136,7 +136,13 @@ extension PostgresMultiArray: PostgresDecodable where Element: PostgresArrayDeco
         guard format == .binary else { throw PostgresDecodingError.Code.typeMismatch }
         let dimensions = try buffer.read(Int32.self)
         _ = try buffer.read(Int32.self)  // has NULLs: each element's length says so
-        let elementType = PostgresDataType(try buffer.read(UInt32.self))
+        // The element type array_send names is the domain's for an array of a domain (`score[]`, a domain over
+        // integer): a type of the database's own (OID 16384 and up), which `Element`'s decoder does not know. Its
+        // values are in its base type's format, which generated code maps to `Element`; so they are read as
+        // `Element`'s own type, when it has one. (A generated enum's decoder reads any type's text.)
+        let named = PostgresDataType(try buffer.read(UInt32.self))
+        let own = (Element.self as? any PostgresEncodable.Type)?.psqlType
+        let elementType = named.rawValue >= 16384 ? own ?? named : named
         guard (0...6).contains(dimensions) else { throw PostgresDecodingError.Code.failure }
         var lengths: [Int] = []
         var bounds: [Int] = []
@@ -162,6 +168,30 @@ extension PostgresMultiArray: PostgresDecodable where Element: PostgresArrayDeco
         }
     }
 }
+
+/// An array of a domain's values (`score[]`, for `CREATE DOMAIN score AS integer`), read as the domain's base type
+/// (`PostgresDomainArray<Int32>`).
+///
+/// PostgreSQL's binary array names its element type, and for an array of a domain that is the domain, whose OID
+/// differs per database: PostgresNIO's `[Int32]` refuses it. Generated code reads such a column through this type and
+/// keeps ``elements`` (the field is `[Int32]`); a value of more than one dimension is a decoding error, as in
+/// PostgresNIO's arrays (a column declared `score[][]` is a ``PostgresMultiArray``, which reads domains too).
+/// Writing needs no help: generated code binds `[Int32]` and casts the parameter in the SQL (`$1::score[]`).
+public struct PostgresDomainArray<Element: PostgresArrayDecodable>: PostgresDecodable {
+    /// The elements, in order.
+    public var elements: [Element]
+
+    public init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        let array = try PostgresMultiArray<Element>(from: &buffer, type: type, format: format, context: context)
+        guard array.lengths.count <= 1 else { throw PostgresDecodingError.Code.failure }
+        elements = array.elements
+    }
+}
+
+extension PostgresDomainArray: Sendable where Element: Sendable {}
 
 // PostgresNIO reads and writes `numeric` as `Decimal` but not `numeric[]`: without these a generated `[Decimal]`
 // (or `PostgresMultiArray<Decimal>`) would not compile. The element format is PostgresNIO's own `numeric` codec.

@@ -252,6 +252,18 @@ struct RoundTripTests {
             func setGridCells(_ params: SetGridCells.Params) async throws -> Int { 0 }
             func gridCells(id: Int64) async throws -> GridCells.Row? { nil }
             func copyTagSets(_ rows: [CopyTagSets.Params]) async throws -> Int { 0 }
+            func createRoutePlan(_ params: CreateRoutePlan.Params) async throws -> RoutePlan {
+                throw CancellationError()
+            }
+            func routePlanZips(id: Int64) async throws -> RoutePlanZips.Row? { nil }
+            func routePlanLabels(id: Int64) async throws -> [String]?? { nil }
+            func routePlansThrough(zips: [Int32]) async throws -> [RoutePlansThrough.Row] { [] }
+            func routePlansThroughStream(zips: [Int32]) async throws -> AsyncThrowingMapSequence<
+                PostgresRowSequence, RoutePlansThrough.Row
+            > {
+                throw CancellationError()
+            }
+            func routePlanAsValue(id: Int64) async throws -> RoutePlan? { nil }
             func tagSets() async throws -> [TagSet] { [] }
             func tagSetsStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, TagSet> {
                 throw CancellationError()

@@ -13,7 +13,11 @@ struct MultidimensionalArrayTests {
     static let schema = """
         CREATE TYPE mood AS ENUM ('sad', 'happy');
         CREATE DOMAIN score AS int CHECK (VALUE >= 0);
-        CREATE TABLE grids (id int PRIMARY KEY, grid int[][] NOT NULL, names text[], moods mood[][], scores score[][]);
+        CREATE DOMAIN day AS date;
+        CREATE TABLE grids (
+            id int PRIMARY KEY, grid int[][] NOT NULL, names text[], moods mood[][], scores score[][], days day[][]
+        );
+        CREATE TABLE rosters (id int PRIMARY KEY, scores score[] NOT NULL, days day[]);
         """
 
     static func analyze(_ queries: String) async throws -> PackageAnalysis {
@@ -49,32 +53,62 @@ struct MultidimensionalArrayTests {
         #expect(queries["SetGrid"]?.parameters.map(\.swiftType) == ["PostgresMultiArray<Int32>", "Int32"])
         // Compared, not assigned: PostgreSQL says integer[] and nothing says how many dimensions.
         #expect(queries["SameGrid"]?.parameters.map(\.swiftType) == ["[Int32]"])
-        // The table has no model for its `score[][]` column alone; `mood[][]` is the generated enum's.
+        // The table has no model for its `day[][]` column alone; `mood[][]` is the generated enum's, `score[][]`
+        // its base type's.
         #expect(
             analysis.warnings.contains {
-                $0.contains("column scores:") && !$0.contains("column grid:") && !$0.contains("column moods:")
-            })
+                $0.contains("no model for table grids: column days:") && !$0.contains("column grid:")
+                    && !$0.contains("column moods:") && !$0.contains("column scores:")
+            }, "\(analysis.warnings)")
     }
 
-    @Test("an enum array with two dimensions is PostgresMultiArray<Mood>; a domain's is an error naming its override")
+    @Test(
+        "arrays of enums and of domains over types read in their own format: PostgresMultiArray<Mood>, <Int32>, [Int32] through PostgresDomainArray; a domain over date is an error naming the fix"
+    )
     func enumsAndDomains() async throws {
-        let moods = try await Self.analyze("-- name: Moods :one\nSELECT moods FROM grids WHERE id = $1;")
-        #expect(moods.queries.first?.columns.map(\.swiftType) == ["PostgresMultiArray<Mood>"])
-        await #expect {
-            _ = try await Self.analyze("-- name: Scores :one\nSELECT id, scores FROM grids WHERE id = $1;")
-        } throws: { error in
-            let text = "\(error)"
-            return text.contains("queries/q.sql:1: error[query-types]: Scores")
-                && text.contains("grids.scores is declared with 2 dimensions")
-                && text.contains(#"overrides: [{column: "grids.scores", swift_type: YourType}]"#)
+        let arrays = try await Self.analyze(
+            """
+            -- name: Arrays :one
+            SELECT moods, scores FROM grids WHERE id = $1;
+
+            -- name: Roster :one
+            SELECT scores FROM rosters WHERE id = $1;
+
+            -- name: SetScores :exec
+            UPDATE grids SET scores = @scores WHERE id = @id;
+            """)
+        let queries = Dictionary(uniqueKeysWithValues: arrays.queries.map { ($0.name, $0) })
+        #expect(
+            queries["Arrays"]?.columns.map(\.swiftType) == ["PostgresMultiArray<Mood>", "PostgresMultiArray<Int32>"])
+        // More than one dimension reads through PostgresMultiArray itself; one through PostgresDomainArray.
+        #expect(queries["Arrays"]?.columns.map(\.domainArray) == [false, false])
+        #expect(queries["Roster"]?.columns.map(\.swiftType) == ["[Int32]"])
+        #expect(queries["Roster"]?.columns.map(\.domainArray) == [true])
+        #expect(queries["SetScores"]?.parameters.map(\.swiftType) == ["PostgresMultiArray<Int32>", "Int32"])
+        for (query, column, message) in [
+            ("SELECT id, days FROM grids WHERE id = $1", "days", "grids.days is declared with 2 dimensions"),
+            ("SELECT days FROM rosters WHERE id = $1", "days", "is an array of the domain day over date"),
+        ] {
+            await #expect {
+                _ = try await Self.analyze("-- name: Days :one\n\(query);")
+            } throws: { error in
+                let text = "\(error)"
+                return text.contains("queries/q.sql:1: error[query-types]: Days") && text.contains(message)
+                    && text.contains(column)
+            }
         }
         let analysis = try await Self.analyze(
-            "-- name: Names :one\nSELECT names, scores::text AS scores FROM grids WHERE id = $1;")
+            "-- name: Names :one\nSELECT names, days::text AS days FROM grids WHERE id = $1;")
         let query = try #require(analysis.queries.first)
         #expect(query.columns.map(\.swiftType) == ["[String]", "String"])
         #expect(
             analysis.warnings.contains {
-                $0.contains("no model for table grids: column scores: grids.scores is declared with 2 dimensions")
+                $0.contains("no model for table grids: column days: grids.days is declared with 2 dimensions")
+            }, "\(analysis.warnings)")
+        #expect(
+            analysis.warnings.contains {
+                $0.contains("no model for table rosters: column days:")
+                    && $0.contains("overrides: [{db_type: \"day\"")
             }, "\(analysis.warnings)")
         #expect(analysis.tables.isEmpty)
     }

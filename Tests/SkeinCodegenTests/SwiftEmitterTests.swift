@@ -17,7 +17,8 @@ struct SwiftEmitterTests {
                 "GeneratedCodeTests", "skein.yaml",
                 [
                     "Models.swift", "Queries.swift", "agents.sql.swift", "catalog_nodes.sql.swift", "devices.sql.swift",
-                    "edges.sql.swift", "grids.sql.swift", "shipments.sql.swift", "spans.sql.swift", "users.sql.swift",
+                    "edges.sql.swift", "grids.sql.swift", "route_plans.sql.swift", "shipments.sql.swift",
+                    "spans.sql.swift", "users.sql.swift",
                 ]
             ),
             ("GeneratedPluginFormTests", "sqlc.yaml", ["Models.swift", "Queries.swift", "invoices.sql.swift"]),

@@ -284,6 +284,48 @@ extension Grid {
     }
 }
 
+/// The table `public.route_plans`.
+struct RoutePlan: Sendable, Hashable, Codable {
+    var id: Int64
+    var zips: [Int32]
+    var labels: [String]?
+    var stops: PostgresMultiArray<Int32>?
+
+    init(id: Int64, zips: [Int32], labels: [String]?, stops: PostgresMultiArray<Int32>?) {
+        self.id = id
+        self.zips = zips
+        self.labels = labels
+        self.stops = stops
+    }
+}
+
+extension RoutePlan {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int64.self),
+            zips: try row[start + 1].decode(PostgresDomainArray<Int32>.self).elements,
+            labels: try row[start + 2].decode(PostgresDomainArray<String>?.self)?.elements,
+            stops: try row[start + 3].decode(PostgresMultiArray<Int32>?.self)
+        )
+    }
+}
+
+extension RoutePlan: PostgresDecodable, PostgresArrayDecodable {
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        var record = try PostgresRecordReader(&buffer, format: format, fields: 4)
+        self.init(
+            id: try record.next(Int64.self, as: PostgresDataType(20), context: context),
+            zips: try record.next(PostgresDomainArray<Int32>.self, context: context).elements,
+            labels: try record.next(PostgresDomainArray<String>?.self, context: context)?.elements,
+            stops: try record.next(PostgresMultiArray<Int32>?.self, context: context)
+        )
+    }
+}
+
 /// The table `public.shipments`.
 struct Shipment: Sendable, Hashable, Codable {
     var id: Int64

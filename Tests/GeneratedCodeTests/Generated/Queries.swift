@@ -202,6 +202,12 @@ protocol Querier: Sendable {
     func copyTagSets(_ rows: [CopyTagSets.Params]) async throws -> Int
     func tagSets() async throws -> [TagSet]
     func tagSetsStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, TagSet>
+    func createRoutePlan(_ params: CreateRoutePlan.Params) async throws -> RoutePlan
+    func routePlanZips(id: Int64) async throws -> RoutePlanZips.Row?
+    func routePlanLabels(id: Int64) async throws -> [String]??
+    func routePlansThrough(zips: [Int32]) async throws -> [RoutePlansThrough.Row]
+    func routePlansThroughStream(zips: [Int32]) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, RoutePlansThrough.Row>
+    func routePlanAsValue(id: Int64) async throws -> RoutePlan?
     func createShipment(_ params: CreateShipment.Params) async throws -> Shipment
     func addShipmentLeg(_ params: AddShipmentLeg.Params) async throws -> [ShipmentLeg]?
     func shipmentDestination(id: Int64) async throws -> PostalAddress?
