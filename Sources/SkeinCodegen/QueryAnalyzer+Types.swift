@@ -98,8 +98,9 @@ extension QueryAnalyzer {
 
     /// The Swift type of an array declared with several dimensions: SkeinTypes' `PostgresMultiArray` of its
     /// element's type, for a built-in element type PostgresNIO reads and writes in arrays (its OID is the same in
-    /// every database, and the binary array names it), or a generated enum (bound as `text[]` and cast in the SQL,
-    /// read from whatever enum the server names, as `[Mood]` is).
+    /// every database, and the binary array names it), a domain over one whose values SkeinTypes reads as it
+    /// (``domainArray(_:_:in:)``), a generated enum (bound as `text[]` and cast in the SQL, read from whatever enum
+    /// the server names, as `[Mood]` is), or a composite type's struct (read only).
     func multidimensionalType(_ oid: UInt32, in types: [UInt32: PostgresTypeInfo]) -> SwiftType? {
         guard let array = types[oid], let elementOID = array.element, let element = types[elementOID],
             case .success(let swift) = swiftType(elementOID, in: types),
@@ -110,7 +111,10 @@ extension QueryAnalyzer {
             element.kind == .enumeration
             && name == options.typeName(schema: element.schema, name: element.typeName, singular: false)
         let domain = domainArray(oid, .generic("PostgresMultiArray", [swift]), in: types) == .readable
-        guard builtin || generatedEnum || domain else { return nil }
+        // A composite type's struct (or a table's model) reads PostgreSQL's record format whatever OID the array
+        // names; it is never bound (a parameter of a composite type is refused before this).
+        let composite = element.kind == .composite
+        guard builtin || generatedEnum || domain || composite else { return nil }
         return .generic("PostgresMultiArray", [swift])
     }
 

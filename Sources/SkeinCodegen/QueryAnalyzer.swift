@@ -125,6 +125,12 @@ public struct QueryAnalyzer: Sendable {
         for parameter in described.parameters {
             let annotation = query.parameters.first { $0.number == parameter.number }
             let name = annotation?.name ?? derived[parameter.number] ?? "p\(parameter.number)"
+            if let composite = Self.compositeType(parameter.type, in: described.types) {
+                problems.append(
+                    "parameter $\(parameter.number) (\(name)): a value of the composite type \(composite) cannot be bound; bind its fields and build it in the SQL: ROW(@field1, @field2, …)::\(composite)"
+                )
+                continue
+            }
             // A value for a column declared `int[][]`: as many dimensions as the column's values have.
             if let target = assigned[parameter.number],
                 dimensions[target.schema.map { "\($0).\(target.table)" } ?? target.table]?[target.column] != nil,
@@ -134,12 +140,6 @@ public struct QueryAnalyzer: Sendable {
                     AnalyzedQuery.Field(
                         name: options.fieldName(name), postgresType: parameter.sqlType, swiftType: swift,
                         nullable: annotation?.kind == .nullable))
-                continue
-            }
-            if let composite = Self.compositeType(parameter.type, in: described.types) {
-                problems.append(
-                    "parameter $\(parameter.number) (\(name)): a value of the composite type \(composite) cannot be bound; bind its fields and build it in the SQL: ROW(@field1, @field2, …)::\(composite)"
-                )
                 continue
             }
             switch swiftType(parameter.type, in: described.types) {

@@ -92,11 +92,12 @@ public indirect enum SwiftType: Sendable, Hashable, CustomStringConvertible, Cod
         return self
     }
 
-    /// The type inside any arrays and optionals: `[Mark]?` → `Mark`, `PostgresCustomRange<UUID>` →
-    /// `PostgresCustomRange<UUID>`.
+    /// The type inside any arrays and optionals: `[Mark]?` → `Mark`, `PostgresMultiArray<ByteBuffer>` →
+    /// `ByteBuffer` (an array too), `PostgresCustomRange<UUID>` → `PostgresCustomRange<UUID>`.
     public var base: SwiftType {
         switch self {
         case .array(let inner), .optional(let inner): inner.base
+        case .generic("PostgresMultiArray", let arguments) where arguments.count == 1: arguments[0].base
         case .named, .generic: self
         }
     }

@@ -264,6 +264,7 @@ struct RoundTripTests {
                 throw CancellationError()
             }
             func routePlanAsValue(id: Int64) async throws -> RoutePlan? { nil }
+            func routePlanWaypoints(id: Int64) async throws -> PostgresMultiArray<PostalAddress>?? { nil }
             func tagSets() async throws -> [TagSet] { [] }
             func tagSetsStream() async throws -> AsyncThrowingMapSequence<PostgresRowSequence, TagSet> {
                 throw CancellationError()

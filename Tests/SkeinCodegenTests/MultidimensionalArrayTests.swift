@@ -18,6 +18,8 @@ struct MultidimensionalArrayTests {
             id int PRIMARY KEY, grid int[][] NOT NULL, names text[], moods mood[][], scores score[][], days day[][]
         );
         CREATE TABLE rosters (id int PRIMARY KEY, scores score[] NOT NULL, days day[]);
+        CREATE TYPE pair AS (a int, b text);
+        CREATE TABLE boards (id int PRIMARY KEY, pairs pair[][]);
         """
 
     static func analyze(_ queries: String) async throws -> PackageAnalysis {
@@ -110,6 +112,21 @@ struct MultidimensionalArrayTests {
                 $0.contains("no model for table rosters: column days:")
                     && $0.contains("overrides: [{db_type: \"day\"")
             }, "\(analysis.warnings)")
-        #expect(analysis.tables.isEmpty)
+        #expect(analysis.tables.map(\.name) == ["boards"])
+    }
+
+    @Test("a composite type's array of two dimensions is read as PostgresMultiArray of its struct, and never bound")
+    func composites() async throws {
+        let analysis = try await Self.analyze("-- name: Pairs :one\nSELECT pairs FROM boards WHERE id = $1;")
+        #expect(analysis.queries.first?.columns.map(\.swiftType) == ["PostgresMultiArray<Pair>"])
+        #expect(
+            analysis.tables.first { $0.name == "boards" }?.columns.map(\.swiftType) == [
+                "Int32", "PostgresMultiArray<Pair>",
+            ])
+        await #expect {
+            _ = try await Self.analyze("-- name: SetPairs :exec\nUPDATE boards SET pairs = @pairs WHERE id = @id;")
+        } throws: { error in
+            "\(error)".contains("parameter $1 (pairs): a value of the composite type pair cannot be bound")
+        }
     }
 }

@@ -32,6 +32,9 @@ struct SwiftTypeTests {
         #expect(type.unwrapped.description == "[PostgresCustomRange<Date>]")
         #expect(type.optional == type && SwiftType.named("Int16").optional.description == "Int16?")
         #expect(type.names == ["PostgresCustomRange", "Date"])
+        // A multi-dimensional array is an array: its base is its element's (whether a model is Codable, read as a
+        // record).
+        #expect(SwiftType(parsing: "PostgresMultiArray<ByteBuffer>?").base == .named("ByteBuffer"))
         // JSON keeps the Swift spelling.
         let json = try JSONEncoder().encode(["t": type])
         #expect(String(decoding: json, as: UTF8.self) == #"{"t":"[PostgresCustomRange<Date>]?"}"#)

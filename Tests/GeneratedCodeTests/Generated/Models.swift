@@ -290,12 +290,14 @@ struct RoutePlan: Sendable, Hashable, Codable {
     var zips: [Int32]
     var labels: [String]?
     var stops: PostgresMultiArray<Int32>?
+    var waypoints: PostgresMultiArray<PostalAddress>?
 
-    init(id: Int64, zips: [Int32], labels: [String]?, stops: PostgresMultiArray<Int32>?) {
+    init(id: Int64, zips: [Int32], labels: [String]?, stops: PostgresMultiArray<Int32>?, waypoints: PostgresMultiArray<PostalAddress>?) {
         self.id = id
         self.zips = zips
         self.labels = labels
         self.stops = stops
+        self.waypoints = waypoints
     }
 }
 
@@ -306,7 +308,8 @@ extension RoutePlan {
             id: try row[start + 0].decode(Int64.self),
             zips: try row[start + 1].decode(PostgresDomainArray<Int32>.self).elements,
             labels: try row[start + 2].decode(PostgresDomainArray<String>?.self)?.elements,
-            stops: try row[start + 3].decode(PostgresMultiArray<Int32>?.self)
+            stops: try row[start + 3].decode(PostgresMultiArray<Int32>?.self),
+            waypoints: try row[start + 4].decode(PostgresMultiArray<PostalAddress>?.self)
         )
     }
 }
@@ -316,12 +319,13 @@ extension RoutePlan: PostgresDecodable, PostgresArrayDecodable {
         from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
         context: PostgresDecodingContext<JSONDecoder>
     ) throws {
-        var record = try PostgresRecordReader(&buffer, format: format, fields: 4)
+        var record = try PostgresRecordReader(&buffer, format: format, fields: 5)
         self.init(
             id: try record.next(Int64.self, as: PostgresDataType(20), context: context),
             zips: try record.next(PostgresDomainArray<Int32>.self, context: context).elements,
             labels: try record.next(PostgresDomainArray<String>?.self, context: context)?.elements,
-            stops: try record.next(PostgresMultiArray<Int32>?.self, context: context)
+            stops: try record.next(PostgresMultiArray<Int32>?.self, context: context),
+            waypoints: try record.next(PostgresMultiArray<PostalAddress>?.self, context: context)
         )
     }
 }

@@ -208,6 +208,7 @@ protocol Querier: Sendable {
     func routePlansThrough(zips: [Int32]) async throws -> [RoutePlansThrough.Row]
     func routePlansThroughStream(zips: [Int32]) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, RoutePlansThrough.Row>
     func routePlanAsValue(id: Int64) async throws -> RoutePlan?
+    func routePlanWaypoints(id: Int64) async throws -> PostgresMultiArray<PostalAddress>??
     func createShipment(_ params: CreateShipment.Params) async throws -> Shipment
     func addShipmentLeg(_ params: AddShipmentLeg.Params) async throws -> [ShipmentLeg]?
     func shipmentDestination(id: Int64) async throws -> PostalAddress?

@@ -9,7 +9,7 @@ import SkeinTypes
 /// `CreateRoutePlan` (:one, queries/route_plans.sql:1).
 struct CreateRoutePlan: PostgresPreparedStatement {
     static let sql = #"""
-        INSERT INTO route_plans (zips, labels, stops) VALUES (($1::zip_code[]), ($2::short_label[]), ($3::stop_zip[])) RETURNING route_plans.id, route_plans.zips, route_plans.labels, route_plans.stops
+        INSERT INTO route_plans (zips, labels, stops) VALUES (($1::zip_code[]), ($2::short_label[]), ($3::stop_zip[])) RETURNING route_plans.id, route_plans.zips, route_plans.labels, route_plans.stops, route_plans.waypoints
         """#
 
     static let bindingDataTypes: [PostgresDataType] = [[Int32].psqlType, [String].psqlType, PostgresMultiArray<Int32>.psqlType]
@@ -179,6 +179,33 @@ struct RoutePlanAsValue: PostgresPreparedStatement {
     }
 }
 
+/// `RoutePlanWaypoints` (:one, queries/route_plans.sql:16).
+struct RoutePlanWaypoints: PostgresPreparedStatement {
+    static let sql = #"""
+        SELECT waypoints FROM route_plans WHERE id = $1
+        """#
+
+    static let bindingDataTypes: [PostgresDataType] = [Int64.psqlType]
+
+    typealias Row = PostgresMultiArray<PostalAddress>?
+
+    var id: Int64
+
+    init(id: Int64) {
+        self.id = id
+    }
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.makeRandomAccess()[0].decode(PostgresMultiArray<PostalAddress>?.self)
+    }
+}
+
 extension Queries {
     /// `CreateRoutePlan` (:one, queries/route_plans.sql:1).
     func createRoutePlan(_ params: CreateRoutePlan.Params) async throws -> RoutePlan {
@@ -208,5 +235,10 @@ extension Queries {
     /// `RoutePlanAsValue` (:one, queries/route_plans.sql:13).
     func routePlanAsValue(id: Int64) async throws -> RoutePlan? {
         try await first(RoutePlanAsValue(id: id))
+    }
+
+    /// `RoutePlanWaypoints` (:one, queries/route_plans.sql:16).
+    func routePlanWaypoints(id: Int64) async throws -> PostgresMultiArray<PostalAddress>?? {
+        try await first(RoutePlanWaypoints(id: id))
     }
 }

@@ -12,3 +12,6 @@ SELECT id, zips FROM route_plans WHERE zips && @zips ORDER BY id;
 
 -- name: RoutePlanAsValue :one
 SELECT p FROM route_plans p WHERE p.id = @id;
+
+-- name: RoutePlanWaypoints :one
+SELECT waypoints FROM route_plans WHERE id = @id;
