@@ -282,7 +282,7 @@ let package = Package(
         .testTarget(
             name: "GeneratedPluginFormTests",
             dependencies: [
-                "SkeinCodegen", "SkeinTestSupport",
+                "SkeinCodegen", "SkeinTestSupport", "SkeinTypes",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

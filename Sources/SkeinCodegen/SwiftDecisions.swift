@@ -65,7 +65,13 @@ struct SwiftDecisions: Sendable {
 
     /// Whether a field's type is (or contains) one of the SkeinTypes runtime's.
     static func usesRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
-        fields.contains { $0.domainArray || $0.swiftType.names.contains(where: QueryAnalyzer.runtimeTypes.contains) }
+        fields.contains { $0.swiftType.names.contains(where: QueryAnalyzer.runtimeTypes.contains) }
+    }
+
+    /// Whether reading a field goes through the SkeinTypes runtime whatever its type (an array of a domain, read
+    /// through `PostgresDomainArray`): the file imports SkeinTypes, not for its API.
+    static func readsThroughRuntime(_ fields: [AnalyzedQuery.Field]) -> Bool {
+        fields.contains(where: \.domainArray)
     }
 
     /// Whether a field's type is (or contains) one of Foundation's.
@@ -107,7 +113,8 @@ struct SwiftDecisions: Sendable {
             readAsValues: readAsValues, foundationInPublicAPI: usesFoundation(columns),
             postgresInPublicAPI: !analysis.enums.isEmpty || records
                 || columns.contains { $0.swiftType.names.contains("ByteBuffer") },
-            runtime: usesRuntime(columns) || records, runtimeInPublicAPI: usesRuntime(columns))
+            runtime: usesRuntime(columns) || records || readsThroughRuntime(columns),
+            runtimeInPublicAPI: usesRuntime(columns))
     }
 
     /// Whether binding the parameter can throw (then the call is written with `try`, else without: a `try` with

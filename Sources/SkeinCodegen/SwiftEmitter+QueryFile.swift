@@ -9,10 +9,11 @@ extension SwiftEmitter {
         out.line("// swift-format-ignore-file")
         out.line("// source: \(file)")
         out.line()
+        let fields = plans.flatMap(SwiftDecisions.publicFields)
         imports(
-            into: &out,
-            foundationInPublicAPI: SwiftDecisions.usesFoundation(plans.flatMap(SwiftDecisions.publicFields)),
-            runtime: SwiftDecisions.usesRuntime(plans.flatMap(SwiftDecisions.publicFields)))
+            into: &out, foundationInPublicAPI: SwiftDecisions.usesFoundation(fields),
+            runtime: SwiftDecisions.usesRuntime(fields) || SwiftDecisions.readsThroughRuntime(fields),
+            runtimeInPublicAPI: SwiftDecisions.usesRuntime(fields))
         for plan in plans {
             out.line()
             statement(plan, into: &out)

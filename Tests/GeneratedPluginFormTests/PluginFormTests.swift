@@ -49,18 +49,18 @@ public struct InvoiceDetails: Codable, Sendable, Hashable, PostgresCodable {
 /// here and run against PostgreSQL.
 @Suite("Generated code from sqlc.yaml's plugin form: overrides, renames, another schema", .requiresPostgreSQL)
 struct PluginFormTests {
-    func withQueries(_ body: (Queries) async throws -> Void) async throws {
+    func withQueries(_ body: (Queries, FreshDatabase) async throws -> Void) async throws {
         try await TestDatabase.withFreshDatabase { database in
             let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixture")
             let schema = try SchemaSource.load(["schema/billing.sql"], base: fixture.path)
             try await CodeGenerator.apply(schema, on: try QueryDescriber(connectionString: database.url))
-            try await body(Queries(client: database.client, logger: Logger(label: "skein.tests.plugin-form")))
+            try await body(Queries(client: database.client, logger: Logger(label: "skein.tests.plugin-form")), database)
         }
     }
 
     @Test("overridden types and renamed models round-trip; slices of enums of another schema bind")
     func overrides() async throws {
-        try await withQueries { queries in
+        try await withQueries { queries, _ in
             let period = BillingPeriod(months: 1, days: 2, microseconds: 3_000_000)
             let details = InvoiceDetails(lines: ["seat", "support"], discount: 0.1)
             let due = Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 86_400))
@@ -92,7 +92,7 @@ struct PluginFormTests {
 
     @Test("LEFT JOIN aggregates: COALESCE is not optional, max and CASE without ELSE are; a batch in one go")
     func totals() async throws {
-        try await withQueries { queries in
+        try await withQueries { queries, _ in
             let first = try await queries.createInvoice(
                 CreateInvoice.Params(
                     customer: "A", amount: 100, period: BillingPeriod(), details: nil, due: nil, notes: nil))
@@ -108,6 +108,20 @@ struct PluginFormTests {
             #expect(totals.map(\.paidCents) == [100, 0])
             #expect(totals[0].lastPaidAt != nil && totals[1].lastPaidAt == nil)
             #expect(totals.allSatisfy { $0.label == nil })
+        }
+    }
+
+    @Test(
+        "an array of a domain over bigint is [Int64] in the public API; SkeinTypes, which reads it, is imported internally"
+    )
+    func domainArray() async throws {
+        try await withQueries { queries, database in
+            let bill = try await queries.createInvoice(
+                CreateInvoice.Params(
+                    customer: "A", amount: 100, period: BillingPeriod(), details: nil, due: nil, notes: nil))
+            try await database.client.query(
+                "INSERT INTO billing.credit_notes (invoice_id, lines) VALUES (\(bill.id), '{100,250}')")
+            #expect(try await queries.creditNoteLines(invoiceId: bill.id) == [100, 250])
         }
     }
 }

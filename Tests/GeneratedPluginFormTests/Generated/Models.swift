@@ -4,6 +4,7 @@
 
 public import Foundation
 public import PostgresNIO
+import SkeinTypes
 
 /// The PostgreSQL enum `billing.invoice_state`; it binds as text, cast to the enum in the SQL.
 public enum BillState: String, Sendable, Hashable, CaseIterable, PostgresNonThrowingEncodable, PostgresDecodable, PostgresArrayEncodable, PostgresArrayDecodable {
@@ -29,6 +30,30 @@ public enum BillState: String, Sendable, Hashable, CaseIterable, PostgresNonThro
         guard let label = buffer.readString(length: buffer.readableBytes), let value = Self(rawValue: label)
         else { throw PostgresDecodingError.Code.failure }
         self = value
+    }
+}
+
+/// The table `billing.credit_notes`.
+public struct BillingCreditNote: Sendable, Hashable {
+    public var id: Int32
+    public var invoiceId: Int32
+    public var lines: [Int64]
+
+    public init(id: Int32, invoiceId: Int32, lines: [Int64]) {
+        self.id = id
+        self.invoiceId = invoiceId
+        self.lines = lines
+    }
+}
+
+extension BillingCreditNote {
+    /// Decodes the table's columns from `row`, starting at column `start`.
+    init(row: PostgresRandomAccessRow, from start: Int) throws {
+        self.init(
+            id: try row[start + 0].decode(Int32.self),
+            invoiceId: try row[start + 1].decode(Int32.self),
+            lines: try row[start + 2].decode(PostgresDomainArray<Int64>.self).elements
+        )
     }
 }
 

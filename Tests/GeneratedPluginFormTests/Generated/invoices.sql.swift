@@ -4,6 +4,7 @@
 
 public import Foundation
 public import PostgresNIO
+import SkeinTypes
 
 /// `CreateInvoice` (:one, queries/invoices.sql:1).
 public struct CreateInvoice: PostgresPreparedStatement {
@@ -252,6 +253,33 @@ public struct RecordPayments: PostgresPreparedStatement {
     }
 }
 
+/// `CreditNoteLines` (:one, queries/invoices.sql:24).
+public struct CreditNoteLines: PostgresPreparedStatement {
+    public static let sql = #"""
+        SELECT lines FROM billing.credit_notes WHERE invoice_id = $1 ORDER BY id LIMIT 1
+        """#
+
+    public static let bindingDataTypes: [PostgresDataType] = [Int32.psqlType]
+
+    public typealias Row = [Int64]
+
+    public var invoiceId: Int32
+
+    public init(invoiceId: Int32) {
+        self.invoiceId = invoiceId
+    }
+
+    public func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(invoiceId)
+        return bindings
+    }
+
+    public func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.makeRandomAccess()[0].decode(PostgresDomainArray<Int64>.self).elements
+    }
+}
+
 extension Queries {
     /// `CreateInvoice` (:one, queries/invoices.sql:1).
     public func createInvoice(_ params: CreateInvoice.Params) async throws -> Bill {
@@ -293,5 +321,10 @@ extension Queries {
         try await withConnection { queries in
             for item in items { _ = try await queries.all(RecordPayments(item)) }
         }
+    }
+
+    /// `CreditNoteLines` (:one, queries/invoices.sql:24).
+    public func creditNoteLines(invoiceId: Int32) async throws -> [Int64]? {
+        try await first(CreditNoteLines(invoiceId: invoiceId))
     }
 }

@@ -20,3 +20,6 @@ GROUP BY i.id ORDER BY i.id;
 
 -- name: RecordPayments :batchexec
 INSERT INTO billing.payments (invoice_id, amount_cents) VALUES ($1, $2);
+
+-- name: CreditNoteLines :one
+SELECT lines FROM billing.credit_notes WHERE invoice_id = $1 ORDER BY id LIMIT 1;
