@@ -67,12 +67,14 @@ if $build; then
     mkdir -p "$linkdir"
     ln -sf "$(readlink -f "$archive")" "$linkdir/libpg_query.a"
     log "building skein (release, static Swift runtime, libpg_query from $archive)"
-    # -no-pie: a position-dependent executable, as Go links goose and dbmate (no start-up relocations; the same
-    # flags as `make build`, so the two builds share their objects).
-    swift build -c release --scratch-path "$scratch" --product skein --static-swift-stdlib -Xlinker -no-pie \
-        -Xlinker -L"$(cd "$linkdir" && pwd)" >&2
+    # -no-pie: a position-dependent executable, as Go links goose and dbmate (no start-up relocations). No debug
+    # information: the packed binary is stripped, and not writing it makes the build shorter (`make build` keeps it
+    # for profiling, so the two builds do not share their objects). generate-manual is built with the same flags, so
+    # it shares ArgumentParser's.
+    swift build -c release --scratch-path "$scratch" -debug-info-format none --product skein --static-swift-stdlib \
+        -Xlinker -no-pie -Xlinker -L"$(cd "$linkdir" && pwd)" >&2
     log "building ArgumentParser's generate-manual"
-    swift build -c release --scratch-path "$scratch" --product generate-manual >&2
+    swift build -c release --scratch-path "$scratch" -debug-info-format none --product generate-manual >&2
 fi
 [ -x "$binary" ] || die "$binary not found; run without --skip-build"
 
