@@ -3,6 +3,60 @@ import SkeinCore
 import SkeinSQL
 
 extension PackageAnalysis {
+    /// What planning a query needs of the package: settled before any query is planned, read-only after.
+    struct PlanContext: Sendable {
+        var analyzer: QueryAnalyzer
+        var options: CodegenConfiguration.SwiftOptions
+        var tables: [TableModel]
+        var enumSwiftNames: Set<String>
+        var tableColumns: [String: [String]]
+        var insertSafe: Set<String>
+        var tablesByName: [String: TableModel]
+    }
+
+    /// One query's plan from PostgreSQL's description of it, or the problem that stops it.
+    static func plan(
+        _ query: AnnotatedQuery, _ result: Result<DescribedQuery, QueryDescriberError>, context: PlanContext
+    ) -> Result<QueryPlan, Diagnostic> {
+        let description: DescribedQuery
+        switch result {
+        case .failure(let rejection): return .failure(Self.error(rejection, in: query))
+        case .success(let described): description = described
+        }
+        let statements = (try? SQLGrammar.parse(query.sql).get()) ?? []
+        var analysis: AnalyzedQuery
+        switch context.analyzer.analyze(query, described: description, statements: statements) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let analyzed): analysis = analyzed
+        }
+        analysis.parameters = Self.uniqued(analysis.parameters)
+        // A parameter put into a nullable column may be NULL.
+        let assigned = QueryAnalyzer.assignedColumns(statements)
+        for (position, parameter) in description.parameters.enumerated() where position < analysis.parameters.count {
+            guard let target = assigned[parameter.number] else { continue }
+            // An unqualified table is public's: the search path the queries are described with.
+            let schema = target.schema ?? "public"
+            // A column override types what goes into that column too.
+            if let override = context.options.override(schema: schema, table: target.table, column: target.column) {
+                analysis.parameters[position].swiftType = override.swiftType
+            }
+            let name = context.options.fieldName(target.column)
+            let table = context.tablesByName["\(schema).\(target.table)"]
+            if table?.columns.first(where: { $0.name == name })?.nullable == true {
+                analysis.parameters[position].nullable = true
+            }
+        }
+        return Self.plan(
+            query, analysis, description, statements: statements, tables: context.tables,
+            enumSwiftNames: context.enumSwiftNames, tableColumns: context.tableColumns
+        ).map { plan in
+            var plan = plan
+            plan.alwaysReturnsRow =
+                query.command == .one && Self.alwaysReturnsRow(statements, insertSafe: context.insertSafe)
+            return plan
+        }
+    }
+
     /// Decides the row's shape and the SQL's casts.
     static func plan(
         _ query: AnnotatedQuery, _ analysis: AnalyzedQuery, _ described: DescribedQuery,

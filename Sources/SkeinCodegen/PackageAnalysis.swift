@@ -331,55 +331,27 @@ extension PackageAnalysis {
                 }
             }
         }
-        var files: [QueryFilePlans] = []
-        var index = tableRows.count + compositeRows.count
+        // Each query's analysis and plan depend on nothing but the query, its description and what is settled by
+        // now (the analyzer, the models): spread over the cores (ParallelMap), then gathered in file order.
         let enumSwiftNames = Set(enums.map(\.swiftName))
-        let tablesByName = Dictionary(tables.map { ("\($0.schema).\($0.name)", $0) }) { first, _ in first }
+        let context = PlanContext(
+            analyzer: analyzer, options: options, tables: tables, enumSwiftNames: enumSwiftNames,
+            tableColumns: tableColumns, insertSafe: insertSafe,
+            tablesByName: Dictionary(tables.map { ("\($0.schema).\($0.name)", $0) }) { first, _ in first })
+        let offset = tableRows.count + compositeRows.count
+        let outcomes = ParallelMap.map(Array(allQueries.indices)) { index in
+            Self.plan(allQueries[index], described[offset + index], context: context)
+        }
+        var files: [QueryFilePlans] = []
+        var index = 0
         for (file, queries) in annotated {
             var plans: [QueryPlan] = []
-            for query in queries {
-                let result = described[index]
-                index += 1
-                switch result {
-                case .failure(let rejection):
-                    errors.append(Self.error(rejection, in: query))
-                case .success(let description):
-                    let statements = (try? SQLGrammar.parse(query.sql).get()) ?? []
-                    switch analyzer.analyze(query, described: description, statements: statements) {
-                    case .failure(let problem): errors.append(problem)
-                    case .success(var analysis):
-                        analysis.parameters = Self.uniqued(analysis.parameters)
-                        // A parameter put into a nullable column may be NULL.
-                        let assigned = QueryAnalyzer.assignedColumns(statements)
-                        for (position, parameter) in description.parameters.enumerated()
-                        where position < analysis.parameters.count {
-                            guard let target = assigned[parameter.number] else { continue }
-                            // An unqualified table is public's: the search path the queries are described with.
-                            let schema = target.schema ?? "public"
-                            // A column override types what goes into that column too.
-                            if let override = options.override(
-                                schema: schema, table: target.table, column: target.column)
-                            {
-                                analysis.parameters[position].swiftType = override.swiftType
-                            }
-                            let name = options.fieldName(target.column)
-                            let table = tablesByName["\(schema).\(target.table)"]
-                            if table?.columns.first(where: { $0.name == name })?.nullable == true {
-                                analysis.parameters[position].nullable = true
-                            }
-                        }
-                        switch Self.plan(
-                            query, analysis, description, statements: statements, tables: tables,
-                            enumSwiftNames: enumSwiftNames, tableColumns: tableColumns)
-                        {
-                        case .success(var plan):
-                            plan.alwaysReturnsRow =
-                                query.command == .one && Self.alwaysReturnsRow(statements, insertSafe: insertSafe)
-                            plans.append(plan)
-                        case .failure(let problem): errors.append(problem)
-                        }
-                    }
+            for _ in queries {
+                switch outcomes[index] {
+                case .success(let plan): plans.append(plan)
+                case .failure(let problem): errors.append(problem)
                 }
+                index += 1
             }
             files.append(QueryFilePlans(file: file, queries: plans))
         }

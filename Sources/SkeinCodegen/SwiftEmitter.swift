@@ -1,4 +1,5 @@
 import Foundation
+import SkeinCore
 
 /// One file the generator writes, relative to the package's `out` directory.
 public struct GeneratedFile: Sendable, Hashable {
@@ -52,9 +53,11 @@ public struct SwiftEmitter: Sendable {
             GeneratedFile(path: "Models.swift", contents: emitter.models(analysis)),
             GeneratedFile(path: "Queries.swift", contents: emitter.queriesType(analysis)),
         ]
-        for plans in analysis.files {
+        // A file per query file, each its own work: spread over the cores when there are several.
+        let renderer = emitter
+        files += ParallelMap.map(analysis.files, minimumPerWorker: 2) { plans in
             let name = (plans.file as NSString).lastPathComponent
-            files.append(GeneratedFile(path: name + ".swift", contents: emitter.queryFile(plans.file, plans.queries)))
+            return GeneratedFile(path: name + ".swift", contents: renderer.queryFile(plans.file, plans.queries))
         }
         return files
     }

@@ -16,11 +16,12 @@ package enum ParallelMap {
 
     static let processorCount: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
+    /// - Parameter minimumPerWorker: items per worker below which one core does it all (fewer for costlier items).
     package static func map<Item: Sendable, Result: Sendable>(
-        _ items: [Item], _ transform: @Sendable (Item) -> Result
+        _ items: [Item], minimumPerWorker: Int = minimumItemsPerWorker, _ transform: @Sendable (Item) -> Result
     ) -> [Result] {
         let count = items.count
-        let workers = min(processorCount, count / minimumItemsPerWorker)
+        let workers = min(processorCount, count / max(1, minimumPerWorker))
         guard workers > 1 else { return items.map(transform) }
         return [Result](unsafeUninitializedCapacity: count) { buffer, initializedCount in
             // Each worker initializes its own contiguous range of the buffer, and no one reads it until all
