@@ -51,14 +51,13 @@ extension QueryAnalyzer {
         "PostgresLTree", "PostgresHStore", "PostgresCustomRange", "PostgresMultiArray",
     ]
 
-    /// The built-in base types a domain array's elements may have, by the Swift type generated code reads them as:
+    /// The built-in base types a domain array's elements may have (each maps to its Swift type in ``builtinTypes``):
     /// PostgreSQL's binary array names the domain (an OID of the database's own), so SkeinTypes reads the elements
     /// as the Swift type's own PostgreSQL type (`Int32.psqlType`, int4), which must be in the base type's format.
     /// (`date` is not: `Date` reads `timestamptz`; nor `jsonb`, whose binary form starts with a version byte.)
-    static let domainArrayBases: [String: Set<String>] = [
-        "Bool": ["bool"], "Int16": ["int2"], "Int32": ["int4"], "Int64": ["int8"], "Float": ["float4"],
-        "Double": ["float8"], "Decimal": ["numeric"], "String": ["text", "varchar", "bpchar", "name", "json"],
-        "UUID": ["uuid"], "Date": ["timestamptz", "timestamp"], "ByteBuffer": ["bytea"],
+    static let domainArrayBases: Set<String> = [
+        "bool", "int2", "int4", "int8", "float4", "float8", "numeric", "text", "varchar", "bpchar", "name", "json",
+        "uuid", "timestamptz", "timestamp", "bytea",
     ]
 
     /// The base types of ``domainArrayBases`` as PostgreSQL spells them, for messages.
@@ -92,7 +91,7 @@ extension QueryAnalyzer {
             return name == generated ? .readable : .none
         }
         guard base.isBuiltin, base.kind == .base, Self.builtinTypes[base.typeName] == name else { return .none }
-        return Self.domainArrayBases[name]?.contains(base.typeName) == true
+        return Self.domainArrayBases.contains(base.typeName)
             ? .readable : .unreadable(UnsupportedType.DomainArray(domain: element.sqlName, base: base.sqlName))
     }
 
@@ -110,11 +109,13 @@ extension QueryAnalyzer {
         let generatedEnum =
             element.kind == .enumeration
             && name == options.typeName(schema: element.schema, name: element.typeName, singular: false)
-        let domain = domainArray(oid, .generic("PostgresMultiArray", [swift]), in: types) == .readable
         // A composite type's struct (or a table's model) reads PostgreSQL's record format whatever OID the array
         // names; it is never bound (a parameter of a composite type is refused before this).
         let composite = element.kind == .composite
-        guard builtin || generatedEnum || domain || composite else { return nil }
+        guard
+            builtin || generatedEnum || composite
+                || domainArray(oid, .generic("PostgresMultiArray", [swift]), in: types) == .readable
+        else { return nil }
         return .generic("PostgresMultiArray", [swift])
     }
 

@@ -311,7 +311,8 @@ public struct UnsupportedType: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     public var description: String {
-        if let domain = domainArray?.domain, let base = domainArray?.base {
+        if let domainArray {
+            let domain = domainArray.domain, base = domainArray.base
             return
                 "\(postgresType) is an array of the domain \(domain) over \(base): PostgreSQL's binary array names the domain, and the generated code reads that only for domains over \(QueryAnalyzer.domainArrayBaseList) and enums; cast it in the query (e.g. ::\(base)[]) or add an override: `overrides: [{db_type: \"\(domain)\", swift_type: YourType}]` (YourType: PostgresArrayDecodable, decoding the domain's OID)"
         }

@@ -22,9 +22,9 @@ public struct SwiftEmitter: Sendable {
     /// Bumped whenever the same inputs would produce other bytes (the analysis or the emitter changed; 2: computed
     /// columns proved never NULL through the FROM list; 3: tsquery mapped, so its tables get models; 4: hstore, ltree
     /// and composite types mapped; 5: multi-dimensional arrays, numeric[] and :copyfrom of arrays; 6: multi-dimensional
-    /// enum arrays): part of the inputs
-    /// fingerprint
-    /// (``GeneratedFingerprint``) that lets `generate --check --offline` trust files it does not regenerate.
+    /// enum arrays; 7: arrays of domains through `PostgresDomainArray`, multi-dimensional composite arrays): part of
+    /// the inputs fingerprint (``GeneratedFingerprint``) that lets `generate --check --offline` trust files it does not
+    /// regenerate.
     /// `SwiftEmitterVersionTests` holds the output's hash per version and fails when the output changes without it.
     public static let formatVersion = 7
 
