@@ -244,12 +244,14 @@ let package = Package(
         .testTarget(
             name: "SkeinPostgresTests",
             dependencies: [
-                "SkeinPostgres", "SkeinCore", "SkeinTestSupport",
+                "SkeinPostgres", "SkeinCore", "SkeinConnection", "SkeinTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -43,9 +43,15 @@ public struct Connector: Sendable {
                     let connection = try await PostgresConnection.connect(
                         configuration: configuration, id: index, logger: logger)
                     if settings.targetSessionAttributes == .readWrite {
-                        let rows = try await connection.query("SHOW transaction_read_only", logger: logger)
-                        var readOnly = false
-                        for try await value in rows.decode(String.self) { readOnly = value == "on" }
+                        let readOnly: Bool
+                        do {
+                            readOnly = try await isReadOnly(connection, logger: logger)
+                        } catch {
+                            // The server went away between the handshake and the check (a switchover's shutdown):
+                            // the connection must still be closed before it is dropped.
+                            try? await connection.close()
+                            throw error
+                        }
                         if readOnly {
                             try? await connection.close()
                             attempts.append(.init(endpoint: endpoint, failure: .readOnly))
@@ -62,6 +68,13 @@ public struct Connector: Sendable {
         throw ConnectionError(
             attempts: attempts, user: settings.user, database: settings.database,
             passwordSource: settings.passwordSource)
+    }
+
+    private func isReadOnly(_ connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let rows = try await connection.query("SHOW transaction_read_only", logger: logger)
+        var readOnly = false
+        for try await value in rows.decode(String.self) { readOnly = value == "on" }
+        return readOnly
     }
 
     /// libpq's `sslmode`, as the TLS settings to try in order.
