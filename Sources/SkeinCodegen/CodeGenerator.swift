@@ -116,8 +116,11 @@ public enum CodeGenerator {
         let queryFiles = try readQueryFiles(package.queries, base: base)
         var schema = try SchemaSource.load(
             package.schema, base: base, excluding: Set(queryFiles.map { SchemaSource.fullPath($0.path, base: base) }))
-        for (path, text) in queryFiles {
-            for statement in QueryFileParser.read(text, file: path).schema {
+        // Each file is read whole here (its queries too: ``QueryFileParser/read(_:file:)`` keeps what it made for the
+        // analysis), one file per core at a time: this is on the way to the first question to PostgreSQL.
+        let contents = ParallelMap.map(queryFiles, minimumPerWorker: 2) { QueryFileParser.read($0.text, file: $0.path) }
+        for contents in contents {
+            for statement in contents.schema {
                 schema.units.append(SchemaSource.Unit(mode: .statements, scripts: [statement]))
             }
         }

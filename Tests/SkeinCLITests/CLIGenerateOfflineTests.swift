@@ -44,7 +44,7 @@ struct CLIGenerateOfflineTests {
         #expect(try await project.run(["--check"]).status == 0)
     }
 
-    @Test("a cache another server wrote (other OIDs) is kept when a throwaway cluster's answers make the same code")
+    @Test("a cache another server wrote (other OIDs) is kept, by a throwaway cluster's run and by a --dev-url run")
     func otherServer() async throws {
         let database = try await TestDatabase.makeFreshDatabase()
         let project = try CLIGenerateTests.Project(queries: Self.queries)
@@ -57,12 +57,19 @@ struct CLIGenerateOfflineTests {
         defer { fresh.directory.delete() }
         #expect(try await fresh.run([]).status == 0)
         #expect(try String(contentsOfFile: fresh.path + "/" + Self.cache, encoding: .utf8) != written)
-        // …so keeping the development server's cache takes replaying it (on a pool thread, beside the cluster).
+        // …the same up to the OIDs, so the development server's cache is kept as it is.
         let throwaway = try await project.run([])
         #expect(throwaway.status == 0, "\(throwaway.stderr)")
         #expect(!throwaway.stdout.contains(Self.cache), "kept, not rewritten: \(throwaway.stdout)")
         #expect(try String(contentsOfFile: project.path + "/" + Self.cache, encoding: .utf8) == written)
         #expect(try await project.run(["--check"]).status == 0)
+        // And the other way: the throwaway cluster's cache, committed, survives a --dev-url run (CI wrote it, a
+        // developer generates against their own server).
+        let freshCache = try String(contentsOfFile: fresh.path + "/" + Self.cache, encoding: .utf8)
+        let development2 = try await fresh.run(["--dev-url", database.text])
+        #expect(development2.status == 0 && !development2.stdout.contains(Self.cache), "kept: \(development2.stdout)")
+        #expect(try String(contentsOfFile: fresh.path + "/" + Self.cache, encoding: .utf8) == freshCache)
+        #expect(try await fresh.run(["--check", "--dev-url", database.text]).status == 0)
     }
 
     @Test(

@@ -80,7 +80,9 @@ extension GenerateCommand {
 
     /// Whether a committed cache still serves: it answers exactly the questions this run asked, for the same schema
     /// and PostgreSQL major version, and replaying it generates the same files. A cache written against another
-    /// server (other OIDs) that generates the same code is kept as it is, so that generate does not churn it.
+    /// server (other OIDs) that generates the same code is kept as it is, so that generate does not churn it: shown
+    /// without a replay when one renaming of the schema's OIDs makes its answers this run's
+    /// (``DescribeCache/answersTheSame(as:)``), else by replaying it.
     /// - Parameter replayed: the files the cache generates, when a replay was started earlier (``replaying(_:at:package:base:)``).
     static func cache(
         _ existing: DescribeCache, reproduces result: CodeGenerator.Result, recorded: DescribeCache,
@@ -91,6 +93,7 @@ extension GenerateCommand {
             Set(existing.catalog.keys) == Set(recorded.catalog.keys),
             Set(existing.statements.keys) == Set(recorded.statements.keys)
         else { return false }
+        if existing.answersTheSame(as: recorded) { return true }
         let files: [GeneratedFile]?
         if let replayed {
             files = await replayed.value

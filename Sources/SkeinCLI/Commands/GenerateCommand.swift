@@ -116,7 +116,10 @@ struct GenerateCommand: AsyncParsableCommand {
         // Before any other thread starts: unsetenv races with getenv on another thread (libpq's loading reads the
         // environment).
         Self.forgetLibpqEnvironment()
-        let caches = Self.readingCaches(configuration, base: base)
+        // The committed caches are decoded on a pool thread. `--offline` needs them first thing, and a throwaway
+        // cluster's run replays them while the cluster starts; a `--dev-url` run needs them only at the end, so their
+        // decoding waits until the query files are read (on both cores) and overlaps PostgreSQL's describing.
+        let early = devURL == nil ? Self.readingCaches(configuration, base: base) : nil
         if !offline { NIOThreadPool.singleton.submit { _ in QueryDescriber.loadLibrary() } }
         var schemas: [SchemaSource] = []
         for package in configuration.packages {
@@ -126,6 +129,7 @@ struct GenerateCommand: AsyncParsableCommand {
                 throw CLIFailure(.configuration, "\(error)")
             }
         }
+        let caches = early ?? Self.readingCaches(configuration, base: base)
         let ownDatabases = try Self.ownDatabases(configuration, path: path)
         let command = self
         let generated: [(result: CodeGenerator.Result, recorded: DescribeCache?)]
@@ -144,12 +148,8 @@ struct GenerateCommand: AsyncParsableCommand {
                 ownDatabases: ownDatabases)
         } else if let devURL {
             // A committed cache another server wrote (CI's, a teammate's: other OIDs) is kept when it makes the same
-            // code, which takes replaying it: started now, beside PostgreSQL's work, as with a throwaway cluster.
-            if !dryRun {
-                replays = configuration.packages.enumerated().map { index, package in
-                    ownDatabases[index] == nil ? Self.replaying(caches, at: index, package: package, base: base) : nil
-                }
-            }
+            // code. Its answers are this run's up to the OIDs in the usual case, which shows it with no replay: none is
+            // started here, where it would take a core from the analysis (the server's part is small).
             generated = try await Self.onDevelopmentServer(
                 devURL, schemas: schemas, cache: !noCache, configuration: configuration, base: base,
                 ownDatabases: ownDatabases)
