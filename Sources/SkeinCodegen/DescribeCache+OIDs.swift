@@ -24,13 +24,7 @@ extension DescribeCache {
         for type in other.types { theirs[type.schema + "\u{0}" + type.typeName] = type }
         guard theirs.count == other.types.count else { return false }
         for type in types {
-            guard let counterpart = theirs[type.schema + "\u{0}" + type.typeName],
-                renaming.pair(type.oid, counterpart.oid)
-            else { return false }
-        }
-        for type in types {
-            guard let counterpart = theirs[type.schema + "\u{0}" + type.typeName],
-                renaming.same(type, counterpart)
+            guard let counterpart = theirs[type.schema + "\u{0}" + type.typeName], renaming.same(type, counterpart)
             else { return false }
         }
         for (key, rows) in catalog {
