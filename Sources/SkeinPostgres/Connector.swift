@@ -42,6 +42,8 @@ public struct Connector: Sendable {
                     }
                     let connection = try await PostgresConnection.connect(
                         configuration: configuration, id: index, logger: logger)
+                    // Before the first query, so migrations can be pipelined on it (``CommandPipeline``).
+                    await CommandPipeline.install(on: connection)
                     if settings.targetSessionAttributes == .readWrite {
                         let readOnly: Bool
                         do {

@@ -37,15 +37,20 @@ struct StepRun {
                 opening.append("BEGIN")
                 if let sql = executor.settings.transactionConfigSQL { opening.append(sql) }
             }
-            if let commands = QueuedCommand.plan(section.statements) {
-                try await sendQueued(opening: opening, setsTimeouts: setsTimeouts, commands)
+            let commands = QueuedCommand.plan(section.statements)
+            if let pipeline = session.pipeline, let commands {
+                try await sendPipelined(pipeline, opening: opening, setsTimeouts: setsTimeouts, commands)
             } else {
-                try await sendQueued(opening: opening, setsTimeouts: setsTimeouts, [])
-                for statement in section.statements {
-                    try await sendStatement(statement, wrap: false)
+                if let commands {
+                    try await sendQueued(opening: opening, setsTimeouts: setsTimeouts, commands)
+                } else {
+                    try await sendQueued(opening: opening, setsTimeouts: setsTimeouts, [])
+                    for statement in section.statements {
+                        try await sendStatement(statement, wrap: false)
+                    }
                 }
+                try await recordAndCommit()
             }
-            try await recordAndCommit()
             executor.observer?(.transaction(step, .commit))
         } catch {
             try? await connection.sendCleanup("ROLLBACK", logger: logger)
@@ -173,17 +178,43 @@ struct StepRun {
         guard let tables else {
             return executor.store.recordQuery(step.direction, version: step.migration.version)
         }
-        let audit = executor.audit.map { _ in
+        let audit = auditRecord(duration: ContinuousClock.now - started)
+        var binds = PostgresBindings()
+        tables.bindRecord(step, audit: audit, context: executor.audit, to: &binds)
+        return PostgresQuery(unsafeSQL: recordSQL(tables, finishing: finishing, auditing: audit != nil), binds: binds)
+    }
+
+    /// The record statement of a pipelined file (``recordQuery(finishing:)``'s, its values as text), sent before the
+    /// migration runs: the audit row's duration is the server's, from `BEGIN` to the record.
+    func recordCommand() -> PipelinedCommand {
+        guard let tables else {
+            let store = executor.store
+            let version = String(step.migration.version)
+            return step.direction == .up
+                ? PipelinedCommand(store.insertSQL, parameters: [version, "true"])
+                : PipelinedCommand(store.deleteSQL, parameters: [version])
+        }
+        let audit = auditRecord(duration: nil)
+        var parameters = TextParameters()
+        tables.bindRecord(step, audit: audit, context: executor.audit, to: &parameters)
+        return PipelinedCommand(
+            recordSQL(tables, finishing: false, auditing: audit != nil), parameters: parameters.values)
+    }
+
+    private func auditRecord(duration: Duration?) -> AuditRecord? {
+        executor.audit.map { _ in
             AuditRecord(
                 action: .migrate, version: step.migration.version, file: step.migration.fileName,
                 direction: step.direction, outcome: AuditOutcome(completed: step.direction), startedAt: startedAt,
-                duration: ContinuousClock.now - started, checksum: step.migration.checksum.file)
+                duration: duration, checksum: step.migration.checksum.file)
         }
-        let sql = session.recordSQL(step.direction, finishing: finishing, auditing: audit != nil) {
+    }
+
+    private func recordSQL(_ tables: SkeinTables, finishing: Bool, auditing: Bool) -> String {
+        session.recordSQL(step.direction, finishing: finishing, auditing: auditing) {
             tables.recordSQL(
-                step.direction, versionStore: executor.store, clearingProgress: finishing, auditing: audit != nil)
+                step.direction, versionStore: executor.store, clearingProgress: finishing, auditing: auditing)
         }
-        return PostgresQuery(unsafeSQL: sql, binds: tables.recordBindings(step, audit: audit, context: executor.audit))
     }
 
     /// - Parameter afterFailure: send it as a clean-up statement (it must not hang on a closed connection).

@@ -32,6 +32,11 @@ public struct MigrationExecutor: Sendable {
     /// Whether a second connection watches a waiting statement for who blocks it (needs the backend's pid, which a
     /// transaction pooler does not keep between transactions).
     public var watchesBlockers = true
+    /// Whether a transactional file goes to the server as one pipeline (its `BEGIN`, commands and version rows in one
+    /// write, answered command by command: `CommandPipeline`; then `COMMIT`) instead of one query per round trip.
+    /// The same statements run in the same order either way; `false` sends each through PostgresNIO, as does a
+    /// connection ``Connector`` did not open (an app's pool: the pipeline must watch a connection from its start).
+    public var pipelines = true
 
     public init(
         store: VersionStore = VersionStore(), tables: SkeinTables? = nil, settings: StatementSettings = .init(),
@@ -49,6 +54,8 @@ public struct MigrationExecutor: Sendable {
     /// What ran.
     public struct Report: Sendable {
         public var completed: [(step: MigrationStep, duration: Duration)]
+        /// How many of them went to the server as one pipeline (``MigrationExecutor/pipelines``).
+        public var pipelined = 0
     }
 
     /// Runs every step; stops at the first failure (``MigrationFailure``) or before a Go migration.
@@ -95,7 +102,7 @@ public struct MigrationExecutor: Sendable {
     ) async throws -> Report {
         // The timeouts Skein's grammar keeps on the session go with the run, however it ends (the connection may be
         // an app's, borrowed from its pool).
-        let session = RunSession()
+        let session = RunSession(pipeline: pipelines ? await CommandPipeline.attach(to: connection) : nil)
         do {
             let report = try await run(steps, on: connection, watch: watch, session: session, logger: logger)
             await session.resetTimeouts(on: connection, logger: logger)
@@ -172,7 +179,7 @@ public struct MigrationExecutor: Sendable {
             metadata["migration.duration_seconds"] = "\(Self.seconds(duration))"
             logger.info("migration finished", metadata: metadata)
         }
-        return Report(completed: completed)
+        return Report(completed: completed, pipelined: session.pipelinedFiles)
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -241,11 +248,19 @@ public struct MigrationExecutor: Sendable {
 }
 
 /// What a run has left on its session: whether it holds the run's timeouts (set once in Skein's grammar, cleared by
-/// every `RESET ALL`); and the text of its record statements, the same for every step of the run. One per run, used
-/// by its steps one after another.
+/// every `RESET ALL`); the text of its record statements, the same for every step of the run; and the pipeline its
+/// transactional files go through, when there is one. One per run, used by its steps one after another.
 final class RunSession: Sendable {
     private let timeouts = Mutex(false)
     private let recordTexts = Mutex<[Int: String]>([:])
+    /// Where a transactional file goes as one batch (``StepRun/sendPipelined(_:opening:setsTimeouts:_:)``); `nil`:
+    /// command by command through PostgresNIO.
+    let pipeline: CommandPipeline?
+    private let pipelined = Mutex(0)
+
+    init(pipeline: CommandPipeline? = nil) {
+        self.pipeline = pipeline
+    }
 
     /// The record statement for one shape (``SkeinTables/recordSQL(_:versionStore:clearingProgress:auditing:)``),
     /// made once per run.
@@ -256,6 +271,10 @@ final class RunSession: Sendable {
         recordTexts.withLock { $0[key] = text }
         return text
     }
+
+    /// How many files went through ``pipeline``.
+    var pipelinedFiles: Int { pipelined.withLock { $0 } }
+    func countPipelinedFile() { pipelined.withLock { $0 += 1 } }
 
     var hasTimeouts: Bool {
         get { timeouts.withLock { $0 } }

@@ -66,6 +66,8 @@ public struct Migrator: Sendable {
         /// ``statementChecker``, a value from PostgreSQL's grammar the caller passes (the `skein` CLI passes
         /// libpg_query's); `nil` (the default) skips the pre-flight, keeping the lock timeout and its retries.
         public var lockTargets: LockTargets?
+        /// Whether each transactional file goes to the server as one pipeline (``MigrationExecutor/pipelines``).
+        public var pipelines = true
 
         public init() {}
     }
@@ -252,6 +254,7 @@ public struct Migrator: Sendable {
             observer: observer, audit: audit)
         executor.metrics = configuration.metrics
         executor.lockTargets = configuration.lockTargets
+        executor.pipelines = configuration.pipelines
         // Behind a transaction pooler no pid names the session between transactions: no blocker watch.
         executor.watchesBlockers = !probe.changesServerConnection
         guard let tables, let audit, !plan.steps.isEmpty else {

@@ -6,6 +6,11 @@ extension ServerError {
     /// What the server said, read from a PostgresNIO error (its own `description` is deliberately generic and
     /// is never shown); `nil` when `error` is not a server's answer.
     public init?(postgres error: any Error) {
+        if let failure = error as? PipelineFailure {
+            guard let server = failure.server else { return nil }
+            self = server
+            return
+        }
         guard let psql = error as? PSQLError, let info = psql.serverInfo else { return nil }
         self.init(
             severity: info[.severity] ?? "ERROR", sqlState: info[.sqlState],

@@ -15,8 +15,11 @@ extension SkeinTables {
     /// action, version, file, direction, outcome, started_at, finished_at (`NULL` = now), duration, sqlstate,
     /// message, checksum, os_user, host, skein_version, approval, size before, size after, run_id, command. A `run`
     /// row without a size after gets the database's size now, in the same statement.
-    func auditInsertSQL(first: Int) -> String {
-        let p = (first..<first + 19).map { "$\($0)" }
+    /// - Parameter timedByServer: a `NULL` duration is the time since the transaction began (a record statement
+    ///   pipelined with its migration, sent before the client knows how long the migration takes).
+    func auditInsertSQL(first: Int, timedByServer: Bool = false) -> String {
+        var p = (first..<first + 19).map { "$\($0)" }
+        if timedByServer { p[7] = "coalesce(\(p[7]), extract(epoch FROM clock_timestamp() - now())::float8)" }
         return """
             INSERT INTO \(audit) (action, version_id, file, direction, outcome, started_at, finished_at,
                 duration_seconds, sqlstate, message, checksum, os_user, host, skein_version, approval,
@@ -97,25 +100,25 @@ extension SkeinTables {
 
 extension AuditRecord {
     /// The row's values in ``SkeinTables/auditInsertSQL(first:)``'s order.
-    func append(to binds: inout PostgresBindings, context: AuditContext) {
-        binds.append(action.rawValue)
-        binds.append(version)
-        binds.append(file)
-        binds.append(direction?.rawValue)
-        binds.append(outcome.rawValue)
-        binds.append(startedAt)
-        binds.append(finishedAt)
-        binds.append(durationSeconds)
-        binds.append(sqlState)
-        binds.append(message)
-        binds.append(checksum)
-        binds.append(context.actor.osUser)
-        binds.append(context.actor.host)
-        binds.append(context.skeinVersion)
-        binds.append(approval ?? version.flatMap { context.approvals[$0] })
-        binds.append(sizeBefore)
-        binds.append(sizeAfter)
-        binds.append(context.runID)
-        binds.append(context.command)
+    func append<Parameters: StatementParameters>(to binds: inout Parameters, context: AuditContext) {
+        binds.bind(action.rawValue)
+        binds.bind(version)
+        binds.bind(file)
+        binds.bind(direction?.rawValue)
+        binds.bind(outcome.rawValue)
+        binds.bind(startedAt)
+        binds.bind(finishedAt)
+        binds.bind(durationSeconds)
+        binds.bind(sqlState)
+        binds.bind(message)
+        binds.bind(checksum)
+        binds.bind(context.actor.osUser)
+        binds.bind(context.actor.host)
+        binds.bind(context.skeinVersion)
+        binds.bind(approval ?? version.flatMap { context.approvals[$0] })
+        binds.bind(sizeBefore)
+        binds.bind(sizeAfter)
+        binds.bind(context.runID)
+        binds.bind(context.command)
     }
 }

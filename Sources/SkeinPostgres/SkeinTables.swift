@@ -262,7 +262,9 @@ public struct SkeinTables: Sendable {
     {
         var ctes: [String] = []
         if clearingProgress { ctes.append("progress AS (\(clearProgressSQL))") }
-        if auditing { ctes.append("audit AS (\(auditInsertSQL(first: direction == .up ? 6 : 2)))") }
+        if auditing {
+            ctes.append("audit AS (\(auditInsertSQL(first: direction == .up ? 6 : 2, timedByServer: true)))")
+        }
         switch direction {
         case .up:
             ctes.append("goose AS (\(versionStore.insertSQL.replacingOccurrences(of: "$2", with: "true")))")
@@ -277,15 +279,22 @@ public struct SkeinTables: Sendable {
         -> PostgresBindings
     {
         var binds = PostgresBindings()
-        binds.append(step.migration.version)
-        if step.direction == .up {
-            binds.append(step.migration.fileName)
-            binds.append(step.migration.checksum.file)
-            binds.append(step.migration.checksum.up)
-            binds.append(step.migration.checksum.down)
-        }
-        if let audit, let context { audit.append(to: &binds, context: context) }
+        bindRecord(step, audit: audit, context: context, to: &binds)
         return binds
+    }
+
+    /// The record statement's values (``recordSQL(_:versionStore:clearingProgress:auditing:)``), in its order.
+    func bindRecord<Parameters: StatementParameters>(
+        _ step: MigrationStep, audit: AuditRecord?, context: AuditContext?, to parameters: inout Parameters
+    ) {
+        parameters.bind(step.migration.version)
+        if step.direction == .up {
+            parameters.bind(step.migration.fileName)
+            parameters.bind(step.migration.checksum.file)
+            parameters.bind(step.migration.checksum.up)
+            parameters.bind(step.migration.checksum.down)
+        }
+        if let audit, let context { audit.append(to: &parameters, context: context) }
     }
 
     var markProgressSQL: String {

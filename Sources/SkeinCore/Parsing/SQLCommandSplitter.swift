@@ -21,16 +21,28 @@ public struct SQLCommand: Sendable, Hashable {
 /// white space and comments are dropped.
 public enum SQLCommandSplitter {
     public static func split(_ sql: String) -> [SQLCommand] {
-        var lexer = Lexer(Array(sql.unicodeScalars))
+        let scalars = Array(sql.unicodeScalars)
+        // ASCII text (most migrations): a scalar's index is its byte's, and a command's text is made from the bytes.
+        var lexer = Lexer(scalars, bytes: scalars.count == sql.utf8.count ? Array(sql.utf8) : nil)
         return lexer.commands()
     }
 
     private struct Lexer {
         let scalars: [Unicode.Scalar]
+        let bytes: [UInt8]?
         var index = 0
         var line = 0
 
-        init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
+        init(_ scalars: [Unicode.Scalar], bytes: [UInt8]?) {
+            self.scalars = scalars
+            self.bytes = bytes
+        }
+
+        /// The text of `range`.
+        func text(_ range: Range<Int>) -> String {
+            if let bytes { return String(decoding: bytes[range], as: UTF8.self) }
+            return String(String.UnicodeScalarView(scalars[range]))
+        }
 
         func peek(_ offset: Int = 0) -> Unicode.Scalar? {
             index + offset < scalars.count ? scalars[index + offset] : nil
@@ -73,7 +85,7 @@ public enum SQLCommandSplitter {
 
             func finish(_ end: Int, into result: inout [SQLCommand]) {
                 if hasContent {
-                    let text = String(String.UnicodeScalarView(scalars[contentStart..<end]))
+                    let text = self.text(contentStart..<end)
                     result.append(SQLCommand(sql: GoText.trimSpace(text), lineOffset: contentLine))
                 }
             }
@@ -132,7 +144,7 @@ public enum SQLCommandSplitter {
                         afterBegin = false
                         continue
                     }
-                    let word = String(String.UnicodeScalarView(scalars[wordStart..<index])).lowercased()
+                    let word = text(wordStart..<index).lowercased()
                     if words.count < 4 { words.append(word) }
                     if parenthesisDepth == 0, isRoutineDefinition(words) {
                         switch word {

@@ -57,6 +57,9 @@ struct RunSettings: Sendable {
         // Lock discipline: Skein's defaults in Skein's grammar, goose's behaviour in goose's unless skein.yaml opts in.
         configuration.statements = project.style == .goose ? .goose : StatementSettings()
         configuration.lockTargets = StatementLocks.targets
+        // One pipeline per transactional file; SKEIN_PIPELINE=0 sends statement by statement (to compare, or for a
+        // proxy that mishandles pipelined messages).
+        configuration.pipelines = environment["SKEIN_PIPELINE"] != "0"
         // A flag wins over skein.yaml's key of the same name.
         let run = project.configuration.run
         if case .some(let wait) = try duration(options.lockWait, flag: "lock-wait", configured: run.lockWait) {
