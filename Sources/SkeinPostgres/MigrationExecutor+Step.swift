@@ -179,23 +179,20 @@ struct StepRun {
             return executor.store.recordQuery(step.direction, version: step.migration.version)
         }
         let audit = auditRecord(duration: ContinuousClock.now - started)
-        var binds = PostgresBindings()
-        tables.bindRecord(step, audit: audit, context: executor.audit, to: &binds)
-        return PostgresQuery(unsafeSQL: recordSQL(tables, finishing: finishing, auditing: audit != nil), binds: binds)
+        return PostgresQuery(
+            unsafeSQL: recordSQL(tables, finishing: finishing, auditing: audit != nil),
+            binds: tables.recordBindings(step, audit: audit, context: executor.audit))
     }
 
     /// The record statement of a pipelined file (``recordQuery(finishing:)``'s, its values as text), sent before the
     /// migration runs: the audit row's duration is the server's, from `BEGIN` to the record.
     func recordCommand() -> PipelinedCommand {
+        var parameters = TextParameters()
         guard let tables else {
-            let store = executor.store
-            let version = String(step.migration.version)
-            return step.direction == .up
-                ? PipelinedCommand(store.insertSQL, parameters: [version, "true"])
-                : PipelinedCommand(store.deleteSQL, parameters: [version])
+            executor.store.bindRecord(step.direction, version: step.migration.version, to: &parameters)
+            return PipelinedCommand(executor.store.recordSQL(step.direction), parameters: parameters.values)
         }
         let audit = auditRecord(duration: nil)
-        var parameters = TextParameters()
         tables.bindRecord(step, audit: audit, context: executor.audit, to: &parameters)
         return PipelinedCommand(
             recordSQL(tables, finishing: false, auditing: audit != nil), parameters: parameters.values)

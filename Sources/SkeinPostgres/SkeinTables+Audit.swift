@@ -99,7 +99,7 @@ extension SkeinTables {
 }
 
 extension AuditRecord {
-    /// The row's values in ``SkeinTables/auditInsertSQL(first:)``'s order.
+    /// The row's values in ``SkeinTables/auditInsertSQL(first:timedByServer:)``'s order.
     func append<Parameters: StatementParameters>(to binds: inout Parameters, context: AuditContext) {
         binds.bind(action.rawValue)
         binds.bind(version)

@@ -8,6 +8,7 @@ protocol StatementParameters {
     mutating func bind(_ value: Int64?)
     mutating func bind(_ value: Double?)
     mutating func bind(_ value: Date?)
+    mutating func bind(_ value: Bool?)
 }
 
 extension PostgresBindings: StatementParameters {
@@ -15,6 +16,7 @@ extension PostgresBindings: StatementParameters {
     mutating func bind(_ value: Int64?) { append(value) }
     mutating func bind(_ value: Double?) { append(value) }
     mutating func bind(_ value: Date?) { append(value) }
+    mutating func bind(_ value: Bool?) { append(value) }
 }
 
 /// Values in PostgreSQL's text format, each typed by the server from where it is used.
@@ -25,6 +27,7 @@ struct TextParameters: StatementParameters {
     mutating func bind(_ value: Int64?) { values.append(value.map { String($0) }) }
     mutating func bind(_ value: Double?) { values.append(value.map { "\($0)" }) }
     mutating func bind(_ value: Date?) { values.append(value.map(Self.timestamp)) }
+    mutating func bind(_ value: Bool?) { values.append(value.map { $0 ? "true" : "false" }) }
 
     /// `2026-12-07 23:15:03.123456+00`: UTC, to the microsecond (PostgreSQL's own precision, as PostgresNIO sends).
     static func timestamp(_ date: Date) -> String {

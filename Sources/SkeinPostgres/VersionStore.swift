@@ -158,8 +158,18 @@ public struct VersionStore: Sendable {
     /// The statement ``record(_:version:on:logger:)`` sends.
     func recordQuery(_ direction: Direction, version: Int64) -> PostgresQuery {
         var bindings = PostgresBindings()
-        bindings.append(version)
-        if direction == .up { bindings.append(true) }
-        return PostgresQuery(unsafeSQL: direction == .up ? insertSQL : deleteSQL, binds: bindings)
+        bindRecord(direction, version: version, to: &bindings)
+        return PostgresQuery(unsafeSQL: recordSQL(direction), binds: bindings)
+    }
+
+    /// goose's row for a step: inserted (`up`) or deleted (`down`).
+    func recordSQL(_ direction: Direction) -> String { direction == .up ? insertSQL : deleteSQL }
+
+    /// ``recordSQL(_:)``'s values, in its order.
+    func bindRecord<Parameters: StatementParameters>(
+        _ direction: Direction, version: Int64, to parameters: inout Parameters
+    ) {
+        parameters.bind(version)
+        if direction == .up { parameters.bind(true) }
     }
 }
